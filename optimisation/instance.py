@@ -1,0 +1,185 @@
+"""The solver-ready instance: the only thing `optimisation/` reads.
+
+`scoping/` builds an :class:`Instance` from a validated scenario directory (geocoded places,
+pruned integer travel minutes); the model, the greedy plan and the checker all take one.
+Everything here is plain, frozen data: no file names, no pandas, no solver objects.
+
+Identifiers are strings exactly as they appear in the scenario's CSV files. Travel minutes
+are integers and only pairs within the limits are present:
+
+* ``casework_minutes[(host_id, area_id)]`` exists only if the host is within
+  ``rules.casework_minutes`` of the area (casework travel is host -> area);
+* ``supervision_minutes[(hub_id, host_id)]`` exists only if the host is within the hub's
+  supervision limit (``Hub.supervision_limit``; supervision travel is hub -> host).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+HOST_TYPES = ("police", "social_care", "multi_agency", "community", "voluntary", "outreach")
+STATUTORY_HOST_TYPES = frozenset({"police", "social_care", "multi_agency"})
+COMMUNITY_HOST_TYPES = frozenset({"community", "voluntary"})
+AIMS = ("statutory", "preventative", "both")
+PRIORITIES = ("coverage", "host_fit", "travel")
+
+
+@dataclass(frozen=True)
+class Hub:
+    """An established specialist service that employs and supervises spokes."""
+
+    hub_id: str
+    name: str
+    easting: float
+    northing: float
+    min_spokes: int = 2  # seed 000: "each Hub service has between two and five Spoke workers"
+    max_spokes: int = 5
+    managers: int = 1
+    manager_span: int = 5
+    supervision_limit: int = 90  # minutes hub -> host; the scenario value unless overridden
+
+    @property
+    def capacity(self) -> int:
+        """Most spokes this hub may run: min(max_spokes, managers x manager_span)."""
+        return min(self.max_spokes, self.managers * self.manager_span)
+
+
+@dataclass(frozen=True)
+class Host:
+    """A candidate site where spokes can be based (police, social care, MASH, community...)."""
+
+    host_id: str
+    name: str
+    host_type: str  # one of HOST_TYPES
+    authority_code: str  # upper-tier (children's services) authority the host sits in
+    easting: float
+    northing: float
+    max_spokes: int = 1
+    annual_cost: float = 0.0
+    drop_in: bool = False
+    aims: str = ""  # "statutory" | "preventative" | "both" | "" (derive from host_type)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A demand unit: cases needing specialist casework at any one time."""
+
+    area_id: str
+    name: str
+    authority_code: str
+    easting: float
+    northing: float
+    demand: int
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A children's services authority; `required` means at least one spoke must be hosted in it."""
+
+    authority_code: str
+    name: str
+    aim: str = "both"  # one of AIMS
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class HostFitScores:
+    """Scores for objective priority 2 (host fit), counted per case served at the host.
+
+    score(host) = match term + drop_in_bonus [if drop_in] - outreach_penalty [if outreach], where the
+    match term is ``match`` when the host's orientation equals its authority's aim, ``partial``
+    when either side is "both", and 0 when they differ. Seed 001 message 11 and seed 003 §5.3:
+    statutory settings suit statutory-threshold aims, community settings suit prevention; outreach
+    (no base) weakens supervision; 'soft' drop-in access points are recommended.
+    """
+
+    match: int = 2
+    partial: int = 1
+    outreach_penalty: int = 2
+    drop_in_bonus: int = 1
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Planning rules from scenario.yaml (defaults documented in the README)."""
+
+    caseload_min: int = 10  # seed 001: "a caseload of between 10 and 12 ... at any one time"
+    caseload_max: int = 12
+    cases_per_spoke_per_year: int = 20  # seed 001: "work with around 20 per year"
+    casework_minutes: int = 45
+    supervision_minutes: int = 90
+    spoke_cost_per_year: float = 0.0
+    budget_per_year: float | None = None
+    max_spokes: int | None = None
+    priorities: tuple[str, ...] = PRIORITIES  # coverage always first
+    host_fit: HostFitScores = field(default_factory=HostFitScores)
+
+
+def _frozen(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Everything the optimiser needs, already validated and pruned."""
+
+    hubs: tuple[Hub, ...]
+    hosts: tuple[Host, ...]
+    areas: tuple[Area, ...]
+    authorities: tuple[Authority, ...]
+    rules: Rules
+    casework_minutes: Mapping[tuple[str, str], int]  # (host_id, area_id) -> minutes, within limit
+    supervision_minutes: Mapping[tuple[str, str], int]  # (hub_id, host_id) -> minutes, within limit
+    existing_spokes: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (hub, host) -> n
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "casework_minutes", _frozen(self.casework_minutes))
+        object.__setattr__(self, "supervision_minutes", _frozen(self.supervision_minutes))
+        object.__setattr__(self, "existing_spokes", _frozen(self.existing_spokes))
+
+    # Convenience look-ups (cheap, recomputed; instances are small enough).
+    def hub(self, hub_id: str) -> Hub:
+        return next(h for h in self.hubs if h.hub_id == hub_id)
+
+    def host(self, host_id: str) -> Host:
+        return next(h for h in self.hosts if h.host_id == host_id)
+
+    def area(self, area_id: str) -> Area:
+        return next(a for a in self.areas if a.area_id == area_id)
+
+    def authority(self, code: str) -> Authority | None:
+        return next((a for a in self.authorities if a.authority_code == code), None)
+
+    @property
+    def demand_total(self) -> int:
+        return sum(a.demand for a in self.areas)
+
+
+def host_orientation(host: Host) -> str:
+    """What a host setting suits: its `aims` if given, else statutory/preventative by type."""
+    if host.aims:
+        return host.aims
+    if host.host_type in STATUTORY_HOST_TYPES:
+        return "statutory"
+    if host.host_type in COMMUNITY_HOST_TYPES:
+        return "preventative"
+    return "both"  # outreach: no base, no setting to match
+
+
+def host_fit_score(host: Host, authority: Authority | None, scores: HostFitScores) -> int:
+    """Objective priority 2, per case served at `host` (see HostFitScores for the formula)."""
+    aim = authority.aim if authority is not None else "both"
+    orientation = host_orientation(host)
+    if orientation == aim and aim != "both":
+        score = scores.match
+    elif orientation == "both" or aim == "both":
+        score = scores.partial
+    else:
+        score = 0
+    if host.drop_in:
+        score += scores.drop_in_bonus
+    if host.host_type == "outreach":
+        score -= scores.outreach_penalty
+    return score
