@@ -1,0 +1,135 @@
+"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py).
+
+Exit codes (DESIGN.md): 0 success, 2 bad input (`error: FILE:LINE: COLUMN: ...` lines), 3 infeasible
+(the conflicting rules in plain words), 1 an unexpected internal error (one line; `--debug` for the
+traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+# Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
+_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spokeplan",
+        description="Plan Hub and Spoke expansion: allocate spokes to hosts under travel, caseload and "
+                    "supervision limits.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="plan the shipped demo scenario (inputs/demo)")
+    demo.add_argument("--out", default="outputs/demo", help="output directory (default: outputs/demo)")
+    _solver_options(demo)
+
+    plan = commands.add_parser("plan", help="allocate spokes for a scenario directory")
+    plan.add_argument("scenario_dir", metavar="SCENARIO_DIR")
+    plan.add_argument("--out", required=True, help="output directory for the plan files")
+    _solver_options(plan)
+
+    validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
+    validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
+    return parser
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _solver_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--time-limit", type=_positive_float, default=60.0, metavar="S",
+                        help="solver time limit in seconds, all objective stages together (default 60)")
+    parser.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                        help="solver threads (default 1: deterministic)")
+
+
+def _print_plan_summary(summary: dict, written: list[str]) -> None:
+    from reporting.disclosure import disclose
+
+    share = summary["covered"] / summary["demand"] if summary["demand"] else 0.0
+    gap = summary["gap"]
+    lines = [
+        f"spokeplan: plan for {summary['scenario']} ({summary['status']}, backend {summary['backend']})",
+        f"  spokes placed      {summary['spokes']} at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs",
+        f"  cases covered      {disclose(summary['covered'])} of {disclose(summary['demand'])} at any one time "
+        f"({share:.1%})",
+        f"  proven bound       {summary['bound']:.0f} cases, gap {gap:.2%}",
+        f"  cost per year      £{summary['cost_per_year']:,.0f}",
+        f"  reach per year     {summary['reach_per_year']:,} young people",
+        f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",
+        f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written),
+    ]
+    print("\n".join(lines))
+
+
+def _print_validate_summary(summary: dict) -> None:
+    print(f"spokeplan: {summary['scenario']} is valid: {summary['hubs']} hubs, {summary['hosts']} hosts, "
+          f"{summary['areas']} areas in {summary['authorities']} authorities; "
+          f"{summary['supervision_pairs']} hub-host and {summary['casework_pairs']} host-area pairs within the "
+          f"travel limits")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    for key, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    try:
+        from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
+
+        if args.command == "demo":
+            state = demo_flow(out_dir=args.out, time_limit=args.time_limit, workers=args.workers,
+                              return_state=True)
+        elif args.command == "plan":
+            state = plan_flow(scenario_dir=args.scenario_dir, out_dir=args.out, time_limit=args.time_limit,
+                              workers=args.workers, return_state=True)
+        else:
+            state = validate_flow(scenario_dir=args.scenario_dir, return_state=True)
+        outcome = state.result(raise_on_failure=False)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if not isinstance(outcome, RunOutcome):
+            raise RuntimeError(f"flow returned {type(outcome).__name__}, not a RunOutcome")
+    except KeyboardInterrupt:
+        print("spokeplan: interrupted; files already written are unchanged", file=sys.stderr)
+        return 130
+    except Exception as error:  # an internal error, not the user's input: one line unless --debug
+        if args.debug:
+            raise
+        print(f"spokeplan: internal error: {type(error).__name__}: {error} (run with --debug for details)",
+              file=sys.stderr)
+        return 1
+    if outcome.exit_code == EXIT_OK:
+        if args.command == "validate":
+            _print_validate_summary(outcome.summary)
+        else:
+            _print_plan_summary(outcome.summary, outcome.written)
+    else:
+        for message in outcome.messages:
+            print(message, file=sys.stderr)
+    return outcome.exit_code if outcome.exit_code in (EXIT_OK, 2, 3) else EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Prefect flows for `plan`, `demo` and `validate`: they only wire pure functions together.
+
+inputs -> scoping (load, validate, geocode, travel) -> optimisation (solve, check) -> reporting
+(render files) -> outputs (atomic write). Expected failures do not raise out of a flow: bad input
+and infeasible plans end the flow run in a Failed state carrying a :class:`RunOutcome` with the
+exit code and the plain-words messages, so neither the CLI nor Prefect prints a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
+
+from flows.progress import spinner, stage_progress
+from optimisation.checker import check_plan
+from optimisation.result import Infeasible, PlanResult
+from optimisation.solve import solve
+from reporting.plan_files import render_plan_files, write_plan_files
+from scoping.errors import InputError
+from scoping.scenario import PlannedScenario, Scenario, build_instance, load_scenario
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+
+
+@dataclass
+class RunOutcome:
+    """What a command tells its user: an exit code, messages, and the figures of a summary."""
+
+    exit_code: int
+    messages: list[str] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+
+
+def _only_os_errors(task, task_run, state) -> bool:
+    """Retry I/O tasks on operating-system errors only (a full disk may clear; bad data won't)."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="load scenario", cache_policy=NO_CACHE)
+def load_scenario_task(scenario_dir: str) -> Scenario:
+    return load_scenario(scenario_dir)
+
+
+@task(name="geocode and estimate travel", cache_policy=NO_CACHE)
+def build_instance_task(scenario: Scenario) -> PlannedScenario:
+    with stage_progress() as report:
+        return build_instance(scenario, on_progress=report)
+
+
+@task(name="solve", cache_policy=NO_CACHE)
+def solve_task(planned: PlannedScenario, time_limit: float, workers: int) -> PlanResult:
+    with spinner("solving"):
+        return solve(planned.instance, time_limit=time_limit, workers=workers)
+
+
+@task(name="check plan", cache_policy=NO_CACHE)
+def check_task(planned: PlannedScenario, plan: PlanResult) -> list[str]:
+    return check_plan(planned.instance, plan)
+
+
+@task(name="write plan files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
+      retry_condition_fn=_only_os_errors)
+def write_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
+    return [str(path) for path in write_plan_files(out_dir, files)]
+
+
+def _failed(outcome: RunOutcome):
+    return Failed(message="\n".join(outcome.messages), data=outcome)
+
+
+def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict) -> dict:
+    return {
+        "scenario": str(planned.scenario.directory),
+        "status": plan.status,
+        "spokes": plan.spokes_total,
+        "hubs_used": len({s.hub_id for s in plan.spokes}),
+        "hosts_used": len({s.host_id for s in plan.spokes}),
+        "covered": plan.objective,
+        "demand": planned.instance.demand_total,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "cost_per_year": document["cost_per_year"],
+        "reach_per_year": document["reach_per_year"],
+        "solve_seconds": plan.solve_seconds,
+        "backend": plan.backend,
+    }
+
+
+def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
+    """The plan pipeline as plain calls of tasks (shared by the plan and demo flows)."""
+    started = time.perf_counter()
+    try:
+        scenario = load_scenario_task(scenario_dir)
+        planned = build_instance_task(scenario)
+    except InputError as error:
+        return RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems])
+    try:
+        plan = solve_task(planned, time_limit, workers)
+    except Infeasible as error:
+        return RunOutcome(EXIT_INFEASIBLE, ["infeasible: no plan meets every hard rule. In conflict:"]
+                          + [f"  - {reason}" for reason in error.reasons])
+    violations = check_task(planned, plan)
+    if violations:  # never write a plan the independent checker rejects
+        return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
+                                          "nothing was written:"] + [f"  - {v}" for v in violations])
+    files = render_plan_files(planned, plan)
+    written = write_task(out_dir, files)
+    import json
+
+    summary = plan_summary(planned, plan, json.loads(files["plan.json"]))
+    summary["wall_seconds"] = time.perf_counter() - started
+    summary["out_dir"] = out_dir
+    return RunOutcome(EXIT_OK, [], summary, written)
+
+
+@flow(name="spokeplan-plan", log_prints=False)
+def plan_flow(scenario_dir: str, out_dir: str, time_limit: float = 60.0, workers: int = 1):
+    """Allocate spokes for one scenario directory and write the plan files."""
+    outcome = run_plan(scenario_dir, out_dir, time_limit, workers)
+    return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)
+
+
+@flow(name="spokeplan-demo", log_prints=False)
+def demo_flow(out_dir: str = "outputs/demo", time_limit: float = 60.0, workers: int = 1):
+    """The shipped demo scenario (inputs/demo), planned and written to `out_dir`."""
+    outcome = run_plan(str(DEMO_SCENARIO), out_dir, time_limit, workers)
+    return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)
+
+
+@flow(name="spokeplan-validate", log_prints=False)
+def validate_flow(scenario_dir: str):
+    """Check a scenario's inputs only: schemas, references, postcodes, travel pairs."""
+    try:
+        scenario = load_scenario_task(scenario_dir)
+        planned = build_instance_task(scenario)
+    except InputError as error:
+        return _failed(RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems]))
+    inst = planned.instance
+    return RunOutcome(EXIT_OK, [], {
+        "scenario": scenario_dir, "hubs": len(inst.hubs), "hosts": len(inst.hosts), "areas": len(inst.areas),
+        "authorities": len(inst.authorities), "demand": inst.demand_total,
+        "casework_pairs": len(inst.casework_minutes), "supervision_pairs": len(inst.supervision_minutes),
+        "estimated_demand_areas": len(planned.estimated_demand),
+    })

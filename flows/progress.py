@@ -1,0 +1,44 @@
+"""Rich progress displays for the slow steps (geocoding, travel times, solving).
+
+Progress goes to stderr so stdout carries only the summary a user (or a script) reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+stderr_console = Console(stderr=True, file=sys.stderr)
+
+
+@contextlib.contextmanager
+def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """Yield a callback `(stage, done, total)` that drives one progress bar per stage."""
+    with Progress(
+        TextColumn("[bold]{task.description:<20}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=stderr_console, transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
+@contextlib.contextmanager
+def spinner(description: str) -> Iterator[None]:
+    """An elapsed-time spinner for a step that cannot report fractions (the solver)."""
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description:<20}"), TimeElapsedColumn(),
+                  console=stderr_console, transient=False) as progress:
+        task = progress.add_task(description, total=None)
+        try:
+            yield
+        finally:
+            progress.update(task, total=1, completed=1)

@@ -1,0 +1,405 @@
+"""A scenario directory, validated and turned into a solver-ready :class:`Instance`.
+
+Two steps, both pure functions of the files:
+
+1. :func:`load_scenario` reads every table and ``scenario.yaml`` through the schemas, then checks
+   what no single file can: duplicate ids, ids shared between hubs/hosts/areas (travel_times.csv
+   names places by id alone), references to unknown hubs, hosts, areas and authorities, and
+   demand that cannot be estimated. All problems are collected and raised together as
+   :class:`InputError`.
+2. :func:`build_instance` geocodes postcodes offline (ONS Postcode Directory), derives each
+   host's authority, estimates missing travel times, prunes pairs to the limits and hands the
+   optimiser an :class:`Instance` that needs no more work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from pydantic import ValidationError
+
+from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules
+from scoping.errors import InputError, Problem
+from scoping.schemas import (
+    SCENARIO_FILE,
+    TABLES,
+    AreaRow,
+    AuthorityRow,
+    ExistingSpokeRow,
+    HostRow,
+    HubRow,
+    ScenarioRules,
+    ServiceRow,
+    TravelTimeRow,
+    describe_expectation,
+)
+from scoping.tables import Row, Table, read_table
+
+ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Every input of a scenario directory, validated. Rows keep their line numbers."""
+
+    directory: Path
+    rules: ScenarioRules
+    hubs: Table[HubRow]
+    hosts: Table[HostRow]
+    areas: Table[AreaRow]
+    authorities: Table[AuthorityRow]
+    services: Table[ServiceRow] | None
+    travel_times: Table[TravelTimeRow] | None
+    existing_spokes: Table[ExistingSpokeRow] | None
+    inputs_sha256: dict[str, str] = field(default_factory=dict)
+
+    def file(self, name: str) -> str:
+        """How a file of this scenario is named in messages (the path the user gave)."""
+        return str(self.directory / name)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a place is, in British National Grid metres, and the authority it lies in."""
+
+    easting: float
+    northing: float
+    authority_code: str | None = None
+    postcode: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedScenario:
+    """The instance plus what reporting needs beyond it (coordinates of services, postcodes)."""
+
+    scenario: Scenario
+    instance: Instance
+    locations: dict[str, Location]  # by place id (hubs, hosts, areas, services)
+    estimated_demand: dict[str, int]  # area_id -> estimate, for areas given without demand
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: read and cross-check
+# ---------------------------------------------------------------------------------------------
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each top-level key in a YAML mapping (for messages)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+
+
+def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Problem]]:
+    """Validate scenario.yaml; a missing file means every default applies."""
+    if not path.exists():
+        return ScenarioRules(), []
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return None, [Problem(file, raw[: err.start].count(b"\n") + 1, "-", "is not UTF-8 text")]
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        return None, [Problem(file, line, "-", f"not valid YAML: {getattr(err, 'problem', err)}")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [Problem(file, 1, "-", "expected a mapping of rule names to values")]
+    try:
+        return ScenarioRules.model_validate(data), []
+    except ValidationError as error:
+        lines = _key_lines(text)
+        problems = []
+        for item in error.errors():
+            key = ".".join(str(part) for part in item["loc"]) or "-"
+            top = str(item["loc"][0]) if item["loc"] else ""
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
+            elif expectation := describe_expectation(item["type"], item.get("ctx")):
+                message = f"{expectation}, got {str(item['input'])[:60]!r}"
+            problems.append(Problem(file, lines.get(top, 1), key, message))
+        return None, problems
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _duplicates(table: Table, column: str) -> list[Problem]:
+    first_line: dict[str, int] = {}
+    problems = []
+    for row in table.rows:
+        value = getattr(row.value, column)
+        if value in first_line:
+            problems.append(Problem(table.file, row.line, column,
+                                    f"{value!r} is used twice (first on line {first_line[value]}); ids must be unique"))
+        else:
+            first_line[value] = row.line
+    return problems
+
+
+def load_scenario(directory: str | Path) -> Scenario:
+    """Read and validate a scenario directory. Raises InputError listing every problem."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError([Problem(str(directory), 0, "-", "is not a directory; expected a scenario "
+                                  "directory with hubs.csv, hosts.csv, areas.csv and authorities.csv")])
+    problems: list[Problem] = []
+    tables: dict[str, Table | None] = {}
+    hashes: dict[str, str] = {}
+    for name, (model, required) in TABLES.items():
+        path = directory / name
+        shown = str(directory / name)
+        if not path.exists():
+            if required:
+                problems.append(Problem(shown, 0, "-", "required file is missing"))
+            tables[name] = None
+            continue
+        hashes[name] = _sha256(path)
+        table, table_problems = read_table(path, model, shown)
+        problems.extend(table_problems)
+        tables[name] = table
+    rules_path = directory / SCENARIO_FILE
+    if rules_path.exists():
+        hashes[SCENARIO_FILE] = _sha256(rules_path)
+    rules, rule_problems = read_rules(rules_path, str(rules_path))
+    problems.extend(rule_problems)
+    if problems:
+        raise InputError(problems)
+
+    scenario = Scenario(
+        directory=directory,
+        rules=rules,  # type: ignore[arg-type]
+        hubs=tables["hubs.csv"],  # type: ignore[arg-type]
+        hosts=tables["hosts.csv"],  # type: ignore[arg-type]
+        areas=tables["areas.csv"],  # type: ignore[arg-type]
+        authorities=tables["authorities.csv"],  # type: ignore[arg-type]
+        services=tables["services.csv"],
+        travel_times=tables["travel_times.csv"],
+        existing_spokes=tables["existing_spokes.csv"],
+        inputs_sha256=dict(sorted(hashes.items())),
+    )
+    problems = cross_check(scenario)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def cross_check(scenario: Scenario) -> list[Problem]:
+    """Checks that span files: unique ids, known references, estimable demand."""
+    problems: list[Problem] = []
+    place_tables = [scenario.hubs, scenario.hosts, scenario.areas]
+    for table in (*place_tables, scenario.authorities, *( [scenario.services] if scenario.services else [])):
+        column = type(table.rows[0].value).id_column if table.rows else None
+        if column:
+            problems.extend(_duplicates(table, column))
+    for table, kind in ((scenario.hubs, "hub"), (scenario.hosts, "host"), (scenario.areas, "area")):
+        if not table.rows:
+            problems.append(Problem(table.file, 1, "-", f"no {kind}s listed; expected at least one row"))
+
+    # travel_times.csv names places by id alone, so ids must not be shared between kinds.
+    owner: dict[str, str] = {}
+    for table in place_tables:
+        id_column = {"hubs.csv": "hub_id", "hosts.csv": "host_id", "areas.csv": "area_id"}[Path(table.file).name]
+        for row in table.rows:
+            place_id = getattr(row.value, id_column)
+            if place_id in owner and owner[place_id] != table.file:
+                problems.append(Problem(table.file, row.line, id_column,
+                                        f"{place_id!r} is also an id in {owner[place_id]}; ids must be unique "
+                                        "across hubs, hosts and areas"))
+            owner.setdefault(place_id, table.file)
+
+    authority_codes = {row.value.authority_code for row in scenario.authorities.rows}
+    for row in scenario.areas.rows:
+        if row.value.authority_code not in authority_codes:
+            problems.append(Problem(scenario.areas.file, row.line, "authority_code",
+                                    f"{row.value.authority_code} is not listed in authorities.csv"))
+    for row in scenario.hosts.rows:
+        code = row.value.authority_code
+        if code is None and row.value.postcode is None:
+            problems.append(Problem(scenario.hosts.file, row.line, "authority_code",
+                                    "is required when a host is located by easting and northing"))
+
+    authority_rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17
+                       for row in scenario.authorities.rows}
+    for row in scenario.areas.rows:
+        area = row.value
+        if area.demand is None:
+            rate = authority_rates.get(area.authority_code) or scenario.rules.demand_per_10000_aged_10_17
+            if area.population_10_17 is None or rate is None:
+                problems.append(Problem(scenario.areas.file, row.line, "demand",
+                                        "is empty and cannot be estimated: give demand, or population_10_17 "
+                                        "with demand_per_10000_aged_10_17 (authorities.csv or scenario.yaml)"))
+
+    hub_ids = {row.value.hub_id for row in scenario.hubs.rows}
+    host_ids = {row.value.host_id for row in scenario.hosts.rows}
+    if scenario.travel_times:
+        seen: dict[tuple[str, str], int] = {}
+        for row in scenario.travel_times.rows:
+            for column in ("from_id", "to_id"):
+                value = getattr(row.value, column)
+                if value not in owner:
+                    problems.append(Problem(scenario.travel_times.file, row.line, column,
+                                            f"{value!r} is not a hub, host or area id of this scenario"))
+            pair = (row.value.from_id, row.value.to_id)
+            if pair in seen:
+                problems.append(Problem(scenario.travel_times.file, row.line, "from_id",
+                                        f"pair {pair[0]} -> {pair[1]} is listed twice (first on line {seen[pair]})"))
+            seen.setdefault(pair, row.line)
+    if scenario.existing_spokes:
+        seen = {}
+        for row in scenario.existing_spokes.rows:
+            if row.value.hub_id not in hub_ids:
+                problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",
+                                        f"{row.value.hub_id!r} is not in hubs.csv"))
+            if row.value.host_id not in host_ids:
+                problems.append(Problem(scenario.existing_spokes.file, row.line, "host_id",
+                                        f"{row.value.host_id!r} is not in hosts.csv"))
+            pair = (row.value.hub_id, row.value.host_id)
+            if pair in seen:
+                problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",
+                                        f"hub {pair[0]} at host {pair[1]} is listed twice (first on line {seen[pair]})"))
+            seen.setdefault(pair, row.line)
+    return sorted(problems, key=lambda p: (p.file, p.line, p.column))
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: geocode, estimate travel, build the instance
+# ---------------------------------------------------------------------------------------------
+
+
+def estimate_demand(population_10_17: int, per_10000: float) -> int:
+    """Cases needing casework at any one time = round(population 10-17 x rate / 10,000), half up."""
+    return int(math.floor(population_10_17 * per_10000 / 10_000 + 0.5))
+
+
+def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> dict[str, Location]:
+    """Coordinates and authority of every hub, host, area and service. Raises InputError."""
+    from scoping.geocode import GeocodedPostcode, PostcodeLookup
+
+    tables: list[tuple[Table, str]] = [
+        (scenario.hubs, "hub_id"), (scenario.hosts, "host_id"), (scenario.areas, "area_id")]
+    if scenario.services:
+        tables.append((scenario.services, "service_id"))
+    wanted = sorted({row.value.postcode for table, _ in tables for row in table.rows if row.value.postcode})
+    progress = (lambda done, total: on_progress("geocoding", done, total)) if on_progress else None
+    found = PostcodeLookup().lookup(wanted, on_progress=progress) if wanted else {}
+
+    problems: list[Problem] = []
+    locations: dict[str, Location] = {}
+    for table, id_column in tables:
+        for row in table.rows:
+            value = row.value
+            place_id = getattr(value, id_column)
+            given_authority = getattr(value, "authority_code", None)
+            if value.postcode:
+                result = found.get(value.postcode)
+                if not isinstance(result, GeocodedPostcode):
+                    problems.append(Problem(table.file, row.line, "postcode",
+                                            f"{value.postcode!r}: {getattr(result, 'message', result)}"))
+                    continue
+                locations[place_id] = Location(result.easting, result.northing,
+                                               given_authority or result.authority_code, result.postcode)
+            else:
+                locations[place_id] = Location(value.easting, value.northing, given_authority, None)
+    if problems:
+        raise InputError(problems)
+    return locations
+
+
+def measured_minutes(scenario: Scenario) -> dict[tuple[str, str], int]:
+    if not scenario.travel_times:
+        return {}
+    return {(row.value.from_id, row.value.to_id): row.value.minutes for row in scenario.travel_times.rows}
+
+
+def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = None) -> PlannedScenario:
+    """Geocode, estimate and prune travel times, and assemble the solver-ready Instance."""
+    from scoping.travel import Place, build_travel_graph, travel_pairs
+
+    rules = scenario.rules
+    locations = locate(scenario, on_progress)
+
+    hubs = tuple(
+        Hub(
+            hub_id=h.hub_id, name=h.name,
+            easting=locations[h.hub_id].easting, northing=locations[h.hub_id].northing,
+            min_spokes=h.min_spokes, max_spokes=h.max_spokes, managers=h.managers,
+            manager_span=h.manager_span,
+            supervision_limit=h.supervision_minutes or rules.supervision_minutes,
+        )
+        for h in (row.value for row in scenario.hubs.rows)
+    )
+    hosts = tuple(
+        Host(
+            host_id=h.host_id, name=h.name, host_type=h.host_type,
+            authority_code=locations[h.host_id].authority_code or "",
+            easting=locations[h.host_id].easting, northing=locations[h.host_id].northing,
+            max_spokes=h.max_spokes, annual_cost=h.annual_cost, drop_in=h.drop_in, aims=h.aims or "",
+        )
+        for h in (row.value for row in scenario.hosts.rows)
+    )
+    rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows}
+    estimated: dict[str, int] = {}
+    areas = []
+    for a in (row.value for row in scenario.areas.rows):
+        demand = a.demand
+        if demand is None:
+            rate = rates.get(a.authority_code) or rules.demand_per_10000_aged_10_17
+            demand = estimate_demand(a.population_10_17, rate)  # type: ignore[arg-type]
+            estimated[a.area_id] = demand
+        areas.append(Area(area_id=a.area_id, name=a.name, authority_code=a.authority_code,
+                          easting=locations[a.area_id].easting, northing=locations[a.area_id].northing,
+                          demand=demand))
+    authorities = tuple(
+        Authority(authority_code=a.authority_code, name=a.name, aim=a.aim, required=a.required)
+        for a in (row.value for row in scenario.authorities.rows)
+    )
+
+    places = [Place(p.hub_id, p.easting, p.northing) for p in hubs]
+    places += [Place(p.host_id, p.easting, p.northing) for p in hosts]
+    places += [Place(p.area_id, p.easting, p.northing) for p in areas]
+    graph = build_travel_graph(places)
+    measured = measured_minutes(scenario)
+
+    def stage(name: str):
+        return (lambda done, total: on_progress(name, done, total)) if on_progress else None
+
+    supervision = travel_pairs(graph, [h.hub_id for h in hubs], [h.host_id for h in hosts],
+                               {h.hub_id: h.supervision_limit for h in hubs}, measured,
+                               on_progress=stage("supervision travel"))
+    casework = travel_pairs(graph, [h.host_id for h in hosts], [a.area_id for a in areas],
+                            rules.casework_minutes, measured, on_progress=stage("casework travel"))
+    existing = {}
+    if scenario.existing_spokes:
+        existing = {(r.value.hub_id, r.value.host_id): r.value.count for r in scenario.existing_spokes.rows}
+
+    instance = Instance(
+        hubs=hubs, hosts=hosts, areas=tuple(areas), authorities=authorities,
+        rules=Rules(
+            caseload_min=rules.caseload_min, caseload_max=rules.caseload_max,
+            cases_per_spoke_per_year=rules.cases_per_spoke_per_year,
+            casework_minutes=rules.casework_minutes, supervision_minutes=rules.supervision_minutes,
+            spoke_cost_per_year=rules.spoke_cost_per_year, budget_per_year=rules.budget_per_year,
+            max_spokes=rules.max_spokes, priorities=tuple(rules.priorities),
+            host_fit=HostFitScores(**rules.host_fit.model_dump()),
+        ),
+        casework_minutes=dict(sorted(casework.items())),
+        supervision_minutes=dict(sorted(supervision.items())),
+        existing_spokes=dict(sorted(existing.items())),
+    )
+    return PlannedScenario(scenario, instance, locations, estimated)
