@@ -1,0 +1,107 @@
+"""The command line as a user runs it: exit codes 0/2/3, messages, no tracebacks, files kept.
+
+Most tests call `flows.cli.main` in-process under one session-scoped Prefect test harness; one test
+runs the installed `spokeplan` console script in a subprocess, exactly as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tests.scenario_files import VALID, write_scenario
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_validate_accepts_a_valid_scenario(tmp_path, capsys):
+    code, out, err = run(capsys, "validate", str(write_scenario(tmp_path / "scn")))
+    assert code == 0, err
+    assert "is valid: 1 hubs, 2 hosts, 3 areas in 2 authorities" in out
+
+
+def test_validate_reports_bad_input_with_exit_2_and_no_traceback(tmp_path, capsys):
+    directory = write_scenario(tmp_path / "scn", {"areas.csv": VALID["areas.csv"].replace(",14\n", ",lots\n")})
+    code, out, err = run(capsys, "validate", str(directory))
+    assert code == 2
+    assert f"error: {directory}/areas.csv:2: demand: expected a whole number, got 'lots'" in err
+    assert "Traceback" not in err + out
+
+
+def test_plan_writes_checked_plan_files(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "plan", str(write_scenario(tmp_path / "scn")), "--out", str(out_dir))
+    assert code == 0, err
+    plan = json.loads((out_dir / "plan.json").read_text())
+    # Hand-computed optimum: HOST1 (authority one, required) can take 2 spokes (20-24 cases) but only
+    # AREA1's 14 cases... all three areas are within reach of both hosts (1 km apart), total demand 26.
+    # One hub with max 3 spokes; HOST1 max 2, HOST2 max 1: 3 spokes carry up to 36 >= 26, and at least
+    # 10 per spoke: 2 spokes carry 20..24, so with 26 cases the best is 2 spokes covering 24, or 3 spokes
+    # needing >= 30 cases (impossible). Required authority one needs a spoke at HOST1. Optimum: 24.
+    assert plan["objective"] == 24 and plan["status"] == "OPTIMAL"
+    assert plan["coverage"]["demand_total"] == 26
+    assert sum(s["count"] for s in plan["spokes"]) == 2
+    assert plan["reach_per_year"] == 40  # 2 spokes x 20 young people a year (seed 001)
+    assert {"allocation.csv", "coverage.csv", "spokes.csv", "plan.json"} <= {p.name for p in out_dir.iterdir()}
+    assert "spokes placed      2" in out and "24 of 26" in out
+
+
+def test_plan_is_byte_identical_on_rerun(tmp_path, capsys):
+    directory = write_scenario(tmp_path / "scn")
+    assert run(capsys, "plan", str(directory), "--out", str(tmp_path / "a"))[0] == 0
+    assert run(capsys, "plan", str(directory), "--out", str(tmp_path / "b"))[0] == 0
+    assert (tmp_path / "a" / "plan.json").read_bytes() == (tmp_path / "b" / "plan.json").read_bytes()
+
+
+def test_infeasible_plan_exits_3_with_plain_words_and_keeps_previous_files(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    assert run(capsys, "plan", str(write_scenario(tmp_path / "ok")), "--out", str(out_dir))[0] == 0
+    before = (out_dir / "plan.json").read_bytes()
+    # Authority two is required too, but its only host is 200 km from the hub (supervision limit 90 min).
+    hosts = VALID["hosts.csv"].replace("422000,560000,E06000002", "622000,560000,E06000002")
+    authorities = VALID["authorities.csv"].replace("preventative,false", "preventative,true")
+    directory = write_scenario(tmp_path / "bad", {"hosts.csv": hosts, "authorities.csv": authorities})
+    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir))
+    assert code == 3
+    assert "E06000002" in err and "required" in err
+    assert "Traceback" not in err + out
+    assert (out_dir / "plan.json").read_bytes() == before
+
+
+def test_bad_input_leaves_earlier_outputs_untouched(tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    assert run(capsys, "plan", str(write_scenario(tmp_path / "ok")), "--out", str(out_dir))[0] == 0
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    broken = write_scenario(tmp_path / "bad", {"hubs.csv": None})
+    assert run(capsys, "plan", str(broken), "--out", str(out_dir))[0] == 2
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+
+
+def test_missing_scenario_directory_is_bad_input(tmp_path, capsys):
+    code, _, err = run(capsys, "validate", str(tmp_path / "nowhere"))
+    assert code == 2 and "is not a directory" in err
+
+
+def test_console_script_end_to_end(tmp_path):
+    """The installed console script, in a fresh process (its own embedded Prefect server)."""
+    executable = shutil.which("spokeplan", path=str(Path(sys.executable).parent))
+    assert executable, "spokeplan console script is not installed next to this Python"
+    broken = write_scenario(tmp_path / "bad", {"hosts.csv": VALID["hosts.csv"].replace("police,", "church,")})
+    result = subprocess.run([executable, "validate", str(broken)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert "hosts.csv:2: host_type: expected one of" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    usage = subprocess.run([executable, "plan"], capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "SCENARIO_DIR" in usage.stderr
