@@ -1,0 +1,160 @@
+"""A solver-free checker: re-verifies every hard rule of a plan against its instance.
+
+It imports no solver and shares no code with the model, so a modelling mistake cannot hide
+itself. Every plan is checked before any file is written; every solver test runs it.
+`check_plan` returns one plain-English line per violation (an empty list means the plan is valid).
+
+The plan measures used by reports and tests live here too, so there is one definition of each:
+cost per year, host fit and casework travel.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from optimisation.instance import Instance, host_fit_score
+from optimisation.result import PlanResult
+
+TOLERANCE = 1e-6
+
+
+def spokes_by_host(plan: PlanResult) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for spoke in plan.spokes:
+        totals[spoke.host_id] += spoke.count
+    return dict(totals)
+
+
+def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
+    """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke."""
+    hosts = {h.host_id: h for h in instance.hosts}
+    used = [host_id for host_id, count in spokes_by_host(plan).items() if count > 0]
+    return instance.rules.spoke_cost_per_year * plan.spokes_total + sum(hosts[h].annual_cost for h in used)
+
+
+def plan_host_fit(instance: Instance, plan: PlanResult) -> int:
+    """Objective priority 2: sum over assignments of host_fit_score(host) x cases."""
+    hosts = {h.host_id: h for h in instance.hosts}
+    authorities = {a.authority_code: a for a in instance.authorities}
+    return sum(host_fit_score(hosts[a.host_id], authorities.get(hosts[a.host_id].authority_code),
+                              instance.rules.host_fit) * a.cases for a in plan.assignments)
+
+
+def plan_travel(instance: Instance, plan: PlanResult) -> int:
+    """Objective priority 3: sum over assignments of casework minutes x cases."""
+    return sum(instance.casework_minutes[(a.host_id, a.area_id)] * a.cases for a in plan.assignments)
+
+
+def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
+    """Every violated hard rule of `plan`, in plain words; empty if the plan is valid."""
+    rules = instance.rules
+    hubs = {h.hub_id: h for h in instance.hubs}
+    hosts = {h.host_id: h for h in instance.hosts}
+    areas = {a.area_id: a for a in instance.areas}
+    problems: list[str] = []
+
+    # Identities and whole numbers.
+    seen_spokes: set[tuple[str, str]] = set()
+    for spoke in plan.spokes:
+        key = (spoke.hub_id, spoke.host_id)
+        if spoke.hub_id not in hubs:
+            problems.append(f"spokes: unknown hub {spoke.hub_id}")
+        if spoke.host_id not in hosts:
+            problems.append(f"spokes: unknown host {spoke.host_id}")
+        if not isinstance(spoke.count, int) or spoke.count < 1:
+            problems.append(f"spokes: hub {spoke.hub_id} at host {spoke.host_id} has count {spoke.count!r}; "
+                            "expected a whole number of at least 1")
+        if key in seen_spokes:
+            problems.append(f"spokes: hub {spoke.hub_id} at host {spoke.host_id} is listed twice")
+        seen_spokes.add(key)
+    seen_assignments: set[tuple[str, str]] = set()
+    for assignment in plan.assignments:
+        key = (assignment.area_id, assignment.host_id)
+        if assignment.area_id not in areas:
+            problems.append(f"assignments: unknown area {assignment.area_id}")
+        if assignment.host_id not in hosts:
+            problems.append(f"assignments: unknown host {assignment.host_id}")
+        if not isinstance(assignment.cases, int) or assignment.cases < 1:
+            problems.append(f"assignments: area {assignment.area_id} at host {assignment.host_id} has cases "
+                            f"{assignment.cases!r}; expected a whole number of at least 1")
+        if key in seen_assignments:
+            problems.append(f"assignments: area {assignment.area_id} at host {assignment.host_id} is listed twice")
+        seen_assignments.add(key)
+    if problems:
+        return problems  # the rules below assume known ids
+
+    # Supervision travel: spokes only at hosts within their hub's supervision limit.
+    for spoke in plan.spokes:
+        if (spoke.hub_id, spoke.host_id) not in instance.supervision_minutes:
+            problems.append(f"supervision travel: host {spoke.host_id} is not within hub {spoke.hub_id}'s "
+                            f"supervision limit of {hubs[spoke.hub_id].supervision_limit} minutes")
+    # Casework travel: cases only from hosts within the casework limit.
+    for assignment in plan.assignments:
+        if (assignment.host_id, assignment.area_id) not in instance.casework_minutes:
+            problems.append(f"casework travel: area {assignment.area_id} is not within {rules.casework_minutes} "
+                            f"minutes of host {assignment.host_id}")
+
+    spokes_at = spokes_by_host(plan)
+    cases_at: dict[str, int] = defaultdict(int)
+    cases_of: dict[str, int] = defaultdict(int)
+    for assignment in plan.assignments:
+        cases_at[assignment.host_id] += assignment.cases
+        cases_of[assignment.area_id] += assignment.cases
+
+    # Caseload: caseload_min x S_j <= cases at host j <= caseload_max x S_j.
+    for host_id in sorted(set(spokes_at) | set(cases_at)):
+        spokes, cases = spokes_at.get(host_id, 0), cases_at.get(host_id, 0)
+        if cases > rules.caseload_max * spokes:
+            problems.append(f"caseload: host {host_id}: {cases} cases for {spokes} spokes exceeds caseload_max "
+                            f"{rules.caseload_max} x {spokes} = {rules.caseload_max * spokes}")
+        if cases < rules.caseload_min * spokes:
+            problems.append(f"caseload: host {host_id}: {cases} cases for {spokes} spokes is below caseload_min "
+                            f"{rules.caseload_min} x {spokes} = {rules.caseload_min * spokes}")
+    # Demand: an area is never assigned more than its demand.
+    for area_id, cases in sorted(cases_of.items()):
+        if cases > areas[area_id].demand:
+            problems.append(f"demand: area {area_id} is assigned {cases} cases but its demand is "
+                            f"{areas[area_id].demand}")
+    # Hub size: 0, or min_spokes..min(max_spokes, managers x manager_span).
+    per_hub: dict[str, int] = defaultdict(int)
+    for spoke in plan.spokes:
+        per_hub[spoke.hub_id] += spoke.count
+    for hub_id, count in sorted(per_hub.items()):
+        hub = hubs[hub_id]
+        if count and not hub.min_spokes <= count <= hub.capacity:
+            problems.append(f"hub size: hub {hub_id} has {count} spokes; a used hub needs {hub.min_spokes} to "
+                            f"{hub.capacity} (min(max_spokes {hub.max_spokes}, managers {hub.managers} x "
+                            f"span {hub.manager_span}))")
+    # Host capacity.
+    for host_id, count in sorted(spokes_at.items()):
+        if count > hosts[host_id].max_spokes:
+            problems.append(f"host capacity: host {host_id} has {count} spokes; its max_spokes is "
+                            f"{hosts[host_id].max_spokes}")
+    # Budget: spoke costs + annual cost of every host used.
+    cost = plan_cost_per_year(instance, plan)
+    if rules.budget_per_year is not None and cost > rules.budget_per_year + TOLERANCE:
+        problems.append(f"budget: the plan costs £{cost:,.0f} a year, over the budget of "
+                        f"£{rules.budget_per_year:,.0f}")
+    # Most spokes overall.
+    if rules.max_spokes is not None and plan.spokes_total > rules.max_spokes:
+        problems.append(f"max_spokes: the plan has {plan.spokes_total} spokes; at most {rules.max_spokes} allowed")
+    # Required authorities: at least one spoke hosted in each.
+    for authority in instance.authorities:
+        if authority.required:
+            hosted = sum(count for host_id, count in spokes_at.items()
+                         if hosts[host_id].authority_code == authority.authority_code)
+            if hosted < 1:
+                problems.append(f"required authority: {authority.authority_code} ({authority.name}) hosts no spoke")
+    # Existing spokes are kept.
+    placed = {(s.hub_id, s.host_id): s.count for s in plan.spokes}
+    for (hub_id, host_id), count in sorted(instance.existing_spokes.items()):
+        if placed.get((hub_id, host_id), 0) < count:
+            problems.append(f"existing spokes: hub {hub_id} has {count} spokes in post at host {host_id}; the "
+                            f"plan keeps {placed.get((hub_id, host_id), 0)}")
+    # The reported figures agree with the plan.
+    covered = sum(a.cases for a in plan.assignments)
+    if plan.objective != covered:
+        problems.append(f"objective: reported {plan.objective} covered cases but the assignments sum to {covered}")
+    if plan.bound + TOLERANCE < plan.objective:
+        problems.append(f"bound: proven bound {plan.bound} is below the objective {plan.objective}")
+    return problems
