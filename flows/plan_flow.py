@@ -19,7 +19,7 @@ from prefect.states import Failed
 from flows.progress import spinner, stage_progress
 from optimisation.checker import check_plan
 from optimisation.result import Infeasible, PlanResult
-from optimisation.solve import solve
+from optimisation.solve import NoPlanFound, solve
 from reporting.plan_files import render_plan_files, write_plan_files
 from scoping.errors import InputError
 from scoping.scenario import PlannedScenario, Scenario, build_instance, load_scenario
@@ -54,21 +54,41 @@ def _only_os_errors(task, task_run, state) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """An expected failure, returned (not raised) so Prefect logs no traceback for it."""
+
+    exit_code: int
+    messages: tuple[str, ...]
+
+
 @task(name="load scenario", cache_policy=NO_CACHE)
-def load_scenario_task(scenario_dir: str) -> Scenario:
-    return load_scenario(scenario_dir)
+def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
+    try:
+        return load_scenario(scenario_dir)
+    except InputError as error:
+        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
 
 
 @task(name="geocode and estimate travel", cache_policy=NO_CACHE)
-def build_instance_task(scenario: Scenario) -> PlannedScenario:
-    with stage_progress() as report:
-        return build_instance(scenario, on_progress=report)
+def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
+    try:
+        with stage_progress() as report:
+            return build_instance(scenario, on_progress=report)
+    except InputError as error:
+        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
 
 
 @task(name="solve", cache_policy=NO_CACHE)
-def solve_task(planned: PlannedScenario, time_limit: float, workers: int) -> PlanResult:
-    with spinner("solving"):
-        return solve(planned.instance, time_limit=time_limit, workers=workers)
+def solve_task(planned: PlannedScenario, time_limit: float, workers: int) -> PlanResult | Rejected:
+    try:
+        with spinner("solving"):
+            return solve(planned.instance, time_limit=time_limit, workers=workers)
+    except Infeasible as error:
+        return Rejected(EXIT_INFEASIBLE, ("infeasible: no plan meets every hard rule. In conflict:",
+                                          *(f"  - {reason}" for reason in error.reasons)))
+    except NoPlanFound as error:
+        return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
 
 
 @task(name="check plan", cache_policy=NO_CACHE)
@@ -107,16 +127,15 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict) -> 
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
     """The plan pipeline as plain calls of tasks (shared by the plan and demo flows)."""
     started = time.perf_counter()
-    try:
-        scenario = load_scenario_task(scenario_dir)
-        planned = build_instance_task(scenario)
-    except InputError as error:
-        return RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems])
-    try:
-        plan = solve_task(planned, time_limit, workers)
-    except Infeasible as error:
-        return RunOutcome(EXIT_INFEASIBLE, ["infeasible: no plan meets every hard rule. In conflict:"]
-                          + [f"  - {reason}" for reason in error.reasons])
+    scenario = load_scenario_task(scenario_dir)
+    if isinstance(scenario, Rejected):
+        return RunOutcome(scenario.exit_code, list(scenario.messages))
+    planned = build_instance_task(scenario)
+    if isinstance(planned, Rejected):
+        return RunOutcome(planned.exit_code, list(planned.messages))
+    plan = solve_task(planned, time_limit, workers)
+    if isinstance(plan, Rejected):
+        return RunOutcome(plan.exit_code, list(plan.messages))
     violations = check_task(planned, plan)
     if violations:  # never write a plan the independent checker rejects
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
@@ -148,11 +167,12 @@ def demo_flow(out_dir: str = "outputs/demo", time_limit: float = 60.0, workers: 
 @flow(name="spokeplan-validate", log_prints=False)
 def validate_flow(scenario_dir: str):
     """Check a scenario's inputs only: schemas, references, postcodes, travel pairs."""
-    try:
-        scenario = load_scenario_task(scenario_dir)
-        planned = build_instance_task(scenario)
-    except InputError as error:
-        return _failed(RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems]))
+    scenario = load_scenario_task(scenario_dir)
+    if isinstance(scenario, Rejected):
+        return _failed(RunOutcome(scenario.exit_code, list(scenario.messages)))
+    planned = build_instance_task(scenario)
+    if isinstance(planned, Rejected):
+        return _failed(RunOutcome(planned.exit_code, list(planned.messages)))
     inst = planned.instance
     return RunOutcome(EXIT_OK, [], {
         "scenario": scenario_dir, "hubs": len(inst.hubs), "hosts": len(inst.hosts), "areas": len(inst.areas),

@@ -6,13 +6,12 @@ Progress goes to stderr so stdout carries only the summary a user (or a script) 
 from __future__ import annotations
 
 import contextlib
-import sys
 from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-stderr_console = Console(stderr=True, file=sys.stderr)
+stderr_console = Console(stderr=True)  # resolves sys.stderr at write time
 
 
 @contextlib.contextmanager

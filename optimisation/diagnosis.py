@@ -1,0 +1,142 @@
+"""Why no plan exists: the smallest set of conflicting rules, in plain words.
+
+An empty plan (no spokes) meets every rule except "required authorities" and "existing spokes",
+so every conflict involves one of those. Two steps:
+
+1. :func:`structural_problems` — cheap checks that need no solver: a required authority with no
+   host within any hub's supervision reach, an existing spoke out of reach or over a capacity,
+   a budget or spoke limit below what existing spokes already cost or use.
+2. :func:`diagnose` — a deletion filter over rule groups (each required authority, each existing
+   spoke, caseload minimum, hub minimum, host capacity, budget, max_spokes): drop a group; if the
+   rest is still infeasible the group is not needed to explain the conflict and stays dropped.
+   What remains is an irreducible conflicting set: removing any one of its rules makes a plan
+   possible.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.linear_solver import pywraplp
+
+from optimisation.instance import Instance
+
+FEASIBILITY_SECONDS = 10.0
+
+
+def _authority_label(inst: Instance, code: str) -> str:
+    authority = inst.authority(code)
+    return f"{code} ({authority.name})" if authority and authority.name else code
+
+
+def structural_problems(inst: Instance) -> list[str]:
+    """Conflicts visible without a solver, each in plain words."""
+    problems: list[str] = []
+    rules = inst.rules
+    reachable_hosts = {host for (_, host) in inst.supervision_minutes}
+    for authority in inst.authorities:
+        if not authority.required:
+            continue
+        hosts_in = [h for h in inst.hosts if h.authority_code == authority.authority_code]
+        if not hosts_in:
+            problems.append(f"authority {_authority_label(inst, authority.authority_code)} is required but no "
+                            "candidate host is in it")
+        elif not any(h.host_id in reachable_hosts for h in hosts_in):
+            limits = sorted({h.supervision_limit for h in inst.hubs})
+            limit_text = f"{limits[0]} minutes" if len(limits) == 1 else f"{limits[0]}-{limits[-1]} minutes"
+            problems.append(f"authority {_authority_label(inst, authority.authority_code)} is required but no host "
+                            f"in it is within {limit_text} of any hub (the supervision limit)")
+    per_hub: dict[str, int] = defaultdict(int)
+    per_host: dict[str, int] = defaultdict(int)
+    for (hub_id, host_id), count in sorted(inst.existing_spokes.items()):
+        per_hub[hub_id] += count
+        per_host[host_id] += count
+        if (hub_id, host_id) not in inst.supervision_minutes:
+            problems.append(f"hub {hub_id} has {count} existing spoke(s) at host {host_id}, which is not within its "
+                            f"supervision limit of {inst.hub(hub_id).supervision_limit} minutes")
+    for hub_id, count in sorted(per_hub.items()):
+        hub = inst.hub(hub_id)
+        if count > hub.capacity:
+            problems.append(f"hub {hub_id} has {count} existing spokes but can run at most {hub.capacity} "
+                            f"(min(max_spokes {hub.max_spokes}, managers {hub.managers} x span {hub.manager_span}))")
+    for host_id, count in sorted(per_host.items()):
+        host = inst.host(host_id)
+        if count > host.max_spokes:
+            problems.append(f"host {host_id} has {count} existing spokes but its max_spokes is {host.max_spokes}")
+    existing_total = sum(inst.existing_spokes.values())
+    if rules.max_spokes is not None and existing_total > rules.max_spokes:
+        problems.append(f"{existing_total} spokes are already in post but max_spokes is {rules.max_spokes}")
+    if rules.budget_per_year is not None and inst.existing_spokes:
+        cost = rules.spoke_cost_per_year * existing_total + sum(inst.host(h).annual_cost for h in per_host)
+        if cost > rules.budget_per_year:
+            problems.append(f"the spokes already in post cost £{cost:,.0f} a year, over the budget of "
+                            f"£{rules.budget_per_year:,.0f}")
+    return problems
+
+
+def _feasible(inst: Instance, relax: frozenset[str], backend: str) -> bool:
+    from optimisation.model import build_model
+
+    model = build_model(inst, backend=backend, relax=relax)
+    model.solver.SetTimeLimit(int(FEASIBILITY_SECONDS * 1000))
+    model.solver.Minimize(0)
+    status = model.solver.Solve()
+    return status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+
+
+def describe_group(inst: Instance, group: str) -> str:
+    """One rule group in plain words, with its numbers."""
+    rules = inst.rules
+    if group.startswith("required:"):
+        code = group.split(":", 1)[1]
+        hosts = [h for h in inst.hosts if h.authority_code == code]
+        reachable = {host for (_, host) in inst.supervision_minutes}
+        demand = {a.area_id: a.demand for a in inst.areas}
+        best = 0
+        for host in hosts:
+            if host.host_id in reachable:
+                near = sum(demand[area] for (h, area) in inst.casework_minutes if h == host.host_id)
+                best = max(best, near)
+        return (f"authority {_authority_label(inst, code)} is required to host a spoke (its best reachable host has "
+                f"{best} cases of demand within {rules.casework_minutes} minutes)")
+    if group.startswith("existing:"):
+        _, hub_id, host_id = group.split(":", 2)
+        return f"hub {hub_id}'s {inst.existing_spokes[(hub_id, host_id)]} existing spoke(s) at host {host_id} must be kept"
+    if group == "caseload_min":
+        return f"every spoke must carry at least caseload_min = {rules.caseload_min} cases at a time"
+    if group == "hub_min":
+        mins = sorted({h.min_spokes for h in inst.hubs})
+        return ("a hub that is used must run at least its min_spokes spokes (" +
+                ", ".join(f"{h.hub_id}: {h.min_spokes}" for h in inst.hubs) + ")") if len(mins) > 1 else \
+            f"a hub that is used must run at least min_spokes = {mins[0]} spokes"
+    if group == "host_capacity":
+        return "each host takes at most its max_spokes spokes"
+    if group == "budget":
+        return (f"the budget is £{rules.budget_per_year:,.0f} a year (a spoke costs £{rules.spoke_cost_per_year:,.0f}, "
+                "plus each host's annual cost)")
+    if group == "max_spokes":
+        return f"at most max_spokes = {rules.max_spokes} spokes in the plan"
+    return group
+
+
+def diagnose(inst: Instance, *, backend: str = "SCIP") -> list[str]:
+    """The smallest set of conflicting rules found, in plain words (never empty)."""
+    problems = structural_problems(inst)
+    if problems:
+        return problems
+    from optimisation.model import rule_groups
+
+    groups = rule_groups(inst)
+    if _feasible(inst, frozenset(), backend):
+        return []
+    if not _feasible(inst, frozenset(groups), backend):
+        return ["the plan is infeasible even with every relaxable rule removed; check the travel limits"]
+    kept: list[str] = []
+    dropped: set[str] = set()
+    for group in groups:
+        trial = frozenset(dropped | {group})
+        if _feasible(inst, trial, backend):
+            kept.append(group)  # needed: without it a plan exists
+        else:
+            dropped.add(group)
+    return [describe_group(inst, group) for group in kept]

@@ -1,0 +1,221 @@
+"""solve(): the allocation, optimised lexicographically, with integral published cases.
+
+1. Structural checks (optimisation.diagnosis) catch rules that cannot be met before any solve.
+2. Stage "coverage": maximise covered cases. Its proven bound and gap are the plan's.
+3. Later stages in `rules.priorities` order (host fit, travel), each with the earlier stages'
+   values held as constraints (coverage ≥ C*), so priority 1 is never traded for 2 or 3.
+   Each stage starts from the previous stage's solution as a hint.
+4. With spokes fixed, the assignment of cases is a transportation problem with integer data:
+   a simplex vertex of it is integral. It is re-solved as a linear programme (GLOP) to get
+   whole cases, with the later priorities folded into one cost that respects their order.
+
+The time limit covers all stages together. A run with `workers=1` is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+
+from ortools.linear_solver import pywraplp
+
+from optimisation.diagnosis import diagnose, structural_problems
+from optimisation.instance import Instance
+from optimisation.model import Model, build_model, fit_scores
+from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
+
+# Chosen by measurement (benchmarks/backends.py; figures in the README).
+DEFAULT_BACKEND = "SCIP"
+SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
+INTEGRALITY_TOLERANCE = 1e-5
+
+
+class NoPlanFound(RuntimeError):
+    """The solver found no plan within the time limit, without proving there is none."""
+
+
+def _status_name(status: int) -> str:
+    return {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
+            pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.UNBOUNDED: "UNBOUNDED",
+            pywraplp.Solver.ABNORMAL: "ABNORMAL", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED"}.get(status, str(status))
+
+
+def _configure(solver: pywraplp.Solver, seconds: float, workers: int, backend: str) -> None:
+    solver.SetTimeLimit(max(1, int(seconds * 1000)))
+    solver.SetNumThreads(workers)
+    if backend == "SCIP":
+        # Deterministic: a fixed seed; gap tolerance 0 so OPTIMAL means proven optimal.
+        solver.SetSolverSpecificParametersAsString("randomization/randomseedshift = 0\nlimits/gap = 0\n")
+
+
+def _snapshot(model: Model) -> dict[str, dict]:
+    v = model.variables
+    return {
+        "spokes": {key: int(round(var.solution_value())) for key, var in v.spokes.items()},
+        "cases": {key: var.solution_value() for key, var in v.cases.items()},
+        "all": [(var, var.solution_value()) for var in model.solver.variables()],
+    }
+
+
+def _hint(model: Model, snapshot: dict) -> None:
+    pairs = snapshot["all"]
+    model.solver.SetHint([var for var, _ in pairs], [value for _, value in pairs])
+
+
+def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend: str = DEFAULT_BACKEND,
+          link_rows: bool = True) -> PlanResult:
+    """The lexicographically optimal plan (or the best found in `time_limit` seconds)."""
+    started = time.perf_counter()
+    problems = structural_problems(inst)
+    if problems:
+        raise Infeasible(problems)
+    model = build_model(inst, backend=backend, link_rows=link_rows)
+    solver = model.solver
+    stages: list[StageResult] = []
+    snapshot: dict | None = None
+    coverage_status = "FEASIBLE"
+    coverage_value = 0
+    coverage_bound = 0.0
+
+    try:
+        from optimisation.greedy import greedy_hint
+
+        hint = greedy_hint(inst, model)
+        if hint:
+            solver.SetHint(*hint)
+    except ImportError:  # the greedy module is optional for the model
+        pass
+
+    for position, name in enumerate(inst.rules.priorities):
+        remaining = time_limit - (time.perf_counter() - started)
+        if position > 0 and remaining < 0.05 * time_limit:
+            break  # out of time: keep the best plan of the earlier stages
+        sense = SENSES[name]
+        expression = model.objectives[name]
+        objective = solver.Objective()
+        objective.Clear()
+        if sense == "max":
+            solver.Maximize(expression)
+        else:
+            solver.Minimize(expression)
+        # Earlier stages get what they need; leave later stages a share of what is left.
+        share = remaining if position == len(inst.rules.priorities) - 1 else remaining * (0.8 if position == 0 else 0.5)
+        _configure(solver, share, workers, backend)
+        stage_start = time.perf_counter()
+        status = solver.Solve()
+        seconds = time.perf_counter() - stage_start
+        status_name = _status_name(status)
+        if position == 0:
+            if status == pywraplp.Solver.INFEASIBLE:
+                raise Infeasible(diagnose(inst, backend=backend))
+            if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+                raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {status_name}); "
+                                  "the scenario was not proven infeasible: allow more time with --time-limit")
+        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            break  # a later stage found nothing better in its time: keep the earlier solution
+        value = objective.Value()
+        bound = objective.BestBound()
+        if position == 0:
+            coverage_value = int(round(value))
+            coverage_status = "OPTIMAL" if status == pywraplp.Solver.OPTIMAL else "FEASIBLE"
+            coverage_bound = float(coverage_value) if coverage_status == "OPTIMAL" else \
+                max(float(coverage_value), math.floor(bound + 1e-6))
+            value, bound = float(coverage_value), coverage_bound
+        stages.append(StageResult(name, sense, float(value), float(bound), status_name if status_name in
+                                  ("OPTIMAL", "FEASIBLE") else "FEASIBLE", seconds))
+        snapshot = _snapshot(model)
+        # Hold this stage's value for the stages after it (a small tolerance for floating point).
+        slack = 1e-6 * max(1.0, abs(value))
+        if sense == "max":
+            solver.Add(expression >= value - slack, f"hold[{name}]")
+        else:
+            solver.Add(expression <= value + slack, f"hold[{name}]")
+        _hint(model, snapshot)
+
+    assert snapshot is not None
+    spokes = {key: count for key, count in snapshot["spokes"].items() if count > 0}
+    assignments = integral_assignment(inst, spokes, coverage_value)
+    covered = sum(assignments.values())
+    scores = fit_scores(inst)
+    gap = 0.0 if coverage_status == "OPTIMAL" else (coverage_bound - covered) / max(coverage_bound, 1.0)
+    return PlanResult(
+        status=coverage_status,
+        objective=covered,
+        bound=max(coverage_bound, float(covered)),
+        gap=max(0.0, gap),
+        spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
+        assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c > 0)),
+        host_fit=sum(scores[j] * c for (i, j), c in assignments.items()),
+        travel_case_minutes=sum(inst.casework_minutes[(j, i)] * c for (i, j), c in assignments.items()),
+        backend=backend,
+        solve_seconds=time.perf_counter() - started,
+        stages=tuple(stages),
+    )
+
+
+def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], coverage_target: int) -> dict[tuple[str, str], int]:
+    """Whole cases per (area, host) for fixed spokes, lexicographically optimal like the MIP.
+
+    With S_j fixed the rows are: Σ_j x_ij ≤ d_i and cmin·S_j ≤ Σ_i x_ij ≤ cmax·S_j — a network
+    (transportation) matrix with integer right-hand sides, so simplex vertices are integral.
+    First maximise Σx; then, with Σx fixed (still a network), minimise one cost per pair that
+    orders the later priorities: cost_ij = W·(-fit_j) + minutes_ij when host fit comes before
+    travel (W larger than any total travel), or W·minutes_ij - fit_j the other way round.
+    """
+    rules = inst.rules
+    at_host: dict[str, int] = defaultdict(int)
+    for (_, host_id), count in spokes.items():
+        at_host[host_id] += count
+    demand = {a.area_id: a.demand for a in inst.areas}
+    pairs = sorted((area, host) for (host, area) in inst.casework_minutes if at_host.get(host, 0) > 0 and demand[area] > 0)
+    if not pairs:
+        return {}
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    x = {pair: lp.NumVar(0, demand[pair[0]], f"x[{pair[0]},{pair[1]}]") for pair in pairs}
+    by_area: dict[str, list] = defaultdict(list)
+    by_host: dict[str, list] = defaultdict(list)
+    for (area, host), var in x.items():
+        by_area[area].append(var)
+        by_host[host].append(var)
+    for area, vars_ in by_area.items():
+        lp.Add(lp.Sum(vars_) <= demand[area])
+    for host, vars_ in by_host.items():
+        lp.Add(lp.Sum(vars_) <= rules.caseload_max * at_host[host])
+        lp.Add(lp.Sum(vars_) >= rules.caseload_min * at_host[host])
+    total = lp.Sum(list(x.values()))
+    lp.Maximize(total)
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        raise RuntimeError("the assignment for the chosen spokes has no solution; this is a bug")
+    covered = int(round(lp.Objective().Value()))
+    if covered < coverage_target:
+        raise RuntimeError(f"integral assignment covers {covered} < {coverage_target}; this is a bug")
+    lp.Add(total == covered)
+    scores = fit_scores(inst)
+    order = [p for p in rules.priorities if p != "coverage"]
+    max_minutes = max((inst.casework_minutes[(h, a)] for (a, h) in pairs), default=0)
+    fit_values = [scores[h] for (_, h) in pairs]
+    fit_range = (max(fit_values) - min(fit_values)) if fit_values else 0
+    costs = {}
+    for (area, host) in pairs:
+        minutes = inst.casework_minutes[(host, area)]
+        if order and order[0] == "host_fit":
+            weight = max_minutes * covered + 1
+            costs[(area, host)] = -weight * scores[host] + (minutes if "travel" in order else 0)
+        elif order and order[0] == "travel":
+            weight = fit_range * covered + 1
+            costs[(area, host)] = weight * minutes - (scores[host] if "host_fit" in order else 0)
+        else:
+            costs[(area, host)] = 0
+    lp.Minimize(lp.Sum([costs[p] * x[p] for p in pairs if costs[p]]))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        raise RuntimeError("the assignment cost stage failed; this is a bug")
+    result = {}
+    for pair, var in x.items():
+        value = var.solution_value()
+        whole = int(round(value))
+        if abs(value - whole) > INTEGRALITY_TOLERANCE:
+            raise RuntimeError(f"assignment {pair} = {value} is not integral; this is a bug")
+        if whole > 0:
+            result[pair] = whole
+    return result
