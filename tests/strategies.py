@@ -1,0 +1,47 @@
+"""Hypothesis strategies: random small valid Instances, degenerate ones included."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance, Rules
+
+CODES = ("E06000001", "E06000002", "E06000003")
+
+
+@st.composite
+def instances(draw) -> Instance:
+    n_hubs = draw(st.integers(1, 3))
+    n_hosts = draw(st.integers(1, 6))
+    n_areas = draw(st.integers(1, 10))
+    hubs = []
+    for h in range(n_hubs):
+        max_spokes = draw(st.integers(1, 5))
+        hubs.append(Hub(f"H{h}", f"Hub {h}", 0.0, 0.0, draw(st.integers(0, max_spokes)), max_spokes,
+                        draw(st.integers(1, 2)), draw(st.integers(1, 5)), 90))
+    hosts = [Host(f"J{j}", f"Host {j}", draw(st.sampled_from(HOST_TYPES)), draw(st.sampled_from(CODES)), 0.0, 0.0,
+                  draw(st.integers(1, 3)), float(draw(st.sampled_from([0, 0, 1000, 5000]))), draw(st.booleans()),
+                  draw(st.sampled_from(["", "", "statutory", "preventative", "both"])))
+             for j in range(n_hosts)]
+    areas = [Area(f"A{i}", f"Area {i}", draw(st.sampled_from(CODES)), 0.0, 0.0, draw(st.integers(0, 30)))
+             for i in range(n_areas)]
+    required_codes = draw(st.sets(st.sampled_from(CODES), max_size=1))
+    authorities = tuple(Authority(code, f"Authority {code[-1]}", draw(st.sampled_from(["statutory", "preventative",
+                                                                                       "both"])), code in required_codes)
+                        for code in CODES)
+    supervision = {(h.hub_id, j.host_id): draw(st.integers(0, 90)) for h in hubs for j in hosts
+                   if draw(st.booleans())}
+    casework = {(j.host_id, a.area_id): draw(st.integers(0, 45)) for j in hosts for a in areas
+                if draw(st.integers(0, 2)) > 0}
+    caseload_min = draw(st.integers(0, 10))
+    rules = Rules(
+        caseload_min=caseload_min, caseload_max=caseload_min + draw(st.integers(0, 4)),
+        spoke_cost_per_year=float(draw(st.sampled_from([0, 100]))),
+        budget_per_year=draw(st.one_of(st.none(), st.sampled_from([0.0, 250.0, 1000.0, 10_000.0]))),
+        max_spokes=draw(st.one_of(st.none(), st.integers(0, 6))),
+    )
+    existing = {}
+    if supervision and draw(st.integers(0, 4)) == 0:
+        pair = draw(st.sampled_from(sorted(supervision)))
+        existing[pair] = 1
+    return Instance(tuple(hubs), tuple(hosts), tuple(areas), authorities, rules, casework, supervision, existing)
