@@ -139,6 +139,11 @@ class Instance:
         object.__setattr__(self, "supervision_minutes", _frozen(self.supervision_minutes))
         object.__setattr__(self, "existing_spokes", _frozen(self.existing_spokes))
 
+    def __reduce__(self):
+        """Pickle with plain dicts (mapping proxies cannot be pickled): for subprocesses and Dask."""
+        return (Instance, (self.hubs, self.hosts, self.areas, self.authorities, self.rules,
+                           dict(self.casework_minutes), dict(self.supervision_minutes), dict(self.existing_spokes)))
+
     # Convenience look-ups (cheap, recomputed; instances are small enough).
     def hub(self, hub_id: str) -> Hub:
         return next(h for h in self.hubs if h.hub_id == hub_id)

@@ -29,6 +29,9 @@ from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlaceme
 DEFAULT_BACKEND = "SCIP"
 SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
 INTEGRALITY_TOLERANCE = 1e-5
+# Back ends given solution hints (warm starts). pywraplp's HiGHS interface crashes on SetHint
+# (OR-Tools 9.15, measured), so it is solved cold.
+HINTED_BACKENDS = frozenset({"SCIP", "CBC", "CP_SAT"})
 
 
 class NoPlanFound(RuntimeError):
@@ -78,14 +81,13 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     coverage_value = 0
     coverage_bound = 0.0
 
-    try:
+    hinted = backend in HINTED_BACKENDS
+    if hinted:
         from optimisation.greedy import greedy_hint
 
         hint = greedy_hint(inst, model)
         if hint:
             solver.SetHint(*hint)
-    except ImportError:  # the greedy module is optional for the model
-        pass
 
     for position, name in enumerate(inst.rules.priorities):
         remaining = time_limit - (time.perf_counter() - started)
@@ -131,7 +133,8 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
             solver.Add(expression >= value - slack, f"hold[{name}]")
         else:
             solver.Add(expression <= value + slack, f"hold[{name}]")
-        _hint(model, snapshot)
+        if hinted:
+            _hint(model, snapshot)
 
     assert snapshot is not None
     spokes = {key: count for key, count in snapshot["spokes"].items() if count > 0}

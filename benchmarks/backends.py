@@ -1,0 +1,105 @@
+"""Which OR-Tools back end solves spokeplan's model best? Measured side by side, same instances.
+
+Each back end runs in its own subprocess (HiGHS builds cannot share a process, and a crash in
+one must not hide the others), on the same pickled instance, with the full lexicographic solve
+(coverage, host fit, travel) and the same time limit. Prints wall time, each stage's time and
+status, the objective values, and peak memory.
+
+    python -m benchmarks.backends                 # demo + small England instance
+    python -m benchmarks.backends --sizes small medium --time-limit 120
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CANDIDATES = [  # (back end, linking rows x <= d*o)
+    ("SCIP", True), ("SCIP", False), ("HIGHS", True), ("HIGHS", False), ("CBC", True), ("CP_SAT", True),
+]
+
+
+def peak_memory_mb() -> int:
+    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def run_one(instance_file: str, backend: str, link_rows: bool, time_limit: float) -> dict:
+    """Child process: solve once and report figures as JSON."""
+    from optimisation import solve as solve_module
+    from optimisation.checker import check_plan
+
+    with open(instance_file, "rb") as handle:
+        inst = pickle.load(handle)
+    started = time.perf_counter()
+    plan = solve_module.solve(inst, time_limit=time_limit, backend=backend, link_rows=link_rows)
+    wall = time.perf_counter() - started
+    return {
+        "backend": backend, "link_rows": link_rows, "wall_s": round(wall, 2), "status": plan.status,
+        "covered": plan.objective, "bound": plan.bound, "host_fit": plan.host_fit, "travel": plan.travel_case_minutes,
+        "stages": [(s.name, round(s.seconds, 2), s.status) for s in plan.stages],
+        "valid": check_plan(inst, plan) == [],
+        "peak_mb": peak_memory_mb(),
+    }
+
+
+def instances(sizes: list[str]) -> dict[str, object]:
+    from scoping.scenario import build_instance, load_scenario
+
+    found = {"demo": build_instance(load_scenario(Path(__file__).resolve().parents[1] / "inputs" / "demo")).instance}
+    if sizes:
+        from benchmarks.instances import england_districts, make_instance
+
+        districts = england_districts()
+        for size in sizes:
+            found[size] = make_instance(size, districts=districts)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="*", default=["small"], help="England instance sizes (small medium national)")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--run", nargs=4, metavar=("FILE", "BACKEND", "LINK", "LIMIT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        file, backend, link, limit = args.run
+        print(json.dumps(run_one(file, backend, link == "1", float(limit))))
+        return
+    from benchmarks.instances import describe
+
+    for name, inst in instances(args.sizes).items():
+        print(f"\n## {name}: {describe(inst)}")
+        print(f"{'back end':<8} {'link':<5} {'wall s':>7} {'status':<9} {'covered':>7} {'bound':>7} {'fit':>6} "
+              f"{'travel':>7} {'MB':>5}  stages (s)")
+        with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
+            pickle.dump(inst, handle)
+        for backend, link in CANDIDATES:
+            command = [sys.executable, "-m", "benchmarks.backends", "--run", handle.name, backend, "1" if link else "0",
+                       str(args.time_limit)]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=args.time_limit * 4 + 120)
+            lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+            if result.returncode != 0 or not lines:
+                print(f"{backend:<8} {str(link):<5} failed (exit {result.returncode}): "
+                      f"{(result.stderr.strip().splitlines() or ['no output'])[-1][:80]}")
+                continue
+            r = json.loads(lines[-1])
+            stages = ", ".join(f"{n} {s} {st[:3]}" for n, s, st in r["stages"])
+            print(f"{r['backend']:<8} {str(r['link_rows']):<5} {r['wall_s']:>7} {r['status']:<9} {r['covered']:>7} "
+                  f"{r['bound']:>7.0f} {r['host_fit']:>6} {r['travel']:>7} {r['peak_mb']:>5}  {stages}"
+                  + ("" if r["valid"] else "  CHECKER FAILED"))
+        Path(handle.name).unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Deterministic England-scale benchmark instances from the ONS Postcode Directory.
+
+Areas are postcode districts of England (one per outward code with at least 50 live postcodes,
+located at the mean of its postcodes); hosts sit at the largest districts with mixed host types;
+hubs are spread over the country (farthest-point sampling from the largest district). Demand is
+synthetic, spread over every area in proportion to its postcode count, and scaled so that the
+total is below what the spoke limit could carry — placement and reach, not capacity, decide.
+
+    python -m benchmarks.instances small      # prints the instance's size
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance, Rules
+from scoping.geocode import PostcodeLookup, authority_for_district
+from scoping.travel import Place, build_travel_graph, travel_pairs
+
+
+@dataclass(frozen=True)
+class Size:
+    hubs: int
+    hosts: int
+    spokes: int
+
+
+SIZES = {
+    "small": Size(16, 300, 53),  # the Alexi programme's scale (seed 001: 16 hubs, 53 spokes)
+    "medium": Size(50, 1000, 150),
+    "national": Size(100, 2000, 300),
+}
+LETTERS = "ABCDEFGHIJKLMNOPRSTUWY"  # first letters of English postcodes (and some others)
+
+
+def england_districts() -> pd.DataFrame:
+    """One row per English postcode district: mean easting/northing, live postcode count, authority."""
+    lookup = PostcodeLookup()
+    frames = []
+    for letter in LETTERS:
+        frame = lookup._load_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
+        frame = frame[frame["laua"].astype(str).str.startswith("E")]
+        frames.append(pd.DataFrame({
+            "district": frame.index.str[:-3], "easting": frame["oseast1m"].to_numpy(),
+            "northing": frame["osnrth1m"].to_numpy(), "laua": frame["laua"].astype(str).to_numpy()}))
+    rows = pd.concat(frames)
+    grouped = rows.groupby("district").agg(easting=("easting", "mean"), northing=("northing", "mean"),
+                                           postcodes=("easting", "size"), laua=("laua", lambda s: s.mode().iloc[0]))
+    grouped = grouped[grouped["postcodes"] >= 50].reset_index().sort_values("district").reset_index(drop=True)
+    grouped["authority"] = [(authority_for_district(code) or (code,))[0] for code in grouped["laua"]]
+    return grouped
+
+
+def spread_indices(points: np.ndarray, count: int, start: int) -> list[int]:
+    """Farthest-point sampling: `count` indices spread over the points, deterministic."""
+    chosen = [start]
+    distance = np.hypot(*(points - points[start]).T)
+    for _ in range(count - 1):
+        nxt = int(np.argmax(distance))
+        chosen.append(nxt)
+        distance = np.minimum(distance, np.hypot(*(points - points[nxt]).T))
+    return chosen
+
+
+def make_instance(size_name: str, seed: int = 1, districts: pd.DataFrame | None = None) -> Instance:
+    size = SIZES[size_name]
+    rng = np.random.default_rng(seed)
+    districts = england_districts() if districts is None else districts
+    points = districts[["easting", "northing"]].to_numpy()
+    biggest = districts.sort_values(["postcodes", "district"], ascending=[False, True]).index.to_list()
+    host_rows = biggest[: size.hosts]
+    hub_rows = spread_indices(points, size.hubs, biggest[0])
+    caseload_max = 12
+    # Synthetic demand: proportional to postcodes, total ~90% of what the spoke limit could carry.
+    weights = districts["postcodes"].to_numpy(dtype=float) * rng.uniform(0.5, 1.5, len(districts))
+    target = 0.9 * size.spokes * caseload_max
+    demand = np.floor(weights / weights.sum() * target + rng.uniform(0, 1, len(districts))).astype(int)
+    areas = tuple(Area(f"A-{row.district}", row.district, row.authority, float(row.easting), float(row.northing),
+                       int(demand[i])) for i, row in enumerate(districts.itertuples()))
+    hosts = tuple(Host(f"J-{districts.at[i, 'district']}", districts.at[i, "district"],
+                       HOST_TYPES[k % len(HOST_TYPES)], districts.at[i, "authority"],
+                       float(districts.at[i, "easting"]), float(districts.at[i, "northing"]),
+                       max_spokes=1 + (k % 3 == 0), annual_cost=float(1000 * (k % 4)), drop_in=k % 5 == 0)
+                  for k, i in enumerate(host_rows))
+    hubs = tuple(Hub(f"H-{districts.at[i, 'district']}", districts.at[i, "district"],
+                     float(districts.at[i, "easting"]), float(districts.at[i, "northing"]),
+                     min_spokes=2, max_spokes=5 if k % 4 else 8, managers=1 + (k % 4 == 0), manager_span=5)
+                 for k, i in enumerate(hub_rows))
+    codes = sorted({a.authority_code for a in areas} | {h.authority_code for h in hosts})
+    aims = ("statutory", "preventative", "both")
+    authorities = tuple(Authority(code, code, aims[n % 3], False) for n, code in enumerate(codes))
+    rules = Rules(max_spokes=size.spokes, spoke_cost_per_year=50_000)
+    places = [Place(h.hub_id, h.easting, h.northing) for h in hubs] + \
+        [Place(h.host_id, h.easting, h.northing) for h in hosts] + [Place(a.area_id, a.easting, a.northing) for a in areas]
+    graph = build_travel_graph(places)
+    supervision = travel_pairs(graph, [h.hub_id for h in hubs], [h.host_id for h in hosts], rules.supervision_minutes)
+    casework = travel_pairs(graph, [h.host_id for h in hosts], [a.area_id for a in areas], rules.casework_minutes)
+    return Instance(hubs, hosts, areas, authorities, rules, casework, supervision, {})
+
+
+def describe(inst: Instance) -> str:
+    return (f"{len(inst.hubs)} hubs, {len(inst.hosts)} hosts, {len(inst.areas)} areas, demand {inst.demand_total}, "
+            f"max_spokes {inst.rules.max_spokes}, {len(inst.supervision_minutes)} hub-host and "
+            f"{len(inst.casework_minutes)} host-area pairs in reach")
+
+
+if __name__ == "__main__":
+    print(describe(make_instance(sys.argv[1] if len(sys.argv) > 1 else "small")))
