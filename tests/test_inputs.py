@@ -141,3 +141,35 @@ def test_demand_estimate_rounds_half_up():
     assert estimate_demand(2_500, 30) == 8
     assert estimate_demand(2_499, 30) == 7
     assert estimate_demand(0, 30) == 0
+
+
+def test_unknown_and_terminated_postcodes_are_input_errors_with_their_line(tmp_path):
+    from scoping.scenario import build_instance
+
+    hosts = ("host_id,name,host_type,postcode,authority_code\n"
+             "HOST1,Police base,police,NE1 4LP,\n"
+             "HOST2,Community centre,community,NE99 9ZZ,E06000002\n"
+             "HOST3,Drop-in,community,N10 9AD,E06000002\n"
+             "HOST4,Youth club,voluntary,not-a-postcode,E06000002\n")
+    scenario = load_scenario(write_scenario(tmp_path / "scn", {"hosts.csv": hosts}))
+    with pytest.raises(InputError) as caught:
+        build_instance(scenario)
+    messages = [str(p) for p in caught.value.problems]
+    assert any(m.endswith("hosts.csv:3: postcode: 'NE99 9ZZ': unknown postcode: not in the ONS Postcode Directory")
+               for m in messages), messages
+    assert any("hosts.csv:4: postcode: 'N10 9AD': terminated or non-geographic postcode" in m for m in messages)
+    assert any("hosts.csv:5: postcode: 'not-a-postcode': not a postcode" in m for m in messages)
+    assert len(messages) == 3
+
+
+def test_host_authority_comes_from_its_postcode_when_not_given(tmp_path):
+    from scoping.scenario import build_instance
+
+    hosts = ("host_id,name,host_type,postcode,authority_code\n"
+             "HOST1,Police base,police,ne46 1aa,\n"  # Hexham: Northumberland
+             "HOST2,Community centre,community,NE1 4LP,E06000002\n")  # given code wins
+    planned = build_instance(load_scenario(write_scenario(tmp_path / "scn", {"hosts.csv": hosts})))
+    by_id = {h.host_id: h for h in planned.instance.hosts}
+    assert by_id["HOST1"].authority_code == "E06000057"
+    assert by_id["HOST2"].authority_code == "E06000002"
+    assert planned.locations["HOST1"].postcode == "NE46 1AA"
