@@ -108,3 +108,40 @@ def test_deterministic():
     first = travel_pairs(build_travel_graph(places), ["P1", "P2"], [p.place_id for p in places], 45)
     second = travel_pairs(build_travel_graph(list(reversed(places))), ["P1", "P2"], [p.place_id for p in places], 45)
     assert first == second and list(first) == sorted(first)
+
+
+def test_agrees_with_scipy_dijkstra_on_the_same_graph():
+    # An independent shortest-path implementation over the same edge weights must give the same pairs.
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    rng = np.random.default_rng(7)
+    xy = np.round(rng.uniform([0, 0], [60000, 40000], size=(300, 2)))
+    xy[:5] = xy[5]  # several places at one location
+    places = [Place(f"P{i}", float(x), float(y)) for i, (x, y) in enumerate(xy)]
+    graph = build_travel_graph(places)
+    sources, targets, limit = [f"P{i}" for i in range(0, 40)], [f"P{i}" for i in range(40, 300)], 30
+
+    nodes = list(graph.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    rows, cols, weights = zip(*((index[a], index[b], w) for a, b, w in graph.edges(data="minutes")))
+    matrix = coo_matrix((weights, (rows, cols)), shape=(len(nodes), len(nodes))).tocsr()
+    site_of = graph.graph["site_of"]
+    dist = dijkstra(matrix, directed=False, indices=[index[site_of[s]] for s in sources], limit=limit + 0.5)
+    expected = {}
+    for row, source in enumerate(sources):
+        for target in targets:
+            minutes = dist[row, index[site_of[target]]]
+            if np.isfinite(minutes) and round_minutes(minutes) <= limit:
+                expected[(source, target)] = round_minutes(minutes)
+
+    assert expected  # the case is not vacuous
+    assert travel_pairs(graph, sources, targets, limit) == expected
+
+
+def test_measured_both_directions_one_over_the_limit():
+    places = [Place("A", 0, 0), Place("B", 1000, 0)]
+    graph = build_travel_graph(places)
+    measured = {("A", "B"): 50, ("B", "A"): 20}
+    assert travel_pairs(graph, ["A", "B"], ["A", "B"], 45, measured) == {("A", "A"): 0, ("B", "A"): 20, ("B", "B"): 0}
