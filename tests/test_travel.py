@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scoping.travel import (
     CIRCUITY, RURAL_SPEED_KMH, URBAN_SPEED_KMH, Place, build_travel_graph, edge_minutes, edge_speed_kmh,
@@ -145,3 +146,24 @@ def test_measured_both_directions_one_over_the_limit():
     graph = build_travel_graph(places)
     measured = {("A", "B"): 50, ("B", "A"): 20}
     assert travel_pairs(graph, ["A", "B"], ["A", "B"], 45, measured) == {("A", "A"): 0, ("B", "A"): 20, ("B", "B"): 0}
+
+
+_points = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=25)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_points, st.integers(0, 60))
+def test_estimates_are_symmetric_and_monotone_in_the_limit(points, limit):
+    # Grid coordinates in km (many duplicates and collinear runs on purpose).
+    places = [Place(f"P{i}", x * 1000.0, y * 1000.0) for i, (x, y) in enumerate(points)]
+    graph = build_travel_graph(places)
+    ids = [p.place_id for p in places]
+    assert nx.is_connected(graph)
+    pairs = travel_pairs(graph, ids, ids, limit)
+    wider = travel_pairs(graph, ids, ids, limit + 15)
+    for (a, b), minutes in pairs.items():
+        assert pairs[(b, a)] == minutes  # undirected estimate
+        assert wider[(a, b)] == minutes  # a wider limit keeps every pair at the same minutes
+        assert 0 <= minutes <= limit
+    assert all(pairs[(p, p)] == 0 for p in ids)
+    assert {k for k, m in wider.items() if m <= limit} == set(pairs)
