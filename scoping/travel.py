@@ -41,12 +41,15 @@ RURAL_EDGE_KM = 20.0
 
 @dataclass(frozen=True)
 class Place:
+    """A hub, host or area at a British National Grid point (metres); ids are unique across kinds."""
+
     place_id: str
     easting: float
     northing: float
 
 
 def straight_line_km(a: Place, b: Place) -> float:
+    """Crow-fly distance in kilometres between two places."""
     return math.hypot(a.easting - b.easting, a.northing - b.northing) / 1000.0
 
 
