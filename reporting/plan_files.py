@@ -1,4 +1,5 @@
-"""The plan files of DESIGN.md "Plan (output)": plan.json, allocation.csv, spokes.csv, coverage.csv.
+"""The plan files of DESIGN.md "Plan (output)": plan.json, allocation.csv, spokes.csv, coverage.csv,
+plus report.html, plan.xlsx and plan.geojson (rendered by reporting/report.py).
 
 `plan_document` turns a checked plan into the machine-readable dictionary (deterministic: sorted,
 no timestamps, no timings, so the same inputs give the same bytes). `write_plan_files` writes
@@ -146,11 +147,18 @@ def coverage_rows(planned: PlannedScenario, plan: PlanResult) -> list[list[Any]]
     return rows
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so readers see the old file or the new one, never a half-written one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temp_name, 0o666 & ~_current_umask())  # mkstemp creates 0600; use the user's usual mode
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)
             temp.flush()
@@ -167,7 +175,11 @@ def plan_json_bytes(document: dict[str, Any]) -> bytes:
 
 def render_plan_files(planned: PlannedScenario, plan: PlanResult) -> dict[str, bytes]:
     """Every plan file's bytes, by file name (plan.json last)."""
+    from reporting.report import render_report_files
+
+    document = plan_document(planned, plan)
     return {
+        **render_report_files(planned, plan, document),
         "allocation.csv": _csv_bytes(
             ["area_id", "area_name", "authority_code", "host_id", "host_name", "host_type", "cases",
              "casework_minutes"], allocation_rows(planned, plan)),
@@ -177,7 +189,7 @@ def render_plan_files(planned: PlannedScenario, plan: PlanResult) -> dict[str, b
         "coverage.csv": _csv_bytes(
             ["authority_code", "authority_name", "aim", "required", "demand", "covered", "unmet",
              "share_covered", "spokes_hosted"], coverage_rows(planned, plan)),
-        "plan.json": plan_json_bytes(plan_document(planned, plan)),
+        "plan.json": plan_json_bytes(document),
     }
 
 

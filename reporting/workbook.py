@@ -1,0 +1,154 @@
+"""plan.xlsx: the plan's tables as a commissioner expects them in Excel.
+
+Sheets Summary, Spokes, Assignments, Coverage, Scenario; bold headers, fitted widths, a frozen
+header row and number formats. It is a published output, so case counts from 1 to the
+disclosure threshold are written as "c" (with secondary suppression where a total would reveal
+them); text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
+its document properties carry no clock time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from typing import Any, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from optimisation.checker import plan_cost_per_year
+from optimisation.result import PlanResult
+from reporting.disclosure import SUPPRESSED, disclose, suppressed_cells
+from reporting.plan_files import spreadsheet_safe
+from reporting.report import coverage_rows
+from scoping.scenario import PlannedScenario
+
+FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
+HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+FORMATS = {"int": "#,##0", "money": "£#,##0", "percent": "0.0%", "text": "@"}
+
+
+def _counted(value: int, hidden: bool, threshold: int) -> int | str:
+    """A count as published: the number, or 'c' when suppressed."""
+    if hidden or 1 <= value <= threshold:
+        return SUPPRESSED
+    return value
+
+
+def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
+           formats: Sequence[str]) -> None:
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append([spreadsheet_safe(value) for value in row])
+    for index, kind in enumerate(formats, start=1):
+        letter = get_column_letter(index)
+        for cell in sheet[letter][1:]:
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = FORMATS[kind]
+            else:
+                cell.alignment = Alignment(horizontal="right" if kind != "text" else "left")
+        width = max([len(str(header[index - 1]))] + [len(str(r[index - 1])) for r in rows] + [6])
+        sheet.column_dimensions[letter].width = min(60, width + 2)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any]) -> Workbook:
+    inst = planned.instance
+    threshold = planned.scenario.rules.disclosure_threshold
+    hubs = {h.hub_id: h for h in inst.hubs}
+    hosts = {h.host_id: h for h in inst.hosts}
+    areas = {a.area_id: a for a in inst.areas}
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    props = workbook.properties
+    props.creator = "spokeplan"
+    props.created = props.modified = FIXED_TIME
+    props.title = planned.scenario.rules.name or "spokeplan plan"
+
+    cost = plan_cost_per_year(inst, plan)
+    reach = document["reach_per_year"]
+    summary = [
+        ("Status", plan.status, "text"),
+        ("Spokes placed", plan.spokes_total, "int"),
+        ("Cases covered at any one time", disclose(plan.objective, threshold) if plan.objective <= threshold else plan.objective, "int"),
+        ("Demand (cases at any one time)", disclose(inst.demand_total, threshold) if inst.demand_total <= threshold else inst.demand_total, "int"),
+        ("Proven gap", plan.gap, "percent"),
+        ("Cost per year", cost, "money"),
+        ("Young people reached per year", reach, "int"),
+        ("Cost per young person reached", cost / reach if reach else ":", "money"),
+        ("spokeplan version", document["spokeplan_version"], "text"),
+    ]
+    sheet = workbook.create_sheet("Summary")
+    sheet.append(["Figure", "Value"])
+    for cell in sheet[1]:
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    for name, value, kind in summary:
+        sheet.append([name, spreadsheet_safe(value)])
+        if isinstance(value, (int, float)):
+            sheet.cell(sheet.max_row, 2).number_format = FORMATS[kind]
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 22
+    sheet.freeze_panes = "A2"
+
+    cases_at: dict[str, int] = {}
+    for a in plan.assignments:
+        cases_at[a.host_id] = cases_at.get(a.host_id, 0) + a.cases
+    spoke_rows = [[s.hub_id, hubs[s.hub_id].name, s.host_id, hosts[s.host_id].name, hosts[s.host_id].host_type,
+                   hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)]]
+                  for s in sorted(plan.spokes)]
+    _sheet(workbook, "Spokes", ["Hub id", "Hub", "Host id", "Host", "Host type", "Authority", "Spokes",
+                                "Supervision minutes"], spoke_rows,
+           ["text", "text", "text", "text", "text", "text", "int", "int"])
+
+    # Assignments: secondary suppression within each host (its total is public in the report).
+    values = {(a.area_id, a.host_id): a.cases for a in plan.assignments}
+    values.update({("TOTAL", host): total for host, total in cases_at.items()})
+    groups = [[key for key in values if key[1] == host] for host in cases_at]
+    hidden = suppressed_cells(values, groups, threshold)
+    assignment_rows = [[a.area_id, areas[a.area_id].name, areas[a.area_id].authority_code, a.host_id,
+                        hosts[a.host_id].name, _counted(a.cases, (a.area_id, a.host_id) in hidden, threshold),
+                        inst.casework_minutes[(a.host_id, a.area_id)]] for a in sorted(plan.assignments)]
+    _sheet(workbook, "Assignments", ["Area id", "Area", "Authority", "Host id", "Host", "Cases", "Casework minutes"],
+           assignment_rows, ["text", "text", "text", "text", "text", "int", "int"])
+
+    rows, total = coverage_rows(planned, plan, threshold)
+    coverage = [[r["code"], r["name"], r["aim"], r["required"] or "no", _numeric(r["demand"]), _numeric(r["covered"]),
+                 _numeric(r["unmet"]), r["share"] if r["share"] is not None else SUPPRESSED, r["spokes"]] for r in rows]
+    coverage.append(["TOTAL", "All authorities", "", "", _numeric(total["demand"]), _numeric(total["covered"]),
+                     _numeric(total["unmet"]), "", plan.spokes_total])
+    _sheet(workbook, "Coverage", ["Authority code", "Authority", "Aim", "Required", "Demand", "Covered", "Unmet",
+                                  "Share covered", "Spokes hosted"], coverage,
+           ["text", "text", "text", "text", "int", "int", "int", "percent", "int"])
+
+    rules = document["rules"]
+    scenario_rows = [[key, "none" if value is None else (" > ".join(value) if isinstance(value, list) else value)]
+                     for key, value in rules.items()]
+    scenario_rows += [[f"sha256 {name}", digest] for name, digest in document["inputs_sha256"].items()]
+    _sheet(workbook, "Scenario", ["Rule", "Value"], scenario_rows, ["text", "text"])
+    return workbook
+
+
+def _numeric(text: str) -> int | str:
+    """Back from the disclosed text form ('1,234', 'c') to a number where it is one."""
+    return int(text.replace(",", "")) if text.replace(",", "").isdigit() else text
+
+
+def plan_workbook_bytes(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any]) -> bytes:
+    """The workbook as bytes, with fixed zip timestamps so identical plans give identical files."""
+    buffer = io.BytesIO()
+    plan_workbook(planned, plan, document).save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(item.filename))
+    return fixed.getvalue()
