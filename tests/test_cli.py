@@ -54,7 +54,8 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert plan["coverage"]["demand_total"] == 26
     assert sum(s["count"] for s in plan["spokes"]) == 2
     assert plan["reach_per_year"] == 40  # 2 spokes x 20 young people a year (seed 001)
-    assert {"allocation.csv", "coverage.csv", "spokes.csv", "plan.json"} <= {p.name for p in out_dir.iterdir()}
+    assert {"allocation.csv", "coverage.csv", "spokes.csv", "plan.json", "report.html", "plan.xlsx",
+            "plan.geojson"} == {p.name for p in out_dir.iterdir()}
     assert "spokes placed      2" in out and "24 of 26" in out
 
 

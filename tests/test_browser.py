@@ -1,0 +1,71 @@
+"""The demo-style report opened in a real browser: headless Chromium through ChromeDriver.
+
+Asserts that the map and the tables rendered with real sizes, that no console errors occurred,
+and that the page made no network request; keeps a screenshot. CI installs Debian's chromium and
+chromium-driver (.ci/run); elsewhere the test is skipped only if they are missing and CI is unset.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reporting.plan_files import render_plan_files, write_plan_files
+from tests.report_fixtures import planned_plan
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+if not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"):
+    pytest.skip("Chromium and ChromeDriver are not installed (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1200,1600"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_report_renders_map_and_tables_without_errors(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    planned, plan = planned_plan(tmp_path / "scn")
+    out = tmp_path / "out"
+    write_plan_files(out, render_plan_files(planned, plan))
+    browser.get((out / "report.html").resolve().as_uri())
+
+    svg = browser.find_element(By.ID, "plan-map")
+    assert svg.size["width"] > 500 and svg.size["height"] > 200
+    assert len(svg.find_elements(By.CSS_SELECTOR, "g.hosts rect")) == 2
+    assert len(svg.find_elements(By.CSS_SELECTOR, "g.areas circle")) == 3
+    for table_id in ("coverage-table", "hub-table", "host-table", "rules-table", "provenance-table"):
+        table = browser.find_element(By.ID, table_id)
+        assert table.size["height"] > 20 and table.size["width"] > 300, table_id
+    rows = browser.find_elements(By.CSS_SELECTOR, "#coverage-table tbody tr")
+    assert len(rows) == 3  # two authorities and the total
+    assert browser.find_element(By.ID, "headline").text.count("\n") >= 5
+    # the hostile host name is shown as text, not run
+    assert "<script>alert(1)</script> Police" in browser.find_element(By.ID, "host-table").text
+
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+    requests = [entry["message"] for entry in browser.get_log("performance") if "Network.requestWillBeSent" in entry["message"]]
+    assert all('"url":"file://' in message or '"url":"data:' in message for message in requests), requests
+
+    screenshot = tmp_path / "report.png"
+    assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
