@@ -2,8 +2,9 @@
 
 Deterministic and solver-free. Starting from the spokes already in post, it repeatedly adds the
 placement that covers the most new cases per spoke, filling each new spoke from the nearest
-areas with unmet demand (casework reach only), and adds a spoke only if it can be filled to at
-least `caseload_min`. A hub that is not yet used opens with `min_spokes` placements at once.
+areas with unmet demand (casework reach only), and adds a spoke only if its host still carries
+at least `caseload_min` cases per spoke (caseloads are pooled per host). A hub that is not yet
+used opens with `min_spokes` placements at once.
 Hub capacity, host capacity, budget and `max_spokes` are respected at every step, and required
 authorities are served first. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
@@ -82,12 +83,17 @@ class _Greedy:
         return taken
 
     def add_spoke(self, state: _State, hub_id: str, host_id: str) -> int | None:
-        """Add one spoke and fill it; None if it cannot carry caseload_min or breaks a limit."""
+        """Add one spoke and fill it; None if it breaks a limit or leaves the host below caseload_min.
+
+        Caseloads are pooled per host, so the new spoke may carry fewer than caseload_min new cases
+        as long as the host's total stays at least caseload_min x its spokes (12 + 12 + 9 for three).
+        """
         state.spokes[(hub_id, host_id)] = state.spokes.get((hub_id, host_id), 0) + 1
         if not self.within_limits(state):
             return None
         gained = self.fill(state, host_id, self.rules.caseload_max)
-        if gained < self.rules.caseload_min:
+        host_cases = sum(c for (_, j), c in state.cases.items() if j == host_id)
+        if host_cases < self.rules.caseload_min * state.at_host(host_id):
             return None
         return gained
 
@@ -113,7 +119,10 @@ class _Greedy:
             added, total = added + 1, total + more
         return trial, total, added
 
-    def best_move(self, state: _State, hosts_allowed: set[str] | None = None) -> _State | None:
+    def best_move(self, state: _State, hosts_allowed: set[str] | None = None,
+                  min_gain: int = 0) -> _State | None:
+        """The state after the move covering most new cases per spoke added (ties: most cases, then
+        the first pair in id order), among moves gaining at least `min_gain` cases; None if none."""
         best: tuple[float, int, tuple[str, str], _State] | None = None
         for (hub_id, host_id) in self.pairs:
             if hosts_allowed is not None and host_id not in hosts_allowed:
@@ -122,6 +131,8 @@ class _Greedy:
             if result is None:
                 continue
             trial, gained, added = result
+            if gained < min_gain:
+                continue
             key = (gained / added, gained)
             if best is None or key > best[:2]:
                 best = (key[0], key[1], (hub_id, host_id), trial)
@@ -163,10 +174,34 @@ def greedy_state(inst: Instance) -> _State | None:
             return None
         state = nxt
     while True:
-        nxt = g.best_move(state)
+        nxt = g.best_move(state, min_gain=1)  # a spoke that covers nothing new is not worth adding
         if nxt is None:
             return state
         state = nxt
+
+
+def coverage_upper_bound(inst: Instance) -> int:
+    """A cheap, proven upper bound on covered cases, for any valid plan of `inst`.
+
+    Cases are served only from hosts some hub can supervise, to areas such a host can reach, so
+    covered <= the demand of those areas. Each spoke carries at most caseload_max cases, and the
+    number of spokes is at most each of: the capacity of the usable hubs (those reaching a host and
+    able to run min_spokes), the max_spokes of the supervised hosts, rules.max_spokes, and the
+    budget divided by the cost of a spoke.
+    """
+    rules = inst.rules
+    usable_hubs = {h.hub_id for h in inst.hubs if h.capacity >= max(h.min_spokes, 1)}
+    supervised = {host_id for hub_id, host_id in inst.supervision_minutes if hub_id in usable_hubs}
+    reachable_areas = {area_id for host_id, area_id in inst.casework_minutes if host_id in supervised}
+    reachable_demand = sum(a.demand for a in inst.areas if a.area_id in reachable_areas)
+    hub_ids_reaching = {hub_id for hub_id, _ in inst.supervision_minutes if hub_id in usable_hubs}
+    spoke_limits = [sum(h.capacity for h in inst.hubs if h.hub_id in hub_ids_reaching),
+                    sum(h.max_spokes for h in inst.hosts if h.host_id in supervised)]
+    if rules.max_spokes is not None:
+        spoke_limits.append(rules.max_spokes)
+    if rules.budget_per_year is not None and rules.spoke_cost_per_year > 0:
+        spoke_limits.append(int((rules.budget_per_year + 1e-6) // rules.spoke_cost_per_year))
+    return max(0, min(reachable_demand, min(spoke_limits) * rules.caseload_max))
 
 
 def greedy_plan(inst: Instance) -> PlanResult | None:
@@ -177,11 +212,7 @@ def greedy_plan(inst: Instance) -> PlanResult | None:
     spokes = tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in state.spokes.items() if n > 0))
     assignments = tuple(sorted(Assignment(i, j, c) for (i, j), c in state.cases.items() if c > 0))
     covered = sum(a.cases for a in assignments)
-    # A cheap proven bound: every spoke carries at most caseload_max cases, and no more than demand.
-    spoke_limit = sum(h.capacity for h in inst.hubs)
-    if inst.rules.max_spokes is not None:
-        spoke_limit = min(spoke_limit, inst.rules.max_spokes)
-    bound = float(max(covered, min(inst.demand_total, spoke_limit * inst.rules.caseload_max)))
+    bound = float(coverage_upper_bound(inst))
     return PlanResult(status="FEASIBLE", objective=covered, bound=bound,
                       gap=(bound - covered) / max(bound, 1.0), spokes=spokes, assignments=assignments,
                       backend="greedy")

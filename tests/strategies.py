@@ -1,4 +1,10 @@
-"""Hypothesis strategies: random small valid Instances, degenerate ones included."""
+"""Hypothesis strategies: random small valid Instances, degenerate ones included.
+
+`instances()` draws 1-4 hubs, 1-8 hosts of mixed types and authorities, 1-12 areas with demand
+0-30, random subsets of the in-limit travel pairs, and sometimes a budget, an overall max_spokes,
+required authorities and spokes already in post. Degenerate cases arise naturally: no demand,
+one hub, no pair within reach, caseload_min 0, hubs that cannot reach min_spokes.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,9 @@ CODES = ("E06000001", "E06000002", "E06000003")
 
 @st.composite
 def instances(draw) -> Instance:
-    n_hubs = draw(st.integers(1, 3))
-    n_hosts = draw(st.integers(1, 6))
-    n_areas = draw(st.integers(1, 10))
+    n_hubs = draw(st.integers(1, 4))
+    n_hosts = draw(st.integers(1, 8))
+    n_areas = draw(st.integers(1, 12))
     hubs = []
     for h in range(n_hubs):
         max_spokes = draw(st.integers(1, 5))
@@ -25,7 +31,7 @@ def instances(draw) -> Instance:
              for j in range(n_hosts)]
     areas = [Area(f"A{i}", f"Area {i}", draw(st.sampled_from(CODES)), 0.0, 0.0, draw(st.integers(0, 30)))
              for i in range(n_areas)]
-    required_codes = draw(st.sets(st.sampled_from(CODES), max_size=1))
+    required_codes = draw(st.sets(st.sampled_from(CODES), max_size=2))
     authorities = tuple(Authority(code, f"Authority {code[-1]}", draw(st.sampled_from(["statutory", "preventative",
                                                                                        "both"])), code in required_codes)
                         for code in CODES)
@@ -41,7 +47,7 @@ def instances(draw) -> Instance:
         max_spokes=draw(st.one_of(st.none(), st.integers(0, 6))),
     )
     existing = {}
-    if supervision and draw(st.integers(0, 4)) == 0:
-        pair = draw(st.sampled_from(sorted(supervision)))
-        existing[pair] = 1
+    if supervision and draw(st.integers(0, 3)) == 0:
+        for pair in draw(st.lists(st.sampled_from(sorted(supervision)), min_size=1, max_size=2, unique=True)):
+            existing[pair] = draw(st.integers(1, 2))
     return Instance(tuple(hubs), tuple(hosts), tuple(areas), authorities, rules, casework, supervision, existing)
