@@ -74,11 +74,12 @@ def structural_problems(inst: Instance) -> list[str]:
     return problems
 
 
-def _feasible(inst: Instance, relax: frozenset[str], backend: str) -> bool:
+def _feasible(inst: Instance, relax: frozenset[str], backend: str, seconds: float = FEASIBILITY_SECONDS) -> bool:
+    """Is there a plan once the rule groups in `relax` are dropped? (Undecided in time counts as no.)"""
     from optimisation.model import build_model
 
     model = build_model(inst, backend=backend, relax=relax)
-    model.solver.SetTimeLimit(int(FEASIBILITY_SECONDS * 1000))
+    model.solver.SetTimeLimit(max(100, int(seconds * 1000)))
     model.solver.Minimize(0)
     status = model.solver.Solve()
     return status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
@@ -119,23 +120,27 @@ def describe_group(inst: Instance, group: str) -> str:
     return group
 
 
-def diagnose(inst: Instance, *, backend: str = "SCIP") -> list[str]:
-    """The smallest set of conflicting rules found, in plain words (never empty)."""
+def diagnose(inst: Instance, *, backend: str = "SCIP", time_limit: float = 60.0) -> list[str]:
+    """The smallest set of conflicting rules found, in plain words (never empty if infeasible).
+
+    Each feasibility test gets an equal share of `time_limit` (at most FEASIBILITY_SECONDS).
+    """
     problems = structural_problems(inst)
     if problems:
         return problems
     from optimisation.model import rule_groups
 
     groups = rule_groups(inst)
-    if _feasible(inst, frozenset(), backend):
+    seconds = min(FEASIBILITY_SECONDS, time_limit / (len(groups) + 2))
+    if _feasible(inst, frozenset(), backend, seconds):
         return []
-    if not _feasible(inst, frozenset(groups), backend):
+    if not _feasible(inst, frozenset(groups), backend, seconds):
         return ["the plan is infeasible even with every relaxable rule removed; check the travel limits"]
     kept: list[str] = []
     dropped: set[str] = set()
     for group in groups:
         trial = frozenset(dropped | {group})
-        if _feasible(inst, trial, backend):
+        if _feasible(inst, trial, backend, seconds):
             kept.append(group)  # needed: without it a plan exists
         else:
             dropped.add(group)

@@ -110,7 +110,8 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
         status_name = _status_name(status)
         if position == 0:
             if status == pywraplp.Solver.INFEASIBLE:
-                raise Infeasible(diagnose(inst, backend=backend))
+                left = max(1.0, time_limit - (time.perf_counter() - started))
+                raise Infeasible(diagnose(inst, backend=backend, time_limit=left))
             if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
                 raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {status_name}); "
                                   "the scenario was not proven infeasible: allow more time with --time-limit")
