@@ -16,22 +16,25 @@ CODES = ("E06000001", "E06000002", "E06000003")
 
 
 @st.composite
-def instances(draw) -> Instance:
-    n_hubs = draw(st.integers(1, 4))
-    n_hosts = draw(st.integers(1, 8))
-    n_areas = draw(st.integers(1, 12))
+def instances(draw, max_hubs: int = 4, max_hosts: int = 8, max_areas: int = 12, max_hub_spokes: int = 5,
+              max_host_spokes: int = 3) -> Instance:
+    """A random valid Instance; the keyword limits shrink it (e.g. for brute-force comparisons)."""
+    n_hubs = draw(st.integers(1, max_hubs))
+    n_hosts = draw(st.integers(1, max_hosts))
+    n_areas = draw(st.integers(1, max_areas))
     hubs = []
     for h in range(n_hubs):
-        max_spokes = draw(st.integers(1, 5))
+        max_spokes = draw(st.integers(1, max_hub_spokes))
         hubs.append(Hub(f"H{h}", f"Hub {h}", 0.0, 0.0, draw(st.integers(0, max_spokes)), max_spokes,
                         draw(st.integers(1, 2)), draw(st.integers(1, 5)), 90))
     hosts = [Host(f"J{j}", f"Host {j}", draw(st.sampled_from(HOST_TYPES)), draw(st.sampled_from(CODES)), 0.0, 0.0,
-                  draw(st.integers(1, 3)), float(draw(st.sampled_from([0, 0, 1000, 5000]))), draw(st.booleans()),
+                  draw(st.integers(1, max_host_spokes)), float(draw(st.sampled_from([0, 0, 1000, 5000]))), draw(st.booleans()),
                   draw(st.sampled_from(["", "", "statutory", "preventative", "both"])))
              for j in range(n_hosts)]
     areas = [Area(f"A{i}", f"Area {i}", draw(st.sampled_from(CODES)), 0.0, 0.0, draw(st.integers(0, 30)))
              for i in range(n_areas)]
-    required_codes = draw(st.sets(st.sampled_from(CODES), max_size=2))
+    required_codes = (draw(st.sets(st.sampled_from(CODES), min_size=1, max_size=2))
+                      if draw(st.integers(0, 3)) == 0 else set())
     authorities = tuple(Authority(code, f"Authority {code[-1]}", draw(st.sampled_from(["statutory", "preventative",
                                                                                        "both"])), code in required_codes)
                         for code in CODES)
