@@ -1,0 +1,132 @@
+"""Prefect flow for `spokeplan scope SCENARIO_DIR --out DIR`: scoping profiles and reports.
+
+inputs (scenario directory, optional indicator files) -> scoping (load, geocode, travel, profiles,
+recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv) ->
+outputs (atomic writes). Thin wiring only: the work is in scoping.profiles, scoping.recommendations
+and reporting.scoping_report.
+
+Optional files beside the scenario's CSVs:
+
+* ``neighbours.csv`` — ``authority_code``, ``neighbour_code`` (optional ``rank``): the comparison
+  group of each authority; without it, nearest neighbours on standardised indicators.
+* ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
+  estimates (single year of age, wide layout), recognised by their header
+  (see scoping.importers).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.plan_flow import (
+    EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, _failed, build_instance_task, load_scenario_task, write_task,
+)
+from reporting.scoping_report import render_scoping_files
+from scoping.benchmarks import NEIGHBOURS_FILE, read_neighbours
+from scoping.errors import InputError, Problem
+from scoping.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
+from scoping.profiles import AuthorityProfile, ScopingInputs, build_profiles
+from scoping.recommendations import recommendations
+from scoping.scenario import PlannedScenario, Scenario
+
+INDICATORS_DIR = "indicators"
+
+
+def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
+    """neighbours.csv and indicators/*.csv of a scenario directory. Raises InputError."""
+    codes = [row.value.authority_code for row in scenario.authorities.rows]
+    tables, populations, problems = [], {}, []
+    folder = scenario.directory / INDICATORS_DIR
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        kind = sniff_kind(path)
+        try:
+            if kind == "ees":
+                tables.append(read_ees_csv(path, codes))
+            elif kind == "ons_population":
+                populations.update(read_ons_population(path, codes))
+            else:
+                problems.append(Problem(str(path), 1, "-", "not a recognised indicator file: expected an EES tidy CSV "
+                                        "(time_period, geographic_level, new_la_code, ...) or an ONS mid-year "
+                                        "estimate by single year of age (code, name, 0 ... 90)"))
+        except InputError as error:
+            problems.extend(error.problems)
+    neighbours = None
+    neighbours_path = scenario.directory / NEIGHBOURS_FILE
+    if neighbours_path.exists():
+        try:
+            neighbours = read_neighbours(neighbours_path, known_authority_codes(codes))
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+    return ScopingInputs(tuple(tables), populations, neighbours,
+                         disclosure_threshold=scenario.rules.disclosure_threshold)
+
+
+@task(name="read indicator files", cache_policy=NO_CACHE)
+def read_inputs_task(scenario: Scenario) -> ScopingInputs | Rejected:
+    try:
+        return read_scoping_inputs(scenario)
+    except InputError as error:
+        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+
+
+@task(name="scoping profiles", cache_policy=NO_CACHE)
+def profiles_task(planned: PlannedScenario, inputs: ScopingInputs) -> list[AuthorityProfile]:
+    return build_profiles(planned, inputs)
+
+
+@task(name="render scoping reports", cache_policy=NO_CACHE)
+def render_task(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict[str, bytes]:
+    rules = planned.scenario.rules
+    advice = {p.code: recommendations(p, rules.casework_minutes, rules.supervision_minutes, rules.caseload_max)
+              for p in profiles}
+    return render_scoping_files(planned, profiles, advice)
+
+
+def scope_summary(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict:
+    """Figures for the command's summary line (no case counts: nothing here needs disclosure)."""
+    classes = [p.geography.settlement_class or "unknown" for p in profiles]
+    return {
+        "scenario": str(planned.scenario.directory),
+        "authorities": len(profiles),
+        "reports": len(profiles),
+        "rural": classes.count("rural"), "mixed": classes.count("mixed"), "urban": classes.count("urban"),
+        "authorities_with_gaps": sum(1 for p in profiles if p.services.gaps),
+        "red_flags": sum(1 for p in profiles for b in p.cse.benchmarks if b.rag == "red"),
+    }
+
+
+def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
+    """The scope pipeline as plain calls of tasks."""
+    started = time.perf_counter()
+    scenario = load_scenario_task(scenario_dir)
+    if isinstance(scenario, Rejected):
+        return RunOutcome(scenario.exit_code, list(scenario.messages))
+    inputs = read_inputs_task(scenario)
+    if isinstance(inputs, Rejected):
+        return RunOutcome(inputs.exit_code, list(inputs.messages))
+    planned = build_instance_task(scenario)
+    if isinstance(planned, Rejected):
+        return RunOutcome(planned.exit_code, list(planned.messages))
+    profiles = profiles_task(planned, inputs)
+    files = render_task(planned, profiles)
+    ordered = {name: data for name, data in files.items() if name != "index.html"}
+    ordered["index.html"] = files["index.html"]  # the index last: it links to pages already written
+    written = write_task(out_dir, ordered)
+    summary = scope_summary(planned, profiles)
+    summary["wall_seconds"] = time.perf_counter() - started
+    summary["out_dir"] = out_dir
+    summary["index"] = str(Path(out_dir) / "index.html")
+    return RunOutcome(EXIT_OK, [], summary, written)
+
+
+@flow(name="spokeplan-scope", log_prints=False)
+def scope_flow(scenario_dir: str, out_dir: str):
+    """Scoping profiles and one scoping report per authority, plus an index page."""
+    outcome = run_scope(scenario_dir, out_dir)
+    return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)
