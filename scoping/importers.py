@@ -247,10 +247,10 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
     normalised = [_normalise(name) for name in header]
     code_index = next((i for i, name in enumerate(normalised)
                        if name in ("code", "ladcode", "lad_code", "area_code", "geography_code")
-                       or re.fullmatch(r"(lad|ctyua|utla)\d{2}cd", name)), None)
+                       or re.fullmatch(r"(lad|ctyua|utla)\d{2}cd|ladcode\d{2}", name)), None)
     name_index = next((i for i, name in enumerate(normalised)
                        if name in ("name", "laname", "la_name", "area_name", "geography_name")
-                       or re.fullmatch(r"(lad|ctyua|utla)\d{2}nm", name)), None)
+                       or re.fullmatch(r"(lad|ctyua|utla)\d{2}nm|laname\d{2}", name)), None)
     ages = _age_columns(header)
     problems = []
     if code_index is None:
