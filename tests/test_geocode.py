@@ -59,3 +59,16 @@ def test_only_needed_letters_are_loaded():
     lookup = PostcodeLookup()
     lookup.lookup(["TS1 1AA", "DL3 7AA", "bad"])
     assert lookup.letters_loaded == {"T", "D"}
+
+
+def test_london_and_post_2021_unitary_map_to_themselves_and_progress_is_reported():
+    progress: list[tuple[int, int]] = []
+    found = PostcodeLookup().lookup(["n1 0aa", "NN1 1ED", "sw1a2aa"], on_progress=lambda d, t: progress.append((d, t)))
+    northampton = found["NN1 1ED"]
+    assert isinstance(northampton, GeocodedPostcode)
+    assert (northampton.easting, northampton.northing) == (475486.0, 260275.0)
+    # West Northamptonshire became a unitary in 2021, after the lookup: its own authority
+    assert northampton.district_code == northampton.authority_code == "E06000062"
+    westminster = found["sw1a2aa"]
+    assert westminster.postcode == "SW1A 2AA" and westminster.authority_code == "E09000033"
+    assert progress == [(1, 2), (2, 2)]  # one call per letter loaded: N, S
