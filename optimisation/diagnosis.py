@@ -5,7 +5,8 @@ so every conflict involves one of those. Two steps:
 
 1. :func:`structural_problems` — cheap checks that need no solver: a required authority with no
    host within any hub's supervision reach, an existing spoke out of reach or over a capacity,
-   a budget or spoke limit below what existing spokes already cost or use.
+   a hub with existing spokes whose minimum is above its capacity, a budget or spoke limit below
+   what existing spokes and one spoke per unserved required authority cost or use (lower bounds).
 2. :func:`diagnose` — a deletion filter over rule groups (each required authority, each existing
    spoke, caseload minimum, hub minimum, host capacity, budget, max_spokes): drop a group; if the
    rest is still infeasible the group is not needed to explain the conflict and stays dropped.
@@ -63,14 +64,41 @@ def structural_problems(inst: Instance) -> list[str]:
         host = inst.host(host_id)
         if count > host.max_spokes:
             problems.append(f"host {host_id} has {count} existing spokes but its max_spokes is {host.max_spokes}")
+    for hub_id in sorted(per_hub):
+        hub = inst.hub(hub_id)
+        if per_hub[hub_id] > 0 and hub.min_spokes > hub.capacity:
+            problems.append(f"hub {hub_id} has existing spokes but its min_spokes {hub.min_spokes} is above the most "
+                            f"it can run, {hub.capacity}, so it cannot be used")
     existing_total = sum(inst.existing_spokes.values())
     if rules.max_spokes is not None and existing_total > rules.max_spokes:
         problems.append(f"{existing_total} spokes are already in post but max_spokes is {rules.max_spokes}")
-    if rules.budget_per_year is not None and inst.existing_spokes:
-        cost = rules.spoke_cost_per_year * existing_total + sum(inst.host(h).annual_cost for h in per_host)
-        if cost > rules.budget_per_year:
-            problems.append(f"the spokes already in post cost £{cost:,.0f} a year, over the budget of "
-                            f"£{rules.budget_per_year:,.0f}")
+    existing_cost = rules.spoke_cost_per_year * existing_total + sum(inst.host(h).annual_cost for h in per_host)
+    if rules.budget_per_year is not None and inst.existing_spokes and existing_cost > rules.budget_per_year:
+        problems.append(f"the spokes already in post cost £{existing_cost:,.0f} a year, over the budget of "
+                        f"£{rules.budget_per_year:,.0f}")
+    if problems:
+        return problems
+    # Required authorities not yet served by an existing spoke each need one more spoke, at the
+    # cheapest reachable host in the authority: a lower bound on the plan's spokes and cost.
+    served = {inst.host(host_id).authority_code for (_, host_id), n in inst.existing_spokes.items() if n > 0}
+    unserved = [a.authority_code for a in inst.authorities if a.required and a.authority_code not in served]
+    if not unserved:
+        return problems
+    needed_spokes = existing_total + len(unserved)
+    names = ", ".join(_authority_label(inst, code) for code in unserved)
+    if rules.max_spokes is not None and needed_spokes > rules.max_spokes:
+        problems.append(f"max_spokes is {rules.max_spokes} but the plan needs at least {needed_spokes} spokes: "
+                        f"{existing_total} already in post and one in each required authority not yet served "
+                        f"({names})")
+    if rules.budget_per_year is not None:
+        cheapest = [min(h.annual_cost for h in inst.hosts if h.authority_code == code and h.host_id in reachable_hosts)
+                    for code in unserved]
+        needed_cost = existing_cost + rules.spoke_cost_per_year * len(unserved) + sum(cheapest)
+        if needed_cost > rules.budget_per_year:
+            problems.append(f"the budget is £{rules.budget_per_year:,.0f} a year but the plan costs at least "
+                            f"£{needed_cost:,.0f}: £{existing_cost:,.0f} for spokes already in post and a spoke "
+                            f"(£{rules.spoke_cost_per_year:,.0f}) at the cheapest reachable host in each required "
+                            f"authority not yet served ({names})")
     return problems
 
 
