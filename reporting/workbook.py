@@ -15,6 +15,7 @@ import zipfile
 from typing import Any, Sequence
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -141,14 +142,20 @@ def _numeric(text: str) -> int | str:
 
 
 def plan_workbook_bytes(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any]) -> bytes:
-    """The workbook as bytes, with fixed zip timestamps so identical plans give identical files."""
+    """The workbook as bytes; identical plans give identical files.
+
+    openpyxl's ``Workbook.save`` stamps the clock time into the document's "modified" property and
+    each zip entry carries the time it was written, so the workbook is written with ExcelWriter
+    (which keeps our fixed properties) and the zip is then rewritten with fixed entry timestamps.
+    """
     buffer = io.BytesIO()
-    plan_workbook(planned, plan, document).save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(plan_workbook(planned, plan, document), archive).write_data()
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
     fixed = io.BytesIO()
     with zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(info, source.read(item.filename))
     return fixed.getvalue()
