@@ -55,7 +55,9 @@ def test_budget_decides_the_host_mix():
                                  casework=dict(inst.casework_minutes), supervision=dict(inst.supervision_minutes)),
                           "rules": Rules(spoke_cost_per_year=40_000, budget_per_year=129_999)})
     # 129,999 cannot pay three spokes and Q. Best of the rest: M + Q (12 + 12 = 24) beats M x2 (22).
-    assert solve(tighter).objective == 24
+    tighter_plan = solve(tighter)
+    assert check_plan(tighter, tighter_plan) == []
+    assert tighter_plan.objective == 24
 
 
 def test_lexicographic_values_by_hand():
