@@ -28,6 +28,7 @@ from shapely.geometry import Point
 
 from reporting.disclosure import SUPPRESSED, disclose, suppressed_cells
 from reporting.environment import environment
+from reporting.map_svg import Frame, _path as svg_path
 from scoping.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
 from scoping.recommendations import Recommendation
 from scoping.scenario import PlannedScenario
@@ -47,16 +48,6 @@ def report_file_name(code: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Map
 # ---------------------------------------------------------------------------------------------
-
-
-def _svg_path(geometry: Any, xy) -> str:
-    parts = []
-    for polygon in getattr(geometry, "geoms", [geometry]):
-        if polygon.is_empty or polygon.geom_type != "Polygon":
-            continue
-        for ring in [polygon.exterior, *polygon.interiors]:
-            parts.append("M" + " L".join("{},{}".format(*xy(x, y)) for x, y in ring.coords) + " Z")
-    return " ".join(parts)
 
 
 def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold: int) -> str:
@@ -79,33 +70,36 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
     min_x, min_y, max_x, max_y = shapely.union_all(shapes).buffer(MAP_MARGIN_M).bounds
     scale = MAP_WIDTH / (max_x - min_x)
     height = int(math.ceil((max_y - min_y) * scale))
-
-    def xy(easting: float, northing: float) -> tuple[float, float]:
-        return round((easting - min_x) * scale, 1), round((max_y - northing) * scale, 1)
+    frame = Frame(min_x, max_y, scale, height)
+    xy = frame.xy
+    # Per-area demand is disclosed like a table whose total is published: an area hidden alone
+    # would be recoverable from the authority's total, so secondary suppression applies; hidden
+    # areas are all drawn at the same size.
+    values = {a.area_id: a.demand for a in areas}
+    values["total"] = sum(a.demand for a in areas)
+    hidden = suppressed_cells(values, [list(values)], threshold)
 
     name = escape(profile.name)
     out = [f'<svg class="footprint-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} {height}" '
            f'width="100%" role="img" aria-label="Map of {name}: footprint, demand areas, candidate hosts and hubs">',
            f"<title>{name}: footprint, demand areas, candidate hosts and hubs</title>"]
     if profile.geography.footprint is not None:
-        out.append(f'<path d="{_svg_path(profile.geography.footprint.geometry, xy)}" fill="#e6eef7" '
+        out.append(f'<path d="{svg_path(profile.geography.footprint.geometry, frame)}" fill="#e6eef7" '
                    f'stroke="#4a6785" stroke-width="1"><title>{name} footprint '
                    f'({escape(profile.geography.footprint.source)})</title></path>')
         # scale bar: 10 km
         x0, y0 = 10, height - 12
         out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0 + 10_000 * scale:.1f}" y2="{y0}" stroke="#1a202c" stroke-width="2"/>'
                    f'<text x="{x0}" y="{y0 - 4}" class="map-note">10 km</text>')
-    max_demand = max((a.demand for a in areas), default=0)
+    max_demand = max((a.demand for a in areas), default=0) or 1
     for area in areas:
         x, y = xy(area.easting, area.northing)
-        if area.demand == 0:
-            radius = 2.0
-        elif area.demand <= threshold:
-            radius = 2 + 7 * math.sqrt((threshold + 1) / max(max_demand, threshold + 1)) * 0.8
+        if area.area_id in hidden:
+            radius, shown = 3.5, SUPPRESSED
         else:
-            radius = 2 + 7 * math.sqrt(area.demand / max_demand)
+            radius, shown = (2.0 if area.demand == 0 else 2 + 7 * math.sqrt(area.demand / max_demand)), disclose(area.demand, threshold)
         out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="0.45" stroke="#742a2a" '
-                   f'stroke-width="0.5"><title>{escape(area.name)}: demand {disclose(area.demand, threshold)}</title></circle>')
+                   f'stroke-width="0.5"><title>{escape(area.name)}: demand {shown}</title></circle>')
     for host in hosts:
         x, y = xy(host.easting, host.northing)
         colour = HOST_COLOURS.get(host.host_type, "#4a5568")

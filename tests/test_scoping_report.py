@@ -76,6 +76,13 @@ def test_small_published_counts_and_their_rates_are_suppressed(rendered):
     assert area_titles == ["c"]  # B1 has 3 cases
 
 
+def test_map_area_demand_has_secondary_suppression(rendered):
+    html = page(rendered[2])
+    titles = dict(re.findall(r"<title>([^<]*): demand ([^<]*)</title>", html))
+    # areas 10, 6 and 4 with the total 20 published: 4 is hidden, so the next smallest (6) is too
+    assert titles == {"Town": "10", "&lt;b&gt;North&lt;/b&gt;": "c", "East": "c"}
+
+
 def test_counts_above_the_threshold_are_shown(rendered):
     html = page(rendered[2])
     assert re.search(r"<td>CIN assessments with CSE as a factor</td><td class=\"num\">60</td>", html)
