@@ -39,6 +39,10 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", required=True, help="output directory for the plan files")
     _solver_options(plan)
 
+    scope = commands.add_parser("scope", help="scoping profiles and a scoping report per authority")
+    scope.add_argument("scenario_dir", metavar="SCENARIO_DIR")
+    scope.add_argument("--out", required=True, help="output directory for the scoping reports")
+
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     return parser
@@ -84,6 +88,13 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
     print("\n".join(lines))
 
 
+def _print_scope_summary(summary: dict) -> None:
+    print(f"spokeplan: scoped {summary['scenario']}: {summary['reports']} authority reports "
+          f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural); "
+          f"{summary['authorities_with_gaps']} with service gaps, {summary['red_flags']} red indicator flags; "
+          f"{summary['wall_seconds']:.1f} s\n  open {summary['index']}")
+
+
 def _print_validate_summary(summary: dict) -> None:
     print(f"spokeplan: {summary['scenario']} is valid: {summary['hubs']} hubs, {summary['hosts']} hosts, "
           f"{summary['areas']} areas in {summary['authorities']} authorities; "
@@ -101,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             state = demo_flow(out_dir=args.out, time_limit=args.time_limit, workers=args.workers,
                               return_state=True)
+        elif args.command == "scope":
+            from flows.scope_flow import scope_flow
+
+            state = scope_flow(scenario_dir=args.scenario_dir, out_dir=args.out, return_state=True)
         elif args.command == "plan":
             state = plan_flow(scenario_dir=args.scenario_dir, out_dir=args.out, time_limit=args.time_limit,
                               workers=args.workers, return_state=True)
@@ -123,8 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if outcome.exit_code == EXIT_OK:
         if args.command == "validate":
             _print_validate_summary(outcome.summary)
+        elif args.command == "scope":
+            _print_scope_summary(outcome.summary)
         else:
             _print_plan_summary(outcome.summary, outcome.written)
+            if outcome.summary.get("scope_index"):
+                print(f"  scoping reports: {outcome.summary['scope_index']}")
     else:
         for message in outcome.messages:
             print(message, file=sys.stderr)

@@ -159,9 +159,17 @@ def plan_flow(scenario_dir: str, out_dir: str, time_limit: float = 60.0, workers
 
 @flow(name="spokeplan-demo", log_prints=False)
 def demo_flow(out_dir: str = "outputs/demo", time_limit: float = 60.0, workers: int = 1):
-    """The shipped demo scenario (inputs/demo), planned and written to `out_dir`."""
+    """The shipped demo scenario (inputs/demo): scoped into `out_dir`/scope, planned into `out_dir`."""
+    from flows.scope_flow import run_scope  # imported here: scope_flow builds on this module
+
+    scoped = run_scope(str(DEMO_SCENARIO), str(Path(out_dir) / "scope"))
+    if scoped.exit_code != EXIT_OK:
+        return _failed(scoped)
     outcome = run_plan(str(DEMO_SCENARIO), out_dir, time_limit, workers)
-    return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)
+    if outcome.exit_code != EXIT_OK:
+        return _failed(outcome)
+    outcome.summary["scope_index"] = scoped.summary["index"]
+    return outcome
 
 
 @flow(name="spokeplan-validate", log_prints=False)

@@ -106,3 +106,19 @@ def test_console_script_end_to_end(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     usage = subprocess.run([executable, "plan"], capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2 and "SCENARIO_DIR" in usage.stderr
+
+
+def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
+    out_dir = tmp_path / "scope"
+    code, out, err = run(capsys, "scope", str(write_scenario(tmp_path / "scn")), "--out", str(out_dir))
+    assert code == 0, err
+    assert (out_dir / "index.html").exists()
+    assert sorted(p.name for p in out_dir.glob("scoping-*.html")) == ["scoping-E06000001.html", "scoping-E06000002.html"]
+    assert "2 authority reports" in out
+
+
+def test_scope_reports_bad_input_with_exit_2(tmp_path, capsys):
+    directory = write_scenario(tmp_path / "scn", {"hubs.csv": None})
+    code, out, err = run(capsys, "scope", str(directory), "--out", str(tmp_path / "scope"))
+    assert code == 2 and "hubs.csv:0: -: required file is missing" in err
+    assert not (tmp_path / "scope").exists()
