@@ -1,8 +1,9 @@
 """plan.geojson: hubs, hosts, spokes and assignment lines as WGS84 features for GIS.
 
 Coordinates are converted from British National Grid (EPSG:27700) to WGS84 (EPSG:4326) with
-pyproj, longitude first (RFC 7946), rounded to 6 decimal places (about 0.1 m). Case counts from
-1 to the disclosure threshold are published as "c".
+pyproj, longitude first (RFC 7946), rounded to 6 decimal places (about 0.1 m). Case counts are
+published as in report.html: "c" for 1 to the disclosure threshold and for cells hidden by
+secondary suppression (reporting.report.published_counts).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pyproj import Transformer
 
 from optimisation.checker import spokes_by_host
 from optimisation.result import PlanResult
-from reporting.disclosure import disclose
+from reporting.report import published_counts
 from scoping.scenario import PlannedScenario
 
 
@@ -37,6 +38,7 @@ def plan_geojson(planned: PlannedScenario, plan: PlanResult) -> dict:
     inst = planned.instance
     threshold = planned.scenario.rules.disclosure_threshold
     spokes_at = spokes_by_host(plan)
+    counts = published_counts(planned, plan, threshold)
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
     features = []
@@ -57,11 +59,10 @@ def plan_geojson(planned: PlannedScenario, plan: PlanResult) -> dict:
             supervision_minutes=inst.supervision_minutes[(spoke.hub_id, spoke.host_id)]))
     for assignment in sorted(plan.assignments):
         host, area = hosts[assignment.host_id], areas[assignment.area_id]
-        cases = disclose(assignment.cases, threshold)
         features.append(_feature("assignment", {"type": "LineString", "coordinates": [
             bng_to_wgs84(host.easting, host.northing), bng_to_wgs84(area.easting, area.northing)]},
             area_id=assignment.area_id, host_id=assignment.host_id,
-            cases=cases if cases == "c" else assignment.cases,
+            cases=counts.number(("assignment", assignment.area_id, assignment.host_id)),
             casework_minutes=inst.casework_minutes[(assignment.host_id, assignment.area_id)]))
     return {"type": "FeatureCollection", "features": features}
 

@@ -1,9 +1,11 @@
 """An inline SVG map of a plan, drawn from shapely geometry in British National Grid metres.
 
 Authority footprints are concave hulls of the authority's places (areas and hosts), buffered a
-little; hubs, hosts (used and unused), assignment lines and areas (circles sized by demand,
-shaded by the share of demand left unmet) are drawn over them. North is up: y is flipped.
-No network access, no scripts; everything is in the returned string.
+little; hubs, hosts (used and unused), spokes (dashed supervision lines hub -> host, with the
+number of spokes at each used host), assignment lines (host -> area) and areas (circles sized by
+demand, shaded by the share of demand left unmet) are drawn over them. North is up: y is flipped.
+No network access, no scripts, no URLs (the element is inline in HTML, which needs no xmlns);
+everything is in the returned string.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = No
     areas = {a.area_id: a for a in inst.areas}
     max_demand = max((a.demand for a in inst.areas), default=1) or 1
 
-    out = [f'<svg id="plan-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+    out = [f'<svg id="plan-map" viewBox="0 0 {WIDTH} {height}" '
            f'width="100%" role="img" aria-label="Map of the plan: authorities, hubs, hosts and demand areas">',
            "<title>Plan map</title>", '<g class="footprints">']
     for index, (code, shape) in enumerate(shapes.items()):
@@ -94,6 +96,14 @@ def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = No
         out.append(f'<path d="{_path(shape, frame)}" fill="{PALETTE[index % len(PALETTE)]}" stroke="#7a8a99" '
                    f'stroke-width="0.8"><title>{label} ({escape(code)})</title></path>')
         out.append(f'<text x="{x}" y="{y}" class="authority-label" text-anchor="middle">{label}</text>')
+    out.append("</g><g class=\"spokes\">")
+    hubs = {h.hub_id: h for h in inst.hubs}
+    for s in sorted(plan.spokes):
+        x1, y1 = frame.xy(hubs[s.hub_id].easting, hubs[s.hub_id].northing)
+        x2, y2 = frame.xy(hosts[s.host_id].easting, hosts[s.host_id].northing)
+        out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#6b46c1" stroke-width="1.4" '
+                   f'stroke-dasharray="5 3"><title>{escape(hubs[s.hub_id].name)} to {escape(hosts[s.host_id].name)}: '
+                   f'{s.count} spoke(s)</title></line>')
     out.append("</g><g class=\"assignments\">")
     for a in sorted(plan.assignments):
         x1, y1 = frame.xy(hosts[a.host_id].easting, hosts[a.host_id].northing)

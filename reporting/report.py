@@ -3,73 +3,211 @@
 `report_view` prepares everything the template shows — already rounded, disclosed and ordered —
 so the template holds no logic beyond loops and number filters. Disclosure control is applied
 here, at the boundary: counts from case data of 1..threshold are shown as 'c', with secondary
-suppression (reporting/disclosure.py) so a hidden cell cannot be recovered from a total.
+suppression over all published tables at once (`published_counts`), so a hidden cell cannot be
+recovered from a total, another table or a headline figure.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
+
+from scipy.optimize import linprog
 
 from optimisation.checker import plan_cost_per_year, spokes_by_host
 from optimisation.model import fit_scores
 from optimisation.result import PlanResult
-from reporting.disclosure import SUPPRESSED, disclose, suppressed_cells
+from reporting.disclosure import SUPPRESSED, disclose
 from reporting.environment import environment
 from reporting.map_svg import plan_map
 from scoping.scenario import PlannedScenario
 
 
-def _shown(value: int, hidden: bool, threshold: int) -> str:
-    return SUPPRESSED if hidden else disclose(value, threshold)
+@dataclass(frozen=True)
+class PublishedCounts:
+    """Every case count the report, workbook and GeoJSON publish, and which of them are shown as 'c'.
+
+    Keys: ("authority", code | "TOTAL", "demand" | "covered" | "unmet"), ("host", host_id) for
+    cases served at a host, ("assignment", area_id, host_id). One suppression problem spans all the
+    published tables, because they are tied by sums across tables: an authority's covered cases are
+    the sum of its areas' assignments, a host's cases the sum of its assignments, and the hosts'
+    cases add up to the total covered.
+    """
+
+    values: dict[tuple, int]
+    hidden: frozenset
+    threshold: int
+
+    def text(self, key: tuple) -> str:
+        """The published text of a count: 'c' if hidden, else the number with thousands separators."""
+        return SUPPRESSED if key in self.hidden else disclose(self.values[key], self.threshold)
+
+    def number(self, key: tuple) -> int | str:
+        """The published value for a spreadsheet or GeoJSON: the exact int, or 'c' if hidden."""
+        return SUPPRESSED if key in self.hidden else self.values[key]
+
+
+Relation = tuple[tuple, list[tuple]]  # (key of a published sum, keys of its parts)
+
+
+def _value_range(key: tuple, values: dict, relations: list[Relation], hidden: set) -> float:
+    """How far a hidden cell can move (max - min, by linear programming) given every published cell and sum.
+
+    A range below 1 means a reader could recover the cell's whole-number value.
+    """
+    unknowns = sorted(hidden, key=str)
+    index = {k: i for i, k in enumerate(unknowns)}
+    rows, rhs = [], []
+    for total, parts in relations:
+        row, constant = [0.0] * len(unknowns), 0.0
+        for cell, sign in [(total, -1.0), *[(part, 1.0) for part in parts]]:
+            if cell in index:
+                row[index[cell]] += sign
+            else:
+                constant += sign * values[cell]
+        if any(row):
+            rows.append(row)
+            rhs.append(-constant)
+    if not rows:
+        return math.inf
+    objective = [1.0 if k == key else 0.0 for k in unknowns]
+    low = linprog(objective, A_eq=rows, b_eq=rhs, bounds=(0, None))
+    high = linprog([-c for c in objective], A_eq=rows, b_eq=rhs, bounds=(0, None))
+    if high.status == 3:  # unbounded above
+        return math.inf
+    return -high.fun - low.fun
+
+
+def suppress(values: dict, relations: list[Relation], threshold: int, protected: frozenset = frozenset()) -> frozenset:
+    """Primary suppression (1..threshold) plus secondary suppression, audited by linear programming.
+
+    Each relation is a published sum and its parts (a column and its total; demand = covered +
+    unmet). First, a relation with exactly one hidden cell would let a reader recover it by
+    subtraction, so one more of its cells is hidden, repeatedly. Then every hidden cell is audited:
+    combining several sums (e.g. an authority's covered cases minus a host's cases) can still pin it
+    down, so while linear programming finds a hidden cell's possible range narrower than 1, one more
+    cell of a relation it is in is hidden. The cell chosen is always the smallest non-zero cell not
+    `protected` (totals shown as headline figures); a zero protects little (a zero total pins its
+    parts), so it is hidden only after non-zero cells, and a protected cell only when there is no
+    other choice, in which case the headline shows 'c' too.
+    """
+    hidden = {key for key, value in values.items() if 1 <= value <= threshold}
+    groups = [[key for key in [total, *parts] if key in values] for total, parts in relations]
+
+    def hide_one_more(group: list) -> bool:
+        others = sorted((key in protected, values[key] == 0, values[key], str(key)) for key in group if key not in hidden)
+        if not others:
+            return False
+        hidden.add(next(key for key in group if key not in hidden and str(key) == others[0][3]))
+        return True
+
+    def close_groups() -> None:
+        changed = True
+        while changed:
+            changed = False
+            for group in groups:
+                if sum(1 for key in group if key in hidden) == 1 and hide_one_more(group):
+                    changed = True
+
+    close_groups()
+    audited = False
+    while not audited:
+        audited = True
+        for key in sorted(hidden, key=str):
+            if _value_range(key, values, relations, hidden) < 1 - 1e-9:
+                candidates = [group for group in groups if key in group]
+                if any(hide_one_more(group) for group in sorted(candidates, key=len)):
+                    close_groups()
+                    audited = False
+                    break
+    return frozenset(hidden)
+
+
+def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int) -> PublishedCounts:
+    """The counts every published file shows, with primary and secondary suppression applied jointly."""
+    inst = planned.instance
+    area_authority = {a.area_id: a.authority_code for a in inst.areas}
+    codes = sorted({a.authority_code for a in inst.authorities} | set(area_authority.values()))
+    values: dict[tuple, int] = {}
+    for code in codes:
+        values[("authority", code, "demand")] = sum(a.demand for a in inst.areas if a.authority_code == code)
+        values[("authority", code, "covered")] = sum(a.cases for a in plan.assignments
+                                                     if area_authority[a.area_id] == code)
+    for column in ("demand", "covered"):
+        values[("authority", "TOTAL", column)] = sum(values[("authority", c, column)] for c in codes)
+    for code in [*codes, "TOTAL"]:
+        values[("authority", code, "unmet")] = values[("authority", code, "demand")] - values[("authority", code, "covered")]
+    host_ids = sorted(spokes_by_host(plan))
+    for host_id in host_ids:
+        values[("host", host_id)] = sum(a.cases for a in plan.assignments if a.host_id == host_id)
+    for a in plan.assignments:
+        values[("assignment", a.area_id, a.host_id)] = a.cases
+    columns = ("demand", "covered", "unmet")
+    relations: list[Relation] = [(("authority", code, "demand"), [("authority", code, "covered"), ("authority", code, "unmet")])
+                                 for code in [*codes, "TOTAL"]]
+    relations += [(("authority", "TOTAL", column), [("authority", code, column) for code in codes]) for column in columns]
+    relations.append((("authority", "TOTAL", "covered"), [("host", h) for h in host_ids]))
+    relations += [(("host", host_id), [("assignment", a.area_id, a.host_id) for a in plan.assignments if a.host_id == host_id])
+                  for host_id in host_ids]
+    relations += [(("authority", code, "covered"), [("assignment", a.area_id, a.host_id) for a in plan.assignments
+                                                    if area_authority[a.area_id] == code]) for code in codes]
+    protected = frozenset(("authority", "TOTAL", column) for column in columns)
+    return PublishedCounts(values, suppress(values, relations, threshold, protected), threshold)
 
 
 def coverage_rows(planned: PlannedScenario, plan: PlanResult, threshold: int) -> tuple[list[dict], dict]:
     """Coverage and unmet need per authority, disclosed, with a disclosed total row."""
     inst = planned.instance
-    area_authority = {a.area_id: a.authority_code for a in inst.areas}
-    demand = {a.authority_code: 0 for a in inst.authorities}
-    covered = {a.authority_code: 0 for a in inst.authorities}
-    for area in inst.areas:
-        demand[area.authority_code] = demand.get(area.authority_code, 0) + area.demand
-    for assignment in plan.assignments:
-        code = area_authority[assignment.area_id]
-        covered[code] = covered.get(code, 0) + assignment.cases
+    counts = published_counts(planned, plan, threshold)
     spokes_in: dict[str, int] = {}
     hosts = {h.host_id: h for h in inst.hosts}
     for host_id, count in spokes_by_host(plan).items():
         code = hosts[host_id].authority_code
         spokes_in[code] = spokes_in.get(code, 0) + count
-    codes = sorted(demand)
-    values: dict[tuple[str, str], int] = {}
-    for code in codes:
-        values[(code, "demand")] = demand[code]
-        values[(code, "covered")] = covered[code]
-        values[(code, "unmet")] = demand[code] - covered[code]
-    totals = {"demand": sum(demand.values()), "covered": sum(covered.values())}
-    totals["unmet"] = totals["demand"] - totals["covered"]
-    for column, total in totals.items():
-        values[("TOTAL", column)] = total
-    groups = [[(code, "demand"), (code, "covered"), (code, "unmet")] for code in [*codes, "TOTAL"]]
-    groups += [[(code, column) for code in [*codes, "TOTAL"]] for column in totals]
-    hidden = suppressed_cells(values, groups, threshold)
     names = {a.authority_code: a for a in inst.authorities}
+    codes = sorted({key[1] for key in counts.values if key[0] == "authority" and key[1] != "TOTAL"})
     rows = []
     for code in codes:
-        row_hidden = any((code, c) in hidden for c in totals)
-        share = covered[code] / demand[code] if demand[code] else None
+        keys = {column: ("authority", code, column) for column in ("demand", "covered", "unmet")}
+        row_hidden = any(key in counts.hidden for key in keys.values())
+        demand, covered = counts.values[keys["demand"]], counts.values[keys["covered"]]
         rows.append({
             "code": code, "name": names[code].name if code in names else code,
             "aim": names[code].aim if code in names else "both",
             "required": "yes" if code in names and names[code].required else "",
-            "demand": _shown(demand[code], (code, "demand") in hidden, threshold),
-            "covered": _shown(covered[code], (code, "covered") in hidden, threshold),
-            "unmet": _shown(demand[code] - covered[code], (code, "unmet") in hidden, threshold),
-            "share": None if row_hidden or share is None else share,
-            "bar_width": 0 if row_hidden or share is None else round(share * 100, 1),
+            **{column: counts.text(key) for column, key in keys.items()},
+            "share": None if row_hidden or not demand else covered / demand,
             "spokes": spokes_in.get(code, 0),
         })
-    total_row = {column: _shown(value, ("TOTAL", column) in hidden, threshold) for column, value in totals.items()}
+    total_row = {column: counts.text(("authority", "TOTAL", column)) for column in ("demand", "covered", "unmet")}
     return rows, total_row
+
+
+CHART_LABEL_WIDTH = 210
+CHART_BAR_WIDTH = 520
+CHART_ROW_HEIGHT = 26
+
+
+def coverage_chart(rows: list[dict]) -> dict[str, Any]:
+    """Geometry of the SVG bar chart: per authority, the share of demand covered (green) and unmet (red).
+
+    Bars show shares, not counts, and a row with any suppressed cell gets a grey bar marked 'c',
+    so the chart reveals nothing the disclosed table hides.
+    """
+    bars = []
+    for index, row in enumerate(rows):
+        share = row["share"]
+        covered = 0.0 if share is None else round(share * CHART_BAR_WIDTH, 1)
+        bars.append({
+            "label": row["name"], "y": index * CHART_ROW_HEIGHT + 4, "text_y": index * CHART_ROW_HEIGHT + 18,
+            "suppressed": share is None, "covered_width": covered,
+            "unmet_x": CHART_LABEL_WIDTH + covered, "unmet_width": round(CHART_BAR_WIDTH - covered, 1),
+            "value": SUPPRESSED if share is None else f"{share * 100:.0f}% covered",
+        })
+    return {"bars": bars, "label_width": CHART_LABEL_WIDTH, "bar_width": CHART_BAR_WIDTH,
+            "value_x": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 8, "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 110,
+            "height": max(1, len(rows)) * CHART_ROW_HEIGHT + 8}
 
 
 def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any], threshold: int) -> dict[str, Any]:
@@ -81,19 +219,19 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
     cost = plan_cost_per_year(inst, plan)
     reach = document["reach_per_year"]
     coverage, coverage_total = coverage_rows(planned, plan, threshold)
-    cases_at: dict[str, int] = {}
-    for a in plan.assignments:
-        cases_at[a.host_id] = cases_at.get(a.host_id, 0) + a.cases
+    counts = published_counts(planned, plan, threshold)
+    covered_hidden = ("authority", "TOTAL", "covered") in counts.hidden
+    demand_hidden = ("authority", "TOTAL", "demand") in counts.hidden
     scores = fit_scores(inst)
     per_host = []
     for host_id, count in sorted(spokes_by_host(plan).items()):
         host = hosts[host_id]
-        cases = cases_at.get(host_id, 0)
+        cases = counts.values[("host", host_id)]
         hubs = sorted({s.hub_id for s in plan.spokes if s.host_id == host_id})
         per_host.append({
             "id": host_id, "name": host.name, "type": host.host_type.replace("_", " "), "authority": host.authority_code,
-            "spokes": count, "cases": disclose(cases, threshold),
-            "caseload": None if 1 <= cases <= threshold else cases / count, "fit": scores[host_id],
+            "spokes": count, "cases": counts.text(("host", host_id)),
+            "caseload": None if ("host", host_id) in counts.hidden else cases / count, "fit": scores[host_id],
             "drop_in": "yes" if host.drop_in else "", "hubs": ", ".join(hubs),
             "supervision": ", ".join(f"{inst.supervision_minutes[(h, host_id)]}" for h in hubs),
         })
@@ -130,13 +268,14 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         "headline": {
             "spokes": plan.spokes_total, "hubs_used": len({s.hub_id for s in plan.spokes}),
             "hosts_used": len(spokes_by_host(plan)),
-            "covered": disclose(plan.objective, threshold), "demand": disclose(demand_total, threshold),
-            "share": plan.objective / demand_total if demand_total else None,
-            "gap": plan.gap, "bound": disclose(int(plan.bound), threshold), "cost": cost,
+            "covered": coverage_total["covered"], "demand": coverage_total["demand"],
+            "share": None if covered_hidden or demand_hidden or not demand_total else plan.objective / demand_total,
+            "gap": plan.gap, "bound": SUPPRESSED if covered_hidden else disclose(int(plan.bound), threshold),
+            "cost": cost,
             "cost_per_young_person": cost / reach if reach else None, "reach": reach,
         },
         "map": plan_map(inst, plan, {a.authority_code: a.name for a in inst.authorities}),
-        "coverage": coverage, "coverage_total": coverage_total,
+        "coverage": coverage, "coverage_total": coverage_total, "coverage_chart": coverage_chart(coverage),
         "hubs": per_hub, "hosts": per_host, "unused_hosts": unused_hosts,
         "rules": rule_rows,
         "provenance": {

@@ -2,8 +2,8 @@
 
 Sheets Summary, Spokes, Assignments, Coverage, Scenario; bold headers, fitted widths, a frozen
 header row and number formats. It is a published output, so case counts from 1 to the
-disclosure threshold are written as "c" (with secondary suppression where a total would reveal
-them); text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
+disclosure threshold are written as "c", with the same secondary suppression as report.html
+(reporting.report.published_counts), so no sheet reveals what another hides; text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
 its document properties carry no clock time.
 """
 
@@ -21,21 +21,14 @@ from openpyxl.utils import get_column_letter
 
 from optimisation.checker import plan_cost_per_year
 from optimisation.result import PlanResult
-from reporting.disclosure import SUPPRESSED, disclose, suppressed_cells
+from reporting.disclosure import SUPPRESSED
 from reporting.plan_files import spreadsheet_safe
-from reporting.report import coverage_rows
+from reporting.report import coverage_rows, published_counts
 from scoping.scenario import PlannedScenario
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 FORMATS = {"int": "#,##0", "money": "£#,##0", "percent": "0.0%", "text": "@"}
-
-
-def _counted(value: int, hidden: bool, threshold: int) -> int | str:
-    """A count as published: the number, or 'c' when suppressed."""
-    if hidden or 1 <= value <= threshold:
-        return SUPPRESSED
-    return value
 
 
 def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -74,13 +67,14 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     props.created = props.modified = FIXED_TIME
     props.title = planned.scenario.rules.name or "spokeplan plan"
 
+    counts = published_counts(planned, plan, threshold)
     cost = plan_cost_per_year(inst, plan)
     reach = document["reach_per_year"]
     summary = [
         ("Status", plan.status, "text"),
         ("Spokes placed", plan.spokes_total, "int"),
-        ("Cases covered at any one time", disclose(plan.objective, threshold) if plan.objective <= threshold else plan.objective, "int"),
-        ("Demand (cases at any one time)", disclose(inst.demand_total, threshold) if inst.demand_total <= threshold else inst.demand_total, "int"),
+        ("Cases covered at any one time", counts.number(("authority", "TOTAL", "covered")), "int"),
+        ("Demand (cases at any one time)", counts.number(("authority", "TOTAL", "demand")), "int"),
         ("Proven gap", plan.gap, "percent"),
         ("Cost per year", cost, "money"),
         ("Young people reached per year", reach, "int"),
@@ -98,9 +92,6 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 22
     sheet.freeze_panes = "A2"
 
-    cases_at: dict[str, int] = {}
-    for a in plan.assignments:
-        cases_at[a.host_id] = cases_at.get(a.host_id, 0) + a.cases
     spoke_rows = [[s.hub_id, hubs[s.hub_id].name, s.host_id, hosts[s.host_id].name, hosts[s.host_id].host_type,
                    hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)]]
                   for s in sorted(plan.spokes)]
@@ -108,13 +99,8 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
                                 "Supervision minutes"], spoke_rows,
            ["text", "text", "text", "text", "text", "text", "int", "int"])
 
-    # Assignments: secondary suppression within each host (its total is public in the report).
-    values = {(a.area_id, a.host_id): a.cases for a in plan.assignments}
-    values.update({("TOTAL", host): total for host, total in cases_at.items()})
-    groups = [[key for key in values if key[1] == host] for host in cases_at]
-    hidden = suppressed_cells(values, groups, threshold)
     assignment_rows = [[a.area_id, areas[a.area_id].name, areas[a.area_id].authority_code, a.host_id,
-                        hosts[a.host_id].name, _counted(a.cases, (a.area_id, a.host_id) in hidden, threshold),
+                        hosts[a.host_id].name, counts.number(("assignment", a.area_id, a.host_id)),
                         inst.casework_minutes[(a.host_id, a.area_id)]] for a in sorted(plan.assignments)]
     _sheet(workbook, "Assignments", ["Area id", "Area", "Authority", "Host id", "Host", "Cases", "Casework minutes"],
            assignment_rows, ["text", "text", "text", "text", "text", "int", "int"])

@@ -51,8 +51,14 @@ def test_report_renders_map_and_tables_without_errors(browser, tmp_path):
 
     svg = browser.find_element(By.ID, "plan-map")
     assert svg.size["width"] > 500 and svg.size["height"] > 200
-    assert len(svg.find_elements(By.CSS_SELECTOR, "g.hosts rect")) == 2
-    assert len(svg.find_elements(By.CSS_SELECTOR, "g.areas circle")) == 3
+    assert len(svg.find_elements(By.CSS_SELECTOR, "g.hosts rect")) == 4
+    assert len(svg.find_elements(By.CSS_SELECTOR, "g.areas circle")) == 5
+    assert len(svg.find_elements(By.CSS_SELECTOR, "g.spokes line")) == len(plan.spokes)
+    hub = svg.find_element(By.CSS_SELECTOR, "g.hubs polygon")
+    assert hub.size["width"] > 5 and hub.size["height"] > 5  # drawn inside the viewport, not collapsed
+    chart = browser.find_element(By.ID, "coverage-chart")
+    assert chart.size["width"] > 500 and chart.size["height"] > 40
+    assert len(chart.find_elements(By.CSS_SELECTOR, "g.coverage-bar rect")) >= 2
     for table_id in ("coverage-table", "hub-table", "host-table", "rules-table", "provenance-table"):
         table = browser.find_element(By.ID, table_id)
         assert table.size["height"] > 20 and table.size["width"] > 300, table_id

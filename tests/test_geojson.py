@@ -8,6 +8,7 @@ import math
 import pytest
 
 from reporting.plan_files import render_plan_files
+from reporting.report import published_counts
 from tests.report_fixtures import POSTCODES, planned_plan
 
 
@@ -85,9 +86,18 @@ def test_geojson_coordinates_of_known_postcodes_within_5_metres(rendered):
 
 
 def test_geojson_features_and_disclosure(rendered):
+    planned, plan, _ = rendered
     collection = json.loads(rendered[2]["plan.geojson"])
     kinds = sorted({f["properties"]["kind"] for f in collection["features"]})
     assert kinds == ["assignment", "host", "hub", "spoke"]
     cases = {(f["properties"]["area_id"], f["properties"]["host_id"]): f["properties"]["cases"]
              for f in collection["features"] if f["properties"]["kind"] == "assignment"}
-    assert cases[("AREA3", "HOST2")] == "c" and cases[("AREA1", "HOST1")] == 12
+    counts = published_counts(planned, plan, 5)
+    assert cases == {(a.area_id, a.host_id): counts.number(("assignment", a.area_id, a.host_id)) for a in plan.assignments}
+    assert all(cases[(a.area_id, a.host_id)] == "c" for a in plan.assignments if 1 <= a.cases <= 5)
+    hosts = {f["properties"]["id"]: f["properties"] for f in collection["features"] if f["properties"]["kind"] == "host"}
+    assert hosts["HOST4"]["used"] is False and hosts["HOST4"]["spokes"] == 0
+    assert sum(h["spokes"] for h in hosts.values()) == plan.spokes_total
+    spokes = [f for f in collection["features"] if f["properties"]["kind"] == "spoke"]
+    assert len(spokes) == len(plan.spokes) and all(len(f["geometry"]["coordinates"]) == 2 for f in spokes)
+    assert rendered[2]["plan.geojson"] == render_plan_files(planned, plan)["plan.geojson"]  # deterministic

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from reporting.plan_files import render_plan_files
+from reporting.report import published_counts
 from tests.report_fixtures import HOSTILE_FORMULA, planned_plan
 
 
@@ -27,22 +28,30 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
     assert book.sheetnames == ["Summary", "Spokes", "Assignments", "Coverage", "Scenario"]
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Status"] == document["status"]
-    assert summary["Cases covered at any one time"] == document["objective"]
+    assert summary["Cases covered at any one time"] == document["objective"] == 48
+    assert summary["Demand (cases at any one time)"] == document["coverage"]["demand_total"]
     assert summary["Cost per year"] == document["cost_per_year"]
     assert summary["Young people reached per year"] == document["reach_per_year"]
     spokes = [(r[0], r[2], r[6]) for r in book["Spokes"].iter_rows(min_row=2, values_only=True)]
     assert spokes == [(s["hub_id"], s["host_id"], s["count"]) for s in document["spokes"]]
+    counts = published_counts(planned, plan, 5)
     assignments = {(r[0], r[3]): r[5] for r in book["Assignments"].iter_rows(min_row=2, values_only=True)}
+    assert set(assignments) == {(a["area_id"], a["host_id"]) for a in document["assignments"]}
     for a in document["assignments"]:
-        shown = assignments[(a["area_id"], a["host_id"])]
-        assert shown == a["cases"] or (shown == "c"), (a, shown)
-    assert assignments[("AREA3", "HOST2")] == "c"  # 3 cases: primary suppression
-    assert assignments[("AREA2", "HOST2")] == "c"  # 9 cases: secondary (host total 12 is public)
-    assert assignments[("AREA1", "HOST1")] == 12
+        key = ("assignment", a["area_id"], a["host_id"])
+        assert assignments[(a["area_id"], a["host_id"])] == ("c" if key in counts.hidden else a["cases"])
+    assert all(assignments[(a["area_id"], a["host_id"])] == "c" for a in document["assignments"] if 1 <= a["cases"] <= 5)
     coverage = {r[0]: r for r in book["Coverage"].iter_rows(min_row=2, values_only=True)}
-    by_authority = {c["authority_code"]: c for c in document["coverage"]["by_authority"]}
-    assert coverage["E06000002"][4] == by_authority["E06000002"]["demand"] == 12
-    assert coverage["TOTAL"][4] == document["coverage"]["demand_total"]
+    for entry in document["coverage"]["by_authority"]:
+        row = coverage[entry["authority_code"]]
+        assert [row[4], row[5], row[6]] == [counts.number(("authority", entry["authority_code"], c))
+                                            for c in ("demand", "covered", "unmet")]
+    assert coverage["TOTAL"][4:7] == (document["coverage"]["demand_total"], document["coverage"]["demand_covered"],
+                                      document["coverage"]["demand_total"] - document["coverage"]["demand_covered"])
+    assert coverage["E06000001"][6] == 12  # unmet, published
+    scenario = {r[0]: r[1] for r in book["Scenario"].iter_rows(min_row=2, values_only=True)}
+    assert scenario["caseload_max"] == document["rules"]["caseload_max"]
+    assert all(scenario[f"sha256 {name}"] == digest for name, digest in document["inputs_sha256"].items())
     sheet = book["Spokes"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
 
