@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.plan_flow import (
     EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, _failed, build_instance_task, load_scenario_task, write_task,
 )
+from flows.progress import stage_progress
 from reporting.scoping_report import render_scoping_files
 from scoping.benchmarks import NEIGHBOURS_FILE, read_neighbours
 from scoping.errors import InputError, Problem
@@ -77,7 +78,8 @@ def read_inputs_task(scenario: Scenario) -> ScopingInputs | Rejected:
 
 @task(name="scoping profiles", cache_policy=NO_CACHE)
 def profiles_task(planned: PlannedScenario, inputs: ScopingInputs) -> list[AuthorityProfile]:
-    return build_profiles(planned, inputs)
+    with stage_progress() as report:
+        return build_profiles(planned, inputs, on_progress=report)
 
 
 @task(name="render scoping reports", cache_policy=NO_CACHE)

@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import shapely
 from shapely.geometry import MultiPoint
@@ -488,8 +488,13 @@ def _cse_rate_key(values: Mapping[str, float | None]) -> str | None:
 
 
 def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInputs(), lookup: Any = None,
-                   footprints: Mapping[str, Footprint | None] | None = None) -> list[AuthorityProfile]:
-    """Every authority of the scenario on the four dimensions, in authorities.csv order."""
+                   footprints: Mapping[str, Footprint | None] | None = None,
+                   on_progress: Callable[[str, int, int], None] | None = None) -> list[AuthorityProfile]:
+    """Every authority of the scenario on the four dimensions, in authorities.csv order.
+
+    `on_progress(stage, done, total)` is called after each authority (reading its postcodes is the
+    slow part: about 0.5 s per first letter of the postcode directory not yet loaded).
+    """
     inst = planned.instance
     rules = planned.scenario.rules
     travel = nearest_travel(planned)
@@ -548,4 +553,6 @@ def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInpu
                          tuple((c, names.get(c, c)) for c in own_neighbours), neighbours_source)
         profiles.append(AuthorityProfile(code, a.name, a.aim, a.required,
                                          service_landscape(planned, code, travel), geo, demography, cse))
+        if on_progress:
+            on_progress("scoping profiles", len(profiles), len(planned.scenario.authorities.rows))
     return profiles

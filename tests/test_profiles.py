@@ -302,3 +302,9 @@ def test_recommendations_follow_the_evaluation(profiles):
     assert "'Soft' access point" not in b  # preventative aim
     assert "every candidate is an outreach model" in b["Supervision of lone workers"].evidence
     assert "message 9" in b["Supervision of lone workers"].source
+
+
+def test_progress_is_reported_per_authority(planned):
+    calls = []
+    build_profiles(planned, on_progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert calls == [("scoping profiles", 1, 2), ("scoping profiles", 2, 2)]
