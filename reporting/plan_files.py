@@ -196,6 +196,10 @@ def render_plan_files(planned: PlannedScenario, plan: PlanResult) -> dict[str, b
 def write_plan_files(out_dir: str | Path, files: dict[str, bytes]) -> list[Path]:
     """Write all files atomically, in the given order (put plan.json last). Returns their paths."""
     out = Path(out_dir)
+    if out.is_dir():  # temporary files left by a run that was killed mid-write
+        for name in files:
+            for stale in out.glob(f".{name}.*.tmp"):
+                stale.unlink(missing_ok=True)
     written = []
     for name, data in files.items():
         atomic_write_bytes(out / name, data)
