@@ -18,24 +18,31 @@ from dataclasses import dataclass, field
 from optimisation.instance import Instance
 from optimisation.result import Assignment, PlanResult, SpokePlacement
 
+TOLERANCE = 1e-6  # on money, as in the checker
+
 
 @dataclass
 class _State:
     spokes: dict[tuple[str, str], int] = field(default_factory=dict)  # (hub, host) -> count
     cases: dict[tuple[str, str], int] = field(default_factory=dict)  # (area, host) -> cases
     residual: dict[str, int] = field(default_factory=dict)  # area -> unmet demand
+    host_spokes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    hub_spokes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    host_cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    cost: float = 0.0
 
     def copy(self) -> "_State":
-        return _State(dict(self.spokes), dict(self.cases), dict(self.residual))
+        return _State(dict(self.spokes), dict(self.cases), dict(self.residual), defaultdict(int, self.host_spokes),
+                      defaultdict(int, self.hub_spokes), defaultdict(int, self.host_cases), self.cost)
 
     def at_host(self, host_id: str) -> int:
-        return sum(n for (_, j), n in self.spokes.items() if j == host_id)
+        return self.host_spokes.get(host_id, 0)
 
     def at_hub(self, hub_id: str) -> int:
-        return sum(n for (h, _), n in self.spokes.items() if h == hub_id)
+        return self.hub_spokes.get(hub_id, 0)
 
     def total(self) -> int:
-        return sum(self.spokes.values())
+        return sum(self.hub_spokes.values())
 
 
 class _Greedy:
@@ -47,126 +54,176 @@ class _Greedy:
         near: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for (host_id, area_id), minutes in inst.casework_minutes.items():
             near[host_id].append((minutes, area_id))
-        self.near = {host: sorted(pairs) for host, pairs in near.items()}
+        self.near = {host: [area for _, area in sorted(pairs)] for host, pairs in near.items()}
         self.pairs = sorted(inst.supervision_minutes)
-
-    def cost(self, state: _State) -> float:
-        used = {j for (_, j), n in state.spokes.items() if n > 0}
-        return self.rules.spoke_cost_per_year * state.total() + sum(self.hosts[j].annual_cost for j in used)
+        self.pairs_of_hub: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for pair in self.pairs:
+            self.pairs_of_hub[pair[0]].append(pair)
 
     def within_limits(self, state: _State) -> bool:
+        """Every placement limit, checked in full (used once, for the spokes already in post)."""
         if self.rules.max_spokes is not None and state.total() > self.rules.max_spokes:
             return False
-        if self.rules.budget_per_year is not None and self.cost(state) > self.rules.budget_per_year + 1e-6:
+        if self.rules.budget_per_year is not None and state.cost > self.rules.budget_per_year + TOLERANCE:
             return False
-        for hub_id in {h for h, _ in state.spokes}:
-            if state.at_hub(hub_id) > self.hubs[hub_id].capacity:
-                return False
-        for host_id in {j for _, j in state.spokes}:
-            if state.at_host(host_id) > self.hosts[host_id].max_spokes:
-                return False
-        return True
+        if any(n > self.hubs[h].capacity for h, n in state.hub_spokes.items()):
+            return False
+        return all(n <= self.hosts[j].max_spokes for j, n in state.host_spokes.items())
+
+    def available(self, state: _State, host_id: str, wanted: int) -> int:
+        """How many of up to `wanted` unmet cases `host_id` could take now (read-only)."""
+        taken = 0
+        for area_id in self.near.get(host_id, ()):
+            taken += min(state.residual[area_id], wanted - taken)
+            if taken >= wanted:
+                break
+        return taken
+
+    def gain_if_placed(self, state: _State, hub_id: str, host_id: str) -> int | None:
+        """Cases one more spoke at (hub, host) would cover, or None if it breaks a limit or leaves the
+        host below caseload_min x its spokes (caseloads are pooled per host). Read-only."""
+        rules, host = self.rules, self.hosts[host_id]
+        if state.at_host(host_id) + 1 > host.max_spokes or state.at_hub(hub_id) + 1 > self.hubs[hub_id].capacity:
+            return None
+        if rules.max_spokes is not None and state.total() + 1 > rules.max_spokes:
+            return None
+        extra_cost = rules.spoke_cost_per_year + (host.annual_cost if state.at_host(host_id) == 0 else 0.0)
+        if rules.budget_per_year is not None and state.cost + extra_cost > rules.budget_per_year + TOLERANCE:
+            return None
+        gained = self.available(state, host_id, rules.caseload_max)
+        if state.host_cases.get(host_id, 0) + gained < rules.caseload_min * (state.at_host(host_id) + 1):
+            return None
+        return gained
+
+    def place(self, state: _State, hub_id: str, host_id: str) -> int:
+        """Add one spoke at (hub, host) and fill it from the nearest unmet demand (limits checked by the caller)."""
+        if state.at_host(host_id) == 0:
+            state.cost += self.hosts[host_id].annual_cost
+        state.cost += self.rules.spoke_cost_per_year
+        state.spokes[(hub_id, host_id)] = state.spokes.get((hub_id, host_id), 0) + 1
+        state.host_spokes[host_id] += 1
+        state.hub_spokes[hub_id] += 1
+        return self.fill(state, host_id, self.rules.caseload_max)
 
     def fill(self, state: _State, host_id: str, wanted: int) -> int:
         """Assign up to `wanted` unmet cases to `host_id` from its nearest areas; return how many."""
         taken = 0
-        for _, area_id in self.near.get(host_id, []):
+        for area_id in self.near.get(host_id, ()):
             if taken >= wanted:
                 break
-            free = state.residual[area_id]
-            if free <= 0:
+            amount = min(state.residual[area_id], wanted - taken)
+            if amount <= 0:
                 continue
-            amount = min(free, wanted - taken)
             state.residual[area_id] -= amount
             state.cases[(area_id, host_id)] = state.cases.get((area_id, host_id), 0) + amount
+            state.host_cases[host_id] += amount
             taken += amount
         return taken
 
-    def add_spoke(self, state: _State, hub_id: str, host_id: str) -> int | None:
-        """Add one spoke and fill it; None if it breaks a limit or leaves the host below caseload_min.
-
-        Caseloads are pooled per host, so the new spoke may carry fewer than caseload_min new cases
-        as long as the host's total stays at least caseload_min x its spokes (12 + 12 + 9 for three).
-        """
-        state.spokes[(hub_id, host_id)] = state.spokes.get((hub_id, host_id), 0) + 1
-        if not self.within_limits(state):
-            return None
-        gained = self.fill(state, host_id, self.rules.caseload_max)
-        host_cases = sum(c for (_, j), c in state.cases.items() if j == host_id)
-        if host_cases < self.rules.caseload_min * state.at_host(host_id):
-            return None
-        return gained
-
-    def move(self, state: _State, hub_id: str, host_id: str) -> tuple[_State, int, int] | None:
-        """Place at (hub, host), opening the hub with min_spokes placements if it is unused."""
-        trial = state.copy()
-        gained = self.add_spoke(trial, hub_id, host_id)
-        if gained is None:
-            return None
-        added, total = 1, gained
-        while trial.at_hub(hub_id) < self.hubs[hub_id].min_spokes:
-            best = None
-            for (h, j) in self.pairs:
-                if h != hub_id:
-                    continue
-                attempt = trial.copy()
-                more = self.add_spoke(attempt, h, j)
-                if more is not None and (best is None or more > best[1]):
-                    best = (attempt, more)
-            if best is None:
-                return None
-            trial, more = best
-            added, total = added + 1, total + more
-        return trial, total, added
-
-    def best_move(self, state: _State, hosts_allowed: set[str] | None = None,
-                  min_gain: int = 0) -> _State | None:
-        """The state after the move covering most new cases per spoke added (ties: most cases, then
-        the first pair in id order), among moves gaining at least `min_gain` cases; None if none."""
-        best: tuple[float, int, tuple[str, str], _State] | None = None
-        for (hub_id, host_id) in self.pairs:
+    def best_single(self, state: _State, pairs: list[tuple[str, str]],
+                    hosts_allowed: set[str] | None = None) -> tuple[int, tuple[str, str]] | None:
+        """The valid placement among `pairs` covering most new cases (ties: first in id order)."""
+        best: tuple[int, tuple[str, str]] | None = None
+        for hub_id, host_id in pairs:
             if hosts_allowed is not None and host_id not in hosts_allowed:
                 continue
-            result = self.move(state, hub_id, host_id)
-            if result is None:
-                continue
-            trial, gained, added = result
-            if gained < min_gain:
-                continue
-            key = (gained / added, gained)
-            if best is None or key > best[:2]:
-                best = (key[0], key[1], (hub_id, host_id), trial)
-        return best[3] if best else None
+            gained = self.gain_if_placed(state, hub_id, host_id)
+            if gained is not None and (best is None or gained > best[0]):
+                best = (gained, (hub_id, host_id))
+        return best
+
+    def open_hub(self, state: _State, hub_id: str, hosts_allowed: set[str] | None,
+                 tries: int = 3) -> tuple[_State, int, int] | None:
+        """Open an unused hub on a copy: a first placement (in `hosts_allowed`), then its best placements
+        up to min_spokes. First placements are tried in order of cases covered until `tries` openings
+        succeed; the one covering most cases wins. Returns (state, cases gained, spokes added) or None."""
+        firsts = []
+        for hub, host_id in self.pairs_of_hub[hub_id]:
+            if hosts_allowed is None or host_id in hosts_allowed:
+                gained = self.gain_if_placed(state, hub, host_id)
+                if gained is not None:
+                    firsts.append((-gained, host_id))
+        best: tuple[_State, int, int] | None = None
+        succeeded = 0
+        for _, host_id in sorted(firsts):
+            trial = state.copy()
+            total = self.place(trial, hub_id, host_id)
+            while trial.at_hub(hub_id) < self.hubs[hub_id].min_spokes:
+                following = self.best_single(trial, self.pairs_of_hub[hub_id])
+                if following is None:
+                    break
+                total += self.place(trial, *following[1])
+            else:
+                succeeded += 1
+                if best is None or total > best[1]:
+                    best = (trial, total, trial.at_hub(hub_id))
+                if succeeded >= tries:
+                    break
+        return best
+
+    def best_move(self, state: _State, hosts_allowed: set[str] | None = None, min_gain: int = 0) -> _State | None:
+        """Apply the move covering most new cases per spoke added (ties: most cases, then the first in
+        id order), among moves gaining at least `min_gain` cases; None if there is none.
+
+        A move is one more spoke at a used hub (or a hub needing at most one spoke), or the opening of
+        an unused hub with min_spokes placements at once.
+        """
+        best: tuple[float, int] | None = None
+        chosen: tuple[str, str] | _State | None = None
+        for hub_id in sorted(self.pairs_of_hub):
+            if state.at_hub(hub_id) == 0 and self.hubs[hub_id].min_spokes > 1:
+                opened = self.open_hub(state, hub_id, hosts_allowed)
+                if opened is None:
+                    continue
+                trial, gained, added = opened
+                key, move = (gained / added, gained), trial
+            else:
+                single = self.best_single(state, self.pairs_of_hub[hub_id], hosts_allowed)
+                if single is None:
+                    continue
+                gained, move = single
+                key = (float(gained), gained)
+            if gained >= min_gain and (best is None or key > best):
+                best, chosen = key, move
+        if chosen is None:
+            return None
+        if isinstance(chosen, _State):
+            return chosen
+        self.place(state, *chosen)
+        return state
 
 
 def greedy_state(inst: Instance) -> _State | None:
+    """The greedy search itself (see the module docstring); None if its rules reach no valid plan."""
     g = _Greedy(inst)
     state = _State(residual={a.area_id: a.demand for a in inst.areas})
     for (hub_id, host_id), count in sorted(inst.existing_spokes.items()):
+        if count <= 0:
+            continue
+        if host_id not in g.hosts or hub_id not in g.hubs or (hub_id, host_id) not in inst.supervision_minutes:
+            return None
+        if state.at_host(host_id) == 0:
+            state.cost += g.hosts[host_id].annual_cost
+        state.cost += g.rules.spoke_cost_per_year * count
         state.spokes[(hub_id, host_id)] = count
-    for host_id in sorted({j for _, j in state.spokes}):
-        need = g.rules.caseload_min * state.at_host(host_id)
-        got = g.fill(state, host_id, g.rules.caseload_max * state.at_host(host_id))
-        if got < need:
+        state.host_spokes[host_id] += count
+        state.hub_spokes[hub_id] += count
+    for host_id in sorted(state.host_spokes):
+        spokes = state.at_host(host_id)
+        if g.fill(state, host_id, g.rules.caseload_max * spokes) < g.rules.caseload_min * spokes:
             return None
     if not g.within_limits(state):
         return None
-    for hub_id in sorted({h for h, _ in state.spokes}):
+    for hub_id in sorted(state.hub_spokes):
         while state.at_hub(hub_id) < g.hubs[hub_id].min_spokes:
-            candidates = [(h, j) for (h, j) in g.pairs if h == hub_id]
-            best = None
-            for h, j in candidates:
-                attempt = state.copy()
-                gained = g.add_spoke(attempt, h, j)
-                if gained is not None and (best is None or gained > best[0]):
-                    best = (gained, attempt)
+            best = g.best_single(state, g.pairs_of_hub[hub_id])
             if best is None:
                 return None
-            state = best[1]
+            g.place(state, *best[1])
     for authority in inst.authorities:
         if not authority.required:
             continue
-        if any(g.hosts[j].authority_code == authority.authority_code and n > 0 for (_, j), n in state.spokes.items()):
+        if any(g.hosts[j].authority_code == authority.authority_code and n > 0 for j, n in state.host_spokes.items()):
             continue
         hosts_in = {h.host_id for h in inst.hosts if h.authority_code == authority.authority_code}
         nxt = g.best_move(state, hosts_in)
