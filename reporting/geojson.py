@@ -64,7 +64,9 @@ def plan_geojson(planned: PlannedScenario, plan: PlanResult) -> dict:
             area_id=assignment.area_id, host_id=assignment.host_id,
             cases=counts.number(("assignment", assignment.area_id, assignment.host_id)),
             casework_minutes=inst.casework_minutes[(assignment.host_id, assignment.area_id)]))
-    return {"type": "FeatureCollection", "features": features}
+    # A foreign member (RFC 7946 §6.1): a plan that is only FEASIBLE says so here too, with its gap.
+    plan_facts = {"status": plan.status, "gap": round(plan.gap, 6), "spokes": plan.spokes_total}
+    return {"type": "FeatureCollection", "spokeplan_plan": plan_facts, "features": features}
 
 
 def plan_geojson_bytes(planned: PlannedScenario, plan: PlanResult) -> bytes:
