@@ -1,6 +1,7 @@
 """Rich progress displays for the slow steps (geocoding, travel times, solving).
 
-Progress goes to stderr so stdout carries only the summary a user (or a script) reads.
+Progress goes to stderr so stdout carries only the summary a user (or a script) reads, and only
+when stderr is a terminal: in logs and pipes the error lines stay one per problem.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
     """Yield a callback `(stage, done, total)` that drives one progress bar per stage."""
     with Progress(
         TextColumn("[bold]{task.description:<20}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=stderr_console, transient=False,
+        console=stderr_console, transient=False, disable=not stderr_console.is_terminal,
     ) as progress:
         tasks: dict[str, int] = {}
 
@@ -35,7 +36,7 @@ def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
 def spinner(description: str) -> Iterator[None]:
     """An elapsed-time spinner for a step that cannot report fractions (the solver)."""
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description:<20}"), TimeElapsedColumn(),
-                  console=stderr_console, transient=False) as progress:
+                  console=stderr_console, transient=False, disable=not stderr_console.is_terminal) as progress:
         task = progress.add_task(description, total=None)
         try:
             yield
