@@ -1,0 +1,42 @@
+"""Pydantic parameter models of the sweep and refresh flows (Prefect shows them as forms in the UI).
+
+Validation happens before the flow body runs: a bad runner name or address is refused by Prefect
+with the field named, like any other parameter error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SweepParams(BaseModel):
+    """Run every variant of a SWEEP.yaml file and write the comparison report."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sweep_file: str = Field(description="SWEEP.yaml: the base scenario and its variants")
+    out_dir: str = Field(description="folder for sweep.json, variants.csv and report.html; "
+                                     "finished variants are cached in OUT_DIR/.cache")
+    runner: Literal["local", "dask"] = Field("local", description="local threads, or Dask via prefect-dask")
+    address: str | None = Field(None, pattern=r"^(tcp|tls|inproc|ucx)://\S+$",
+                                description="scheduler address of an existing Dask cluster (runner dask); "
+                                            "empty: a temporary local cluster")
+    max_parallel: int | None = Field(None, ge=1, le=256,
+                                     description="variants solved at once (local threads or Dask workers); "
+                                                 "empty: one per CPU")
+    time_limit: float | None = Field(None, gt=0, description="solver seconds per variant; empty: the file's")
+    workers: int | None = Field(None, ge=1, le=64, description="solver threads per variant; empty: the file's")
+
+
+class RefreshParams(BaseModel):
+    """Collect the scoping sources of a SOURCES.yaml file into a versioned store."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources_file: str = Field(description="SOURCES.yaml: the sources to collect")
+    store_dir: str = Field(description="the versioned store: snapshots/, reports/, latest.json")
+    attempts: int = Field(3, ge=1, le=10, description="tries per HTTP source before it is reported broken")
+    backoff_seconds: float = Field(1.0, ge=0, le=60, description="first wait between tries (doubles each time)")
+    timeout_seconds: float = Field(30.0, gt=0, le=600, description="HTTP timeout per try")

@@ -1,0 +1,75 @@
+"""The `refresh` flow: collect every source (retries with backoff around the I/O only), validate each
+with the scenario schemas or the EES/ONS importers, and write a new snapshot only if something
+changed (scoping/refresh.py). A broken source is reported and keeps its previous good file; the
+others still land. Exit 0 when every source was valid, 2 when any was rejected (one
+`error: FILE:LINE: COLUMN: ...` line per problem).
+"""
+
+from __future__ import annotations
+
+import time
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
+
+from flows.params import RefreshParams
+from flows.plan_flow import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome
+from scoping.errors import InputError
+from scoping.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
+
+
+@task(name="load sources", cache_policy=NO_CACHE)
+def load_sources_task(sources_file: str) -> list[Source] | Rejected:
+    try:
+        return load_sources(sources_file)
+    except InputError as error:
+        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+
+
+@task(name="collect source", cache_policy=NO_CACHE, task_run_name="collect {source.name}")
+def collect_task(source: Source, attempts: int, backoff: float, timeout: float) -> Collected:
+    """Fetch (the only I/O, retried with backoff inside `fetch`) and validate one source."""
+    try:
+        data = fetch(source.url, attempts=attempts, backoff=backoff, timeout=timeout)
+    except FetchError as error:
+        return Collected(source, problems=[f"error: {source.url}:0: -: {error}"])
+    return validate(source, data)
+
+
+@task(name="write snapshot", cache_policy=NO_CACHE)
+def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collected]):
+    return refresh(sources, store_dir, collected)
+
+
+def run_refresh(params: RefreshParams) -> RunOutcome:
+    started = time.perf_counter()
+    sources = load_sources_task(params.sources_file)
+    if isinstance(sources, Rejected):
+        return RunOutcome(sources.exit_code, list(sources.messages))
+    futures = [collect_task.submit(s, params.attempts, params.backoff_seconds, params.timeout_seconds)
+               for s in sources]
+    collected = [f.result() for f in futures]
+    result = snapshot_task(sources, params.store_dir, collected)
+    summary = {"sources": len(sources), "valid": sum(1 for c in collected if c.ok),
+               "rejected": sum(1 for c in collected if not c.ok), "snapshot": result.snapshot,
+               "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed")),
+               "store": params.store_dir, "wall_seconds": time.perf_counter() - started,
+               "changes": result.changes}
+    create_table_artifact(key="refresh-sources", description="Sources collected",
+                          table=[{"source": n, "status": c["status"], "added": len(c.get("added", [])),
+                                  "removed": len(c.get("removed", [])), "moved": len(c.get("moved", [])),
+                                  "problems": len(c.get("problems", []))} for n, c in result.changes.items()])
+    create_markdown_artifact(key="refresh-changes", markdown=result.report_markdown, description="What changed")
+    exit_code = EXIT_BAD_INPUT if result.problems else EXIT_OK
+    return RunOutcome(exit_code, list(result.problems), summary, result.written)
+
+
+@flow(name="spokeplan-refresh", log_prints=False)
+def refresh_flow(params: RefreshParams):
+    """Collect and validate scoping data into a versioned store; report what changed."""
+    outcome = run_refresh(params)
+    if outcome.exit_code == EXIT_OK:
+        return outcome
+    return Failed(message="\n".join(outcome.messages), data=outcome)

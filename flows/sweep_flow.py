@@ -1,0 +1,215 @@
+"""The `sweep` flow: many variants of one scenario, solved in parallel, compared in one report.
+
+SWEEP.yaml -> (load, validate: scoping/sweep.py) -> base instance at the widest travel limits ->
+one instance per variant -> solve each (local threads or Dask via prefect-dask) -> reporting
+(sweep_report.py) -> sweep.json, variants.csv, report.html written atomically into --out.
+
+Finished variants are cached in OUT/.cache/<key>.json, the key a SHA-256 of the variant's
+instance, the solver settings and the spokeplan version (scoping/sweep.py `variant_key`): a sweep
+killed midway resumes without solving them again, on any runner (Dask workers on one machine
+share the folder). Each record says whether it came from the cache (`cached`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, \
+    update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.states import Failed
+
+from flows.params import SweepParams
+from flows.plan_flow import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, _only_os_errors
+from optimisation.checker import check_plan
+from optimisation.instance import Instance
+from optimisation.result import Infeasible
+from optimisation.solve import NoPlanFound, solve
+from reporting.plan_files import atomic_write_bytes, spokeplan_version
+from scoping.errors import InputError
+from scoping.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
+
+CACHE_DIR = ".cache"
+
+
+def plan_cost(inst: Instance, spokes: list[dict]) -> float:
+    """Spoke costs plus the annual cost of every host used (the budget rule's left-hand side)."""
+    annual = {h.host_id: h.annual_cost for h in inst.hosts}
+    used = {s["host_id"] for s in spokes if s["count"] > 0}
+    return sum(s["count"] for s in spokes) * inst.rules.spoke_cost_per_year + sum(annual[h] for h in used)
+
+
+def solve_record(inst: Instance, time_limit: float, workers: int) -> dict:
+    """Solve one variant's instance and describe the result as plain JSON-able data."""
+    record: dict = {"demand": inst.demand_total}
+    try:
+        plan = solve(inst, time_limit=time_limit, workers=workers)
+    except Infeasible as error:
+        return {**record, "status": "INFEASIBLE", "covered": None, "bound": None, "gap": None, "spokes": None,
+                "cost_per_year": None, "spokes_total": None, "reasons": list(error.reasons)}
+    except NoPlanFound as error:
+        return {**record, "status": "NO_PLAN", "covered": None, "bound": None, "gap": None, "spokes": None,
+                "cost_per_year": None, "spokes_total": None, "reasons": [str(error)]}
+    violations = check_plan(inst, plan)
+    if violations:
+        raise RuntimeError("the solver's plan failed the independent check: " + "; ".join(violations))
+    spokes = [{"hub_id": s.hub_id, "host_id": s.host_id, "count": s.count} for s in plan.spokes]
+    return {**record, "status": plan.status, "covered": plan.objective, "bound": round(plan.bound, 6),
+            "gap": round(plan.gap, 6), "spokes": spokes, "spokes_total": plan.spokes_total,
+            "hosts_used": len({s["host_id"] for s in spokes}), "hubs_used": len({s["hub_id"] for s in spokes}),
+            "cost_per_year": round(plan_cost(inst, spokes), 2), "host_fit": plan.host_fit,
+            "travel_case_minutes": plan.travel_case_minutes, "reasons": []}
+
+
+def cached_solve(inst: Instance, key: str, cache_dir: str, time_limit: float, workers: int) -> dict:
+    """The variant's record from the cache, or solved now and cached (atomically) for next time."""
+    path = Path(cache_dir) / f"{key}.json"
+    if path.exists():
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if record.get("key") == key:
+                return {**record, "cached": True}
+        except (OSError, ValueError):
+            pass  # a damaged cache entry is solved again
+    record = {**solve_record(inst, time_limit, workers), "key": key}
+    atomic_write_bytes(path, json.dumps(record, sort_keys=True).encode("utf-8"))
+    return {**record, "cached": False}
+
+
+@task(name="solve variant", cache_policy=NO_CACHE, task_run_name="solve {name}")
+def solve_variant_task(name: str, inst: Instance, key: str, cache_dir: str, time_limit: float,
+                       workers: int) -> dict:
+    return cached_solve(inst, key, cache_dir, time_limit, workers)
+
+
+@task(name="load sweep", cache_policy=NO_CACHE)
+def load_sweep_task(sweep_file: str):
+    try:
+        return load_sweep(sweep_file)
+    except InputError as error:
+        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+
+
+@task(name="build variant instances", cache_policy=NO_CACHE)
+def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: int):
+    from scoping.scenario import build_instance
+
+    casework, supervision = widest_limits(spec, scenario)
+    try:
+        base = build_instance(widened(scenario, casework, supervision))
+    except InputError as error:
+        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+    version = spokeplan_version()
+    instances = [apply_variant(base, scenario, v) for v in spec.variants]
+    return base, instances, [variant_key(i, time_limit, workers, version) for i in instances]
+
+
+@task(name="write sweep files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
+      retry_condition_fn=_only_os_errors)
+def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
+    written = []
+    for name, data in files.items():
+        atomic_write_bytes(Path(out_dir) / name, data)
+        written.append(str(Path(out_dir) / name))
+    return written
+
+
+def task_runner(runner: str, address: str | None, max_parallel: int | None):
+    """ThreadPoolTaskRunner for `local`; prefect-dask's DaskTaskRunner (local cluster or `address`)."""
+    if runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": max_parallel or os.cpu_count() or 1,
+                                              "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)
+
+
+def _solve_all(names: list[str], instances: list[Instance], keys: list[str], cache_dir: str, time_limit: float,
+               workers: int) -> list[dict]:
+    """Submit every variant to the flow's task runner; report progress as they finish."""
+    from flows.progress import stage_progress
+
+    futures = [solve_variant_task.submit(name, inst, key, cache_dir, time_limit, workers)
+               for name, inst, key in zip(names, instances, keys)]
+    index = {id(f): i for i, f in enumerate(futures)}
+    records: list[dict | None] = [None] * len(futures)
+    artifact = create_progress_artifact(progress=0.0, description="variants solved")
+    lock = threading.Lock()
+    with stage_progress() as report:
+        report("variants", 0, len(futures))
+        done = 0
+        for future in as_completed(futures):
+            records[index[id(future)]] = future.result()
+            with lock:
+                done += 1
+            report("variants", done, len(futures))
+            update_progress_artifact(artifact, progress=100.0 * done / len(futures))
+    return records  # type: ignore[return-value]
+
+
+@flow(name="spokeplan-sweep-solve", log_prints=False)
+def solve_variants_flow(names: list[str], instances: list[Instance], keys: list[str], cache_dir: str,
+                        time_limit: float, workers: int) -> list[dict]:
+    """Solve every variant on this flow's task runner (set by the sweep flow)."""
+    return _solve_all(names, instances, keys, cache_dir, time_limit, workers)
+
+
+def run_sweep(params: SweepParams) -> RunOutcome:
+    from reporting.sweep_report import render_sweep_files
+
+    started = time.perf_counter()
+    loaded = load_sweep_task(params.sweep_file)
+    if isinstance(loaded, Rejected):
+        return RunOutcome(loaded.exit_code, list(loaded.messages))
+    spec, scenario = loaded
+    time_limit = params.time_limit or spec.time_limit
+    workers = params.workers or spec.workers
+    built = build_variants_task(spec, scenario, time_limit, workers)
+    if isinstance(built, Rejected):
+        return RunOutcome(built.exit_code, list(built.messages))
+    base, instances, keys = built
+    cache_dir = str(Path(params.out_dir) / CACHE_DIR)
+    solver = solve_variants_flow.with_options(task_runner=task_runner(params.runner, params.address,
+                                                                      params.max_parallel))
+    records = solver([v.name for v in spec.variants], instances, keys, cache_dir, time_limit, workers)
+    rows = []
+    for variant, record in zip(spec.variants, records):
+        settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in variant.changes}
+        rows.append({"name": variant.name, "kind": variant.kind, "settings": settings, **record})
+    files, view = render_sweep_files(spec, base, rows, time_limit, workers)
+    written = write_sweep_task(params.out_dir, files)
+    solved = sum(1 for r in rows if not r["cached"])
+    summary = {"sweep": params.sweep_file, "name": spec.name, "variants": len(rows), "solved": solved,
+               "cached": len(rows) - solved, "feasible": sum(1 for r in rows if r["covered"] is not None),
+               "runner": params.runner, "wall_seconds": time.perf_counter() - started, "out_dir": params.out_dir,
+               "report": str(Path(params.out_dir) / "report.html")}
+    create_table_artifact(key="sweep-variants", table=view["artifact_rows"],
+                          description=f"Sweep {spec.name}: {len(rows)} variants")
+    create_markdown_artifact(key="sweep-summary", markdown=view["markdown"], description="Sweep summary")
+    return RunOutcome(EXIT_OK, [], summary, written)
+
+
+@flow(name="spokeplan-sweep", log_prints=False)
+def sweep_flow(params: SweepParams):
+    """Run every variant of SWEEP.yaml (a base scenario and its variations) and compare them."""
+    try:
+        outcome = run_sweep(params)
+    except InputError as error:
+        outcome = RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems])
+    if outcome.exit_code == EXIT_OK:
+        return outcome
+    return Failed(message="\n".join(outcome.messages), data=outcome)
+
+
+__all__ = ["sweep_flow", "run_sweep", "cached_solve", "solve_record", "EXIT_INTERNAL"]
