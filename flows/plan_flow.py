@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -26,6 +27,8 @@ from scoping.scenario import PlannedScenario, Scenario, build_instance, load_sce
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -62,21 +65,27 @@ class Rejected:
     messages: tuple[str, ...]
 
 
-@task(name="load scenario", cache_policy=NO_CACHE)
-def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
+def rejecting_bad_input(function: Callable[..., T], *args) -> T | Rejected:
+    """Call `function`; bad input comes back as a Rejected value (exit 2) instead of an exception."""
     try:
-        return load_scenario(scenario_dir)
+        return function(*args)
     except InputError as error:
         return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+
+
+def _build_with_progress(scenario: Scenario) -> PlannedScenario:
+    with stage_progress() as report:
+        return build_instance(scenario, on_progress=report)
+
+
+@task(name="load scenario", cache_policy=NO_CACHE)
+def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
+    return rejecting_bad_input(load_scenario, scenario_dir)
 
 
 @task(name="geocode and estimate travel", cache_policy=NO_CACHE)
 def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
-    try:
-        with stage_progress() as report:
-            return build_instance(scenario, on_progress=report)
-    except InputError as error:
-        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+    return rejecting_bad_input(_build_with_progress, scenario)
 
 
 @task(name="solve", cache_policy=NO_CACHE)

@@ -23,7 +23,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.plan_flow import (
-    EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, _failed, build_instance_task, load_scenario_task, write_task,
+    EXIT_OK, Rejected, RunOutcome, _failed, build_instance_task, load_scenario_task, rejecting_bad_input, write_task,
 )
 from flows.progress import stage_progress
 from reporting.scoping_report import render_scoping_files
@@ -70,10 +70,7 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
 
 @task(name="read indicator files", cache_policy=NO_CACHE)
 def read_inputs_task(scenario: Scenario) -> ScopingInputs | Rejected:
-    try:
-        return read_scoping_inputs(scenario)
-    except InputError as error:
-        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+    return rejecting_bad_input(read_scoping_inputs, scenario)
 
 
 @task(name="scoping profiles", cache_policy=NO_CACHE)
