@@ -135,13 +135,13 @@ def _normalise_changes(raw: dict, where: str, file: str, lines: dict[str, int], 
                     continue
             changes[key] = value
         elif key in ("hubs_off", "required"):
-            known, what = (hub_ids, "hub_id in hubs.csv") if key == "hubs_off" else (codes, "authority_code in authorities.csv")
+            known, what = (hub_ids, "a hub_id in hubs.csv") if key == "hubs_off" else (codes, "an authority_code in authorities.csv")
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 bad(key, f"expected a list of ids, got {value!r}")
                 continue
             unknown = [v for v in value if v not in known]
             if unknown:
-                bad(key, f"{', '.join(unknown)} not found; expected an {what}")
+                bad(key, f"{', '.join(unknown)} not found; expected {what}")
                 continue
             if key == "hubs_off":
                 kept = [v for v in value if v in existing_hubs]
@@ -209,7 +209,7 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
     if not isinstance(listed, list) or not all(isinstance(v, dict) for v in listed):
         problems.append(Problem(file, lines.get("variants", 0), "variants", "expected a list of mappings of settings"))
         listed = []
-    if problems:
+    if any(p.column in ("base", "grid", "variants") for p in problems):
         raise InputError(problems)
     base_dir = (path.parent / data["base"]).resolve()
     scenario = (scenario_loader or load_scenario)(base_dir)

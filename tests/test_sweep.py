@@ -1,0 +1,168 @@
+"""Sweeps: SWEEP.yaml expansion and its located errors, variant instances exactly as if built from their own
+files, the comparison report, and a sweep interrupted midway that resumes from its cache (solves counted)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+import flows.sweep_flow as sweep_flow_module
+from flows.params import SweepParams
+from flows.sweep_flow import sweep_flow
+from scoping.errors import InputError
+from scoping.scenario import build_instance, load_scenario
+from scoping.sweep import apply_variant, load_sweep, widened, widest_limits
+from tests.sweep_files import SWEEP, write_sweep
+
+
+def test_grid_list_and_marginal_curve_expand_in_order(tmp_path):
+    spec, _ = load_sweep(write_sweep(tmp_path))
+    names = [v.name for v in spec.variants]
+    # 3 budgets x 2 caseloads = 6, one of which is the base itself (no budget, 10-12): 5 grid variants
+    assert names[0] == "base"
+    assert names[1:6] == ["budget_per_year=80000", "budget_per_year=80000, caseload_min=8", "budget_per_year=125000",
+                          "budget_per_year=125000, caseload_min=8", "caseload_min=8"]
+    assert names[6:9] == ["east hub off", "casework within 8 minutes", "required=E06000001+E06000003"]
+    assert names[9:] == [f"at most {k} spokes" for k in range(1, 5)]
+    assert [v.kind for v in spec.variants].count("marginal") == 4
+    assert spec.time_limit == 20 and spec.workers == 1
+
+
+def test_bad_settings_are_located_errors(tmp_path):
+    text = SWEEP.replace("hubs_off: [HUB2]", "hubs_off: [HUB9]").replace("[8, 12]", "[13, 12]") \
+        + "colour: blue\n"
+    with pytest.raises(InputError) as caught:
+        load_sweep(write_sweep(tmp_path, text))
+    messages = [str(p) for p in caught.value.problems]
+    file = str(tmp_path / "sweep.yaml")
+    assert f"error: {file}:10: hubs_off: HUB9 not found; expected a hub_id in hubs.csv" in messages
+    assert any(m.startswith(f"error: {file}:7: caseload: expected [min, max]") for m in messages)
+    assert any(m.startswith(f"error: {file}:15: colour: unknown key") for m in messages)
+
+
+def test_a_listed_variant_equal_to_another_is_an_error(tmp_path):
+    text = SWEEP + "  - {name: again, caseload_min: 8}\n"
+    text = text.replace("marginal_spokes: 4\n  - {name: again, caseload_min: 8}\n",
+                        "  - {name: again, caseload: [8, 12]}\nmarginal_spokes: 4\n")
+    with pytest.raises(InputError) as caught:
+        load_sweep(write_sweep(tmp_path, text))
+    assert "same settings as variant 'caseload_min=8'" in str(caught.value)
+
+
+@pytest.mark.parametrize("changes", [
+    {"casework_minutes": 8}, {"casework_minutes": 20, "supervision_minutes": 15}, {"supervision_minutes": 20},
+])
+def test_travel_limits_filtered_from_the_widest_instance_equal_a_direct_build(tmp_path, changes):
+    """Exactness of filtering: the variant's pairs are those a build at its own limits gives."""
+    spec, scenario = load_sweep(write_sweep(tmp_path, SWEEP.replace("casework_minutes: 8", "casework_minutes: 60")))
+    casework, supervision = widest_limits(spec, scenario)
+    assert casework == 60
+    base = build_instance(widened(scenario, casework, supervision))
+    from scoping.sweep import Variant
+
+    variant = Variant("v", tuple(sorted(changes.items())))
+    got = apply_variant(base, scenario, variant)
+    direct_rules = scenario.rules.model_copy(update=changes)
+    direct = build_instance(dataclasses.replace(scenario, rules=direct_rules)).instance
+    assert dict(got.casework_minutes) == dict(direct.casework_minutes)
+    assert dict(got.supervision_minutes) == dict(direct.supervision_minutes)
+    assert got.rules == direct.rules
+    assert got.hubs == direct.hubs
+
+
+def test_hubs_off_and_required_change_only_their_part(tmp_path):
+    spec, scenario = load_sweep(write_sweep(tmp_path))
+    base = build_instance(widened(scenario, *widest_limits(spec, scenario)))
+    by_name = {v.name: v for v in spec.variants}
+    off = apply_variant(base, scenario, by_name["east hub off"])
+    assert [h.hub_id for h in off.hubs] == ["HUB1"]
+    assert all(hub == "HUB1" for hub, _ in off.supervision_minutes)
+    required = apply_variant(base, scenario, by_name["required=E06000001+E06000003"])
+    assert {a.authority_code for a in required.authorities if a.required} == {"E06000001", "E06000003"}
+    assert required.hubs == apply_variant(base, scenario, by_name["base"]).hubs
+
+
+def _run(sweep_file: Path, out: Path, **options):
+    state = sweep_flow(params=SweepParams(sweep_file=str(sweep_file), out_dir=str(out), **options), return_state=True)
+    return state, state.result(raise_on_failure=False)
+
+
+def test_sweep_flow_writes_the_comparison(tmp_path, prefect_harness):
+    state, outcome = _run(write_sweep(tmp_path), tmp_path / "out")
+    assert state.is_completed(), outcome
+    assert outcome.summary["variants"] == 13 and outcome.summary["solved"] == 13
+    document = json.loads((tmp_path / "out" / "sweep.json").read_text())
+    rows = {r["name"]: r for r in document["variants"]}
+    assert rows["base"]["covered"] == 54 and rows["base"]["status"] == "OPTIMAL"
+    assert rows["budget_per_year=80000"]["covered"] == 24 and rows["budget_per_year=80000"]["cost_per_year"] <= 80000
+    assert [rows[f"at most {k} spokes"]["covered"] for k in range(1, 5)] == [12, 24, 36, 48]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert html.count("<svg") == 2 and "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "What changes between neighbouring variants" in html
+    # neighbours along the cost axis: 80k -> 121.5k budget buys one spoke at H3 or H4 and 12 cases
+    assert "+12" in html
+    csv_lines = (tmp_path / "out" / "variants.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("variant,kind,settings,status,covered") and len(csv_lines) == 14
+
+
+def test_sweep_with_bad_input_fails_with_exit_2(tmp_path, prefect_harness):
+    state, outcome = _run(write_sweep(tmp_path, SWEEP.replace("HUB2", "HUB9")), tmp_path / "out")
+    assert state.is_failed()
+    assert outcome.exit_code == 2
+    assert outcome.messages[0].startswith(f"error: {tmp_path / 'sweep.yaml'}:10: hubs_off:")
+    assert not (tmp_path / "out" / "sweep.json").exists()
+
+
+class Interrupt(RuntimeError):
+    pass
+
+
+def test_an_interrupted_sweep_resumes_without_re_solving_finished_variants(tmp_path, prefect_harness, monkeypatch):
+    real_solve = sweep_flow_module.solve
+    calls = {"n": 0}
+    lock = threading.Lock()
+    fail_after: list[int | None] = [3]
+
+    def counting_solve(*args, **kwargs):
+        with lock:
+            calls["n"] += 1
+            n = calls["n"]
+        if fail_after[0] is not None and n > fail_after[0]:
+            raise Interrupt("the machine went down")
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_flow_module, "solve", counting_solve)
+    sweep_file = write_sweep(tmp_path)
+    out = tmp_path / "out"
+    state, _ = _run(sweep_file, out, max_parallel=1)
+    assert state.is_failed()
+    assert not (out / "sweep.json").exists()
+    finished = sorted((out / ".cache").glob("*.json"))
+    assert len(finished) == 3
+
+    fail_after[0] = None
+    calls["n"] = 0
+    state, outcome = _run(sweep_file, out)
+    assert state.is_completed()
+    assert calls["n"] == 13 - 3  # only the unfinished variants were solved
+    assert outcome.summary["solved"] == 10 and outcome.summary["cached"] == 3
+
+    calls["n"] = 0
+    _, fresh = _run(sweep_file, tmp_path / "fresh")
+    assert calls["n"] == 13
+    assert (out / "sweep.json").read_bytes() == (tmp_path / "fresh" / "sweep.json").read_bytes()
+
+    calls["n"] = 0
+    state, outcome = _run(sweep_file, out)
+    assert calls["n"] == 0 and outcome.summary["cached"] == 13
+
+
+def test_changed_settings_miss_the_cache(tmp_path, prefect_harness):
+    sweep_file = write_sweep(tmp_path)
+    _run(sweep_file, tmp_path / "out")
+    _, outcome = _run(sweep_file, tmp_path / "out", time_limit=19)
+    assert outcome.summary["solved"] == 13  # the time limit is part of every variant's key
