@@ -120,6 +120,18 @@ def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
     return written
 
 
+def _worker_env() -> dict[str, str]:
+    """Point the local cluster's worker processes at this run's Prefect API (else each would start its own
+    temporary server), with the same quiet, no-telemetry settings."""
+    from prefect.client.orchestration import get_client
+
+    env = {key: os.environ[key] for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_LOGGING_LEVEL",
+                                           "PREFECT_HOME") if key in os.environ}
+    with get_client(sync_client=True) as client:
+        env["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
+    return env
+
+
 def task_runner(runner: str, address: str | None, max_parallel: int | None):
     """ThreadPoolTaskRunner for `local`; prefect-dask's DaskTaskRunner (local cluster or `address`)."""
     if runner == "dask":
@@ -129,7 +141,7 @@ def task_runner(runner: str, address: str | None, max_parallel: int | None):
             return DaskTaskRunner(address=address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": max_parallel or os.cpu_count() or 1,
                                               "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+                                              "dashboard_address": None, "env": _worker_env()})
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)
