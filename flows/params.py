@@ -6,9 +6,22 @@ with the field named, like any other parameter error.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+ADDRESS_PATTERN = r"^(tcp|tls|inproc|ucx)://\S+$"
+
+
+def dask_address(text: str) -> str:
+    """argparse type for --address: a Dask scheduler address such as tcp://10.0.0.5:8786."""
+    import argparse
+
+    if not re.match(ADDRESS_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"expected a scheduler address like tcp://HOST:8786, got {text!r}")
+    return text
 
 
 class SweepParams(BaseModel):
@@ -20,7 +33,7 @@ class SweepParams(BaseModel):
     out_dir: str = Field(description="folder for sweep.json, variants.csv and report.html; "
                                      "finished variants are cached in OUT_DIR/.cache")
     runner: Literal["local", "dask"] = Field("local", description="local threads, or Dask via prefect-dask")
-    address: str | None = Field(None, pattern=r"^(tcp|tls|inproc|ucx)://\S+$",
+    address: str | None = Field(None, pattern=ADDRESS_PATTERN,
                                 description="scheduler address of an existing Dask cluster (runner dask); "
                                             "empty: a temporary local cluster")
     max_parallel: int | None = Field(None, ge=1, le=256,

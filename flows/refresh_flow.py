@@ -57,6 +57,13 @@ def run_refresh(params: RefreshParams) -> RunOutcome:
                "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed")),
                "store": params.store_dir, "wall_seconds": time.perf_counter() - started,
                "changes": result.changes}
+    summary["text"] = "\n".join(
+        [f"spokeplan: refresh of {params.sources_file}: "
+         + (f"new snapshot {result.snapshot} in {params.store_dir}" if result.snapshot else "nothing changed; nothing written")]
+        + [f"  {name:<18} {change['status']}"
+           + (f" ({len(change.get('added', []))} added, {len(change.get('removed', []))} removed, "
+              f"{len(change.get('moved', []))} values moved)" if change["status"] in ("new", "changed") else "")
+           for name, change in result.changes.items()])
     create_table_artifact(key="refresh-sources", description="Sources collected",
                           table=[{"source": n, "status": c["status"], "added": len(c.get("added", [])),
                                   "removed": len(c.get("removed", [])), "moved": len(c.get("moved", [])),

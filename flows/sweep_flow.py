@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
+from reporting.disclosure import disclose
 from reporting.plan_files import atomic_write_bytes, spokeplan_version
 from scoping.errors import InputError
 from scoping.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
@@ -147,34 +147,28 @@ def task_runner(runner: str, address: str | None, max_parallel: int | None):
     return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)
 
 
-def _solve_all(names: list[str], instances: list[Instance], keys: list[str], cache_dir: str, time_limit: float,
-               workers: int) -> list[dict]:
-    """Submit every variant to the flow's task runner; report progress as they finish."""
+def solve_all(runner, names: list[str], instances: list[Instance], keys: list[str], cache_dir: str,
+              time_limit: float, workers: int) -> list[dict]:
+    """Submit every variant to `runner` (entered here); report progress on stderr and as a Prefect artifact.
+
+    The runner is used directly rather than through a subflow so that the instances never become flow
+    parameters (Prefect would store them with the flow run and ship them with every task's context).
+    """
     from flows.progress import stage_progress
 
-    futures = [solve_variant_task.submit(name, inst, key, cache_dir, time_limit, workers)
-               for name, inst, key in zip(names, instances, keys)]
-    index = {id(f): i for i, f in enumerate(futures)}
-    records: list[dict | None] = [None] * len(futures)
+    records: list[dict | None] = [None] * len(names)
     artifact = create_progress_artifact(progress=0.0, description="variants solved")
-    lock = threading.Lock()
-    with stage_progress() as report:
+    with runner, stage_progress() as report:
+        futures = [runner.submit(solve_variant_task, parameters={
+            "name": name, "inst": inst, "key": key, "cache_dir": cache_dir, "time_limit": time_limit,
+            "workers": workers}) for name, inst, key in zip(names, instances, keys)]
+        index = {id(f): i for i, f in enumerate(futures)}
         report("variants", 0, len(futures))
-        done = 0
-        for future in as_completed(futures):
+        for done, future in enumerate(as_completed(futures), start=1):
             records[index[id(future)]] = future.result()
-            with lock:
-                done += 1
             report("variants", done, len(futures))
             update_progress_artifact(artifact, progress=100.0 * done / len(futures))
     return records  # type: ignore[return-value]
-
-
-@flow(name="spokeplan-sweep-solve", log_prints=False)
-def solve_variants_flow(names: list[str], instances: list[Instance], keys: list[str], cache_dir: str,
-                        time_limit: float, workers: int) -> list[dict]:
-    """Solve every variant on this flow's task runner (set by the sweep flow)."""
-    return _solve_all(names, instances, keys, cache_dir, time_limit, workers)
 
 
 def run_sweep(params: SweepParams) -> RunOutcome:
@@ -192,9 +186,8 @@ def run_sweep(params: SweepParams) -> RunOutcome:
         return RunOutcome(built.exit_code, list(built.messages))
     base, instances, keys = built
     cache_dir = str(Path(params.out_dir) / CACHE_DIR)
-    solver = solve_variants_flow.with_options(task_runner=task_runner(params.runner, params.address,
-                                                                      params.max_parallel))
-    records = solver([v.name for v in spec.variants], instances, keys, cache_dir, time_limit, workers)
+    runner = task_runner(params.runner, params.address, params.max_parallel)
+    records = solve_all(runner, [v.name for v in spec.variants], instances, keys, cache_dir, time_limit, workers)
     rows = []
     for variant, record in zip(spec.variants, records):
         settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in variant.changes}
@@ -206,6 +199,16 @@ def run_sweep(params: SweepParams) -> RunOutcome:
                "cached": len(rows) - solved, "feasible": sum(1 for r in rows if r["covered"] is not None),
                "runner": params.runner, "wall_seconds": time.perf_counter() - started, "out_dir": params.out_dir,
                "report": str(Path(params.out_dir) / "report.html")}
+    feasible = [r for r in rows if r["covered"] is not None and r["kind"] != "marginal"]
+    best = max(feasible, key=lambda r: (r["covered"], -r["cost_per_year"]), default=None)
+    summary["text"] = "\n".join([
+        f"spokeplan: sweep {spec.name!r}: {len(rows)} variants on the {params.runner} runner "
+        f"({solved} solved, {len(rows) - solved} from the cache) in {summary['wall_seconds']:.1f} s",
+        f"  feasible           {summary['feasible']} of {len(rows)}",
+        *([f"  most coverage      {best['name']}: {disclose(best['covered'])} cases for "
+           f"£{best['cost_per_year']:,.0f} a year"] if best else []),
+        f"  files in {params.out_dir}: sweep.json, variants.csv, report.html",
+    ])
     create_table_artifact(key="sweep-variants", table=view["artifact_rows"],
                           description=f"Sweep {spec.name}: {len(rows)} variants")
     create_markdown_artifact(key="sweep-summary", markdown=view["markdown"], description="Sweep summary")
