@@ -75,7 +75,7 @@ def sweep_view(spec: SweepSpec, rows: list[dict], threshold: int) -> dict[str, A
     by_cost = sorted(feasible, key=lambda r: (r["cost_per_year"], r["covered"], r["name"]))
     neighbours = []
     for before, after in zip(by_cost, by_cost[1:]):
-        change = neighbour_changes(before, after)
+        change = neighbour_changes(before, after, dict(spec.base_values))
         change["covered_delta"] = (("+" if change["covered_delta"] > 0 else "-" if change["covered_delta"] < 0 else "")
                                    + disclose(abs(change["covered_delta"]), threshold))
         neighbours.append(change)
@@ -93,7 +93,7 @@ def sweep_view(spec: SweepSpec, rows: list[dict], threshold: int) -> dict[str, A
     for r in marginal:
         spokes = r["settings"]["max_spokes"]
         gain = None if r["covered"] is None or previous is None else r["covered"] - previous
-        curve.append({"spokes": spokes, "status": r["status"], "covered": disclose(r["covered"], threshold),
+        curve.append({"spokes": spokes, "status": r["status"], "reasons": r.get("reasons") or [], "covered": disclose(r["covered"], threshold),
                       "gain": None if gain is None else disclose(gain, threshold) if gain else "0",
                       "used": r["spokes_total"], "cost": r["cost_per_year"]})
         if r["covered"] is not None:

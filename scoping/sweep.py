@@ -72,6 +72,7 @@ class SweepSpec:
     workers: int
     variants: tuple[Variant, ...]
     marginal_spokes: int
+    base_values: tuple[tuple[str, Any], ...] = ()  # the base scenario's value of every knob
 
 
 def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
@@ -256,7 +257,7 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
     if problems:
         raise InputError(sorted(set(problems)))
     return SweepSpec(file, str(data.get("name") or path.stem), base_dir, float(time_limit), int(workers),
-                     tuple(variants), marginal), scenario
+                     tuple(variants), marginal, tuple(sorted(base_values.items()))), scenario
 
 
 def widest_limits(spec: SweepSpec, scenario: Scenario) -> tuple[int, int]:
@@ -319,14 +320,15 @@ def variant_key(instance: Instance, time_limit: float, workers: int, version: st
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def neighbour_changes(before: dict, after: dict) -> dict[str, Any]:
+def neighbour_changes(before: dict, after: dict, base_values: dict[str, Any] | None = None) -> dict[str, Any]:
     """What changes from one solved variant row to the next (settings, coverage, cost, spokes by host)."""
     settings = []
+    base_values = base_values or {}
     for key in sorted(set(before["settings"]) | set(after["settings"])):
-        a, b = before["settings"].get(key, "base"), after["settings"].get(key, "base")
+        a, b = (list(v) if isinstance(v, tuple) else v for v in (before["settings"].get(key, base_values.get(key)),
+                                                                 after["settings"].get(key, base_values.get(key))))
         if a != b:
-            settings.append(f"{key}: {_label({key: a}).split('=', 1)[1] if a != 'base' else 'base'} -> "
-                            f"{_label({key: b}).split('=', 1)[1] if b != 'base' else 'base'}")
+            settings.append(f"{key}: {_label({key: a}).split('=', 1)[1]} -> {_label({key: b}).split('=', 1)[1]}")
     spokes_a = {s["host_id"]: s["count"] for s in before.get("spokes") or []}
     spokes_b = {s["host_id"]: s["count"] for s in after.get("spokes") or []}
     moved = []
