@@ -161,8 +161,15 @@ def test_an_interrupted_sweep_resumes_without_re_solving_finished_variants(tmp_p
     assert calls["n"] == 0 and outcome.summary["cached"] == 13
 
 
-def test_changed_settings_miss_the_cache(tmp_path, prefect_harness):
-    sweep_file = write_sweep(tmp_path)
-    _run(sweep_file, tmp_path / "out")
-    _, outcome = _run(sweep_file, tmp_path / "out", time_limit=19)
-    assert outcome.summary["solved"] == 13  # the time limit is part of every variant's key
+def test_the_cache_key_covers_the_instance_and_the_solver_settings(tmp_path):
+    from scoping.sweep import variant_key
+
+    spec, scenario = load_sweep(write_sweep(tmp_path))
+    base = build_instance(widened(scenario, *widest_limits(spec, scenario)))
+    instances = [apply_variant(base, scenario, v) for v in spec.variants]
+    keys = [variant_key(i, 20, 1, "1.0") for i in instances]
+    assert len(set(keys)) == len(keys)  # every variant differs from every other
+    again = apply_variant(base, scenario, spec.variants[3])
+    assert variant_key(again, 20, 1, "1.0") == keys[3]  # a rebuilt instance hits the cache
+    assert len({keys[3], variant_key(again, 19, 1, "1.0"), variant_key(again, 20, 2, "1.0"),
+                variant_key(again, 20, 1, "1.1")}) == 4
