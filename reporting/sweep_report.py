@@ -4,7 +4,7 @@ Views are prepared here (templates hold no logic): the coverage-cost frontier as
 coordinates, the variants table, what changes between neighbouring variants along the frontier
 (ordered by cost), and the marginal-value curve (covered cases with at most 1..N spokes).
 Counts of cases go through disclosure control (``c`` for 1..threshold) in every published table
-and chart label; sweep.json holds the exact figures (plan internals, like plan.json).
+and chart label, and a difference next to a suppressed count is suppressed too (it would reveal it); sweep.json holds the exact figures (plan internals, like plan.json).
 """
 
 from __future__ import annotations
@@ -76,8 +76,10 @@ def sweep_view(spec: SweepSpec, rows: list[dict], threshold: int) -> dict[str, A
     neighbours = []
     for before, after in zip(by_cost, by_cost[1:]):
         change = neighbour_changes(before, after, dict(spec.base_values))
-        change["covered_delta"] = (("+" if change["covered_delta"] > 0 else "-" if change["covered_delta"] < 0 else "")
-                                   + disclose(abs(change["covered_delta"]), threshold))
+        hidden = "c" in (disclose(before["covered"], threshold), disclose(after["covered"], threshold))
+        change["covered_delta"] = "c" if hidden else (
+            ("+" if change["covered_delta"] > 0 else "-" if change["covered_delta"] < 0 else "")
+            + disclose(abs(change["covered_delta"]), threshold))
         neighbours.append(change)
     table = []
     for r in comparable:
@@ -93,6 +95,8 @@ def sweep_view(spec: SweepSpec, rows: list[dict], threshold: int) -> dict[str, A
     for r in marginal:
         spokes = r["settings"]["max_spokes"]
         gain = None if r["covered"] is None or previous is None else r["covered"] - previous
+        if gain is not None and "c" in (disclose(previous, threshold), disclose(r["covered"], threshold)):
+            gain = 1  # secondary suppression: a gain next to a suppressed count would reveal it
         curve.append({"spokes": spokes, "status": r["status"], "reasons": r.get("reasons") or [], "covered": disclose(r["covered"], threshold),
                       "gain": None if gain is None else disclose(gain, threshold) if gain else "0",
                       "used": r["spokes_total"], "cost": r["cost_per_year"]})

@@ -173,3 +173,31 @@ def test_the_cache_key_covers_the_instance_and_the_solver_settings(tmp_path):
     assert variant_key(again, 20, 1, "1.0") == keys[3]  # a rebuilt instance hits the cache
     assert len({keys[3], variant_key(again, 19, 1, "1.0"), variant_key(again, 20, 2, "1.0"),
                 variant_key(again, 20, 1, "1.1")}) == 4
+
+
+def test_report_suppresses_small_counts_and_escapes_names(tmp_path):
+    """Counts 1..5 are published as `c` (table, curve, neighbour deltas) and left off the charts."""
+    from reporting.sweep_report import sweep_view
+
+    spec, _ = load_sweep(write_sweep(tmp_path))
+
+    def row(name, kind, covered, cost, settings=None):
+        return {"name": name, "kind": kind, "settings": settings or {}, "status": "OPTIMAL", "covered": covered,
+                "demand": 54, "gap": 0.0, "spokes_total": 1, "cost_per_year": cost, "reasons": [],
+                "spokes": [{"hub_id": "HUB1", "host_id": "H1", "count": 1}]}
+
+    rows = [row("<b>base</b>", "base", 4, 10.0), row("more", "variant", 24, 20.0, {"budget_per_year": 20}),
+            row("at most 1 spokes", "marginal", 3, 10.0, {"max_spokes": 1}),
+            row("at most 2 spokes", "marginal", 24, 20.0, {"max_spokes": 2})]
+    view = sweep_view(spec, rows, threshold=5)
+    assert [t["covered"] for t in view["table"]] == ["c", "24"]
+    assert [p["covered"] for p in view["curve"]] == ["c", "24"]
+    assert view["curve"][1]["gain"] == "c"  # 24 - 3 would reveal the suppressed 3
+    assert len(view["frontier_chart"]["points"]) == 1 and len(view["curve_chart"]["points"]) == 1
+    assert view["neighbours"][0]["covered_delta"] == "c"
+    rows[0]["covered"] = 12
+    assert sweep_view(spec, rows, threshold=5)["neighbours"][0]["covered_delta"] == "+12"
+    from reporting.environment import environment
+
+    html = environment().get_template("sweep_report.html.j2").render(view=view)
+    assert "<b>base</b>" not in html and "&lt;b&gt;base&lt;/b&gt;" in html
