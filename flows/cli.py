@@ -12,6 +12,8 @@ import os
 import sys
 from typing import Sequence
 
+from flows.params import dask_address
+
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
 _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -42,6 +44,20 @@ def _build_parser() -> argparse.ArgumentParser:
     scope = commands.add_parser("scope", help="scoping profiles and a scoping report per authority")
     scope.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     scope.add_argument("--out", required=True, help="output directory for the scoping reports")
+
+    sweep = commands.add_parser("sweep", help="run many scenario variants and compare them")
+    sweep.add_argument("sweep_file", metavar="SWEEP.yaml")
+    sweep.add_argument("--out", required=True, help="output directory (finished variants cached in OUT/.cache)")
+    sweep.add_argument("--runner", choices=("local", "dask"), default="local",
+                       help="local threads (default) or Dask via prefect-dask")
+    sweep.add_argument("--address", type=dask_address, default=None, metavar="ADDR",
+                       help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    sweep.add_argument("--parallel", type=_positive_int, default=None, metavar="N",
+                       help="variants solved at once (default: one per CPU)")
+
+    refresh = commands.add_parser("refresh", help="collect scoping data into a versioned store; report what changed")
+    refresh.add_argument("sources_file", metavar="SOURCES.yaml")
+    refresh.add_argument("--store", required=True, help="the versioned store directory")
 
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
@@ -119,6 +135,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "plan":
             state = plan_flow(scenario_dir=args.scenario_dir, out_dir=args.out, time_limit=args.time_limit,
                               workers=args.workers, return_state=True)
+        elif args.command == "sweep":
+            from flows.params import SweepParams
+            from flows.sweep_flow import sweep_flow
+
+            state = sweep_flow(params=SweepParams(sweep_file=args.sweep_file, out_dir=args.out, runner=args.runner,
+                                                  address=args.address, max_parallel=args.parallel),
+                               return_state=True)
+        elif args.command == "refresh":
+            from flows.params import RefreshParams
+            from flows.refresh_flow import refresh_flow
+
+            state = refresh_flow(params=RefreshParams(sources_file=args.sources_file, store_dir=args.store),
+                                 return_state=True)
         else:
             state = validate_flow(scenario_dir=args.scenario_dir, return_state=True)
         outcome = state.result(raise_on_failure=False)
@@ -135,8 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spokeplan: internal error: {type(error).__name__}: {error} (run with --debug for details)",
               file=sys.stderr)
         return 1
+    if args.command in ("sweep", "refresh") and outcome.summary.get("text"):
+        print(outcome.summary["text"])  # refresh: also when a source was rejected (exit 2)
     if outcome.exit_code == EXIT_OK:
-        if args.command == "validate":
+        if args.command in ("sweep", "refresh"):
+            pass
+        elif args.command == "validate":
             _print_validate_summary(outcome.summary)
         elif args.command == "scope":
             _print_scope_summary(outcome.summary)
