@@ -84,3 +84,51 @@ def test_plan_command_killed_at_random_points_keeps_previous_outputs_readable(tm
         process.wait()
         readable(out)
         assert set(before) <= {p.name for p in out.iterdir() if not p.name.startswith(".")}
+
+
+REFRESHER = """
+import sys
+from pathlib import Path
+from scoping.refresh import fetch, load_sources, refresh, validate
+sources_file, store, areas = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+text = areas.read_text()
+i = 0
+while True:  # a source that changes on every run, so every run writes a new snapshot
+    areas.write_text(text.replace(",14\\n", f",{10 + i % 5}\\n"))
+    sources = load_sources(sources_file)
+    refresh(sources, store, [validate(s, fetch(s.url)) for s in sources])
+    i += 1
+"""
+
+
+def store_is_consistent(store: Path) -> None:
+    """latest.json names a complete snapshot whose files all match their recorded hashes."""
+    import hashlib
+
+    latest = json.loads((store / "latest.json").read_text())
+    folder = store / "snapshots" / latest["snapshot"]
+    assert json.loads((folder / "manifest.json").read_text()) == latest
+    for name, entry in latest["sources"].items():
+        assert hashlib.sha256((store / entry["file"]).read_bytes()).hexdigest() == entry["sha256"], name
+    for snapshot in (store / "snapshots").iterdir():
+        if not snapshot.name.startswith("."):  # temporary folders of a killed run start with '.'
+            assert (snapshot / "manifest.json").exists(), snapshot
+
+
+def test_refresh_killed_at_random_moments_leaves_a_consistent_store(tmp_path):
+    source_dir = write_scenario(tmp_path / "sources")
+    sources_file = tmp_path / "sources.yaml"
+    sources_file.write_text("sources:\n"
+                            "  - {name: areas, url: sources/areas.csv, schema: areas}\n"
+                            "  - {name: authorities, url: sources/authorities.csv, schema: authorities}\n")
+    store = tmp_path / "store"
+    rng = random.Random(5)
+    for _ in range(12):
+        process = subprocess.Popen([sys.executable, "-c", REFRESHER, str(sources_file), str(store),
+                                    str(source_dir / "areas.csv")], cwd=Path(__file__).parents[1])
+        time.sleep(rng.uniform(1.0, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if (store / "latest.json").exists():
+            store_is_consistent(store)
+    assert (store / "latest.json").exists(), "no refresh completed in the test's time: the kills came too early"
