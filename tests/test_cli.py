@@ -122,3 +122,22 @@ def test_scope_reports_bad_input_with_exit_2(tmp_path, capsys):
     code, out, err = run(capsys, "scope", str(directory), "--out", str(tmp_path / "scope"))
     assert code == 2 and "hubs.csv:0: -: required file is missing" in err
     assert not (tmp_path / "scope").exists()
+
+
+def test_refresh_twice_then_nothing_changes(tmp_path, capsys):
+    sources = tmp_path / "sources.yaml"
+    write_scenario(tmp_path / "src")
+    sources.write_text("sources:\n  - {name: areas, url: src/areas.csv, schema: areas}\n")
+    store = tmp_path / "store"
+    code, out, err = run(capsys, "refresh", str(sources), "--store", str(store))
+    assert code == 0, err
+    assert "new snapshot" in out
+    code, out, err = run(capsys, "refresh", str(sources), "--store", str(store))
+    assert code == 0 and "nothing changed; nothing written" in out
+
+
+def test_sweep_with_a_bad_file_exits_2(tmp_path, capsys):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("base: nowhere\ngrid:\n  budget_per_year: [lots]\n")
+    code, out, err = run(capsys, "sweep", str(sweep), "--out", str(tmp_path / "out"))
+    assert code == 2 and err.startswith("error: ") and "Traceback" not in err + out
