@@ -103,6 +103,27 @@ def make_instance(size_name: str, seed: int = 1, districts: pd.DataFrame | None 
     return Instance(hubs, hosts, areas, authorities, rules, casework, supervision, {})
 
 
+def england_sectors(min_postcodes: int = 10) -> pd.DataFrame:
+    """One row per English postcode sector (outward code + first inward digit, e.g. "AB1 2"), in the
+    same columns as :func:`england_districts` (the code is in column ``district``), so
+    ``make_instance(size, districts=england_sectors())`` builds a sector-level instance (~9,000 areas)."""
+    lookup = PostcodeLookup()
+    frames = []
+    for letter in LETTERS:
+        frame = lookup._load_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
+        frame = frame[frame["laua"].astype(str).str.startswith("E")]
+        codes = frame.index.astype(str)
+        frames.append(pd.DataFrame({
+            "district": codes.str[:-3].str.strip() + " " + codes.str[-3], "easting": frame["oseast1m"].to_numpy(),
+            "northing": frame["osnrth1m"].to_numpy(), "laua": frame["laua"].astype(str).to_numpy()}))
+    rows = pd.concat(frames)
+    grouped = rows.groupby("district").agg(easting=("easting", "mean"), northing=("northing", "mean"),
+                                           postcodes=("easting", "size"), laua=("laua", lambda s: s.mode().iloc[0]))
+    grouped = grouped[grouped["postcodes"] >= min_postcodes].reset_index().sort_values("district").reset_index(drop=True)
+    grouped["authority"] = [(authority_for_district(code) or (code,))[0] for code in grouped["laua"]]
+    return grouped
+
+
 def describe(inst: Instance) -> str:
     return (f"{len(inst.hubs)} hubs, {len(inst.hosts)} hosts, {len(inst.areas)} areas, demand {inst.demand_total}, "
             f"max_spokes {inst.rules.max_spokes}, {len(inst.supervision_minutes)} hub-host and "
