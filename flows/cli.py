@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Sequence
 
-from flows.params import dask_address
+from flows.params import DemoParams, PlanParams, ScopeParams, ValidateParams, dask_address
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
 _PREFECT_DEFAULTS = {
@@ -86,16 +86,13 @@ def _solver_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _print_plan_summary(summary: dict, written: list[str]) -> None:
-    from reporting.disclosure import disclose
-
-    share = summary["covered"] / summary["demand"] if summary["demand"] else 0.0
     gap = summary["gap"]
     lines = [
         f"spokeplan: plan for {summary['scenario']} ({summary['status']}, backend {summary['backend']})",
         f"  spokes placed      {summary['spokes']} at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs",
-        f"  cases covered      {disclose(summary['covered'])} of {disclose(summary['demand'])} at any one time "
-        f"({share:.1%})",
-        f"  proven bound       {summary['bound']:.0f} cases, gap {gap:.2%}",
+        f"  cases covered      {summary['covered_text']} of {summary['demand_text']} at any one time "
+        f"({summary['share_text']})",
+        f"  proven bound       {summary['bound_text']} cases, gap {gap:.2%}",
         f"  cost per year      £{summary['cost_per_year']:,.0f}",
         f"  reach per year     {summary['reach_per_year']:,} young people",
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",
@@ -126,15 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
 
         if args.command == "demo":
-            state = demo_flow(out_dir=args.out, time_limit=args.time_limit, workers=args.workers,
+            state = demo_flow(params=DemoParams(out_dir=args.out, time_limit=args.time_limit, workers=args.workers),
                               return_state=True)
         elif args.command == "scope":
             from flows.scope_flow import scope_flow
 
-            state = scope_flow(scenario_dir=args.scenario_dir, out_dir=args.out, return_state=True)
+            state = scope_flow(params=ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out), return_state=True)
         elif args.command == "plan":
-            state = plan_flow(scenario_dir=args.scenario_dir, out_dir=args.out, time_limit=args.time_limit,
-                              workers=args.workers, return_state=True)
+            state = plan_flow(params=PlanParams(scenario_dir=args.scenario_dir, out_dir=args.out,
+                                                time_limit=args.time_limit, workers=args.workers), return_state=True)
         elif args.command == "sweep":
             from flows.params import SweepParams
             from flows.sweep_flow import sweep_flow
@@ -149,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             state = refresh_flow(params=RefreshParams(sources_file=args.sources_file, store_dir=args.store),
                                  return_state=True)
         else:
-            state = validate_flow(scenario_dir=args.scenario_dir, return_state=True)
+            state = validate_flow(params=ValidateParams(scenario_dir=args.scenario_dir), return_state=True)
         outcome = state.result(raise_on_failure=False)
         if isinstance(outcome, BaseException):
             raise outcome

@@ -53,3 +53,41 @@ class RefreshParams(BaseModel):
     attempts: int = Field(3, ge=1, le=10, description="tries per HTTP source before it is reported broken")
     backoff_seconds: float = Field(1.0, ge=0, le=60, description="first wait between tries (doubles each time)")
     timeout_seconds: float = Field(30.0, gt=0, le=600, description="HTTP timeout per try")
+
+
+class PlanParams(BaseModel):
+    """Allocate spokes for one scenario directory and write the plan files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario_dir: str = Field(description="the scenario directory (hubs.csv, hosts.csv, areas.csv, ...)")
+    out_dir: str = Field(description="folder for plan.json, report.html, plan.xlsx, ...")
+    time_limit: float = Field(60.0, gt=0, le=86_400, description="solver seconds, all objective stages together")
+    workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
+
+
+class DemoParams(BaseModel):
+    """Scope and plan the shipped demo scenario (inputs/demo)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    out_dir: str = Field("outputs/demo", description="folder for the plan files; scoping reports go to OUT_DIR/scope")
+    time_limit: float = Field(60.0, gt=0, le=86_400, description="solver seconds, all objective stages together")
+    workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
+
+
+class ScopeParams(BaseModel):
+    """Scoping profiles and one scoping report per authority."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario_dir: str = Field(description="the scenario directory (optional neighbours.csv, indicators/*.csv)")
+    out_dir: str = Field(description="folder for scoping-<code>.html, index.html and scoping_summary.csv")
+
+
+class ValidateParams(BaseModel):
+    """Check a scenario's inputs only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario_dir: str = Field(description="the scenario directory to check")

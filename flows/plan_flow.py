@@ -17,6 +17,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
+from flows.params import DemoParams, PlanParams, ValidateParams
 from flows.progress import spinner, stage_progress
 from optimisation.checker import check_plan
 from optimisation.result import Infeasible, PlanResult
@@ -115,8 +116,47 @@ def _failed(outcome: RunOutcome):
     return Failed(message="\n".join(outcome.messages), data=outcome)
 
 
+def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: dict) -> None:
+    """Markdown and table artifacts of the run, in the Prefect UI. Case counts are disclosed as
+    published (the same suppression as report.html); spokes are workers, not cases."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    from reporting.report import published_counts
+
+    threshold = planned.scenario.rules.disclosure_threshold
+    counts = published_counts(planned, plan, threshold)
+    codes = sorted({a.authority_code for a in planned.instance.authorities})
+    create_table_artifact(
+        key="plan-coverage", description="Coverage and unmet need by authority (counts 1-5 shown as c)",
+        table=[{"authority": code, "demand": counts.text(("authority", code, "demand")),
+                "covered": counts.text(("authority", code, "covered")),
+                "unmet": counts.text(("authority", code, "unmet"))} for code in codes])
+    create_markdown_artifact(
+        key="plan-summary", description="Plan summary",
+        markdown=(f"# Plan for {summary['scenario']}\n\n"
+                  f"* status **{plan.status}**, proven gap {plan.gap:.2%} (back end {plan.backend})\n"
+                  f"* {plan.spokes_total} spokes at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs\n"
+                  f"* cases covered {counts.text(('authority', 'TOTAL', 'covered'))} of "
+                  f"{counts.text(('authority', 'TOTAL', 'demand'))} at any one time\n"
+                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_per_year']:,} young people a year\n"))
+
+
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict) -> dict:
+    """The figures the CLI prints. Case counts are published as in report.html (same suppression),
+    and figures that would reveal a hidden total (share, bound) are hidden with it."""
+    from reporting.disclosure import SUPPRESSED, disclose
+    from reporting.report import published_counts
+
+    counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)
+    covered_text = counts.text(("authority", "TOTAL", "covered"))
+    demand_text = counts.text(("authority", "TOTAL", "demand"))
+    hidden = SUPPRESSED in (covered_text, demand_text)
+    demand = planned.instance.demand_total
     return {
+        "covered_text": covered_text,
+        "demand_text": demand_text,
+        "share_text": SUPPRESSED if hidden else f"{plan.objective / demand:.1%}" if demand else "z",
+        "bound_text": SUPPRESSED if hidden else disclose(int(round(plan.bound)), counts.threshold),
         "scenario": str(planned.scenario.directory),
         "status": plan.status,
         "spokes": plan.spokes_total,
@@ -154,27 +194,28 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
     import json
 
     summary = plan_summary(planned, plan, json.loads(files["plan.json"]))
+    publish_plan_artifacts(planned, plan, summary)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     return RunOutcome(EXIT_OK, [], summary, written)
 
 
 @flow(name="spokeplan-plan", log_prints=False)
-def plan_flow(scenario_dir: str, out_dir: str, time_limit: float = 60.0, workers: int = 1):
+def plan_flow(params: PlanParams):
     """Allocate spokes for one scenario directory and write the plan files."""
-    outcome = run_plan(scenario_dir, out_dir, time_limit, workers)
+    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers)
     return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)
 
 
 @flow(name="spokeplan-demo", log_prints=False)
-def demo_flow(out_dir: str = "outputs/demo", time_limit: float = 60.0, workers: int = 1):
+def demo_flow(params: DemoParams = DemoParams()):
     """The shipped demo scenario (inputs/demo): scoped into `out_dir`/scope, planned into `out_dir`."""
     from flows.scope_flow import run_scope  # imported here: scope_flow builds on this module
 
-    scoped = run_scope(str(DEMO_SCENARIO), str(Path(out_dir) / "scope"))
+    scoped = run_scope(str(DEMO_SCENARIO), str(Path(params.out_dir) / "scope"))
     if scoped.exit_code != EXIT_OK:
         return _failed(scoped)
-    outcome = run_plan(str(DEMO_SCENARIO), out_dir, time_limit, workers)
+    outcome = run_plan(str(DEMO_SCENARIO), params.out_dir, params.time_limit, params.workers)
     if outcome.exit_code != EXIT_OK:
         return _failed(outcome)
     outcome.summary["scope_index"] = scoped.summary["index"]
@@ -182,8 +223,9 @@ def demo_flow(out_dir: str = "outputs/demo", time_limit: float = 60.0, workers: 
 
 
 @flow(name="spokeplan-validate", log_prints=False)
-def validate_flow(scenario_dir: str):
+def validate_flow(params: ValidateParams):
     """Check a scenario's inputs only: schemas, references, postcodes, travel pairs."""
+    scenario_dir = params.scenario_dir
     scenario = load_scenario_task(scenario_dir)
     if isinstance(scenario, Rejected):
         return _failed(RunOutcome(scenario.exit_code, list(scenario.messages)))

@@ -22,6 +22,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.params import ScopeParams
 from flows.plan_flow import (
     EXIT_OK, Rejected, RunOutcome, _failed, build_instance_task, load_scenario_task, rejecting_bad_input, write_task,
 )
@@ -125,7 +126,7 @@ def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
 
 
 @flow(name="spokeplan-scope", log_prints=False)
-def scope_flow(scenario_dir: str, out_dir: str):
+def scope_flow(params: ScopeParams):
     """Scoping profiles and one scoping report per authority, plus an index page."""
-    outcome = run_scope(scenario_dir, out_dir)
+    outcome = run_scope(params.scenario_dir, params.out_dir)
     return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)

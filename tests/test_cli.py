@@ -56,7 +56,9 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert plan["reach_per_year"] == 40  # 2 spokes x 20 young people a year (seed 001)
     assert {"allocation.csv", "coverage.csv", "spokes.csv", "plan.json", "report.html", "plan.xlsx",
             "plan.geojson"} == {p.name for p in out_dir.iterdir()}
-    assert "spokes placed      2" in out and "24 of 26" in out
+    assert "spokes placed      2" in out
+    # 24 of 26 leaves 2 unmet (1-5): the total covered is suppressed, and the share and bound with it
+    assert "cases covered      c of 26 at any one time (c)" in out and "proven bound       c cases" in out
 
 
 def test_plan_is_byte_identical_on_rerun(tmp_path, capsys):
@@ -141,3 +143,16 @@ def test_sweep_with_a_bad_file_exits_2(tmp_path, capsys):
     sweep.write_text("base: nowhere\ngrid:\n  budget_per_year: [lots]\n")
     code, out, err = run(capsys, "sweep", str(sweep), "--out", str(tmp_path / "out"))
     assert code == 2 and err.startswith("error: ") and "Traceback" not in err + out
+
+
+def test_plan_run_publishes_disclosed_artifacts(tmp_path, capsys):
+    from prefect.artifacts import Artifact
+
+    assert run(capsys, "plan", str(write_scenario(tmp_path / "scn")), "--out", str(tmp_path / "out"))[0] == 0
+    table = Artifact.get("plan-coverage")
+    summary = Artifact.get("plan-summary")
+    assert table is not None and summary is not None
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert {row["authority"] for row in rows} == {"E06000001", "E06000002"}
+    assert "status **OPTIMAL**" in summary.data and "cases covered c of 26" in summary.data
+    assert "24 of" not in summary.data

@@ -129,10 +129,11 @@ def test_summary_csv_is_disclosed(rendered):
 
 
 def test_scope_flow_writes_reports(tmp_path, prefect_harness):
+    from flows.params import ScopeParams
     from flows.scope_flow import scope_flow
 
     scenario = write(tmp_path / "scn")
-    outcome = scope_flow(str(scenario), str(tmp_path / "out"))
+    outcome = scope_flow(ScopeParams(scenario_dir=str(scenario), out_dir=str(tmp_path / "out")))
     assert outcome.exit_code == 0
     assert outcome.summary["reports"] == 2 and outcome.summary["rural"] >= 1
     assert (tmp_path / "out" / "index.html").exists()
@@ -140,6 +141,7 @@ def test_scope_flow_writes_reports(tmp_path, prefect_harness):
 
 
 def test_scope_flow_rejects_a_bad_indicator_file_with_its_line(tmp_path, prefect_harness):
+    from flows.params import ScopeParams
     from flows.scope_flow import scope_flow
 
     scenario = write(tmp_path / "scn")
@@ -149,7 +151,7 @@ def test_scope_flow_rejects_a_bad_indicator_file_with_its_line(tmp_path, prefect
         "new_la_code,old_la_code,la_name,cse_count\n"
         "202223,Reporting year,Local authority,E92000001,England,E12000001,North East,E06000001,805,A,12\n"
         "202223,Reporting year,Local authority,E92000001,England,E12000001,North East,E06000002,806,B,lots\n")
-    state = scope_flow(str(scenario), str(tmp_path / "out"), return_state=True)
+    state = scope_flow(ScopeParams(scenario_dir=str(scenario), out_dir=str(tmp_path / "out")), return_state=True)
     outcome = state.result(raise_on_failure=False)
     if not hasattr(outcome, "exit_code"):
         outcome = state.data
