@@ -101,6 +101,23 @@ def scope_summary(planned: PlannedScenario, profiles: list[AuthorityProfile]) ->
     }
 
 
+def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> None:
+    """A table and a markdown summary of the run in the Prefect UI (no case counts in either)."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    create_table_artifact(
+        key="scope-authorities", description="Authorities scoped",
+        table=[{"authority": p.code, "class": p.geography.settlement_class or "unknown",
+                "service_gaps": len(p.services.gaps),
+                "red_flags": sum(1 for b in p.cse.benchmarks if b.rag == "red")} for p in profiles])
+    create_markdown_artifact(
+        key="scope-summary", description="Scoping summary",
+        markdown=(f"# Scoping of {summary['scenario']}\n\n* {summary['reports']} authority reports "
+                  f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural)\n"
+                  f"* {summary['authorities_with_gaps']} authorities with service gaps; "
+                  f"{summary['red_flags']} red indicator flags\n"))
+
+
 def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
     """The scope pipeline as plain calls of tasks."""
     started = time.perf_counter()
@@ -119,6 +136,7 @@ def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
     ordered["index.html"] = files["index.html"]  # the index last: it links to pages already written
     written = write_task(out_dir, ordered)
     summary = scope_summary(planned, profiles)
+    publish_scope_artifacts(profiles, summary)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     summary["index"] = str(Path(out_dir) / "index.html")

@@ -117,6 +117,11 @@ def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
     assert (out_dir / "index.html").exists()
     assert sorted(p.name for p in out_dir.glob("scoping-*.html")) == ["scoping-E06000001.html", "scoping-E06000002.html"]
     assert "2 authority reports" in out
+    from prefect.artifacts import Artifact
+
+    table = Artifact.get("scope-authorities")
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert sorted(row["authority"] for row in rows) == ["E06000001", "E06000002"]
 
 
 def test_scope_reports_bad_input_with_exit_2(tmp_path, capsys):
