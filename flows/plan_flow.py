@@ -8,6 +8,7 @@ exit code and the plain-words messages, so neither the CLI nor Prefect prints a 
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from optimisation.checker import check_plan
 from optimisation.result import Infeasible, PlanResult
 from optimisation.solve import NoPlanFound, solve
 from reporting.plan_files import render_plan_files, write_plan_files
+from reporting.report import PublishedCounts, published_counts
 from scoping.errors import InputError
 from scoping.scenario import PlannedScenario, Scenario, build_instance, load_scenario
 
@@ -116,15 +118,11 @@ def _failed(outcome: RunOutcome):
     return Failed(message="\n".join(outcome.messages), data=outcome)
 
 
-def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: dict) -> None:
+def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: dict, counts: PublishedCounts) -> None:
     """Markdown and table artifacts of the run, in the Prefect UI. Case counts are disclosed as
     published (the same suppression as report.html); spokes are workers, not cases."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    from reporting.report import published_counts
-
-    threshold = planned.scenario.rules.disclosure_threshold
-    counts = published_counts(planned, plan, threshold)
     codes = sorted({a.authority_code for a in planned.instance.authorities})
     create_table_artifact(
         key="plan-coverage", description="Coverage and unmet need by authority (counts 1-5 shown as c)",
@@ -141,13 +139,11 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
                   f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_per_year']:,} young people a year\n"))
 
 
-def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict) -> dict:
+def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
     """The figures the CLI prints. Case counts are published as in report.html (same suppression),
     and figures that would reveal a hidden total (share, bound) are hidden with it."""
     from reporting.disclosure import SUPPRESSED, disclose
-    from reporting.report import published_counts
 
-    counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)
     covered_text = counts.text(("authority", "TOTAL", "covered"))
     demand_text = counts.text(("authority", "TOTAL", "demand"))
     hidden = SUPPRESSED in (covered_text, demand_text)
@@ -189,12 +185,12 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
     if violations:  # never write a plan the independent checker rejects
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
-    files = render_plan_files(planned, plan)
+    # One suppression for every published figure: the files, the CLI summary and the artifacts.
+    counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)
+    files = render_plan_files(planned, plan, counts)
     written = write_task(out_dir, files)
-    import json
-
-    summary = plan_summary(planned, plan, json.loads(files["plan.json"]))
-    publish_plan_artifacts(planned, plan, summary)
+    summary = plan_summary(planned, plan, json.loads(files["plan.json"]), counts)
+    publish_plan_artifacts(planned, plan, summary, counts)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     return RunOutcome(EXIT_OK, [], summary, written)

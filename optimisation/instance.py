@@ -16,6 +16,7 @@ are integers and only pairs within the limits are present:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
@@ -144,18 +145,28 @@ class Instance:
         return (Instance, (self.hubs, self.hosts, self.areas, self.authorities, self.rules,
                            dict(self.casework_minutes), dict(self.supervision_minutes), dict(self.existing_spokes)))
 
-    # Convenience look-ups (cheap, recomputed; instances are small enough).
+    # Look-ups by id.
+    @cached_property
+    def _by_id(self) -> dict[str, dict]:
+        """Id -> record for each kind, built once (the model looks hosts up per spoke variable)."""
+        return {
+            "hub": {h.hub_id: h for h in self.hubs},
+            "host": {h.host_id: h for h in self.hosts},
+            "area": {a.area_id: a for a in self.areas},
+            "authority": {a.authority_code: a for a in self.authorities},
+        }
+
     def hub(self, hub_id: str) -> Hub:
-        return next(h for h in self.hubs if h.hub_id == hub_id)
+        return self._by_id["hub"][hub_id]
 
     def host(self, host_id: str) -> Host:
-        return next(h for h in self.hosts if h.host_id == host_id)
+        return self._by_id["host"][host_id]
 
     def area(self, area_id: str) -> Area:
-        return next(a for a in self.areas if a.area_id == area_id)
+        return self._by_id["area"][area_id]
 
     def authority(self, code: str) -> Authority | None:
-        return next((a for a in self.authorities if a.authority_code == code), None)
+        return self._by_id["authority"].get(code)
 
     @property
     def demand_total(self) -> int:

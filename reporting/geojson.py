@@ -15,7 +15,7 @@ from pyproj import Transformer
 
 from optimisation.checker import spokes_by_host
 from optimisation.result import PlanResult
-from reporting.report import published_counts
+from reporting.report import PublishedCounts
 from scoping.scenario import PlannedScenario
 
 
@@ -34,11 +34,9 @@ def _feature(kind: str, geometry: dict, **properties) -> dict:
     return {"type": "Feature", "geometry": geometry, "properties": {"kind": kind, **properties}}
 
 
-def plan_geojson(planned: PlannedScenario, plan: PlanResult) -> dict:
+def plan_geojson(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> dict:
     inst = planned.instance
-    threshold = planned.scenario.rules.disclosure_threshold
     spokes_at = spokes_by_host(plan)
-    counts = published_counts(planned, plan, threshold)
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
     features = []
@@ -69,5 +67,5 @@ def plan_geojson(planned: PlannedScenario, plan: PlanResult) -> dict:
     return {"type": "FeatureCollection", "spokeplan_plan": plan_facts, "features": features}
 
 
-def plan_geojson_bytes(planned: PlannedScenario, plan: PlanResult) -> bytes:
-    return (json.dumps(plan_geojson(planned, plan), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+def plan_geojson_bytes(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> bytes:
+    return (json.dumps(plan_geojson(planned, plan, counts), ensure_ascii=False, indent=1) + "\n").encode("utf-8")

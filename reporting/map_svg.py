@@ -17,6 +17,7 @@ from html import escape
 import shapely
 from shapely.geometry import MultiPoint, Point
 
+from optimisation.checker import spokes_by_host
 from optimisation.instance import Instance
 from optimisation.result import PlanResult
 
@@ -80,9 +81,7 @@ def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = No
     covered_by_area: dict[str, int] = {}
     for a in plan.assignments:
         covered_by_area[a.area_id] = covered_by_area.get(a.area_id, 0) + a.cases
-    spokes_at: dict[str, int] = {}
-    for s in plan.spokes:
-        spokes_at[s.host_id] = spokes_at.get(s.host_id, 0) + s.count
+    spokes_at = spokes_by_host(plan)
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
     max_demand = max((a.demand for a in inst.areas), default=1) or 1

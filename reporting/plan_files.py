@@ -173,13 +173,20 @@ def plan_json_bytes(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def render_plan_files(planned: PlannedScenario, plan: PlanResult) -> dict[str, bytes]:
-    """Every plan file's bytes, by file name (plan.json last)."""
-    from reporting.report import render_report_files
+def render_plan_files(planned: PlannedScenario, plan: PlanResult,
+                      counts: "PublishedCounts | None" = None) -> dict[str, bytes]:
+    """Every plan file's bytes, by file name (plan.json last).
 
+    `counts` (the published, suppressed case counts) is worked out here unless the caller already
+    has it: suppression is audited by linear programming, so it is done once per plan.
+    """
+    from reporting.report import published_counts, render_report_files
+
+    if counts is None:
+        counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)
     document = plan_document(planned, plan)
     return {
-        **render_report_files(planned, plan, document),
+        **render_report_files(planned, plan, document, counts),
         "allocation.csv": _csv_bytes(
             ["area_id", "area_name", "authority_code", "host_id", "host_name", "host_type", "cases",
              "casework_minutes"], allocation_rows(planned, plan)),

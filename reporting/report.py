@@ -156,10 +156,9 @@ def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int)
     return PublishedCounts(values, suppress(values, relations, threshold, protected), threshold)
 
 
-def coverage_rows(planned: PlannedScenario, plan: PlanResult, threshold: int) -> tuple[list[dict], dict]:
+def coverage_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> tuple[list[dict], dict]:
     """Coverage and unmet need per authority, disclosed, with a disclosed total row."""
     inst = planned.instance
-    counts = published_counts(planned, plan, threshold)
     spokes_in: dict[str, int] = {}
     hosts = {h.host_id: h for h in inst.hosts}
     for host_id, count in spokes_by_host(plan).items():
@@ -210,7 +209,8 @@ def coverage_chart(rows: list[dict]) -> dict[str, Any]:
             "height": max(1, len(rows)) * CHART_ROW_HEIGHT + 8}
 
 
-def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any], threshold: int) -> dict[str, Any]:
+def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                counts: PublishedCounts) -> dict[str, Any]:
     """Everything report.html shows, prepared."""
     inst = planned.instance
     rules = inst.rules
@@ -218,8 +218,8 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
     hosts = {h.host_id: h for h in inst.hosts}
     cost = plan_cost_per_year(inst, plan)
     reach = document["reach_per_year"]
-    coverage, coverage_total = coverage_rows(planned, plan, threshold)
-    counts = published_counts(planned, plan, threshold)
+    threshold = counts.threshold
+    coverage, coverage_total = coverage_rows(planned, plan, counts)
     covered_hidden = ("authority", "TOTAL", "covered") in counts.hidden
     demand_hidden = ("authority", "TOTAL", "demand") in counts.hidden
     scores = fit_scores(inst)
@@ -287,18 +287,19 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
     }
 
 
-def render_report_html(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any]) -> str:
-    threshold = planned.scenario.rules.disclosure_threshold
-    return environment().get_template("report.html.j2").render(**report_view(planned, plan, document, threshold))
+def render_report_html(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                       counts: PublishedCounts) -> str:
+    return environment().get_template("report.html.j2").render(**report_view(planned, plan, document, counts))
 
 
-def render_report_files(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any]) -> dict[str, bytes]:
-    """report.html, plan.xlsx and plan.geojson, as bytes by file name."""
+def render_report_files(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                        counts: PublishedCounts) -> dict[str, bytes]:
+    """report.html, plan.xlsx and plan.geojson, as bytes by file name, from one set of published counts."""
     from reporting.geojson import plan_geojson_bytes
     from reporting.workbook import plan_workbook_bytes
 
     return {
-        "report.html": render_report_html(planned, plan, document).encode("utf-8"),
-        "plan.xlsx": plan_workbook_bytes(planned, plan, document),
-        "plan.geojson": plan_geojson_bytes(planned, plan),
+        "report.html": render_report_html(planned, plan, document, counts).encode("utf-8"),
+        "plan.xlsx": plan_workbook_bytes(planned, plan, document, counts),
+        "plan.geojson": plan_geojson_bytes(planned, plan, counts),
     }

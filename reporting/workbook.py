@@ -23,7 +23,7 @@ from optimisation.checker import plan_cost_per_year
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED
 from reporting.plan_files import spreadsheet_safe
-from reporting.report import coverage_rows, published_counts
+from reporting.report import PublishedCounts, coverage_rows
 from scoping.scenario import PlannedScenario
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
@@ -54,9 +54,9 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence
     sheet.auto_filter.ref = sheet.dimensions
 
 
-def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any]) -> Workbook:
+def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                  counts: PublishedCounts) -> Workbook:
     inst = planned.instance
-    threshold = planned.scenario.rules.disclosure_threshold
     hubs = {h.hub_id: h for h in inst.hubs}
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
@@ -67,7 +67,6 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     props.created = props.modified = FIXED_TIME
     props.title = planned.scenario.rules.name or "spokeplan plan"
 
-    counts = published_counts(planned, plan, threshold)
     cost = plan_cost_per_year(inst, plan)
     reach = document["reach_per_year"]
     summary = [
@@ -105,7 +104,7 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     _sheet(workbook, "Assignments", ["Area id", "Area", "Authority", "Host id", "Host", "Cases", "Casework minutes"],
            assignment_rows, ["text", "text", "text", "text", "text", "int", "int"])
 
-    rows, total = coverage_rows(planned, plan, threshold)
+    rows, total = coverage_rows(planned, plan, counts)
     coverage = [[r["code"], r["name"], r["aim"], r["required"] or "no", _numeric(r["demand"]), _numeric(r["covered"]),
                  _numeric(r["unmet"]), r["share"] if r["share"] is not None else SUPPRESSED, r["spokes"]] for r in rows]
     coverage.append(["TOTAL", "All authorities", "", "", _numeric(total["demand"]), _numeric(total["covered"]),
@@ -127,7 +126,8 @@ def _numeric(text: str) -> int | str:
     return int(text.replace(",", "")) if text.replace(",", "").isdigit() else text
 
 
-def plan_workbook_bytes(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any]) -> bytes:
+def plan_workbook_bytes(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                        counts: PublishedCounts) -> bytes:
     """The workbook as bytes; identical plans give identical files.
 
     openpyxl's ``Workbook.save`` stamps the clock time into the document's "modified" property and
@@ -136,7 +136,7 @@ def plan_workbook_bytes(planned: PlannedScenario, plan: PlanResult, document: di
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(plan_workbook(planned, plan, document), archive).write_data()
+        ExcelWriter(plan_workbook(planned, plan, document, counts), archive).write_data()
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
     fixed = io.BytesIO()
     with zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
