@@ -25,6 +25,15 @@ def spokes_by_host(plan: PlanResult) -> dict[str, int]:
     return dict(totals)
 
 
+def spokes_by_authority(instance: Instance, plan: PlanResult) -> dict[str, int]:
+    """Spokes hosted in each authority (a host's authority), for authorities hosting any."""
+    hosts = {h.host_id: h for h in instance.hosts}
+    totals: dict[str, int] = defaultdict(int)
+    for host_id, count in spokes_by_host(plan).items():
+        totals[hosts[host_id].authority_code] += count
+    return dict(totals)
+
+
 def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
     """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke."""
     hosts = {h.host_id: h for h in instance.hosts}
@@ -139,11 +148,10 @@ def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
     if rules.max_spokes is not None and plan.spokes_total > rules.max_spokes:
         problems.append(f"max_spokes: the plan has {plan.spokes_total} spokes; at most {rules.max_spokes} allowed")
     # Required authorities: at least one spoke hosted in each.
+    hosted_in = spokes_by_authority(instance, plan)
     for authority in instance.authorities:
         if authority.required:
-            hosted = sum(count for host_id, count in spokes_at.items()
-                         if hosts[host_id].authority_code == authority.authority_code)
-            if hosted < 1:
+            if hosted_in.get(authority.authority_code, 0) < 1:
                 problems.append(f"required authority: {authority.authority_code} ({authority.name}) hosts no spoke")
     # Existing spokes are kept.
     placed = {(s.hub_id, s.host_id): s.count for s in plan.spokes}

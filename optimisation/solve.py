@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from ortools.linear_solver import pywraplp
 
+from optimisation.checker import plan_host_fit, plan_travel
 from optimisation.diagnosis import diagnose, structural_problems
 from optimisation.instance import Instance
 from optimisation.model import Model, build_model, fit_scores
@@ -154,21 +156,19 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     spokes = {key: count for key, count in snapshot["spokes"].items() if count > 0}
     assignments = integral_assignment(inst, spokes, coverage_value)
     covered = sum(assignments.values())
-    scores = fit_scores(inst)
     gap = 0.0 if coverage_status == "OPTIMAL" else (coverage_bound - covered) / max(coverage_bound, 1.0)
-    return PlanResult(
+    plan = PlanResult(
         status=coverage_status,
         objective=covered,
         bound=max(coverage_bound, float(covered)),
         gap=max(0.0, gap),
         spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
         assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c > 0)),
-        host_fit=sum(scores[j] * c for (i, j), c in assignments.items()),
-        travel_case_minutes=sum(inst.casework_minutes[(j, i)] * c for (i, j), c in assignments.items()),
         backend=backend,
-        solve_seconds=time.perf_counter() - started,
         stages=tuple(stages),
     )
+    return replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan),
+                   solve_seconds=time.perf_counter() - started)
 
 
 def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], coverage_target: int) -> dict[tuple[str, str], int]:

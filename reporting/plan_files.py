@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from optimisation.checker import plan_cost_per_year
+from optimisation.checker import plan_cost_per_year, spokes_by_authority
 from optimisation.result import PlanResult
 from scoping.scenario import PlannedScenario
 
@@ -132,11 +132,7 @@ def spoke_rows(planned: PlannedScenario, plan: PlanResult) -> list[list[Any]]:
 def coverage_rows(planned: PlannedScenario, plan: PlanResult) -> list[list[Any]]:
     inst = planned.instance
     names = {a.authority_code: a for a in inst.authorities}
-    spokes_in: dict[str, int] = {}
-    hosts = {h.host_id: h for h in inst.hosts}
-    for s in plan.spokes:
-        code = hosts[s.host_id].authority_code
-        spokes_in[code] = spokes_in.get(code, 0) + s.count
+    spokes_in = spokes_by_authority(inst, plan)
     rows = []
     for entry in coverage_by_authority(planned, plan):
         code = entry["authority_code"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from scipy.optimize import linprog
 
-from optimisation.checker import plan_cost_per_year, spokes_by_host
+from optimisation.checker import plan_cost_per_year, spokes_by_authority, spokes_by_host
 from optimisation.model import fit_scores
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED, disclose
@@ -126,14 +126,16 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
 
 def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int) -> PublishedCounts:
     """The counts every published file shows, with primary and secondary suppression applied jointly."""
+    from reporting.plan_files import coverage_by_authority  # plan_files renders through this module
+
     inst = planned.instance
     area_authority = {a.area_id: a.authority_code for a in inst.areas}
-    codes = sorted({a.authority_code for a in inst.authorities} | set(area_authority.values()))
+    coverage = coverage_by_authority(planned, plan)
+    codes = [entry["authority_code"] for entry in coverage]
     values: dict[tuple, int] = {}
-    for code in codes:
-        values[("authority", code, "demand")] = sum(a.demand for a in inst.areas if a.authority_code == code)
-        values[("authority", code, "covered")] = sum(a.cases for a in plan.assignments
-                                                     if area_authority[a.area_id] == code)
+    for entry in coverage:
+        values[("authority", entry["authority_code"], "demand")] = entry["demand"]
+        values[("authority", entry["authority_code"], "covered")] = entry["covered"]
     for column in ("demand", "covered"):
         values[("authority", "TOTAL", column)] = sum(values[("authority", c, column)] for c in codes)
     for code in [*codes, "TOTAL"]:
@@ -159,11 +161,7 @@ def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int)
 def coverage_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> tuple[list[dict], dict]:
     """Coverage and unmet need per authority, disclosed, with a disclosed total row."""
     inst = planned.instance
-    spokes_in: dict[str, int] = {}
-    hosts = {h.host_id: h for h in inst.hosts}
-    for host_id, count in spokes_by_host(plan).items():
-        code = hosts[host_id].authority_code
-        spokes_in[code] = spokes_in.get(code, 0) + count
+    spokes_in = spokes_by_authority(inst, plan)
     names = {a.authority_code: a for a in inst.authorities}
     codes = sorted({key[1] for key in counts.values if key[0] == "authority" and key[1] != "TOTAL"})
     rows = []
