@@ -1,4 +1,4 @@
-"""Property tests that attack secondary suppression (reporting.report.suppress): can a reader
+"""Property tests that attack secondary suppression (reporting.disclosure.suppress): can a reader
 recover a hidden cell?
 
 For a random table with row and column totals, every published figure is a linear equation. For
@@ -13,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from reporting.disclosure import DEFAULT_THRESHOLD
-from reporting.report import suppress
+from reporting.disclosure import DEFAULT_THRESHOLD, suppress
 
 
 def published_equations(table: list[list[int]], hidden: set):

@@ -13,8 +13,8 @@ import pytest
 from markupsafe import escape
 from scipy.optimize import linprog
 
-from reporting.disclosure import disclose, suppressed_cells
-from reporting.report import published_counts, suppress
+from reporting.disclosure import disclose, suppress, suppressed_cells
+from reporting.report import published_counts
 from reporting.plan_files import render_plan_files
 from tests.report_fixtures import HOSTILE_FORMULA, HOSTILE_SCRIPT, planned_plan
 
