@@ -49,7 +49,7 @@ class RunOutcome:
     written: list[str] = field(default_factory=list)
 
 
-def _only_os_errors(task, task_run, state) -> bool:
+def only_os_errors(task, task_run, state) -> bool:
     """Retry I/O tasks on operating-system errors only (a full disk may clear; bad data won't)."""
     try:
         state.result()
@@ -109,12 +109,15 @@ def check_task(planned: PlannedScenario, plan: PlanResult) -> list[str]:
 
 
 @task(name="write plan files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
-      retry_condition_fn=_only_os_errors)
+      retry_condition_fn=only_os_errors)
 def write_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
     return [str(path) for path in write_plan_files(out_dir, files)]
 
 
-def _failed(outcome: RunOutcome):
+def flow_result(outcome: RunOutcome):
+    """What a flow returns: the outcome on success, else a Failed state carrying it (no traceback)."""
+    if outcome.exit_code == EXIT_OK:
+        return outcome
     return Failed(message="\n".join(outcome.messages), data=outcome)
 
 
@@ -200,7 +203,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
 def plan_flow(params: PlanParams):
     """Allocate spokes for one scenario directory and write the plan files."""
     outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers)
-    return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)
+    return flow_result(outcome)
 
 
 @flow(name="spokeplan-demo", log_prints=False)
@@ -210,10 +213,10 @@ def demo_flow(params: DemoParams = DemoParams()):
 
     scoped = run_scope(str(DEMO_SCENARIO), str(Path(params.out_dir) / "scope"))
     if scoped.exit_code != EXIT_OK:
-        return _failed(scoped)
+        return flow_result(scoped)
     outcome = run_plan(str(DEMO_SCENARIO), params.out_dir, params.time_limit, params.workers)
     if outcome.exit_code != EXIT_OK:
-        return _failed(outcome)
+        return flow_result(outcome)
     outcome.summary["scope_index"] = scoped.summary["index"]
     return outcome
 
@@ -224,10 +227,10 @@ def validate_flow(params: ValidateParams):
     scenario_dir = params.scenario_dir
     scenario = load_scenario_task(scenario_dir)
     if isinstance(scenario, Rejected):
-        return _failed(RunOutcome(scenario.exit_code, list(scenario.messages)))
+        return flow_result(RunOutcome(scenario.exit_code, list(scenario.messages)))
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
-        return _failed(RunOutcome(planned.exit_code, list(planned.messages)))
+        return flow_result(RunOutcome(planned.exit_code, list(planned.messages)))
     inst = planned.instance
     return RunOutcome(EXIT_OK, [], {
         "scenario": scenario_dir, "hubs": len(inst.hubs), "hosts": len(inst.hosts), "areas": len(inst.areas),

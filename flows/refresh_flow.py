@@ -12,20 +12,15 @@ import time
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.states import Failed
 
 from flows.params import RefreshParams
-from flows.plan_flow import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome
-from scoping.errors import InputError
+from flows.plan_flow import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input
 from scoping.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
 
 
 @task(name="load sources", cache_policy=NO_CACHE)
 def load_sources_task(sources_file: str) -> list[Source] | Rejected:
-    try:
-        return load_sources(sources_file)
-    except InputError as error:
-        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+    return rejecting_bad_input(load_sources, sources_file)
 
 
 @task(name="collect source", cache_policy=NO_CACHE, task_run_name="collect {source.name}")
@@ -76,7 +71,4 @@ def run_refresh(params: RefreshParams) -> RunOutcome:
 @flow(name="spokeplan-refresh", log_prints=False)
 def refresh_flow(params: RefreshParams):
     """Collect and validate scoping data into a versioned store; report what changed."""
-    outcome = run_refresh(params)
-    if outcome.exit_code == EXIT_OK:
-        return outcome
-    return Failed(message="\n".join(outcome.messages), data=outcome)
+    return flow_result(run_refresh(params))

@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.params import ScopeParams
 from flows.plan_flow import (
-    EXIT_OK, Rejected, RunOutcome, _failed, build_instance_task, load_scenario_task, rejecting_bad_input, write_task,
+    EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task, rejecting_bad_input, write_task,
 )
 from flows.progress import stage_progress
 from reporting.scoping_report import render_scoping_files
@@ -147,4 +147,4 @@ def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
 def scope_flow(params: ScopeParams):
     """Scoping profiles and one scoping report per authority, plus an index page."""
     outcome = run_scope(params.scenario_dir, params.out_dir)
-    return outcome if outcome.exit_code == EXIT_OK else _failed(outcome)
+    return flow_result(outcome)

@@ -22,10 +22,11 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
     update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
-from prefect.states import Failed
 
 from flows.params import SweepParams
-from flows.plan_flow import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, _only_os_errors
+from flows.plan_flow import (
+    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, rejecting_bad_input,
+)
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
@@ -90,10 +91,7 @@ def solve_variant_task(name: str, inst: Instance, key: str, cache_dir: str, time
 
 @task(name="load sweep", cache_policy=NO_CACHE)
 def load_sweep_task(sweep_file: str):
-    try:
-        return load_sweep(sweep_file)
-    except InputError as error:
-        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+    return rejecting_bad_input(load_sweep, sweep_file)
 
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
@@ -101,17 +99,16 @@ def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: i
     from scoping.scenario import build_instance
 
     casework, supervision = widest_limits(spec, scenario)
-    try:
-        base = build_instance(widened(scenario, casework, supervision))
-    except InputError as error:
-        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
+    base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
+    if isinstance(base, Rejected):
+        return base
     version = spokeplan_version()
     instances = [apply_variant(base, scenario, v) for v in spec.variants]
     return base, instances, [variant_key(i, time_limit, workers, version) for i in instances]
 
 
 @task(name="write sweep files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
-      retry_condition_fn=_only_os_errors)
+      retry_condition_fn=only_os_errors)
 def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
     written = []
     for name, data in files.items():
@@ -222,9 +219,7 @@ def sweep_flow(params: SweepParams):
         outcome = run_sweep(params)
     except InputError as error:
         outcome = RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems])
-    if outcome.exit_code == EXIT_OK:
-        return outcome
-    return Failed(message="\n".join(outcome.messages), data=outcome)
+    return flow_result(outcome)
 
 
 __all__ = ["sweep_flow", "run_sweep", "cached_solve", "solve_record", "EXIT_INTERNAL"]

@@ -56,7 +56,7 @@ def footprints(inst: Instance) -> dict[str, shapely.Geometry]:
     return shapes
 
 
-def _path(geometry: shapely.Geometry, frame: Frame) -> str:
+def svg_path(geometry: shapely.Geometry, frame: Frame) -> str:
     parts = []
     polygons = getattr(geometry, "geoms", [geometry])
     for polygon in polygons:
@@ -92,7 +92,7 @@ def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = No
     for index, (code, shape) in enumerate(shapes.items()):
         x, y = frame.xy(shape.centroid.x, shape.centroid.y)
         label = escape(names.get(code, code))
-        out.append(f'<path d="{_path(shape, frame)}" fill="{PALETTE[index % len(PALETTE)]}" stroke="#7a8a99" '
+        out.append(f'<path d="{svg_path(shape, frame)}" fill="{PALETTE[index % len(PALETTE)]}" stroke="#7a8a99" '
                    f'stroke-width="0.8"><title>{label} ({escape(code)})</title></path>')
         out.append(f'<text x="{x}" y="{y}" class="authority-label" text-anchor="middle">{label}</text>')
     out.append("</g><g class=\"spokes\">")

@@ -28,7 +28,7 @@ from shapely.geometry import Point
 
 from reporting.disclosure import SUPPRESSED, disclose, suppressed_cells
 from reporting.environment import environment
-from reporting.map_svg import Frame, _path as svg_path
+from reporting.map_svg import Frame, svg_path
 from scoping.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
 from scoping.recommendations import Recommendation
 from scoping.scenario import PlannedScenario

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Iterable
 
 from scoping.errors import InputError, Problem
-from scoping.tables import _decode
+from scoping.tables import decode_csv_bytes
 
 ENGLAND = "E92000001"
 EES_STANDARD_COLUMNS = (
@@ -53,7 +53,7 @@ AGE_COLUMN = re.compile(r"^(?:age[_ ]?)?(\d{1,2})(\+)?$", re.IGNORECASE)
 
 def _read_csv(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line, cells) records of a UTF-8 CSV; raises InputError on unreadable files."""
-    text, problems = _decode(path.read_bytes(), file)
+    text, problems = decode_csv_bytes(path.read_bytes(), file)
     if text is None:
         raise InputError(problems)
     reader = csv.reader(io.StringIO(text, newline=""))

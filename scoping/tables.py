@@ -41,7 +41,8 @@ class Table(Generic[RowModel]):
     rows: tuple[Row[RowModel], ...]
 
 
-def _decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
+def decode_csv_bytes(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    """The text of a CSV file's bytes, or the problems (Excel workbook, UTF-16, not UTF-8)."""
     if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return None, [Problem(file, 1, "-", "this is an Excel workbook, not a CSV file; "
                               "open it in Excel and save as 'CSV UTF-8 (comma delimited)'")]
@@ -108,7 +109,7 @@ def read_table(path: Path, model: type[RowModel], file: str | None = None) -> tu
     file = file or path.name
     if path.stat().st_size > MAX_FILE_BYTES:
         return None, [Problem(file, 0, "-", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")]
-    text, problems = _decode(path.read_bytes(), file)
+    text, problems = decode_csv_bytes(path.read_bytes(), file)
     if text is None:
         return None, problems
     if "\x00" in text:
