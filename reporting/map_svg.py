@@ -3,7 +3,11 @@
 Authority footprints are concave hulls of the authority's places (areas and hosts), buffered a
 little; hubs, hosts (used and unused), spokes (dashed supervision lines hub -> host, with the
 number of spokes at each used host), assignment lines (host -> area) and areas (circles sized by
-demand, shaded by the share of demand left unmet) are drawn over them. North is up: y is flipped.
+demand band, shaded by how much demand is left unmet) are drawn over them. North is up: y is flipped.
+
+Disclosure: a circle's size and shade are a published view of an area's case count, so they use
+bands, never the exact count: every area with 1..threshold cases (shown as "c" in the tables) is
+drawn the same size, and the shade says only "all met", "partly met" or "none met".
 No network access, no scripts, no URLs (the element is inline in HTML, which needs no xmlns);
 everything is in the returned string.
 """
@@ -25,6 +29,11 @@ WIDTH = 900
 MARGIN_M = 4000.0
 FOOTPRINT_BUFFER_M = 1500.0
 CONCAVE_RATIO = 0.5  # shapely.concave_hull ratio: 1 = convex hull, smaller follows the points more closely
+# Demand bands (cases at a time) -> circle radius; the first band is the disclosure threshold's.
+DEMAND_BANDS = ((10, 4.0), (20, 5.5), (50, 7.0))  # up to 10, 11-20, 21-50; more than 50 -> 8.5
+LARGEST_RADIUS = 8.5
+SMALLEST_RADIUS = 2.5  # 1..threshold cases (and no demand)
+UNMET_SHADE = {"all demand met": 0.1, "demand partly unmet": 0.5, "demand unmet": 0.9}
 PALETTE = ["#dbe9f6", "#e4f1dc", "#fbe5d6", "#ece1f2", "#fff2cc", "#d9f0ef", "#f4dede", "#e8e8e8"]
 
 
@@ -68,8 +77,37 @@ def svg_path(geometry: shapely.Geometry, frame: Frame) -> str:
     return " ".join(parts)
 
 
-def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = None) -> str:
-    """The SVG element (a string) for the report. `names` labels authorities by code."""
+def demand_radius(demand: int, threshold: int) -> float:
+    """Circle radius of an area by demand band; 0..threshold all look alike (they are "c" in tables)."""
+    if demand <= threshold:
+        return SMALLEST_RADIUS
+    for upper, radius in DEMAND_BANDS:
+        if demand <= upper:
+            return radius
+    return LARGEST_RADIUS
+
+
+def demand_band_labels(threshold: int) -> str:
+    """The legend's words for the demand bands, smallest first."""
+    labels, lower = [f"up to {threshold}"], threshold + 1
+    for upper, _ in DEMAND_BANDS:
+        if upper >= lower:
+            labels.append(f"{lower}-{upper}")
+            lower = upper + 1
+    return ", ".join(labels + [f"over {lower - 1}"])
+
+
+def unmet_band(demand: int, covered: int) -> str:
+    """How much of an area's demand the plan leaves unmet, in words (no counts)."""
+    unmet = demand - covered
+    if unmet <= 0:
+        return "all demand met"
+    return "demand partly unmet" if unmet < demand else "demand unmet"
+
+
+def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = None, threshold: int = 5) -> str:
+    """The SVG element (a string) for the report. `names` labels authorities by code; `threshold` is
+    the disclosure threshold (areas with 1..threshold cases share the smallest circle)."""
     names = names or {}
     shapes = footprints(inst)
     everything = shapely.union_all([*shapes.values(), *[Point(h.easting, h.northing) for h in inst.hubs]])
@@ -84,7 +122,6 @@ def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = No
     spokes_at = spokes_by_host(plan)
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
-    max_demand = max((a.demand for a in inst.areas), default=1) or 1
 
     out = [f'<svg id="plan-map" viewBox="0 0 {WIDTH} {height}" '
            f'width="100%" role="img" aria-label="Map of the plan: authorities, hubs, hosts and demand areas">',
@@ -112,13 +149,10 @@ def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = No
     out.append("</g><g class=\"areas\">")
     for area in inst.areas:
         x, y = frame.xy(area.easting, area.northing)
-        radius = 2 + 6 * math.sqrt(area.demand / max_demand)
-        unmet = area.demand - covered_by_area.get(area.area_id, 0)
-        share_unmet = unmet / area.demand if area.demand else 0.0
-        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="{0.1 + 0.8 * share_unmet:.2f}" '
-                   f'stroke="#742a2a" stroke-width="0.5"><title>{escape(area.name)}: '
-                   f'{"all demand met" if unmet <= 0 else ("demand partly unmet" if unmet < area.demand else "demand unmet")}'
-                   f'</title></circle>')
+        radius = demand_radius(area.demand, threshold)
+        band = unmet_band(area.demand, covered_by_area.get(area.area_id, 0))
+        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="{UNMET_SHADE[band]:.2f}" '
+                   f'stroke="#742a2a" stroke-width="0.5"><title>{escape(area.name)}: {band}</title></circle>')
     out.append("</g><g class=\"hosts\">")
     for host in inst.hosts:
         x, y = frame.xy(host.easting, host.northing)

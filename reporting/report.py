@@ -17,7 +17,7 @@ from optimisation.model import fit_scores
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED, Relation, disclose, suppress
 from reporting.environment import environment
-from reporting.map_svg import plan_map
+from reporting.map_svg import demand_band_labels, plan_map
 from scoping.scenario import PlannedScenario
 
 
@@ -193,9 +193,10 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
             "cost": cost,
             "cost_per_young_person": cost / reach if reach else None, "reach": reach,
         },
-        "map": plan_map(inst, plan, {a.authority_code: a.name for a in inst.authorities}),
+        "map": plan_map(inst, plan, {a.authority_code: a.name for a in inst.authorities}, threshold),
         "coverage": coverage, "coverage_total": coverage_total, "coverage_chart": coverage_chart(coverage),
         "hubs": per_hub, "hosts": per_host, "unused_hosts": unused_hosts,
+        "map_bands": demand_band_labels(threshold),
         "rules": rule_rows,
         "provenance": {
             "inputs": sorted(scenario.inputs_sha256.items()), "version": document["spokeplan_version"],
