@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -73,6 +73,9 @@ class Measure(BaseModel):
     case_derived: bool
     denominator: str | None = Field(None, max_length=300)  # words: what the denominator counts
     per: int = Field(1, ge=1, le=1_000_000)  # rates: value per `per` of the denominator
+    # The denominator is the same figure as another measure's value (e.g. young people supported):
+    # disclosure control then ties the two, so one cannot be read off the other.
+    denominator_measure: str | None = None
     notes: str | None = Field(None, max_length=1000)
 
     @model_validator(mode="after")
@@ -110,6 +113,9 @@ class Catalogue(BaseModel):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"measure ids repeat: {', '.join(repeated)}")
+        for m in self.measures.values():
+            if m.denominator_measure is not None and m.denominator_measure not in self.measures:
+                raise ValueError(f"measure {m.id}: denominator_measure {m.denominator_measure!r} is not a measure here")
         return self
 
     @property
@@ -411,6 +417,11 @@ class Cell:
     snapshot: str | None
     revised_from: str | None
     in_latest: bool
+    previous_period: str | None = None  # the area's previous period with a figure
+    change: float | None = None  # level - level of previous_period
+    trend: str | None = None  # rising / falling / stable
+    reading: str | None = None  # improving / stable / worsening (the measure's direction applied)
+    rag: str | None = None  # green / amber / red
 
 
 @dataclass(frozen=True)
@@ -507,16 +518,22 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
             measure_periods = sorted({p for cells_ in by_area.values() for p in cells_}, key=period_key)
             periods[measure.id] = tuple(measure_periods)
             for area in sorted(by_area, key=lambda a: (a != WHOLE_SERVICE, a)):
-                series = [by_area[area][p] for p in measure_periods if p in by_area[area]]
-                cells += series
-                known = [c for c in series if c.level is not None]
-                if known:
-                    latest = known[-1]
-                    previous = known[-2] if len(known) > 1 else None
-                    trend, reading, rag = compare_levels(measure, previous.level if previous else None, latest.level)
-                    change = None if previous is None else latest.level - previous.level  # type: ignore[operator]
-                    trends.append(Trend(measure.id, area, latest.period, previous.period if previous else None,
-                                        change, trend, reading, rag))
+                previous: Cell | None = None
+                latest: Cell | None = None
+                for period in measure_periods:
+                    cell = by_area[area].get(period)
+                    if cell is None:
+                        continue
+                    if cell.level is not None and previous is not None:
+                        trend, reading, rag = compare_levels(measure, previous.level, cell.level)
+                        cell = replace(cell, previous_period=previous.period, change=cell.level - previous.level,
+                                       trend=trend, reading=reading, rag=rag)
+                    cells.append(cell)
+                    if cell.level is not None:
+                        previous = latest = cell
+                if latest is not None:
+                    trends.append(Trend(measure.id, area, latest.period, latest.previous_period, latest.change,
+                                        latest.trend, latest.reading, latest.rag))
                 else:
                     trends.append(Trend(measure.id, area, None, None, None, None, None, None))
             if not by_area:
