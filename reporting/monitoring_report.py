@@ -297,10 +297,10 @@ def monitoring_csv(table: MonitoringTable, published: PublishedMonitoring, names
             start = [catalogue.service_model, outcome.id, measure.id, measure.title, measure.unit, measure.direction,
                      "yes" if measure.case_derived else "no"]
             if not cells:
-                writer.writerow([spreadsheet_safe(v) for v in [*start, WHOLE_SERVICE, "Whole service", NOT_AVAILABLE,
-                                                                NOT_AVAILABLE, "" if measure.unit in ("count", "status")
-                                                                else NOT_AVAILABLE, NOT_AVAILABLE, "", NOT_AVAILABLE,
-                                                                NOT_AVAILABLE, "", "", "", "", "no figures recorded"]])
+                empty = {"area": WHOLE_SERVICE, "area_name": "Whole service", "period": NOT_AVAILABLE,
+                         "value": NOT_AVAILABLE, "denominator": "" if measure.unit in ("count", "status") else NOT_AVAILABLE,
+                         "level": NOT_AVAILABLE, "change": NOT_AVAILABLE, "note": "no figures recorded"}
+                writer.writerow([spreadsheet_safe(v) for v in [*start, *(empty.get(c, "") for c in CSV_HEADER[7:])]])
                 continue
             for cell in cells:
                 hidden = published.cell_hidden(cell)

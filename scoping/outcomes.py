@@ -499,7 +499,8 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
             if measure.unit != "status" and any(a != WHOLE_SERVICE for a in by_area):
                 totals = by_area.setdefault(WHOLE_SERVICE, {})
                 areas = [a for a in by_area if a != WHOLE_SERVICE]
-                one_kind = len({_is_authority(a) for a in areas}) == 1  # all authorities or all hubs
+                # all authorities or all hubs, and at least two (one area's total is the area itself)
+                one_kind = len(areas) > 1 and len({_is_authority(a) for a in areas}) == 1
                 for period in sorted({p for a in areas for p in by_area[a]}, key=period_key):
                     if period in totals or not one_kind:
                         continue

@@ -23,7 +23,7 @@ HEADER = ["service_model", "measure_id", "period", "authority_code", "hub_id", "
 QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2"]
 # The demo scenario's authorities (inputs/demo): two large, two small (counts of 1-5 appear).
 CSE_AREAS = {"E06000057": 1.0, "E08000021": 1.3, "E06000001": 0.25, "E06000005": 0.18}
-NWD_HUBS = {"hub-wisbech": 1.0, "hub-huntingdon": 0.3}
+NWD_HUBS = {"hub-wisbech": 1.0, "hub-cambridge": 0.8, "hub-huntingdon": 0.35}
 NOTE = "synthetic demo figure"
 
 
