@@ -104,7 +104,28 @@ def published_monitoring(table: MonitoringTable, threshold: int) -> PublishedMon
                 if twin in values and values[twin] == values[key]:
                     relations.append((key, [twin]))
     protected = frozenset(k for k in values if k[3] == WHOLE_SERVICE)
-    return PublishedMonitoring(values, suppress(values, relations, threshold, protected), threshold)
+    return PublishedMonitoring(values, frozenset(suppress_by_component(values, relations, threshold, protected)),
+                               threshold)
+
+
+def suppress_by_component(values: dict, relations: list[Relation], threshold: int, protected: frozenset) -> set:
+    """`suppress` on each group of figures tied together by relations (networkx connected components):
+    figures in different components share no equation, so the result is the same, with far smaller LPs."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(values)
+    for total, parts in relations:
+        nx.add_path(graph, [total, *parts])
+    owner = {key: index for index, component in enumerate(nx.connected_components(graph)) for key in component}
+    by_component: dict[int, list[Relation]] = {}
+    for relation in relations:
+        by_component.setdefault(owner[relation[0]], []).append(relation)
+    hidden = {key for key, value in values.items() if 1 <= value <= threshold and owner[key] not in by_component}
+    for index, own_relations in sorted(by_component.items()):
+        keys = {k for total, parts in own_relations for k in (total, *parts)}
+        hidden |= suppress({k: values[k] for k in keys}, own_relations, threshold, protected & keys)
+    return hidden
 
 
 def area_label(area: str, names: dict[str, str], computed: bool = False) -> str:

@@ -325,14 +325,16 @@ def figure_records(figures: list[Figure]) -> dict[str, dict[str, Any]]:
 
 def store_snapshots(store: str | Path) -> list[dict[str, Any]]:
     """Every snapshot's manifest, oldest first: latest.json, then each manifest's `previous`. Raises InputError."""
+    from scoping.refresh import read_latest
+
     store = Path(store)
-    latest_path = store / "latest.json"
-    if not latest_path.exists():
-        raise InputError([Problem(str(store), 0, "-", "not a refresh store (no latest.json); "
-                                  "run `spokeplan refresh SOURCES.yaml --store DIR` first")])
     manifests = []
     try:
-        snapshot = json.loads(latest_path.read_text(encoding="utf-8")).get("snapshot")
+        latest = read_latest(store)
+        if latest is None:
+            raise InputError([Problem(str(store), 0, "-", "not a refresh store (no latest.json); "
+                                      "run `spokeplan refresh SOURCES.yaml --store DIR` first")])
+        snapshot = latest.get("snapshot")
         seen = set()
         while snapshot and snapshot not in seen:
             seen.add(snapshot)
@@ -363,6 +365,7 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
     manifests = store_snapshots(store)
     tracked: dict[tuple, Tracked] = {}
     problems: list[Problem] = []
+    kinds: dict[str, tuple[str, str]] = {}  # measure -> (period form, the snapshot that set it)
     for manifest in manifests:
         snapshot = manifest["snapshot"]
         present: dict[tuple, Figure] = {}
@@ -377,6 +380,11 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
                 continue
             for f in figures:
                 if f.service_model != service_model:
+                    continue
+                kind = kinds.setdefault(f.measure_id, (period_kind(f.period), snapshot))
+                if kind[0] != period_kind(f.period):
+                    problems.append(Problem(str(path), f.line, "period", f"{f.measure_id} has {kind[0]}s in snapshot "
+                                            f"{kind[1]}; expected one period form per measure, got {f.period}"))
                     continue
                 if f.key in present:
                     problems.append(Problem(str(path), f.line, "measure_id", f"{f.measure_id} {f.period} {f.area} is "

@@ -190,6 +190,28 @@ def test_a_revised_figure_comes_from_the_later_snapshot(tmp_path):
     assert "40" not in [r["value"] for r in lines if r["measure_id"] == "young_people_supported"]  # superseded: not published
 
 
+def test_a_withdrawn_figure_keeps_its_last_value_and_says_so(tmp_path):
+    both = HEADER + rows("referrals_received", {("2024-Q4", "E06000057"): 30, ("2025-Q1", "E06000057"): 33})
+    store = refresh_rounds(tmp_path, [both, HEADER + rows("referrals_received", {("2025-Q1", "E06000057"): 33})])
+    table = monitoring_table_from_store(store, "cse-hub-and-spoke")
+    files, _ = render_monitoring_files(table, 5, NAMES)
+    lines = {r["period"]: r for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
+             if r["measure_id"] == "referrals_received"}
+    assert (lines["2024-Q4"]["value"], lines["2024-Q4"]["note"]) == ("30", "withdrawn from the latest snapshot")
+    assert (lines["2025-Q1"]["value"], lines["2025-Q1"]["note"], lines["2025-Q1"]["change"]) == ("33", "", "3")
+
+
+def test_one_period_form_per_measure_across_snapshots(tmp_path):
+    store = refresh_rounds(tmp_path, [HEADER + rows("referrals_received", {("2024-Q4", "E06000057"): 30}),
+                                      HEADER + rows("referrals_received", {("2024-25", "E06000057"): 120})])
+    with pytest.raises(InputError) as caught:
+        track(store, "cse-hub-and-spoke")
+    (problem,) = caught.value.problems
+    assert problem.line == 2 and problem.column == "period" and problem.file.endswith("20250702T000000Z/outcomes.csv")
+    assert problem.message == ("referrals_received has quarters in snapshot 20250701T000000Z; expected one period "
+                               "form per measure, got 2024-25")
+
+
 def test_trends_read_the_direction_of_the_measure(tmp_path):
     nwd = HEADER + "".join(
         f"no-wrong-door,{measure},{period},,hub-wisbech,{value},\n"
