@@ -164,7 +164,7 @@ def unit_words(measure: Measure) -> str:
     if measure.unit == "share":
         return f"share of {measure.denominator}"
     if measure.unit == "rate":
-        return f"per {measure.per if measure.per > 1 else ''} {measure.denominator}".replace("  ", " ")
+        return f"rate per {'one' if measure.per == 1 else f'{measure.per:,}'} of {measure.denominator}"
     if measure.unit == "status":
         return "yes / partial / no"
     return "count"

@@ -283,6 +283,9 @@ def test_a_count_of_3_is_c_in_html_and_csv_and_not_drawn_at_3(tmp_path):
     heights = [float(y) for y in re.findall(r'<circle[^>]*cy="([0-9.]+)"', chart)]
     assert all(abs(y - (136 - 3 / 74 * 124)) > 1 for y in heights)
     assert view["suppressed_points"] == 2
+    # the threshold is a setting: at 2, the 3 is published and nothing needs hiding
+    files, view = render_monitoring_files(table, 2, NAMES)
+    assert view["suppressed_points"] == 0 and ",c," not in files["monitoring.csv"].decode()
 
 
 def test_without_a_small_count_nothing_is_hidden(tmp_path):
@@ -419,12 +422,24 @@ def test_monitor_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, prefect_
 
 @pytest.mark.prefect
 def test_a_bad_outcomes_source_is_rejected_by_spokeplan_refresh(tmp_path, capsys, prefect_harness):
-    sources = write(tmp_path / "sources.yaml", "sources:\n  - name: outcomes\n    url: o.csv\n    schema: outcomes\n")
-    write(tmp_path / "o.csv", HEADER + "cse-hub-and-spoke,young_people_helped,2024-Q4,E06000057,,4,\n")
+    sources = write(tmp_path / "sources.yaml", "sources:\n  - name: outcomes\n    url: o.csv\n    schema: outcomes\n"
+                                               "  - name: people\n    url: p.csv\n    schema: outcomes\n")
+    write(tmp_path / "o.csv", HEADER + "cse-hub-and-spoke,young_people_helped,2024-Q4,E06000057,,4,\n"
+                                       "cse-hub-and-spoke,young_people_supported,2024-Q7,E06000057,,4,\n"
+                                       "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,-4,\n")
+    write(tmp_path / "p.csv", HEADER.replace("value", "date_of_birth,value"))
     code, out, err = run_cli(capsys, "refresh", str(sources), "--store", str(tmp_path / "store"))
     assert code == 2
-    assert f"error: {tmp_path / 'o.csv'}:2: measure_id: unknown measure id 'young_people_helped'" in err
-    assert "Traceback" not in out + err
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"error: {tmp_path / 'o.csv'}:2: measure_id: unknown measure id 'young_people_helped' "
+                               "for cse-hub-and-spoke; expected one of funding_secured, statutory_contracts,")
+    assert lines[1].startswith(f"error: {tmp_path / 'o.csv'}:3: period: period '2024-Q7': expected a financial year")
+    assert lines[2] == (f"error: {tmp_path / 'o.csv'}:4: value: expected a whole number of at least 0 (counts are not "
+                        "negative), got '-4'")
+    assert lines[3] == (f"error: {tmp_path / 'p.csv'}:1: date_of_birth: looks like person-level data; spokeplan "
+                        "works on aggregate counts only: remove this column")
+    assert len(lines) == 4 and "Traceback" not in out + err
+    assert "outcomes           rejected, none kept" in out
 
 
 @pytest.mark.prefect
