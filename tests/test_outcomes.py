@@ -388,9 +388,14 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.mark.prefect
 def test_refresh_twice_then_monitor_the_demo(tmp_path, capsys, prefect_harness):
     store, out = tmp_path / "store", tmp_path / "monitor"
+    reports = []
     for sources in ("sources_outcomes_demo.yaml", "sources_outcomes_demo_2.yaml"):
-        code, _, err = run_cli(capsys, "refresh", str(REPO / "inputs" / sources), "--store", str(store))
+        code, text, err = run_cli(capsys, "refresh", str(REPO / "inputs" / sources), "--store", str(store))
         assert code == 0, err
+        reports.append(text)
+    # the what-changed report of round 2: 2025-Q2 added, the revised 2025-Q1 figures moved
+    assert "cse_outcomes       changed (34 added, 0 removed, 4 values moved)" in reports[1]
+    assert "nwd_outcomes       changed (27 added, 0 removed, 1 values moved)" in reports[1]
     for model in SERVICE_MODELS:
         code, out_text, err = run_cli(capsys, "monitor", str(store), "--model", model, "--out", str(out / model))
         assert code == 0, err
