@@ -306,6 +306,12 @@ CSV_HEADER = ("service_model", "outcome_id", "measure_id", "measure", "unit", "d
               "snapshot", "revised_from_snapshot", "note")
 
 
+def _number(value: float) -> int | float:
+    """A number for the CSV (a number, so a negative change is not taken for a formula): 3, -0.25."""
+    rounded = round(value, 6)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
 def monitoring_csv(table: MonitoringTable, published: PublishedMonitoring, names: dict[str, str]) -> bytes:
     """monitoring.csv: one row per measure, area and period (every measure listed), disclosed."""
     catalogue = table.catalogue
@@ -328,7 +334,7 @@ def monitoring_csv(table: MonitoringTable, published: PublishedMonitoring, names
                 previous = next((c for c in cells if c.area == cell.area and c.period == cell.previous_period), None)
                 hidden_change = hidden or (previous is not None and published.cell_hidden(previous))
                 level = (SUPPRESSED if hidden else NOT_AVAILABLE if cell.level is None
-                         else cell.value if measure.unit == "status" else f"{cell.level:.6g}")
+                         else cell.value if measure.unit == "status" else _number(cell.level))
                 writer.writerow([spreadsheet_safe(v) for v in [
                     *start, cell.area, area_label(cell.area, names, cell.computed_total), cell.period,
                     published.count_text("value", cell, csv_form=True) if measure.case_derived else
@@ -338,7 +344,7 @@ def monitoring_csv(table: MonitoringTable, published: PublishedMonitoring, names
                         else (NOT_AVAILABLE if cell.denominator is None else cell.denominator)),
                     level, cell.previous_period or "",
                     SUPPRESSED if hidden_change and cell.change is not None else
-                    ("" if cell.change is None else f"{cell.change:.6g}"),
+                    ("" if cell.change is None else _number(cell.change)),
                     SUPPRESSED if hidden_change and cell.reading else (cell.reading or ""),
                     "" if hidden_change else (cell.rag or ""),
                     cell.snapshot or "", cell.revised_from or "",

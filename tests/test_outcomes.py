@@ -232,6 +232,10 @@ def test_trends_read_the_direction_of_the_measure(tmp_path):
     files, view = render_monitoring_files(table, 5, NAMES)
     arrests = [r for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode())) if r["measure_id"] == "arrests"]
     assert [(r["period"], r["value"], r["level"], r["note"]) for r in arrests] == [(":", ":", ":", "no figures recorded")]
+    section_20 = [r for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
+                  if r["measure_id"] == "section_20_placements"]
+    assert [(r["value"], r["change"], r["reading"], r["rag"]) for r in section_20] == [
+        ("20", "", "", ""), ("14", "-6", "improving", "green")]  # numbers, so a fall is not written as the text "'-6"
     assert view["measures_with_data"] == 2
 
 
