@@ -59,6 +59,16 @@ def _build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("sources_file", metavar="SOURCES.yaml")
     refresh.add_argument("--store", required=True, help="the versioned store directory")
 
+    # --- monitor (outcome measures across refresh snapshots; flows/monitor_flow.py) ---
+    monitor = commands.add_parser("monitor", help="track a service model's outcome measures across a refresh store")
+    monitor.add_argument("store_dir", metavar="STORE")
+    monitor.add_argument("--model", required=True, choices=("cse-hub-and-spoke", "no-wrong-door"),
+                         help="the service model whose outcome measures are tracked")
+    monitor.add_argument("--out", required=True, help="output directory for monitoring.html and monitoring.csv")
+    monitor.add_argument("--threshold", type=int, default=5, choices=range(0, 101), metavar="N",
+                         help="disclosure threshold: case-derived counts 1..N shown as c (default 5)")
+    # --- end monitor ---
+
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     return parser
@@ -145,6 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             state = refresh_flow(params=RefreshParams(sources_file=args.sources_file, store_dir=args.store),
                                  return_state=True)
+        elif args.command == "monitor":
+            from flows.monitor_flow import monitor_flow
+            from flows.params import MonitorParams
+
+            state = monitor_flow(params=MonitorParams(store_dir=args.store_dir, service_model=args.model,
+                                                      out_dir=args.out, disclosure_threshold=args.threshold),
+                                 return_state=True)
         else:
             state = validate_flow(params=ValidateParams(scenario_dir=args.scenario_dir), return_state=True)
         outcome = state.result(raise_on_failure=False)
@@ -161,10 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spokeplan: internal error: {type(error).__name__}: {error} (run with --debug for details)",
               file=sys.stderr)
         return 1
-    if args.command in ("sweep", "refresh") and outcome.summary.get("text"):
+    if args.command in ("sweep", "refresh", "monitor") and outcome.summary.get("text"):
         print(outcome.summary["text"])  # refresh: also when a source was rejected (exit 2)
     if outcome.exit_code == EXIT_OK:
-        if args.command in ("sweep", "refresh"):
+        if args.command in ("sweep", "refresh", "monitor"):
             pass
         elif args.command == "validate":
             _print_validate_summary(outcome.summary)

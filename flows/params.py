@@ -91,3 +91,15 @@ class ValidateParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario_dir: str = Field(description="the scenario directory to check")
+
+
+class MonitorParams(BaseModel):
+    """Track one service model's outcome measures across a refresh store's snapshots."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store_dir: str = Field(description="the refresh store (spokeplan refresh ... --store DIR) holding outcomes sources")
+    service_model: Literal["cse-hub-and-spoke", "no-wrong-door"] = Field(
+        description="whose outcome measures (catalogue in inputs/outcomes/<service_model>.yaml)")
+    out_dir: str = Field(description="folder for monitoring.html and monitoring.csv")
+    disclosure_threshold: int = Field(5, ge=0, le=100, description="case-derived counts 1..threshold shown as c")

@@ -6,7 +6,8 @@ A SOURCES.yaml file reads::
       - name: authorities            # file name in the store: authorities.csv
         url: demo/authorities.csv    # a path (relative to this file), file://, http:// or https://
         schema: authorities          # hubs, hosts, areas, authorities, services, travel_times,
-                                     # existing_spokes (scenario tables), ees or ons_population
+                                     # existing_spokes (scenario tables), ees, ons_population
+                                     # or outcomes (outcome measures: scoping/outcomes.py)
 
 The store (``--store DIR``)::
 
@@ -44,7 +45,7 @@ TABLE_KEYS = {
     "hubs": ("hub_id",), "hosts": ("host_id",), "areas": ("area_id",), "authorities": ("authority_code",),
     "services": ("service_id",), "travel_times": ("from_id", "to_id"), "existing_spokes": ("hub_id", "host_id"),
 }
-SCHEMAS = tuple(TABLE_KEYS) + ("ees", "ons_population")
+SCHEMAS = tuple(TABLE_KEYS) + ("ees", "ons_population", "outcomes")
 NAME_SHAPE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$"
 MAX_BYTES = 200 * 1024 * 1024
 
@@ -173,6 +174,10 @@ def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, An
                 k: v for k, v in values.items() if k not in key_columns}
         return records, []
     try:
+        if schema == "outcomes":
+            from scoping.outcomes import figure_records, read_outcomes
+
+            return figure_records(read_outcomes(path, file)), []
         if schema == "ees":
             from scoping.importers import read_ees_csv
 

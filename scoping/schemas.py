@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from optimisation.instance import AIMS, HOST_TYPES, PRIORITIES
 
@@ -176,6 +176,79 @@ class ExistingSpokeRow(_Row):
     hub_id: Identifier
     host_id: Identifier
     count: int = Field(ge=1, le=100)
+
+
+class OutcomeRow(_Row):
+    """An `outcomes` source of the refresh store: one aggregate figure of an outcome measure.
+
+    The catalogue of measures per service model and the rules are in :mod:`scoping.outcomes`
+    (seed 002 Key outcome measures; seed 004 How will we know if it has been successful?).
+    Validators run in field order, so `measure_id` is checked against `service_model`'s catalogue
+    and `value` against the measure's unit.
+    """
+
+    required_columns: ClassVar[tuple[str, ...]] = ("service_model", "measure_id", "period", "value")
+
+    service_model: str
+    measure_id: Identifier
+    period: str
+    authority_code: GssCode | None = None
+    hub_id: Identifier | None = None
+    value: str | None = None  # a whole number, or yes / partial / no for a status; empty: not recorded
+    denominator: int | None = Field(default=None, ge=0, le=100_000_000, validate_default=True)
+
+    @field_validator("service_model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        from scoping.outcomes import check_service_model
+
+        return check_service_model(value)
+
+    @field_validator("measure_id")
+    @classmethod
+    def _known_measure(cls, value: str, info: ValidationInfo) -> str:
+        from scoping.outcomes import check_measure
+
+        return check_measure(info.data.get("service_model"), value)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        from scoping.outcomes import check_period
+
+        return check_period(value)
+
+    @field_validator("hub_id")
+    @classmethod
+    def _one_area(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("authority_code"):
+            raise ValueError("give authority_code or hub_id, not both")
+        return value
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: str | None, info: ValidationInfo) -> str | None:
+        from scoping.outcomes import measure_unit, parse_value
+
+        parse_value(measure_unit(info.data.get("service_model"), info.data.get("measure_id")), value)
+        return value
+
+    @field_validator("denominator")
+    @classmethod
+    def _denominator(cls, denominator: int | None, info: ValidationInfo) -> int | None:
+        from scoping.outcomes import measure_unit, parse_value
+
+        unit = measure_unit(info.data.get("service_model"), info.data.get("measure_id"))
+        if "value" not in info.data:
+            return denominator  # the value was wrong: reported there
+        value = parse_value(unit, info.data["value"])
+        if unit in ("share", "rate") and value is not None and denominator is None:
+            raise ValueError(f"a {unit} needs its denominator (what the value is out of)")
+        if unit in ("count", "status") and denominator is not None:
+            raise ValueError(f"a {unit} measure has no denominator; leave it empty")
+        if unit == "share" and value is not None and denominator is not None and value > denominator:
+            raise ValueError(f"a share's value {value} is more than its denominator {denominator}")
+        return denominator
 
 
 class HostFitWeights(BaseModel):
