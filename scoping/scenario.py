@@ -125,6 +125,13 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
         data = {}
     if not isinstance(data, dict):
         return None, [Problem(file, 1, "-", "expected a mapping of rule names to values")]
+    implied: dict = {}
+    if isinstance(data.get("service_model"), str):  # the model's rules, where scenario.yaml is silent
+        try:
+            implied = service_model_rules(load_service_model(data["service_model"], path.parent))
+        except InputError:
+            pass  # reported with its location by apply_service_model
+        data = {**implied, **data}
     try:
         return ScenarioRules.model_validate(data), []
     except ValidationError as error:
@@ -134,12 +141,26 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
             key = ".".join(str(part) for part in item["loc"]) or "-"
             top = str(item["loc"][0]) if item["loc"] else ""
             message = item["msg"].removeprefix("Value error, ")
+            if implied and not item["loc"]:
+                top, key = "service_model", "service_model"
+                message = (f"with the rules of service model {data['service_model']!r} ("
+                           + ", ".join(f"{name} {value:g}" for name, value in implied.items()) + f"): {message}")
             if item["type"] == "extra_forbidden":
                 message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
                 message = f"{expectation}, got {str(item['input'])[:60]!r}"
             problems.append(Problem(file, lines.get(top, 1), key, message))
         return None, problems
+
+
+def service_model_rules(model: ServiceModel) -> dict:
+    """The scenario.yaml rules a service model sets: caseload, episodes a year per worker, worker cost."""
+    spec = model.spec
+    implied = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
+               "cases_per_spoke_per_year": model.episodes_per_worker_per_year}
+    if spec.workers.cost_per_year is not None:
+        implied["spoke_cost_per_year"] = spec.workers.cost_per_year
+    return implied
 
 
 def apply_service_model(rules: ScenarioRules, rules_path: Path, directory: Path) -> tuple[ServiceModel, ScenarioRules]:
@@ -151,11 +172,7 @@ def apply_service_model(rules: ScenarioRules, rules_path: Path, directory: Path)
     if rules.service_model is not None:
         line = _key_lines(rules_path.read_text(encoding="utf-8-sig")).get("service_model", 1)
     model = load_service_model(rules.service_model or DEFAULT_MODEL, directory, file=file, line=line)
-    spec = model.spec
-    implied = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
-               "cases_per_spoke_per_year": model.episodes_per_worker_per_year}
-    if spec.workers.cost_per_year is not None:
-        implied["spoke_cost_per_year"] = spec.workers.cost_per_year
+    implied = service_model_rules(model)
     update = {key: value for key, value in implied.items()
               if key not in rules.model_fields_set and getattr(rules, key) != value}
     if not update:
