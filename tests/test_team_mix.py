@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimisation.checker import check_plan, plan_cost_per_year
+from optimisation.greedy import greedy_plan
 from optimisation.instance import Rules, TeamRole
 from optimisation.model import build_model
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, TeamPlacement
@@ -127,10 +128,22 @@ def instances_with_teams(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances_with_teams())
 def test_random_instances_with_teams_pass_the_checker(inst):
+    greedy = greedy_plan(inst)  # the warm start pays for support roles too
+    if greedy is not None:
+        assert check_plan(inst, greedy) == []
     try:
         plan = solve(inst, time_limit=10)
     except Infeasible as error:
         assert error.reasons
+        assert greedy is None, "solver says infeasible but the greedy plan is valid"
         return
     assert check_plan(inst, plan) == []
     assert plan.team == minimum_team(inst, plan.spokes)
+    if greedy is not None:
+        assert plan.objective >= greedy.objective
+
+
+def test_greedy_pays_for_the_team():
+    # Hand instance at £330,000: greedy must stop at 6 workers too (the 7th needs a second clinician).
+    greedy = greedy_plan(nwd_instance(330_000))
+    assert greedy is not None and greedy.spokes_total == 6 and check_plan(nwd_instance(330_000), greedy) == []
