@@ -57,6 +57,10 @@ def service_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, An
             "pathway": p.id, "planning_weeks": p.planning_weeks, "weeks_min": p.weeks_min, "weeks_max": p.weeks_max,
             "episodes_per_year": _round(episodes),
             "cases_at_a_time": _round(episodes * p.planning_weeks / 52),
+            # Sensitivity to the duration (plan internals only: published beside the planning figures,
+            # these extra sums could let a reader solve for suppressed cells).
+            "cases_at_a_time_low": _round(episodes * p.weeks_min / 52),
+            "cases_at_a_time_high": _round(episodes * p.weeks_max / 52),
         })
     need = model.placement_need(totals)
     covered_need = model.placement_need({k: v * covered_share for k, v in totals.items()})
