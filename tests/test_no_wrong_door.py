@@ -162,3 +162,15 @@ def test_cli_demo_unknown_model_exit_2(tmp_path, capsys):
                            "cse-hub-and-spoke, no-wrong-door")
     assert "Traceback" not in out + err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_cli_plan_with_unknown_service_model_exit_2(tmp_path, capsys):
+    directory = nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: no-right-door\n"})
+    code = main(["plan", str(directory), "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.splitlines() == [f"error: {directory}/scenario.yaml:1: service_model: unknown service model "
+                                "'no-right-door'; expected one of cse-hub-and-spoke, no-wrong-door or the path of a "
+                                "service-model .yaml file"]
+    assert "Traceback" not in out + err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -147,3 +148,14 @@ def test_greedy_pays_for_the_team():
     # Hand instance at £330,000: greedy must stop at 6 workers too (the 7th needs a second clinician).
     greedy = greedy_plan(nwd_instance(330_000))
     assert greedy is not None and greedy.spokes_total == 6 and check_plan(nwd_instance(330_000), greedy) == []
+
+
+def test_infeasible_budget_names_the_team_costs():
+    # A required authority forces a worker, but one worker's team alone (£36,000 + £98,000) is over £100,000.
+    inst = nwd_instance(100_000)
+    inst = replace(inst, authorities=tuple(replace(a, required=a.authority_code == "E06000001") for a in inst.authorities))
+    with pytest.raises(Infeasible) as caught:
+        solve(inst, time_limit=20)
+    text = " ".join(caught.value.reasons)
+    assert "the budget is £100,000 a year" in text
+    assert "support roles (a communications worker £40,000, a clinician £58,000)" in text
