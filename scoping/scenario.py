@@ -38,7 +38,7 @@ from scoping.schemas import (
     TravelTimeRow,
     describe_expectation,
 )
-from scoping.service_model import DEFAULT_MODEL, ServiceModel, load_service_model
+from scoping.service_model import DEFAULT_MODEL, ServiceModel, load_service_model, resolve_service_model_path
 from scoping.tables import Row, Table, read_table
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
@@ -126,14 +126,17 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
     if not isinstance(data, dict):
         return None, [Problem(file, 1, "-", "expected a mapping of rule names to values")]
     implied: dict = {}
+    model_problems: list[Problem] = []
     if isinstance(data.get("service_model"), str):  # the model's rules, where scenario.yaml is silent
         try:
-            implied = service_model_rules(load_service_model(data["service_model"], path.parent))
-        except InputError:
-            pass  # reported with its location by apply_service_model
+            implied = service_model_rules(load_service_model(data["service_model"], path.parent, file=file,
+                                                             line=_key_lines(text).get("service_model", 1)))
+        except InputError as error:
+            model_problems = list(error.problems)
         data = {**implied, **data}
     try:
-        return ScenarioRules.model_validate(data), []
+        rules = ScenarioRules.model_validate(data)
+        return (None, model_problems) if model_problems else (rules, [])
     except ValidationError as error:
         lines = _key_lines(text)
         problems = []
@@ -150,7 +153,7 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
                 message = f"{expectation}, got {str(item['input'])[:60]!r}"
             problems.append(Problem(file, lines.get(top, 1), key, message))
-        return None, problems
+        return None, problems + model_problems
 
 
 def service_model_rules(model: ServiceModel) -> dict:
@@ -235,6 +238,10 @@ def load_scenario(directory: str | Path) -> Scenario:
             service_model, rules = apply_service_model(rules, rules_path, directory)
         except InputError as error:
             problems.extend(error.problems)
+    if service_model is not None and rules is not None and rules.service_model is not None:
+        # The model file is an input of the plan: its hash goes into plan.json's provenance.
+        hashes[f"service_model:{Path(service_model.file).name}"] = _sha256(
+            resolve_service_model_path(rules.service_model, directory))  # type: ignore[arg-type]
     if problems:
         raise InputError(problems)
 

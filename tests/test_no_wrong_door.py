@@ -174,3 +174,22 @@ def test_cli_plan_with_unknown_service_model_exit_2(tmp_path, capsys):
                                 "'no-right-door'; expected one of cse-hub-and-spoke, no-wrong-door or the path of a "
                                 "service-model .yaml file"]
     assert "Traceback" not in out + err
+
+
+def test_every_problem_reported_with_an_unknown_model(tmp_path):
+    directory = nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: nonsense\ncasework_minutes: -3\n"})
+    lines = problems(directory)
+    assert len(lines) == 2, lines
+    assert any(":1: service_model: unknown service model 'nonsense'" in line for line in lines)
+    assert any(":2: casework_minutes: expected at least 1" in line for line in lines)
+
+
+def test_model_file_hash_is_in_the_provenance(tmp_path):
+    import hashlib
+
+    from scoping.service_model import SHIPPED_DIR
+
+    scenario = load_scenario(nwd_scenario(tmp_path))
+    expected = hashlib.sha256((SHIPPED_DIR / "no-wrong-door.yaml").read_bytes()).hexdigest()
+    assert scenario.inputs_sha256["service_model:no-wrong-door.yaml"] == expected
+    assert not any(key.startswith("service_model") for key in load_scenario(write_scenario(tmp_path / "cse")).inputs_sha256)
