@@ -151,6 +151,13 @@ def test_cli_demo_no_wrong_door(tmp_path, capsys):
     html = (out_dir / "report.html").read_text()
     assert 'id="team-table"' in html and 'id="pathway-table"' in html and 'id="placement-table"' in html
     assert "hub workers" in out and "support team" in out
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(out_dir / "plan.xlsx")
+    assert {"Team", "Pathways"} <= set(workbook.sheetnames)
+    team_sheet = list(workbook["Team"].iter_rows(values_only=True))
+    assert team_sheet[0] == ("Hub id", "Hub team", "Hub workers", "Communications worker", "Clinician", "Police officer")
+    assert sum(row[2] for row in team_sheet[1:]) == sum(workers.values())
 
 
 @pytest.mark.usefixtures("prefect_harness")
