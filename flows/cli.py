@@ -32,8 +32,12 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="plan the shipped demo scenario (inputs/demo)")
-    demo.add_argument("--out", default="outputs/demo", help="output directory (default: outputs/demo)")
+    demo = commands.add_parser("demo", help="scope and plan a shipped demo scenario (inputs/demo, or --model)")
+    demo.add_argument("--model", default="cse-hub-and-spoke", metavar="ID",
+                      help="service model of the demo: cse-hub-and-spoke (default, inputs/demo) or no-wrong-door "
+                           "(inputs/demo_no_wrong_door)")
+    demo.add_argument("--out", default=None,
+                      help="output directory (default: outputs/demo, or outputs/demo-no-wrong-door)")
     _solver_options(demo)
 
     plan = commands.add_parser("plan", help="allocate spokes for a scenario directory")
@@ -99,7 +103,10 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
     gap = summary["gap"]
     lines = [
         f"spokeplan: plan for {summary['scenario']} ({summary['status']}, backend {summary['backend']})",
-        f"  spokes placed      {summary['spokes']} at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs",
+        f"  spokes placed      {summary['spokes']} at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs"
+        if "service_model" not in summary else
+        f"  {summary['workers_label']:<18} {summary['spokes']} at {summary['hosts_used']} bases in {summary['hubs_used']} "
+        f"hub teams (service model {summary['service_model']})\n  support team       {summary['team_text']}",
         f"  cases covered      {summary['covered_text']} of {summary['demand_text']} at any one time "
         f"({summary['share_text']})",
         f"  proven bound       {summary['bound_text']} cases, gap {gap:.2%}",
@@ -133,8 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
 
         if args.command == "demo":
-            state = demo_flow(params=DemoParams(out_dir=args.out, time_limit=args.time_limit, workers=args.workers),
-                              return_state=True)
+            state = demo_flow(params=DemoParams(model=args.model, out_dir=args.out, time_limit=args.time_limit,
+                                                workers=args.workers), return_state=True)
         elif args.command == "scope":
             from flows.scope_flow import scope_flow
 

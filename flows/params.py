@@ -67,11 +67,15 @@ class PlanParams(BaseModel):
 
 
 class DemoParams(BaseModel):
-    """Scope and plan the shipped demo scenario (inputs/demo)."""
+    """Scope and plan a shipped demo scenario: inputs/demo (CSE Hub and Spoke) or inputs/demo_no_wrong_door."""
 
     model_config = ConfigDict(extra="forbid")
 
-    out_dir: str = Field("outputs/demo", description="folder for the plan files; scoping reports go to OUT_DIR/scope")
+    model: str = Field("cse-hub-and-spoke", max_length=100,
+                       description="service model of the demo: cse-hub-and-spoke (inputs/demo) or no-wrong-door "
+                                   "(inputs/demo_no_wrong_door)")
+    out_dir: str | None = Field(None, description="folder for the plan files; scoping reports go to OUT_DIR/scope; "
+                                                  "empty: outputs/demo (CSE) or outputs/demo-no-wrong-door")
     time_limit: float = Field(60.0, gt=0, le=86_400, description="solver seconds, all objective stages together")
     workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
 

@@ -30,6 +30,11 @@ from scoping.scenario import PlannedScenario, Scenario, build_instance, load_sce
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
+# `spokeplan demo --model ID`: the shipped demo of each service model, and its default output folder.
+DEMOS = {
+    "cse-hub-and-spoke": (DEMO_SCENARIO, "outputs/demo"),
+    "no-wrong-door": (REPO_ROOT / "inputs" / "demo_no_wrong_door", "outputs/demo-no-wrong-door"),
+}
 
 T = TypeVar("T")
 
@@ -169,7 +174,23 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "reach_per_year": document["reach_per_year"],
         "solve_seconds": plan.solve_seconds,
         "backend": plan.backend,
+        **service_summary(planned, plan),
     }
+
+
+def service_summary(planned: PlannedScenario, plan: PlanResult) -> dict:
+    """The service model's figures for the CLI (only when scenario.yaml names one): workers' name and
+    the support team in total per role (staff are resources, not counts of young people)."""
+    scenario = planned.scenario
+    if not scenario.service_model_declared or scenario.service_model is None:
+        return {}
+    model = scenario.service_model
+    totals = {r.id: 0 for r in model.spec.roles}
+    for entry in plan.team:
+        totals[entry.role] += entry.count
+    names = {r.id: r.name for r in model.spec.roles}
+    return {"service_model": model.id, "workers_label": model.spec.workers.plural,
+            "team_text": ", ".join(f"{count} {names[role].lower()}" for role, count in totals.items()) or "none"}
 
 
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
@@ -208,13 +229,19 @@ def plan_flow(params: PlanParams):
 
 @flow(name="spokeplan-demo", log_prints=False)
 def demo_flow(params: DemoParams = DemoParams()):
-    """The shipped demo scenario (inputs/demo): scoped into `out_dir`/scope, planned into `out_dir`."""
+    """A shipped demo scenario (`params.model`: inputs/demo for cse-hub-and-spoke, inputs/demo_no_wrong_door
+    for no-wrong-door): scoped into `out_dir`/scope, planned into `out_dir`."""
     from flows.scope_flow import run_scope  # imported here: scope_flow builds on this module
 
-    scoped = run_scope(str(DEMO_SCENARIO), str(Path(params.out_dir) / "scope"))
+    if params.model not in DEMOS:
+        return flow_result(RunOutcome(EXIT_BAD_INPUT, [
+            f"error: --model: -: unknown service model {params.model[:80]!r}; expected one of {', '.join(DEMOS)}"]))
+    scenario_dir, default_out = DEMOS[params.model]
+    out_dir = params.out_dir or default_out
+    scoped = run_scope(str(scenario_dir), str(Path(out_dir) / "scope"))
     if scoped.exit_code != EXIT_OK:
         return flow_result(scoped)
-    outcome = run_plan(str(DEMO_SCENARIO), params.out_dir, params.time_limit, params.workers)
+    outcome = run_plan(str(scenario_dir), out_dir, params.time_limit, params.workers)
     if outcome.exit_code != EXIT_OK:
         return flow_result(outcome)
     outcome.summary["scope_index"] = scoped.summary["index"]

@@ -10,6 +10,7 @@ cost per year, host fit and casework travel.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from optimisation.instance import Instance, host_fit_score
@@ -35,10 +36,13 @@ def spokes_by_authority(instance: Instance, plan: PlanResult) -> dict[str, int]:
 
 
 def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
-    """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke."""
+    """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke
+    + Σ count x cost_per_year of the plan's support roles (service models; none for CSE)."""
     hosts = {h.host_id: h for h in instance.hosts}
     used = [host_id for host_id, count in spokes_by_host(plan).items() if count > 0]
-    return instance.rules.spoke_cost_per_year * plan.spokes_total + sum(hosts[h].annual_cost for h in used)
+    role_cost = {r.role_id: r.cost_per_year for r in instance.rules.team_roles}
+    team = sum(role_cost.get(t.role, 0.0) * t.count for t in plan.team)
+    return instance.rules.spoke_cost_per_year * plan.spokes_total + sum(hosts[h].annual_cost for h in used) + team
 
 
 def plan_host_fit(instance: Instance, plan: PlanResult) -> int:
@@ -52,6 +56,42 @@ def plan_host_fit(instance: Instance, plan: PlanResult) -> int:
 def plan_travel(instance: Instance, plan: PlanResult) -> int:
     """Objective priority 3: sum over assignments of casework minutes x cases."""
     return sum(instance.casework_minutes[(a.host_id, a.area_id)] * a.cases for a in plan.assignments)
+
+
+def _team_problems(instance: Instance, plan: PlanResult, per_hub: dict[str, int]) -> list[str]:
+    """Team mix, re-derived from the rules (shares no code with optimisation/team.py)."""
+    roles = {r.role_id: r for r in instance.rules.team_roles}
+    hub_ids = {h.hub_id for h in instance.hubs}
+    problems: list[str] = []
+    staffed: dict[tuple[str, str], int] = {}
+    for entry in plan.team:
+        if entry.role not in roles:
+            problems.append(f"team: unknown role {entry.role!r} at hub {entry.hub_id}")
+        elif entry.hub_id not in hub_ids:
+            problems.append(f"team: unknown hub {entry.hub_id}")
+        elif not isinstance(entry.count, int) or entry.count < 1:
+            problems.append(f"team: hub {entry.hub_id} has {entry.count!r} of {entry.role}; expected a whole number of at least 1")
+        elif (entry.hub_id, entry.role) in staffed:
+            problems.append(f"team: {entry.role} at hub {entry.hub_id} is listed twice")
+        else:
+            staffed[(entry.hub_id, entry.role)] = entry.count
+    for (hub_id, role_id), count in sorted(staffed.items()):
+        if per_hub.get(hub_id, 0) == 0:
+            problems.append(f"team: hub {hub_id} has {count} {roles[role_id].name} but no workers")
+    for hub_id, workers in sorted(per_hub.items()):
+        if workers <= 0:
+            continue
+        for role in instance.rules.team_roles:
+            have = staffed.get((hub_id, role.role_id), 0)
+            need = role.per_team
+            if role.workers_per_role:
+                need = max(need, math.ceil(workers / role.workers_per_role))
+            if have < need:
+                rule = f"at least {role.per_team} per team" + (
+                    f" and one per {role.workers_per_role} workers" if role.workers_per_role else "")
+                problems.append(f"team mix: hub {hub_id} has {workers} workers and {have} {role.name}; "
+                                f"it needs {need} ({rule})")
+    return problems
 
 
 def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
@@ -159,6 +199,9 @@ def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
         if placed.get((hub_id, host_id), 0) < count:
             problems.append(f"existing spokes: hub {hub_id} has {count} spokes in post at host {host_id}; the "
                             f"plan keeps {placed.get((hub_id, host_id), 0)}")
+    # Team mix (service models): every hub with workers has, of each support role r, at least
+    # max(per_team_r, ceil(workers / workers_per_role_r)); no support staff at a hub without workers.
+    problems.extend(_team_problems(instance, plan, per_hub))
     # The reported figures agree with the plan.
     covered = sum(a.cases for a in plan.assignments)
     if plan.objective != covered:

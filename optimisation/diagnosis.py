@@ -141,8 +141,10 @@ def describe_group(inst: Instance, group: str) -> str:
     if group == "host_capacity":
         return "each host takes at most its max_spokes spokes"
     if group == "budget":
+        roles = "".join(f", a {r.name.lower()} £{r.cost_per_year:,.0f}" for r in rules.team_roles if r.cost_per_year)
+        team = (f", plus each hub team's support roles ({roles.lstrip(', ')})") if roles else ""
         return (f"the budget is £{rules.budget_per_year:,.0f} a year (a spoke costs £{rules.spoke_cost_per_year:,.0f}, "
-                "plus each host's annual cost)")
+                f"plus each host's annual cost{team})")
     if group == "max_spokes":
         return f"at most max_spokes = {rules.max_spokes} spokes in the plan"
     return group

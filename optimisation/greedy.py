@@ -5,7 +5,8 @@ placement that covers the most new cases per spoke, filling each new spoke from 
 areas with unmet demand (casework reach only), and adds a spoke only if its host still carries
 at least `caseload_min` cases per spoke (caseloads are pooled per host). A hub that is not yet
 used opens with `min_spokes` placements at once.
-Hub capacity, host capacity, budget and `max_spokes` are respected at every step, and required
+Hub capacity, host capacity, budget (with the support roles a hub team of that size needs, for
+service models with roles) and `max_spokes` are respected at every step, and required
 authorities are served first. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from optimisation.instance import Instance
 from optimisation.result import Assignment, PlanResult, SpokePlacement
+from optimisation.team import minimum_team
 
 TOLERANCE = 1e-6  # on money, as in the checker
 
@@ -60,6 +62,15 @@ class _Greedy:
         for pair in self.pairs:
             self.pairs_of_hub[pair[0]].append(pair)
 
+    def team_cost(self, workers: int) -> float:
+        """What a hub team of `workers` costs in support roles (service models; 0 without roles)."""
+        return sum(role.cost_per_year * role.needed(workers) for role in self.rules.team_roles)
+
+    def team_step(self, state: _State, hub_id: str, added: int = 1) -> float:
+        """Extra support-role cost of `added` more workers at `hub_id`."""
+        workers = state.at_hub(hub_id)
+        return self.team_cost(workers + added) - self.team_cost(workers)
+
     def within_limits(self, state: _State) -> bool:
         """Every placement limit, checked in full (used once, for the spokes already in post)."""
         if self.rules.max_spokes is not None and state.total() > self.rules.max_spokes:
@@ -87,7 +98,8 @@ class _Greedy:
             return None
         if rules.max_spokes is not None and state.total() + 1 > rules.max_spokes:
             return None
-        extra_cost = rules.spoke_cost_per_year + (host.annual_cost if state.at_host(host_id) == 0 else 0.0)
+        extra_cost = rules.spoke_cost_per_year + (host.annual_cost if state.at_host(host_id) == 0 else 0.0) + \
+            self.team_step(state, hub_id)
         if rules.budget_per_year is not None and state.cost + extra_cost > rules.budget_per_year + TOLERANCE:
             return None
         gained = self.available(state, host_id, rules.caseload_max)
@@ -99,7 +111,7 @@ class _Greedy:
         """Add one spoke at (hub, host) and fill it from the nearest unmet demand (limits checked by the caller)."""
         if state.at_host(host_id) == 0:
             state.cost += self.hosts[host_id].annual_cost
-        state.cost += self.rules.spoke_cost_per_year
+        state.cost += self.rules.spoke_cost_per_year + self.team_step(state, hub_id)
         state.spokes[(hub_id, host_id)] = state.spokes.get((hub_id, host_id), 0) + 1
         state.host_spokes[host_id] += 1
         state.hub_spokes[hub_id] += 1
@@ -204,7 +216,7 @@ def greedy_state(inst: Instance) -> _State | None:
             return None
         if state.at_host(host_id) == 0:
             state.cost += g.hosts[host_id].annual_cost
-        state.cost += g.rules.spoke_cost_per_year * count
+        state.cost += g.rules.spoke_cost_per_year * count + g.team_step(state, hub_id, count)
         state.spokes[(hub_id, host_id)] = count
         state.host_spokes[host_id] += count
         state.hub_spokes[hub_id] += count
@@ -272,7 +284,7 @@ def greedy_plan(inst: Instance) -> PlanResult | None:
     bound = float(coverage_upper_bound(inst))
     return PlanResult(status="FEASIBLE", objective=covered, bound=bound,
                       gap=(bound - covered) / max(bound, 1.0), spokes=spokes, assignments=assignments,
-                      backend="greedy")
+                      backend="greedy", team=minimum_team(inst, spokes))
 
 
 def greedy_hint(inst: Instance, model) -> tuple[list, list] | None:
@@ -296,4 +308,8 @@ def greedy_hint(inst: Instance, model) -> tuple[list, list] | None:
     for key, var in v.cases.items():
         variables.append(var)
         values.append(float(state.cases.get(key, 0)))
+    team = {(t.role, t.hub_id): t.count for t in minimum_team(inst, state.spokes)}
+    for key, var in getattr(model, "team", {}).items():  # support roles (service models)
+        variables.append(var)
+        values.append(float(team.get(key, 0)))
     return variables, values

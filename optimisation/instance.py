@@ -103,6 +103,28 @@ class HostFitScores:
 
 
 @dataclass(frozen=True)
+class TeamRole:
+    """A support role of each hub team in use (from the service model; see optimisation/team.py).
+
+    A hub h with w_h > 0 workers needs n_r,h >= per_team and n_r,h x workers_per_role >= w_h of
+    this role (one per `workers_per_role` workers, rounded up); each costs `cost_per_year`.
+    """
+
+    role_id: str
+    name: str
+    per_team: int = 0
+    workers_per_role: int | None = None
+    cost_per_year: float = 0.0
+
+    def needed(self, workers: int) -> int:
+        """Fewest of this role a team of `workers` needs: max(per_team, ceil(workers / workers_per_role))."""
+        if workers <= 0:
+            return 0
+        scaled = -(-workers // self.workers_per_role) if self.workers_per_role else 0
+        return max(self.per_team, scaled)
+
+
+@dataclass(frozen=True)
 class Rules:
     """Planning rules from scenario.yaml (defaults documented in the README)."""
 
@@ -116,6 +138,7 @@ class Rules:
     max_spokes: int | None = None
     priorities: tuple[str, ...] = PRIORITIES  # coverage always first
     host_fit: HostFitScores = field(default_factory=HostFitScores)
+    team_roles: tuple[TeamRole, ...] = ()  # support roles per hub team (service model); none for CSE
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:

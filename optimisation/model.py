@@ -20,6 +20,7 @@ from ortools.linear_solver import pywraplp
 from optimisation import families
 from optimisation.families import Variables
 from optimisation.instance import Instance, host_fit_score
+from optimisation.team import add_team_mix
 
 # Rule groups the diagnosis may relax. Per-item groups are "required:<code>" and
 # "existing:<hub>:<host>".
@@ -32,6 +33,7 @@ class Model:
     variables: Variables
     rows: dict[str, list] = field(default_factory=dict)  # family or rule group -> its rows
     objectives: dict[str, object] = field(default_factory=dict)  # coverage, host_fit, travel
+    team: dict = field(default_factory=dict)  # n[(role, hub)]: support roles (optimisation/team.py)
     backend: str = ""
 
 
@@ -75,6 +77,8 @@ def build_model(inst: Instance, *, backend: str = "SCIP", relax: frozenset[str] 
         rows["budget"] = families.add_budget(solver, inst, v)
     if "max_spokes" not in relax:
         rows["max_spokes"] = families.add_max_spokes(solver, inst, v)
+    if inst.rules.team_roles:  # service-model support roles, their costs inside the budget row
+        model.team, rows["team_mix"] = add_team_mix(solver, inst, v, rows.get("budget", []))
     for authority in inst.authorities:
         group = f"required:{authority.authority_code}"
         if authority.required and group not in relax:

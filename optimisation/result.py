@@ -23,6 +23,15 @@ class Assignment:
     cases: int
 
 
+@dataclass(frozen=True, order=True)
+class TeamPlacement:
+    """`count` staff of support role `role` in the team of hub `hub_id` (service-model roles)."""
+
+    hub_id: str
+    role: str
+    count: int
+
+
 @dataclass(frozen=True)
 class StageResult:
     """One lexicographic stage of the objective (coverage, host_fit, travel)."""
@@ -54,6 +63,7 @@ class PlanResult:
     backend: str = ""
     solve_seconds: float = 0.0
     stages: tuple[StageResult, ...] = field(default_factory=tuple)
+    team: tuple[TeamPlacement, ...] = field(default_factory=tuple)  # support roles per hub (sorted)
 
     @property
     def spokes_total(self) -> int:

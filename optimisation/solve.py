@@ -26,6 +26,7 @@ from optimisation.diagnosis import diagnose, structural_problems
 from optimisation.instance import Instance
 from optimisation.model import Model, build_model, fit_scores
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
+from optimisation.team import minimum_team
 
 # Chosen by measurement (benchmarks/backends.py; figures in the README).
 DEFAULT_BACKEND = "SCIP"
@@ -166,6 +167,7 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
         assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c > 0)),
         backend=backend,
         stages=tuple(stages),
+        team=minimum_team(inst, spokes),  # service-model support roles (none for CSE)
     )
     return replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan),
                    solve_seconds=time.perf_counter() - started)

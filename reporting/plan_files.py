@@ -67,7 +67,7 @@ def plan_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, Any]:
     """plan.json as a dictionary, in the DESIGN.md contract's field order plus documented extras."""
     inst = planned.instance
     rules = inst.rules
-    return {
+    document = {
         "status": plan.status,
         "objective": int(plan.objective),
         "bound": _round(plan.bound),
@@ -100,6 +100,13 @@ def plan_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, Any]:
             "max_spokes": rules.max_spokes, "priorities": list(rules.priorities),
         },
     }
+    if planned.scenario.service_model_declared and planned.scenario.service_model is not None:
+        # Extension (README "Service models"): only when scenario.yaml names a service model, so
+        # scenarios without one keep byte-identical plan files.
+        from reporting.service_report import service_document
+
+        document.update(service_document(planned, plan))
+    return document
 
 
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

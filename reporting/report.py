@@ -18,6 +18,7 @@ from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED, Relation, disclose, suppress
 from reporting.environment import environment
 from reporting.map_svg import demand_band_labels, plan_map
+from reporting.service_report import service_view
 from scoping.scenario import PlannedScenario
 
 
@@ -204,6 +205,7 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
             "stages": [(s["name"], s["status"], s["value"]) for s in document["stages"]],
         },
         "estimated_areas": len(planned.estimated_demand),
+        "service": service_view(planned, plan, threshold),  # None unless scenario.yaml names a service model
     }
 
 

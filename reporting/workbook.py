@@ -24,6 +24,7 @@ from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED
 from reporting.plan_files import spreadsheet_safe
 from reporting.report import PublishedCounts, coverage_rows
+from reporting.service_report import service_view
 from scoping.scenario import PlannedScenario
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
@@ -112,6 +113,19 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     _sheet(workbook, "Coverage", ["Authority code", "Authority", "Aim", "Required", "Demand", "Covered", "Unmet",
                                   "Share covered", "Spokes hosted"], coverage,
            ["text", "text", "text", "text", "int", "int", "int", "percent", "int"])
+
+    service = service_view(planned, plan, counts.threshold)
+    if service is not None:  # scenario.yaml names a service model: its team and pathways
+        team_rows = [[row["hub"], row["name"], row["workers"], *row["roles"]] for row in service["team"]]
+        _sheet(workbook, "Team", ["Hub id", "Hub team", service["workers_label"].capitalize(), *service["role_names"]],
+               team_rows, ["text", "text", "int", *["int"] * len(service["role_names"])])
+        pathway_rows = [[row["name"], row["weeks"], row["planning_weeks"], _numeric(row["episodes"]),
+                         _numeric(row["cases"]), row["per_worker"]] for row in service["pathways"]]
+        pathway_rows.append(["Total (estimated areas)", "", "", _numeric(service["pathway_total"]["episodes"]),
+                             _numeric(service["pathway_total"]["cases"]), ""])
+        _sheet(workbook, "Pathways", ["Pathway", "Weeks (stated)", "Planning weeks", "Episodes a year",
+                                      "Cases at any one time", "Episodes a year per worker"], pathway_rows,
+               ["text", "text", "text", "int", "int", "int"])
 
     rules = document["rules"]
     scenario_rows = [[key, "none" if value is None else (" > ".join(value) if isinstance(value, list) else value)]

@@ -38,6 +38,7 @@ from scoping.schemas import (
     TravelTimeRow,
     describe_expectation,
 )
+from scoping.service_model import DEFAULT_MODEL, ServiceModel, load_service_model, resolve_service_model_path
 from scoping.tables import Row, Table, read_table
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
@@ -57,6 +58,10 @@ class Scenario:
     travel_times: Table[TravelTimeRow] | None
     existing_spokes: Table[ExistingSpokeRow] | None
     inputs_sha256: dict[str, str] = field(default_factory=dict)
+    # The service model (scoping/service_model.py); `service_model_declared`: scenario.yaml names
+    # one (plan.json then records it and its team). None only for Scenarios built by hand.
+    service_model: "ServiceModel | None" = None
+    service_model_declared: bool = False
 
     def file(self, name: str) -> str:
         """How a file of this scenario is named in messages (the path the user gave)."""
@@ -81,6 +86,8 @@ class PlannedScenario:
     instance: Instance
     locations: dict[str, Location]  # by place id (hubs, hosts, areas, services)
     estimated_demand: dict[str, int]  # area_id -> estimate, for areas given without demand
+    # Service models with pathways: area_id -> pathway -> estimated episodes a year (estimated areas).
+    pathway_episodes: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,8 +125,18 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
         data = {}
     if not isinstance(data, dict):
         return None, [Problem(file, 1, "-", "expected a mapping of rule names to values")]
+    implied: dict = {}
+    model_problems: list[Problem] = []
+    if isinstance(data.get("service_model"), str):  # the model's rules, where scenario.yaml is silent
+        try:
+            implied = service_model_rules(load_service_model(data["service_model"], path.parent, file=file,
+                                                             line=_key_lines(text).get("service_model", 1)))
+        except InputError as error:
+            model_problems = list(error.problems)
+        data = {**implied, **data}
     try:
-        return ScenarioRules.model_validate(data), []
+        rules = ScenarioRules.model_validate(data)
+        return (None, model_problems) if model_problems else (rules, [])
     except ValidationError as error:
         lines = _key_lines(text)
         problems = []
@@ -127,12 +144,49 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
             key = ".".join(str(part) for part in item["loc"]) or "-"
             top = str(item["loc"][0]) if item["loc"] else ""
             message = item["msg"].removeprefix("Value error, ")
+            if implied and not item["loc"]:
+                top, key = "service_model", "service_model"
+                message = (f"with the rules of service model {data['service_model']!r} ("
+                           + ", ".join(f"{name} {value:g}" for name, value in implied.items()) + f"): {message}")
             if item["type"] == "extra_forbidden":
                 message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
                 message = f"{expectation}, got {str(item['input'])[:60]!r}"
             problems.append(Problem(file, lines.get(top, 1), key, message))
-        return None, problems
+        return None, problems + model_problems
+
+
+def service_model_rules(model: ServiceModel) -> dict:
+    """The scenario.yaml rules a service model sets: caseload, episodes a year per worker, worker cost."""
+    spec = model.spec
+    implied = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
+               "cases_per_spoke_per_year": model.episodes_per_worker_per_year}
+    if spec.workers.cost_per_year is not None:
+        implied["spoke_cost_per_year"] = spec.workers.cost_per_year
+    return implied
+
+
+def apply_service_model(rules: ScenarioRules, rules_path: Path, directory: Path) -> tuple[ServiceModel, ScenarioRules]:
+    """Load scenario.yaml's `service_model` (default cse-hub-and-spoke) and fill the rules it sets
+    (caseload_min/max, cases_per_spoke_per_year, spoke_cost_per_year) where scenario.yaml is silent.
+    A scenario.yaml key always wins over the model. Raises InputError (located)."""
+    file = str(rules_path)
+    line = 0
+    if rules.service_model is not None:
+        line = _key_lines(rules_path.read_text(encoding="utf-8-sig")).get("service_model", 1)
+    model = load_service_model(rules.service_model or DEFAULT_MODEL, directory, file=file, line=line)
+    implied = service_model_rules(model)
+    update = {key: value for key, value in implied.items()
+              if key not in rules.model_fields_set and getattr(rules, key) != value}
+    if not update:
+        return model, rules
+    try:
+        merged = ScenarioRules.model_validate({**rules.model_dump(include=rules.model_fields_set), **update})
+    except ValidationError as error:
+        message = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
+        raise InputError([Problem(file, line, "service_model", f"the rules of service model {model.id!r} "
+                                  f"do not fit this scenario.yaml: {message}")]) from None
+    return model, merged
 
 
 def _sha256(path: Path) -> str:
@@ -178,6 +232,16 @@ def load_scenario(directory: str | Path) -> Scenario:
         hashes[SCENARIO_FILE] = _sha256(rules_path)
     rules, rule_problems = read_rules(rules_path, str(rules_path))
     problems.extend(rule_problems)
+    service_model = None
+    if rules is not None:
+        try:
+            service_model, rules = apply_service_model(rules, rules_path, directory)
+        except InputError as error:
+            problems.extend(error.problems)
+    if service_model is not None and rules is not None and rules.service_model is not None:
+        # The model file is an input of the plan: its hash goes into plan.json's provenance.
+        hashes[f"service_model:{Path(service_model.file).name}"] = _sha256(
+            resolve_service_model_path(rules.service_model, directory))  # type: ignore[arg-type]
     if problems:
         raise InputError(problems)
 
@@ -192,6 +256,8 @@ def load_scenario(directory: str | Path) -> Scenario:
         travel_times=tables["travel_times.csv"],
         existing_spokes=tables["existing_spokes.csv"],
         inputs_sha256=dict(sorted(hashes.items())),
+        service_model=service_model,
+        service_model_declared=rules.service_model is not None,  # type: ignore[union-attr]
     )
     problems = cross_check(scenario)
     if problems:
@@ -236,9 +302,16 @@ def cross_check(scenario: Scenario) -> list[Problem]:
 
     authority_rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17
                        for row in scenario.authorities.rows}
+    model = scenario.service_model
     for row in scenario.areas.rows:
         area = row.value
-        if area.demand is None:
+        if area.demand is None and model is not None and model.estimates_by_pathway:
+            if getattr(area, model.population_column) is None:
+                problems.append(Problem(scenario.areas.file, row.line, "demand",
+                                        f"is empty and cannot be estimated: give demand, or "
+                                        f"{model.population_column} (the eligible population of service model "
+                                        f"{model.id}: {_eligibility_text(model)})"))
+        elif area.demand is None:
             rate = authority_rates.get(area.authority_code) or scenario.rules.demand_per_10000_aged_10_17
             if area.population_10_17 is None or rate is None:
                 problems.append(Problem(scenario.areas.file, row.line, "demand",
@@ -280,6 +353,18 @@ def cross_check(scenario: Scenario) -> list[Problem]:
 # ---------------------------------------------------------------------------------------------
 # Step 2: geocode, estimate travel, build the instance
 # ---------------------------------------------------------------------------------------------
+
+
+def _eligibility_text(model: ServiceModel) -> str:
+    rule = model.spec.eligibility
+    return f"aged {rule.age_min}-{rule.age_max}" + (" and open to social care" if rule.open_to_social_care else "")
+
+
+def estimate_pathway_demand(model: ServiceModel, population: int) -> tuple[int, dict[str, float]]:
+    """Cases at a time = round_half_up(Σ_p population x rate_p / 10,000 x weeks_p / 52), and the
+    episodes a year per pathway behind it (scoping/service_model.py)."""
+    episodes = model.pathway_episodes(population)
+    return int(math.floor(model.cases_at_a_time(episodes) + 0.5)), episodes
 
 
 def estimate_demand(population_10_17: int, per_10000: float) -> int:
@@ -355,10 +440,15 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
     )
     rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows}
     estimated: dict[str, int] = {}
+    pathway_episodes: dict[str, dict[str, float]] = {}
+    model = scenario.service_model
     areas = []
     for a in (row.value for row in scenario.areas.rows):
         demand = a.demand
-        if demand is None:
+        if demand is None and model is not None and model.estimates_by_pathway:
+            demand, pathway_episodes[a.area_id] = estimate_pathway_demand(model, getattr(a, model.population_column))
+            estimated[a.area_id] = demand
+        elif demand is None:
             rate = rates.get(a.authority_code) or rules.demand_per_10000_aged_10_17
             demand = estimate_demand(a.population_10_17, rate)  # type: ignore[arg-type]
             estimated[a.area_id] = demand
@@ -397,9 +487,10 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
             spoke_cost_per_year=rules.spoke_cost_per_year, budget_per_year=rules.budget_per_year,
             max_spokes=rules.max_spokes, priorities=tuple(rules.priorities),
             host_fit=HostFitScores(**rules.host_fit.model_dump()),
+            team_roles=model.team_roles() if model is not None else (),
         ),
         casework_minutes=dict(sorted(casework.items())),
         supervision_minutes=dict(sorted(supervision.items())),
         existing_spokes=dict(sorted(existing.items())),
     )
-    return PlannedScenario(scenario, instance, locations, estimated)
+    return PlannedScenario(scenario, instance, locations, estimated, pathway_episodes)

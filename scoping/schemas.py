@@ -123,6 +123,10 @@ class AreaRow(_Located):
     authority_code: GssCode
     demand: int | None = Field(default=None, ge=0, le=100_000)
     population_10_17: int | None = Field(default=None, ge=0, le=10_000_000)
+    # Eligible populations a service model may estimate demand from (scoping/service_model.py):
+    # young people aged 12-17, and those of them open to children's social care (aggregate counts).
+    population_12_17: int | None = Field(default=None, ge=0, le=10_000_000)
+    open_to_social_care_12_17: int | None = Field(default=None, ge=0, le=10_000_000)
 
 
 class AuthorityRow(_Row):
@@ -283,6 +287,9 @@ class ScenarioRules(BaseModel):
     priorities: tuple[Literal[PRIORITIES], ...] = PRIORITIES  # type: ignore[valid-type]
     host_fit: HostFitWeights = HostFitWeights()
     disclosure_threshold: int = Field(default=5, ge=0, le=100)  # 1..threshold shown as "c"
+    # A shipped service model's id (inputs/service_models/<id>.yaml) or a path to one, relative to
+    # the scenario directory. Absent: cse-hub-and-spoke, whose values equal the defaults above.
+    service_model: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
 
     @field_validator("priorities")
     @classmethod
