@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from typing import Any, Sequence
 
@@ -142,8 +143,12 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
 
 def _monitoring_sheet(workbook: Workbook, view: dict[str, Any]) -> None:
     """Sheet Monitoring: report.html's monitoring table, the same disclosed texts ('c', ':')."""
-    def signed(text: str) -> str:  # a fall as "−4" (minus sign), not text a spreadsheet neutralises
-        return "\u2212" + text[1:] if text.startswith("-") else text
+    def signed(text: str) -> int | str:
+        """A change: a whole number as a number (-4), else words ("up 1.5 pts"), not text starting
+        with + or - (which the sheet would neutralise as a formula)."""
+        if re.fullmatch(r"[+-]?[0-9,]+", text):
+            return int(text.replace(",", ""))
+        return re.sub(r"^\+", "up ", re.sub(r"^-", "down ", text))
 
     rows = [[r["outcome"], r["measure_id"], r["measure"], r["area"], r["latest_period"], _numeric(r["latest"]),
              _numeric(r["previous"]), signed(r["change"]), r["reading"], r["snapshot"]] for r in view["summary"]]
@@ -152,7 +157,7 @@ def _monitoring_sheet(workbook: Workbook, view: dict[str, Any]) -> None:
                  "", ""]]
     _sheet(workbook, "Monitoring", ["Outcome", "Measure id", "Measure", "Area", "Latest period", "Latest",
                                     "Period before", "Change", "Reading", "Figure from snapshot"], rows,
-           ["text", "text", "text", "text", "text", "int", "int", "text", "text", "text"])
+           ["text", "text", "text", "text", "text", "int", "int", "int", "text", "text"])
 
 
 def _numeric(text: str) -> int | str:

@@ -205,10 +205,10 @@ def read_monitoring_store(store: str, rules_path: Path, directory: Path, model: 
     from scoping.outcomes import monitoring_table_from_store
 
     line = _key_lines(rules_path.read_text(encoding="utf-8-sig")).get("monitoring_store", 1)
-    path = Path(store) if Path(store).is_absolute() else directory / store
+    path = Path(os.path.normpath(Path(store) if Path(store).is_absolute() else directory / store))
     if not path.is_dir():
         raise InputError([Problem(str(rules_path), line, "monitoring_store",
-                                  f"store {store[:80]!r} not found (looked for {os.path.normpath(path)}); expected "
+                                  f"store {store[:80]!r} not found (looked for {path}); expected "
                                   "a refresh store directory, relative to the scenario directory "
                                   "(spokeplan refresh SOURCES.yaml --store DIR)")])
     if model.outcomes_catalogue is None:
