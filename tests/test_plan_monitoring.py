@@ -115,6 +115,7 @@ def test_a_store_without_the_models_outcomes_says_no_monitoring_data(tmp_path):
 
 def test_the_no_wrong_door_model_reads_its_own_catalogue(tmp_path):
     nwd_rows = "".join(f"no-wrong-door,section_20_placements,{p},,HUB1,{v},\n" for p, v in (("2025-Q1", 20), ("2025-Q2", 14)))
+    nwd_rows += "no-wrong-door,arrests,2025-Q1,,HUB1,12,24\nno-wrong-door,arrests,2025-Q2,,HUB1,9,24\n"
     files = plan_files(scenario_with_store(tmp_path, nwd_rows + rows("young_people_supported", FIGURES),
                                            rules="service_model: no-wrong-door\n"))
     section = section_of(files["report.html"].decode())
@@ -122,6 +123,12 @@ def test_the_no_wrong_door_model_reads_its_own_catalogue(tmp_path):
     assert "Young people supported by spoke workers" not in section  # the CSE figures are not this model's
     row = re.search(r"<td>North hub \(HUB1\)</td>(.*?)</tr>", section).group(1)
     assert re.findall(r">([^<>]*)</td>", row)[:5] == ["2025-Q2", "14", "20", "-6", "improving"]
+    # plan.xlsx: a whole-number change is a number, a rate's change words (not text a sheet neutralises)
+    from openpyxl import load_workbook
+
+    sheet = {r[1]: r for r in load_workbook(BytesIO(files["plan.xlsx"]))["Monitoring"].iter_rows(values_only=True)}
+    assert sheet["section_20_placements"][5:9] == (14, 20, -6, "improving")
+    assert sheet["arrests"][5:9] == ("0.38", "0.50", "down 0.12", "improving")  # 9/24 against 12/24, lower is better
 
 
 def test_bad_stores_are_located_errors(tmp_path):
