@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean demo-store
 
 install: $(VENV)/.installed
 
@@ -24,6 +24,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Rewrite the SYNTHETIC outcome returns and the committed refresh store the demos' reports monitor
+# (inputs/outcomes/demo_store; README "Outcome monitoring"). Deterministic.
+demo-store: install
+	$(BIN)/python inputs/outcomes/demo_generator.py
 
 clean:
 	rm -rf $(VENV) outputs/demo .pytest_cache .hypothesis

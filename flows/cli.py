@@ -66,8 +66,10 @@ def _build_parser() -> argparse.ArgumentParser:
     # --- monitor (outcome measures across refresh snapshots; flows/monitor_flow.py) ---
     monitor = commands.add_parser("monitor", help="track a service model's outcome measures across a refresh store")
     monitor.add_argument("store_dir", metavar="STORE")
-    monitor.add_argument("--model", required=True, choices=("cse-hub-and-spoke", "no-wrong-door"),
-                         help="the service model whose outcome measures are tracked")
+    monitor.add_argument("--model", required=True, metavar="ID|PATH",
+                         help="the service model whose outcome measures are tracked: a shipped id "
+                              "(cse-hub-and-spoke, no-wrong-door) or a service-model .yaml path, as in scenario.yaml; "
+                              "its `outcomes_catalogue` names the measures")
     monitor.add_argument("--out", required=True, help="output directory for monitoring.html and monitoring.csv")
     monitor.add_argument("--threshold", type=int, default=5, choices=range(0, 101), metavar="N",
                          help="disclosure threshold: case-derived counts 1..N shown as c (default 5)")

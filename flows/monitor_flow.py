@@ -1,7 +1,7 @@
 """The `monitor` flow: `spokeplan monitor STORE --model MODEL --out DIR`.
 
-inputs (the refresh store's snapshots, the model's catalogue in inputs/outcomes/) -> scoping
-(scoping.outcomes: validate every snapshot's outcomes sources, track each figure across the
+inputs (the refresh store's snapshots; the service model, by id or path, and the catalogue its
+`outcomes_catalogue` names) -> scoping (scoping.outcomes: validate every snapshot's outcomes sources, track each figure across the
 snapshots, build the monitoring table) -> reporting (reporting.monitoring_report: disclosure
 control, monitoring.html with SVG small multiples, monitoring.csv) -> outputs (atomic writes).
 Thin wiring only. Exit 0, or 2 when the store or a snapshot's outcomes file is bad
@@ -20,12 +20,12 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import MonitorParams
 from flows.plan_flow import EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input, write_task
 from reporting.monitoring_report import monitoring_markdown, render_monitoring_files
-from scoping.outcomes import MonitoringTable, monitoring_table_from_store
+from scoping.outcomes import MonitoringTable, model_monitoring_table
 
 
 @task(name="track outcome measures", cache_policy=NO_CACHE)
 def track_task(store_dir: str, service_model: str) -> MonitoringTable | Rejected:
-    return rejecting_bad_input(monitoring_table_from_store, store_dir, service_model)
+    return rejecting_bad_input(model_monitoring_table, store_dir, service_model)
 
 
 @task(name="render monitoring report", cache_policy=NO_CACHE)
@@ -45,11 +45,11 @@ def run_monitor(params: MonitorParams) -> RunOutcome:
                                                     "change", "reading")} for r in view["summary"]])
     create_markdown_artifact(key="monitoring-summary", markdown=monitoring_markdown(view),
                              description="Outcome monitoring")
-    summary = {"service_model": params.service_model, "store": params.store_dir, "snapshots": len(table.snapshots),
+    summary = {"service_model": table.catalogue.service_model, "store": params.store_dir, "snapshots": len(table.snapshots),
                "measures": view["measures"], "measures_with_data": view["measures_with_data"],
                "suppressed_points": view["suppressed_points"], "cells": len(table.cells),
                "wall_seconds": time.perf_counter() - started, "out_dir": params.out_dir}
-    summary["text"] = (f"spokeplan: monitoring of {params.service_model} from {params.store_dir}: "
+    summary["text"] = (f"spokeplan: monitoring of {summary['service_model']} from {params.store_dir}: "
                        f"{summary['snapshots']} snapshots, {summary['measures_with_data']} of {summary['measures']} "
                        f"measures with figures, {summary['suppressed_points']} figures shown as c; "
                        f"{summary['wall_seconds']:.1f} s\n  open {Path(params.out_dir) / 'monitoring.html'}")

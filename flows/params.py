@@ -103,7 +103,9 @@ class MonitorParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     store_dir: str = Field(description="the refresh store (spokeplan refresh ... --store DIR) holding outcomes sources")
-    service_model: Literal["cse-hub-and-spoke", "no-wrong-door"] = Field(
-        description="whose outcome measures (catalogue in inputs/outcomes/<service_model>.yaml)")
+    service_model: str = Field(
+        min_length=1, max_length=300,
+        description="whose outcome measures: a shipped service model id (cse-hub-and-spoke, no-wrong-door) or the "
+                    "path of a service-model .yaml file; its `outcomes_catalogue` names the catalogue")
     out_dir: str = Field(description="folder for monitoring.html and monitoring.csv")
     disclosure_threshold: int = Field(5, ge=0, le=100, description="case-derived counts 1..threshold shown as c")

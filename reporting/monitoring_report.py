@@ -23,12 +23,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reporting.disclosure import NOT_AVAILABLE, SUPPRESSED, Relation, suppress
 from reporting.environment import environment
 from reporting.plan_files import spokeplan_version, spreadsheet_safe
 from scoping.outcomes import WHOLE_SERVICE, Cell, Measure, MonitoringTable, period_key
+
+if TYPE_CHECKING:
+    from scoping.scenario import PlannedScenario
 
 PALETTE = ("#0b0c0c", "#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#5694ca", "#b58840")
 CHART_WIDTH, CHART_HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 320, 170, 46, 26, 12, 34
@@ -373,3 +376,51 @@ def render_monitoring_files(table: MonitoringTable, threshold: int,
     view = monitoring_view(table, published, names)
     html = environment().get_template("monitoring.html.j2").render(view=view)
     return {"monitoring.html": html.encode("utf-8"), "monitoring.csv": monitoring_csv(table, published, names)}, view
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan's report (scenario.yaml `monitoring_store`): the same view, disclosure and charts
+# ---------------------------------------------------------------------------------------------
+
+
+def monitoring_names(planned: "PlannedScenario") -> dict[str, str]:
+    """Area labels of the plan's monitoring section: the scenario's authority and hub names, else the
+    ONS names of authority codes (scoping.geocode)."""
+    from scoping.geocode import authority_names
+
+    inst = planned.instance
+    return {**authority_names(), **{a.authority_code: a.name for a in inst.authorities},
+            **{h.hub_id: h.name for h in inst.hubs}}
+
+
+def plan_published_monitoring(planned: "PlannedScenario", threshold: int) -> PublishedMonitoring | None:
+    """Disclosure control of the scenario's monitoring table (None without `monitoring_store`).
+
+    A suppression problem of its own: outcome returns are recorded figures, tied by no sum to the
+    plan's estimated cases at a time, so no relation crosses the two."""
+    table = planned.scenario.monitoring
+    return None if table is None else published_monitoring(table, threshold)
+
+
+def plan_monitoring_view(planned: "PlannedScenario", published: PublishedMonitoring | None) -> dict[str, Any] | None:
+    """report.html's "Outcomes monitoring" (and plan.xlsx's Monitoring sheet): `monitoring_view`
+    of the scenario's store, plus what the section says when the store has no figures for the model."""
+    table = planned.scenario.monitoring
+    if table is None or published is None:
+        return None
+    view = monitoring_view(table, published, monitoring_names(planned))
+    view["catalogue_title"] = table.catalogue.title
+    view["store"] = planned.scenario.rules.monitoring_store
+    view["empty"] = view["measures_with_data"] == 0
+    return view
+
+
+def monitoring_document(table: MonitoringTable) -> dict[str, Any]:
+    """plan.json `monitoring` (README "Outcome monitoring"): which store snapshot the report read and
+    which measures had figures. No figures (they are published, disclosed, in report.html) and no
+    time of the run: the same store gives the same plan.json."""
+    with_figures = [m for m in table.catalogue.measures if table.periods[m]]
+    return {"service_model": table.catalogue.service_model,
+            "store_snapshot": table.snapshots[-1] if table.snapshots else None,
+            "snapshots": list(table.snapshots), "measures": len(table.catalogue.measures),
+            "measures_with_figures": with_figures}

@@ -106,6 +106,11 @@ def plan_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, Any]:
         from reporting.service_report import service_document
 
         document.update(service_document(planned, plan))
+    if planned.scenario.monitoring is not None:
+        # Extension (README "Outcome monitoring"): only with scenario.yaml `monitoring_store`.
+        from reporting.monitoring_report import monitoring_document
+
+        document["monitoring"] = monitoring_document(planned.scenario.monitoring)
     return document
 
 

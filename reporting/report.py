@@ -18,6 +18,7 @@ from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED, Relation, disclose, suppress
 from reporting.environment import environment
 from reporting.map_svg import demand_band_labels, plan_map
+from reporting.monitoring_report import PublishedMonitoring, plan_monitoring_view, plan_published_monitoring
 from reporting.service_report import service_view
 from scoping.scenario import PlannedScenario
 
@@ -36,6 +37,9 @@ class PublishedCounts:
     values: dict[tuple, int]
     hidden: frozenset
     threshold: int
+    # scenario.yaml `monitoring_store`: the outcome figures' own disclosure (reporting.monitoring_report),
+    # worked out once with the plan's counts so report.html and plan.xlsx show the same 'c's.
+    monitoring: PublishedMonitoring | None = None
 
     def text(self, key: tuple) -> str:
         """The published text of a count: 'c' if hidden, else the number with thousands separators."""
@@ -77,7 +81,8 @@ def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int)
     relations += [(("authority", code, "covered"), [("assignment", a.area_id, a.host_id) for a in plan.assignments
                                                     if area_authority[a.area_id] == code]) for code in codes]
     protected = frozenset(("authority", "TOTAL", column) for column in columns)
-    return PublishedCounts(values, suppress(values, relations, threshold, protected), threshold)
+    return PublishedCounts(values, suppress(values, relations, threshold, protected), threshold,
+                           plan_published_monitoring(planned, threshold))
 
 
 def coverage_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> tuple[list[dict], dict]:
@@ -206,6 +211,7 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         },
         "estimated_areas": len(planned.estimated_demand),
         "service": service_view(planned, plan, threshold),  # None unless scenario.yaml names a service model
+        "monitoring": plan_monitoring_view(planned, counts.monitoring),  # None unless scenario.yaml names a monitoring_store
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from typing import Any, Sequence
 
@@ -22,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from optimisation.checker import plan_cost_per_year
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED
+from reporting.monitoring_report import plan_monitoring_view
 from reporting.plan_files import spreadsheet_safe
 from reporting.report import PublishedCounts, coverage_rows
 from reporting.service_report import service_view
@@ -127,12 +129,35 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
                                       "Cases at any one time", "Episodes a year per worker"], pathway_rows,
                ["text", "text", "text", "int", "int", "int"])
 
+    monitoring = plan_monitoring_view(planned, counts.monitoring)
+    if monitoring is not None:  # scenario.yaml names a monitoring_store: report.html's monitoring table
+        _monitoring_sheet(workbook, monitoring)
+
     rules = document["rules"]
     scenario_rows = [[key, "none" if value is None else (" > ".join(value) if isinstance(value, list) else value)]
                      for key, value in rules.items()]
     scenario_rows += [[f"sha256 {name}", digest] for name, digest in document["inputs_sha256"].items()]
     _sheet(workbook, "Scenario", ["Rule", "Value"], scenario_rows, ["text", "text"])
     return workbook
+
+
+def _monitoring_sheet(workbook: Workbook, view: dict[str, Any]) -> None:
+    """Sheet Monitoring: report.html's monitoring table, the same disclosed texts ('c', ':')."""
+    def signed(text: str) -> int | str:
+        """A change: a whole number as a number (-4), else words ("up 1.5 pts"), not text starting
+        with + or - (which the sheet would neutralise as a formula)."""
+        if re.fullmatch(r"[+-]?[0-9,]+", text):
+            return int(text.replace(",", ""))
+        return re.sub(r"^\+", "up ", re.sub(r"^-", "down ", text))
+
+    rows = [[r["outcome"], r["measure_id"], r["measure"], r["area"], r["latest_period"], _numeric(r["latest"]),
+             _numeric(r["previous"]), signed(r["change"]), r["reading"], r["snapshot"]] for r in view["summary"]]
+    if view["empty"]:
+        rows = [["", "", f"No monitoring data for {view['service_model']} in {view['store']}", "", "", "", "", "",
+                 "", ""]]
+    _sheet(workbook, "Monitoring", ["Outcome", "Measure id", "Measure", "Area", "Latest period", "Latest",
+                                    "Period before", "Change", "Reading", "Figure from snapshot"], rows,
+           ["text", "text", "text", "text", "text", "int", "int", "int", "text", "text"])
 
 
 def _numeric(text: str) -> int | str:

@@ -1,7 +1,8 @@
 """Outcome monitoring: a catalogue of outcome measures per service model, the `outcomes` source of the
 refresh store, and the monitoring table tracked across the store's snapshots.
 
-**Catalogues** (``inputs/outcomes/<service model>.yaml``): the CSE Hub and Spoke evaluation's six
+**Catalogues** (``inputs/outcomes/<service model>.yaml``, named by the service model's
+``outcomes_catalogue`` key: :meth:`scoping.service_model.ServiceModel.catalogue`): the CSE Hub and Spoke evaluation's six
 key outcome measures (seed 002_5180588a07e426b8.txt, "Key outcome measures", Outcome 1 to
 Outcome 6) and the No Wrong Door hub's short and medium-to-long-term outcomes (seed
 004_f40eeb87fbc65795.txt, "How will we know if it has been successful?"). Each outcome lists the
@@ -37,6 +38,7 @@ listed with ``:``, never zero.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -48,8 +50,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from scoping.errors import InputError, Problem
 
-CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "inputs" / "outcomes"
-SERVICE_MODELS = ("cse-hub-and-spoke", "no-wrong-door")
 WHOLE_SERVICE = "ALL"  # the area of a row without authority_code or hub_id
 STATUS_SCORES = {"no": 0.0, "partial": 0.5, "yes": 1.0}
 ANNUAL = re.compile(r"^(\d{4})-(\d{2})$")
@@ -126,28 +126,60 @@ class Catalogue(BaseModel):
         return next(o for o in self.outcomes if any(m.id == measure_id for m in o.measures))
 
 
-def load_catalogue(service_model: str, directory: str | Path | None = None) -> Catalogue:
-    """The catalogue ``<directory>/<service_model>.yaml`` (default inputs/outcomes). Raises InputError."""
-    folder = Path(directory) if directory is not None else CATALOGUE_DIR
-    path = folder / f"{service_model}.yaml"
-    if directory is None and service_model not in SERVICE_MODELS:
-        raise InputError([Problem("--model", 0, "-", f"unknown service model {service_model!r}; "
-                                  f"expected one of {', '.join(SERVICE_MODELS)}")])
+def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
+    """Validate the catalogue file `path` of the service model `service_model`. Raises InputError (located)."""
+    from scoping.service_model import _line_of
+
+    path = Path(path)
+    file = os.path.normpath(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except FileNotFoundError:
-        raise InputError([Problem(str(path), 0, "-", "catalogue file not found")]) from None
+        raise InputError([Problem(file, 0, "-", "catalogue file not found")]) from None
     except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InputError([Problem(str(path), 0, "-", f"not valid UTF-8 YAML: {error}")]) from None
+        raise InputError([Problem(file, 0, "-", f"not valid UTF-8 YAML: {error}")]) from None
     try:
         catalogue = Catalogue.model_validate(data)
     except ValidationError as error:
-        raise InputError([Problem(str(path), 0, ".".join(str(p) for p in e["loc"]) or "-",
+        raise InputError([Problem(file, _line_of(root, tuple(e["loc"])), ".".join(str(p) for p in e["loc"]) or "-",
                                   e["msg"].removeprefix("Value error, ")) for e in error.errors()]) from None
     if catalogue.service_model != service_model:
-        raise InputError([Problem(str(path), 0, "service_model",
-                                  f"is {catalogue.service_model!r}; expected {service_model!r} (the file's name)")])
+        raise InputError([Problem(file, _line_of(root, ("service_model",)), "service_model",
+                                  f"is {catalogue.service_model!r}; expected {service_model!r} (the service model "
+                                  "naming this catalogue)")])
     return catalogue
+
+
+def load_catalogue(service_model: str | Path, directory: str | Path | None = None) -> Catalogue:
+    """The outcome catalogue of a service model (a shipped id or a model file's path): the file the
+    model's ``outcomes_catalogue`` names (scoping/service_model.py, the one link from model to
+    catalogue). With `directory`, ``<directory>/<service_model>.yaml`` instead (tests, experiments).
+    Raises InputError."""
+    if directory is not None:
+        return read_catalogue(Path(directory) / f"{service_model}.yaml", str(service_model))
+    return _model(str(service_model)).catalogue()
+
+
+def _model(name_or_path: str, base_dir: Path | None = None):
+    from scoping.service_model import load_service_model
+
+    return load_service_model(name_or_path, base_dir, file="--model")
+
+
+@lru_cache(maxsize=None)
+def _models_with_catalogues() -> tuple[str, ...]:
+    """The shipped service models that name an outcome catalogue (the ids an outcomes row may name)."""
+    from scoping.service_model import shipped_models
+
+    return tuple(m for m in shipped_models() if _model(m).outcomes_catalogue is not None)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SERVICE_MODELS":  # derived from inputs/service_models, not a second list of ids
+        return _models_with_catalogues()
+    raise AttributeError(name)
 
 
 @lru_cache(maxsize=None)
@@ -161,8 +193,9 @@ def shipped_catalogue(service_model: str) -> Catalogue:
 
 
 def check_service_model(value: str) -> str:
-    if value not in SERVICE_MODELS:
-        raise ValueError(f"unknown service model {value!r}; expected one of {', '.join(SERVICE_MODELS)}")
+    models = _models_with_catalogues()
+    if value not in models:
+        raise ValueError(f"unknown service model {value!r}; expected one of {', '.join(models)}")
     return value
 
 
@@ -226,7 +259,7 @@ def parse_value(unit: str | None, value: str | None) -> float | str | None:
 
 
 def measure_unit(service_model: str | None, measure_id: str | None) -> str | None:
-    if service_model not in SERVICE_MODELS or not measure_id:
+    if service_model not in _models_with_catalogues() or not measure_id:
         return None
     measure = shipped_catalogue(service_model).measures.get(measure_id)
     return measure.unit if measure else None
@@ -553,7 +586,14 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
 
 def monitoring_table_from_store(store: str | Path, service_model: str,
                                 catalogue: Catalogue | None = None) -> MonitoringTable:
-    """Read the store and build the monitoring table of `service_model`. Raises InputError."""
+    """Read the store and build the monitoring table of `service_model` (an id). Raises InputError."""
     catalogue = catalogue or load_catalogue(service_model)
     tracked, snapshots = track(store, service_model)
     return monitoring_table(catalogue, tracked, snapshots)
+
+
+def model_monitoring_table(store: str | Path, name_or_path: str, base_dir: Path | None = None) -> MonitoringTable:
+    """`spokeplan monitor --model`: the service model named as scenario.yaml names one (a shipped id
+    or a model file's path, relative to `base_dir`), its catalogue, and the store's figures of its id."""
+    model = _model(name_or_path, base_dir)
+    return monitoring_table_from_store(store, model.id, model.catalogue())

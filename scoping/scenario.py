@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import yaml
 from pydantic import ValidationError
@@ -41,6 +42,9 @@ from scoping.schemas import (
 from scoping.service_model import DEFAULT_MODEL, ServiceModel, load_service_model, resolve_service_model_path
 from scoping.tables import Row, Table, read_table
 
+if TYPE_CHECKING:
+    from scoping.outcomes import MonitoringTable
+
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -62,6 +66,9 @@ class Scenario:
     # one (plan.json then records it and its team). None only for Scenarios built by hand.
     service_model: "ServiceModel | None" = None
     service_model_declared: bool = False
+    # scenario.yaml `monitoring_store`: the service model's outcome measures tracked across the
+    # store's snapshots (scoping/outcomes.py). None when the key is absent.
+    monitoring: "MonitoringTable | None" = None
 
     def file(self, name: str) -> str:
         """How a file of this scenario is named in messages (the path the user gave)."""
@@ -189,6 +196,28 @@ def apply_service_model(rules: ScenarioRules, rules_path: Path, directory: Path)
     return model, merged
 
 
+def read_monitoring_store(store: str, rules_path: Path, directory: Path, model: ServiceModel) -> "MonitoringTable":
+    """scenario.yaml `monitoring_store`: the refresh store (relative to the scenario directory) read
+    for the service model's outcome catalogue, every snapshot validated (scoping.outcomes). A store
+    with no figures for the model gives a table without figures, never zeros. Raises InputError:
+    a missing store or a model without a catalogue at scenario.yaml's line, a bad snapshot file
+    at that file's line."""
+    from scoping.outcomes import monitoring_table_from_store
+
+    line = _key_lines(rules_path.read_text(encoding="utf-8-sig")).get("monitoring_store", 1)
+    path = Path(os.path.normpath(Path(store) if Path(store).is_absolute() else directory / store))
+    if not path.is_dir():
+        raise InputError([Problem(str(rules_path), line, "monitoring_store",
+                                  f"store {store[:80]!r} not found (looked for {path}); expected "
+                                  "a refresh store directory, relative to the scenario directory "
+                                  "(spokeplan refresh SOURCES.yaml --store DIR)")])
+    if model.outcomes_catalogue is None:
+        raise InputError([Problem(str(rules_path), line, "monitoring_store",
+                                  f"service model {model.id!r} names no outcomes_catalogue, so there are no outcome "
+                                  "measures to monitor; name one in the model file or remove monitoring_store")])
+    return monitoring_table_from_store(path, model.id, model.catalogue())
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -242,6 +271,12 @@ def load_scenario(directory: str | Path) -> Scenario:
         # The model file is an input of the plan: its hash goes into plan.json's provenance.
         hashes[f"service_model:{Path(service_model.file).name}"] = _sha256(
             resolve_service_model_path(rules.service_model, directory))  # type: ignore[arg-type]
+    monitoring = None
+    if rules is not None and service_model is not None and rules.monitoring_store is not None:
+        try:
+            monitoring = read_monitoring_store(rules.monitoring_store, rules_path, directory, service_model)
+        except InputError as error:
+            problems.extend(error.problems)
     if problems:
         raise InputError(problems)
 
@@ -258,6 +293,7 @@ def load_scenario(directory: str | Path) -> Scenario:
         inputs_sha256=dict(sorted(hashes.items())),
         service_model=service_model,
         service_model_declared=rules.service_model is not None,  # type: ignore[union-attr]
+        monitoring=monitoring,
     )
     problems = cross_check(scenario)
     if problems:

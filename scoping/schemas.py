@@ -290,6 +290,9 @@ class ScenarioRules(BaseModel):
     # A shipped service model's id (inputs/service_models/<id>.yaml) or a path to one, relative to
     # the scenario directory. Absent: cse-hub-and-spoke, whose values equal the defaults above.
     service_model: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
+    # A refresh store (spokeplan refresh ... --store DIR), relative to the scenario directory: the
+    # report gains "Outcomes monitoring" for the service model's measures (scoping/outcomes.py).
+    monitoring_store: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
 
     @field_validator("priorities")
     @classmethod

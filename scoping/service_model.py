@@ -13,7 +13,10 @@ states, for one way of delivering a service:
   and the placement it may need;
 * ``roles``: the support roles of each hub team, one per ``workers_per_role`` workers (rounded
   up) and at least ``per_team`` per team in use, each with a cost a year;
-* ``placement_provision``: places the model declares (residential, foster), to compare with need.
+* ``placement_provision``: places the model declares (residential, foster), to compare with need;
+* ``outcomes_catalogue``: the model's outcome-measure catalogue (a path relative to the model file,
+  e.g. ``../outcomes/no-wrong-door.yaml``; read by :mod:`scoping.outcomes`), the one link from a
+  model to what `spokeplan monitor` and the plan report's "Outcomes monitoring" section track.
 
 This module is the ONE place for the concept: loading and validating files (errors as
 ``FILE:LINE: KEY: ...``, exit 2), and deriving capacity:
@@ -31,6 +34,7 @@ and ``no-wrong-door`` (seed 004_f40eeb87fbc65795.txt). ``load_service_model(name
 from __future__ import annotations
 
 import math
+import os
 import re
 from functools import cached_property
 from pathlib import Path
@@ -169,6 +173,9 @@ class ServiceModelFile(_Part):
     pathways: tuple[Pathway, ...] = ()
     roles: tuple[Role, ...] = ()
     placement_provision: tuple[Provision, ...] = ()
+    # The outcome catalogue (scoping/outcomes.py), relative to this file; None: no outcomes tracked.
+    outcomes_catalogue: Annotated[str, StringConstraints(min_length=1, max_length=300,
+                                                         pattern=r"^[^\x00-\x1f\x7f]*\.ya?ml$")] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "ServiceModelFile":
@@ -186,9 +193,10 @@ class ServiceModelFile(_Part):
 class ServiceModel:
     """A validated service model and what follows from it (capacity, demand per population)."""
 
-    def __init__(self, spec: ServiceModelFile, file: str):
+    def __init__(self, spec: ServiceModelFile, file: str, path: Path | None = None):
         self.spec = spec
-        self.file = file
+        self.file = file  # as named in messages
+        self.path = path  # the file itself (None for models built by hand)
 
     @property
     def id(self) -> str:
@@ -200,6 +208,25 @@ class ServiceModel:
 
     def __repr__(self) -> str:
         return f"ServiceModel({self.id!r}, file={self.file!r})"
+
+    @property
+    def outcomes_catalogue(self) -> Path | None:
+        """The outcome catalogue file the model names (resolved against the model file's folder), or None."""
+        if self.spec.outcomes_catalogue is None:
+            return None
+        path = Path(self.spec.outcomes_catalogue)
+        if not path.is_absolute() and self.path is not None:
+            path = self.path.parent / path
+        return path
+
+    def catalogue(self):
+        """The model's outcome catalogue (scoping.outcomes.Catalogue). Raises InputError, located."""
+        from scoping.outcomes import read_catalogue
+
+        if self.outcomes_catalogue is None:
+            raise InputError([Problem(self.file, 0, "outcomes_catalogue", f"service model {self.id!r} names no "
+                                      "outcome catalogue; expected `outcomes_catalogue: PATH` (inputs/outcomes/*.yaml)")])
+        return read_catalogue(self.outcomes_catalogue, self.id)
 
     @cached_property
     def planning_weeks(self) -> float:
@@ -337,7 +364,14 @@ def read_service_model(path: Path, file: str | None = None) -> ServiceModel:
     if path.parent.resolve() == SHIPPED_DIR and spec.id != path.stem:
         raise InputError([Problem(file, _line_of(root, ("id",)), "id",
                                   f"a shipped model's id must be its file name, {path.stem!r}")])
-    return ServiceModel(spec, file)
+    model = ServiceModel(spec, file, path)
+    catalogue = model.outcomes_catalogue
+    if catalogue is not None and not catalogue.is_file():
+        raise InputError([Problem(file, _line_of(root, ("outcomes_catalogue",)), "outcomes_catalogue",
+                                  f"outcome catalogue {spec.outcomes_catalogue!r} not found (looked for "
+                                  f"{os.path.normpath(catalogue)}); expected the path of a catalogue YAML file "
+                                  "relative to this model file, e.g. ../outcomes/cse-hub-and-spoke.yaml")])
+    return model
 
 
 def resolve_service_model_path(name_or_path: str, base_dir: Path | None = None) -> Path | None:

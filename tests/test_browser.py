@@ -75,3 +75,32 @@ def test_report_renders_map_and_tables_without_errors(browser, tmp_path):
 
     screenshot = tmp_path / "report.png"
     assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
+
+
+def test_the_demo_reports_outcomes_monitoring_renders(browser, tmp_path):
+    """inputs/demo names a monitoring store: the section's table and trend charts render with real
+    sizes, suppressed points are shown as 'c' marks, and nothing is fetched."""
+    from selenium.webdriver.common.by import By
+
+    from optimisation.solve import solve
+    from scoping.scenario import build_instance, load_scenario
+
+    planned = build_instance(load_scenario(Path(__file__).resolve().parents[1] / "inputs" / "demo"))
+    out = tmp_path / "out"
+    write_plan_files(out, render_plan_files(planned, solve(planned.instance, time_limit=30)))
+    browser.get((out / "report.html").resolve().as_uri())
+
+    section = browser.find_element(By.ID, "outcomes-monitoring")
+    table = section.find_element(By.ID, "monitoring-table")
+    assert table.size["height"] > 200 and len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) >= 15
+    charts = section.find_elements(By.CSS_SELECTOR, ".multiple svg")
+    assert len(charts) == 15 and all(c.size["width"] > 250 and c.size["height"] > 100 for c in charts)
+    assert len(section.find_elements(By.CSS_SELECTOR, "polyline.series")) > 20
+    assert section.find_elements(By.CSS_SELECTOR, "text.suppressed")
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+    requests = [entry["message"] for entry in browser.get_log("performance") if "Network.requestWillBeSent" in entry["message"]]
+    assert all('"url":"file://' in message or '"url":"data:' in message for message in requests), requests
+    screenshot = tmp_path / "monitoring.png"
+    section.screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 10_000

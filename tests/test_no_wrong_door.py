@@ -150,11 +150,14 @@ def test_cli_demo_no_wrong_door(tmp_path, capsys):
                                                         "placement_stability", "homeless_16_17"]
     html = (out_dir / "report.html").read_text()
     assert 'id="team-table"' in html and 'id="pathway-table"' in html and 'id="placement-table"' in html
+    # the demo's refresh store (scenario.yaml monitoring_store): the Hub's outcomes, trend charts, 'c' not drawn
+    assert '<h2>Outcomes monitoring: No Wrong Door hub</h2>' in html and 'class="suppressed"' in html
+    assert plan["monitoring"]["store_snapshot"] == "20250801T063000Z"
     assert "hub workers" in out and "support team" in out
     from openpyxl import load_workbook
 
     workbook = load_workbook(out_dir / "plan.xlsx")
-    assert {"Team", "Pathways"} <= set(workbook.sheetnames)
+    assert {"Team", "Pathways", "Monitoring"} <= set(workbook.sheetnames)
     team_sheet = list(workbook["Team"].iter_rows(values_only=True))
     assert team_sheet[0] == ("Hub id", "Hub team", "Hub workers", "Communications worker", "Clinician", "Police officer")
     assert sum(row[2] for row in team_sheet[1:]) == sum(workers.values())

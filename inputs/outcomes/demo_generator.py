@@ -8,22 +8,42 @@ activities, outputs and intervention outcomes"). Round 2 is the next quarter's r
 shows. Some measures have no figures at all (outcomes are "variably measured and recorded",
 seed 002): the monitoring report shows them as ':'.
 
-    python inputs/outcomes/demo_generator.py     # rewrites the CSVs (deterministic)
+    .venv/bin/python inputs/outcomes/demo_generator.py     # rewrites the CSVs and the demo store
+
+The **demo store** ``inputs/outcomes/demo_store`` (read by inputs/demo and inputs/demo_no_wrong_door
+through scenario.yaml's ``monitoring_store``) is the two rounds refreshed by the real refresh
+(scoping.refresh: load_sources, fetch, validate, refresh) with fixed snapshot times, and with the
+sources' urls written repository-relative, so the committed store is byte-for-byte regenerable and
+names no machine's paths. It is the same as
+
+    spokeplan refresh inputs/sources_outcomes_demo.yaml   --store DIR
+    spokeplan refresh inputs/sources_outcomes_demo_2.yaml --store DIR
+
+apart from the snapshot ids (the time of the run) and the urls (absolute paths there).
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import random
+import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "demo"
+REPO = Path(__file__).resolve().parents[2]
+STORE = Path(__file__).resolve().parent / "demo_store"
+# The two refresh rounds: the sources file and when its return arrived (after the quarter it adds).
+ROUNDS = (("inputs/sources_outcomes_demo.yaml", datetime(2025, 5, 1, 6, 30, tzinfo=timezone.utc)),
+          ("inputs/sources_outcomes_demo_2.yaml", datetime(2025, 8, 1, 6, 30, tzinfo=timezone.utc)))
 HEADER = ["service_model", "measure_id", "period", "authority_code", "hub_id", "value", "denominator",
           "x_note"]
 QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2"]
 # The demo scenario's authorities (inputs/demo): two large, two small (counts of 1-5 appear).
 CSE_AREAS = {"E06000057": 1.0, "E08000021": 1.3, "E06000001": 0.25, "E06000005": 0.18}
-NWD_HUBS = {"hub-wisbech": 1.0, "hub-cambridge": 0.8, "hub-huntingdon": 0.35}
+# The No Wrong Door demo's hub teams (inputs/demo_no_wrong_door/hubs.csv): Wisbech, Cambridge, Huntingdon.
+NWD_HUBS = {"HUB-WIS": 1.0, "HUB-CAM": 0.8, "HUB-HUN": 0.35}
 NOTE = "synthetic demo figure"
 
 
@@ -112,5 +132,26 @@ def main() -> None:
         write(HERE / "round2" / name, list(later.values()))
 
 
+def build_store(store: Path = STORE) -> list[str]:
+    """Refresh both rounds into a fresh `store` (see the module docstring). Returns the snapshot ids."""
+    from scoping.refresh import fetch, load_sources, refresh, validate
+
+    if store.exists():
+        shutil.rmtree(store)
+    snapshots = []
+    for sources_file, when in ROUNDS:
+        sources = load_sources(REPO / sources_file)
+        collected = []
+        for source in sources:
+            shown = dataclasses.replace(source, url=Path(source.url).resolve().relative_to(REPO).as_posix())
+            collected.append(validate(shown, fetch(source.url)))
+        result = refresh([c.source for c in collected], store, collected, now=when)
+        if result.problems or result.snapshot is None:
+            raise SystemExit("\n".join(result.problems) or f"{sources_file}: no new snapshot")
+        snapshots.append(result.snapshot)
+    return snapshots
+
+
 if __name__ == "__main__":
     main()
+    print("demo store snapshots:", ", ".join(build_store()))
