@@ -178,6 +178,31 @@ class ExistingSpokeRow(_Row):
     count: int = Field(ge=1, le=100)
 
 
+class DemandScenarioRow(_Row):
+    """demand_scenarios.csv: demand per area in a named demand scenario (robust plans, issue #8).
+
+    Every scenario lists every area of areas.csv once. The areas.csv demand is the scenario
+    ``central``; ``low`` and ``high`` are taken by ``demand_range`` when it is set.
+    """
+
+    required_columns: ClassVar[tuple[str, ...]] = ("area_id", "scenario", "demand")
+
+    area_id: Identifier
+    scenario: Identifier
+    demand: int = Field(ge=0, le=100_000)
+
+
+class PhaseSpec(BaseModel):
+    """One entry of scenario.yaml `phases` (a phased roll-out; see optimisation.programme)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Identifier
+    start_year: int = Field(ge=1900, le=2200)
+    max_hubs: int | None = Field(default=None, ge=0, le=10_000)  # seed 000: 3, then 5, then 8 services
+    max_spokes: int | None = Field(default=None, ge=0, le=100_000)
+    budget_per_year: float | None = Field(default=None, ge=0, le=10_000_000_000)
+
+
 class HostFitWeights(BaseModel):
     """scenario.yaml `host_fit`: the scores of objective priority 2 (see optimisation.instance)."""
 
@@ -210,6 +235,33 @@ class ScenarioRules(BaseModel):
     priorities: tuple[Literal[PRIORITIES], ...] = PRIORITIES  # type: ignore[valid-type]
     host_fit: HostFitWeights = HostFitWeights()
     disclosure_threshold: int = Field(default=5, ge=0, le=100)  # 1..threshold shown as "c"
+    # Phased roll-out and robust plans (issue #8; formulas in optimisation/programme.py).
+    phases: tuple[PhaseSpec, ...] | None = Field(default=None, min_length=1, max_length=50)
+    funded_years: int = Field(default=3, ge=1, le=50)  # seed 002: each service funded three years
+    discount_rate: float = Field(default=0.035, ge=0, le=1)  # HM Treasury Green Book STPR
+    demand_range: float | None = Field(default=None, gt=0, lt=1)  # low/high = demand x (1 -/+ r)
+    robust: Literal["worst_case", "expected"] = "worst_case"
+    demand_weights: dict[Identifier, float] | None = None  # scenario -> weight (> 0), normalised
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_in_order(cls, value):
+        if value is None:
+            return value
+        names = [p.name for p in value]
+        if len(set(names)) != len(names):
+            raise ValueError("phase names must be unique")
+        years = [p.start_year for p in value]
+        if any(b <= a for a, b in zip(years, years[1:])):
+            raise ValueError(f"phase start years must increase from one phase to the next, got {years}")
+        return value
+
+    @field_validator("demand_weights")
+    @classmethod
+    def _positive_weights(cls, value):
+        if value is not None and any(not 0 < w <= 1_000_000 or w != w for w in value.values()):
+            raise ValueError("every demand weight must be a number above 0 (weights are normalised to sum to 1)")
+        return value
 
     @field_validator("priorities")
     @classmethod
@@ -238,6 +290,7 @@ TABLES: dict[str, tuple[type[_Row], bool]] = {
     "services.csv": (ServiceRow, False),
     "travel_times.csv": (TravelTimeRow, False),
     "existing_spokes.csv": (ExistingSpokeRow, False),
+    "demand_scenarios.csv": (DemandScenarioRow, False),
 }
 SCENARIO_FILE = "scenario.yaml"
 

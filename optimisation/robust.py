@@ -1,0 +1,138 @@
+"""How a plan performs under each demand scenario, beside the plan optimal for the central estimate.
+
+The robust plan (:func:`optimisation.phased.solve_programme` over every demand scenario) decides
+placements once; the **central plan** is the same programme solved for the central estimate
+alone. Both are then evaluated in every scenario the same way: with each phase's spokes fixed, the
+cases are re-assigned by the transportation LP of :func:`optimisation.solve.integral_assignment`
+(most cases first, then host fit and travel), on the block's instance.
+
+Caseload minimum under low demand: the robust plan meets ``caseload_min`` in every scenario (it
+is a hard rule of its model and its checker). The central plan was not built for that: where its
+spokes cannot all find ``caseload_min`` cases in a scenario, it is evaluated with the minimum
+dropped (every case it can reach served) and flagged ``central_plan_meets_caseload_min: false``,
+meaning some of its workers would be under-used if that demand came true.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from ortools.linear_solver import pywraplp
+
+from optimisation.checker import plan_host_fit, plan_travel
+from optimisation.instance import Instance
+from optimisation.phased_checker import block_plan
+from optimisation.result import PlanResult
+from optimisation.phased import ProgrammeResult, solve_programme
+from optimisation.programme import CENTRAL, Programme, block_instance
+from optimisation.solve import integral_assignment
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """One demand scenario: final-phase covered cases and discounted coverage of both plans."""
+
+    name: str
+    demand_total: int
+    covered_robust: int
+    covered_central_plan: int
+    discounted_robust: float
+    discounted_central_plan: float
+    central_plan_meets_caseload_min: bool
+
+
+@dataclass(frozen=True)
+class Robustness:
+    objective: str  # "worst_case" | "expected"
+    scenarios: tuple[ScenarioOutcome, ...]
+    central: ProgrammeResult
+
+
+def covered_at_fixed_spokes(inst: Instance, spokes: dict) -> tuple[int, bool]:
+    """(most cases the spokes can serve, whether every spoke meets caseload_min) in one block."""
+    if not spokes:
+        return 0, True
+    try:
+        return sum(integral_assignment(inst, spokes, 0).values()), True
+    except RuntimeError:  # the caseload minimum cannot be met by these spokes under this demand
+        relaxed = replace(inst, rules=replace(inst.rules, caseload_min=0))
+        return sum(integral_assignment(relaxed, spokes, 0).values()), False
+
+
+def evaluate(inst: Instance, programme: Programme, result: ProgrammeResult) -> dict[str, tuple[list[int], bool]]:
+    """Per scenario: covered cases per phase at the plan's fixed spokes, and caseload_min met in all."""
+    outcome = {}
+    for scenario in programme.scenarios:
+        covered, met = [], True
+        for t, phase in enumerate(result.phases):
+            value, ok = covered_at_fixed_spokes(block_instance(inst, programme, t, scenario), phase.spokes)
+            covered.append(value)
+            met = met and ok
+        outcome[scenario.name] = (covered, met)
+    return outcome
+
+
+def robustness(inst: Instance, programme: Programme, robust: ProgrammeResult, *, time_limit: float = 60.0,
+               workers: int = 1) -> Robustness:
+    """Solve the central plan and compare both plans in every demand scenario."""
+    central = solve_programme(inst, programme.only(CENTRAL), time_limit=time_limit, workers=workers)
+    robust_eval = evaluate(inst, programme, robust)
+    central_eval = evaluate(inst, programme, central)
+    weights = [programme.phase_weight(t) for t in range(len(programme.phases))]
+    rows = []
+    for scenario in programme.scenarios:
+        r_cov, _ = robust_eval[scenario.name]
+        c_cov, c_met = central_eval[scenario.name]
+        rows.append(ScenarioOutcome(
+            scenario.name, sum(scenario.demand.values()), r_cov[-1], c_cov[-1],
+            sum(w * c for w, c in zip(weights, r_cov)), sum(w * c for w, c in zip(weights, c_cov)), c_met))
+    return Robustness(programme.robust, tuple(rows), central)
+
+
+@dataclass(frozen=True)
+class SolvedProgramme:
+    """What `spokeplan plan` needs of a phased / robust scenario."""
+
+    result: ProgrammeResult
+    robustness: Robustness | None
+    final_instance: Instance  # the final phase's block instance under central demand
+    final_plan: PlanResult  # the final phase's full roll-out under central demand (plan.json's spokes...)
+
+
+def final_coverage_bound(inst: Instance, seconds: float) -> float:
+    """A proven upper bound on the cases any plan meeting `inst`'s rules covers (coverage stage only)."""
+    from optimisation.model import build_model
+
+    model = build_model(inst)
+    model.solver.Maximize(model.objectives["coverage"])
+    model.solver.SetTimeLimit(max(100, int(seconds * 1000)))
+    status = model.solver.Solve()
+    if status == pywraplp.Solver.OPTIMAL:
+        return float(round(model.solver.Objective().Value()))
+    if status == pywraplp.Solver.FEASIBLE:
+        return float(math.floor(model.solver.Objective().BestBound() + 1e-6))
+    return float(inst.demand_total)
+
+
+def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1) -> SolvedProgramme:
+    """Solve the programme (and, with several demand scenarios, the central plan beside it).
+
+    Time shares of `time_limit`: the plan 60% (85% without demand scenarios), the central plan 25%,
+    the final-phase coverage bound 10%.
+    """
+    robust = programme.robust_declared
+    result = solve_programme(inst, programme, time_limit=time_limit * (0.6 if robust else 0.85), workers=workers)
+    report = robustness(inst, programme, result, time_limit=time_limit * 0.25, workers=workers) if robust else None
+    t_final = len(programme.phases) - 1
+    central = next(s for s in programme.scenarios if s.name == CENTRAL)
+    final_inst = block_instance(inst, programme, t_final, central)
+    final = result.phases[-1]
+    assignments = final.assignments[CENTRAL]
+    covered = sum(assignments.values())
+    bound = max(float(covered), final_coverage_bound(final_inst, time_limit * 0.1))
+    plan = block_plan(final.spokes, assignments, result.status)
+    plan = replace(plan, bound=bound, gap=(bound - covered) / max(bound, 1.0), backend=result.backend,
+                   solve_seconds=result.solve_seconds, stages=result.stages)
+    plan = replace(plan, host_fit=plan_host_fit(final_inst, plan), travel_case_minutes=plan_travel(final_inst, plan))
+    return SolvedProgramme(result, report, final_inst, plan)
