@@ -273,9 +273,34 @@ def diagnose_programme(inst: Instance, programme: Programme, *, backend: str = "
     return [describe_programme_group(inst, programme, g) for g in kept]
 
 
+def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list, list]:
+    """Solution hint from another plan's placements per phase (y, u, o; cases left to the solver)."""
+    variables, values = [], []
+    for p, phase in zip(model.placements, hint.phases):
+        running = {h for (h, _), n in phase.spokes.items() if n}
+        open_hosts = {j for (_, j), n in phase.spokes.items() if n}
+        for pair, var in sorted(p.spokes.items()):
+            variables.append(var)
+            values.append(float(phase.spokes.get(pair, 0)))
+        for hub, var in sorted(p.hub_used.items()):
+            variables.append(var)
+            values.append(1.0 if hub in running else 0.0)
+        for host, var in sorted(p.host_open.items()):
+            variables.append(var)
+            values.append(1.0 if host in open_hosts else 0.0)
+    return variables, values
+
+
 def solve_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1,
-                    backend: str = "SCIP") -> ProgrammeResult:
-    """The lexicographically optimal phased/robust plan (or the best found in `time_limit` s)."""
+                    backend: str = "SCIP", hint: ProgrammeResult | None = None,
+                    upper_bound: float | None = None) -> ProgrammeResult:
+    """The lexicographically optimal phased/robust plan (or the best found in `time_limit` s).
+
+    `hint` (e.g. the central plan, solved first) warm-starts stage 1 with its placements.
+    `upper_bound` is a proven bound on stage 1 known beforehand, added as the valid row
+    "stage 1 ≤ upper_bound": for worst_case, z ≤ D_central ≤ the central plan's proven bound, so a
+    robust plan reaching it is proven optimal at once.
+    """
     from optimisation.solve import NoPlanFound
 
     started = time.perf_counter()
@@ -286,6 +311,11 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
                 raise Infeasible(problems)
     model = build_programme_model(inst, programme, backend=backend)
     solver = model.solver
+    if hint is not None and len(hint.phases) == len(programme.phases):
+        solver.SetHint(*_placement_hint(model, hint))
+    if upper_bound is not None:
+        model.rows["known_bound"] = [solver.Add(model.objectives["coverage"] <= upper_bound,
+                                                "known_bound")]
     stages: list[StageResult] = []
     values: list[tuple] | None = None
     status1, bound1 = "FEASIBLE", 0.0
@@ -311,6 +341,9 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
             break
         value, bound = solver.Objective().Value(), solver.Objective().BestBound()
         state = "OPTIMAL" if status == pywraplp.Solver.OPTIMAL else "FEASIBLE"
+        if position == 0 and upper_bound is not None and value >= upper_bound - 1e-6 * max(1.0, upper_bound):
+            state = "OPTIMAL"  # the known proven bound is reached
+            value = bound = min(value, upper_bound)
         if position == 0:
             status1, bound1 = state, (value if state == "OPTIMAL" else max(value, bound))
             bound = bound1
