@@ -35,6 +35,7 @@ from scoping.schemas import (
     ExistingSpokeRow,
     HostRow,
     HubRow,
+    PhaseSpec,
     ScenarioRules,
     ServiceRow,
     TravelTimeRow,
@@ -154,7 +155,9 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
             key = ".".join(str(part) for part in item["loc"]) or "-"
             top = str(item["loc"][0]) if item["loc"] else ""
             message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
+            if item["type"] == "extra_forbidden" and top == "phases":
+                message = f"unknown phase key; expected one of {', '.join(PhaseSpec.model_fields)}"
+            elif item["type"] == "extra_forbidden":
                 message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
                 message = f"{expectation}, got {str(item['input'])[:60]!r}"
@@ -347,6 +350,8 @@ def _programme_problems(scenario: Scenario) -> list[Problem]:
             seen.setdefault((name, area_id), row.line)
             first_line.setdefault(name, row.line)
         for name, line in first_line.items():
+            if name in reserved:
+                continue
             missing = [a for a in area_ids if (name, a) not in seen]
             if missing:
                 problems.append(Problem(table.file, line, "area_id",

@@ -236,7 +236,7 @@ class ScenarioRules(BaseModel):
     host_fit: HostFitWeights = HostFitWeights()
     disclosure_threshold: int = Field(default=5, ge=0, le=100)  # 1..threshold shown as "c"
     # Phased roll-out and robust plans (issue #8; formulas in optimisation/programme.py).
-    phases: tuple[PhaseSpec, ...] | None = Field(default=None, min_length=1, max_length=50)
+    phases: tuple[PhaseSpec, ...] | None = None
     funded_years: int = Field(default=3, ge=1, le=50)  # seed 002: each service funded three years
     discount_rate: float = Field(default=0.035, ge=0, le=1)  # HM Treasury Green Book STPR
     demand_range: float | None = Field(default=None, gt=0, lt=1)  # low/high = demand x (1 -/+ r)
@@ -248,6 +248,8 @@ class ScenarioRules(BaseModel):
     def _phases_in_order(cls, value):
         if value is None:
             return value
+        if not 1 <= len(value) <= 50:
+            raise ValueError(f"expected 1 to 50 phases, got {len(value)}")
         names = [p.name for p in value]
         if len(set(names)) != len(names):
             raise ValueError("phase names must be unique")
@@ -304,6 +306,10 @@ def describe_expectation(error_type: str, ctx: dict | None) -> str:
         return "expected a number"
     if error_type in ("bool_parsing", "bool_type"):
         return "expected true or false"
+    if error_type == "greater_than":
+        return f"expected more than {ctx.get('gt')}"
+    if error_type == "less_than":
+        return f"expected less than {ctx.get('lt')}"
     if error_type == "greater_than_equal":
         return f"expected at least {ctx.get('ge')}"
     if error_type == "less_than_equal":
