@@ -52,6 +52,8 @@ class ProgrammeModel:
     rows: dict[str, list] = field(default_factory=dict)
     objectives: dict[str, object] = field(default_factory=dict)
     discounted: dict[str, object] = field(default_factory=dict)  # scenario -> D_s expression
+    weights: list[float] = field(default_factory=list)  # w_t per phase
+    scenario_names: list[str] = field(default_factory=list)
 
 
 def add_placement_variables(solver: pywraplp.Solver, inst: Instance, tag: str) -> Variables:
@@ -183,6 +185,8 @@ def build_programme_model(inst: Instance, programme: Programme, *, backend: str 
     discounted = {s.name: solver.Sum([programme.phase_weight(t) * per_block[(t, s.name)]["coverage"]
                                       for t in range(len(programme.phases))]) for s in programme.scenarios}
     model.discounted = discounted
+    model.weights = [programme.phase_weight(t) for t in range(len(programme.phases))]
+    model.scenario_names = [s.name for s in programme.scenarios]
     if programme.robust == "worst_case" and len(programme.scenarios) > 1:
         z = solver.NumVar(0, solver.infinity(), "worst_case_coverage")
         rows["worst_case"] = [solver.Add(z <= d, f"worst_case[{name}]") for name, d in discounted.items()]
@@ -274,9 +278,11 @@ def diagnose_programme(inst: Instance, programme: Programme, *, backend: str = "
 
 
 def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list, list]:
-    """Solution hint from another plan's placements per phase (y, u, o; cases left to the solver)."""
+    """Solution hint from another plan: its placements per phase (y, u, o) and, for every block it
+    has an assignment for, its cases (x); with every block given, z too (a complete start)."""
     variables, values = [], []
-    for p, phase in zip(model.placements, hint.phases):
+    complete = True
+    for t, (p, phase) in enumerate(zip(model.placements, hint.phases)):
         running = {h for (h, _), n in phase.spokes.items() if n}
         open_hosts = {j for (_, j), n in phase.spokes.items() if n}
         for pair, var in sorted(p.spokes.items()):
@@ -288,7 +294,45 @@ def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list,
         for host, var in sorted(p.host_open.items()):
             variables.append(var)
             values.append(1.0 if host in open_hosts else 0.0)
+        for (bt, scenario), block in sorted(model.blocks.items()):
+            if bt != t:
+                continue
+            if scenario not in phase.assignments:
+                complete = False
+                continue
+            cases = phase.assignments[scenario]
+            for pair, var in sorted(block.cases.items()):
+                variables.append(var)
+                values.append(float(cases.get(pair, 0)))
+    coverage = model.objectives.get("coverage")
+    if complete and isinstance(coverage, pywraplp.Variable):  # worst_case: z = min_s D_s
+        variables.append(coverage)
+        values.append(min(sum(w * sum(phase.assignments[s].values()) for w, phase in zip(model.weights, hint.phases))
+                          for s in model.scenario_names))
     return variables, values
+
+
+def reassign(inst: Instance, programme: Programme, plan: ProgrammeResult) -> ProgrammeResult | None:
+    """`plan`'s placements with whole cases re-assigned in every block of `programme`
+    (optimisation.solve.integral_assignment); None if they break a rule in some block (e.g. the
+    caseload minimum under low demand), judged by the single-period checker."""
+    from optimisation.checker import check_plan
+    from optimisation.phased_checker import block_plan
+
+    phases = []
+    for t, phase in enumerate(plan.phases):
+        assignments = {}
+        for scenario in programme.scenarios:
+            b_inst = block_instance(inst, programme, t, scenario)
+            try:
+                assignments[scenario.name] = integral_assignment(b_inst, phase.spokes, 0) if phase.spokes else {}
+            except RuntimeError:
+                return None
+            if check_plan(b_inst, block_plan(phase.spokes, assignments[scenario.name])):
+                return None
+        phases.append(replace(phase, assignments=assignments))
+    value = programme_objective(programme, tuple(phases))
+    return ProgrammeResult("FEASIBLE", value, value, tuple(phases), (), plan.backend, 0.0)
 
 
 def solve_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1,

@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 
 from ortools.linear_solver import pywraplp
 
-from optimisation.checker import plan_host_fit, plan_travel
+from optimisation.checker import check_plan, plan_host_fit, plan_travel
 from optimisation.instance import Instance
 from optimisation.phased_checker import block_plan
 from optimisation.result import PlanResult
-from optimisation.phased import ProgrammeResult, solve_programme
+from optimisation.phased import ProgrammeResult, reassign, solve_programme
 from optimisation.programme import CENTRAL, Programme, block_instance
 from optimisation.solve import integral_assignment
 
@@ -54,10 +54,13 @@ def covered_at_fixed_spokes(inst: Instance, spokes: dict) -> tuple[int, bool]:
     if not spokes:
         return 0, True
     try:
-        return sum(integral_assignment(inst, spokes, 0).values()), True
+        assignment = integral_assignment(inst, spokes, 0)
+        if not any(p.startswith("caseload") for p in check_plan(inst, block_plan(spokes, assignment))):
+            return sum(assignment.values()), True
     except RuntimeError:  # the caseload minimum cannot be met by these spokes under this demand
-        relaxed = replace(inst, rules=replace(inst.rules, caseload_min=0))
-        return sum(integral_assignment(relaxed, spokes, 0).values()), False
+        pass
+    relaxed = replace(inst, rules=replace(inst.rules, caseload_min=0))
+    return sum(integral_assignment(relaxed, spokes, 0).values()), False
 
 
 def evaluate(inst: Instance, programme: Programme, result: ProgrammeResult) -> dict[str, tuple[list[int], bool]]:
@@ -124,8 +127,15 @@ def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 
         central = solve_programme(inst, programme.only(CENTRAL), time_limit=time_limit * 0.25, workers=workers)
         # worst_case: z ≤ D_central ≤ the central plan's proven bound (a valid row, see solve_programme).
         known = central.bound if programme.robust == "worst_case" else None
-        result = solve_programme(inst, programme, time_limit=time_limit * 0.6, workers=workers, hint=central,
-                                 upper_bound=known)
+        # The central plan, re-assigned in every scenario, is a complete warm start when it keeps
+        # every rule there (then the robust plan is never worse than it); else its placements only.
+        start = reassign(inst, programme, central)
+        result = solve_programme(inst, programme, time_limit=time_limit * 0.6, workers=workers,
+                                 hint=start or central, upper_bound=known)
+        if start is not None and start.objective > result.objective + 1e-6 * max(1.0, start.objective):
+            # Stopped by its time share below the central plan: keep the better of the two, say so.
+            result = replace(start, status="FEASIBLE", bound=max(result.bound, start.objective),
+                             stages=result.stages, solve_seconds=result.solve_seconds)
         report = robustness(inst, programme, result, central)
     else:
         result = solve_programme(inst, programme, time_limit=time_limit * 0.85, workers=workers)
