@@ -128,3 +128,8 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     report = (out_dir / "report.html").read_text()
     assert 'id="rollout-table"' in report and 'id="robustness-table"' in report and 'id="phase-table"' in report
     assert "Traceback" not in out + err
+    # Proven optimal, so the same inputs give the same plan.json, byte for byte (also with 2 workers).
+    assert plan["status"] == "OPTIMAL"
+    again = tmp_path / "again"
+    assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2")[0] == 0
+    assert (again / "plan.json").read_bytes() == (out_dir / "plan.json").read_bytes()
