@@ -1,6 +1,7 @@
 """plan.xlsx: the plan's tables as a commissioner expects them in Excel.
 
-Sheets Summary, Spokes, Assignments, Coverage, Scenario; bold headers, fitted widths, a frozen
+Sheets Summary, Spokes, Assignments, Coverage, Scenario (and Phases, Robustness for phased / robust
+plans); bold headers, fitted widths, a frozen
 header row and number formats. It is a published output, so case counts from 1 to the
 disclosure threshold are written as "c", with the same secondary suppression as report.html
 (reporting.report.published_counts), so no sheet reveals what another hides; text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
@@ -118,7 +119,31 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
                      for key, value in rules.items()]
     scenario_rows += [[f"sha256 {name}", digest] for name, digest in document["inputs_sha256"].items()]
     _sheet(workbook, "Scenario", ["Rule", "Value"], scenario_rows, ["text", "text"])
+    _programme_sheets(workbook, document, counts.threshold)
     return workbook
+
+
+def _programme_sheets(workbook: Workbook, document: dict[str, Any], threshold: int) -> None:
+    """Phases and Robustness sheets of a phased / robust plan (reporting/rollout.py), counts disclosed."""
+    from reporting.disclosure import disclose
+
+    def count(value: int) -> int | str:
+        return _numeric(disclose(value, threshold))
+
+    if "coverage_by_year" in document:
+        phases = {p["name"]: p for p in document["phases"]}
+        rows = [[y["year"], y["phase"], ", ".join(phases[y["phase"]]["hubs_running"]), y["spokes_total"],
+                 count(y["demand_total"]), count(y["demand_covered"]), phases[y["phase"]]["cost_per_year"]]
+                for y in document["coverage_by_year"]]
+        _sheet(workbook, "Phases", ["Year", "Phase", "Hubs running", "Spokes", "Demand", "Covered", "Cost per year"],
+               rows, ["int", "text", "text", "int", "int", "int", "money"])
+    if "robustness" in document:
+        rows = [[o["name"], o["weight"], count(o["demand_total"]), count(o["covered_robust"]),
+                 count(o["covered_central_plan"]), "yes" if o["central_plan_meets_caseload_min"] else "no"]
+                for o in document["robustness"]["scenarios"]]
+        _sheet(workbook, "Robustness", ["Demand scenario", "Weight", "Demand", "Covered by this plan",
+                                        "Covered by the central plan", "Central plan keeps every caseload minimum"],
+               rows, ["text", "percent", "int", "int", "int", "text"])
 
 
 def _numeric(text: str) -> int | str:

@@ -128,6 +128,12 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     report = (out_dir / "report.html").read_text()
     assert 'id="rollout-table"' in report and 'id="robustness-table"' in report and 'id="phase-table"' in report
     assert "Traceback" not in out + err
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(out_dir / "plan.xlsx")
+    assert {"Phases", "Robustness"} <= set(workbook.sheetnames)
+    years = [row[0].value for row in workbook["Phases"].iter_rows(min_row=2)]
+    assert years == [2014, 2015, 2016, 2017, 2018]
     # Proven optimal, so the same inputs give the same plan.json, byte for byte (also with 2 workers).
     assert plan["status"] == "OPTIMAL"
     again = tmp_path / "again"
