@@ -214,9 +214,28 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
     written = write_task(out_dir, files)
     summary = plan_summary(final_planned, plan, json.loads(files["plan.json"]), counts)
     publish_plan_artifacts(final_planned, plan, summary, counts)
+    publish_programme_artifacts(json.loads(files["plan.json"]), counts.threshold)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     return RunOutcome(EXIT_OK, [], summary, written)
+
+
+def publish_programme_artifacts(document: dict, threshold: int) -> None:
+    """Roll-out by year and robustness tables in the Prefect UI, disclosed as in report.html."""
+    from prefect.artifacts import create_table_artifact
+
+    from reporting.rollout import rollout_view
+
+    view = rollout_view(document, threshold)
+    if view["years"]:
+        create_table_artifact(key="plan-rollout", description="Cases covered by year, central demand (1-5 shown as c)",
+                              table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}
+                                     for y in view["years"]])
+    if view["scenarios"]:
+        create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
+                              "scenario, final phase (1-5 shown as c)",
+                              table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
+                                     for s in view["scenarios"]])
 
 
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:

@@ -348,11 +348,11 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
     from optimisation.solve import NoPlanFound
 
     started = time.perf_counter()
-    for t in range(len(programme.phases)):
-        for scenario in programme.scenarios:
-            problems = structural_problems(block_instance(inst, programme, t, scenario))
-            if problems:
-                raise Infeasible(problems)
+    for t, phase in enumerate(programme.phases):
+        problems = structural_problems(block_instance(inst, programme, t, programme.scenarios[0]))  # demand-free
+        if problems:
+            prefix = f"phase {phase.name} (from {phase.start_year}): " if programme.phased and len(programme.phases) > 1 else ""
+            raise Infeasible([prefix + p for p in problems])
     model = build_programme_model(inst, programme, backend=backend)
     solver = model.solver
     if hint is not None and len(hint.phases) == len(programme.phases):

@@ -217,3 +217,33 @@ def test_block_plan_reuses_the_single_period_checker():
     problems = check_programme(inst, prog, short)
     assert any(p.startswith("phase one: caseload: host JA: 15 cases for 2 spokes is below caseload_min") for p in problems)
     assert block_plan({("A", "JA"): 2}, {("A1", "JA"): 24}).objective == 24
+
+
+def test_structural_conflict_names_its_phase():
+    # The spoke already in post costs £50,000 a year; phase one's budget is £40,000.
+    inst = replace(two_hubs(), existing_spokes={("A", "JA"): 1})
+    inst = replace(inst, rules=replace(inst.rules, spoke_cost_per_year=50000))
+    prog = programme(inst, Phase("one", 2014, budget_per_year=40000), Phase("two", 2015, budget_per_year=200000))
+    with pytest.raises(Infeasible) as error:
+        solve_programme(inst, prog)
+    assert error.value.reasons == ("phase one (from 2014): the spokes already in post cost £50,000 a year, over the "
+                                   "budget of £40,000",)
+
+
+def test_rollout_and_robustness_tables_disclose_small_counts():
+    from reporting.rollout import rollout_view
+
+    document = {
+        "programme": {"objective": "discounted coverage"},
+        "phases": [{"name": "one", "start_year": 2014, "end_year": 2014, "weight": 1.0, "hubs_started": ["A"],
+                    "hubs_running": ["A"], "spokes_total": 1, "cost_per_year": 0.0, "budget_per_year": None,
+                    "coverage": {"demand_total": 40, "demand_covered": 3}}],
+        "coverage_by_year": [{"year": 2014, "phase": "one", "demand_total": 40, "demand_covered": 3, "spokes_total": 1}],
+        "robustness": {"scenarios": [{"name": "low", "weight": 0.5, "demand_total": 4, "covered_robust": 12,
+                                      "covered_central_plan": 0, "central_plan_meets_caseload_min": False}]},
+    }
+    view = rollout_view(document, threshold=5)
+    assert view["years"][0]["covered"] == "c" and view["years"][0]["share"] is None  # 3 of 40: hidden, and its share
+    assert view["years"][0]["demand"] == "40" and view["phases"][0]["covered"] == "c"
+    assert view["chart"]["bars"][0]["hidden"] and view["chart"]["bars"][0]["width"] == 0
+    assert (view["scenarios"][0]["demand"], view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == ("c", "12", "0")
