@@ -214,19 +214,20 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
     written = write_task(out_dir, files)
     summary = plan_summary(final_planned, plan, json.loads(files["plan.json"]), counts)
     publish_plan_artifacts(final_planned, plan, summary, counts)
-    publish_programme_artifacts(json.loads(files["plan.json"]), counts.threshold)
+    publish_programme_artifacts(json.loads(files["plan.json"]), counts)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     return RunOutcome(EXIT_OK, [], summary, written)
 
 
-def publish_programme_artifacts(document: dict, threshold: int) -> None:
+def publish_programme_artifacts(document: dict, counts: PublishedCounts) -> None:
     """Roll-out by year and robustness tables in the Prefect UI, disclosed as in report.html."""
     from prefect.artifacts import create_table_artifact
 
     from reporting.rollout import rollout_view
 
-    view = rollout_view(document, threshold)
+    hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
+    view = rollout_view(document, counts.threshold, hidden)
     if view["years"]:
         create_table_artifact(key="plan-rollout", description="Cases covered by year, central demand (1-5 shown as c)",
                               table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}

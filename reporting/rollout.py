@@ -88,46 +88,67 @@ def robustness_rows(document: dict) -> list[list[Any]]:
             for o in document["robustness"]["scenarios"]]
 
 
-def _share(covered: int, demand: int, threshold: int) -> str | None:
-    if disclose(covered, threshold) == SUPPRESSED or disclose(demand, threshold) == SUPPRESSED or not demand:
-        return None
-    return f"{covered / demand * 100:.0f}%"
+def disclosed_pair(demand: int, covered: int, threshold: int, hide_demand: bool = False,
+                   hide_covered: bool = False) -> tuple[str, str, str | None]:
+    """(demand, covered, share) as published. Primary suppression of each count; covered is hidden
+    too when the unmet need (demand - covered) is 1..threshold, which the two would reveal; and
+    where the figure is the main coverage table's total, whatever that table hides stays hidden."""
+    demand_text = SUPPRESSED if hide_demand else disclose(demand, threshold)
+    unmet = demand - covered
+    covered_text = SUPPRESSED if hide_covered or 0 < unmet <= threshold else disclose(covered, threshold)
+    share = None if SUPPRESSED in (demand_text, covered_text) or not demand else f"{covered / demand * 100:.0f}%"
+    return demand_text, covered_text, share
 
 
 CHART_WIDTH = 520
 CHART_ROW = 24
 
 
-def rollout_view(document: dict, threshold: int) -> dict[str, Any]:
-    """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c)."""
+def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = frozenset()) -> dict[str, Any]:
+    """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c).
+
+    `hidden_totals` ⊆ {"demand", "covered"}: the main coverage table's totals shown as c; the same
+    figures here (central demand; the final phase's covered cases) are hidden with them.
+    """
     view: dict[str, Any] = {"programme": document["programme"], "years": [], "phases": [], "scenarios": [],
                             "chart": None}
+    final_covered = document.get("coverage", {}).get("demand_covered")
+    hide_demand = "demand" in hidden_totals
+
+    def central_pair(demand: int, covered: int) -> tuple[str, str, str | None]:
+        return disclosed_pair(demand, covered, threshold, hide_demand,
+                              "covered" in hidden_totals and covered == final_covered)
+
     if "coverage_by_year" in document:
         years = document["coverage_by_year"]
         top = max([y["demand_total"] for y in years] + [1])
-        bars = []
+        bars, rows = [], []
         for k, y in enumerate(years):
-            hidden = disclose(y["demand_covered"], threshold) == SUPPRESSED
+            demand, covered, share = central_pair(y["demand_total"], y["demand_covered"])
+            hidden = covered == SUPPRESSED
             bars.append({"label": str(y["year"]), "y": 4 + k * CHART_ROW, "text_y": 17 + k * CHART_ROW,
                          "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
-                         "value": disclose(y["demand_covered"], threshold), "hidden": hidden})
+                         "value": covered, "hidden": hidden})
+            rows.append({"year": y["year"], "phase": y["phase"], "spokes": y["spokes_total"], "demand": demand,
+                         "covered": covered, "share": share})
         view["chart"] = {"bars": bars, "width": CHART_WIDTH + 170, "height": len(years) * CHART_ROW + 8,
                          "bar_width": CHART_WIDTH, "value_x": CHART_WIDTH + 70}
-        view["years"] = [{"year": y["year"], "phase": y["phase"], "spokes": y["spokes_total"],
-                          "demand": disclose(y["demand_total"], threshold),
-                          "covered": disclose(y["demand_covered"], threshold),
-                          "share": _share(y["demand_covered"], y["demand_total"], threshold)} for y in years]
+        view["years"] = rows
         view["phases"] = [{"name": p["name"], "years": f"{p['start_year']}-{p['end_year']}", "weight": p["weight"],
                            "started": ", ".join(p["hubs_started"]) or "none", "running": len(p["hubs_running"]),
                            "spokes": p["spokes_total"], "cost": p["cost_per_year"], "budget": p["budget_per_year"],
-                           "covered": disclose(p["coverage"]["demand_covered"], threshold)}
+                           "covered": central_pair(p["coverage"]["demand_total"], p["coverage"]["demand_covered"])[1]}
                           for p in document["phases"]]
     if "robustness" in document:
-        view["scenarios"] = [{"name": o["name"], "weight": o["weight"], "demand": disclose(o["demand_total"], threshold),
-                              "robust": disclose(o["covered_robust"], threshold),
-                              "central": disclose(o["covered_central_plan"], threshold),
-                              "central_min": "yes" if o["central_plan_meets_caseload_min"] else "no"}
-                             for o in document["robustness"]["scenarios"]]
+        scenarios = []
+        for o in document["robustness"]["scenarios"]:
+            pair = central_pair if o["name"] == CENTRAL else (
+                lambda d, c: disclosed_pair(d, c, threshold))
+            demand, robust, _ = pair(o["demand_total"], o["covered_robust"])
+            _, central, _ = pair(o["demand_total"], o["covered_central_plan"])
+            scenarios.append({"name": o["name"], "weight": o["weight"], "demand": demand, "robust": robust,
+                              "central": central, "central_min": "yes" if o["central_plan_meets_caseload_min"] else "no"})
+        view["scenarios"] = scenarios
     return view
 
 
@@ -139,5 +160,8 @@ def render_programme_files(final_planned, plan, counts, programme: Programme, so
         files["robustness.csv"] = _csv_bytes(
             ["scenario", "weight", "demand_total", "covered_robust", "covered_central_plan", "discounted_robust",
              "discounted_central_plan", "central_plan_meets_caseload_min"], robustness_rows(document))
-    extension = {"document": document, "report": rollout_view(document, counts.threshold), "files": files}
+    hidden = frozenset(column for column in ("demand", "covered") if ("authority", "TOTAL", column) in counts.hidden)
+    document_with_coverage = {**document, "coverage": {"demand_covered": plan.objective}}
+    extension = {"document": document, "report": rollout_view(document_with_coverage, counts.threshold, hidden),
+                 "files": files}
     return render_plan_files(final_planned, plan, counts, extension)

@@ -119,28 +119,29 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
                      for key, value in rules.items()]
     scenario_rows += [[f"sha256 {name}", digest] for name, digest in document["inputs_sha256"].items()]
     _sheet(workbook, "Scenario", ["Rule", "Value"], scenario_rows, ["text", "text"])
-    _programme_sheets(workbook, document, counts.threshold)
+    _programme_sheets(workbook, document, counts)
     return workbook
 
 
-def _programme_sheets(workbook: Workbook, document: dict[str, Any], threshold: int) -> None:
-    """Phases and Robustness sheets of a phased / robust plan (reporting/rollout.py), counts disclosed."""
-    from reporting.disclosure import disclose
+def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: PublishedCounts) -> None:
+    """Phases and Robustness sheets of a phased / robust plan, disclosed as report.html shows them
+    (reporting.rollout.rollout_view)."""
+    from reporting.rollout import rollout_view
 
-    def count(value: int) -> int | str:
-        return _numeric(disclose(value, threshold))
-
-    if "coverage_by_year" in document:
+    if "programme" not in document:  # a one-snapshot plan: no such sheets
+        return
+    hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
+    view = rollout_view(document, counts.threshold, hidden)
+    if view["years"]:
         phases = {p["name"]: p for p in document["phases"]}
-        rows = [[y["year"], y["phase"], ", ".join(phases[y["phase"]]["hubs_running"]), y["spokes_total"],
-                 count(y["demand_total"]), count(y["demand_covered"]), phases[y["phase"]]["cost_per_year"]]
-                for y in document["coverage_by_year"]]
+        rows = [[y["year"], y["phase"], ", ".join(phases[y["phase"]]["hubs_running"]), y["spokes"],
+                 _numeric(y["demand"]), _numeric(y["covered"]), phases[y["phase"]]["cost_per_year"]]
+                for y in view["years"]]
         _sheet(workbook, "Phases", ["Year", "Phase", "Hubs running", "Spokes", "Demand", "Covered", "Cost per year"],
                rows, ["int", "text", "text", "int", "int", "int", "money"])
-    if "robustness" in document:
-        rows = [[o["name"], o["weight"], count(o["demand_total"]), count(o["covered_robust"]),
-                 count(o["covered_central_plan"]), "yes" if o["central_plan_meets_caseload_min"] else "no"]
-                for o in document["robustness"]["scenarios"]]
+    if view["scenarios"]:
+        rows = [[o["name"], o["weight"], _numeric(o["demand"]), _numeric(o["robust"]), _numeric(o["central"]),
+                 o["central_min"]] for o in view["scenarios"]]
         _sheet(workbook, "Robustness", ["Demand scenario", "Weight", "Demand", "Covered by this plan",
                                         "Covered by the central plan", "Central plan keeps every caseload minimum"],
                rows, ["text", "percent", "int", "int", "int", "text"])

@@ -173,7 +173,9 @@ def test_random_phased_plans_pass_the_checker_and_beat_baselines(case):
         result = solve_programme(inst, prog, time_limit=10)
     except Infeasible as error:
         assert error.reasons
-        if not inst.existing_spokes:  # empty early phases are always possible: the final phase is the conflict
+        if not inst.existing_spokes and (prog.phases[-1].max_hubs or 0) >= len(inst.hubs):
+            # Empty early phases are always possible and the final hub limit does not bind: the conflict is
+            # the final phase's one-snapshot rules.
             with pytest.raises(Infeasible):
                 solve(final, time_limit=10)
         return
@@ -246,4 +248,29 @@ def test_rollout_and_robustness_tables_disclose_small_counts():
     assert view["years"][0]["covered"] == "c" and view["years"][0]["share"] is None  # 3 of 40: hidden, and its share
     assert view["years"][0]["demand"] == "40" and view["phases"][0]["covered"] == "c"
     assert view["chart"]["bars"][0]["hidden"] and view["chart"]["bars"][0]["width"] == 0
-    assert (view["scenarios"][0]["demand"], view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == ("c", "12", "0")
+    # demand 4 is hidden; 0 covered of 4 would reveal the unmet 4, so it is hidden too.
+    assert (view["scenarios"][0]["demand"], view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == ("c", "12", "c")
+
+
+def test_rollout_tables_do_not_reveal_small_unmet_need_or_hidden_totals():
+    from reporting.rollout import rollout_view
+
+    document = {
+        "programme": {"objective": "discounted coverage"}, "coverage": {"demand_covered": 24},
+        "phases": [{"name": "one", "start_year": 2014, "end_year": 2015, "weight": 1.9, "hubs_started": ["A"],
+                    "hubs_running": ["A"], "spokes_total": 2, "cost_per_year": 0.0, "budget_per_year": None,
+                    "coverage": {"demand_total": 26, "demand_covered": 24}}],
+        "coverage_by_year": [{"year": 2014, "phase": "one", "demand_total": 26, "demand_covered": 24, "spokes_total": 2},
+                             {"year": 2015, "phase": "one", "demand_total": 26, "demand_covered": 24, "spokes_total": 2}],
+        "robustness": {"scenarios": [{"name": "high", "weight": 0.5, "demand_total": 40, "covered_robust": 24,
+                                      "covered_central_plan": 36, "central_plan_meets_caseload_min": True}]},
+    }
+    # 24 of 26 leaves 2 unmet: covered is hidden (and the share); 36 of 40 leaves 4: hidden too.
+    view = rollout_view(document, threshold=5)
+    assert [(y["demand"], y["covered"], y["share"]) for y in view["years"]] == [("26", "c", None)] * 2
+    assert (view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == ("24", "c")
+    # When the main coverage table hides its total covered, the same figure stays hidden here.
+    document["coverage_by_year"][0]["demand_total"] = document["phases"][0]["coverage"]["demand_total"] = 60
+    view = rollout_view({**document, "coverage_by_year": document["coverage_by_year"][:1]}, 5, frozenset({"covered"}))
+    assert view["years"][0]["covered"] == "c" and view["phases"][0]["covered"] == "c"
+    assert rollout_view({**document, "coverage_by_year": document["coverage_by_year"][:1]}, 5)["years"][0]["covered"] == "24"
