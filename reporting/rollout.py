@@ -128,6 +128,7 @@ def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = froz
             hidden = covered == SUPPRESSED
             bars.append({"label": str(y["year"]), "y": 4 + k * CHART_ROW, "text_y": 17 + k * CHART_ROW,
                          "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
+                         "demand_width": round(CHART_WIDTH * y["demand_total"] / top, 1),
                          "value": covered, "hidden": hidden})
             rows.append({"year": y["year"], "phase": y["phase"], "spokes": y["spokes_total"], "demand": demand,
                          "covered": covered, "share": share})
