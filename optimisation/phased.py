@@ -253,10 +253,14 @@ def describe_programme_group(inst: Instance, programme: Programme, group: str) -
         return f"phase {name} (from {phase.start_year}) may have at most {phase.max_spokes} spokes"
     if group == "keep_placements":
         return "spokes placed in an earlier phase stay in every later phase"
-    if group.startswith("existing:"):
+    several = programme.phased and len(programme.phases) > 1
+    if group.startswith("existing:") and several:
         return describe_group(inst, group) + " in every phase"
-    if group.startswith("required:"):
+    if group.startswith("required:") and several:
         return describe_group(inst, group) + " by the final phase"
+    if group == "caseload_min" and programme.robust_declared:
+        return describe_group(inst, group) + " in every demand scenario (" + ", ".join(
+            s.name for s in programme.scenarios) + ")"
     return describe_group(inst, group)
 
 

@@ -128,3 +128,21 @@ def test_random_robust_plans_pass_the_checker_and_beat_the_central_plan(case):
             weights = prog.scenario_weights()
             assert sum(weights[o.name] * o.discounted_robust for o in rows) >= \
                 sum(weights[o.name] * o.discounted_central_plan for o in rows) - 1e-6
+
+
+def test_robust_infeasibility_names_the_caseload_minimum_and_the_required_authority():
+    # Authority Y is required and only J1 (in Y) can host there; its area P has 12 cases centrally but 6
+    # under low demand, below caseload_min 10: the central plan exists, no robust plan does.
+    from tests.instances import AUTH_Y
+
+    inst = one_spoke(caseload_min=10)
+    inst = replace(inst, hosts=(host("J1", authority=AUTH_Y), host("J2")),
+                   authorities=tuple(replace(a, required=a.authority_code == AUTH_Y) for a in inst.authorities))
+    prog = robust_programme(inst, low_p=6)
+    assert solve_programme(inst, prog.only(CENTRAL)).phases[0].spokes == {("H", "J1"): 1}
+    with pytest.raises(Infeasible) as error:
+        plan_programme(inst, prog, time_limit=20)
+    assert set(error.value.reasons) == {
+        "authority E06000002 (Authority 2) is required to host a spoke (its best reachable host has 12 cases of "
+        "demand within 45 minutes)",
+        "every spoke must carry at least caseload_min = 10 cases at a time in every demand scenario (central, low)"}
