@@ -17,8 +17,6 @@ It imports no solver and nothing from the model.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from optimisation.checker import TOLERANCE, check_plan
 from optimisation.programme import Programme, block_instance
 from optimisation.result import Assignment, PlanResult, SpokePlacement
@@ -89,9 +87,3 @@ def hubs_started(phases) -> list[list[str]]:
         seen |= running
     return started
 
-
-def spokes_by_hub(spokes: dict) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    for (hub, _), count in spokes.items():
-        totals[hub] += count
-    return dict(totals)

@@ -14,7 +14,7 @@ from optimisation.phased_checker import block_plan, check_programme, hubs_starte
 from optimisation.programme import Phase, Programme, block_instance, central_scenario
 from optimisation.result import Infeasible
 from optimisation.solve import solve
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance
+from tests.instances import AUTH_Y, area, host, hub, instance
 from tests.strategies import instances
 
 
