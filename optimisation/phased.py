@@ -38,9 +38,18 @@ from optimisation.instance import Instance
 from optimisation.model import Model, create_solver, objective_expressions, rule_groups
 from optimisation.programme import Programme, block_instance
 from optimisation.result import Infeasible, StageResult
-from optimisation.solve import SENSES, _configure, _status_name, integral_assignment
+from optimisation.solve import SENSES, integral_assignment
 
 FEASIBILITY_SECONDS = 10.0
+
+
+def _configure(solver: pywraplp.Solver, seconds: float, workers: int, backend: str) -> None:
+    """Time limit and threads as optimisation.solve sets them: SCIP on one thread with a fixed seed and
+    gap 0 (deterministic; OPTIMAL means proven), other back ends on `workers` threads."""
+    solver.SetTimeLimit(max(1, int(seconds * 1000)))
+    solver.SetNumThreads(1 if backend == "SCIP" else workers)
+    if backend == "SCIP":
+        solver.SetSolverSpecificParametersAsString("randomization/randomseedshift = 0\nlimits/gap = 0\n")
 
 
 @dataclass
@@ -384,7 +393,7 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
             raise Infeasible(diagnose_programme(inst, programme, backend=backend, time_limit=left))
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             if position == 0:
-                raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {_status_name(status)}); "
+                raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {status}); "
                                   "allow more time with --time-limit")
             break
         value, bound = solver.Objective().Value(), solver.Objective().BestBound()
