@@ -26,7 +26,7 @@ from optimisation.solve import NoPlanFound, solve
 from reporting.plan_files import render_plan_files, write_plan_files
 from reporting.report import PublishedCounts, published_counts
 from scoping.errors import InputError
-from scoping.scenario import PlannedScenario, Scenario, build_instance, load_scenario
+from scoping.scenario import PlannedScenario, Scenario, build_instance, build_programme, load_scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
@@ -191,6 +191,71 @@ def service_summary(planned: PlannedScenario, plan: PlanResult) -> dict:
     names = {r.id: r.name for r in model.spec.roles}
     return {"service_model": model.id, "workers_label": model.spec.workers.plural,
             "team_text": ", ".join(f"{count} {names[role].lower()}" for role, count in totals.items()) or "none"}
+@task(name="solve phased / robust", cache_policy=NO_CACHE)
+def solve_programme_task(planned: PlannedScenario, programme, time_limit: float, workers: int):
+    """The phased and/or robust plan (optimisation.phased), the central plan beside it, and the
+    final phase's plan under central demand as a one-snapshot PlanResult for the existing files."""
+    from optimisation.robust import plan_programme
+
+    try:
+        with spinner("solving phases / demand scenarios"):
+            return plan_programme(planned.instance, programme, time_limit=time_limit, workers=workers)
+    except Infeasible as error:
+        return Rejected(EXIT_INFEASIBLE, ("infeasible: no plan meets every hard rule. In conflict:",
+                                          *(f"  - {reason}" for reason in error.reasons)))
+    except NoPlanFound as error:
+        return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
+
+
+def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit: float, workers: int,
+                  started: float) -> RunOutcome:
+    """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
+    from dataclasses import replace
+
+    from optimisation.phased_checker import check_programme
+    from reporting.rollout import render_programme_files
+
+    solved = solve_programme_task(planned, programme, time_limit, workers)
+    if isinstance(solved, Rejected):
+        return RunOutcome(solved.exit_code, list(solved.messages))
+    violations = check_programme(planned.instance, programme, solved.result)
+    final_planned = replace(planned, instance=solved.final_instance)
+    violations += check_plan(final_planned.instance, solved.final_plan)
+    if solved.robustness is not None:
+        violations += [f"central plan: {v}" for v in check_programme(
+            planned.instance, programme.only("central"), solved.robustness.central)]
+    if violations:
+        return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
+                                          "nothing was written:"] + [f"  - {v}" for v in violations])
+    plan = solved.final_plan
+    counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold)
+    files = render_programme_files(final_planned, plan, counts, programme, solved)
+    written = write_task(out_dir, files)
+    summary = plan_summary(final_planned, plan, json.loads(files["plan.json"]), counts)
+    publish_plan_artifacts(final_planned, plan, summary, counts)
+    publish_programme_artifacts(json.loads(files["plan.json"]), counts)
+    summary["wall_seconds"] = time.perf_counter() - started
+    summary["out_dir"] = out_dir
+    return RunOutcome(EXIT_OK, [], summary, written)
+
+
+def publish_programme_artifacts(document: dict, counts: PublishedCounts) -> None:
+    """Roll-out by year and robustness tables in the Prefect UI, disclosed as in report.html."""
+    from prefect.artifacts import create_table_artifact
+
+    from reporting.rollout import rollout_view
+
+    hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
+    view = rollout_view(document, counts.threshold, hidden)
+    if view["years"]:
+        create_table_artifact(key="plan-rollout", description="Cases covered by year, central demand (1-5 shown as c)",
+                              table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}
+                                     for y in view["years"]])
+    if view["scenarios"]:
+        create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
+                              "scenario, final phase (1-5 shown as c)",
+                              table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
+                                     for s in view["scenarios"]])
 
 
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
@@ -202,6 +267,9 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
         return RunOutcome(planned.exit_code, list(planned.messages))
+    programme = build_programme(planned)
+    if programme is not None:  # phases or demand scenarios declared: the phased / robust model
+        return run_programme(planned, programme, out_dir, time_limit, workers, started)
     plan = solve_task(planned, time_limit, workers)
     if isinstance(plan, Rejected):
         return RunOutcome(plan.exit_code, list(plan.messages))

@@ -182,19 +182,23 @@ def plan_json_bytes(document: dict[str, Any]) -> bytes:
 
 
 def render_plan_files(planned: PlannedScenario, plan: PlanResult,
-                      counts: "PublishedCounts | None" = None) -> dict[str, bytes]:
+                      counts: "PublishedCounts | None" = None, extension: dict | None = None) -> dict[str, bytes]:
     """Every plan file's bytes, by file name (plan.json last).
 
     `counts` (the published, suppressed case counts) is worked out here unless the caller already
     has it: suppression is audited by linear programming, so it is done once per plan.
+    `extension` (phased / robust plans, reporting/rollout.py): "document" keys appended to
+    plan.json, "report" the roll-out view shown in report.html, "files" more files by name.
     """
     from reporting.report import published_counts, render_report_files
 
     if counts is None:
         counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)
-    document = plan_document(planned, plan)
+    extension = extension or {}
+    document = {**plan_document(planned, plan), **extension.get("document", {})}
     return {
-        **render_report_files(planned, plan, document, counts),
+        **render_report_files(planned, plan, document, counts, extension.get("report")),
+        **extension.get("files", {}),
         "allocation.csv": _csv_bytes(
             ["area_id", "area_name", "authority_code", "host_id", "host_name", "host_type", "cases",
              "casework_minutes"], allocation_rows(planned, plan)),

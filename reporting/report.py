@@ -135,7 +135,7 @@ def coverage_chart(rows: list[dict]) -> dict[str, Any]:
 
 
 def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                counts: PublishedCounts) -> dict[str, Any]:
+                counts: PublishedCounts, rollout: dict | None = None) -> dict[str, Any]:
     """Everything report.html shows, prepared."""
     inst = planned.instance
     rules = inst.rules
@@ -212,22 +212,23 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         "estimated_areas": len(planned.estimated_demand),
         "service": service_view(planned, plan, threshold),  # None unless scenario.yaml names a service model
         "monitoring": plan_monitoring_view(planned, counts.monitoring),  # None unless scenario.yaml names a monitoring_store
+        "rollout": rollout,  # phased / robust plans only (reporting/rollout.py)
     }
 
 
 def render_report_html(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                       counts: PublishedCounts) -> str:
-    return environment().get_template("report.html.j2").render(**report_view(planned, plan, document, counts))
+                       counts: PublishedCounts, rollout: dict | None = None) -> str:
+    return environment().get_template("report.html.j2").render(**report_view(planned, plan, document, counts, rollout))
 
 
 def render_report_files(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                        counts: PublishedCounts) -> dict[str, bytes]:
+                        counts: PublishedCounts, rollout: dict | None = None) -> dict[str, bytes]:
     """report.html, plan.xlsx and plan.geojson, as bytes by file name, from one set of published counts."""
     from reporting.geojson import plan_geojson_bytes
     from reporting.workbook import plan_workbook_bytes
 
     return {
-        "report.html": render_report_html(planned, plan, document, counts).encode("utf-8"),
+        "report.html": render_report_html(planned, plan, document, counts, rollout).encode("utf-8"),
         "plan.xlsx": plan_workbook_bytes(planned, plan, document, counts),
         "plan.geojson": plan_geojson_bytes(planned, plan, counts),
     }

@@ -1,6 +1,7 @@
 """plan.xlsx: the plan's tables as a commissioner expects them in Excel.
 
-Sheets Summary, Spokes, Assignments, Coverage, Scenario; bold headers, fitted widths, a frozen
+Sheets Summary, Spokes, Assignments, Coverage, Scenario (and Phases, Robustness for phased / robust
+plans); bold headers, fitted widths, a frozen
 header row and number formats. It is a published output, so case counts from 1 to the
 disclosure threshold are written as "c", with the same secondary suppression as report.html
 (reporting.report.published_counts), so no sheet reveals what another hides; text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
@@ -138,6 +139,7 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
                      for key, value in rules.items()]
     scenario_rows += [[f"sha256 {name}", digest] for name, digest in document["inputs_sha256"].items()]
     _sheet(workbook, "Scenario", ["Rule", "Value"], scenario_rows, ["text", "text"])
+    _programme_sheets(workbook, document, counts)
     return workbook
 
 
@@ -158,6 +160,28 @@ def _monitoring_sheet(workbook: Workbook, view: dict[str, Any]) -> None:
     _sheet(workbook, "Monitoring", ["Outcome", "Measure id", "Measure", "Area", "Latest period", "Latest",
                                     "Period before", "Change", "Reading", "Figure from snapshot"], rows,
            ["text", "text", "text", "text", "text", "int", "int", "int", "text", "text"])
+def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: PublishedCounts) -> None:
+    """Phases and Robustness sheets of a phased / robust plan, disclosed as report.html shows them
+    (reporting.rollout.rollout_view)."""
+    from reporting.rollout import rollout_view
+
+    if "programme" not in document:  # a one-snapshot plan: no such sheets
+        return
+    hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
+    view = rollout_view(document, counts.threshold, hidden)
+    if view["years"]:
+        phases = {p["name"]: p for p in document["phases"]}
+        rows = [[y["year"], y["phase"], ", ".join(phases[y["phase"]]["hubs_running"]), y["spokes"],
+                 _numeric(y["demand"]), _numeric(y["covered"]), phases[y["phase"]]["cost_per_year"]]
+                for y in view["years"]]
+        _sheet(workbook, "Phases", ["Year", "Phase", "Hubs running", "Spokes", "Demand", "Covered", "Cost per year"],
+               rows, ["int", "text", "text", "int", "int", "int", "money"])
+    if view["scenarios"]:
+        rows = [[o["name"], o["weight"], _numeric(o["demand"]), _numeric(o["robust"]), _numeric(o["central"]),
+                 o["central_min"]] for o in view["scenarios"]]
+        _sheet(workbook, "Robustness", ["Demand scenario", "Weight", "Demand", "Covered by this plan",
+                                        "Covered by the central plan", "Central plan keeps every caseload minimum"],
+               rows, ["text", "percent", "int", "int", "int", "text"])
 
 
 def _numeric(text: str) -> int | str:

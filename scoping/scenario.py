@@ -25,15 +25,18 @@ import yaml
 from pydantic import ValidationError
 
 from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules
+from optimisation.programme import CENTRAL, DemandScenario, Phase, Programme, central_scenario, range_scenarios
 from scoping.errors import InputError, Problem
 from scoping.schemas import (
     SCENARIO_FILE,
     TABLES,
     AreaRow,
     AuthorityRow,
+    DemandScenarioRow,
     ExistingSpokeRow,
     HostRow,
     HubRow,
+    PhaseSpec,
     ScenarioRules,
     ServiceRow,
     TravelTimeRow,
@@ -69,6 +72,7 @@ class Scenario:
     # scenario.yaml `monitoring_store`: the service model's outcome measures tracked across the
     # store's snapshots (scoping/outcomes.py). None when the key is absent.
     monitoring: "MonitoringTable | None" = None
+    demand_scenarios: Table[DemandScenarioRow] | None = None  # issue #8: robust plans
 
     def file(self, name: str) -> str:
         """How a file of this scenario is named in messages (the path the user gave)."""
@@ -113,6 +117,30 @@ def _key_lines(text: str) -> dict[str, int]:
     return {key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
 
 
+NESTED_KEYS = ("phases", "demand_weights")  # keys whose errors are located at the nested entry
+
+
+def _nested_line(text: str, loc: tuple) -> int | None:
+    """Line of the YAML node at `loc` (e.g. ("phases", 1, "start_year")), or of its nearest parent."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)]
+            if not match:
+                break
+            line, node = match[0][0].start_mark.line + 1, match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
 def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Problem]]:
     """Validate scenario.yaml; a missing file means every default applies."""
     if not path.exists():
@@ -155,11 +183,16 @@ def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Proble
                 top, key = "service_model", "service_model"
                 message = (f"with the rules of service model {data['service_model']!r} ("
                            + ", ".join(f"{name} {value:g}" for name, value in implied.items()) + f"): {message}")
-            if item["type"] == "extra_forbidden":
+            if item["type"] == "extra_forbidden" and top == "phases":
+                message = f"unknown phase key; expected one of {', '.join(PhaseSpec.model_fields)}"
+            elif item["type"] == "extra_forbidden":
                 message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
                 message = f"{expectation}, got {str(item['input'])[:60]!r}"
-            problems.append(Problem(file, lines.get(top, 1), key, message))
+            line = lines.get(top, 1)
+            if top in NESTED_KEYS:
+                line = _nested_line(text, tuple(item["loc"])) or line
+            problems.append(Problem(file, line, key, message))
         return None, problems + model_problems
 
 
@@ -294,6 +327,7 @@ def load_scenario(directory: str | Path) -> Scenario:
         service_model=service_model,
         service_model_declared=rules.service_model is not None,  # type: ignore[union-attr]
         monitoring=monitoring,
+        demand_scenarios=tables["demand_scenarios.csv"],
     )
     problems = cross_check(scenario)
     if problems:
@@ -383,7 +417,67 @@ def cross_check(scenario: Scenario) -> list[Problem]:
                 problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",
                                         f"hub {pair[0]} at host {pair[1]} is listed twice (first on line {seen[pair]})"))
             seen.setdefault(pair, row.line)
+    problems.extend(_programme_problems(scenario))
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
+
+
+def demand_scenario_names(scenario: Scenario) -> list[str]:
+    """The demand scenarios declared: central, low/high from demand_range, demand_scenarios.csv's."""
+    names = [CENTRAL]
+    if scenario.rules.demand_range is not None:
+        names += ["low", "high"]
+    if scenario.demand_scenarios:
+        for row in scenario.demand_scenarios.rows:
+            if row.value.scenario not in names:
+                names.append(row.value.scenario)
+    return names
+
+
+def _programme_problems(scenario: Scenario) -> list[Problem]:
+    """demand_scenarios.csv and demand_weights: known areas, reserved names, every area once."""
+    problems: list[Problem] = []
+    reserved = [CENTRAL] + (["low", "high"] if scenario.rules.demand_range is not None else [])
+    area_ids = [row.value.area_id for row in scenario.areas.rows]
+    table = scenario.demand_scenarios
+    if table is not None:
+        if not table.rows:
+            problems.append(Problem(table.file, 1, "-", "no rows; expected area_id,scenario,demand rows"))
+        seen: dict[tuple[str, str], int] = {}
+        first_line: dict[str, int] = {}
+        for row in table.rows:
+            name, area_id = row.value.scenario, row.value.area_id
+            if name in reserved:
+                why = "the areas.csv demand" if name == CENTRAL else "demand_range in scenario.yaml"
+                problems.append(Problem(table.file, row.line, "scenario",
+                                        f"{name!r} is reserved for {why}; give this scenario another name"))
+            if area_id not in set(area_ids):
+                problems.append(Problem(table.file, row.line, "area_id", f"{area_id!r} is not in areas.csv"))
+            if (name, area_id) in seen:
+                problems.append(Problem(table.file, row.line, "area_id",
+                                        f"area {area_id} is listed twice for scenario {name} (first on line "
+                                        f"{seen[(name, area_id)]})"))
+            seen.setdefault((name, area_id), row.line)
+            first_line.setdefault(name, row.line)
+        for name, line in first_line.items():
+            if name in reserved:
+                continue
+            missing = [a for a in area_ids if (name, a) not in seen]
+            if missing:
+                problems.append(Problem(table.file, line, "area_id",
+                                        f"scenario {name} gives no demand for {len(missing)} area(s) of areas.csv "
+                                        f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); every "
+                                        "scenario must list every area"))
+    weights = scenario.rules.demand_weights
+    if weights:
+        names = demand_scenario_names(scenario)
+        rules_file = scenario.file(SCENARIO_FILE)
+        text = (scenario.directory / SCENARIO_FILE).read_text(encoding="utf-8-sig")
+        for name in weights:
+            if name not in names:
+                problems.append(Problem(rules_file, _nested_line(text, ("demand_weights", name)) or 1,
+                                        f"demand_weights.{name}",
+                                        f"is not a demand scenario of this plan; expected one of {', '.join(names)}"))
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -530,3 +624,27 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
         existing_spokes=dict(sorted(existing.items())),
     )
     return PlannedScenario(scenario, instance, locations, estimated, pathway_episodes)
+
+
+def build_programme(planned: PlannedScenario) -> Programme | None:
+    """The scenario's phases and demand scenarios (issue #8), or None for a single-snapshot plan."""
+    scenario, inst = planned.scenario, planned.instance
+    rules = scenario.rules
+    if rules.phases is None and rules.demand_range is None and scenario.demand_scenarios is None:
+        return None
+    scenarios = [central_scenario(inst)]
+    if rules.demand_range is not None:
+        scenarios += list(range_scenarios(inst, rules.demand_range))
+    if scenario.demand_scenarios is not None:
+        by_name: dict[str, dict[str, int]] = {}
+        for row in scenario.demand_scenarios.rows:
+            by_name.setdefault(row.value.scenario, {})[row.value.area_id] = row.value.demand
+        scenarios += [DemandScenario(name, demand) for name, demand in by_name.items()]
+    weights = rules.demand_weights or {}
+    scenarios = [DemandScenario(s.name, s.demand, weights.get(s.name, 1.0)) for s in scenarios]
+    if rules.phases is None:
+        phases, phased = (Phase("plan", 0),), False
+    else:
+        phases = tuple(Phase(p.name, p.start_year, p.max_hubs, p.max_spokes, p.budget_per_year) for p in rules.phases)
+        phased = True
+    return Programme(phases, tuple(scenarios), rules.funded_years, rules.discount_rate, rules.robust, phased)

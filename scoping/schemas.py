@@ -253,6 +253,29 @@ class OutcomeRow(_Row):
         if unit == "share" and value is not None and denominator is not None and value > denominator:
             raise ValueError(f"a share's value {value} is more than its denominator {denominator}")
         return denominator
+class DemandScenarioRow(_Row):
+    """demand_scenarios.csv: demand per area in a named demand scenario (robust plans, issue #8).
+
+    Every scenario lists every area of areas.csv once. The areas.csv demand is the scenario
+    ``central``; ``low`` and ``high`` are taken by ``demand_range`` when it is set.
+    """
+
+    required_columns: ClassVar[tuple[str, ...]] = ("area_id", "scenario", "demand")
+
+    area_id: Identifier
+    scenario: Identifier
+    demand: int = Field(ge=0, le=100_000)
+
+
+class PhaseSpec(BaseModel):
+    """One entry of scenario.yaml `phases` (a phased roll-out; see optimisation.programme)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Identifier
+    start_year: int = Field(ge=1900, le=2200)
+    max_hubs: int | None = Field(default=None, ge=0, le=10_000)  # seed 000: 3, then 5, then 8 services
+    max_spokes: int | None = Field(default=None, ge=0, le=100_000)
+    budget_per_year: float | None = Field(default=None, ge=0, le=10_000_000_000)
 
 
 class HostFitWeights(BaseModel):
@@ -293,6 +316,35 @@ class ScenarioRules(BaseModel):
     # A refresh store (spokeplan refresh ... --store DIR), relative to the scenario directory: the
     # report gains "Outcomes monitoring" for the service model's measures (scoping/outcomes.py).
     monitoring_store: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
+    # Phased roll-out and robust plans (issue #8; formulas in optimisation/programme.py).
+    phases: tuple[PhaseSpec, ...] | None = None
+    funded_years: int = Field(default=3, ge=1, le=50)  # seed 002: each service funded three years
+    discount_rate: float = Field(default=0.035, ge=0, le=1)  # HM Treasury Green Book STPR
+    demand_range: float | None = Field(default=None, gt=0, lt=1)  # low/high = demand x (1 -/+ r)
+    robust: Literal["worst_case", "expected"] = "worst_case"
+    demand_weights: dict[Identifier, float] | None = None  # scenario -> weight (> 0), normalised
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_in_order(cls, value):
+        if value is None:
+            return value
+        if not 1 <= len(value) <= 50:
+            raise ValueError(f"expected 1 to 50 phases, got {len(value)}")
+        names = [p.name for p in value]
+        if len(set(names)) != len(names):
+            raise ValueError("phase names must be unique")
+        years = [p.start_year for p in value]
+        if any(b <= a for a, b in zip(years, years[1:])):
+            raise ValueError(f"phase start years must increase from one phase to the next, got {years}")
+        return value
+
+    @field_validator("demand_weights")
+    @classmethod
+    def _positive_weights(cls, value):
+        if value is not None and any(not 0 < w <= 1_000_000 or w != w for w in value.values()):
+            raise ValueError("every demand weight must be a number above 0 (weights are normalised to sum to 1)")
+        return value
 
     @field_validator("priorities")
     @classmethod
@@ -321,6 +373,7 @@ TABLES: dict[str, tuple[type[_Row], bool]] = {
     "services.csv": (ServiceRow, False),
     "travel_times.csv": (TravelTimeRow, False),
     "existing_spokes.csv": (ExistingSpokeRow, False),
+    "demand_scenarios.csv": (DemandScenarioRow, False),
 }
 SCENARIO_FILE = "scenario.yaml"
 
@@ -334,6 +387,10 @@ def describe_expectation(error_type: str, ctx: dict | None) -> str:
         return "expected a number"
     if error_type in ("bool_parsing", "bool_type"):
         return "expected true or false"
+    if error_type == "greater_than":
+        return f"expected more than {ctx.get('gt')}"
+    if error_type == "less_than":
+        return f"expected less than {ctx.get('lt')}"
     if error_type == "greater_than_equal":
         return f"expected at least {ctx.get('ge')}"
     if error_type == "less_than_equal":

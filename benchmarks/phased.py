@@ -1,0 +1,56 @@
+"""Phased roll-out and robust plans on the demo (issue #8): solve times and objective values.
+
+Prints, for inputs/demo_phased and variants of it (phases only, demand scenarios only, both), the
+stage-1 status, value and bound, seconds per stage, and the robust plan against the central plan
+in each demand scenario. Nothing here is a test.
+
+    .venv/bin/python -m benchmarks.phased --time-limit 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+
+from optimisation.programme import CENTRAL
+from optimisation.robust import plan_programme
+from scoping.scenario import build_instance, build_programme, load_scenario
+
+DEMO = "inputs/demo_phased"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--scenario", default=DEMO)
+    args = parser.parse_args()
+    planned = build_instance(load_scenario(args.scenario))
+    full = build_programme(planned)
+    assert full is not None
+    variants = {
+        "phases only": replace(full, scenarios=tuple(s for s in full.scenarios if s.name == CENTRAL)),
+        "demand scenarios only": replace(full, phases=full.phases[-1:], phased=False),
+        "phases + demand scenarios": full,
+    }
+    for name, programme in variants.items():
+        started = time.perf_counter()
+        solved = plan_programme(planned.instance, programme, time_limit=args.time_limit)
+        wall = time.perf_counter() - started
+        r = solved.result
+        stages = ", ".join(f"{s.name} {s.status} {s.seconds:.1f} s" for s in r.stages)
+        print(f"{name}: {r.status} value {r.objective:.2f} bound {r.bound:.2f}; {stages}; wall {wall:.1f} s")
+        for t, phase in enumerate(r.phases):
+            print(f"  {phase.name} ({phase.start_year}): {sum(phase.spokes.values())} spokes, hubs "
+                  f"{sorted({h for h, _ in phase.spokes})}, central covered {sum(phase.assignments[CENTRAL].values())}")
+        if solved.robustness:
+            c = solved.robustness.central
+            print(f"  central plan: {c.status} value {c.objective:.2f} in {c.solve_seconds:.1f} s")
+            for o in solved.robustness.scenarios:
+                print(f"  scenario {o.name}: demand {o.demand_total}, robust {o.covered_robust} "
+                      f"(discounted {o.discounted_robust:.1f}), central plan {o.covered_central_plan} "
+                      f"(discounted {o.discounted_central_plan:.1f}, caseload_min met: {o.central_plan_meets_caseload_min})")
+
+
+if __name__ == "__main__":
+    main()

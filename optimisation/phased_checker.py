@@ -1,0 +1,89 @@
+"""The solver-free checker of phased and robust plans.
+
+Per block (phase t, demand scenario s) it runs the single-period :func:`optimisation.checker.check_plan`
+on the block's instance (:func:`optimisation.programme.block_instance`: the scenario's demand, the
+phase's budget and spoke limit, required authorities in the final phase), with the phase's
+placements and the scenario's assignments: so caseload (minimum and maximum, in **every** demand
+scenario), demand, travel, hub size, host capacity, budget, max_spokes, existing spokes and
+required authorities are re-verified per block exactly as for a one-snapshot plan. Between phases
+it checks what the phased model adds:
+
+* keep earlier placements: count[h, j, t] ≥ count[h, j, t-1] for every pair;
+* hubs running in phase t (hubs with a spoke) ≤ the phase's ``max_hubs``;
+* the reported objective equals the recomputed discounted worst-case / expected coverage.
+
+It imports no solver and nothing from the model.
+"""
+
+from __future__ import annotations
+
+from optimisation.checker import TOLERANCE, check_plan
+from optimisation.programme import Programme, block_instance
+from optimisation.result import Assignment, PlanResult, SpokePlacement
+
+
+def block_plan(spokes: dict, assignments: dict, status: str = "OPTIMAL") -> PlanResult:
+    """A one-snapshot PlanResult of one block's placements and assignments (objective = Σ cases)."""
+    covered = sum(assignments.values())
+    return PlanResult(status=status, objective=covered, bound=float(covered), gap=0.0,
+                      spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
+                      assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c)))
+
+
+def _weighted(programme: Programme, phases, scenario: str) -> float:
+    return sum(programme.phase_weight(t) * sum(phase.assignments[scenario].values()) for t, phase in enumerate(phases))
+
+
+def check_programme(instance, programme: Programme, result) -> list[str]:
+    """Every violated rule of a phased/robust plan, in plain words; empty if the plan is valid."""
+    problems: list[str] = []
+    phases = result.phases
+    if len(phases) != len(programme.phases):
+        return [f"phases: the plan has {len(phases)} phases; the scenario declares {len(programme.phases)}"]
+    for t, (phase, plan_phase) in enumerate(zip(programme.phases, phases)):
+        label = f"phase {phase.name}"
+        for scenario in programme.scenarios:
+            if scenario.name not in plan_phase.assignments:
+                problems.append(f"{label}: no assignment for demand scenario {scenario.name}")
+                continue
+            inst = block_instance(instance, programme, t, scenario)
+            where = f"{label}, demand scenario {scenario.name}: " if programme.robust_declared else f"{label}: "
+            problems += [where + p for p in check_plan(inst, block_plan(plan_phase.spokes, plan_phase.assignments[scenario.name]))]
+        hubs_running = sorted({h for (h, _), n in plan_phase.spokes.items() if n > 0})
+        if phase.max_hubs is not None and len(hubs_running) > phase.max_hubs:
+            problems.append(f"{label}: {len(hubs_running)} hubs run ({', '.join(hubs_running)}); the phase allows "
+                            f"at most {phase.max_hubs}")
+        if t > 0:
+            before = phases[t - 1].spokes
+            for pair, count in sorted(before.items()):
+                if plan_phase.spokes.get(pair, 0) < count:
+                    problems.append(f"{label}: hub {pair[0]} had {count} spokes at host {pair[1]} in phase "
+                                    f"{programme.phases[t - 1].name} but keeps {plan_phase.spokes.get(pair, 0)}; "
+                                    "earlier placements must stay")
+    if problems:
+        return problems
+    values = {s.name: _weighted(programme, phases, s.name) for s in programme.scenarios}
+    if programme.robust == "worst_case":
+        expected = min(values.values())
+    else:
+        weights = programme.scenario_weights()
+        expected = sum(weights[name] * value for name, value in values.items())
+    if abs(result.objective - expected) > TOLERANCE * max(1.0, abs(expected)):
+        problems.append(f"objective: reported {result.objective} but the plan's "
+                        f"{'worst-case' if programme.robust == 'worst_case' else 'expected'} discounted coverage is "
+                        f"{expected}")
+    if result.bound + TOLERANCE * max(1.0, abs(expected)) < result.objective:
+        problems.append(f"bound: proven bound {result.bound} is below the objective {result.objective}")
+    return problems
+
+
+def hubs_started(phases) -> list[list[str]]:
+    """Hubs that start in each phase: running in phase t and not in phase t-1."""
+    seen: set[str] = set()
+    started = []
+    for phase in phases:
+        running = {h for (h, _), n in phase.spokes.items() if n > 0}
+        started.append(sorted(running - seen))
+        seen |= running
+    return started
+

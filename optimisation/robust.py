@@ -1,0 +1,155 @@
+"""How a plan performs under each demand scenario, beside the plan optimal for the central estimate.
+
+The robust plan (:func:`optimisation.phased.solve_programme` over every demand scenario) decides
+placements once; the **central plan** is the same programme solved for the central estimate
+alone. Both are then evaluated in every scenario the same way: with each phase's spokes fixed, the
+cases are re-assigned by the transportation LP of :func:`optimisation.solve.integral_assignment`
+(most cases first, then host fit and travel), on the block's instance.
+
+Caseload minimum under low demand: the robust plan meets ``caseload_min`` in every scenario (it
+is a hard rule of its model and its checker). The central plan was not built for that: where its
+spokes cannot all find ``caseload_min`` cases in a scenario, it is evaluated with the minimum
+dropped (every case it can reach served) and flagged ``central_plan_meets_caseload_min: false``,
+meaning some of its workers would be under-used if that demand came true.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+
+from ortools.linear_solver import pywraplp
+
+from optimisation.checker import check_plan, plan_host_fit, plan_travel
+from optimisation.instance import Instance
+from optimisation.phased_checker import block_plan
+from optimisation.result import PlanResult
+from optimisation.phased import ProgrammeResult, reassign, solve_programme
+from optimisation.programme import CENTRAL, Programme, block_instance
+from optimisation.solve import integral_assignment
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """One demand scenario: final-phase covered cases and discounted coverage of both plans."""
+
+    name: str
+    demand_total: int
+    covered_robust: int
+    covered_central_plan: int
+    discounted_robust: float
+    discounted_central_plan: float
+    central_plan_meets_caseload_min: bool
+
+
+@dataclass(frozen=True)
+class Robustness:
+    objective: str  # "worst_case" | "expected"
+    scenarios: tuple[ScenarioOutcome, ...]
+    central: ProgrammeResult
+
+
+def covered_at_fixed_spokes(inst: Instance, spokes: dict) -> tuple[int, bool]:
+    """(most cases the spokes can serve, whether every spoke meets caseload_min) in one block."""
+    if not spokes:
+        return 0, True
+    try:
+        assignment = integral_assignment(inst, spokes, 0)
+        if not any(p.startswith("caseload") for p in check_plan(inst, block_plan(spokes, assignment))):
+            return sum(assignment.values()), True
+    except RuntimeError:  # the caseload minimum cannot be met by these spokes under this demand
+        pass
+    relaxed = replace(inst, rules=replace(inst.rules, caseload_min=0))
+    return sum(integral_assignment(relaxed, spokes, 0).values()), False
+
+
+def evaluate(inst: Instance, programme: Programme, result: ProgrammeResult) -> dict[str, tuple[list[int], bool]]:
+    """Per scenario: covered cases per phase at the plan's fixed spokes, and caseload_min met in all."""
+    outcome = {}
+    for scenario in programme.scenarios:
+        covered, met = [], True
+        for t, phase in enumerate(result.phases):
+            value, ok = covered_at_fixed_spokes(block_instance(inst, programme, t, scenario), phase.spokes)
+            covered.append(value)
+            met = met and ok
+        outcome[scenario.name] = (covered, met)
+    return outcome
+
+
+def robustness(inst: Instance, programme: Programme, robust: ProgrammeResult, central: ProgrammeResult) -> Robustness:
+    """Compare the robust plan and the central plan in every demand scenario."""
+    robust_eval = evaluate(inst, programme, robust)
+    central_eval = evaluate(inst, programme, central)
+    weights = [programme.phase_weight(t) for t in range(len(programme.phases))]
+    rows = []
+    for scenario in programme.scenarios:
+        r_cov, _ = robust_eval[scenario.name]
+        c_cov, c_met = central_eval[scenario.name]
+        rows.append(ScenarioOutcome(
+            scenario.name, sum(scenario.demand.values()), r_cov[-1], c_cov[-1],
+            sum(w * c for w, c in zip(weights, r_cov)), sum(w * c for w, c in zip(weights, c_cov)), c_met))
+    return Robustness(programme.robust, tuple(rows), central)
+
+
+@dataclass(frozen=True)
+class SolvedProgramme:
+    """What `spokeplan plan` needs of a phased / robust scenario."""
+
+    result: ProgrammeResult
+    robustness: Robustness | None
+    final_instance: Instance  # the final phase's block instance under central demand
+    final_plan: PlanResult  # the final phase's full roll-out under central demand (plan.json's spokes...)
+
+
+def final_coverage_bound(inst: Instance, seconds: float) -> float:
+    """A proven upper bound on the cases any plan meeting `inst`'s rules covers (coverage stage only)."""
+    from optimisation.model import build_model
+
+    model = build_model(inst)
+    model.solver.Maximize(model.objectives["coverage"])
+    model.solver.SetTimeLimit(max(100, int(seconds * 1000)))
+    status = model.solver.Solve()
+    if status == pywraplp.Solver.OPTIMAL:
+        return float(round(model.solver.Objective().Value()))
+    if status == pywraplp.Solver.FEASIBLE:
+        return float(math.floor(model.solver.Objective().BestBound() + 1e-6))
+    return float(inst.demand_total)
+
+
+def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1) -> SolvedProgramme:
+    """Solve the programme (and, with several demand scenarios, the central plan beside it).
+
+    With several demand scenarios the central plan is solved first (25% of `time_limit`) and warm-starts
+    the robust plan (60%); without, the plan gets 85%. The final-phase coverage bound gets 10%.
+    """
+    started = time.perf_counter()
+    report = None
+    if programme.robust_declared:
+        central = solve_programme(inst, programme.only(CENTRAL), time_limit=time_limit * 0.25, workers=workers)
+        # worst_case: z ≤ D_central ≤ the central plan's proven bound (a valid row, see solve_programme).
+        known = central.bound if programme.robust == "worst_case" else None
+        # The central plan, re-assigned in every scenario, is a complete warm start when it keeps
+        # every rule there (then the robust plan is never worse than it); else its placements only.
+        start = reassign(inst, programme, central)
+        result = solve_programme(inst, programme, time_limit=time_limit * 0.6, workers=workers,
+                                 hint=start or central, upper_bound=known)
+        if start is not None and start.objective > result.objective + 1e-6 * max(1.0, start.objective):
+            # Stopped by its time share below the central plan: keep the better of the two, say so.
+            result = replace(start, status="FEASIBLE", bound=max(result.bound, start.objective),
+                             stages=result.stages, solve_seconds=result.solve_seconds)
+        report = robustness(inst, programme, result, central)
+    else:
+        result = solve_programme(inst, programme, time_limit=time_limit * 0.85, workers=workers)
+    t_final = len(programme.phases) - 1
+    central = next(s for s in programme.scenarios if s.name == CENTRAL)
+    final_inst = block_instance(inst, programme, t_final, central)
+    final = result.phases[-1]
+    assignments = final.assignments[CENTRAL]
+    covered = sum(assignments.values())
+    bound = max(float(covered), final_coverage_bound(final_inst, time_limit * 0.1))
+    plan = block_plan(final.spokes, assignments, result.status)
+    plan = replace(plan, bound=bound, gap=(bound - covered) / max(bound, 1.0), backend=result.backend,
+                   solve_seconds=time.perf_counter() - started, stages=result.stages)
+    plan = replace(plan, host_fit=plan_host_fit(final_inst, plan), travel_case_minutes=plan_travel(final_inst, plan))
+    return SolvedProgramme(result, report, final_inst, plan)
