@@ -39,6 +39,7 @@ from optimisation.model import Model, create_solver, objective_expressions, rule
 from optimisation.programme import Programme, block_instance
 from optimisation.result import Infeasible, StageResult
 from optimisation.solve import SENSES, integral_assignment
+from optimisation.team import add_team_mix, minimum_team
 
 FEASIBILITY_SECONDS = 10.0
 
@@ -168,6 +169,8 @@ def build_programme_model(inst: Instance, programme: Programme, *, backend: str 
             big = sum(h.capacity for h in inst.hubs) + sum(inst.existing_spokes.values())
             rows[f"host_capacity@{tag}"] = [solver.Add(solver.Sum(p.spokes_at(j)) <= big * o) for j, o in p.host_open.items()]
         rows[f"budget@{tag}"] = add_phase_budget(solver, phase_inst, p)
+        if phase_inst.rules.team_roles:  # a service model's support roles, their costs in the phase's budget
+            _, rows[f"team_mix@{tag}"] = add_team_mix(solver, phase_inst, p, rows[f"budget@{tag}"])
         rows[f"max_spokes@{tag}"] = families.add_max_spokes(solver, phase_inst, p)
         for authority in phase_inst.authorities:
             if authority.required and f"required:{authority.authority_code}" not in relax:
@@ -216,6 +219,7 @@ class PhasePlan:
     start_year: int
     spokes: dict  # (hub, host) -> count (> 0)
     assignments: dict  # scenario -> {(area, host): cases}
+    team: tuple = ()  # the cheapest support team for these placements (optimisation.team.minimum_team)
 
 
 @dataclass(frozen=True)
@@ -341,7 +345,7 @@ def reassign(inst: Instance, programme: Programme, plan: ProgrammeResult) -> Pro
                 assignments[scenario.name] = integral_assignment(b_inst, phase.spokes, 0) if phase.spokes else {}
             except RuntimeError:
                 return None
-            if check_plan(b_inst, block_plan(phase.spokes, assignments[scenario.name])):
+            if check_plan(b_inst, block_plan(phase.spokes, assignments[scenario.name], team=phase.team)):
                 return None
         phases.append(replace(phase, assignments=assignments))
     value = programme_objective(programme, tuple(phases))
@@ -420,7 +424,7 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
             b = model.blocks[(t, scenario.name)]
             target = int(math.floor(sum(solution[var.index()] for var in b.cases.values()) + 1e-6))
             assignments[scenario.name] = integral_assignment(model.instances[(t, scenario.name)], spokes, target)
-        phases.append(PhasePlan(phase.name, phase.start_year, spokes, assignments))
+        phases.append(PhasePlan(phase.name, phase.start_year, spokes, assignments, minimum_team(inst, spokes)))
     phases_t = tuple(phases)
     objective = programme_objective(programme, phases_t)
     return ProgrammeResult(status1, objective, max(bound1, objective), phases_t, tuple(stages), backend,

@@ -22,12 +22,14 @@ from optimisation.programme import Programme, block_instance
 from optimisation.result import Assignment, PlanResult, SpokePlacement
 
 
-def block_plan(spokes: dict, assignments: dict, status: str = "OPTIMAL") -> PlanResult:
-    """A one-snapshot PlanResult of one block's placements and assignments (objective = Σ cases)."""
+def block_plan(spokes: dict, assignments: dict, status: str = "OPTIMAL", team: tuple = ()) -> PlanResult:
+    """A one-snapshot PlanResult of one block's placements, assignments and support team
+    (objective = Σ cases)."""
     covered = sum(assignments.values())
     return PlanResult(status=status, objective=covered, bound=float(covered), gap=0.0,
                       spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
-                      assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c)))
+                      assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c)),
+                      team=tuple(team))
 
 
 def _weighted(programme: Programme, phases, scenario: str) -> float:
@@ -48,7 +50,8 @@ def check_programme(instance, programme: Programme, result) -> list[str]:
                 continue
             inst = block_instance(instance, programme, t, scenario)
             where = f"{label}, demand scenario {scenario.name}: " if programme.robust_declared else f"{label}: "
-            problems += [where + p for p in check_plan(inst, block_plan(plan_phase.spokes, plan_phase.assignments[scenario.name]))]
+            problems += [where + p for p in check_plan(inst, block_plan(plan_phase.spokes, plan_phase.assignments[scenario.name],
+                                                                  team=plan_phase.team))]
         hubs_running = sorted({h for (h, _), n in plan_phase.spokes.items() if n > 0})
         if phase.max_hubs is not None and len(hubs_running) > phase.max_hubs:
             problems.append(f"{label}: {len(hubs_running)} hubs run ({', '.join(hubs_running)}); the phase allows "

@@ -148,7 +148,7 @@ def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 
     assignments = final.assignments[CENTRAL]
     covered = sum(assignments.values())
     bound = max(float(covered), final_coverage_bound(final_inst, time_limit * 0.1))
-    plan = block_plan(final.spokes, assignments, result.status)
+    plan = block_plan(final.spokes, assignments, result.status, team=final.team)
     plan = replace(plan, bound=bound, gap=(bound - covered) / max(bound, 1.0), backend=result.backend,
                    solve_seconds=time.perf_counter() - started, stages=result.stages)
     plan = replace(plan, host_fit=plan_host_fit(final_inst, plan), travel_case_minutes=plan_travel(final_inst, plan))

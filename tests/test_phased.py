@@ -274,3 +274,36 @@ def test_rollout_tables_do_not_reveal_small_unmet_need_or_hidden_totals():
     view = rollout_view({**document, "coverage_by_year": document["coverage_by_year"][:1]}, 5, frozenset({"covered"}))
     assert view["years"][0]["covered"] == "c" and view["phases"][0]["covered"] == "c"
     assert rollout_view({**document, "coverage_by_year": document["coverage_by_year"][:1]}, 5)["years"][0]["covered"] == "24"
+
+
+def test_phase_budgets_pay_for_the_service_models_support_team():
+    """A service model's team (optimisation/team.py) is costed in every phase's budget.
+
+    One No Wrong Door style hub H (1-10 workers, host J1 up to 8, area A1 with 48 cases), workers
+    £36,000, caseload 4-6; each team in use needs 1 communications worker (£40,000) and 1 clinician
+    per 6 workers (£58,000). Phase one's budget £330,000: w = 6 costs 216,000 + 40,000 + 58,000 =
+    314,000, w = 7 needs a second clinician (408,000), so 6 workers and 36 cases; phase two's
+    £500,000 allows w = 8 (288,000 + 40,000 + 116,000 = 444,000): 48 cases. r = 10%:
+    objective 36 + 48 / 1.1. Without the team the first phase would buy 8 workers (288,000).
+    """
+    from optimisation.instance import Rules, TeamRole
+    from optimisation.result import TeamPlacement
+
+    comms = TeamRole("communications_worker", "Communications worker", per_team=1, cost_per_year=40_000)
+    clinician = TeamRole("clinician", "Clinician", per_team=1, workers_per_role=6, cost_per_year=58_000)
+    rules = Rules(caseload_min=4, caseload_max=6, spoke_cost_per_year=36_000, team_roles=(comms, clinician))
+    inst = instance([hub("H", min_spokes=1, max_spokes=10, manager_span=10)], [host("J1", max_spokes=8)],
+                    [area("A1", 48)], {("J1", "A1"): 10}, {("H", "J1"): 20}, rules=rules)
+    prog = programme(inst, Phase("one", 2014, budget_per_year=330_000), Phase("two", 2015, budget_per_year=500_000))
+    result = solve_programme(inst, prog)
+    assert result.status == "OPTIMAL"
+    assert result.objective == pytest.approx(36 + 48 / 1.1)
+    assert [p.spokes for p in result.phases] == [{("H", "J1"): 6}, {("H", "J1"): 8}]
+    assert result.phases[0].team == (TeamPlacement("H", "clinician", 1), TeamPlacement("H", "communications_worker", 1))
+    assert result.phases[1].team == (TeamPlacement("H", "clinician", 2), TeamPlacement("H", "communications_worker", 1))
+    assert check_programme(inst, prog, result) == []
+    # Violated: phase one's placements with phase two's 8 workers break its budget once the team is paid.
+    over = replace(result, phases=(replace(result.phases[0], spokes={("H", "J1"): 8}, team=result.phases[1].team,
+                                           assignments=result.phases[1].assignments), result.phases[1]))
+    problems = check_programme(inst, prog, over)
+    assert any(p.startswith("phase one: budget") for p in problems), problems
