@@ -214,6 +214,12 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
         raise InputError(problems)
     base_dir = (path.parent / data["base"]).resolve()
     scenario = (scenario_loader or load_scenario)(base_dir)
+    rules = scenario.rules
+    if rules.phases is not None or rules.demand_range is not None or scenario.demand_scenarios is not None:
+        # Variants are one-snapshot plans: solving them would silently drop the roll-out / demand scenarios.
+        raise InputError([Problem(file, lines.get("base", 1), "base", "the base scenario declares phases or demand "
+                                  "scenarios (phases, demand_range or demand_scenarios.csv); sweeps compare "
+                                  "one-snapshot plans: sweep a copy without them, or plan it with spokeplan plan")])
 
     variants: list[Variant] = [Variant("base", (), "base")]
     seen: dict[tuple, str] = {(): "base"}

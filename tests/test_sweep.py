@@ -16,7 +16,7 @@ from flows.sweep_flow import sweep_flow
 from scoping.errors import InputError
 from scoping.scenario import build_instance, load_scenario
 from scoping.sweep import apply_variant, load_sweep, widened, widest_limits
-from tests.sweep_files import SWEEP, write_sweep
+from tests.sweep_files import SWEEP, TWO_HUBS, write_sweep
 
 
 def test_grid_list_and_marginal_curve_expand_in_order(tmp_path):
@@ -42,6 +42,19 @@ def test_bad_settings_are_located_errors(tmp_path):
     assert f"error: {file}:10: hubs_off: HUB9 not found; expected a hub_id in hubs.csv" in messages
     assert any(m.startswith(f"error: {file}:7: caseload: expected [min, max]") for m in messages)
     assert any(m.startswith(f"error: {file}:15: colour: unknown key") for m in messages)
+
+
+def test_a_phased_or_robust_base_scenario_is_refused(tmp_path):
+    """Sweep variants are one-snapshot plans: a base with phases or demand scenarios is an input error."""
+    rules = TWO_HUBS["scenario.yaml"]
+    for extra in ("phases:\n  - {name: one, start_year: 2014}\n", "demand_range: 0.2\n"):
+        directory = tmp_path / str(len(extra))
+        directory.mkdir()
+        with pytest.raises(InputError) as caught:
+            load_sweep(write_sweep(directory, scenario={"scenario.yaml": rules + extra}))
+        (problem,) = caught.value.problems
+        assert str(problem).startswith(f"error: {directory / 'sweep.yaml'}:2: base: the base scenario declares phases")
+    load_sweep(write_sweep(tmp_path))  # the same scenario without them is accepted
 
 
 def test_a_listed_variant_equal_to_another_is_an_error(tmp_path):
