@@ -115,8 +115,12 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         f"  cost per year      £{summary['cost_per_year']:,.0f}",
         f"  reach per year     {summary['reach_per_year']:,} young people",
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",
-        f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written),
     ]
+    if summary.get("rollout_lines"):  # a phased plan: coverage by year under central demand
+        lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
+    if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
+        lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
+    lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
     print("\n".join(lines))
 
 

@@ -231,22 +231,33 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
     counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold)
     files = render_programme_files(final_planned, plan, counts, programme, solved)
     written = write_task(out_dir, files)
-    summary = plan_summary(final_planned, plan, json.loads(files["plan.json"]), counts)
+    document = json.loads(files["plan.json"])
+    summary = plan_summary(final_planned, plan, document, counts)
     publish_plan_artifacts(final_planned, plan, summary, counts)
-    publish_programme_artifacts(json.loads(files["plan.json"]), counts)
+    view = programme_view(document, counts)
+    publish_programme_artifacts(view)
+    # The CLI's roll-out and robustness lines: the same disclosed figures as report.html.
+    summary["rollout_lines"] = [f"{y['year']} ({y['phase']}): {y['spokes']} spokes, {y['covered']} of {y['demand']} cases"
+                                for y in view["years"]]
+    summary["robustness_lines"] = [f"{s['name']}: this plan {s['robust']}, central plan {s['central']} of {s['demand']} cases"
+                                   for s in view["scenarios"]]
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     return RunOutcome(EXIT_OK, [], summary, written)
 
 
-def publish_programme_artifacts(document: dict, counts: PublishedCounts) -> None:
-    """Roll-out by year and robustness tables in the Prefect UI, disclosed as in report.html."""
-    from prefect.artifacts import create_table_artifact
-
+def programme_view(document: dict, counts: PublishedCounts) -> dict:
+    """The roll-out and robustness tables of a phased / robust plan, disclosed as in report.html."""
     from reporting.rollout import rollout_view
 
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
-    view = rollout_view(document, counts.threshold, hidden)
+    return rollout_view(document, counts.threshold, hidden)
+
+
+def publish_programme_artifacts(view: dict) -> None:
+    """Roll-out by year and robustness tables in the Prefect UI (`programme_view`)."""
+    from prefect.artifacts import create_table_artifact
+
     if view["years"]:
         create_table_artifact(key="plan-rollout", description="Cases covered by year, central demand (1-5 shown as c)",
                               table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}

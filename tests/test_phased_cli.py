@@ -113,6 +113,12 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     assert [y["year"] for y in plan["coverage_by_year"]] == [2014, 2015, 2016, 2017, 2018]
     covered = [y["demand_covered"] for y in plan["coverage_by_year"]]
     assert covered == sorted(covered) and covered[-1] == plan["objective"]
+    # The CLI summary lists the roll-out by year and each demand scenario (the report's disclosed figures).
+    first = plan["coverage_by_year"][0]
+    assert f"roll-out by year   2014 (phase-1): {first['spokes_total']} spokes, {first['demand_covered']} of " \
+           f"{first['demand_total']} cases" in out
+    assert [line.split(":")[0].split()[-1] for line in out.splitlines() if ": this plan " in line] == \
+        ["central", "low", "high"]
     # Robustness: low / central / high = demand x 0.8 / 1 / 1.2 (rounded half up), both plans in each.
     scenarios = {s["name"]: s for s in plan["robustness"]["scenarios"]}
     assert set(scenarios) == {"central", "low", "high"} and plan["robustness"]["objective"] == "worst_case"
