@@ -145,3 +145,35 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     again = tmp_path / "again"
     assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2")[0] == 0
     assert (again / "plan.json").read_bytes() == (out_dir / "plan.json").read_bytes()
+
+
+def test_robust_demo(tmp_path, capsys):
+    """inputs/demo_robust: placements chosen for the worst of four demand scenarios beat the central plan there.
+
+    Its demand_scenarios.csv is made from areas.csv: scenario tees_valley_low = 30% of central
+    demand (rounded half up) in E06000001-E06000005, central demand elsewhere (checked below).
+    """
+    import math
+
+    directory = REPO / "inputs" / "demo_robust"
+    with open(directory / "areas.csv", newline="") as handle:
+        areas = list(csv.DictReader(handle))
+    tees = {f"E0600000{k}" for k in range(1, 6)}
+    expected = [(r["area_id"], "tees_valley_low",
+                 str(math.floor(int(r["demand"]) * 0.3 + 0.5) if r["authority_code"] in tees else int(r["demand"])))
+                for r in areas]
+    with open(directory / "demand_scenarios.csv", newline="") as handle:
+        assert [tuple(row.values()) for row in csv.DictReader(handle)] == expected
+    out_dir = tmp_path / "robust"
+    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir))
+    assert code == 0, err
+    plan = json.loads((out_dir / "plan.json").read_text())
+    assert plan["status"] == "OPTIMAL" and all(s["status"] == "OPTIMAL" for s in plan["stages"])
+    scenarios = {s["name"]: s for s in plan["robustness"]["scenarios"]}
+    assert list(scenarios) == ["central", "low", "high", "tees_valley_low"]
+    worst_robust = min(s["covered_robust"] for s in scenarios.values())
+    worst_central = min(s["covered_central_plan"] for s in scenarios.values())
+    # The robust plan is never worse than the central plan in any scenario, and strictly better in the worst one.
+    assert all(s["covered_robust"] >= s["covered_central_plan"] for s in scenarios.values())
+    assert worst_robust > worst_central == scenarios["tees_valley_low"]["covered_central_plan"]
+    assert "tees_valley_low: this plan" in out
