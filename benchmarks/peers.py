@@ -241,6 +241,7 @@ def main() -> None:
     parser.add_argument("--areas", choices=["district", "sector"], default="district",
                         help="postcode districts (~2,200 areas) or sectors (~9,000)")
     parser.add_argument("--pmedian", action="store_true", help="also spopt's capacitated p-median (slow, dense)")
+    parser.add_argument("--peers", nargs="*", help=f"run only these peers (default: {' '.join(PEERS)})")
     parser.add_argument("--json", help="append each size's results to this JSON-lines file")
     parser.add_argument("--run", nargs=3, metavar=("PEER", "FILE", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -251,7 +252,7 @@ def main() -> None:
     from benchmarks.instances import describe, england_districts, england_sectors, make_instance
 
     districts = england_sectors() if args.areas == "sector" else england_districts()
-    peers = PEERS + (["spopt-cpmedian"] if args.pmedian else [])
+    peers = (args.peers or PEERS) + (["spopt-cpmedian"] if args.pmedian else [])
     for size in args.sizes:
         inst = make_instance(size, seed=args.seed, districts=districts)
         print(f"\n## {size} ({args.areas} areas): {describe(inst)}; time limit {args.time_limit:g} s")
