@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 
 from optimisation.instance import Instance
 from optimisation.model import fit_scores
@@ -76,9 +76,9 @@ class _Rows:
 
 
 def integer_columns(inst: Instance) -> int:
-    """How many integer columns (o, u, y) the model of `inst` has, without building it."""
+    """Integer columns of the default layout (o and S per supervised host, u per hub), unbuilt."""
     hosts = {host for (_, host) in inst.supervision_minutes}
-    return len(hosts) + len(inst.hubs) + len(inst.supervision_minutes)
+    return 2 * len(hosts) + len(inst.hubs)
 
 
 def build_matrix(inst: Instance, *, link_rows: bool = True, spokes_per_host: bool = True) -> MatrixModel:
@@ -252,9 +252,17 @@ class MatrixSolution:
 
 
 def solve_matrix(model: MatrixModel, objective: np.ndarray, sense: str, seconds: float,
-                 holds: list[tuple[np.ndarray, float, float]] = ()) -> MatrixSolution:
+                 holds: list[tuple[np.ndarray, float, float]] = (), *, solver: str = "highs",
+                 hint: np.ndarray | None = None) -> MatrixSolution:
     """Optimise `objective` ("max" or "min") subject to the model and extra rows `holds`
-    (vector, lower, upper), with HiGHS for at most `seconds`; gap tolerance 0 (OPTIMAL = proven)."""
+    (vector, lower, upper) for at most `seconds`; gap tolerance 0 (OPTIMAL = proven).
+
+    `solver` "highs": scipy.optimize.milp (no warm start; `hint` is ignored). "scip": OR-Tools'
+    model_builder, filled from the sparse matrix in one call (no Python-level row building),
+    SCIP with a fixed seed, one thread, started from `hint` (a value per column) if given.
+    """
+    if solver == "scip":
+        return _solve_scip(model, objective, sense, seconds, holds, hint)
     constraints = [LinearConstraint(model.matrix, model.row_lower, model.row_upper)]
     for vector, low, high in holds:
         constraints.append(LinearConstraint(vector.reshape(1, -1), [low], [high]))
@@ -270,3 +278,41 @@ def solve_matrix(model: MatrixModel, objective: np.ndarray, sense: str, seconds:
     bound = getattr(result, "mip_dual_bound", None)
     bound = value if bound is None or not np.isfinite(bound) else sign * float(bound)
     return MatrixSolution("OPTIMAL" if result.status == 0 else "FEASIBLE", result.x, value, bound)
+
+
+# SCIP as in optimisation.solve._configure: fixed seed, gap 0, so OPTIMAL means proven optimal.
+SCIP_PARAMETERS = "randomization/randomseedshift = 0\nlimits/gap = 0\n"
+
+
+def _solve_scip(model: MatrixModel, objective: np.ndarray, sense: str, seconds: float,
+                holds, hint: np.ndarray | None) -> MatrixSolution:
+    from ortools.linear_solver.python import model_builder_helper as mbh
+
+    matrix, row_lower, row_upper = model.matrix, model.row_lower, model.row_upper
+    if holds:
+        matrix = vstack([matrix] + [csr_matrix(vector.reshape(1, -1)) for vector, _, _ in holds], format="csr")
+        row_lower = np.concatenate([row_lower, [low for _, low, _ in holds]])
+        row_upper = np.concatenate([row_upper, [high for _, _, high in holds]])
+    helper = mbh.ModelBuilderHelper()
+    helper.fill_model_from_sparse_data(model.lower, model.upper, np.asarray(objective, float), row_lower, row_upper,
+                                       matrix)
+    for c in np.flatnonzero(model.integrality).tolist():
+        helper.set_var_integrality(c, True)
+    helper.set_maximize(sense == "max")
+    if hint is not None:
+        for c, value in enumerate(hint.tolist()):
+            helper.add_hint(c, value)
+    scip = mbh.ModelSolverHelper("scip")
+    scip.set_time_limit_in_seconds(max(0.1, seconds))
+    scip.set_solver_specific_parameters(SCIP_PARAMETERS)
+    scip.solve(helper)
+    status = scip.status()
+    if status == mbh.SolveStatus.INFEASIBLE:
+        return MatrixSolution("INFEASIBLE", None, float("nan"), float("nan"))
+    if status not in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE) or not scip.has_solution():
+        return MatrixSolution("NOT_SOLVED", None, float("nan"), float("nan"))
+    value = float(scip.objective_value())
+    bound = float(scip.best_objective_bound())
+    optimal = status == mbh.SolveStatus.OPTIMAL
+    return MatrixSolution("OPTIMAL" if optimal else "FEASIBLE", np.array(scip.variable_values()), value,
+                          value if optimal or not np.isfinite(bound) else bound)

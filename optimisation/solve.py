@@ -31,10 +31,15 @@ from optimisation.presolve import reduce_instance
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
 
 # Chosen by measurement (benchmarks/peers.py, benchmarks/backends.py; figures in the READMEs).
-MATRIX_BACKEND = "SCIPY_HIGHS"  # optimisation.matrix: the same model as one sparse matrix, HiGHS
+# optimisation.matrix: the same model as one sparse matrix, solved by HiGHS (scipy.optimize.milp)
+# or by SCIP (OR-Tools model_builder, filled from the matrix in one call).
+MATRIX_BACKEND = "SCIPY_HIGHS"
+MATRIX_SCIP_BACKEND = "SCIP_MATRIX"
+MATRIX_SOLVERS = {MATRIX_BACKEND: "highs", MATRIX_SCIP_BACKEND: "scip"}
 DEFAULT_BACKEND = "AUTO"
-# "AUTO" uses HiGHS on the matrix model up to this many integer columns (o, u, y), SCIP above.
-HIGHS_MAX_INTEGER_COLUMNS = 4_000
+# "AUTO" uses HiGHS on the matrix model up to this many integer columns (o and S per host, u per
+# hub), SCIP on the matrix model above: measured, benchmarks/README.md.
+HIGHS_MAX_INTEGER_COLUMNS = 1_000
 RESERVE_SHARE = 0.07  # of the time limit, kept for the steps after the MIP stages
 SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
 INTEGRALITY_TOLERANCE = 1e-5
@@ -84,8 +89,16 @@ def _hint(model: Model, snapshot: dict) -> None:
 
 def choose_backend(inst: Instance) -> str:
     """The back end "AUTO" stands for: HiGHS on the matrix model up to HIGHS_MAX_INTEGER_COLUMNS
-    integer columns, SCIP through pywraplp above (measured: benchmarks/README.md)."""
-    return MATRIX_BACKEND if integer_columns(inst) <= HIGHS_MAX_INTEGER_COLUMNS else "SCIP"
+    integer columns, SCIP on the matrix model above (measured: benchmarks/README.md)."""
+    return MATRIX_BACKEND if integer_columns(inst) <= HIGHS_MAX_INTEGER_COLUMNS else MATRIX_SCIP_BACKEND
+
+
+def _greedy_is_cheap(inst: Instance) -> bool:
+    """Whether the greedy warm start costs less than it saves (GREEDY_WORK_LIMIT)."""
+    spokes_possible = sum(h.capacity for h in inst.hubs)
+    if inst.rules.max_spokes is not None:
+        spokes_possible = min(spokes_possible, inst.rules.max_spokes)
+    return len(inst.supervision_minutes) * max(1, spokes_possible) <= GREEDY_WORK_LIMIT
 
 
 def _stage_share(remaining: float, position: int, count: int) -> float:
@@ -97,9 +110,11 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
           link_rows: bool = True, presolve: bool = True) -> PlanResult:
     """The lexicographically optimal plan (or the best found in `time_limit` seconds).
 
-    `backend` is an OR-Tools pywraplp solver name ("SCIP", "CBC", ...), "SCIPY_HIGHS" (the matrix
-    model of optimisation.matrix, HiGHS via scipy.optimize.milp) or "AUTO" (the default: one of
-    those two by instance size, see `choose_backend`). The plan records the back end used.
+    `backend` is an OR-Tools pywraplp solver name ("SCIP", "CBC", ...: the model of
+    optimisation.model), "SCIPY_HIGHS" or "SCIP_MATRIX" (the matrix model of optimisation.matrix,
+    solved by HiGHS via scipy.optimize.milp or by SCIP via OR-Tools model_builder) or "AUTO" (the
+    default: one of the matrix back ends by instance size, see `choose_backend`). The plan records
+    the back end used.
     `presolve` models the exactly reduced instance of optimisation.presolve (same plans, fewer
     columns); the plan is checked and reported on `inst` itself.
     """
@@ -110,9 +125,9 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     modelled = reduce_instance(inst) if presolve else inst
     if backend == "AUTO":
         backend = choose_backend(modelled)
-    if backend == MATRIX_BACKEND:
+    if backend in MATRIX_SOLVERS:
         stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_matrix(
-            modelled, inst, time_limit, started, link_rows)
+            modelled, inst, time_limit, started, link_rows, MATRIX_SOLVERS[backend])
     else:
         stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_pywraplp(
             modelled, inst, time_limit, workers, backend, started, link_rows)
@@ -146,10 +161,17 @@ def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, st
     return coverage_value, coverage_status, coverage_bound
 
 
-def _stages_matrix(inst: Instance, original: Instance, time_limit: float, started: float, link_rows: bool):
-    """The lexicographic stages on the matrix model of `inst` with HiGHS (same rules as
-    _stages_pywraplp); an infeasible model is diagnosed on `original`."""
+def _stages_matrix(inst: Instance, original: Instance, time_limit: float, started: float, link_rows: bool,
+                   solver: str):
+    """The lexicographic stages on the matrix model of `inst` with `solver` ("highs" or "scip"; same
+    rules as _stages_pywraplp: SCIP starts from the greedy plan where it is cheap, then from each
+    stage's solution); an infeasible model is diagnosed on `original`."""
     model = build_matrix(inst, link_rows=link_rows)
+    hint = None
+    if solver == "scip" and _greedy_is_cheap(inst):
+        from optimisation.greedy import greedy_values
+
+        hint = greedy_values(inst, model)
     stages: list[StageResult] = []
     holds: list[tuple] = []
     values = None
@@ -161,7 +183,8 @@ def _stages_matrix(inst: Instance, original: Instance, time_limit: float, starte
             break
         sense, objective = SENSES[name], model.objectives[name]
         stage_start = time.perf_counter()
-        result = solve_matrix(model, objective, sense, _stage_share(remaining, position, len(priorities)), holds)
+        result = solve_matrix(model, objective, sense, _stage_share(remaining, position, len(priorities)), holds,
+                              solver=solver, hint=hint)
         seconds = time.perf_counter() - stage_start
         if position == 0:
             if result.status == "INFEASIBLE":
@@ -177,7 +200,7 @@ def _stages_matrix(inst: Instance, original: Instance, time_limit: float, starte
                 value, result.status == "OPTIMAL", bound)
             value, bound = float(coverage_value), coverage_bound
         stages.append(StageResult(name, sense, float(value), float(bound), result.status, seconds))
-        values = result.values
+        values = hint = result.values
         slack = 1e-6 * max(1.0, abs(value))
         holds.append((objective, value - slack, np.inf) if sense == "max" else (objective, -np.inf, value + slack))
     assert values is not None
@@ -197,10 +220,7 @@ def _stages_pywraplp(inst: Instance, original: Instance, time_limit: float, work
     coverage_bound = 0.0
 
     hinted = backend in HINTED_BACKENDS
-    spokes_possible = sum(h.capacity for h in inst.hubs)
-    if inst.rules.max_spokes is not None:
-        spokes_possible = min(spokes_possible, inst.rules.max_spokes)
-    if hinted and len(inst.supervision_minutes) * max(1, spokes_possible) <= GREEDY_WORK_LIMIT:
+    if hinted and _greedy_is_cheap(inst):
         from optimisation.greedy import greedy_hint
 
         hint = greedy_hint(inst, model)

@@ -17,7 +17,7 @@ from optimisation.instance import Rules
 from optimisation.matrix import build_matrix, integer_columns, integral_spokes, solve_matrix
 from optimisation.model import build_model
 from optimisation.result import Infeasible
-from optimisation.solve import MATRIX_BACKEND, choose_backend, solve
+from optimisation.solve import MATRIX_BACKEND, MATRIX_SCIP_BACKEND, choose_backend, solve
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
 from tests.strategies import instances
 
@@ -43,12 +43,12 @@ def test_same_rows_and_columns_as_the_pywraplp_model():
     reformulated = build_matrix(inst)
     hosts = len(reformulated.host_open)
     assert reformulated.matrix.shape == (matrix.matrix.shape[0] + hosts, matrix.matrix.shape[1] + hosts)
-    assert reformulated.integer_columns == integer_columns(inst) - len(inst.supervision_minutes) + hosts
+    assert reformulated.integer_columns == matrix.integer_columns - len(inst.supervision_minutes) + hosts
 
 
 def test_hand_instance_by_both_back_ends():
     inst = _two_hubs()
-    for backend in ("SCIP", MATRIX_BACKEND):
+    for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
         plan = solve(inst, backend=backend)
         assert check_plan(inst, plan) == [] and plan.backend == backend
         assert (plan.objective, plan.status) == (45, "OPTIMAL")
@@ -67,9 +67,10 @@ def test_whole_spokes_per_hub_respect_hub_sizes():
         supervision={("N", "P"): 10, ("S", "P"): 5, ("S", "Q"): 50},
     )
     model = build_matrix(inst)
-    result = solve_matrix(model, model.objectives["coverage"], "max", 10)
-    assert result.status == "OPTIMAL" and round(result.objective) == 48
-    assert integral_spokes(inst, model, result.values) == {("N", "P"): 2, ("S", "Q"): 2}
+    for solver in ("highs", "scip"):
+        result = solve_matrix(model, model.objectives["coverage"], "max", 10, solver=solver)
+        assert result.status == "OPTIMAL" and round(result.objective) == 48
+        assert integral_spokes(inst, model, result.values) == {("N", "P"): 2, ("S", "Q"): 2}
 
 
 def test_lexicographic_values_by_hand_with_highs():
@@ -93,22 +94,22 @@ def test_infeasible_is_diagnosed_the_same_way():
     # Required authority Y with no host of Y in reach: both back ends name the same rule.
     spec = two_host_base(supervision={("H", "J1"): 30}, required=(AUTH_Y,))
     reasons = []
-    for backend in ("SCIP", MATRIX_BACKEND):
+    for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
         with pytest.raises(Infeasible) as error:
             solve(instance(**spec), backend=backend)
         reasons.append(error.value.reasons)
-    assert reasons[0] == reasons[1] and reasons[0]
+    assert reasons[0] == reasons[1] == reasons[2] and reasons[0]
 
 
 def test_auto_picks_by_integer_columns(monkeypatch):
-    inst = _two_hubs()  # 3 hosts + 2 hubs + 4 pairs = 9 integer columns
-    assert integer_columns(inst) == 9
-    monkeypatch.setattr(optimisation.solve, "HIGHS_MAX_INTEGER_COLUMNS", 9)
+    inst = _two_hubs()  # o and S for 3 hosts + u for 2 hubs = 8 integer columns
+    assert integer_columns(inst) == 8 == build_matrix(inst).integer_columns
+    monkeypatch.setattr(optimisation.solve, "HIGHS_MAX_INTEGER_COLUMNS", 8)
     assert choose_backend(inst) == MATRIX_BACKEND
     assert solve(inst, backend="AUTO").backend == MATRIX_BACKEND
-    monkeypatch.setattr(optimisation.solve, "HIGHS_MAX_INTEGER_COLUMNS", 8)
-    assert choose_backend(inst) == "SCIP"
-    assert solve(inst, backend="AUTO").backend == "SCIP"
+    monkeypatch.setattr(optimisation.solve, "HIGHS_MAX_INTEGER_COLUMNS", 7)
+    assert choose_backend(inst) == MATRIX_SCIP_BACKEND
+    assert solve(inst, backend="AUTO").backend == MATRIX_SCIP_BACKEND
 
 
 def _values(plan):
@@ -117,9 +118,9 @@ def _values(plan):
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
-def test_highs_matrix_agrees_with_scip_on_random_instances(inst):
+def test_matrix_back_ends_agree_with_scip_on_random_instances(inst):
     outcomes = []
-    for backend in ("SCIP", MATRIX_BACKEND):
+    for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
         try:
             plan = solve(inst, time_limit=10, backend=backend)
         except Infeasible:
@@ -128,13 +129,14 @@ def test_highs_matrix_agrees_with_scip_on_random_instances(inst):
         assert check_plan(inst, plan) == [], backend
         outcomes.append(plan)
     if "infeasible" in outcomes:
-        assert outcomes == ["infeasible", "infeasible"]
+        assert outcomes == ["infeasible"] * 3
         return
-    scip, highs = outcomes
-    if scip.status == highs.status == "OPTIMAL" and all(s.status == "OPTIMAL" for s in scip.stages + highs.stages):
-        assert _values(scip) == _values(highs)
-    else:
-        assert scip.objective <= highs.bound + 1e-6 and highs.objective <= scip.bound + 1e-6
+    scip = outcomes[0]
+    for other in outcomes[1:]:
+        if scip.status == other.status == "OPTIMAL" and all(s.status == "OPTIMAL" for s in scip.stages + other.stages):
+            assert _values(scip) == _values(other)
+        else:
+            assert scip.objective <= other.bound + 1e-6 and other.objective <= scip.bound + 1e-6
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from optimisation.checker import check_plan
 from optimisation.presolve import reduce_instance
 from optimisation.result import Infeasible
-from optimisation.solve import MATRIX_BACKEND, solve
+from optimisation.solve import MATRIX_BACKEND, MATRIX_SCIP_BACKEND, solve
 from tests.instances import area, host, hub, instance
 from tests.strategies import instances
 
@@ -47,7 +47,7 @@ def test_reductions_by_hand():
 def test_same_optimum_with_and_without_reductions(inst):
     results = []
     for presolve in (False, True):
-        for backend in ("SCIP", MATRIX_BACKEND):
+        for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
             try:
                 plan = solve(inst, time_limit=10, backend=backend, presolve=presolve)
             except Infeasible:
