@@ -166,7 +166,9 @@ def _stages_matrix(inst: Instance, original: Instance, time_limit: float, starte
     """The lexicographic stages on the matrix model of `inst` with `solver` ("highs" or "scip"; same
     rules as _stages_pywraplp: SCIP starts from the greedy plan where it is cheap, then from each
     stage's solution); an infeasible model is diagnosed on `original`."""
-    model = build_matrix(inst, link_rows=link_rows)
+    # Layouts by measurement (benchmarks/README.md): SCIP gains most from spokes per host; HiGHS,
+    # used by AUTO on small instances only, is fastest there with integer y.
+    model = build_matrix(inst, link_rows=link_rows, spokes_per_host=solver == "scip")
     hint = None
     if solver == "scip" and _greedy_is_cheap(inst):
         from optimisation.greedy import greedy_values
@@ -313,7 +315,6 @@ def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], cove
     covered = int(round(lp.Objective().Value()))
     if covered < coverage_target:
         raise RuntimeError(f"integral assignment covers {covered} < {coverage_target}; this is a bug")
-    lp.Add(total == covered)
     scores = fit_scores(inst)
     order = [p for p in rules.priorities if p != "coverage"]
     max_minutes = max((inst.casework_minutes[(h, a)] for (a, h) in pairs), default=0)
@@ -330,9 +331,11 @@ def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], cove
             costs[(area, host)] = weight * minutes - (scores[host] if "host_fit" in order else 0)
         else:
             costs[(area, host)] = 0
-    lp.Minimize(lp.Sum([costs[p] * x[p] for p in pairs if costs[p]]))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        raise RuntimeError("the assignment cost stage failed; this is a bug")
+    if any(costs.values()):  # else (no later priorities) the coverage vertex is already the answer
+        lp.Add(total == covered)
+        lp.Minimize(lp.Sum([costs[p] * x[p] for p in pairs if costs[p]]))
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError("the assignment cost stage failed; this is a bug")
     result = {}
     for pair, var in x.items():
         value = var.solution_value()
