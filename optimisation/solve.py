@@ -10,6 +10,12 @@
    whole cases, with the later priorities folded into one cost that respects their order.
 
 The time limit covers all stages together. A run with `workers=1` is deterministic.
+
+Back ends (README "Back end, by measurement"): the default "AUTO" models the exactly reduced
+instance (optimisation.presolve) as one sparse matrix (optimisation.matrix) and solves it with
+HiGHS (scipy.optimize.milp) when it is small, with SCIP (OR-Tools model_builder) otherwise. The
+pywraplp model of optimisation.model (any pywraplp back end, e.g. "SCIP") stays available and is
+what the diagnosis and the models built on the constraint families use.
 """
 
 from __future__ import annotations
