@@ -155,3 +155,15 @@ def test_spokes_per_host_gives_the_same_optimum_as_integer_spokes(inst):
             assert at_host == {j: round(result.values[c]) for j, c in model.host_spokes.items()
                                if round(result.values[c]) > 0}
     assert values[0] == values[1]
+
+
+def test_matrix_back_ends_are_deterministic_across_worker_counts():
+    from dataclasses import replace
+
+    def timeless(plan):
+        return replace(plan, solve_seconds=0.0, stages=tuple(replace(s, seconds=0.0) for s in plan.stages))
+
+    inst = _two_hubs()
+    for backend in (MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
+        one, two = (timeless(solve(inst, backend=backend, workers=w)) for w in (1, 2))
+        assert one == two and one.status == "OPTIMAL"
