@@ -167,3 +167,36 @@ def test_matrix_back_ends_are_deterministic_across_worker_counts():
     for backend in (MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
         one, two = (timeless(solve(inst, backend=backend, workers=w)) for w in (1, 2))
         assert one == two and one.status == "OPTIMAL"
+
+
+@pytest.mark.parametrize("backend", ["SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND])
+@pytest.mark.parametrize("presolve", [False, True])
+def test_every_family_and_hand_test_holds_on_every_back_end(backend, presolve, monkeypatch):
+    # tests/test_families.py shows each constraint family binding and violated, and
+    # tests/test_hand_instances.py has hand-computed optima; both run with the default back end.
+    # Here they run again on each back end, with and without the presolve.
+    import functools
+
+    import tests.test_families as families_tests
+    import tests.test_hand_instances as hand_tests
+
+    for module in (families_tests, hand_tests):
+        monkeypatch.setattr(module, "solve", functools.partial(solve, backend=backend, presolve=presolve))
+        cases = [getattr(module, name) for name in sorted(dir(module)) if name.startswith("test_")]
+        assert len(cases) >= 3
+        for test in cases:
+            test()
+
+
+def test_caseload_minimum_binds_on_pooled_hosts():
+    """Hosts J and K (one place each) both reach only A (19 cases); caseload 10-12. Each host alone
+    reaches 19 >= 10, so the presolve keeps both, but two spokes would need 20 cases: optimum one
+    spoke, 12 cases. With caseload_min 9 two spokes fit: 19."""
+    spec = dict(hubs=[hub()], hosts=[host("J"), host("K")], areas=[area("A", 19)],
+                casework={("J", "A"): 10, ("K", "A"): 20}, supervision={("H", "J"): 10, ("H", "K"): 10})
+    for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
+        inst = instance(**spec)
+        plan = solve(inst, backend=backend)
+        assert check_plan(inst, plan) == [] and (plan.objective, plan.spokes_total) == (12, 1)
+        loose = instance(**spec, rules=Rules(caseload_min=9))
+        assert solve(loose, backend=backend).objective == 19
