@@ -1,21 +1,24 @@
-"""The allocation model as one sparse matrix, solved by HiGHS through scipy.optimize.milp.
+"""The allocation model as one sparse matrix, solved by HiGHS (scipy.optimize.milp) or SCIP
+(OR-Tools model_builder).
 
 The same variables, constraint families and objectives as :mod:`optimisation.families` and
 :func:`optimisation.model.build_model` (every family's docstring and formula is there; this module
 only lays them out as rows of a matrix), built in one pass over the instance instead of one
-OR-Tools call per term. It is the back end ``"SCIPY_HIGHS"`` of :func:`optimisation.solve.solve`.
+OR-Tools call per term. It is the model of the back ends ``"SCIPY_HIGHS"`` and ``"SCIP_MATRIX"``
+of :func:`optimisation.solve.solve`, and of its default ``"AUTO"``.
 
 Columns, in this order: ``o[j]`` binary for every host some hub can supervise (instance order),
 ``u[h]`` binary per hub, ``y[h, j]`` per supervised hub-host pair (sorted), ``S[j]`` integer spokes
-per host (see :func:`build_matrix`), ``x[i, j]`` continuous per casework pair of a supervised host
-and an area with demand (sorted by host, area).
+per host (only with ``spokes_per_host``, see :func:`build_matrix`), ``x[i, j]`` continuous per
+casework pair of a supervised host and an area with demand (sorted by host, area).
 
 Why a second layout of one model: measured on the England benchmark instances
 (benchmarks/peers.py, figures in benchmarks/README.md), HiGHS on this matrix solves the small
-instance 3x faster than SCIP through pywraplp and finds far better plans on the medium one in the
-same time, while SCIP is far better on the national one. ``solve(..., backend="AUTO")`` picks by
-size (``optimisation.solve.HIGHS_MAX_INTEGER_COLUMNS``). pywraplp stays the model other code
-builds on (diagnosis, roll-out and robust models); tests check both layouts give the same optima.
+instance about 4x faster than SCIP through pywraplp; SCIP on it with integer spokes per host finds
+better plans on the medium and national ones (and the model is built in 0.5 s instead of 2.7 s).
+``solve(..., backend="AUTO")`` picks by size (``optimisation.solve.HIGHS_MAX_INTEGER_COLUMNS``).
+pywraplp stays the model other code builds on (diagnosis, roll-out and robust models); tests
+check the layouts give the same optima.
 """
 
 from __future__ import annotations
