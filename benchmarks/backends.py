@@ -3,7 +3,9 @@
 Each back end runs in its own subprocess (HiGHS builds cannot share a process, and a crash in
 one must not hide the others), on the same pickled instance, with the full lexicographic solve
 (coverage, host fit, travel) and the same time limit. Prints wall time, each stage's time and
-status, the objective values, and peak memory.
+status, the objective values, and peak memory. AUTO (the default), SCIPY_HIGHS and SCIP_MATRIX are
+the matrix model of optimisation.matrix (with the exact presolve); the others are pywraplp back ends
+on optimisation.model's model.
 
     python -m benchmarks.backends                 # demo + small England instance
     python -m benchmarks.backends --sizes small medium --time-limit 120
@@ -35,8 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
-CANDIDATES = [  # (back end, linking rows x <= d*o)
-    ("SCIP", True), ("SCIP", False), ("HIGHS", True), ("HIGHS", False), ("CBC", True), ("CP_SAT", True),
+CANDIDATES = [  # (back end, linking rows x <= d*o); the first three are optimisation.matrix's layout
+    ("AUTO", True), ("SCIPY_HIGHS", True), ("SCIP_MATRIX", True), ("SCIP", True), ("SCIP", False), ("HIGHS", True), ("HIGHS", False), ("CBC", True), ("CP_SAT", True),
 ]
 
 
@@ -59,7 +61,7 @@ def run_one(instance_file: str, backend: str, link_rows: bool, time_limit: float
     plan = solve_module.solve(inst, time_limit=time_limit, backend=backend, link_rows=link_rows)
     wall = time.perf_counter() - started
     return {
-        "backend": backend, "link_rows": link_rows, "wall_s": round(wall, 2), "status": plan.status,
+        "backend": plan.backend if backend != "AUTO" else f"AUTO:{plan.backend[:6]}", "link_rows": link_rows, "wall_s": round(wall, 2), "status": plan.status,
         "covered": plan.objective, "bound": plan.bound, "host_fit": plan.host_fit, "travel": plan.travel_case_minutes,
         "stages": [(s.name, round(s.seconds, 2), s.status) for s in plan.stages],
         "valid": check_plan(inst, plan) == [],
@@ -94,7 +96,7 @@ def main() -> None:
 
     for name, inst in instances(args.sizes).items():
         print(f"\n## {name}: {describe(inst)}")
-        print(f"{'back end':<8} {'link':<5} {'wall s':>7} {'status':<9} {'covered':>7} {'bound':>7} {'fit':>6} "
+        print(f"{'back end':<11} {'link':<5} {'wall s':>7} {'status':<9} {'covered':>7} {'bound':>7} {'fit':>6} "
               f"{'travel':>7} {'MB':>5}  stages (s)")
         with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
             pickle.dump(inst, handle)
@@ -104,12 +106,12 @@ def main() -> None:
             result = subprocess.run(command, capture_output=True, text=True, timeout=args.time_limit * 4 + 120)
             lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
             if result.returncode != 0 or not lines:
-                print(f"{backend:<8} {str(link):<5} failed (exit {result.returncode}): "
+                print(f"{backend:<11} {str(link):<5} failed (exit {result.returncode}): "
                       f"{(result.stderr.strip().splitlines() or ['no output'])[-1][:80]}")
                 continue
             r = json.loads(lines[-1])
             stages = ", ".join(f"{n} {s} {st[:3]}" for n, s, st in r["stages"])
-            print(f"{r['backend']:<8} {str(r['link_rows']):<5} {r['wall_s']:>7} {r['status']:<9} {r['covered']:>7} "
+            print(f"{r['backend']:<11} {str(r['link_rows']):<5} {r['wall_s']:>7} {r['status']:<9} {r['covered']:>7} "
                   f"{r['bound']:>7.0f} {r['host_fit']:>6} {r['travel']:>7} {r['peak_mb']:>5}  {stages}"
                   + ("" if r["valid"] else "  CHECKER FAILED"))
         Path(handle.name).unlink()

@@ -313,3 +313,29 @@ def greedy_hint(inst: Instance, model) -> tuple[list, list] | None:
         variables.append(var)
         values.append(float(team.get(key, 0)))
     return variables, values
+
+
+def greedy_values(inst: Instance, model) -> "np.ndarray | None":
+    """The greedy plan as one value per column of an optimisation.matrix.MatrixModel (a warm start),
+    or None."""
+    import numpy as np
+
+    state = greedy_state(inst)
+    if state is None:
+        return None
+    values = np.zeros(len(model.lower))
+    used_hubs = {h for (h, _), n in state.spokes.items() if n > 0}
+    at_host: dict[str, int] = defaultdict(int)
+    for (_, j), n in state.spokes.items():
+        at_host[j] += n
+    for key, c in model.spokes.items():
+        values[c] = state.spokes.get(key, 0)
+    for hub_id, c in model.hub_used.items():
+        values[c] = 1.0 if hub_id in used_hubs else 0.0
+    for host_id, c in model.host_open.items():
+        values[c] = 1.0 if at_host.get(host_id, 0) > 0 else 0.0
+    for host_id, c in model.host_spokes.items():
+        values[c] = at_host.get(host_id, 0)
+    for key, c in model.cases.items():
+        values[c] = state.cases.get(key, 0)
+    return values

@@ -9,6 +9,10 @@ Formulation (chosen by measurement, see benchmarks/backends.py): integer spokes 
 pair, binary hub-used and host-open indicators, and *continuous* cases per area-host pair. For
 fixed spokes the assignment is a transportation problem with integer data, so an integral optimal
 assignment always exists; `optimisation.solve` extracts one.
+
+`optimisation.matrix` lays out the same families as one sparse matrix for the default back ends
+(faster to build, and with integer spokes per host instead of per hub-host pair where SCIP solves
+it); tests/test_matrix_backend.py checks both layouts give the same optima.
 """
 
 from __future__ import annotations

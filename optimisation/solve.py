@@ -10,6 +10,12 @@
    whole cases, with the later priorities folded into one cost that respects their order.
 
 The time limit covers all stages together. A run with `workers=1` is deterministic.
+
+Back ends (README "Back end, by measurement"): the default "AUTO" models the exactly reduced
+instance (optimisation.presolve) as one sparse matrix (optimisation.matrix) and solves it with
+HiGHS (scipy.optimize.milp) when it is small, with SCIP (OR-Tools model_builder) otherwise. The
+pywraplp model of optimisation.model (any pywraplp back end, e.g. "SCIP") stays available and is
+what the diagnosis and the models built on the constraint families use.
 """
 
 from __future__ import annotations
@@ -19,17 +25,29 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 
+import numpy as np
 from ortools.linear_solver import pywraplp
 
 from optimisation.checker import plan_host_fit, plan_travel
 from optimisation.diagnosis import diagnose, structural_problems
 from optimisation.instance import Instance
+from optimisation.matrix import build_matrix, integer_columns, integral_spokes, solve_matrix
 from optimisation.model import Model, build_model, fit_scores
+from optimisation.presolve import reduce_instance
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
 from optimisation.team import minimum_team
 
-# Chosen by measurement (benchmarks/backends.py; figures in the README).
-DEFAULT_BACKEND = "SCIP"
+# Chosen by measurement (benchmarks/peers.py, benchmarks/backends.py; figures in the READMEs).
+# optimisation.matrix: the same model as one sparse matrix, solved by HiGHS (scipy.optimize.milp)
+# or by SCIP (OR-Tools model_builder, filled from the matrix in one call).
+MATRIX_BACKEND = "SCIPY_HIGHS"
+MATRIX_SCIP_BACKEND = "SCIP_MATRIX"
+MATRIX_SOLVERS = {MATRIX_BACKEND: "highs", MATRIX_SCIP_BACKEND: "scip"}
+DEFAULT_BACKEND = "AUTO"
+DEFAULT_PYWRAPLP_BACKEND = "SCIP"  # the pywraplp model (optimisation.model): team mix, diagnosis
+# "AUTO" uses HiGHS on the matrix model up to this many integer columns (o and S per host, u per
+# hub), SCIP on the matrix model above: measured, benchmarks/README.md.
+HIGHS_MAX_INTEGER_COLUMNS = 1_000
 RESERVE_SHARE = 0.07  # of the time limit, kept for the steps after the MIP stages
 SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
 INTEGRALITY_TOLERANCE = 1e-5
@@ -77,13 +95,139 @@ def _hint(model: Model, snapshot: dict) -> None:
     model.solver.SetHint([var for var, _ in pairs], [value for _, value in pairs])
 
 
+def choose_backend(inst: Instance) -> str:
+    """The back end "AUTO" stands for: HiGHS on the matrix model up to HIGHS_MAX_INTEGER_COLUMNS
+    integer columns, SCIP on the matrix model above (measured: benchmarks/README.md). A service
+    model with support roles (No Wrong Door) needs the team-mix family, which only the pywraplp
+    model has (optimisation/team.py): SCIP there (its demo solves in under a second)."""
+    if inst.rules.team_roles:
+        return DEFAULT_PYWRAPLP_BACKEND
+    return MATRIX_BACKEND if integer_columns(inst) <= HIGHS_MAX_INTEGER_COLUMNS else MATRIX_SCIP_BACKEND
+
+
+def _greedy_is_cheap(inst: Instance) -> bool:
+    """Whether the greedy warm start costs less than it saves (GREEDY_WORK_LIMIT)."""
+    spokes_possible = sum(h.capacity for h in inst.hubs)
+    if inst.rules.max_spokes is not None:
+        spokes_possible = min(spokes_possible, inst.rules.max_spokes)
+    return len(inst.supervision_minutes) * max(1, spokes_possible) <= GREEDY_WORK_LIMIT
+
+
+def _stage_share(remaining: float, position: int, count: int) -> float:
+    """Earlier stages get what they need; leave later stages a share of what is left."""
+    return remaining if position == count - 1 else remaining * (0.8 if position == 0 else 0.5)
+
+
 def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend: str = DEFAULT_BACKEND,
-          link_rows: bool = True) -> PlanResult:
-    """The lexicographically optimal plan (or the best found in `time_limit` seconds)."""
+          link_rows: bool = True, presolve: bool = True) -> PlanResult:
+    """The lexicographically optimal plan (or the best found in `time_limit` seconds).
+
+    `backend` is an OR-Tools pywraplp solver name ("SCIP", "CBC", ...: the model of
+    optimisation.model), "SCIPY_HIGHS" or "SCIP_MATRIX" (the matrix model of optimisation.matrix,
+    solved by HiGHS via scipy.optimize.milp or by SCIP via OR-Tools model_builder) or "AUTO" (the
+    default: one of the matrix back ends by instance size, see `choose_backend`). The plan records
+    the back end used.
+    `presolve` models the exactly reduced instance of optimisation.presolve (same plans, fewer
+    columns); the plan is checked and reported on `inst` itself.
+    """
     started = time.perf_counter()
     problems = structural_problems(inst)
     if problems:
         raise Infeasible(problems)
+    modelled = reduce_instance(inst) if presolve else inst
+    if backend == "AUTO":
+        backend = choose_backend(modelled)
+    if backend in MATRIX_SOLVERS and inst.rules.team_roles:
+        raise ValueError(f"back end {backend} has no team-mix family; use AUTO or a pywraplp back end (SCIP, CBC)")
+    if backend in MATRIX_SOLVERS:
+        stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_matrix(
+            modelled, inst, time_limit, started, link_rows, MATRIX_SOLVERS[backend])
+    else:
+        stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_pywraplp(
+            modelled, inst, time_limit, workers, backend, started, link_rows)
+    assignments = integral_assignment(inst, spokes, coverage_value)
+    covered = sum(assignments.values())
+    gap = 0.0 if coverage_status == "OPTIMAL" else (coverage_bound - covered) / max(coverage_bound, 1.0)
+    plan = PlanResult(
+        status=coverage_status,
+        objective=covered,
+        bound=max(coverage_bound, float(covered)),
+        gap=max(0.0, gap),
+        spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
+        assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c > 0)),
+        backend=backend,
+        stages=tuple(stages),
+        team=minimum_team(inst, spokes),  # service-model support roles (none for CSE)
+    )
+    return replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan),
+                   solve_seconds=time.perf_counter() - started)
+
+
+def _no_plan(time_limit: float, status_name: str) -> NoPlanFound:
+    return NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {status_name}); "
+                       "the scenario was not proven infeasible: allow more time with --time-limit")
+
+
+def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, str, float]:
+    """Covered cases (whole), status, and the proven bound rounded down to whole cases."""
+    coverage_value = int(round(value))
+    coverage_status = "OPTIMAL" if optimal else "FEASIBLE"
+    coverage_bound = float(coverage_value) if optimal else max(float(coverage_value), math.floor(bound + 1e-6))
+    return coverage_value, coverage_status, coverage_bound
+
+
+def _stages_matrix(inst: Instance, original: Instance, time_limit: float, started: float, link_rows: bool,
+                   solver: str):
+    """The lexicographic stages on the matrix model of `inst` with `solver` ("highs" or "scip"; same
+    rules as _stages_pywraplp: SCIP starts from the greedy plan where it is cheap, then from each
+    stage's solution); an infeasible model is diagnosed on `original`."""
+    # Layouts by measurement (benchmarks/README.md): SCIP gains most from spokes per host; HiGHS,
+    # used by AUTO on small instances only, is fastest there with integer y.
+    model = build_matrix(inst, link_rows=link_rows, spokes_per_host=solver == "scip")
+    hint = None
+    if solver == "scip" and _greedy_is_cheap(inst):
+        from optimisation.greedy import greedy_values
+
+        hint = greedy_values(inst, model)
+    stages: list[StageResult] = []
+    holds: list[tuple] = []
+    values = None
+    coverage_status, coverage_value, coverage_bound = "FEASIBLE", 0, 0.0
+    priorities = inst.rules.priorities
+    for position, name in enumerate(priorities):
+        remaining = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)
+        if position > 0 and remaining < 0.05 * time_limit:
+            break
+        sense, objective = SENSES[name], model.objectives[name]
+        stage_start = time.perf_counter()
+        result = solve_matrix(model, objective, sense, _stage_share(remaining, position, len(priorities)), holds,
+                              solver=solver, hint=hint)
+        seconds = time.perf_counter() - stage_start
+        if position == 0:
+            if result.status == "INFEASIBLE":
+                left = max(1.0, time_limit - (time.perf_counter() - started))
+                raise Infeasible(diagnose(original, backend="SCIP", time_limit=left))
+            if result.values is None:
+                raise _no_plan(time_limit, result.status)
+        if result.values is None:
+            break
+        value, bound = result.objective, result.bound
+        if position == 0:
+            coverage_value, coverage_status, coverage_bound = _coverage_result(
+                value, result.status == "OPTIMAL", bound)
+            value, bound = float(coverage_value), coverage_bound
+        stages.append(StageResult(name, sense, float(value), float(bound), result.status, seconds))
+        values = hint = result.values
+        slack = 1e-6 * max(1.0, abs(value))
+        holds.append((objective, value - slack, np.inf) if sense == "max" else (objective, -np.inf, value + slack))
+    assert values is not None
+    return stages, integral_spokes(inst, model, values), coverage_status, coverage_value, coverage_bound
+
+
+def _stages_pywraplp(inst: Instance, original: Instance, time_limit: float, workers: int, backend: str,
+                     started: float, link_rows: bool):
+    """The lexicographic stages on the pywraplp model of `inst` (module docstring, steps 2-3); an
+    infeasible model is diagnosed on `original`."""
     model = build_model(inst, backend=backend, link_rows=link_rows)
     solver = model.solver
     stages: list[StageResult] = []
@@ -93,10 +237,7 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     coverage_bound = 0.0
 
     hinted = backend in HINTED_BACKENDS
-    spokes_possible = sum(h.capacity for h in inst.hubs)
-    if inst.rules.max_spokes is not None:
-        spokes_possible = min(spokes_possible, inst.rules.max_spokes)
-    if hinted and len(inst.supervision_minutes) * max(1, spokes_possible) <= GREEDY_WORK_LIMIT:
+    if hinted and _greedy_is_cheap(inst):
         from optimisation.greedy import greedy_hint
 
         hint = greedy_hint(inst, model)
@@ -117,9 +258,7 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
             solver.Maximize(expression)
         else:
             solver.Minimize(expression)
-        # Earlier stages get what they need; leave later stages a share of what is left.
-        share = remaining if position == len(inst.rules.priorities) - 1 else remaining * (0.8 if position == 0 else 0.5)
-        _configure(solver, share, workers, backend)
+        _configure(solver, _stage_share(remaining, position, len(inst.rules.priorities)), workers, backend)
         stage_start = time.perf_counter()
         status = solver.Solve()
         seconds = time.perf_counter() - stage_start
@@ -127,19 +266,16 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
         if position == 0:
             if status == pywraplp.Solver.INFEASIBLE:
                 left = max(1.0, time_limit - (time.perf_counter() - started))
-                raise Infeasible(diagnose(inst, backend=backend, time_limit=left))
+                raise Infeasible(diagnose(original, backend=backend, time_limit=left))
             if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-                raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {status_name}); "
-                                  "the scenario was not proven infeasible: allow more time with --time-limit")
+                raise _no_plan(time_limit, status_name)
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             break  # a later stage found nothing better in its time: keep the earlier solution
         value = objective.Value()
         bound = objective.BestBound()
         if position == 0:
-            coverage_value = int(round(value))
-            coverage_status = "OPTIMAL" if status == pywraplp.Solver.OPTIMAL else "FEASIBLE"
-            coverage_bound = float(coverage_value) if coverage_status == "OPTIMAL" else \
-                max(float(coverage_value), math.floor(bound + 1e-6))
+            coverage_value, coverage_status, coverage_bound = _coverage_result(
+                value, status == pywraplp.Solver.OPTIMAL, bound)
             value, bound = float(coverage_value), coverage_bound
         stages.append(StageResult(name, sense, float(value), float(bound), status_name if status_name in
                                   ("OPTIMAL", "FEASIBLE") else "FEASIBLE", seconds))
@@ -155,22 +291,7 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
 
     assert snapshot is not None
     spokes = {key: count for key, count in snapshot["spokes"].items() if count > 0}
-    assignments = integral_assignment(inst, spokes, coverage_value)
-    covered = sum(assignments.values())
-    gap = 0.0 if coverage_status == "OPTIMAL" else (coverage_bound - covered) / max(coverage_bound, 1.0)
-    plan = PlanResult(
-        status=coverage_status,
-        objective=covered,
-        bound=max(coverage_bound, float(covered)),
-        gap=max(0.0, gap),
-        spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
-        assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c > 0)),
-        backend=backend,
-        stages=tuple(stages),
-        team=minimum_team(inst, spokes),  # service-model support roles (none for CSE)
-    )
-    return replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan),
-                   solve_seconds=time.perf_counter() - started)
+    return stages, spokes, coverage_status, coverage_value, coverage_bound
 
 
 def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], coverage_target: int) -> dict[tuple[str, str], int]:
@@ -209,7 +330,6 @@ def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], cove
     covered = int(round(lp.Objective().Value()))
     if covered < coverage_target:
         raise RuntimeError(f"integral assignment covers {covered} < {coverage_target}; this is a bug")
-    lp.Add(total == covered)
     scores = fit_scores(inst)
     order = [p for p in rules.priorities if p != "coverage"]
     max_minutes = max((inst.casework_minutes[(h, a)] for (a, h) in pairs), default=0)
@@ -226,9 +346,11 @@ def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], cove
             costs[(area, host)] = weight * minutes - (scores[host] if "host_fit" in order else 0)
         else:
             costs[(area, host)] = 0
-    lp.Minimize(lp.Sum([costs[p] * x[p] for p in pairs if costs[p]]))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        raise RuntimeError("the assignment cost stage failed; this is a bug")
+    if any(costs.values()):  # else (no later priorities) the coverage vertex is already the answer
+        lp.Add(total == covered)
+        lp.Minimize(lp.Sum([costs[p] * x[p] for p in pairs if costs[p]]))
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError("the assignment cost stage failed; this is a bug")
     result = {}
     for pair, var in x.items():
         value = var.solution_value()

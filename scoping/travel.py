@@ -10,8 +10,12 @@ The estimate (documented in the README, "Travel-time estimate"):
   long where they are sparse (rural areas, trunk roads). Edges up to ``URBAN_EDGE_KM`` run at
   ``URBAN_SPEED_KMH``; edges from ``RURAL_EDGE_KM`` at ``RURAL_SPEED_KMH``; in between the speed
   is interpolated linearly.
-* **Pair minutes** = the shortest path (networkx Dijkstra with a cutoff at the limit), rounded
-  half up to whole minutes. Places at the same location are 0 minutes apart.
+* **Pair minutes** = the shortest path, rounded half up to whole minutes. Places at the same
+  location are 0 minutes apart. The graph is built with networkx (readable, easy to inspect in
+  tests); the search converts it once to a sparse matrix and runs
+  ``scipy.sparse.csgraph.dijkstra`` from all sources of one limit at once, stopping at the limit
+  (measured 2.3x faster than a networkx Dijkstra per source on the national benchmark, same pairs:
+  benchmarks/travel_graph.py).
 * **Measured times** (``travel_times.csv``) replace the estimate for the pairs they list, in both
   directions unless both directions are listed; a measured time over the limit removes the pair
   even if the estimate was within it.
@@ -26,6 +30,7 @@ from typing import Callable, Mapping, Sequence
 import networkx as nx
 import numpy as np
 import shapely
+from scipy.sparse.csgraph import dijkstra
 
 # Road distance / straight-line distance in Great Britain: ~1.2-1.4 in published comparisons of
 # road and crow-fly distances; 1.3 is the usual planning figure.
@@ -37,6 +42,9 @@ URBAN_SPEED_KMH = 24.0
 RURAL_SPEED_KMH = 64.0
 URBAN_EDGE_KM = 2.0
 RURAL_EDGE_KM = 20.0
+# Sources searched together: bounds the distance matrix to SOURCE_BLOCK x places floats (~8 MB
+# per 1,000 places).
+SOURCE_BLOCK = 256
 
 
 @dataclass(frozen=True)
@@ -123,17 +131,34 @@ def travel_pairs(
     for target in targets:
         targets_at.setdefault(site_of[target], []).append(target)
     result: dict[tuple[str, str], int] = {}
-    for done, source in enumerate(sources, start=1):
-        source_limit = limit[source] if isinstance(limit, Mapping) else limit
-        reached = nx.single_source_dijkstra_path_length(
-            graph, site_of[source], cutoff=source_limit + 0.5, weight="minutes")
-        for site, minutes in reached.items():
-            rounded = round_minutes(minutes)
-            if rounded <= source_limit:
-                for target in targets_at.get(site, ()):
-                    result[(source, target)] = rounded
-        if on_progress:
-            on_progress(done, len(sources))
+    nodes = list(graph.nodes)
+    node_index = {node: k for k, node in enumerate(nodes)}
+    matrix = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight="minutes", format="csr")
+    target_nodes = np.array(sorted({node_index[site] for site in targets_at}), dtype=np.int64)
+    targets_of_node = [targets_at[nodes[k]] for k in target_nodes.tolist()]
+    by_limit: dict[int, list[str]] = {}
+    for source in sources:
+        by_limit.setdefault(limit[source] if isinstance(limit, Mapping) else limit, []).append(source)
+    done = 0
+    for source_limit, group in sorted(by_limit.items()):
+        for start in range(0, len(group), SOURCE_BLOCK):
+            block = group[start:start + SOURCE_BLOCK]
+            if not len(target_nodes):
+                distances = np.empty((len(block), 0))
+            else:
+                # One search from every source of this limit; paths longer than limit + 0.5 minutes
+                # cannot round to within the limit, so the search stops there (inf beyond it).
+                distances = dijkstra(matrix, directed=False, indices=[node_index[site_of[s]] for s in block],
+                                     limit=source_limit + 0.5)[:, target_nodes]
+            rounded = np.floor(distances + 0.5 + 1e-9)  # round_minutes, vectorised
+            rows, cols = np.nonzero(rounded <= source_limit)
+            for row, col, minutes in zip(rows.tolist(), cols.tolist(), rounded[rows, cols].astype(int).tolist()):
+                source = block[row]
+                for target in targets_of_node[col]:
+                    result[(source, target)] = minutes
+            done += len(block)
+            if on_progress:
+                on_progress(done, len(sources))
     if measured:
         source_set, target_set = set(sources), set(targets)
         for a, b in measured:

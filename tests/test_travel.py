@@ -111,34 +111,49 @@ def test_deterministic():
     assert first == second and list(first) == sorted(first)
 
 
-def test_agrees_with_scipy_dijkstra_on_the_same_graph():
-    # An independent shortest-path implementation over the same edge weights must give the same pairs.
-    import numpy as np
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import dijkstra
+def _networkx_pairs(graph, sources, targets, limit):
+    """An independent search: networkx Dijkstra per source with a cutoff (the former implementation)."""
+    site_of = graph.graph["site_of"]
+    expected = {}
+    for source in sources:
+        source_limit = limit[source] if isinstance(limit, dict) else limit
+        reached = nx.single_source_dijkstra_path_length(graph, site_of[source], cutoff=source_limit + 0.5,
+                                                        weight="minutes")
+        for target in targets:
+            minutes = reached.get(site_of[target])
+            if minutes is not None and round_minutes(minutes) <= source_limit:
+                expected[(source, target)] = round_minutes(minutes)
+    return expected
 
+
+def test_agrees_with_networkx_dijkstra_on_the_same_graph(monkeypatch):
+    # travel_pairs searches with scipy's csgraph in blocks of sources; networkx, one source at a time,
+    # must give the same pairs and minutes (blocks of 7 so several blocks and a partial one are used).
+    import numpy as np
+
+    import scoping.travel
+
+    monkeypatch.setattr(scoping.travel, "SOURCE_BLOCK", 7)
     rng = np.random.default_rng(7)
     xy = np.round(rng.uniform([0, 0], [60000, 40000], size=(300, 2)))
     xy[:5] = xy[5]  # several places at one location
     places = [Place(f"P{i}", float(x), float(y)) for i, (x, y) in enumerate(xy)]
     graph = build_travel_graph(places)
-    sources, targets, limit = [f"P{i}" for i in range(0, 40)], [f"P{i}" for i in range(40, 300)], 30
+    sources, targets = [f"P{i}" for i in range(0, 40)], [f"P{i}" for i in range(3, 300)]
+    limits = {source: (20, 30, 45)[k % 3] for k, source in enumerate(sources)}
+    for limit in (30, limits):
+        expected = _networkx_pairs(graph, sources, targets, limit)
+        assert expected  # the case is not vacuous
+        assert travel_pairs(graph, sources, targets, limit) == expected
 
-    nodes = list(graph.nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    rows, cols, weights = zip(*((index[a], index[b], w) for a, b, w in graph.edges(data="minutes")))
-    matrix = coo_matrix((weights, (rows, cols)), shape=(len(nodes), len(nodes))).tocsr()
-    site_of = graph.graph["site_of"]
-    dist = dijkstra(matrix, directed=False, indices=[index[site_of[s]] for s in sources], limit=limit + 0.5)
-    expected = {}
-    for row, source in enumerate(sources):
-        for target in targets:
-            minutes = dist[row, index[site_of[target]]]
-            if np.isfinite(minutes) and round_minutes(minutes) <= limit:
-                expected[(source, target)] = round_minutes(minutes)
 
-    assert expected  # the case is not vacuous
-    assert travel_pairs(graph, sources, targets, limit) == expected
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=30), st.integers(0, 50))
+def test_agrees_with_networkx_on_random_places(points, limit):
+    places = [Place(f"P{i}", x * 1500.0, y * 1500.0) for i, (x, y) in enumerate(points)]
+    graph = build_travel_graph(places)
+    ids = [p.place_id for p in places]
+    assert travel_pairs(graph, ids[::2], ids, limit) == _networkx_pairs(graph, ids[::2], ids, limit)
 
 
 def test_measured_both_directions_one_over_the_limit():
