@@ -159,3 +159,13 @@ def test_infeasible_budget_names_the_team_costs():
     text = " ".join(caught.value.reasons)
     assert "the budget is £100,000 a year" in text
     assert "support roles (a communications worker £40,000, a clinician £58,000)" in text
+
+
+def test_auto_back_end_keeps_the_model_with_the_team_family():
+    """The matrix layout (optimisation/matrix.py) has no team-mix rows: AUTO solves a service model with
+    support roles on the pywraplp model, and asking a matrix back end for one is refused, not ignored."""
+    inst = nwd_instance(330_000)
+    assert solved(inst).backend == "SCIP"
+    assert solve(nwd_instance(330_000, roles=()), time_limit=20).backend in ("SCIPY_HIGHS", "SCIP_MATRIX")
+    with pytest.raises(ValueError, match="no team-mix family"):
+        solve(inst, backend="SCIPY_HIGHS")
