@@ -128,7 +128,7 @@ class Catalogue(BaseModel):
 
 def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
     """Validate the catalogue file `path` of the service model `service_model`. Raises InputError (located)."""
-    from scoping.service_model import _line_of
+    from scoping.errors import yaml_line
 
     path = Path(path)
     file = os.path.normpath(path)
@@ -143,10 +143,10 @@ def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
     try:
         catalogue = Catalogue.model_validate(data)
     except ValidationError as error:
-        raise InputError([Problem(file, _line_of(root, tuple(e["loc"])), ".".join(str(p) for p in e["loc"]) or "-",
+        raise InputError([Problem(file, yaml_line(root, tuple(e["loc"])), ".".join(str(p) for p in e["loc"]) or "-",
                                   e["msg"].removeprefix("Value error, ")) for e in error.errors()]) from None
     if catalogue.service_model != service_model:
-        raise InputError([Problem(file, _line_of(root, ("service_model",)), "service_model",
+        raise InputError([Problem(file, yaml_line(root, ("service_model",)), "service_model",
                                   f"is {catalogue.service_model!r}; expected {service_model!r} (the service model "
                                   "naming this catalogue)")])
     return catalogue

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules
 from optimisation.programme import CENTRAL, DemandScenario, Phase, Programme, central_scenario, range_scenarios
-from scoping.errors import InputError, Problem
+from scoping.errors import InputError, Problem, yaml_line
 from scoping.schemas import (
     SCENARIO_FILE,
     TABLES,
@@ -123,22 +123,9 @@ NESTED_KEYS = ("phases", "demand_weights")  # keys whose errors are located at t
 def _nested_line(text: str, loc: tuple) -> int | None:
     """Line of the YAML node at `loc` (e.g. ("phases", 1, "start_year")), or of its nearest parent."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml_line(yaml.compose(text, Loader=yaml.SafeLoader), loc)
     except yaml.YAMLError:
         return None
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)]
-            if not match:
-                break
-            line, node = match[0][0].start_mark.line + 1, match[0][1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
 
 
 def read_rules(path: Path, file: str) -> tuple[ScenarioRules | None, list[Problem]]:

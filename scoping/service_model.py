@@ -44,7 +44,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from optimisation.instance import TeamRole
-from scoping.errors import InputError, Problem
+from scoping.errors import InputError, Problem, yaml_line
 from scoping.schemas import describe_expectation
 
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "inputs" / "service_models"
@@ -309,23 +309,6 @@ def shipped_models() -> list[str]:
     return sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml"))
 
 
-def _line_of(root: yaml.Node | None, loc: tuple) -> int:
-    """The line of the deepest YAML node found along a pydantic error location (1-based)."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else 1)
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
-            if match is None:
-                break
-            line, node = match[0].start_mark.line + 1, match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
 def read_service_model(path: Path, file: str | None = None) -> ServiceModel:
     """Validate one service-model file. Raises InputError with every problem located."""
     file = file or str(path)
@@ -359,15 +342,15 @@ def read_service_model(path: Path, file: str | None = None) -> ServiceModel:
                 message = "is required"
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
                 message = f"{expectation}, got {str(item.get('input'))[:60]!r}"
-            problems.append(Problem(file, _line_of(root, loc), key, message))
+            problems.append(Problem(file, yaml_line(root, loc), key, message))
         raise InputError(sorted(set(problems))) from None
     if path.parent.resolve() == SHIPPED_DIR and spec.id != path.stem:
-        raise InputError([Problem(file, _line_of(root, ("id",)), "id",
+        raise InputError([Problem(file, yaml_line(root, ("id",)), "id",
                                   f"a shipped model's id must be its file name, {path.stem!r}")])
     model = ServiceModel(spec, file, path)
     catalogue = model.outcomes_catalogue
     if catalogue is not None and not catalogue.is_file():
-        raise InputError([Problem(file, _line_of(root, ("outcomes_catalogue",)), "outcomes_catalogue",
+        raise InputError([Problem(file, yaml_line(root, ("outcomes_catalogue",)), "outcomes_catalogue",
                                   f"outcome catalogue {spec.outcomes_catalogue!r} not found (looked for "
                                   f"{os.path.normpath(catalogue)}); expected the path of a catalogue YAML file "
                                   "relative to this model file, e.g. ../outcomes/cse-hub-and-spoke.yaml")])
