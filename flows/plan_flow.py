@@ -190,7 +190,8 @@ def service_summary(planned: PlannedScenario, plan: PlanResult) -> dict:
         totals[entry.role] += entry.count
     names = {r.id: r.name for r in model.spec.roles}
     return {"service_model": model.id, "workers_label": model.spec.workers.plural,
-            "team_text": ", ".join(f"{count} {names[role].lower()}" for role, count in totals.items()) or "none"}
+            "team_text": ", ".join(f"{count} {names[role].lower()}{'' if count == 1 else 's'}"
+                                  for role, count in totals.items()) or "none"}
 @task(name="solve phased / robust", cache_policy=NO_CACHE)
 def solve_programme_task(planned: PlannedScenario, programme, time_limit: float, workers: int):
     """The phased and/or robust plan (optimisation.phased), the central plan beside it, and the

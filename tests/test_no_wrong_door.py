@@ -154,6 +154,9 @@ def test_cli_demo_no_wrong_door(tmp_path, capsys):
     assert '<h2>Outcomes monitoring: No Wrong Door hub</h2>' in html and 'class="suppressed"' in html
     assert plan["monitoring"]["store_snapshot"] == "20250801T063000Z"
     assert "hub workers" in out and "support team" in out
+    police = sum(team[(hub_id, "police_officer")] for hub_id in workers)
+    assert f"{police} police officer{'' if police == 1 else 's'}" in out  # the CLI's team line, in plural words
+    assert f"hub workers at {len({s['host_id'] for s in plan['spokes']})} bases in {len(workers)} hub teams" in html
     from openpyxl import load_workbook
 
     workbook = load_workbook(out_dir / "plan.xlsx")
