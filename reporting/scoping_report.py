@@ -143,6 +143,12 @@ def demand_cells(profile: AuthorityProfile, threshold: int) -> dict[str, str]:
     return cells
 
 
+def profile_title(planned: PlannedScenario) -> str:
+    """The fourth scoping dimension's title: the service model's `profile_title` ("CSE profile" by default)."""
+    model = planned.scenario.service_model
+    return model.spec.profile_title if model is not None else "CSE profile"
+
+
 def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommendations: list[Recommendation],
                    threshold: int) -> dict[str, Any]:
     """Everything one authority's page shows, prepared and disclosed."""
@@ -167,6 +173,7 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
         "code": profile.code, "name": profile.name, "aim": profile.aim,
         "required": profile.required,
         "scenario_name": rules.name or str(planned.scenario.directory),
+        "profile_title": profile_title(planned),
         "threshold": threshold,
         "demand": demand_cells(profile, threshold),
         "services": {
@@ -219,14 +226,16 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
     }
 
 
-def index_view(views: list[dict[str, Any]], scenario_name: str, seconds: float | None = None) -> dict[str, Any]:
+def index_view(views: list[dict[str, Any]], scenario_name: str, seconds: float | None = None,
+               profile: str = "CSE profile") -> dict[str, Any]:
     rows = [{"file": report_file_name(v["code"]), "name": v["name"], "code": v["code"], "aim": v["aim"],
              "settlement_class": v["geography"]["settlement_class"], "area_km2": v["geography"]["area_km2"],
              "demand": v["demand"]["total"], "share_in_reach": v["demand"]["share_in_reach"],
              "gaps": len(v["services"]["gaps"]), "hosts": len(v["services"]["hosts"]),
              "red_flags": sum(1 for b in v["cse"]["benchmarks"] if b["rag"] == "red"),
              "recommendations": len(v["recommendations"])} for v in views]
-    return {"title": f"Scoping: {scenario_name}", "rows": rows, "threshold": views[0]["threshold"] if views else 5}
+    return {"title": f"Scoping: {scenario_name}", "rows": rows, "threshold": views[0]["threshold"] if views else 5,
+            "profile_title": profile}
 
 
 def summary_csv(views: list[dict[str, Any]]) -> bytes:
@@ -257,5 +266,5 @@ def render_scoping_files(planned: PlannedScenario, profiles: list[AuthorityProfi
     scenario_name = planned.scenario.rules.name or str(planned.scenario.directory)
     files["scoping_summary.csv"] = summary_csv(views)
     files["index.html"] = env.get_template("scoping_index.html.j2").render(
-        **index_view(views, scenario_name)).encode("utf-8")
+        **index_view(views, scenario_name, profile=profile_title(planned))).encode("utf-8")
     return files

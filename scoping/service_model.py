@@ -173,6 +173,9 @@ class ServiceModelFile(_Part):
     pathways: tuple[Pathway, ...] = ()
     roles: tuple[Role, ...] = ()
     placement_provision: tuple[Provision, ...] = ()
+    # Title of the scoping reports' fourth dimension (seed 001 message 7 names it "CSE profile" for
+    # Hub and Spoke services; another service model profiles its own cohort's needs).
+    profile_title: Text = "CSE profile"
     # The outcome catalogue (scoping/outcomes.py), relative to this file; None: no outcomes tracked.
     outcomes_catalogue: Annotated[str, StringConstraints(min_length=1, max_length=300,
                                                          pattern=r"^[^\x00-\x1f\x7f]*\.ya?ml$")] | None = None

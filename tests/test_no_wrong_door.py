@@ -135,6 +135,10 @@ def test_cli_demo_no_wrong_door(tmp_path, capsys):
     assert {"plan.json", "report.html", "plan.xlsx", "plan.geojson", "allocation.csv", "coverage.csv",
             "spokes.csv"} <= {p.name for p in out_dir.iterdir()}
     assert (out_dir / "scope" / "index.html").exists()
+    # The scoping reports title their fourth dimension after the service model (not "CSE profile").
+    pages = [p.read_text() for p in (out_dir / "scope").glob("scoping-*.html")]
+    assert pages and all("4. Needs profile (young people 12+ open to social care)</h2>" in page for page in pages)
+    assert not any("CSE profile" in page for page in pages)
     plan = json.loads((out_dir / "plan.json").read_text())
     assert plan["service_model"]["id"] == "no-wrong-door"
     assert plan["status"] == "OPTIMAL"

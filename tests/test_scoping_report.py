@@ -50,6 +50,7 @@ def test_page_shows_the_four_dimensions_and_recommendations_with_sources(rendere
     html = page(rendered[2])
     for section in ('id="services"', 'id="geography"', 'id="demography"', 'id="cse-profile"', 'id="recommendations"'):
         assert section in html
+    assert '<h2 id="cse-profile">4. CSE profile</h2>' in html  # the default service model's title (seed 001)
     assert "Spoke location by aim" in html and "seed 001_7cce064ef0042f6a.txt message 11" in html
     assert "Rural travel burden" in html
     assert "<svg" in html and "footprint" in html
