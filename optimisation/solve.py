@@ -61,9 +61,9 @@ GREEDY_WORK_LIMIT = 500_000
 # The coverage stage of the matrix back ends is solved on the instance with areas of equal
 # reachable hosts merged (optimisation.presolve.merge_areas, exact for coverage) when the merge
 # removes at least this share of the case columns. Measured (benchmarks/README.md, HiGHS on the
-# small England instance, seeds 1-10): postcode sectors lose 20-27% of the columns and HiGHS is
-# faster merged on 10 of 10; districts lose under 15% (medium and national under 10%) and it is
-# faster on only 5 of 10, so district instances are solved unmerged as before.
+# small England instance, seeds 1-10): postcode sectors lose 20-28% of the columns and HiGHS is
+# faster merged on 10 of 10; districts lose 10-17% (medium 4.8%, national 2.5%) and it is faster
+# on only 5 of 10, so district instances are solved unmerged as before.
 MERGE_MIN_SHARE = 0.2
 
 
