@@ -33,7 +33,7 @@ from optimisation.diagnosis import diagnose, structural_problems
 from optimisation.instance import Instance
 from optimisation.matrix import build_matrix, integer_columns, integral_spokes, solve_matrix
 from optimisation.model import Model, build_model, fit_scores
-from optimisation.presolve import reduce_instance
+from optimisation.presolve import merge_areas, reduce_instance, split_cases
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
 from optimisation.team import minimum_team
 
@@ -46,8 +46,11 @@ MATRIX_SOLVERS = {MATRIX_BACKEND: "highs", MATRIX_SCIP_BACKEND: "scip"}
 DEFAULT_BACKEND = "AUTO"
 DEFAULT_PYWRAPLP_BACKEND = "SCIP"  # the pywraplp model (optimisation.model): team mix, diagnosis
 # "AUTO" uses HiGHS on the matrix model up to this many integer columns (o and S per host, u per
-# hub), SCIP on the matrix model above: measured, benchmarks/README.md.
-HIGHS_MAX_INTEGER_COLUMNS = 1_000
+# hub), SCIP on the matrix model above: measured, benchmarks/README.md (coverage, 60 s, one run
+# each): HiGHS found more cases on the three postcode-sector medium instances (1,442-1,516 integer
+# columns: 1,214 vs 1,210, 1,258 vs 1,245, 1,272 vs 1,263), SCIP on both district medium ones
+# (1,938: 1,550 vs 1,520, 1,570 vs 1,484-1,568) and on national (4,046); HiGHS on every small one.
+HIGHS_MAX_INTEGER_COLUMNS = 1_700
 RESERVE_SHARE = 0.07  # of the time limit, kept for the steps after the MIP stages
 SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
 INTEGRALITY_TOLERANCE = 1e-5
@@ -58,6 +61,13 @@ HINTED_BACKENDS = frozenset({"SCIP", "CBC", "CP_SAT"})
 # it takes longer than it saves, so larger instances start cold. Measured (greedy time, counted in
 # the time limit): 50-hub, 1,000-host England instance (1,939 pairs x 150 spokes) 4.7 s.
 GREEDY_WORK_LIMIT = 500_000
+# The coverage stage of the matrix back ends is solved on the instance with areas of equal
+# reachable hosts merged (optimisation.presolve.merge_areas, exact for coverage) when the merge
+# removes at least this share of the case columns. Measured (benchmarks/README.md, HiGHS on the
+# small England instance, seeds 1-10): postcode sectors lose 20-28% of the columns and HiGHS is
+# faster merged on 10 of 10; districts lose 10-17% (medium 4.8%, national 2.5%) and it is faster
+# on only 5 of 10, so district instances are solved unmerged as before.
+MERGE_MIN_SHARE = 0.2
 
 
 class NoPlanFound(RuntimeError):
@@ -119,7 +129,7 @@ def _stage_share(remaining: float, position: int, count: int) -> float:
 
 
 def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend: str = DEFAULT_BACKEND,
-          link_rows: bool = True, presolve: bool = True) -> PlanResult:
+          link_rows: bool = True, presolve: bool = True, merge: bool | None = None) -> PlanResult:
     """The lexicographically optimal plan (or the best found in `time_limit` seconds).
 
     `backend` is an OR-Tools pywraplp solver name ("SCIP", "CBC", ...: the model of
@@ -128,7 +138,10 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     default: one of the matrix back ends by instance size, see `choose_backend`). The plan records
     the back end used.
     `presolve` models the exactly reduced instance of optimisation.presolve (same plans, fewer
-    columns); the plan is checked and reported on `inst` itself.
+    columns); the plan is checked and reported on `inst` itself. `merge` (matrix back ends only)
+    solves the coverage stage with areas of equal reachable hosts merged (exact for coverage:
+    optimisation.presolve.merge_areas): None merges when that removes at least MERGE_MIN_SHARE
+    of the case columns, True always, False never.
     """
     started = time.perf_counter()
     problems = structural_problems(inst)
@@ -141,11 +154,14 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
         raise ValueError(f"back end {backend} has no team-mix family; use AUTO or a pywraplp back end (SCIP, CBC)")
     if backend in MATRIX_SOLVERS:
         stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_matrix(
-            modelled, inst, time_limit, started, link_rows, MATRIX_SOLVERS[backend])
+            modelled, inst, time_limit, started, link_rows, MATRIX_SOLVERS[backend], merge)
     else:
         stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_pywraplp(
             modelled, inst, time_limit, workers, backend, started, link_rows)
-    assignments = integral_assignment(inst, spokes, coverage_value)
+    # The reduced instance has the same areas and every pair of a host with a spoke: the same
+    # assignment problem, with fewer pairs to scan (the plan is still checked on `inst`).
+    assignments = integral_assignment(replace(inst, casework_minutes=modelled.casework_minutes) if presolve else inst,
+                                      spokes, coverage_value)
     covered = sum(assignments.values())
     gap = 0.0 if coverage_status == "OPTIMAL" else (coverage_bound - covered) / max(coverage_bound, 1.0)
     plan = PlanResult(
@@ -177,18 +193,24 @@ def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, st
 
 
 def _stages_matrix(inst: Instance, original: Instance, time_limit: float, started: float, link_rows: bool,
-                   solver: str):
+                   solver: str, merge: bool | None = None):
     """The lexicographic stages on the matrix model of `inst` with `solver` ("highs" or "scip"; same
     rules as _stages_pywraplp: SCIP starts from the greedy plan where it is cheap, then from each
-    stage's solution); an infeasible model is diagnosed on `original`."""
+    stage's solution); an infeasible model is diagnosed on `original`. The coverage stage runs on
+    the merged-area model when `merge` says so (solve's docstring); later stages on the full one."""
     # Layouts by measurement (benchmarks/README.md): SCIP gains most from spokes per host; HiGHS,
     # used by AUTO on small instances only, is fastest there with integer y.
-    model = build_matrix(inst, link_rows=link_rows, spokes_per_host=solver == "scip")
+    layout = {"link_rows": link_rows, "spokes_per_host": solver == "scip"}
+    merged = merge_areas(inst) if merge is not False else None
+    if merged is not None and not merge and merged.share < MERGE_MIN_SHARE:
+        merged = None
+    first = merged.instance if merged is not None else inst
+    model = build_matrix(first, **layout)
     hint = None
     if solver == "scip" and _greedy_is_cheap(inst):
         from optimisation.greedy import greedy_values
 
-        hint = greedy_values(inst, model)
+        hint = greedy_values(first, model)  # a greedy plan of the merged instance, if merged
     stages: list[StageResult] = []
     holds: list[tuple] = []
     values = None
@@ -198,10 +220,20 @@ def _stages_matrix(inst: Instance, original: Instance, time_limit: float, starte
         remaining = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)
         if position > 0 and remaining < 0.05 * time_limit:
             break
+        if position == 1 and merged is not None:  # the later stages need every area's minutes
+            coverage_model, model = model, build_matrix(inst, **layout)
+            values = hint = _split_values(merged, coverage_model, model, values, inst)
+            holds = [(model.objectives["coverage"], low, high) for _, low, high in holds]
         sense, objective = SENSES[name], model.objectives[name]
         stage_start = time.perf_counter()
-        result = solve_matrix(model, objective, sense, _stage_share(remaining, position, len(priorities)), holds,
-                              solver=solver, hint=hint)
+        share = _stage_share(remaining, position, len(priorities))
+        result = solve_matrix(model, objective, sense, share, holds, solver=solver, hint=hint)
+        if result.status == "NOT_SOLVED" and solver == "highs" and position > 0:
+            # HiGHS can stop with "Solve error" on a later stage with the hold rows (found by
+            # tests/test_matrix_backend.py on a 3-host instance); the earlier stage's solution is
+            # feasible there, so SCIP on the same matrix, started from it, finishes the stage.
+            share = max(0.1, time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started))
+            result = solve_matrix(model, objective, sense, share, holds, solver="scip", hint=hint)
         seconds = time.perf_counter() - stage_start
         if position == 0:
             if result.status == "INFEASIBLE":
@@ -221,7 +253,24 @@ def _stages_matrix(inst: Instance, original: Instance, time_limit: float, starte
         slack = 1e-6 * max(1.0, abs(value))
         holds.append((objective, value - slack, np.inf) if sense == "max" else (objective, -np.inf, value + slack))
     assert values is not None
+    # The spoke columns (o, u, y, S) have the same keys in the merged and the full model.
     return stages, integral_spokes(inst, model, values), coverage_status, coverage_value, coverage_bound
+
+
+def _split_values(merged, coverage_model, model, values: np.ndarray, inst: Instance) -> np.ndarray:
+    """The merged model's solution as values of the full model: spoke columns by key, cases split
+    back over the member areas (optimisation.presolve.split_cases): a plan of the full model with
+    the same coverage, to start the later stages from."""
+    full = np.zeros(model.columns)
+    for keys in ("host_open", "hub_used", "spokes", "host_spokes"):
+        target = getattr(model, keys)
+        for key, c in getattr(coverage_model, keys).items():
+            full[target[key]] = values[c]
+    demand = {a.area_id: a.demand for a in inst.areas}
+    cases = {key: float(values[c]) for key, c in coverage_model.cases.items() if values[c] > 0}
+    for key, amount in split_cases(merged, cases, demand).items():
+        full[model.cases[key]] = amount
+    return full
 
 
 def _stages_pywraplp(inst: Instance, original: Instance, time_limit: float, workers: int, backend: str,

@@ -200,3 +200,24 @@ def test_caseload_minimum_binds_on_pooled_hosts():
         assert check_plan(inst, plan) == [] and (plan.objective, plan.spokes_total) == (12, 1)
         loose = instance(**spec, rules=Rules(caseload_min=9))
         assert solve(loose, backend=backend).objective == 19
+
+
+def test_later_stage_finishes_when_highs_stops_with_a_solve_error():
+    """Hypothesis found this: hubs H0, H1 (one spoke each), caseload 0-1, A2 (2 cases) reached by
+    J0 and J2 in 2 minutes, A7 (1) by J1 in 1; police hosts in a statutory-aim authority, J2 with a
+    drop-in. Coverage 2; host fit 5 = J2 (2 + 1 drop-in) and one of J0, J1 (2 each); travel then
+    picks J1 (A7, 1 minute) with J2 (A2, 2 minutes): 3, not 4 (J0 and J2). HiGHS stopped on the travel stage
+    with "Solve error"; the stage must still be solved (and proven), on every back end."""
+    inst = instance(
+        hubs=[hub("H0", min_spokes=0, max_spokes=1, manager_span=1), hub("H1", min_spokes=0, max_spokes=1, manager_span=1)],
+        hosts=[host("J0"), host("J1"), host("J2", drop_in=True)],
+        areas=[area("A2", 2), area("A7", 1)], aims={AUTH_X: "statutory"},
+        casework={("J0", "A2"): 2, ("J1", "A7"): 1, ("J2", "A2"): 2},
+        supervision={("H0", "J2"): 0, ("H1", "J0"): 0, ("H1", "J1"): 0},
+        rules=Rules(caseload_min=0, caseload_max=1),
+    )
+    for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
+        plan = solve(inst, time_limit=10, backend=backend)
+        assert check_plan(inst, plan) == []
+        assert [s.name for s in plan.stages] == ["coverage", "host_fit", "travel"], backend
+        assert (plan.objective, plan.host_fit, plan.travel_case_minutes) == (2, 5, 3), backend
