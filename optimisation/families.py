@@ -48,22 +48,38 @@ def add_variables(solver: pywraplp.Solver, inst: Instance) -> Variables:
     area i is within ``casework_minutes`` of host j (the pair is in ``instance.casework_minutes``)
     and host j can have a spoke at all. A pair that does not exist cannot carry spokes or cases.
     """
+    return add_case_variables(solver, inst, add_placement_variables(solver, inst))
+
+
+def add_placement_variables(solver: pywraplp.Solver, inst: Instance, tag: str = "") -> Variables:
+    """y[h, j], u[h], o[j] (supervision travel: y only for pairs within the hub's limit).
+
+    `tag` names a copy of them (a phase of optimisation.phased: "y[h,j,phase]")."""
+    suffix = f",{tag}" if tag else ""
     v = Variables()
-    hosts_reachable = sorted({host for (_, host) in inst.supervision_minutes})
+    hosts_reachable = {host for (_, host) in inst.supervision_minutes}
     for host in inst.hosts:
         if host.host_id in hosts_reachable:
-            v.host_open[host.host_id] = solver.BoolVar(f"o[{host.host_id}]")
+            v.host_open[host.host_id] = solver.BoolVar(f"o[{host.host_id}{suffix}]")
     for hub in inst.hubs:
-        v.hub_used[hub.hub_id] = solver.BoolVar(f"u[{hub.hub_id}]")
+        v.hub_used[hub.hub_id] = solver.BoolVar(f"u[{hub.hub_id}{suffix}]")
     host_max = {h.host_id: h.max_spokes for h in inst.hosts}
     hub_capacity = {h.hub_id: h.capacity for h in inst.hubs}
     for (hub_id, host_id) in sorted(inst.supervision_minutes):
         upper = max(min(host_max[host_id], hub_capacity[hub_id]), inst.existing_spokes.get((hub_id, host_id), 0))
-        v.spokes[(hub_id, host_id)] = solver.IntVar(0, upper, f"y[{hub_id},{host_id}]")
+        v.spokes[(hub_id, host_id)] = solver.IntVar(0, upper, f"y[{hub_id},{host_id}{suffix}]")
+    return v
+
+
+def add_case_variables(solver: pywraplp.Solver, inst: Instance, placements: Variables, tag: str = "") -> Variables:
+    """x[i, j] over `placements` (casework travel: only pairs within casework_minutes, at hosts that
+    can have a spoke, for areas with demand). `tag` names a copy (a phase × demand-scenario block)."""
+    suffix = f",{tag}" if tag else ""
+    v = Variables(spokes=placements.spokes, hub_used=placements.hub_used, host_open=placements.host_open)
     demand = {a.area_id: a.demand for a in inst.areas}
     for (host_id, area_id) in sorted(inst.casework_minutes):
         if host_id in v.host_open and demand[area_id] > 0:
-            v.cases[(area_id, host_id)] = solver.NumVar(0, demand[area_id], f"x[{area_id},{host_id}]")
+            v.cases[(area_id, host_id)] = solver.NumVar(0, demand[area_id], f"x[{area_id},{host_id}{suffix}]")
     return v
 
 

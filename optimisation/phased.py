@@ -66,39 +66,6 @@ class ProgrammeModel:
     scenario_names: list[str] = field(default_factory=list)
 
 
-def add_placement_variables(solver: pywraplp.Solver, inst: Instance, tag: str) -> Variables:
-    """y[h, j, t], u[h, t], o[j, t] of one phase, with the bounds of families.add_variables.
-
-    Supervision travel: y exists only for hub-host pairs within the hub's supervision limit.
-    """
-    v = Variables()
-    reachable = {host for (_, host) in inst.supervision_minutes}
-    for host in inst.hosts:
-        if host.host_id in reachable:
-            v.host_open[host.host_id] = solver.BoolVar(f"o[{host.host_id},{tag}]")
-    for hub in inst.hubs:
-        v.hub_used[hub.hub_id] = solver.BoolVar(f"u[{hub.hub_id},{tag}]")
-    host_max = {h.host_id: h.max_spokes for h in inst.hosts}
-    for (hub_id, host_id) in sorted(inst.supervision_minutes):
-        upper = max(min(host_max[host_id], inst.hub(hub_id).capacity), inst.existing_spokes.get((hub_id, host_id), 0))
-        v.spokes[(hub_id, host_id)] = solver.IntVar(0, upper, f"y[{hub_id},{host_id},{tag}]")
-    return v
-
-
-def add_case_variables(solver: pywraplp.Solver, inst: Instance, placements: Variables, tag: str) -> Variables:
-    """A copy of the assignment variables x[i, j, t, s] for one block, over the phase's placements.
-
-    Casework travel: x exists only for area-host pairs within casework_minutes, at hosts that
-    can have a spoke, for areas with demand in this block's scenario.
-    """
-    v = Variables(spokes=placements.spokes, hub_used=placements.hub_used, host_open=placements.host_open)
-    for (host_id, area_id) in sorted(inst.casework_minutes):
-        demand = inst.area(area_id).demand
-        if host_id in v.host_open and demand > 0:
-            v.cases[(area_id, host_id)] = solver.NumVar(0, demand, f"x[{area_id},{host_id},{tag}]")
-    return v
-
-
 def add_keep_placements(solver: pywraplp.Solver, earlier: Variables, later: Variables, tag: str) -> list:
     """Keep earlier placements: y[h, j, t] ≥ y[h, j, t-1] for every pair, and u[h, t] ≥ u[h, t-1].
 
@@ -160,7 +127,7 @@ def build_programme_model(inst: Instance, programme: Programme, *, backend: str 
             phase_inst = replace(phase_inst, rules=replace(phase_inst.rules, budget_per_year=None))
         if "max_spokes" in relax and phase.max_spokes is None or f"phase_spokes:{phase.name}" in relax:
             phase_inst = replace(phase_inst, rules=replace(phase_inst.rules, max_spokes=None))
-        p = add_placement_variables(solver, phase_inst, tag)
+        p = families.add_placement_variables(solver, phase_inst, tag)
         model.placements.append(p)
         rows[f"hub_size@{tag}"] = families.add_hub_size(solver, phase_inst, p, with_minimum="hub_min" not in relax)
         if "host_capacity" not in relax:
@@ -186,7 +153,7 @@ def build_programme_model(inst: Instance, programme: Programme, *, backend: str 
         for scenario in programme.scenarios:
             block_tag = f"{tag}/{scenario.name}"
             b_inst = block_instance(inst, programme, t, scenario)
-            b = add_case_variables(solver, b_inst, p, block_tag)
+            b = families.add_case_variables(solver, b_inst, p, block_tag)
             model.blocks[(t, scenario.name)] = b
             model.instances[(t, scenario.name)] = b_inst
             rows[f"caseload@{block_tag}"] = families.add_caseload(solver, b_inst, b, with_minimum="caseload_min" not in relax)
