@@ -60,6 +60,18 @@ def test_budget_decides_the_host_mix():
     assert tighter_plan.objective == 24
 
 
+def lexicographic_instance():
+    """The instance of test_lexicographic_values_by_hand (also solved per back end in test_matrix_backend)."""
+    return instance(
+        hubs=[hub()],
+        hosts=[host("P", "police", AUTH_X), host("K", "community", AUTH_Y, drop_in=True), host("O", "outreach", AUTH_X)],
+        areas=[area("A", 12, AUTH_X), area("B", 12, AUTH_Y)],
+        casework={("P", "A"): 20, ("P", "B"): 30, ("K", "A"): 35, ("K", "B"): 10, ("O", "A"): 5, ("O", "B"): 5},
+        supervision={("H", "P"): 10, ("H", "K"): 10, ("H", "O"): 10},
+        rules=Rules(max_spokes=2), aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
+    )
+
+
 def test_lexicographic_values_by_hand():
     """Authority X statutory, Y preventative. One hub, 2 spokes allowed; areas A (12, X) and B (12, Y).
 
@@ -71,14 +83,7 @@ def test_lexicographic_values_by_hand():
     the best (K twice is impossible: one place). Travel: P takes A (20), K takes B (10):
     12*20 + 12*10 = 360 — the swap (P-B 30, K-A 35) would be 780 with the same fit.
     """
-    inst = instance(
-        hubs=[hub()],
-        hosts=[host("P", "police", AUTH_X), host("K", "community", AUTH_Y, drop_in=True), host("O", "outreach", AUTH_X)],
-        areas=[area("A", 12, AUTH_X), area("B", 12, AUTH_Y)],
-        casework={("P", "A"): 20, ("P", "B"): 30, ("K", "A"): 35, ("K", "B"): 10, ("O", "A"): 5, ("O", "B"): 5},
-        supervision={("H", "P"): 10, ("H", "K"): 10, ("H", "O"): 10},
-        rules=Rules(max_spokes=2), aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
-    )
+    inst = lexicographic_instance()
     plan = solve(inst)
     assert check_plan(inst, plan) == []
     assert (plan.objective, plan.host_fit, plan.travel_case_minutes) == (24, 60, 360)

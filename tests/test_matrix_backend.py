@@ -20,6 +20,7 @@ from optimisation.result import Infeasible
 from optimisation.solve import MATRIX_BACKEND, MATRIX_SCIP_BACKEND, choose_backend, solve
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
 from tests.strategies import instances
+from tests.test_hand_instances import lexicographic_instance
 
 
 def _two_hubs():
@@ -75,15 +76,7 @@ def test_whole_spokes_per_hub_respect_hub_sizes():
 
 def test_lexicographic_values_by_hand_with_highs():
     """tests/test_hand_instances.py, test_lexicographic_values_by_hand: 24 cases, fit 60, travel 360."""
-    inst = instance(
-        hubs=[hub()],
-        hosts=[host("P", "police", AUTH_X), host("K", "community", AUTH_Y, drop_in=True), host("O", "outreach", AUTH_X)],
-        areas=[area("A", 12, AUTH_X), area("B", 12, AUTH_Y)],
-        casework={("P", "A"): 20, ("P", "B"): 30, ("K", "A"): 35, ("K", "B"): 10, ("O", "A"): 5, ("O", "B"): 5},
-        supervision={("H", "P"): 10, ("H", "K"): 10, ("H", "O"): 10},
-        rules=Rules(max_spokes=2),
-        aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
-    )
+    inst = lexicographic_instance()
     plan = solve(inst, backend=MATRIX_BACKEND)
     assert check_plan(inst, plan) == []
     assert (plan.objective, plan.host_fit, plan.travel_case_minutes) == (24, 60, 360)

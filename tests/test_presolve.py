@@ -42,20 +42,27 @@ def test_reductions_by_hand():
     assert check_plan(without_e, plan) == [] and plan.objective == 24 and plan.status == "OPTIMAL"
 
 
+def proven_values(inst, settings: list[dict]) -> list:
+    """(objective, host fit, travel) of every setting's plan proven optimal in all stages, "infeasible"
+    where it raised Infeasible, "unproven" otherwise; every plan re-checked on `inst` by the checker."""
+    results = []
+    for options in settings:
+        try:
+            plan = solve(inst, time_limit=10, **options)
+        except Infeasible:
+            results.append("infeasible")
+            continue
+        assert check_plan(inst, plan) == []
+        proven = plan.status == "OPTIMAL" and all(s.status == "OPTIMAL" for s in plan.stages)
+        results.append((plan.objective, plan.host_fit, plan.travel_case_minutes) if proven else "unproven")
+    return results
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_same_optimum_with_and_without_reductions(inst):
-    results = []
-    for presolve in (False, True):
-        for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
-            try:
-                plan = solve(inst, time_limit=10, backend=backend, presolve=presolve)
-            except Infeasible:
-                results.append("infeasible")
-                continue
-            assert check_plan(inst, plan) == []
-            proven = plan.status == "OPTIMAL" and all(s.status == "OPTIMAL" for s in plan.stages)
-            results.append((plan.objective, plan.host_fit, plan.travel_case_minutes) if proven else "unproven")
+    results = proven_values(inst, [{"backend": backend, "presolve": presolve} for presolve in (False, True)
+                                   for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND)])
     proven = [r for r in results if r != "unproven"]
     assert len(set(proven)) <= 1, results
 
@@ -107,16 +114,7 @@ def test_merged_coverage_stage_gives_the_hand_optimum():
 def test_same_optimum_with_and_without_merged_areas(inst):
     """The merged coverage stage (then the later stages on the full model) against no merge, on
     both matrix back ends, every plan re-checked by the checker on the original instance."""
-    results = []
-    for merge in (False, True):
-        for backend in (MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
-            try:
-                plan = solve(inst, time_limit=10, backend=backend, merge=merge)
-            except Infeasible:
-                results.append("infeasible")
-                continue
-            assert check_plan(inst, plan) == []
-            proven = plan.status == "OPTIMAL" and all(s.status == "OPTIMAL" for s in plan.stages)
-            results.append((plan.objective, plan.host_fit, plan.travel_case_minutes) if proven else "unproven")
+    results = proven_values(inst, [{"backend": backend, "merge": merge} for merge in (False, True)
+                                   for backend in (MATRIX_BACKEND, MATRIX_SCIP_BACKEND)])
     proven = [r for r in results if r != "unproven"]
     assert len(set(proven)) <= 1, results
