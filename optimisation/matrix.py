@@ -283,7 +283,7 @@ def solve_matrix(model: MatrixModel, objective: np.ndarray, sense: str, seconds:
     return MatrixSolution("OPTIMAL" if result.status == 0 else "FEASIBLE", result.x, value, bound)
 
 
-# SCIP as in optimisation.solve._configure: fixed seed, gap 0, so OPTIMAL means proven optimal.
+# SCIP as in optimisation.solve.configure_solver: fixed seed, gap 0, so OPTIMAL means proven optimal.
 SCIP_PARAMETERS = "randomization/randomseedshift = 0\nlimits/gap = 0\n"
 
 

@@ -38,19 +38,10 @@ from optimisation.instance import Instance
 from optimisation.model import Model, create_solver, objective_expressions, rule_groups
 from optimisation.programme import Programme, block_instance
 from optimisation.result import Infeasible, StageResult
-from optimisation.solve import SENSES, integral_assignment
+from optimisation.solve import SENSES, configure_solver, integral_assignment
 from optimisation.team import add_team_mix, minimum_team
 
 FEASIBILITY_SECONDS = 10.0
-
-
-def _configure(solver: pywraplp.Solver, seconds: float, workers: int, backend: str) -> None:
-    """Time limit and threads as optimisation.solve sets them: SCIP on one thread with a fixed seed and
-    gap 0 (deterministic; OPTIMAL means proven), other back ends on `workers` threads."""
-    solver.SetTimeLimit(max(1, int(seconds * 1000)))
-    solver.SetNumThreads(1 if backend == "SCIP" else workers)
-    if backend == "SCIP":
-        solver.SetSolverSpecificParametersAsString("randomization/randomseedshift = 0\nlimits/gap = 0\n")
 
 
 @dataclass
@@ -355,7 +346,7 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
         solver.Objective().Clear()
         (solver.Maximize if SENSES[name] == "max" else solver.Minimize)(expression)
         share = remaining if position == len(inst.rules.priorities) - 1 else remaining * (0.8 if position == 0 else 0.5)
-        _configure(solver, share, workers, backend)
+        configure_solver(solver, share, workers, backend)
         stage_start = time.perf_counter()
         status = solver.Solve()
         seconds = time.perf_counter() - stage_start

@@ -80,7 +80,8 @@ def _status_name(status: int) -> str:
             pywraplp.Solver.ABNORMAL: "ABNORMAL", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED"}.get(status, str(status))
 
 
-def _configure(solver: pywraplp.Solver, seconds: float, workers: int, backend: str) -> None:
+def configure_solver(solver: pywraplp.Solver, seconds: float, workers: int, backend: str) -> None:
+    """Time limit and threads of a pywraplp stage (also the phased model's, optimisation.phased)."""
     solver.SetTimeLimit(max(1, int(seconds * 1000)))
     # SCIP as built into OR-Tools solves on one thread; asking it for more changes its search
     # (measured: a different, equally optimal tie on a 2-host scenario), which would break
@@ -307,7 +308,7 @@ def _stages_pywraplp(inst: Instance, original: Instance, time_limit: float, work
             solver.Maximize(expression)
         else:
             solver.Minimize(expression)
-        _configure(solver, _stage_share(remaining, position, len(inst.rules.priorities)), workers, backend)
+        configure_solver(solver, _stage_share(remaining, position, len(inst.rules.priorities)), workers, backend)
         stage_start = time.perf_counter()
         status = solver.Solve()
         seconds = time.perf_counter() - stage_start
