@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test install clean demo-store
+.PHONY: demo test install clean demo-store golden
 
 install: $(VENV)/.installed
 
@@ -32,3 +32,8 @@ demo-store: install
 
 clean:
 	rm -rf $(VENV) outputs/demo .pytest_cache .hypothesis
+
+# Re-derive tests/data/golden.json (the SHA-256 of every file each shipped demo writes) after a
+# change that is meant to alter a plan; tests/test_golden.py keeps refactors byte-identical.
+golden: install
+	$(BIN)/python -m tests.golden

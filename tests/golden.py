@@ -1,0 +1,68 @@
+"""Golden outputs of every shipped demo: the SHA-256 of each file it writes.
+
+A refactor must leave every demo's files byte-identical (issue #13); a change that is meant to
+alter a plan (a new rule, a new estimate) re-derives the manifest on purpose and says so in its
+commit: `python -m tests.golden` (or `make golden`) rewrites tests/data/golden.json.
+
+tests/test_golden.py runs each demo through the real CLI entry point and compares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MANIFEST = REPO / "tests" / "data" / "golden.json"
+
+# name -> the spokeplan arguments that write it, with {out} for its output folder.
+DEMOS: dict[str, list[str]] = {
+    "demo": ["demo", "--out", "{out}"],
+    "demo_no_wrong_door": ["demo", "--model", "no-wrong-door", "--out", "{out}"],
+    "demo_phased": ["plan", str(REPO / "inputs" / "demo_phased"), "--out", "{out}"],
+    "demo_robust": ["plan", str(REPO / "inputs" / "demo_robust"), "--out", "{out}"],
+    "sweep_demo": ["sweep", str(REPO / "inputs" / "sweep_demo.yaml"), "--out", "{out}"],
+}
+
+
+def arguments(name: str, out: Path) -> list[str]:
+    return [part.replace("{out}", str(out)) for part in DEMOS[name]]
+
+
+def file_hashes(out: Path) -> dict[str, str]:
+    """SHA-256 of every file under `out` (relative POSIX paths), the sweep's cache left out."""
+    return {path.relative_to(out).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(out.rglob("*"))
+            if path.is_file() and ".cache" not in path.relative_to(out).parts}
+
+
+def run_demo(name: str, out: Path) -> int:
+    from flows.cli import main
+
+    return main(arguments(name, out))
+
+
+def expected() -> dict[str, dict[str, str]]:
+    return json.loads(MANIFEST.read_text())
+
+
+def rewrite(work: Path) -> None:
+    """Run every demo into `work` and write the manifest of what they produced."""
+    manifest = {}
+    for name in DEMOS:
+        out = work / name
+        code = run_demo(name, out)
+        if code != 0:
+            raise SystemExit(f"{name}: exit {code}")
+        manifest[name] = file_hashes(out)
+    MANIFEST.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {MANIFEST} ({sum(len(v) for v in manifest.values())} files)")
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        rewrite(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(work))

@@ -1,0 +1,19 @@
+"""Every shipped demo writes exactly the files of tests/data/golden.json (issue #13: behaviour
+unchanged by refactoring). A deliberate change of a plan re-derives the manifest with
+`make golden` and says why in its commit."""
+
+import pytest
+
+from tests.golden import DEMOS, expected, file_hashes, run_demo
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.mark.parametrize("name", sorted(DEMOS))
+def test_demo_files_are_byte_identical(name, tmp_path, prefect_harness):
+    out = tmp_path / name
+    assert run_demo(name, out) == 0
+    got, want = file_hashes(out), expected()[name]
+    assert sorted(got) == sorted(want), "the demo writes a different set of files"
+    changed = [path for path in want if got[path] != want[path]]
+    assert not changed, f"{name}: files differ from tests/data/golden.json: {changed}"
