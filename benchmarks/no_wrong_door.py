@@ -25,7 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from optimisation.checker import check_plan, plan_cost_per_year
+from optimisation.checker import check_plan
+from optimisation.measures import plan_cost_per_year
 from optimisation.solve import solve
 from reporting.plan_files import render_plan_files
 from scoping.scenario import build_instance, load_scenario

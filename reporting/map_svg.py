@@ -21,7 +21,7 @@ from html import escape
 import shapely
 from shapely.geometry import MultiPoint, Point
 
-from optimisation.checker import spokes_by_host
+from optimisation.measures import spokes_by_host
 from optimisation.instance import Instance
 from optimisation.result import PlanResult
 

@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from optimisation.checker import plan_cost_per_year, spokes_by_authority
+from optimisation.measures import plan_cost_per_year, spokes_by_authority
 from optimisation.result import PlanResult
 from scoping.scenario import PlannedScenario
 

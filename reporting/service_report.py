@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 from optimisation.result import PlanResult
-from optimisation.team import team_cost_per_year, workers_by_hub
+from optimisation.measures import team_cost_per_year, workers_by_hub
 from reporting.disclosure import suppress
 from scoping.scenario import PlannedScenario
 from scoping.service_model import episodes_a_year

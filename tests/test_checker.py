@@ -7,8 +7,9 @@ import dataclasses
 
 import pytest
 
-from optimisation.checker import check_plan, plan_cost_per_year, plan_host_fit, plan_travel, spokes_by_host
+from optimisation.checker import check_plan
 from optimisation.instance import HostFitScores, Rules
+from optimisation.measures import plan_cost_per_year, plan_host_fit, plan_travel, spokes_by_host
 from optimisation.result import Assignment, PlanResult, SpokePlacement
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
 

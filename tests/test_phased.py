@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from optimisation.backends import PywraplpSession
 from optimisation.phased import build_programme_model, solve_programme
 from optimisation.phased_checker import block_plan, check_programme, hubs_started
 from optimisation.programme import Phase, Programme, block_instance, central_scenario
@@ -91,9 +92,9 @@ def test_keep_placements_binding():
     assert result.phases[1].spokes == {("H", "J1"): 1}
     # Without it, phase two would move the spoke to J2 (12 cases): 10 + 12/1.1.
     relaxed = build_programme_model(inst, prog, relax=frozenset({"keep_placements"}))
-    relaxed.solver.Maximize(relaxed.objectives["coverage"])
-    relaxed.solver.Solve()
-    assert relaxed.solver.Objective().Value() == pytest.approx(10 + 12 / 1.1)
+    session = PywraplpSession(relaxed.linear, "SCIP")
+    session.set_objective(relaxed.objectives["coverage"], "max")
+    assert session.solution(session.solve()).objective == pytest.approx(10 + 12 / 1.1)
 
 
 def test_checker_rejects_a_plan_that_drops_an_earlier_placement():
