@@ -130,7 +130,7 @@ class PywraplpSession:
         matrix = model.matrix()
         starts, columns, values = matrix.indptr.tolist(), matrix.indices.tolist(), matrix.data.tolist()
         variables = self.variables
-        for row, (low, high, name) in enumerate(zip(model.row_lower, model.row_upper, model.row_name)):
+        for row, (low, high, name) in enumerate(zip(model.row_lower, model.row_upper, model.row_names())):
             constraint = solver.RowConstraint(low, high, name)
             for k in range(starts[row], starts[row + 1]):
                 constraint.SetCoefficient(variables[columns[k]], values[k])

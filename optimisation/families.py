@@ -41,6 +41,8 @@ their solver in that order.
 
 from __future__ import annotations
 
+import numpy as np
+
 from optimisation.formulation import INF, Columns, LinearModel
 from optimisation.instance import Instance
 from optimisation.rules import (Budget, Caseload, ExistingSpokes, HostCapacity, HubSize, RequiredAuthorities,
@@ -127,12 +129,14 @@ def open_host_link(m: LinearModel, inst: Instance, c: Columns) -> None:
 
     Implied by caseload_max with S_j = 0 (not a rule of their own), but they make the LP relaxation
     far tighter (measured: benchmarks/backends.py), so the solver proves optimality sooner. A layout
-    option (Layout.link_rows), on by default."""
+    option (Layout.link_rows), on by default. One row per case column, so they are emitted at once."""
     demand_of = {a.area_id: a.demand for a in inst.areas}
-    host_open = c.host_open
-    for (area_id, host_id), col in c.cases.items():
-        m.add_row("open_host_link", [col, host_open[host_id]], [1.0, -float(demand_of[area_id])], -INF, 0.0,
-                  name=f"link[{area_id},{host_id}]")
+    host_open, count = c.host_open, len(c.cases)
+    x = np.fromiter(c.cases.values(), np.int64, count)
+    o = np.fromiter((host_open[host_id] for (_, host_id) in c.cases), np.int64, count)
+    demand = np.fromiter((demand_of[area_id] for (area_id, _) in c.cases), float, count)
+    m.add_rows("open_host_link", np.column_stack([x, o]), np.column_stack([np.ones(count), -demand]), -INF, 0.0,
+               names=("link", list(c.cases)))
 
 
 def budget(m: LinearModel, inst: Instance, c: Columns, *, group: str = "budget") -> None:

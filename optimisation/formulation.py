@@ -55,14 +55,16 @@ class LinearModel:
         self.upper: list[float] = []
         self.integer: list[int] = []
         self._column_names: list[tuple[int, str, list, str]] = []  # (first column, kind, keys, tag)
-        self.entry_row: list[int] = []  # the coefficients, as (row, column, value) triplets
+        self.entry_row: list[int] = []  # the coefficients of add_row, as (row, column, value) triplets
         self.entry_col: list[int] = []
         self.entry_val: list[float] = []
+        self._entry_blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # those of add_rows
         self.row_lower: list[float] = []
         self.row_upper: list[float] = []
         self.row_family: list[str] = []
         self.row_group: list[str | None] = []
-        self.row_name: list[str] = []
+        self._row_names: list[str | None] = []
+        self._row_name_blocks: list[tuple[int, str, list]] = []  # (first row, label, keys) of add_rows
         self.objectives: dict[str, np.ndarray] = {}  # name -> one coefficient per column
         self._csr: csr_matrix | None = None
 
@@ -118,9 +120,35 @@ class LinearModel:
         self.row_upper.append(upper)
         self.row_family.append(family)
         self.row_group.append(group)
-        self.row_name.append(name)
-        self._csr = None
+        self._row_names.append(name)
         return row
+
+    def add_rows(self, family: str, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float, *,
+                 group: str | None = None, names: tuple[str, list] | None = None) -> range:
+        """Many rows of one shape at once: row k is lower ≤ Σ_t vals[k, t] · cols[k, t] ≤ upper (a
+        family with one row per column, e.g. the linking rows). `names` = (label, keys): row k is
+        named ``label[key_k]`` when names are asked for."""
+        if group is not None and group in self.relax or len(cols) == 0:
+            return range(0)
+        start, count = len(self.row_lower), len(cols)
+        width = cols.shape[1]
+        self._entry_blocks.append((np.repeat(np.arange(start, start + count), width), cols.ravel(), vals.ravel()))
+        self.row_lower.extend([lower] * count)
+        self.row_upper.extend([upper] * count)
+        self.row_family.extend([family] * count)
+        self.row_group.extend([group] * count)
+        self._row_names.extend([None] * count)
+        if names is not None:
+            self._row_name_blocks.append((start, names[0], names[1]))
+        return range(start, start + count)
+
+    def row_names(self) -> list[str]:
+        """Every row's name, e.g. ``caseload_max[J1]`` or ``link[A1,J1]`` (built on demand)."""
+        names = [name or "" for name in self._row_names]
+        for start, label, keys in self._row_name_blocks:
+            for k, key in enumerate(keys):
+                names[start + k] = f"{label}[{','.join(key) if isinstance(key, tuple) else key}]"
+        return names
 
     def rows_of(self, family: str) -> list[int]:
         return [r for r, f in enumerate(self.row_family) if f == family]
@@ -131,9 +159,12 @@ class LinearModel:
     # For the back ends.
     def matrix(self) -> csr_matrix:
         """The rows as one sparse matrix (each row's terms in the order they were emitted)."""
-        if self._csr is None:
-            self._csr = csr_matrix((self.entry_val, (self.entry_row, self.entry_col)),
-                                   shape=(len(self.row_lower), len(self.lower)))
+        shape = (len(self.row_lower), len(self.lower))
+        if self._csr is None or self._csr.shape != shape:
+            blocks = [(np.array(self.entry_row, np.int64), np.array(self.entry_col, np.int64),
+                       np.array(self.entry_val, float))] + self._entry_blocks
+            rows, cols, vals = (np.concatenate([block[k] for block in blocks]) for k in range(3))
+            self._csr = csr_matrix((vals, (rows, cols)), shape=shape)
         return self._csr
 
     def column_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -68,7 +68,7 @@ def test_team_mix_binds():
 def test_team_rows_exist_per_role_and_hub():
     model = build_model(nwd_instance(330_000))
     m, team = model.linear, model.columns.team
-    names = sorted(m.row_name[r] for r in m.rows_of("team_mix"))
+    names = sorted(m.row_names()[r] for r in m.rows_of("team_mix"))
     assert "team_ratio[clinician,H]" in names and "team_min[communications_worker,H]" in names
     assert set(team) == {("communications_worker", "H"), ("clinician", "H"), ("police_officer", "H")}
     # the budget row carries the team's costs
