@@ -36,7 +36,10 @@ KINDS = ("matrix y", "matrix S", "pywraplp")
 
 
 def build_once(inst, kind: str) -> float:
-    """Seconds to reduce `inst` and build the model of `kind`, with this process's checkout."""
+    """Seconds to reduce `inst` and build the model of `kind`, with this process's checkout.
+
+    Imported here, not at the top: which API exists depends on the checkout this child process
+    runs (this one or --baseline's), and the parent never imports the solver at all."""
     from optimisation.presolve import reduce_instance
 
     try:  # this checkout: the one formulation (optimisation/formulation.py)
@@ -97,7 +100,7 @@ def main() -> None:
     if args.run:
         print(json.dumps(child(*args.run)))
         return
-    from benchmarks.instances import describe, england_districts, make_instance
+    from benchmarks.instances import describe, england_districts, make_instance  # pandas + ONS data: parent only
 
     roots = {"this": HERE} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
     districts = england_districts()

@@ -180,6 +180,12 @@ class PywraplpSession:
         self.status_code = self.solver.Solve()
         return _STATUS_NAMES.get(self.status_code, str(self.status_code))
 
+    def feasible(self, seconds: float) -> bool:
+        """Is there a solution at all? (No objective; solver defaults; undecided in time counts as no.)"""
+        self.set_time_limit(seconds)
+        self.set_objective(None, "min")
+        return self.solve() in ("OPTIMAL", "FEASIBLE")
+
     def solution(self, status: str) -> Solution:
         if status not in ("OPTIMAL", "FEASIBLE"):
             return Solution(status, None, float("nan"), float("nan"))

@@ -103,10 +103,7 @@ def structural_problems(inst: Instance) -> list[str]:
 
 def _feasible(inst: Instance, relax: frozenset[str], backend: str, seconds: float = FEASIBILITY_SECONDS) -> bool:
     """Is there a plan once the rule groups in `relax` are dropped? (Undecided in time counts as no.)"""
-    session = PywraplpSession(build_model(inst, relax=relax).linear, backend)
-    session.set_time_limit(seconds)
-    session.set_objective(None, "min")
-    return session.solve() in ("OPTIMAL", "FEASIBLE")
+    return PywraplpSession(build_model(inst, relax=relax).linear, backend).feasible(seconds)
 
 
 def _required_wording(inst: Instance, group: str) -> str:

@@ -19,19 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from optimisation import families
 from optimisation.formulation import Columns, LinearModel, case_columns, placement_columns
-from optimisation.instance import PRIORITIES, Instance
+from optimisation.instance import Instance
 from optimisation.measures import fit_scores
 from optimisation.rules import Budget, RequiredAuthorities, SpokeLimit
 from optimisation.team import team_columns, team_mix
-
-# Rule groups the diagnosis may relax. Per-item groups are "required:<code>" and
-# "existing:<hub>:<host>".
-RELAXABLE_GROUPS = ("caseload_min", "hub_min", "host_capacity", "budget", "max_spokes")
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -99,10 +92,3 @@ def integer_columns(inst: Instance) -> int:
     """Integer columns of the spokes-per-host layout (o and S per supervised host, u per hub), unbuilt."""
     hosts = {host for (_, host) in inst.supervision_minutes}
     return 2 * len(hosts) + len(inst.hubs)
-
-
-def values_of(model: Model, values: np.ndarray) -> dict[str, dict]:
-    """A solution by id: spokes (y), cases (x), hubs used (u), hosts open (o), team (n), S."""
-    c = model.columns
-    return {kind: {key: float(values[col]) for key, col in getattr(c, kind).items()}
-            for kind in ("spokes", "cases", "hub_used", "host_open", "team", "host_spokes")}

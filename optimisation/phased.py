@@ -208,10 +208,7 @@ def programme_objective(programme: Programme, phases: tuple[PhasePlan, ...]) -> 
 
 
 def _feasible(inst: Instance, programme: Programme, relax: frozenset[str], backend: str, seconds: float) -> bool:
-    session = PywraplpSession(build_programme_model(inst, programme, relax=relax).linear, backend)
-    session.set_time_limit(seconds)
-    session.set_objective(None, "min")
-    return session.solve() in ("OPTIMAL", "FEASIBLE")
+    return PywraplpSession(build_programme_model(inst, programme, relax=relax).linear, backend).feasible(seconds)
 
 
 def describe_programme_group(inst: Instance, programme: Programme, group: str) -> str:

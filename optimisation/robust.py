@@ -3,7 +3,7 @@
 The robust plan (:func:`optimisation.phased.solve_programme` over every demand scenario) decides
 placements once; the **central plan** is the same programme solved for the central estimate
 alone. Both are then evaluated in every scenario the same way: with each phase's spokes fixed, the
-cases are re-assigned by the transportation LP of :func:`optimisation.solve.integral_assignment`
+cases are re-assigned by the transportation LP of :func:`optimisation.integral.integral_assignment`
 (most cases first, then host fit and travel), on the block's instance.
 
 Caseload minimum under low demand: the robust plan meets ``caseload_min`` in every scenario (it
