@@ -11,7 +11,10 @@ so every conflict involves one of those. Two steps:
    spoke, caseload minimum, hub minimum, host capacity, budget, max_spokes): drop a group; if the
    rest is still infeasible the group is not needed to explain the conflict and stays dropped.
    What remains is an irreducible conflicting set: removing any one of its rules makes a plan
-   possible.
+   possible. A group is dropped by its tag: the model (optimisation.model.build_model) is built
+   without the rows tagged with it (optimisation/formulation.py), and each group reads in plain
+   words by its entry in :data:`GROUP_WORDING`. The rule objects of optimisation/rules.py give the
+   structural checks their numbers.
 """
 
 from __future__ import annotations

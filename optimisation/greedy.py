@@ -7,7 +7,7 @@ at least `caseload_min` cases per spoke (caseloads are pooled per host). A hub t
 used opens with `min_spokes` placements at once.
 Hub capacity, host capacity, budget (with the support roles a hub team of that size needs, for
 service models with roles) and `max_spokes` are respected at every step, and required
-authorities are served first. The result passes the checker, or `greedy_plan` returns None when
+authorities are served first; every limit is read from the rule objects of optimisation/rules.py. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
 """
 

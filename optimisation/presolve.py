@@ -2,7 +2,7 @@
 
 * **Host limit by reachable demand.** A host j can only carry cases from the areas within its
   casework reach, so its load is at most R_j = Σ_{i in reach(j)} demand_i, and each spoke needs at
-  least caseload_min cases: S_j ≤ ⌊R_j / caseload_min⌋. The host's max_spokes is lowered to that
+  least caseload_min cases: S_j ≤ ⌊R_j / caseload_min⌋ (rules.Caseload.spokes_supported). The host's max_spokes is lowered to that
   (when caseload_min > 0). A host whose limit falls to 0 can never have a spoke: its supervision
   and casework pairs are removed, so the model has no columns for it. Spokes already in post are
   never reduced away (their host keeps at least that many places; if that cannot meet the
