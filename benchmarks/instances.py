@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance, Rules
-from scoping.geocode import PostcodeLookup, authority_for_district
-from scoping.travel import Place, build_travel_graph, travel_pairs
+from scoping.scenario.geocode import PostcodeLookup, authority_for_district
+from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from optimisation.checker import check_plan, plan_cost_per_year
 from optimisation.solve import solve
-from reporting.plan_files import render_plan_files
+from reporting.writers.plan_files import render_plan_files
 from scoping.scenario import build_instance, load_scenario
 
 SCENARIO = Path(__file__).resolve().parents[1] / "inputs" / "demo_no_wrong_door"

@@ -23,9 +23,9 @@ from flows.progress import spinner, stage_progress
 from optimisation.checker import check_plan
 from optimisation.result import Infeasible, PlanResult
 from optimisation.solve import NoPlanFound, solve
-from reporting.plan_files import render_plan_files, write_plan_files
-from reporting.report import PublishedCounts, published_counts
-from scoping.errors import InputError
+from reporting.writers.plan_files import render_plan_files, write_plan_files
+from reporting.views.plan_report import PublishedCounts, published_counts
+from common.errors import InputError
 from scoping.scenario import PlannedScenario, Scenario, build_instance, build_programme, load_scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -214,7 +214,7 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
     from dataclasses import replace
 
     from optimisation.phased_checker import check_programme
-    from reporting.rollout import render_programme_files
+    from reporting.views.rollout import render_programme_files
 
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
@@ -249,7 +249,7 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
 
 def programme_view(document: dict, counts: PublishedCounts) -> dict:
     """The roll-out and robustness tables of a phased / robust plan, disclosed as in report.html."""
-    from reporting.rollout import rollout_view
+    from reporting.views.rollout import rollout_view
 
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
     return rollout_view(document, counts.threshold, hidden)

@@ -1,11 +1,11 @@
 """The `sweep` flow: many variants of one scenario, solved in parallel, compared in one report.
 
-SWEEP.yaml -> (load, validate: scoping/sweep.py) -> base instance at the widest travel limits ->
+SWEEP.yaml -> (load, validate: scoping/scenario/sweep.py) -> base instance at the widest travel limits ->
 one instance per variant -> solve each (local threads or Dask via prefect-dask) -> reporting
 (sweep_report.py) -> sweep.json, variants.csv, report.html written atomically into --out.
 
 Finished variants are cached in OUT/.cache/<key>.json, the key a SHA-256 of the variant's
-instance, the solver settings and the spokeplan version (scoping/sweep.py `variant_key`): a sweep
+instance, the solver settings and the spokeplan version (scoping/scenario/sweep.py `variant_key`): a sweep
 killed midway resumes without solving them again, on any runner (Dask workers on one machine
 share the folder). Each record says whether it came from the cache (`cached`).
 """
@@ -32,9 +32,9 @@ from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import disclose
-from reporting.plan_files import atomic_write_bytes, spokeplan_version
-from scoping.errors import InputError
-from scoping.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
+from reporting.writers.plan_files import atomic_write_bytes, spokeplan_version
+from common.errors import InputError
+from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
 
@@ -169,7 +169,7 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
 
 
 def run_sweep(params: SweepParams) -> RunOutcome:
-    from reporting.sweep_report import render_sweep_files
+    from reporting.views.sweep import render_sweep_files
 
     started = time.perf_counter()
     loaded = load_sweep_task(params.sweep_file)

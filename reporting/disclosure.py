@@ -7,7 +7,7 @@ Zero is shown as 0. Plan internals (plan.json cases) are exact and not passed th
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
 exactly one hidden cell), used by the scoping reports; and `suppress`, the group rule followed by
 an audit by linear programming over every published relation, used for the plan's files
-(reporting.report.published_counts), where sums cross tables.
+(reporting.views.plan_report.published_counts), where sums cross tables.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reporting.plan_files import render_plan_files, write_plan_files
+from reporting.writers.plan_files import render_plan_files, write_plan_files
 from tests.report_fixtures import planned_plan
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from reporting.plan_files import render_plan_files
-from reporting.report import published_counts
+from reporting.writers.plan_files import render_plan_files
+from reporting.views.plan_report import published_counts
 from tests.report_fixtures import POSTCODES, planned_plan
 
 

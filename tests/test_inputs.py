@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scoping.errors import InputError
-from scoping.scenario import estimate_demand, load_scenario
+from common.errors import InputError
+from scoping.scenario import load_scenario
+from scoping.scenario.loader import estimate_demand
 from tests.scenario_files import VALID, write_scenario
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from reporting.plan_files import render_plan_files, write_plan_files
+from reporting.writers.plan_files import render_plan_files, write_plan_files
 from tests.report_fixtures import planned_plan
 from tests.scenario_files import VALID, write_scenario
 
 WRITER = """
 import pickle, sys
-from reporting.plan_files import write_plan_files
+from reporting.writers.plan_files import write_plan_files
 versions = pickle.load(open(sys.argv[1], "rb"))
 i = 0
 while True:
@@ -89,7 +89,7 @@ def test_plan_command_killed_at_random_points_keeps_previous_outputs_readable(tm
 REFRESHER = """
 import sys
 from pathlib import Path
-from scoping.refresh import fetch, load_sources, refresh, validate
+from scoping.store.refresh import fetch, load_sources, refresh, validate
 sources_file, store, areas = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 text = areas.read_text()
 i = 0

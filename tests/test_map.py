@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from optimisation.result import Assignment
-from reporting.map_svg import demand_band_labels, demand_radius, plan_map, unmet_band
+from reporting.views.map_svg import demand_band_labels, demand_radius, plan_map, unmet_band
 from tests.report_fixtures import planned_plan
 
 

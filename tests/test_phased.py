@@ -233,7 +233,7 @@ def test_structural_conflict_names_its_phase():
 
 
 def test_rollout_and_robustness_tables_disclose_small_counts():
-    from reporting.rollout import rollout_view
+    from reporting.views.rollout import rollout_view
 
     document = {
         "programme": {"objective": "discounted coverage"},
@@ -253,7 +253,7 @@ def test_rollout_and_robustness_tables_disclose_small_counts():
 
 
 def test_rollout_tables_do_not_reveal_small_unmet_need_or_hidden_totals():
-    from reporting.rollout import rollout_view
+    from reporting.views.rollout import rollout_view
 
     document = {
         "programme": {"objective": "discounted coverage"}, "coverage": {"demand_covered": 24},

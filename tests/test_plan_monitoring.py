@@ -17,11 +17,11 @@ import pytest
 from markupsafe import escape
 
 from optimisation.solve import solve
-from reporting.plan_files import render_plan_files
-from scoping.errors import InputError
-from scoping.outcomes import SERVICE_MODELS, load_catalogue
+from reporting.writers.plan_files import render_plan_files
+from common.errors import InputError
+from scoping.store.outcomes import SERVICE_MODELS, load_catalogue
 from scoping.scenario import build_instance, load_scenario
-from scoping.service_model import SHIPPED_DIR, load_service_model, read_service_model, shipped_models
+from scoping.scenario.service_model import SHIPPED_DIR, load_service_model, read_service_model, shipped_models
 from tests.scenario_files import VALID, write_scenario
 from tests.test_outcomes import HEADER, refresh_rounds, rows, write
 

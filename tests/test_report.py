@@ -14,8 +14,8 @@ from markupsafe import escape
 from scipy.optimize import linprog
 
 from reporting.disclosure import disclose, suppress, suppressed_cells
-from reporting.report import published_counts
-from reporting.plan_files import render_plan_files
+from reporting.views.plan_report import published_counts
+from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import HOSTILE_FORMULA, HOSTILE_SCRIPT, planned_plan
 
 
@@ -100,7 +100,7 @@ def test_audit_hides_cells_recoverable_by_combining_sums():
 
 def published_relations(planned, plan):
     """What a reader of the report and workbook knows ties the counts together, written out
-    independently of reporting.report: each relation is (key of a sum, keys of its parts)."""
+    independently of reporting.views.plan_report: each relation is (key of a sum, keys of its parts)."""
     inst = planned.instance
     codes = sorted({a.authority_code for a in inst.authorities})
     authority_of = {a.area_id: a.authority_code for a in inst.areas}

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from reporting.scoping_report import demand_cells, render_scoping_files, report_file_name
-from scoping.profiles import build_profiles
-from scoping.recommendations import recommendations
+from reporting.views.scoping import demand_cells, render_scoping_files, report_file_name
+from scoping.analysis.profiles import build_profiles
+from scoping.analysis.recommendations import recommendations
 from scoping.scenario import build_instance, load_scenario
 from tests.test_profiles import SCENARIO, write
 

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from reporting.plan_files import render_plan_files
-from reporting.report import published_counts
+from reporting.writers.plan_files import render_plan_files
+from reporting.views.plan_report import published_counts
 from tests.report_fixtures import HOSTILE_FORMULA, planned_plan
 
 

@@ -17,7 +17,7 @@ from optimisation.checker import plan_cost_per_year
 from optimisation.phased_checker import block_plan, hubs_started
 from optimisation.programme import CENTRAL, Programme, block_instance
 from reporting.disclosure import SUPPRESSED, disclose
-from reporting.plan_files import _csv_bytes, _round, coverage_by_authority, render_plan_files
+from reporting.writers.plan_files import _csv_bytes, _round, coverage_by_authority, render_plan_files
 
 
 def programme_document(final_planned, programme: Programme, solved) -> dict[str, Any]:

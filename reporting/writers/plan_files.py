@@ -1,5 +1,5 @@
 """The plan files of DESIGN.md "Plan (output)": plan.json, allocation.csv, spokes.csv, coverage.csv,
-plus report.html, plan.xlsx and plan.geojson (rendered by reporting/report.py).
+plus report.html, plan.xlsx and plan.geojson (rendered by reporting/views/plan_report.py).
 
 `plan_document` turns a checked plan into the machine-readable dictionary (deterministic: sorted,
 no timestamps, no timings, so the same inputs give the same bytes). `write_plan_files` writes
@@ -103,12 +103,12 @@ def plan_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, Any]:
     if planned.scenario.service_model_declared and planned.scenario.service_model is not None:
         # Extension (README "Service models"): only when scenario.yaml names a service model, so
         # scenarios without one keep byte-identical plan files.
-        from reporting.service_report import service_document
+        from reporting.views.service import service_document
 
         document.update(service_document(planned, plan))
     if planned.scenario.monitoring is not None:
         # Extension (README "Outcome monitoring"): only with scenario.yaml `monitoring_store`.
-        from reporting.monitoring_report import monitoring_document
+        from reporting.views.monitoring import monitoring_document
 
         document["monitoring"] = monitoring_document(planned.scenario.monitoring)
     return document
@@ -187,10 +187,10 @@ def render_plan_files(planned: PlannedScenario, plan: PlanResult,
 
     `counts` (the published, suppressed case counts) is worked out here unless the caller already
     has it: suppression is audited by linear programming, so it is done once per plan.
-    `extension` (phased / robust plans, reporting/rollout.py): "document" keys appended to
+    `extension` (phased / robust plans, reporting/views/rollout.py): "document" keys appended to
     plan.json, "report" the roll-out view shown in report.html, "files" more files by name.
     """
-    from reporting.report import published_counts, render_report_files
+    from reporting.views.plan_report import published_counts, render_report_files
 
     if counts is None:
         counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)

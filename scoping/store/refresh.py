@@ -7,7 +7,7 @@ A SOURCES.yaml file reads::
         url: demo/authorities.csv    # a path (relative to this file), file://, http:// or https://
         schema: authorities          # hubs, hosts, areas, authorities, services, travel_times,
                                      # existing_spokes (scenario tables), ees, ons_population
-                                     # or outcomes (outcome measures: scoping/outcomes.py)
+                                     # or outcomes (outcome measures: scoping/store/outcomes.py)
 
 The store (``--store DIR``)::
 
@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 import yaml
 
-from scoping.errors import InputError, Problem
+from common.errors import InputError, Problem
 
 TABLE_KEYS = {
     "hubs": ("hub_id",), "hosts": ("host_id",), "areas": ("area_id",), "authorities": ("authority_code",),
@@ -159,8 +159,8 @@ def fetch(url: str, attempts: int = 3, backoff: float = 1.0, timeout: float = 30
 def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
     """Validate a collected file; return its records keyed for comparison, or its problems."""
     if schema in TABLE_KEYS:
-        from scoping.schemas import TABLES
-        from scoping.tables import read_table
+        from scoping.scenario.schemas import TABLES
+        from scoping.scenario.tables import read_table
 
         model = TABLES[f"{schema}.csv"][0]
         table, problems = read_table(path, model, file)
@@ -175,18 +175,18 @@ def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, An
         return records, []
     try:
         if schema == "outcomes":
-            from scoping.outcomes import figure_records, read_outcomes
+            from scoping.store.outcomes import figure_records, read_outcomes
 
             return figure_records(read_outcomes(path, file)), []
         if schema == "ees":
-            from scoping.importers import read_ees_csv
+            from scoping.analysis.importers import read_ees_csv
 
             table = read_ees_csv(path, file=file)
             records = {}
             for code in table.authority_codes:
                 records[code] = {"name": table.names.get(code), **table.latest(code)}
             return records, []
-        from scoping.importers import read_ons_population
+        from scoping.analysis.importers import read_ons_population
 
         populations = read_ons_population(path, file=file)
         return {code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
@@ -254,7 +254,7 @@ def snapshot_id(now: datetime, store: Path) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    from reporting.plan_files import atomic_write_bytes
+    from reporting.writers.plan_files import atomic_write_bytes
 
     atomic_write_bytes(path, data)
 

@@ -16,8 +16,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from scoping.errors import Problem
-from scoping.schemas import PERSONAL_COLUMN_PATTERN, describe_expectation
+from common.errors import Problem
+from scoping.scenario.schemas import PERSONAL_COLUMN_PATTERN, describe_expectation
 
 RowModel = TypeVar("RowModel", bound=BaseModel)
 

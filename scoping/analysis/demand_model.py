@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scoping.scenario import estimate_demand
+from scoping.scenario.loader import estimate_demand
 
 
 @dataclass(frozen=True)

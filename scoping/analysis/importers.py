@@ -19,7 +19,7 @@ Two sources, read as their publishers lay them out, so a user can drop the downl
   (England's row is kept as the national figure).
 
 Codes that are not a known children's services authority (nor England, a region, a country or a
-district) and numbers that do not parse are :class:`~scoping.errors.InputError` problems that name
+district) and numbers that do not parse are :class:`~common.errors.InputError` problems that name
 the file, line and column, like every other input.
 """
 
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from scoping.errors import InputError, Problem
-from scoping.tables import decode_csv_bytes
+from common.errors import InputError, Problem
+from scoping.scenario.tables import decode_csv_bytes
 
 ENGLAND = "E92000001"
 EES_STANDARD_COLUMNS = (
@@ -80,7 +80,7 @@ def parse_published_number(text: str) -> float | None:
 
 def known_authority_codes(extra: Iterable[str] = ()) -> frozenset[str]:
     """Upper-tier (children's services) authority codes of the 2021 lookup, plus `extra`."""
-    from scoping.geocode import authority_names
+    from scoping.scenario.geocode import authority_names
 
     return frozenset(authority_names()) | frozenset(extra)
 
@@ -239,7 +239,7 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
 
     England's figure, when the file has it, is under ``E92000001``. Raises InputError.
     """
-    from scoping.geocode import authority_for_district
+    from scoping.scenario.geocode import authority_for_district
 
     path = Path(path)
     file = file or str(path)

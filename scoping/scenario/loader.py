@@ -26,8 +26,8 @@ from pydantic import ValidationError
 
 from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules
 from optimisation.programme import CENTRAL, DemandScenario, Phase, Programme, central_scenario, range_scenarios
-from scoping.errors import InputError, Problem, yaml_line
-from scoping.schemas import (
+from common.errors import InputError, Problem, yaml_line
+from scoping.scenario.schemas import (
     SCENARIO_FILE,
     TABLES,
     AreaRow,
@@ -42,11 +42,11 @@ from scoping.schemas import (
     TravelTimeRow,
     describe_expectation,
 )
-from scoping.service_model import DEFAULT_MODEL, ServiceModel, load_service_model, resolve_service_model_path
-from scoping.tables import Row, Table, read_table
+from scoping.scenario.service_model import DEFAULT_MODEL, ServiceModel, load_service_model, resolve_service_model_path
+from scoping.scenario.tables import Row, Table, read_table
 
 if TYPE_CHECKING:
-    from scoping.outcomes import MonitoringTable
+    from scoping.store.outcomes import MonitoringTable
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -65,12 +65,12 @@ class Scenario:
     travel_times: Table[TravelTimeRow] | None
     existing_spokes: Table[ExistingSpokeRow] | None
     inputs_sha256: dict[str, str] = field(default_factory=dict)
-    # The service model (scoping/service_model.py); `service_model_declared`: scenario.yaml names
+    # The service model (scoping/scenario/service_model.py); `service_model_declared`: scenario.yaml names
     # one (plan.json then records it and its team). None only for Scenarios built by hand.
     service_model: "ServiceModel | None" = None
     service_model_declared: bool = False
     # scenario.yaml `monitoring_store`: the service model's outcome measures tracked across the
-    # store's snapshots (scoping/outcomes.py). None when the key is absent.
+    # store's snapshots (scoping/store/outcomes.py). None when the key is absent.
     monitoring: "MonitoringTable | None" = None
     demand_scenarios: Table[DemandScenarioRow] | None = None  # issue #8: robust plans
 
@@ -218,11 +218,11 @@ def apply_service_model(rules: ScenarioRules, rules_path: Path, directory: Path)
 
 def read_monitoring_store(store: str, rules_path: Path, directory: Path, model: ServiceModel) -> "MonitoringTable":
     """scenario.yaml `monitoring_store`: the refresh store (relative to the scenario directory) read
-    for the service model's outcome catalogue, every snapshot validated (scoping.outcomes). A store
+    for the service model's outcome catalogue, every snapshot validated (scoping.store.outcomes). A store
     with no figures for the model gives a table without figures, never zeros. Raises InputError:
     a missing store or a model without a catalogue at scenario.yaml's line, a bad snapshot file
     at that file's line."""
-    from scoping.outcomes import monitoring_table_from_store
+    from scoping.store.outcomes import monitoring_table_from_store
 
     line = _key_lines(rules_path.read_text(encoding="utf-8-sig")).get("monitoring_store", 1)
     path = Path(os.path.normpath(Path(store) if Path(store).is_absolute() else directory / store))
@@ -479,7 +479,7 @@ def _eligibility_text(model: ServiceModel) -> str:
 
 def estimate_pathway_demand(model: ServiceModel, population: int) -> tuple[int, dict[str, float]]:
     """Cases at a time = round_half_up(Σ_p population x rate_p / 10,000 x weeks_p / 52), and the
-    episodes a year per pathway behind it (scoping/service_model.py)."""
+    episodes a year per pathway behind it (scoping/scenario/service_model.py)."""
     episodes = model.pathway_episodes(population)
     return int(math.floor(model.cases_at_a_time(episodes) + 0.5)), episodes
 
@@ -491,7 +491,7 @@ def estimate_demand(population_10_17: int, per_10000: float) -> int:
 
 def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> dict[str, Location]:
     """Coordinates and authority of every hub, host, area and service. Raises InputError."""
-    from scoping.geocode import GeocodedPostcode, PostcodeLookup
+    from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup
 
     tables: list[tuple[Table, str]] = [
         (scenario.hubs, "hub_id"), (scenario.hosts, "host_id"), (scenario.areas, "area_id")]
@@ -531,7 +531,7 @@ def measured_minutes(scenario: Scenario) -> dict[tuple[str, str], int]:
 
 def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = None) -> PlannedScenario:
     """Geocode, estimate and prune travel times, and assemble the solver-ready Instance."""
-    from scoping.travel import Place, build_travel_graph, travel_pairs
+    from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
 
     rules = scenario.rules
     locations = locate(scenario, on_progress)

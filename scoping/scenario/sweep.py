@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 from optimisation.instance import Instance
-from scoping.errors import InputError, Problem
+from common.errors import InputError, Problem
 from scoping.scenario import PlannedScenario, Scenario
 
 KNOBS = ("budget_per_year", "caseload_min", "caseload_max", "casework_minutes", "supervision_minutes",

@@ -2,7 +2,7 @@
 refresh store, and the monitoring table tracked across the store's snapshots.
 
 **Catalogues** (``inputs/outcomes/<service model>.yaml``, named by the service model's
-``outcomes_catalogue`` key: :meth:`scoping.service_model.ServiceModel.catalogue`): the CSE Hub and Spoke evaluation's six
+``outcomes_catalogue`` key: :meth:`scoping.scenario.service_model.ServiceModel.catalogue`): the CSE Hub and Spoke evaluation's six
 key outcome measures (seed 002_5180588a07e426b8.txt, "Key outcome measures", Outcome 1 to
 Outcome 6) and the No Wrong Door hub's short and medium-to-long-term outcomes (seed
 004_f40eeb87fbc65795.txt, "How will we know if it has been successful?"). Each outcome lists the
@@ -12,7 +12,7 @@ or ``lower`` is better) and ``case_derived`` (a count of young people or their c
 control applies to it when published).
 
 **The outcomes source** (``schema: outcomes`` in SOURCES.yaml; rows validated by
-:class:`scoping.schemas.OutcomeRow`): aggregate figures only, one row per service model, measure,
+:class:`scoping.scenario.schemas.OutcomeRow`): aggregate figures only, one row per service model, measure,
 period and area::
 
     service_model,measure_id,period,authority_code,hub_id,value,denominator
@@ -30,7 +30,7 @@ measure is a published total: it may not be less than the sum of the same period
 snapshot that changes an earlier period's figure *revises* it, and the table says which snapshot the
 current value came from and which one it replaced. For each measure and area, the latest period is
 compared with the period before: the change, and a trend (``rising``/``falling``/``stable`` by
-:func:`scoping.benchmarks.trend_of`, tolerance 5%) read with the measure's direction as
+:func:`scoping.analysis.benchmarks.trend_of`, tolerance 5%) read with the measure's direction as
 ``improving`` (green), ``stable`` (amber) or ``worsening`` (red). Measures without any figure are
 listed with ``:``, never zero.
 """
@@ -48,7 +48,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scoping.errors import InputError, Problem
+from common.errors import InputError, Problem
 
 WHOLE_SERVICE = "ALL"  # the area of a row without authority_code or hub_id
 STATUS_SCORES = {"no": 0.0, "partial": 0.5, "yes": 1.0}
@@ -128,7 +128,7 @@ class Catalogue(BaseModel):
 
 def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
     """Validate the catalogue file `path` of the service model `service_model`. Raises InputError (located)."""
-    from scoping.errors import yaml_line
+    from common.errors import yaml_line
 
     path = Path(path)
     file = os.path.normpath(path)
@@ -154,7 +154,7 @@ def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
 
 def load_catalogue(service_model: str | Path, directory: str | Path | None = None) -> Catalogue:
     """The outcome catalogue of a service model (a shipped id or a model file's path): the file the
-    model's ``outcomes_catalogue`` names (scoping/service_model.py, the one link from model to
+    model's ``outcomes_catalogue`` names (scoping/scenario/service_model.py, the one link from model to
     catalogue). With `directory`, ``<directory>/<service_model>.yaml`` instead (tests, experiments).
     Raises InputError."""
     if directory is not None:
@@ -163,7 +163,7 @@ def load_catalogue(service_model: str | Path, directory: str | Path | None = Non
 
 
 def _model(name_or_path: str, base_dir: Path | None = None):
-    from scoping.service_model import load_service_model
+    from scoping.scenario.service_model import load_service_model
 
     return load_service_model(name_or_path, base_dir, file="--model")
 
@@ -171,7 +171,7 @@ def _model(name_or_path: str, base_dir: Path | None = None):
 @lru_cache(maxsize=None)
 def _models_with_catalogues() -> tuple[str, ...]:
     """The shipped service models that name an outcome catalogue (the ids an outcomes row may name)."""
-    from scoping.service_model import shipped_models
+    from scoping.scenario.service_model import shipped_models
 
     return tuple(m for m in shipped_models() if _model(m).outcomes_catalogue is not None)
 
@@ -188,7 +188,7 @@ def shipped_catalogue(service_model: str) -> Catalogue:
 
 
 # ---------------------------------------------------------------------------------------------
-# Row checks (called by scoping.schemas.OutcomeRow's validators) and the outcomes source reader
+# Row checks (called by scoping.scenario.schemas.OutcomeRow's validators) and the outcomes source reader
 # ---------------------------------------------------------------------------------------------
 
 
@@ -284,8 +284,8 @@ class Figure:
 
 def read_outcomes(path: str | Path, file: str | None = None) -> list[Figure]:
     """Read and validate an outcomes CSV (rows, then checks across rows). Raises InputError."""
-    from scoping.schemas import OutcomeRow
-    from scoping.tables import read_table
+    from scoping.scenario.schemas import OutcomeRow
+    from scoping.scenario.tables import read_table
 
     path = Path(path)
     file = file or str(path)
@@ -358,7 +358,7 @@ def figure_records(figures: list[Figure]) -> dict[str, dict[str, Any]]:
 
 def store_snapshots(store: str | Path) -> list[dict[str, Any]]:
     """Every snapshot's manifest, oldest first: latest.json, then each manifest's `previous`. Raises InputError."""
-    from scoping.refresh import read_latest
+    from scoping.store.refresh import read_latest
 
     store = Path(store)
     manifests = []
@@ -509,7 +509,7 @@ READINGS = {("rising", "higher"): ("improving", "green"), ("falling", "lower"): 
 
 def compare_levels(measure: Measure, previous: float | None, latest: float | None) -> tuple[str | None, str | None, str | None]:
     """(trend, reading, rag) of `latest` against `previous`, read with the measure's direction."""
-    from scoping.benchmarks import trend_of
+    from scoping.analysis.benchmarks import trend_of
 
     if previous is None or latest is None:
         return None, None, None

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reporting.disclosure import NOT_AVAILABLE, SUPPRESSED, Relation, suppress
-from reporting.environment import environment
-from reporting.plan_files import spokeplan_version, spreadsheet_safe
-from scoping.outcomes import WHOLE_SERVICE, Cell, Measure, MonitoringTable, period_key
+from reporting.writers.environment import environment
+from reporting.writers.plan_files import spokeplan_version, spreadsheet_safe
+from scoping.store.outcomes import WHOLE_SERVICE, Cell, Measure, MonitoringTable, period_key
 
 if TYPE_CHECKING:
     from scoping.scenario import PlannedScenario
@@ -369,7 +369,7 @@ def render_monitoring_files(table: MonitoringTable, threshold: int,
                             names: dict[str, str] | None = None) -> tuple[dict[str, bytes], dict[str, Any]]:
     """monitoring.html and monitoring.csv (in that order, the CSV last), and the view (for artifacts)."""
     if names is None:
-        from scoping.geocode import authority_names
+        from scoping.scenario.geocode import authority_names
 
         names = authority_names()
     published = published_monitoring(table, threshold)
@@ -385,8 +385,8 @@ def render_monitoring_files(table: MonitoringTable, threshold: int,
 
 def monitoring_names(planned: "PlannedScenario") -> dict[str, str]:
     """Area labels of the plan's monitoring section: the scenario's authority and hub names, else the
-    ONS names of authority codes (scoping.geocode)."""
-    from scoping.geocode import authority_names
+    ONS names of authority codes (scoping.scenario.geocode)."""
+    from scoping.scenario.geocode import authority_names
 
     inst = planned.instance
     return {**authority_names(), **{a.authority_code: a.name for a in inst.authorities},

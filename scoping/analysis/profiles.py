@@ -4,7 +4,7 @@ Seed 001 (message 7) asks every Hub and Spoke development to start from a local 
 covering (1) the current service landscape, (2) challenges of geography (time, cost, resources),
 (3) local demography and groups with differential needs, and (4) the local CSE profile. Each
 dimension here is a pure function of a :class:`~scoping.scenario.PlannedScenario` (plus optional
-indicator tables from :mod:`scoping.importers`); :func:`build_profiles` assembles them.
+indicator tables from :mod:`scoping.analysis.importers`); :func:`build_profiles` assembles them.
 
 Geography, with its documented constants:
 
@@ -28,12 +28,12 @@ Geography, with its documented constants:
 * **Reach**: the share of the authority's demand in areas within ``casework_minutes`` of any
   candidate host (the instance's pruned pairs, so measured times count).
 * **Travel**: minutes from each area to its nearest candidate host and from each of the
-  authority's hosts to its nearest hub, on the #2 travel estimate (``scoping.travel``) with
+  authority's hosts to its nearest hub, on the #2 travel estimate (``scoping.scenario.travel``) with
   measured times where given, not cut at the limits; medians are shown.
 * **Cost per case-year** (one young person open for a year, seen at the nearest candidate host's
   spoke): ``VISITS_PER_CASE_YEAR`` = 40 return trips (about weekly over 46 working weeks, less
   holidays and missed sessions), demand-weighted over the authority's areas; miles = straight-line
-  km × ``scoping.travel.CIRCUITY`` ÷ 1.609; mileage at ``PENCE_PER_MILE`` = 45 (HMRC approved
+  km × ``scoping.scenario.travel.CIRCUITY`` ÷ 1.609; mileage at ``PENCE_PER_MILE`` = 45 (HMRC approved
   mileage allowance for cars, first 10,000 miles).
 """
 
@@ -48,11 +48,11 @@ import shapely
 from shapely.geometry import MultiPoint
 
 from optimisation.instance import host_orientation
-from scoping.benchmarks import Benchmark, IndicatorSet, benchmark, nearest_neighbours, DEFAULT_NEIGHBOURS
-from scoping.demand_model import DemandEstimate, DemandModel, estimate_authority_demand, implied_rate
-from scoping.importers import ENGLAND, IndicatorTable, Population
+from scoping.analysis.benchmarks import Benchmark, IndicatorSet, benchmark, nearest_neighbours, DEFAULT_NEIGHBOURS
+from scoping.analysis.demand_model import DemandEstimate, DemandModel, estimate_authority_demand, implied_rate
+from scoping.analysis.importers import ENGLAND, IndicatorTable, Population
 from scoping.scenario import PlannedScenario
-from scoping.schemas import SERVICE_TYPES
+from scoping.scenario.schemas import SERVICE_TYPES
 
 FOOTPRINT_CONCAVE_RATIO = 0.2
 FOOTPRINT_BUFFER_M = 500.0
@@ -184,7 +184,7 @@ class AuthorityProfile:
 
 @dataclass(frozen=True)
 class ScopingInputs:
-    """Optional indicator tables beside the scenario (see scoping.importers)."""
+    """Optional indicator tables beside the scenario (see scoping.analysis.importers)."""
 
     ees_tables: tuple[IndicatorTable, ...] = ()
     populations: Mapping[str, Population] = field(default_factory=dict)
@@ -211,8 +211,8 @@ def authority_of_places(planned: PlannedScenario) -> dict[str, str]:
 
 def nearest_travel(planned: PlannedScenario) -> NearestTravel:
     """Nearest candidate host of every area and nearest hub of every host, in minutes."""
-    from scoping.scenario import measured_minutes
-    from scoping.travel import Place, build_travel_graph, travel_pairs
+    from scoping.scenario.loader import measured_minutes
+    from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
 
     inst = planned.instance
     places = [Place(p.hub_id, p.easting, p.northing) for p in inst.hubs]
@@ -286,7 +286,7 @@ def authority_footprint(planned: PlannedScenario, code: str, lookup: Any = None)
                if location.postcode and places.get(place_id) == code}
     if letters:
         if lookup is None:
-            from scoping.geocode import PostcodeLookup
+            from scoping.scenario.geocode import PostcodeLookup
 
             lookup = PostcodeLookup()
         frame = lookup.postcodes_in_authority(code, letters)
@@ -335,7 +335,7 @@ def geography(planned: PlannedScenario, code: str, footprint: Footprint | None, 
     hours = miles = cost = None
     weighted = [(a, travel.area_to_host[a.area_id]) for a in areas if a.area_id in travel.area_to_host and a.demand > 0]
     if weighted:
-        from scoping.travel import CIRCUITY
+        from scoping.scenario.travel import CIRCUITY
 
         weight = sum(a.demand for a, _ in weighted)
         minutes = sum(a.demand * m for a, (_, m) in weighted) / weight

@@ -15,7 +15,7 @@ states, for one way of delivering a service:
   up) and at least ``per_team`` per team in use, each with a cost a year;
 * ``placement_provision``: places the model declares (residential, foster), to compare with need;
 * ``outcomes_catalogue``: the model's outcome-measure catalogue (a path relative to the model file,
-  e.g. ``../outcomes/no-wrong-door.yaml``; read by :mod:`scoping.outcomes`), the one link from a
+  e.g. ``../outcomes/no-wrong-door.yaml``; read by :mod:`scoping.store.outcomes`), the one link from a
   model to what `spokeplan monitor` and the plan report's "Outcomes monitoring" section track.
 
 This module is the ONE place for the concept: loading and validating files (errors as
@@ -44,10 +44,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from optimisation.instance import TeamRole
-from scoping.errors import InputError, Problem, yaml_line
-from scoping.schemas import describe_expectation
+from common.errors import InputError, Problem, yaml_line
+from scoping.scenario.schemas import describe_expectation
 
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "inputs" / "service_models"
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "inputs" / "service_models"
 DEFAULT_MODEL = "cse-hub-and-spoke"
 WEEKS_A_YEAR = 52
 DAYS_A_YEAR = 365
@@ -176,7 +176,7 @@ class ServiceModelFile(_Part):
     # Title of the scoping reports' fourth dimension (seed 001 message 7 names it "CSE profile" for
     # Hub and Spoke services; another service model profiles its own cohort's needs).
     profile_title: Text = "CSE profile"
-    # The outcome catalogue (scoping/outcomes.py), relative to this file; None: no outcomes tracked.
+    # The outcome catalogue (scoping/store/outcomes.py), relative to this file; None: no outcomes tracked.
     outcomes_catalogue: Annotated[str, StringConstraints(min_length=1, max_length=300,
                                                          pattern=r"^[^\x00-\x1f\x7f]*\.ya?ml$")] | None = None
 
@@ -223,8 +223,8 @@ class ServiceModel:
         return path
 
     def catalogue(self):
-        """The model's outcome catalogue (scoping.outcomes.Catalogue). Raises InputError, located."""
-        from scoping.outcomes import read_catalogue
+        """The model's outcome catalogue (scoping.store.outcomes.Catalogue). Raises InputError, located."""
+        from scoping.store.outcomes import read_catalogue
 
         if self.outcomes_catalogue is None:
             raise InputError([Problem(self.file, 0, "outcomes_catalogue", f"service model {self.id!r} names no "

@@ -1,7 +1,7 @@
 """Recommendations for one authority, derived from the evaluation's findings and its scoping profile.
 
 Each rule below is one finding of the source documents (cited by file and section, as in
-``seeds/README.md``) applied to the figures of an :class:`~scoping.profiles.AuthorityProfile`.
+``seeds/README.md``) applied to the figures of an :class:`~scoping.analysis.profiles.AuthorityProfile`.
 A recommendation always carries its source and the evidence from the profile that triggered it,
 so a commissioner can check both. Rules:
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scoping.profiles import SERVICE_TYPE_LABELS, AuthorityProfile
+from scoping.analysis.profiles import SERVICE_TYPE_LABELS, AuthorityProfile
 
 SEED_LOCATION = "seed 001_7cce064ef0042f6a.txt message 11; seed 003_22b281be7c26173d.txt §5.3"
 SEED_SOFT_ACCESS = "seed 001_7cce064ef0042f6a.txt messages 5 and 11"

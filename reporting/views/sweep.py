@@ -15,9 +15,9 @@ import json
 from typing import Any
 
 from reporting.disclosure import disclose
-from reporting.environment import environment
-from reporting.plan_files import spokeplan_version
-from scoping.sweep import SweepSpec, neighbour_changes
+from reporting.writers.environment import environment
+from reporting.writers.plan_files import spokeplan_version
+from scoping.scenario.sweep import SweepSpec, neighbour_changes
 
 WIDTH, HEIGHT, PAD = 640, 300, 48
 

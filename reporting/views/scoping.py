@@ -7,7 +7,7 @@ benchmarked against England and nearest neighbours; then the recommendations wit
 Pages need no network access (inline CSS and SVG, no scripts) and print on A4.
 
 Views are prepared here — rounded, ordered and disclosed — so templates hold no logic beyond loops
-and the shared number filters (:mod:`reporting.environment`, autoescaped: hostile names are
+and the shared number filters (:mod:`reporting.writers.environment`, autoescaped: hostile names are
 escaped). Disclosure control (DESIGN.md) is applied at this boundary to every count derived from
 case-level data — demand, cases within reach, the demand estimate, published CSE counts — and to
 rates computed from a hidden count; a total whose parts include exactly one hidden cell gets
@@ -27,10 +27,10 @@ import shapely
 from shapely.geometry import Point
 
 from reporting.disclosure import SUPPRESSED, disclose, suppressed_cells
-from reporting.environment import environment
-from reporting.map_svg import Frame, svg_path
-from scoping.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
-from scoping.recommendations import Recommendation
+from reporting.writers.environment import environment
+from reporting.views.map_svg import Frame, svg_path
+from scoping.analysis.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
+from scoping.analysis.recommendations import Recommendation
 from scoping.scenario import PlannedScenario
 
 MAP_WIDTH = 640

@@ -23,9 +23,9 @@ from typing import ClassVar, Iterable
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from scoping.errors import InputError, Problem
-from scoping.schemas import GssCode
-from scoping.tables import read_table
+from common.errors import InputError, Problem
+from scoping.scenario.schemas import GssCode
+from scoping.scenario.tables import read_table
 
 RED_RATIO = 1.25
 AMBER_RATIO = 1.10

@@ -9,7 +9,7 @@ Used only when scenario.yaml names a `service_model` (so existing scenarios' fil
   counts of young people, and are shown as they are (like spokes).
 
 Pathway figures cover the areas whose demand was estimated from the model's eligible population
-(scoping/service_model.py); areas that give `demand` directly have no pathway split and are
+(scoping/scenario/service_model.py); areas that give `demand` directly have no pathway split and are
 counted in a separate row.
 """
 
@@ -22,7 +22,7 @@ from optimisation.result import PlanResult
 from optimisation.team import team_cost_per_year, workers_by_hub
 from reporting.disclosure import suppress
 from scoping.scenario import PlannedScenario
-from scoping.service_model import episodes_a_year
+from scoping.scenario.service_model import episodes_a_year
 
 
 def _round(value: float, digits: int = 3) -> float:

@@ -16,10 +16,10 @@ from optimisation.checker import plan_cost_per_year, spokes_by_authority, spokes
 from optimisation.model import fit_scores
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED, Relation, disclose, suppress
-from reporting.environment import environment
-from reporting.map_svg import demand_band_labels, plan_map
-from reporting.monitoring_report import PublishedMonitoring, plan_monitoring_view, plan_published_monitoring
-from reporting.service_report import service_view
+from reporting.writers.environment import environment
+from reporting.views.map_svg import demand_band_labels, plan_map
+from reporting.views.monitoring import PublishedMonitoring, plan_monitoring_view, plan_published_monitoring
+from reporting.views.service import service_view
 from scoping.scenario import PlannedScenario
 
 
@@ -37,7 +37,7 @@ class PublishedCounts:
     values: dict[tuple, int]
     hidden: frozenset
     threshold: int
-    # scenario.yaml `monitoring_store`: the outcome figures' own disclosure (reporting.monitoring_report),
+    # scenario.yaml `monitoring_store`: the outcome figures' own disclosure (reporting.views.monitoring),
     # worked out once with the plan's counts so report.html and plan.xlsx show the same 'c's.
     monitoring: PublishedMonitoring | None = None
 
@@ -52,7 +52,7 @@ class PublishedCounts:
 
 def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int) -> PublishedCounts:
     """The counts every published file shows, with primary and secondary suppression applied jointly."""
-    from reporting.plan_files import coverage_by_authority  # plan_files renders through this module
+    from reporting.writers.plan_files import coverage_by_authority  # plan_files renders through this module
 
     inst = planned.instance
     area_authority = {a.area_id: a.authority_code for a in inst.areas}
@@ -212,7 +212,7 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         "estimated_areas": len(planned.estimated_demand),
         "service": service_view(planned, plan, threshold),  # None unless scenario.yaml names a service model
         "monitoring": plan_monitoring_view(planned, counts.monitoring),  # None unless scenario.yaml names a monitoring_store
-        "rollout": rollout,  # phased / robust plans only (reporting/rollout.py)
+        "rollout": rollout,  # phased / robust plans only (reporting/views/rollout.py)
     }
 
 
@@ -224,8 +224,8 @@ def render_report_html(planned: PlannedScenario, plan: PlanResult, document: dic
 def render_report_files(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
                         counts: PublishedCounts, rollout: dict | None = None) -> dict[str, bytes]:
     """report.html, plan.xlsx and plan.geojson, as bytes by file name, from one set of published counts."""
-    from reporting.geojson import plan_geojson_bytes
-    from reporting.workbook import plan_workbook_bytes
+    from reporting.writers.geojson import plan_geojson_bytes
+    from reporting.writers.workbook import plan_workbook_bytes
 
     return {
         "report.html": render_report_html(planned, plan, document, counts, rollout).encode("utf-8"),

@@ -123,7 +123,7 @@ class AreaRow(_Located):
     authority_code: GssCode
     demand: int | None = Field(default=None, ge=0, le=100_000)
     population_10_17: int | None = Field(default=None, ge=0, le=10_000_000)
-    # Eligible populations a service model may estimate demand from (scoping/service_model.py):
+    # Eligible populations a service model may estimate demand from (scoping/scenario/service_model.py):
     # young people aged 12-17, and those of them open to children's social care (aggregate counts).
     population_12_17: int | None = Field(default=None, ge=0, le=10_000_000)
     open_to_social_care_12_17: int | None = Field(default=None, ge=0, le=10_000_000)
@@ -185,7 +185,7 @@ class ExistingSpokeRow(_Row):
 class OutcomeRow(_Row):
     """An `outcomes` source of the refresh store: one aggregate figure of an outcome measure.
 
-    The catalogue of measures per service model and the rules are in :mod:`scoping.outcomes`
+    The catalogue of measures per service model and the rules are in :mod:`scoping.store.outcomes`
     (seed 002 Key outcome measures; seed 004 How will we know if it has been successful?).
     Validators run in field order, so `measure_id` is checked against `service_model`'s catalogue
     and `value` against the measure's unit.
@@ -204,21 +204,21 @@ class OutcomeRow(_Row):
     @field_validator("service_model")
     @classmethod
     def _known_model(cls, value: str) -> str:
-        from scoping.outcomes import check_service_model
+        from scoping.store.outcomes import check_service_model
 
         return check_service_model(value)
 
     @field_validator("measure_id")
     @classmethod
     def _known_measure(cls, value: str, info: ValidationInfo) -> str:
-        from scoping.outcomes import check_measure
+        from scoping.store.outcomes import check_measure
 
         return check_measure(info.data.get("service_model"), value)
 
     @field_validator("period")
     @classmethod
     def _period(cls, value: str) -> str:
-        from scoping.outcomes import check_period
+        from scoping.store.outcomes import check_period
 
         return check_period(value)
 
@@ -232,7 +232,7 @@ class OutcomeRow(_Row):
     @field_validator("value")
     @classmethod
     def _value(cls, value: str | None, info: ValidationInfo) -> str | None:
-        from scoping.outcomes import measure_unit, parse_value
+        from scoping.store.outcomes import measure_unit, parse_value
 
         parse_value(measure_unit(info.data.get("service_model"), info.data.get("measure_id")), value)
         return value
@@ -240,7 +240,7 @@ class OutcomeRow(_Row):
     @field_validator("denominator")
     @classmethod
     def _denominator(cls, denominator: int | None, info: ValidationInfo) -> int | None:
-        from scoping.outcomes import measure_unit, parse_value
+        from scoping.store.outcomes import measure_unit, parse_value
 
         unit = measure_unit(info.data.get("service_model"), info.data.get("measure_id"))
         if "value" not in info.data:
@@ -314,7 +314,7 @@ class ScenarioRules(BaseModel):
     # the scenario directory. Absent: cse-hub-and-spoke, whose values equal the defaults above.
     service_model: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
     # A refresh store (spokeplan refresh ... --store DIR), relative to the scenario directory: the
-    # report gains "Outcomes monitoring" for the service model's measures (scoping/outcomes.py).
+    # report gains "Outcomes monitoring" for the service model's measures (scoping/store/outcomes.py).
     monitoring_store: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
     # Phased roll-out and robust plans (issue #8; formulas in optimisation/programme.py).
     phases: tuple[PhaseSpec, ...] | None = None
