@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from reporting.views.monitoring import render_monitoring_files
+from reporting.writers.monitoring import render_monitoring_files
 from scoping.scenario.geocode import authority_names
 from scoping.store.outcomes import load_catalogue, monitoring_table_from_store
 from scoping.store.refresh import load_sources, refresh, validate

@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.params import MonitorParams
 from flows.plan_flow import EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input, write_task
-from reporting.views.monitoring import monitoring_markdown, render_monitoring_files
+from reporting.writers.monitoring import monitoring_markdown, render_monitoring_files
 from scoping.store.outcomes import MonitoringTable, model_monitoring_table
 
 

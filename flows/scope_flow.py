@@ -2,8 +2,8 @@
 
 inputs (scenario directory, optional indicator files) -> scoping (load, geocode, travel, profiles,
 recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv) ->
-outputs (atomic writes). Thin wiring only: the work is in scoping.analysis.profiles, scoping.analysis.recommendations
-and reporting.views.scoping.
+outputs (atomic writes). Thin wiring only: the work is in scoping.analysis.profiles,
+scoping.analysis.recommendations and reporting.views.scoping.
 
 Optional files beside the scenario's CSVs:
 
@@ -27,13 +27,14 @@ from flows.plan_flow import (
     EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task, rejecting_bad_input, write_task,
 )
 from flows.progress import stage_progress
-from reporting.views.scoping import render_scoping_files
+from reporting.writers.scoping import render_scoping_files
 from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
 from common.errors import InputError, Problem
 from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
 from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_profiles
 from scoping.analysis.recommendations import recommendations
-from scoping.scenario import PlannedScenario, Scenario
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.loader import Scenario
 
 INDICATORS_DIR = "indicators"
 

@@ -27,12 +27,13 @@ from flows.params import SweepParams
 from flows.plan_flow import (
     EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, rejecting_bad_input,
 )
+from common.files import atomic_write_bytes
+from common.version import spokeplan_version
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import disclose
-from reporting.writers.plan_files import atomic_write_bytes, spokeplan_version
 from common.errors import InputError
 from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
@@ -96,7 +97,7 @@ def load_sweep_task(sweep_file: str):
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
 def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: int):
-    from scoping.scenario import build_instance
+    from scoping.scenario.build import build_instance
 
     casework, supervision = widest_limits(spec, scenario)
     base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
@@ -169,7 +170,7 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
 
 
 def run_sweep(params: SweepParams) -> RunOutcome:
-    from reporting.views.sweep import render_sweep_files
+    from reporting.writers.sweep import render_sweep_files
 
     started = time.perf_counter()
     loaded = load_sweep_task(params.sweep_file)

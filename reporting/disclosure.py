@@ -7,13 +7,15 @@ Zero is shown as 0. Plan internals (plan.json cases) are exact and not passed th
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
 exactly one hidden cell), used by the scoping reports; and `suppress`, the group rule followed by
 an audit by linear programming over every published relation, used for the plan's files
-(reporting.views.plan_report.published_counts), where sums cross tables.
+(reporting.published.plan.published_counts), where sums cross tables; `suppress_by_component`
+runs `suppress` on each group of figures tied by relations (the monitoring tables).
 """
 
 from __future__ import annotations
 
 import math
 
+import networkx as nx
 from scipy.optimize import linprog
 
 SUPPRESSED = "c"
@@ -130,3 +132,21 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
                     audited = False
                     break
     return frozenset(hidden)
+
+
+def suppress_by_component(values: dict, relations: list[Relation], threshold: int, protected: frozenset) -> set:
+    """`suppress` on each group of figures tied together by relations (networkx connected components):
+    figures in different components share no equation, so the result is the same, with far smaller LPs."""
+    graph = nx.Graph()
+    graph.add_nodes_from(values)
+    for total, parts in relations:
+        nx.add_path(graph, [total, *parts])
+    owner = {key: index for index, component in enumerate(nx.connected_components(graph)) for key in component}
+    by_component: dict[int, list[Relation]] = {}
+    for relation in relations:
+        by_component.setdefault(owner[relation[0]], []).append(relation)
+    hidden = {key for key, value in values.items() if 1 <= value <= threshold and owner[key] not in by_component}
+    for index, own_relations in sorted(by_component.items()):
+        keys = {k for total, parts in own_relations for k in (total, *parts)}
+        hidden |= suppress({k: values[k] for k in keys}, own_relations, threshold, protected & keys)
+    return hidden

@@ -16,7 +16,8 @@ import pytest
 from flows.cli import main
 from reporting.views.service import service_view
 from common.errors import InputError
-from scoping.scenario import build_instance, load_scenario
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
 from optimisation.solve import solve
 from tests.scenario_files import write_scenario
 
@@ -120,7 +121,7 @@ def test_cse_scenarios_keep_their_plan_json_keys(tmp_path):
     planned = build_instance(load_scenario(write_scenario(tmp_path / "cse")))
     assert planned.scenario.service_model.id == "cse-hub-and-spoke"
     assert not planned.scenario.service_model_declared
-    from reporting.writers.plan_files import plan_document
+    from reporting.views.plan_document import plan_document
 
     document = plan_document(planned, solve(planned.instance, time_limit=20))
     assert "service_model" not in document and "team" not in document

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.views.monitoring import published_monitoring, render_monitoring_files
+from reporting.published.monitoring import published_monitoring
+from reporting.writers.monitoring import render_monitoring_files
 from common.errors import InputError
 from scoping.store.outcomes import (
     SERVICE_MODELS, WHOLE_SERVICE, Figure, Tracked, load_catalogue, monitoring_table, monitoring_table_from_store,

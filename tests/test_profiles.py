@@ -25,7 +25,8 @@ from scoping.analysis.profiles import (
     build_profiles, footprint_from_points, settlement_class,
 )
 from scoping.analysis.recommendations import recommendations
-from scoping.scenario import build_instance, load_scenario
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
 from scoping.scenario.travel import CIRCUITY
 
 SCENARIO = {

@@ -14,7 +14,7 @@ from markupsafe import escape
 from scipy.optimize import linprog
 
 from reporting.disclosure import disclose, suppress, suppressed_cells
-from reporting.views.plan_report import published_counts
+from reporting.published.plan import published_counts
 from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import HOSTILE_FORMULA, HOSTILE_SCRIPT, planned_plan
 
@@ -123,7 +123,7 @@ def published_relations(planned, plan):
 
 def test_no_suppressed_count_can_be_recovered_from_what_is_published(rendered):
     planned, plan, _ = rendered
-    counts = published_counts(planned, plan, 5)
+    counts = published_counts(planned, plan, 5, None)
     assert all(key in counts.hidden for key, value in counts.values.items() if 1 <= value <= 5)
     assert recoverable_cells(counts.values, published_relations(planned, plan), counts.hidden) == []
 
@@ -157,7 +157,7 @@ def test_report_headline_figures(rendered):
 def test_report_tables_show_the_published_counts(rendered):
     planned, plan, files = rendered
     html = files["report.html"].decode()
-    counts = published_counts(planned, plan, 5)
+    counts = published_counts(planned, plan, 5, None)
 
     def numbers(row_start: str) -> list[str]:
         row = re.search(re.escape(row_start) + r".*?</tr>", html, re.S).group(0)

@@ -14,7 +14,8 @@ import flows.sweep_flow as sweep_flow_module
 from flows.params import SweepParams
 from flows.sweep_flow import sweep_flow
 from common.errors import InputError
-from scoping.scenario import build_instance, load_scenario
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
 from scoping.scenario.sweep import apply_variant, load_sweep, widened, widest_limits
 from tests.sweep_files import SWEEP, TWO_HUBS, write_sweep
 

@@ -1,134 +1,28 @@
-"""The outcome monitoring report of one service model: monitoring.html (self-contained: inline CSS and
-SVG small multiples, no scripts, no network) and monitoring.csv, both disclosure-controlled.
+"""The outcome monitoring report of one service model as data: what monitoring.html (and a plan
+report's "Outcomes monitoring" section, and plan.xlsx's Monitoring sheet) shows, disclosed.
 
-Disclosure control (DESIGN.md; reporting/disclosure.py) applies to every case-derived count —
-a measure's value and its denominator — in both files: 1..threshold is shown as ``c``, and
-secondary suppression (`suppress`: the group rule, then an audit by linear programming) runs once
-over every published relation of the model:
-
-* a whole-service figure (given in the data, or added as the sum of the areas) and its area
-  figures: ``total = sum of areas`` (plus an unpublished remainder when a given total is larger);
-* a denominator that is the same figure as another measure's value (``denominator_measure``) or as
-  another measure's denominator (the same ``denominator`` words), when the two are equal.
-
-Whatever is derived from a hidden count is hidden too: its share or rate, its change from the
-previous period, and its trend reading. In the charts a hidden point is not drawn at its value:
-the line breaks there and a grey ``c`` marks the period on the axis; the scale comes from the shown
-points only. Figures superseded by a later snapshot are not published (only the fact and the
-snapshots), so two figures of one cell never appear side by side.
+Disclosure control is worked out in :mod:`reporting.published.monitoring`. Whatever is derived from a
+hidden count is hidden too: its share or rate, its change from the previous period, and its trend
+reading. In the charts a hidden point is not drawn at its value: the line breaks there and a grey
+``c`` marks the period on the axis; the scale comes from the shown points only. Figures superseded
+by a later snapshot are not published (only the fact and the snapshots), so two figures of one cell
+never appear side by side.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reporting.disclosure import NOT_AVAILABLE, SUPPRESSED, Relation, suppress
-from reporting.writers.environment import environment
-from reporting.writers.plan_files import spokeplan_version, spreadsheet_safe
-from scoping.store.outcomes import WHOLE_SERVICE, Cell, Measure, MonitoringTable, period_key
-
-if TYPE_CHECKING:
-    from scoping.scenario import PlannedScenario
+from common.version import spokeplan_version
+from reporting.disclosure import NOT_AVAILABLE, SUPPRESSED
+from reporting.published.monitoring import PublishedMonitoring
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.catalogue import Measure
+from scoping.scenario.geocode import authority_names
+from scoping.store.outcomes import WHOLE_SERVICE, MonitoringTable
 
 PALETTE = ("#0b0c0c", "#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#5694ca", "#b58840")
 CHART_WIDTH, CHART_HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 320, 170, 46, 26, 12, 34
-
-
-@dataclass(frozen=True)
-class PublishedMonitoring:
-    """The case-derived counts of a monitoring table and which are shown as 'c'.
-
-    Keys: ("value" | "denominator", measure_id, period, area), and ("remainder", measure_id, period,
-    column) for the unpublished part of a given whole-service total larger than its areas' sum.
-    """
-
-    values: dict[tuple, int]
-    hidden: frozenset
-    threshold: int
-
-    def cell_hidden(self, cell: Cell) -> bool:
-        """True when the cell's value or denominator is hidden (so its share, rate and change are too)."""
-        return any((column, cell.measure_id, cell.period, cell.area) in self.hidden for column in ("value", "denominator"))
-
-    def count_text(self, column: str, cell: Cell, csv_form: bool = False) -> str:
-        number = cell.value if column == "value" else cell.denominator
-        if number is None:
-            return NOT_AVAILABLE
-        if (column, cell.measure_id, cell.period, cell.area) in self.hidden:
-            return SUPPRESSED
-        if isinstance(number, str):
-            return number
-        return str(int(number)) if csv_form else f"{int(number):,}"
-
-
-def published_monitoring(table: MonitoringTable, threshold: int) -> PublishedMonitoring:
-    """Primary and secondary suppression over every case-derived count the report publishes."""
-    measures = table.catalogue.measures
-    values: dict[tuple, int] = {}
-    by_group: dict[tuple[str, str], list[Cell]] = {}
-    for cell in table.cells:
-        measure = measures[cell.measure_id]
-        if not measure.case_derived:
-            continue
-        by_group.setdefault((cell.measure_id, cell.period), []).append(cell)
-        for column in ("value", "denominator"):
-            number = cell.value if column == "value" else cell.denominator
-            if number is not None:
-                values[(column, cell.measure_id, cell.period, cell.area)] = int(number)
-    relations: list[Relation] = []
-    for (measure_id, period), cells in by_group.items():
-        total = next((c for c in cells if c.area == WHOLE_SERVICE), None)
-        parts = [c for c in cells if c.area != WHOLE_SERVICE]
-        if total is None or not parts:
-            continue
-        for column in ("value", "denominator"):
-            total_key = (column, measure_id, period, WHOLE_SERVICE)
-            part_keys = [(column, measure_id, period, c.area) for c in parts]
-            if total_key not in values or any(k not in values for k in part_keys):
-                continue
-            remainder = values[total_key] - sum(values[k] for k in part_keys)
-            if remainder > 0:  # a given total larger than its areas: the rest is not published
-                values[("remainder", measure_id, period, column)] = remainder
-                part_keys.append(("remainder", measure_id, period, column))
-            if remainder >= 0:
-                relations.append((total_key, part_keys))
-    # One figure published twice (a denominator that is another measure's value or denominator).
-    case_measures = [m for m in measures.values() if m.case_derived]
-    for measure in case_measures:
-        twins = [("value", measure.denominator_measure)] if measure.denominator_measure else []
-        twins += [("denominator", other.id) for other in case_measures
-                  if other.id > measure.id and other.denominator and other.denominator == measure.denominator]
-        for column, other_id in twins:
-            for key in [k for k in values if k[0] == "denominator" and k[1] == measure.id]:
-                twin = (column, other_id, key[2], key[3])
-                if twin in values and values[twin] == values[key]:
-                    relations.append((key, [twin]))
-    protected = frozenset(k for k in values if k[3] == WHOLE_SERVICE)
-    return PublishedMonitoring(values, frozenset(suppress_by_component(values, relations, threshold, protected)),
-                               threshold)
-
-
-def suppress_by_component(values: dict, relations: list[Relation], threshold: int, protected: frozenset) -> set:
-    """`suppress` on each group of figures tied together by relations (networkx connected components):
-    figures in different components share no equation, so the result is the same, with far smaller LPs."""
-    import networkx as nx
-
-    graph = nx.Graph()
-    graph.add_nodes_from(values)
-    for total, parts in relations:
-        nx.add_path(graph, [total, *parts])
-    owner = {key: index for index, component in enumerate(nx.connected_components(graph)) for key in component}
-    by_component: dict[int, list[Relation]] = {}
-    for relation in relations:
-        by_component.setdefault(owner[relation[0]], []).append(relation)
-    hidden = {key for key, value in values.items() if 1 <= value <= threshold and owner[key] not in by_component}
-    for index, own_relations in sorted(by_component.items()):
-        keys = {k for total, parts in own_relations for k in (total, *parts)}
-        hidden |= suppress({k: values[k] for k in keys}, own_relations, threshold, protected & keys)
-    return hidden
 
 
 def area_label(area: str, names: dict[str, str], computed: bool = False) -> str:
@@ -304,110 +198,26 @@ def monitoring_view(table: MonitoringTable, published: PublishedMonitoring, name
     }
 
 
-CSV_HEADER = ("service_model", "outcome_id", "measure_id", "measure", "unit", "direction", "case_derived", "area",
-              "area_name", "period", "value", "denominator", "level", "previous_period", "change", "reading", "rag",
-              "snapshot", "revised_from_snapshot", "note")
-
-
-def _number(value: float) -> int | float:
-    """A number for the CSV (a number, so a negative change is not taken for a formula): 3, -0.25."""
-    rounded = round(value, 6)
-    return int(rounded) if rounded == int(rounded) else rounded
-
-
-def monitoring_csv(table: MonitoringTable, published: PublishedMonitoring, names: dict[str, str]) -> bytes:
-    """monitoring.csv: one row per measure, area and period (every measure listed), disclosed."""
-    catalogue = table.catalogue
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for outcome in catalogue.outcomes:
-        for measure in outcome.measures:
-            cells = sorted(table.cells_of(measure.id), key=lambda c: (c.area != WHOLE_SERVICE, c.area, period_key(c.period)))
-            start = [catalogue.service_model, outcome.id, measure.id, measure.title, measure.unit, measure.direction,
-                     "yes" if measure.case_derived else "no"]
-            if not cells:
-                empty = {"area": WHOLE_SERVICE, "area_name": "Whole service", "period": NOT_AVAILABLE,
-                         "value": NOT_AVAILABLE, "denominator": "" if measure.unit in ("count", "status") else NOT_AVAILABLE,
-                         "level": NOT_AVAILABLE, "change": NOT_AVAILABLE, "note": "no figures recorded"}
-                writer.writerow([spreadsheet_safe(v) for v in [*start, *(empty.get(c, "") for c in CSV_HEADER[7:])]])
-                continue
-            for cell in cells:
-                hidden = published.cell_hidden(cell)
-                previous = next((c for c in cells if c.area == cell.area and c.period == cell.previous_period), None)
-                hidden_change = hidden or (previous is not None and published.cell_hidden(previous))
-                level = (SUPPRESSED if hidden else NOT_AVAILABLE if cell.level is None
-                         else cell.value if measure.unit == "status" else _number(cell.level))
-                writer.writerow([spreadsheet_safe(v) for v in [
-                    *start, cell.area, area_label(cell.area, names, cell.computed_total), cell.period,
-                    published.count_text("value", cell, csv_form=True) if measure.case_derived else
-                    (NOT_AVAILABLE if cell.value is None else cell.value),
-                    "" if measure.unit in ("count", "status") else (
-                        published.count_text("denominator", cell, csv_form=True) if measure.case_derived
-                        else (NOT_AVAILABLE if cell.denominator is None else cell.denominator)),
-                    level, cell.previous_period or "",
-                    SUPPRESSED if hidden_change and cell.change is not None else
-                    ("" if cell.change is None else _number(cell.change)),
-                    SUPPRESSED if hidden_change and cell.reading else (cell.reading or ""),
-                    "" if hidden_change else (cell.rag or ""),
-                    cell.snapshot or "", cell.revised_from or "",
-                    "sum of the areas" if cell.computed_total else ("withdrawn from the latest snapshot"
-                                                                    if not cell.in_latest else "")]])
-    return buffer.getvalue().encode("utf-8")
-
-
-def monitoring_markdown(view: dict[str, Any]) -> str:
-    lines = [f"# {view['title']}", "", f"{view['measures_with_data']} of {view['measures']} measures have figures; "
-             f"{len(view['snapshots'])} snapshots read; {view['suppressed_points']} figures shown as c.", "",
-             "| outcome | measure | area | latest period | latest | change | reading |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['outcome']} | {r['measure']} | {r['area']} | {r['latest_period']} | {r['latest']} | {r['change']} | "
-              f"{r['reading']} |" for r in view["summary"]]
-    return "\n".join(lines)
-
-
-def render_monitoring_files(table: MonitoringTable, threshold: int,
-                            names: dict[str, str] | None = None) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """monitoring.html and monitoring.csv (in that order, the CSV last), and the view (for artifacts)."""
-    if names is None:
-        from scoping.scenario.geocode import authority_names
-
-        names = authority_names()
-    published = published_monitoring(table, threshold)
-    view = monitoring_view(table, published, names)
-    html = environment().get_template("monitoring.html.j2").render(view=view)
-    return {"monitoring.html": html.encode("utf-8"), "monitoring.csv": monitoring_csv(table, published, names)}, view
-
-
 # ---------------------------------------------------------------------------------------------
 # The plan's report (scenario.yaml `monitoring_store`): the same view, disclosure and charts
 # ---------------------------------------------------------------------------------------------
 
 
-def monitoring_names(planned: "PlannedScenario") -> dict[str, str]:
+def monitoring_names(planned: PlannedScenario) -> dict[str, str]:
     """Area labels of the plan's monitoring section: the scenario's authority and hub names, else the
     ONS names of authority codes (scoping.scenario.geocode)."""
-    from scoping.scenario.geocode import authority_names
-
     inst = planned.instance
     return {**authority_names(), **{a.authority_code: a.name for a in inst.authorities},
             **{h.hub_id: h.name for h in inst.hubs}}
 
 
-def plan_published_monitoring(planned: "PlannedScenario", threshold: int) -> PublishedMonitoring | None:
-    """Disclosure control of the scenario's monitoring table (None without `monitoring_store`).
-
-    A suppression problem of its own: outcome returns are recorded figures, tied by no sum to the
-    plan's estimated cases at a time, so no relation crosses the two."""
-    table = planned.scenario.monitoring
-    return None if table is None else published_monitoring(table, threshold)
-
-
-def plan_monitoring_view(planned: "PlannedScenario", published: PublishedMonitoring | None) -> dict[str, Any] | None:
+def plan_monitoring_view(planned: PlannedScenario, published: PublishedMonitoring | None) -> dict[str, Any] | None:
     """report.html's "Outcomes monitoring" (and plan.xlsx's Monitoring sheet): `monitoring_view`
-    of the scenario's store, plus what the section says when the store has no figures for the model."""
-    table = planned.scenario.monitoring
-    if table is None or published is None:
+    of the scenario's store, plus what the section says when the store has no figures for the model
+    (None without scenario.yaml `monitoring_store`)."""
+    if published is None:
         return None
+    table = published.table
     view = monitoring_view(table, published, monitoring_names(planned))
     view["catalogue_title"] = table.catalogue.title
     view["store"] = planned.scenario.rules.monitoring_store

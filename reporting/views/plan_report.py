@@ -1,88 +1,22 @@
-"""report.html: the plan a commissioner reads, self-contained (inline CSS and SVG, no scripts).
-
-`report_view` prepares everything the template shows — already rounded, disclosed and ordered —
-so the template holds no logic beyond loops and number filters. Disclosure control is applied
-here, at the boundary: counts from case data of 1..threshold are shown as 'c', with secondary
-suppression over all published tables at once (`published_counts`), so a hidden cell cannot be
-recovered from a total, another table or a headline figure.
+"""report.html's sections as data: everything the plan report shows, already rounded, disclosed and
+ordered, so the template holds no logic beyond loops and number filters. Counts come from the one
+:class:`~reporting.published.plan.PublishedCounts` of the plan, so a hidden cell cannot be recovered
+from a total, another table or a headline figure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from optimisation.checker import plan_cost_per_year, spokes_by_authority, spokes_by_host
 from optimisation.model import fit_scores
 from optimisation.result import PlanResult
-from reporting.disclosure import SUPPRESSED, Relation, disclose, suppress
-from reporting.writers.environment import environment
+from reporting.disclosure import SUPPRESSED, disclose
+from reporting.published.plan import PublishedCounts
 from reporting.views.map_svg import demand_band_labels, plan_map
-from reporting.views.monitoring import PublishedMonitoring, plan_monitoring_view, plan_published_monitoring
+from reporting.views.monitoring import plan_monitoring_view
 from reporting.views.service import service_view
-from scoping.scenario import PlannedScenario
-
-
-@dataclass(frozen=True)
-class PublishedCounts:
-    """Every case count the report, workbook and GeoJSON publish, and which of them are shown as 'c'.
-
-    Keys: ("authority", code | "TOTAL", "demand" | "covered" | "unmet"), ("host", host_id) for
-    cases served at a host, ("assignment", area_id, host_id). One suppression problem spans all the
-    published tables, because they are tied by sums across tables: an authority's covered cases are
-    the sum of its areas' assignments, a host's cases the sum of its assignments, and the hosts'
-    cases add up to the total covered.
-    """
-
-    values: dict[tuple, int]
-    hidden: frozenset
-    threshold: int
-    # scenario.yaml `monitoring_store`: the outcome figures' own disclosure (reporting.views.monitoring),
-    # worked out once with the plan's counts so report.html and plan.xlsx show the same 'c's.
-    monitoring: PublishedMonitoring | None = None
-
-    def text(self, key: tuple) -> str:
-        """The published text of a count: 'c' if hidden, else the number with thousands separators."""
-        return SUPPRESSED if key in self.hidden else disclose(self.values[key], self.threshold)
-
-    def number(self, key: tuple) -> int | str:
-        """The published value for a spreadsheet or GeoJSON: the exact int, or 'c' if hidden."""
-        return SUPPRESSED if key in self.hidden else self.values[key]
-
-
-def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int) -> PublishedCounts:
-    """The counts every published file shows, with primary and secondary suppression applied jointly."""
-    from reporting.writers.plan_files import coverage_by_authority  # plan_files renders through this module
-
-    inst = planned.instance
-    area_authority = {a.area_id: a.authority_code for a in inst.areas}
-    coverage = coverage_by_authority(planned, plan)
-    codes = [entry["authority_code"] for entry in coverage]
-    values: dict[tuple, int] = {}
-    for entry in coverage:
-        values[("authority", entry["authority_code"], "demand")] = entry["demand"]
-        values[("authority", entry["authority_code"], "covered")] = entry["covered"]
-    for column in ("demand", "covered"):
-        values[("authority", "TOTAL", column)] = sum(values[("authority", c, column)] for c in codes)
-    for code in [*codes, "TOTAL"]:
-        values[("authority", code, "unmet")] = values[("authority", code, "demand")] - values[("authority", code, "covered")]
-    host_ids = sorted(spokes_by_host(plan))
-    for host_id in host_ids:
-        values[("host", host_id)] = sum(a.cases for a in plan.assignments if a.host_id == host_id)
-    for a in plan.assignments:
-        values[("assignment", a.area_id, a.host_id)] = a.cases
-    columns = ("demand", "covered", "unmet")
-    relations: list[Relation] = [(("authority", code, "demand"), [("authority", code, "covered"), ("authority", code, "unmet")])
-                                 for code in [*codes, "TOTAL"]]
-    relations += [(("authority", "TOTAL", column), [("authority", code, column) for code in codes]) for column in columns]
-    relations.append((("authority", "TOTAL", "covered"), [("host", h) for h in host_ids]))
-    relations += [(("host", host_id), [("assignment", a.area_id, a.host_id) for a in plan.assignments if a.host_id == host_id])
-                  for host_id in host_ids]
-    relations += [(("authority", code, "covered"), [("assignment", a.area_id, a.host_id) for a in plan.assignments
-                                                    if area_authority[a.area_id] == code]) for code in codes]
-    protected = frozenset(("authority", "TOTAL", column) for column in columns)
-    return PublishedCounts(values, suppress(values, relations, threshold, protected), threshold,
-                           plan_published_monitoring(planned, threshold))
+from scoping.scenario.build import PlannedScenario
 
 
 def coverage_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> tuple[list[dict], dict]:
@@ -213,22 +147,4 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         "service": service_view(planned, plan, threshold),  # None unless scenario.yaml names a service model
         "monitoring": plan_monitoring_view(planned, counts.monitoring),  # None unless scenario.yaml names a monitoring_store
         "rollout": rollout,  # phased / robust plans only (reporting/views/rollout.py)
-    }
-
-
-def render_report_html(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                       counts: PublishedCounts, rollout: dict | None = None) -> str:
-    return environment().get_template("report.html.j2").render(**report_view(planned, plan, document, counts, rollout))
-
-
-def render_report_files(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                        counts: PublishedCounts, rollout: dict | None = None) -> dict[str, bytes]:
-    """report.html, plan.xlsx and plan.geojson, as bytes by file name, from one set of published counts."""
-    from reporting.writers.geojson import plan_geojson_bytes
-    from reporting.writers.workbook import plan_workbook_bytes
-
-    return {
-        "report.html": render_report_html(planned, plan, document, counts, rollout).encode("utf-8"),
-        "plan.xlsx": plan_workbook_bytes(planned, plan, document, counts),
-        "plan.geojson": plan_geojson_bytes(planned, plan, counts),
     }

@@ -1,9 +1,9 @@
-"""Plan files of a phased and/or robust plan (issue #8): the one-snapshot files of the final phase
-under central demand (DESIGN.md contract unchanged), plus
+"""What a phased and/or robust plan (issue #8) adds to the one-snapshot files of the final phase
+under central demand (DESIGN.md contract unchanged), as data:
 
 * plan.json extensions ``programme``, ``phases``, ``coverage_by_year`` (phased) and
   ``robustness`` (several demand scenarios), exact (plan internals);
-* ``robustness.csv`` (exact, like coverage.csv);
+* the rows of ``robustness.csv`` (exact, like coverage.csv);
 * a "Roll-out" and a "Robustness" section in report.html, with disclosure control: counts of
   cases 1..threshold are shown as ``c`` (these tables publish totals only, one per year or
   scenario, so primary suppression is enough; no cell is the sum of others shown).
@@ -17,7 +17,8 @@ from optimisation.checker import plan_cost_per_year
 from optimisation.phased_checker import block_plan, hubs_started
 from optimisation.programme import CENTRAL, Programme, block_instance
 from reporting.disclosure import SUPPRESSED, disclose
-from reporting.writers.plan_files import _csv_bytes, _round, coverage_by_authority, render_plan_files
+from reporting.published.plan import coverage_by_authority
+from reporting.views.plan_document import rounded
 
 
 def programme_document(final_planned, programme: Programme, solved) -> dict[str, Any]:
@@ -30,10 +31,10 @@ def programme_document(final_planned, programme: Programme, solved) -> dict[str,
         f"{programme.robust.replace('_', '-')} discounted coverage" if programme.phased else
         f"{programme.robust.replace('_', '-')} coverage",
         "robust": programme.robust if programme.robust_declared else None,
-        "value": _round(result.objective), "bound": _round(result.bound), "status": result.status,
+        "value": rounded(result.objective), "bound": rounded(result.bound), "status": result.status,
         "discount_rate": programme.discount_rate if programme.phased else None,
         "funded_years": programme.funded_years if programme.phased else None,
-        "demand_scenarios": [{"name": s.name, "weight": _round(weights[s.name]),
+        "demand_scenarios": [{"name": s.name, "weight": rounded(weights[s.name]),
                               "demand_total": sum(s.demand.values())} for s in programme.scenarios],
     }}
     if programme.phased:
@@ -47,7 +48,7 @@ def programme_document(final_planned, programme: Programme, solved) -> dict[str,
             years = programme.phase_years(t)
             phases.append({
                 "name": phase.name, "start_year": phase.start_year, "end_year": years[-1],
-                "weight": _round(programme.phase_weight(t)),
+                "weight": rounded(programme.phase_weight(t)),
                 "hubs_started": started[t],
                 "hubs_running": sorted({h for (h, _), n in plan_phase.spokes.items() if n > 0}),
                 "spokes_total": plan.spokes_total,
@@ -56,7 +57,7 @@ def programme_document(final_planned, programme: Programme, solved) -> dict[str,
                                 for (i, j), c in sorted(plan_phase.assignments[CENTRAL].items())],
                 "coverage": {"demand_total": b_inst.demand_total, "demand_covered": plan.objective,
                              "by_authority": coverage_by_authority(full, plan)},
-                "cost_per_year": _round(plan_cost_per_year(b_inst, plan), 2),
+                "cost_per_year": rounded(plan_cost_per_year(b_inst, plan), 2),
                 "budget_per_year": b_inst.rules.budget_per_year,
             })
         document["phases"] = phases
@@ -69,13 +70,13 @@ def programme_document(final_planned, programme: Programme, solved) -> dict[str,
         document["robustness"] = {
             "objective": solved.robustness.objective,
             "caseload_min": "holds in every demand scenario for the robust plan",
-            "scenarios": [{"name": o.name, "weight": _round(weights[o.name]), "demand_total": o.demand_total,
+            "scenarios": [{"name": o.name, "weight": rounded(weights[o.name]), "demand_total": o.demand_total,
                            "covered_robust": o.covered_robust, "covered_central_plan": o.covered_central_plan,
-                           "discounted_robust": _round(o.discounted_robust),
-                           "discounted_central_plan": _round(o.discounted_central_plan),
+                           "discounted_robust": rounded(o.discounted_robust),
+                           "discounted_central_plan": rounded(o.discounted_central_plan),
                            "central_plan_meets_caseload_min": o.central_plan_meets_caseload_min}
                           for o in solved.robustness.scenarios],
-            "central_plan": {"value": _round(central.objective), "status": central.status,
+            "central_plan": {"value": rounded(central.objective), "status": central.status,
                              "spokes": [{"hub_id": h, "host_id": j, "count": n}
                                         for (h, j), n in sorted(central.phases[-1].spokes.items())]},
         }
@@ -151,18 +152,3 @@ def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = froz
                               "central": central, "central_min": "yes" if o["central_plan_meets_caseload_min"] else "no"})
         view["scenarios"] = scenarios
     return view
-
-
-def render_programme_files(final_planned, plan, counts, programme: Programme, solved) -> dict[str, bytes]:
-    """Every plan file of a phased / robust plan, by name (plan.json last)."""
-    document = programme_document(final_planned, programme, solved)
-    files = {}
-    if "robustness" in document:
-        files["robustness.csv"] = _csv_bytes(
-            ["scenario", "weight", "demand_total", "covered_robust", "covered_central_plan", "discounted_robust",
-             "discounted_central_plan", "central_plan_meets_caseload_min"], robustness_rows(document))
-    hidden = frozenset(column for column in ("demand", "covered") if ("authority", "TOTAL", column) in counts.hidden)
-    document_with_coverage = {**document, "coverage": {"demand_covered": plan.objective}}
-    extension = {"document": document, "report": rollout_view(document_with_coverage, counts.threshold, hidden),
-                 "files": files}
-    return render_plan_files(final_planned, plan, counts, extension)

@@ -21,7 +21,7 @@ from typing import Any
 from optimisation.result import PlanResult
 from optimisation.team import team_cost_per_year, workers_by_hub
 from reporting.disclosure import suppress
-from scoping.scenario import PlannedScenario
+from scoping.scenario.build import PlannedScenario
 from scoping.scenario.service_model import episodes_a_year
 
 

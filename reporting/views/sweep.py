@@ -1,4 +1,4 @@
-"""The sweep comparison: sweep.json, variants.csv and a self-contained report.html.
+"""The sweep comparison as data: what sweep's report.html shows (rendered by reporting/writers/sweep.py).
 
 Views are prepared here (templates hold no logic): the coverage-cost frontier as inline SVG
 coordinates, the variants table, what changes between neighbouring variants along the frontier
@@ -9,14 +9,9 @@ and chart label, and a difference next to a suppressed count is suppressed too (
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from reporting.disclosure import disclose
-from reporting.writers.environment import environment
-from reporting.writers.plan_files import spokeplan_version
 from scoping.scenario.sweep import SweepSpec, neighbour_changes
 
 WIDTH, HEIGHT, PAD = 640, 300, 48
@@ -58,7 +53,7 @@ def chart(points: list[tuple[float, float, str]], line: list[tuple[float, float]
     }
 
 
-def _settings_text(settings: dict) -> str:
+def settings_text(settings: dict) -> str:
     parts = []
     for key, value in settings.items():
         if isinstance(value, list):
@@ -84,7 +79,7 @@ def sweep_view(spec: SweepSpec, rows: list[dict], threshold: int) -> dict[str, A
     table = []
     for r in comparable:
         share = r["covered"] / r["demand"] if r["covered"] is not None and r["demand"] else None
-        table.append({"name": r["name"], "settings": _settings_text(r["settings"]), "status": r["status"],
+        table.append({"name": r["name"], "settings": settings_text(r["settings"]), "status": r["status"],
                       "covered": disclose(r["covered"], threshold), "demand": disclose(r["demand"], threshold),
                       "share": share, "spokes": r["spokes_total"], "cost": r["cost_per_year"],
                       "gap": r["gap"], "frontier": r["name"] in frontier_names,
@@ -118,26 +113,3 @@ def sweep_view(spec: SweepSpec, rows: list[dict], threshold: int) -> dict[str, A
     return {"name": spec.name, "table": table, "neighbours": neighbours, "curve": curve,
             "frontier_chart": frontier_chart, "curve_chart": curve_chart, "artifact_rows": artifact_rows,
             "markdown": "\n".join(lines), "variants": len(rows), "threshold": threshold}
-
-
-def render_sweep_files(spec: SweepSpec, base, rows: list[dict], time_limit: float, workers: int
-                       ) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """sweep.json (exact), variants.csv and report.html (disclosure-controlled) as bytes."""
-    threshold = base.scenario.rules.disclosure_threshold if hasattr(base.scenario.rules, "disclosure_threshold") else 5
-    view = sweep_view(spec, rows, threshold)
-    document = {"name": spec.name, "base": str(spec.base), "time_limit": time_limit, "workers": workers,
-                "spokeplan_version": spokeplan_version(),
-                "variants": [{k: v for k, v in r.items() if k not in ("cached",)} for r in rows]}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["variant", "kind", "settings", "status", "covered", "demand", "spokes", "cost_per_year", "gap"])
-    for r in rows:
-        writer.writerow([r["name"], r["kind"], _settings_text(r["settings"]), r["status"],
-                         disclose(r["covered"], threshold), disclose(r["demand"], threshold),
-                         "" if r["spokes_total"] is None else r["spokes_total"],
-                         "" if r["cost_per_year"] is None else f"{r['cost_per_year']:.0f}",
-                         "" if r["gap"] is None else r["gap"]])
-    html = environment().get_template("sweep_report.html.j2").render(view=view)
-    return {"sweep.json": (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"),
-            "variants.csv": buffer.getvalue().encode("utf-8"),
-            "report.html": html.encode("utf-8")}, view

@@ -3,7 +3,7 @@
 Coordinates are converted from British National Grid (EPSG:27700) to WGS84 (EPSG:4326) with
 pyproj, longitude first (RFC 7946), rounded to 6 decimal places (about 0.1 m). Case counts are
 published as in report.html: "c" for 1 to the disclosure threshold and for cells hidden by
-secondary suppression (reporting.views.plan_report.published_counts).
+secondary suppression (reporting.published.plan.published_counts).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pyproj import Transformer
 
 from optimisation.checker import spokes_by_host
 from optimisation.result import PlanResult
-from reporting.views.plan_report import PublishedCounts
-from scoping.scenario import PlannedScenario
+from reporting.published.plan import PublishedCounts
+from scoping.scenario.build import PlannedScenario
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,7 @@ Sheets Summary, Spokes, Assignments, Coverage, Scenario (and Phases, Robustness 
 plans); bold headers, fitted widths, a frozen
 header row and number formats. It is a published output, so case counts from 1 to the
 disclosure threshold are written as "c", with the same secondary suppression as report.html
-(reporting.views.plan_report.published_counts), so no sheet reveals what another hides; text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
+(reporting.published.plan.published_counts), so no sheet reveals what another hides; text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
 its document properties carry no clock time.
 """
 
@@ -24,11 +24,13 @@ from openpyxl.utils import get_column_letter
 from optimisation.checker import plan_cost_per_year
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED
+from reporting.published.plan import PublishedCounts
 from reporting.views.monitoring import plan_monitoring_view
-from reporting.writers.plan_files import spreadsheet_safe
-from reporting.views.plan_report import PublishedCounts, coverage_rows
+from reporting.views.plan_report import coverage_rows
+from reporting.views.rollout import rollout_view
 from reporting.views.service import service_view
-from scoping.scenario import PlannedScenario
+from reporting.writers.spreadsheet import spreadsheet_safe
+from scoping.scenario.build import PlannedScenario
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
@@ -160,11 +162,11 @@ def _monitoring_sheet(workbook: Workbook, view: dict[str, Any]) -> None:
     _sheet(workbook, "Monitoring", ["Outcome", "Measure id", "Measure", "Area", "Latest period", "Latest",
                                     "Period before", "Change", "Reading", "Figure from snapshot"], rows,
            ["text", "text", "text", "text", "text", "int", "int", "int", "text", "text"])
+
+
 def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: PublishedCounts) -> None:
     """Phases and Robustness sheets of a phased / robust plan, disclosed as report.html shows them
     (reporting.views.rollout.rollout_view)."""
-    from reporting.views.rollout import rollout_view
-
     if "programme" not in document:  # a one-snapshot plan: no such sheets
         return
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)

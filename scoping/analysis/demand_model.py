@@ -13,7 +13,7 @@ The model (every parameter is a field of :class:`DemandModel`, so a scenario can
    ``population_0_17``, or per 10,000 aged 10–17 when only that is known); the comparison rate is
    England's when given, else the mean over the scenario's authorities. Without the indicator,
    ``a = 1``. ``elasticity = 0`` switches the adjustment off.
-3. **Central estimate** = ``scoping.scenario.estimate_demand(population_10_17, r × a)`` (half up).
+3. **Central estimate** = ``scoping.scenario.build.estimate_demand(population_10_17, r × a)`` (half up).
 4. **Sensitivity range**: the same formula at ``r × a × (1 - sensitivity)`` and
    ``r × a × (1 + sensitivity)``, and the spokes each needs at ``caseload_max`` cases per spoke.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scoping.scenario.loader import estimate_demand
+from scoping.scenario.build import estimate_demand
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterable
 
 from common.errors import InputError, Problem
+from scoping.scenario.geocode import authority_for_district, authority_names
 from scoping.scenario.tables import decode_csv_bytes
 
 ENGLAND = "E92000001"
@@ -80,8 +81,6 @@ def parse_published_number(text: str) -> float | None:
 
 def known_authority_codes(extra: Iterable[str] = ()) -> frozenset[str]:
     """Upper-tier (children's services) authority codes of the 2021 lookup, plus `extra`."""
-    from scoping.scenario.geocode import authority_names
-
     return frozenset(authority_names()) | frozenset(extra)
 
 
@@ -239,8 +238,6 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
 
     England's figure, when the file has it, is under ``E92000001``. Raises InputError.
     """
-    from scoping.scenario.geocode import authority_for_district
-
     path = Path(path)
     file = file or str(path)
     header, records = _read_csv(path, file)

@@ -3,7 +3,7 @@
 Seed 001 (message 7) asks every Hub and Spoke development to start from a local scoping exercise
 covering (1) the current service landscape, (2) challenges of geography (time, cost, resources),
 (3) local demography and groups with differential needs, and (4) the local CSE profile. Each
-dimension here is a pure function of a :class:`~scoping.scenario.PlannedScenario` (plus optional
+dimension here is a pure function of a :class:`~scoping.scenario.build.PlannedScenario` (plus optional
 indicator tables from :mod:`scoping.analysis.importers`); :func:`build_profiles` assembles them.
 
 Geography, with its documented constants:
@@ -51,8 +51,10 @@ from optimisation.instance import host_orientation
 from scoping.analysis.benchmarks import Benchmark, IndicatorSet, benchmark, nearest_neighbours, DEFAULT_NEIGHBOURS
 from scoping.analysis.demand_model import DemandEstimate, DemandModel, estimate_authority_demand, implied_rate
 from scoping.analysis.importers import ENGLAND, IndicatorTable, Population
-from scoping.scenario import PlannedScenario
+from scoping.scenario.build import PlannedScenario, measured_minutes
+from scoping.scenario.geocode import PostcodeLookup
 from scoping.scenario.schemas import SERVICE_TYPES
+from scoping.scenario.travel import CIRCUITY, Place, build_travel_graph, travel_pairs
 
 FOOTPRINT_CONCAVE_RATIO = 0.2
 FOOTPRINT_BUFFER_M = 500.0
@@ -211,9 +213,6 @@ def authority_of_places(planned: PlannedScenario) -> dict[str, str]:
 
 def nearest_travel(planned: PlannedScenario) -> NearestTravel:
     """Nearest candidate host of every area and nearest hub of every host, in minutes."""
-    from scoping.scenario.loader import measured_minutes
-    from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
-
     inst = planned.instance
     places = [Place(p.hub_id, p.easting, p.northing) for p in inst.hubs]
     places += [Place(p.host_id, p.easting, p.northing) for p in inst.hosts]
@@ -286,8 +285,6 @@ def authority_footprint(planned: PlannedScenario, code: str, lookup: Any = None)
                if location.postcode and places.get(place_id) == code}
     if letters:
         if lookup is None:
-            from scoping.scenario.geocode import PostcodeLookup
-
             lookup = PostcodeLookup()
         frame = lookup.postcodes_in_authority(code, letters)
         if len(frame):
@@ -335,8 +332,6 @@ def geography(planned: PlannedScenario, code: str, footprint: Footprint | None, 
     hours = miles = cost = None
     weighted = [(a, travel.area_to_host[a.area_id]) for a in areas if a.area_id in travel.area_to_host and a.demand > 0]
     if weighted:
-        from scoping.scenario.travel import CIRCUITY
-
         weight = sum(a.demand for a, _ in weighted)
         minutes = sum(a.demand * m for a, (_, m) in weighted) / weight
         km = sum(a.demand * math.hypot(a.easting - hosts[h].easting, a.northing - hosts[h].northing) / 1000 * CIRCUITY

