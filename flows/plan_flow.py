@@ -142,7 +142,8 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
 
     codes = sorted({a.authority_code for a in planned.instance.authorities})
     create_table_artifact(
-        key="plan-coverage", description="Coverage and unmet need by authority (counts 1-5 shown as c)",
+        key="plan-coverage",
+        description=f"Coverage and unmet need by authority (counts 1-{counts.threshold} shown as c)",
         table=[{"authority": code, "demand": counts.text(("authority", code, "demand")),
                 "covered": counts.text(("authority", code, "covered")),
                 "unmet": counts.text(("authority", code, "unmet"))} for code in codes])
@@ -159,7 +160,7 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
     """The figures the CLI prints. Case counts are published as in report.html (same suppression),
     and figures that would reveal a hidden total (share, bound) are hidden with it."""
-    from reporting.disclosure import SUPPRESSED, disclose
+    from reporting.disclosure import SUPPRESSED, disclose, legend
 
     covered_text = counts.text(("authority", "TOTAL", "covered"))
     demand_text = counts.text(("authority", "TOTAL", "demand"))
@@ -170,6 +171,7 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "demand_text": demand_text,
         "share_text": SUPPRESSED if hidden else f"{plan.objective / demand:.1%}" if demand else "z",
         "bound_text": SUPPRESSED if hidden else disclose(int(round(plan.bound)), counts.threshold),
+        "disclosure_legend": legend(counts.threshold),
         "scenario": str(planned.scenario.directory),
         "status": plan.status,
         "spokes": plan.spokes_total,
@@ -245,7 +247,7 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
     summary = plan_summary(final_planned, plan, document, counts)
     publish_plan_artifacts(final_planned, plan, summary, counts)
     view = programme_view(document, counts)
-    publish_programme_artifacts(view)
+    publish_programme_artifacts(view, counts.threshold)
     # The CLI's roll-out and robustness lines: the same disclosed figures as report.html.
     summary["rollout_lines"] = [f"{y['year']} ({y['phase']}): {y['spokes']} spokes, {y['covered']} of {y['demand']} cases"
                                 for y in view["years"]]
@@ -264,17 +266,18 @@ def programme_view(document: dict, counts: PublishedCounts) -> dict:
     return rollout_view(document, counts.threshold, hidden)
 
 
-def publish_programme_artifacts(view: dict) -> None:
+def publish_programme_artifacts(view: dict, threshold: int) -> None:
     """Roll-out by year and robustness tables in the Prefect UI (`programme_view`)."""
     from prefect.artifacts import create_table_artifact
 
     if view["years"]:
-        create_table_artifact(key="plan-rollout", description="Cases covered by year, central demand (1-5 shown as c)",
+        create_table_artifact(key="plan-rollout",
+                              description=f"Cases covered by year, central demand (1-{threshold} shown as c)",
                               table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}
                                      for y in view["years"]])
     if view["scenarios"]:
         create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              "scenario, final phase (1-5 shown as c)",
+                              f"scenario, final phase (1-{threshold} shown as c)",
                               table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
                                      for s in view["scenarios"]])
 

@@ -66,8 +66,7 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
             problems.extend(error.problems)
     if problems:
         raise InputError(problems)
-    return ScopingInputs(tuple(tables), populations, neighbours,
-                         disclosure_threshold=scenario.rules.disclosure_threshold)
+    return ScopingInputs(tuple(tables), populations, neighbours)
 
 
 @task(name="read indicator files", cache_policy=NO_CACHE)

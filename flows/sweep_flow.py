@@ -33,7 +33,7 @@ from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
-from reporting.disclosure import disclose
+from reporting.disclosure import SUPPRESSED, disclose, legend
 from common.errors import InputError
 from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
@@ -199,12 +199,15 @@ def run_sweep(params: SweepParams) -> RunOutcome:
                "report": str(Path(params.out_dir) / "report.html")}
     feasible = [r for r in rows if r["covered"] is not None and r["kind"] != "marginal"]
     best = max(feasible, key=lambda r: (r["covered"], -r["cost_per_year"]), default=None)
+    threshold = scenario.rules.disclosure_threshold
+    best_covered = disclose(best["covered"], threshold) if best else None
     summary["text"] = "\n".join([
         f"spokeplan: sweep {spec.name!r}: {len(rows)} variants on the {params.runner} runner "
         f"({solved} solved, {len(rows) - solved} from the cache) in {summary['wall_seconds']:.1f} s",
         f"  feasible           {summary['feasible']} of {len(rows)}",
-        *([f"  most coverage      {best['name']}: {disclose(best['covered'])} cases for "
+        *([f"  most coverage      {best['name']}: {best_covered} cases for "
            f"£{best['cost_per_year']:,.0f} a year"] if best else []),
+        *([f"  {legend(threshold)}"] if best_covered == SUPPRESSED else []),
         f"  files in {params.out_dir}: sweep.json, variants.csv, report.html",
     ])
     create_table_artifact(key="sweep-variants", table=view["artifact_rows"],

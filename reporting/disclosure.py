@@ -1,7 +1,9 @@
 """Disclosure control for counts that leave the program (DESIGN.md "Disclosure control").
 
-England's children's social care statistics convention: a count from 1 to `threshold`
-(5 by default) inclusive is shown as ``c``; ``:`` means not available and ``z`` not applicable.
+England's children's social care statistics convention: a count from 1 to `threshold` inclusive
+is shown as ``c``; ``:`` means not available and ``z`` not applicable. The threshold is always
+passed in: it is the scenario's ``disclosure_threshold`` (scoping.scenario.settings.ScenarioRules,
+where its default is written once), so every table, chart and sentence says the same.
 Zero is shown as 0. Plan internals (plan.json cases) are exact and not passed through here.
 
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
@@ -21,10 +23,9 @@ from scipy.optimize import linprog
 SUPPRESSED = "c"
 NOT_AVAILABLE = ":"
 NOT_APPLICABLE = "z"
-DEFAULT_THRESHOLD = 5
 
 
-def disclose(count: int | float | None, threshold: int = DEFAULT_THRESHOLD, *, applicable: bool = True) -> str:
+def disclose(count: int | float | None, threshold: int, *, applicable: bool = True) -> str:
     """The published form of one count: 'c' for 1..threshold, ':' for None, 'z' if not applicable."""
     if not applicable:
         return NOT_APPLICABLE
@@ -36,7 +37,12 @@ def disclose(count: int | float | None, threshold: int = DEFAULT_THRESHOLD, *, a
     return f"{value:,}"
 
 
-def suppressed_cells(values: dict, groups: list[list], threshold: int = DEFAULT_THRESHOLD) -> set:
+def legend(threshold: int) -> str:
+    """The one sentence that explains 'c' where a count is shown as one (the CLI's summary)."""
+    return f"{SUPPRESSED} = a count from 1 to {threshold}, not shown (disclosure control)"
+
+
+def suppressed_cells(values: dict, groups: list[list], threshold: int) -> set:
     """Cells to publish as 'c': primary (1..threshold) plus secondary suppression.
 
     `values` maps a cell key to its count; each group lists cells tied by one published sum

@@ -105,7 +105,7 @@ def unmet_band(demand: int, covered: int) -> str:
     return "demand partly unmet" if unmet < demand else "demand unmet"
 
 
-def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = None, threshold: int = 5) -> str:
+def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = None, *, threshold: int) -> str:
     """The SVG element (a string) for the report. `names` labels authorities by code; `threshold` is
     the disclosure threshold (areas with 1..threshold cases share the smallest circle)."""
     names = names or {}

@@ -223,13 +223,11 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
     }
 
 
-def index_view(views: list[dict[str, Any]], scenario_name: str, seconds: float | None = None,
-               profile: str = "CSE profile") -> dict[str, Any]:
+def index_view(views: list[dict[str, Any]], scenario_name: str, threshold: int, profile: str) -> dict[str, Any]:
     rows = [{"file": report_file_name(v["code"]), "name": v["name"], "code": v["code"], "aim": v["aim"],
              "settlement_class": v["geography"]["settlement_class"], "area_km2": v["geography"]["area_km2"],
              "demand": v["demand"]["total"], "share_in_reach": v["demand"]["share_in_reach"],
              "gaps": len(v["services"]["gaps"]), "hosts": len(v["services"]["hosts"]),
              "red_flags": sum(1 for b in v["cse"]["benchmarks"] if b["rag"] == "red"),
              "recommendations": len(v["recommendations"])} for v in views]
-    return {"title": f"Scoping: {scenario_name}", "rows": rows, "threshold": views[0]["threshold"] if views else 5,
-            "profile_title": profile}
+    return {"title": f"Scoping: {scenario_name}", "rows": rows, "threshold": threshold, "profile_title": profile}

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from reporting.disclosure import DEFAULT_THRESHOLD, disclose
+from reporting.disclosure import disclose
 
 
 def thousands(value: float | int | None) -> str:
@@ -32,7 +32,8 @@ def minutes(value: float | None) -> str:
     return ":" if value is None else f"{value:,.0f} min"
 
 
-def disclose_filter(value: int | None, threshold: int = DEFAULT_THRESHOLD) -> str:
+def disclose_filter(value: int | None, threshold: int) -> str:
+    """`{{ count | disclose(threshold) }}`: the published form of a count (the view's threshold)."""
     return disclose(value, threshold)
 
 

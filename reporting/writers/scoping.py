@@ -44,5 +44,5 @@ def render_scoping_files(planned: PlannedScenario, profiles: list[AuthorityProfi
     scenario_name = planned.scenario.rules.name or str(planned.scenario.directory)
     files["scoping_summary.csv"] = summary_csv(views)
     files["index.html"] = env.get_template("scoping_index.html.j2").render(
-        **index_view(views, scenario_name, profile=profile_title(planned))).encode("utf-8")
+        **index_view(views, scenario_name, threshold, profile_title(planned))).encode("utf-8")
     return files

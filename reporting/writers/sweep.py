@@ -13,13 +13,14 @@ from common.version import spokeplan_version
 from reporting.disclosure import disclose
 from reporting.views.sweep import settings_text, sweep_view
 from reporting.writers.environment import environment
+from scoping.scenario.build import PlannedScenario
 from scoping.scenario.sweep import SweepSpec
 
 
-def render_sweep_files(spec: SweepSpec, base, rows: list[dict], time_limit: float, workers: int
+def render_sweep_files(spec: SweepSpec, base: PlannedScenario, rows: list[dict], time_limit: float, workers: int
                        ) -> tuple[dict[str, bytes], dict[str, Any]]:
     """sweep.json (exact), variants.csv and report.html (disclosure-controlled) as bytes."""
-    threshold = base.scenario.rules.disclosure_threshold if hasattr(base.scenario.rules, "disclosure_threshold") else 5
+    threshold = base.scenario.rules.disclosure_threshold
     view = sweep_view(spec, rows, threshold)
     document = {"name": spec.name, "base": str(spec.base), "time_limit": time_limit, "workers": workers,
                 "spokeplan_version": spokeplan_version(),

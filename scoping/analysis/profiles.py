@@ -192,7 +192,6 @@ class ScopingInputs:
     populations: Mapping[str, Population] = field(default_factory=dict)
     neighbours: Mapping[str, list[str]] | None = None  # from neighbours.csv
     model: DemandModel = DemandModel()
-    disclosure_threshold: int = 5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,7 +385,7 @@ def indicator_set(planned: PlannedScenario, inputs: ScopingInputs) -> tuple[Indi
     that is known) so authorities of different sizes compare; a rate whose count is 1..threshold is
     hidden, like the count. ``x_`` notes with numbers and EES rate columns are compared as given.
     """
-    threshold = inputs.disclosure_threshold
+    threshold = planned.scenario.rules.disclosure_threshold
     populations = populations_of(planned, inputs)
     for code, population in inputs.populations.items():
         populations.setdefault(code, (population.population_0_17, population.population_10_17, "ONS mid-year estimate"))

@@ -9,19 +9,22 @@ to the limits and hands the optimiser an :class:`Instance` that needs no more wo
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, TypeVar
 
 from common.errors import InputError, Problem
-from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules
+from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules, TeamRole
 from optimisation.programme import DemandScenario, Phase, Programme, central_scenario, range_scenarios
 from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup
 from scoping.scenario.loader import Scenario
+from scoping.scenario.schemas import AreaRow, AuthorityRow, HostRow, HubRow
+from scoping.scenario.settings import ScenarioRules
 from scoping.scenario.service_model import ServiceModel
 from scoping.scenario.tables import Table
 from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+Record = TypeVar("Record")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,47 @@ class PlannedScenario:
     estimated_demand: dict[str, int]  # area_id -> estimate, for areas given without demand
     # Service models with pathways: area_id -> pathway -> estimated episodes a year (estimated areas).
     pathway_episodes: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# The optimiser's records, derived from the schemas: each field is the validated value of the same
+# name (so each default is the schema's, written once), except the ones derived from other inputs.
+# ---------------------------------------------------------------------------------------------
+
+
+def _record(record: type[Record], source: Any, **derived: Any) -> Record:
+    """`record` (an optimisation.instance dataclass) with every field taken from `source` by name,
+    unless given in `derived`."""
+    return record(**{f.name: derived[f.name] if f.name in derived else getattr(source, f.name)
+                     for f in fields(record)})  # type: ignore[arg-type]
+
+
+def rules_from(settings: ScenarioRules, team_roles: tuple[TeamRole, ...]) -> Rules:
+    """The optimiser's Rules: scenario.yaml's settings of the same names, the host-fit scores, and the
+    service model's support roles."""
+    return _record(Rules, settings, priorities=tuple(settings.priorities),
+                   host_fit=_record(HostFitScores, settings.host_fit), team_roles=team_roles)
+
+
+def hub_from(row: HubRow, location: Location, supervision_minutes: int) -> Hub:
+    """A hub of hubs.csv at its location; its own supervision_minutes, else the scenario's."""
+    return _record(Hub, row, easting=location.easting, northing=location.northing,
+                   supervision_limit=row.supervision_minutes or supervision_minutes)
+
+
+def host_from(row: HostRow, location: Location) -> Host:
+    """A candidate host of hosts.csv at its location, in its given (else its postcode's) authority."""
+    return _record(Host, row, authority_code=location.authority_code or "", easting=location.easting,
+                   northing=location.northing, aims=row.aims or "")
+
+
+def area_from(row: AreaRow, location: Location, demand: int) -> Area:
+    """A demand area of areas.csv at its location, with its given or estimated demand."""
+    return _record(Area, row, easting=location.easting, northing=location.northing, demand=demand)
+
+
+def authority_from(row: AuthorityRow) -> Authority:
+    return _record(Authority, row)
 
 
 def estimate_pathway_demand(model: ServiceModel, population: int) -> tuple[int, dict[str, float]]:
@@ -101,25 +145,9 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
     rules = scenario.rules
     locations = locate(scenario, on_progress)
 
-    hubs = tuple(
-        Hub(
-            hub_id=h.hub_id, name=h.name,
-            easting=locations[h.hub_id].easting, northing=locations[h.hub_id].northing,
-            min_spokes=h.min_spokes, max_spokes=h.max_spokes, managers=h.managers,
-            manager_span=h.manager_span,
-            supervision_limit=h.supervision_minutes or rules.supervision_minutes,
-        )
-        for h in (row.value for row in scenario.hubs.rows)
-    )
-    hosts = tuple(
-        Host(
-            host_id=h.host_id, name=h.name, host_type=h.host_type,
-            authority_code=locations[h.host_id].authority_code or "",
-            easting=locations[h.host_id].easting, northing=locations[h.host_id].northing,
-            max_spokes=h.max_spokes, annual_cost=h.annual_cost, drop_in=h.drop_in, aims=h.aims or "",
-        )
-        for h in (row.value for row in scenario.hosts.rows)
-    )
+    hubs = tuple(hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes)
+                 for row in scenario.hubs.rows)
+    hosts = tuple(host_from(row.value, locations[row.value.host_id]) for row in scenario.hosts.rows)
     rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows}
     estimated: dict[str, int] = {}
     pathway_episodes: dict[str, dict[str, float]] = {}
@@ -134,13 +162,8 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
             rate = rates.get(a.authority_code) or rules.demand_per_10000_aged_10_17
             demand = estimate_demand(a.population_10_17, rate)  # type: ignore[arg-type]
             estimated[a.area_id] = demand
-        areas.append(Area(area_id=a.area_id, name=a.name, authority_code=a.authority_code,
-                          easting=locations[a.area_id].easting, northing=locations[a.area_id].northing,
-                          demand=demand))
-    authorities = tuple(
-        Authority(authority_code=a.authority_code, name=a.name, aim=a.aim, required=a.required)
-        for a in (row.value for row in scenario.authorities.rows)
-    )
+        areas.append(area_from(a, locations[a.area_id], demand))
+    authorities = tuple(authority_from(row.value) for row in scenario.authorities.rows)
 
     places = [Place(p.hub_id, p.easting, p.northing) for p in hubs]
     places += [Place(p.host_id, p.easting, p.northing) for p in hosts]
@@ -162,15 +185,7 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
 
     instance = Instance(
         hubs=hubs, hosts=hosts, areas=tuple(areas), authorities=authorities,
-        rules=Rules(
-            caseload_min=rules.caseload_min, caseload_max=rules.caseload_max,
-            cases_per_spoke_per_year=rules.cases_per_spoke_per_year,
-            casework_minutes=rules.casework_minutes, supervision_minutes=rules.supervision_minutes,
-            spoke_cost_per_year=rules.spoke_cost_per_year, budget_per_year=rules.budget_per_year,
-            max_spokes=rules.max_spokes, priorities=tuple(rules.priorities),
-            host_fit=HostFitScores(**rules.host_fit.model_dump()),
-            team_roles=model.team_roles() if model is not None else (),
-        ),
+        rules=rules_from(rules, model.team_roles() if model is not None else ()),
         casework_minutes=dict(sorted(casework.items())),
         supervision_minutes=dict(sorted(supervision.items())),
         existing_spokes=dict(sorted(existing.items())),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -49,17 +50,23 @@ class HostFitWeights(BaseModel):
 
 
 class ScenarioRules(BaseModel):
-    """scenario.yaml: the planning rules. Every key is optional; defaults are the README's."""
+    """scenario.yaml: the planning rules, the one source of each rule's default (README "scenario.yaml").
+
+    Every key of the file is optional. caseload_min, caseload_max and cases_per_spoke_per_year have
+    no default here: they are the service model's (:func:`read_settings` fills them before
+    validation), and without a `service_model` key that is inputs/service_models/cse-hub-and-spoke.yaml
+    (seed 001). :func:`default_settings` gives the settings of a scenario.yaml that sets nothing.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name | None = None
     description: str | None = Field(default=None, max_length=5000)
-    # seed 001: "a caseload of between 10 and 12 children and young people at any one time"
-    caseload_min: int = Field(default=10, ge=0, le=1000)
-    caseload_max: int = Field(default=12, ge=1, le=1000)
-    # seed 001: spokes "work with around 20 per year" (53 spokes -> ~1,060 a year)
-    cases_per_spoke_per_year: int = Field(default=20, ge=0, le=10_000)
+    # The service model's where scenario.yaml is silent (cse-hub-and-spoke: seed 001's caseload of
+    # 10 to 12 at any one time and around 20 young people a year per spoke).
+    caseload_min: int = Field(ge=0, le=1000)
+    caseload_max: int = Field(ge=1, le=1000)
+    cases_per_spoke_per_year: int = Field(ge=0, le=10_000)
     casework_minutes: int = Field(default=45, ge=1, le=600)
     supervision_minutes: int = Field(default=90, ge=1, le=600)
     spoke_cost_per_year: float = Field(default=0.0, ge=0, le=10_000_000)
@@ -71,7 +78,7 @@ class ScenarioRules(BaseModel):
     host_fit: HostFitWeights = HostFitWeights()
     disclosure_threshold: int = Field(default=5, ge=0, le=100)  # 1..threshold shown as "c"
     # A shipped service model's id (inputs/service_models/<id>.yaml) or a path to one, relative to
-    # the scenario directory. Absent: cse-hub-and-spoke, whose values equal the defaults above.
+    # the scenario directory. Absent: cse-hub-and-spoke.
     service_model: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
     # A refresh store (spokeplan refresh ... --store DIR), relative to the scenario directory: the
     # report gains "Outcomes monitoring" for the service model's measures (scoping/store/outcomes.py).
@@ -175,26 +182,29 @@ def read_settings(directory: Path) -> tuple[ScenarioRules | None, ServiceModel |
     if not isinstance(data, dict):
         return None, None, source, [Problem(file, 1, "-", "expected a mapping of rule names to values")]
     model: ServiceModel | None = None
-    implied: dict = {}
-    if isinstance(data.get("service_model"), str):  # the model's rules, where scenario.yaml is silent
+    problems: list[Problem] = []
+    if isinstance(data.get("service_model"), str):
         try:
             model = load_service_model(data["service_model"], directory, file=file, line=source.key_line("service_model"))
         except InputError as error:
             problems = list(error.problems)
-            rules, rule_problems = _validate(data, {}, source)
-            return None, None, source, rule_problems + problems
-        implied = service_model_rules(model)
-        data = {**implied, **data}
-    rules, problems = _validate(data, implied, source)
-    if rules is None:
+    try:  # without a usable named model, the default one (so its rules are not reported missing)
+        rules_model = model or load_service_model(DEFAULT_MODEL, directory, file=file, line=0)
+    except InputError as error:
+        return None, None, source, problems + list(error.problems)
+    implied = service_model_rules(rules_model)  # the model's rules, where scenario.yaml is silent
+    rules, rule_problems = _validate({**implied, **data}, implied if model is not None else {}, source)
+    problems = rule_problems + problems
+    if rules is None or problems:
         return None, None, source, problems
-    if model is None:  # scenario.yaml names no model: the default one, where scenario.yaml is silent
-        try:
-            model = load_service_model(DEFAULT_MODEL, directory, file=file, line=0)
-            rules = _with_model_rules(rules, model, file)
-        except InputError as error:
-            return None, None, source, list(error.problems)
-    return rules, model, source, []
+    return rules, rules_model, source, []
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> ScenarioRules:
+    """The settings of a scenario whose scenario.yaml sets nothing (or is absent): every default of
+    ScenarioRules and the default service model's caseload and episodes a year per worker."""
+    return ScenarioRules.model_validate(service_model_rules(load_service_model(DEFAULT_MODEL)))
 
 
 def _parse(text: str) -> tuple[yaml.Node | None, object]:
@@ -208,7 +218,10 @@ def _parse(text: str) -> tuple[yaml.Node | None, object]:
 
 
 def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[ScenarioRules | None, list[Problem]]:
-    """ScenarioRules of scenario.yaml's values (with a declared model's rules merged in), or located problems."""
+    """ScenarioRules of scenario.yaml's values with the service model's rules merged in, or located problems.
+
+    `implied`: the rules of a model scenario.yaml names (a problem of the model and the file together
+    is reported at `service_model`); empty for the default model, whose values stand for defaults."""
     file = source.file
     try:
         return ScenarioRules.model_validate(data), []
@@ -245,17 +258,5 @@ def service_model_rules(model: ServiceModel) -> dict:
     return implied
 
 
-def _with_model_rules(rules: ScenarioRules, model: ServiceModel, file: str) -> ScenarioRules:
-    """Fill the rules a service model sets (caseload_min/max, cases_per_spoke_per_year,
-    spoke_cost_per_year) where scenario.yaml is silent. Raises InputError (located)."""
-    implied = service_model_rules(model)
-    update = {key: value for key, value in implied.items()
-              if key not in rules.model_fields_set and getattr(rules, key) != value}
-    if not update:
-        return rules
-    try:
-        return ScenarioRules.model_validate({**rules.model_dump(include=rules.model_fields_set), **update})
-    except ValidationError as error:
-        message = "; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors())
-        raise InputError([Problem(file, 0, "service_model", f"the rules of service model {model.id!r} "
-                                  f"do not fit this scenario.yaml: {message}")]) from None
+# The disclosure threshold of commands that read no scenario.yaml (spokeplan monitor's --threshold).
+DISCLOSURE_THRESHOLD: int = ScenarioRules.model_fields["disclosure_threshold"].default
