@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Sequence
 
-from flows.params import DemoParams, PlanParams, ScopeParams, ValidateParams, dask_address
+from flows.params import DemoParams, MonitorParams, PlanParams, ScopeParams, ValidateParams, dask_address
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
 _PREFECT_DEFAULTS = {
@@ -71,8 +72,9 @@ def _build_parser() -> argparse.ArgumentParser:
                               "(cse-hub-and-spoke, no-wrong-door) or a service-model .yaml path, as in scenario.yaml; "
                               "its `outcomes_catalogue` names the measures")
     monitor.add_argument("--out", required=True, help="output directory for monitoring.html and monitoring.csv")
-    monitor.add_argument("--threshold", type=int, default=5, choices=range(0, 101), metavar="N",
-                         help="disclosure threshold: case-derived counts 1..N shown as c (default 5)")
+    monitor.add_argument("--threshold", type=int, default=MonitorParams.model_fields["disclosure_threshold"].default,
+                         choices=range(0, 101), metavar="N",
+                         help="disclosure threshold: case-derived counts 1..N shown as c (default %(default)s)")
     # --- end monitor ---
 
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
@@ -120,6 +122,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
     if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
         lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
+    if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
+        lines.append(f"  {summary['disclosure_legend']}")
     lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
     print("\n".join(lines))
 
@@ -170,7 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  return_state=True)
         elif args.command == "monitor":
             from flows.monitor_flow import monitor_flow
-            from flows.params import MonitorParams
 
             state = monitor_flow(params=MonitorParams(store_dir=args.store_dir, service_model=args.model,
                                                       out_dir=args.out, disclosure_threshold=args.threshold),

@@ -2,8 +2,8 @@
 
 inputs (scenario directory, optional indicator files) -> scoping (load, geocode, travel, profiles,
 recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv) ->
-outputs (atomic writes). Thin wiring only: the work is in scoping.profiles, scoping.recommendations
-and reporting.scoping_report.
+outputs (atomic writes). Thin wiring only: the work is in scoping.analysis.profiles,
+scoping.analysis.recommendations and reporting.views.scoping.
 
 Optional files beside the scenario's CSVs:
 
@@ -11,7 +11,7 @@ Optional files beside the scenario's CSVs:
   group of each authority; without it, nearest neighbours on standardised indicators.
 * ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
   estimates (single year of age, wide layout), recognised by their header
-  (see scoping.importers).
+  (see scoping.analysis.importers).
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from flows.plan_flow import (
     EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task, rejecting_bad_input, write_task,
 )
 from flows.progress import stage_progress
-from reporting.scoping_report import render_scoping_files
-from scoping.benchmarks import NEIGHBOURS_FILE, read_neighbours
-from scoping.errors import InputError, Problem
-from scoping.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
-from scoping.profiles import AuthorityProfile, ScopingInputs, build_profiles
-from scoping.recommendations import recommendations
-from scoping.scenario import PlannedScenario, Scenario
+from reporting.writers.scoping import render_scoping_files
+from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
+from common.errors import InputError, Problem
+from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
+from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_profiles
+from scoping.analysis.recommendations import recommendations
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.loader import Scenario
 
 INDICATORS_DIR = "indicators"
 
@@ -65,8 +66,7 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
             problems.extend(error.problems)
     if problems:
         raise InputError(problems)
-    return ScopingInputs(tuple(tables), populations, neighbours,
-                         disclosure_threshold=scenario.rules.disclosure_threshold)
+    return ScopingInputs(tuple(tables), populations, neighbours)
 
 
 @task(name="read indicator files", cache_policy=NO_CACHE)
