@@ -7,9 +7,45 @@ line per problem and exits with code 2 (never a traceback).
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 
 import yaml
+
+# The most characters of one user value quoted in a message (`got '...'`), and of a column name.
+SHOWN_CHARACTERS = 60
+COLUMN_CHARACTERS = 80
+MESSAGE_CHARACTERS = 2000
+
+# A repr that stops early: at most a few items of a list or mapping, a few levels deep, a few
+# characters of a string. A YAML alias bomb is a small tree of shared lists that would be billions
+# of items long written out; reprlib never walks more than these limits, so showing it is cheap.
+_BOUNDED = reprlib.Repr()
+_BOUNDED.maxlevel, _BOUNDED.maxlist, _BOUNDED.maxtuple, _BOUNDED.maxdict = 2, 4, 4, 4
+_BOUNDED.maxset = _BOUNDED.maxfrozenset = _BOUNDED.maxdeque = _BOUNDED.maxarray = 4
+_BOUNDED.maxstring = _BOUNDED.maxother = _BOUNDED.maxlong = SHOWN_CHARACTERS
+
+
+def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """A user's value quoted for a message, as `repr(str(value)[:limit])` for a plain value, built
+    without ever writing the whole value out (so a huge or self-multiplying value costs nothing).
+
+    Strings are cut before quoting; numbers, None and booleans are short; anything else (a list, a
+    mapping, an object) goes through a bounded repr that looks at a few items only.
+    """
+    if isinstance(value, str):
+        text = value[:limit]
+    elif value is None or isinstance(value, (bool, float)):
+        text = str(value)[:limit]
+    elif isinstance(value, int):
+        text = str(value)[:limit] if abs(value) < 10 ** limit else f"a number of {value.bit_length() * 3 // 10}+ digits"
+    else:
+        text = _BOUNDED.repr(value)[:limit]
+    return repr(text)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True, order=True)
@@ -26,7 +62,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"error: {self.file}:{self.line}: {self.column}: {self.message}"
+        # A last bound: a column name or message built from a user's file never floods the terminal.
+        column = _cut(self.column, COLUMN_CHARACTERS)
+        return f"error: {self.file}:{self.line}: {column}: {_cut(self.message, MESSAGE_CHARACTERS)}"
 
 
 class InputError(Exception):

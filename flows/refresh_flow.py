@@ -35,7 +35,7 @@ def collect_task(source: Source, attempts: int, backoff: float, timeout: float) 
 
 @task(name="write snapshot", cache_policy=NO_CACHE)
 def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collected]):
-    return refresh(sources, store_dir, collected)
+    return rejecting_bad_input(refresh, sources, store_dir, collected)  # a damaged or unwritable store: exit 2
 
 
 def run_refresh(params: RefreshParams) -> RunOutcome:
@@ -47,6 +47,8 @@ def run_refresh(params: RefreshParams) -> RunOutcome:
                for s in sources]
     collected = [f.result() for f in futures]
     result = snapshot_task(sources, params.store_dir, collected)
+    if isinstance(result, Rejected):
+        return RunOutcome(result.exit_code, list(result.messages))
     summary = {"sources": len(sources), "valid": sum(1 for c in collected if c.ok),
                "rejected": sum(1 for c in collected if not c.ok), "snapshot": result.snapshot,
                "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed")),

@@ -16,6 +16,7 @@ Optional files beside the scenario's CSVs:
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -45,8 +46,8 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
     tables, populations, problems = [], {}, []
     folder = scenario.directory / INDICATORS_DIR
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        kind = sniff_kind(path)
         try:
+            kind = sniff_kind(path)
             if kind == "ees":
                 tables.append(read_ees_csv(path, codes))
             elif kind == "ons_population":
@@ -59,7 +60,7 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
             problems.extend(error.problems)
     neighbours = None
     neighbours_path = scenario.directory / NEIGHBOURS_FILE
-    if neighbours_path.exists():
+    if os.path.lexists(neighbours_path):  # a dangling link is reported, not skipped
         try:
             neighbours = read_neighbours(neighbours_path, known_authority_codes(codes))
         except InputError as error:

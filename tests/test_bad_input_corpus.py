@@ -37,7 +37,8 @@ CORPUS: dict[str, tuple[dict, str]] = {
     "huge cost": ({"hosts.csv": HO.replace(",1500,", ",1e300,")}, "hosts.csv:3: annual_cost: expected at most"),
     "infinite cost": ({"hosts.csv": HO.replace(",1500,", ",inf,")}, "hosts.csv:3: annual_cost:"),
     "caseload min over max": ({"scenario.yaml": "caseload_min: 13\ncaseload_max: 12\n"},
-                              "scenario.yaml:1: -: caseload_min 13 is more than caseload_max 12"),
+                              "scenario.yaml:1: caseload_min: caseload_min 13 is more than caseload_max 12 "
+                              "(caseload_min on line 1, caseload_max on line 2)"),
     "duplicate id": ({"hosts.csv": HO + "HOST1,Again,police,421000,560000,E06000001,1,0,false\n"},
                      "hosts.csv:4: host_id: 'HOST1' is used twice"),
     "id shared across files": ({"areas.csv": A.replace("AREA3", "HUB1")}, "areas.csv:4: area_id: 'HUB1' is also an id"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from common import files
 from optimisation.instance import Authority, Host, HostFitScores, Hub, Rules, TeamRole
 from scoping.scenario.build import Location, build_instance, host_from, hub_from, rules_from
 from scoping.scenario.loader import load_scenario
@@ -62,9 +63,10 @@ def test_hubs_and_hosts_take_the_csv_schemas_defaults():
 
 
 def _count_reads(monkeypatch) -> dict[str, int]:
-    """Count every read of a file's bytes or text, by file name."""
+    """Count every read of a file's bytes or text, by file name (every input file is read through
+    common.files.read_input_bytes; Path.read_bytes / read_text are counted too, should one creep back)."""
     reads: dict[str, int] = {}
-    read_bytes, read_text = Path.read_bytes, Path.read_text
+    read_bytes, read_text, read_input = Path.read_bytes, Path.read_text, files.read_input_bytes
 
     def counting_bytes(self):
         reads[self.name] = reads.get(self.name, 0) + 1
@@ -74,8 +76,13 @@ def _count_reads(monkeypatch) -> dict[str, int]:
         reads[self.name] = reads.get(self.name, 0) + 1
         return read_text(self, *args, **kwargs)
 
+    def counting_input(path, *args, **kwargs):
+        reads[Path(path).name] = reads.get(Path(path).name, 0) + 1
+        return read_input(path, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", counting_bytes)
     monkeypatch.setattr(Path, "read_text", counting_text)
+    monkeypatch.setattr(files, "read_input_bytes", counting_input)
     return reads
 
 

@@ -98,7 +98,8 @@ def test_hash_changes_when_a_file_changes(tmp_path):
         ({"existing_spokes.csv": "hub_id,host_id,count\nHUB1,HOST1,0\n"},
          "existing_spokes.csv:2: count: expected at least 1, got '0'"),
         ({"scenario.yaml": "caseload_min: 10\ncaseload_max: 8\n"},
-         "scenario.yaml:1: -: caseload_min 10 is more than caseload_max 8"),
+         "scenario.yaml:1: caseload_min: caseload_min 10 is more than caseload_max 8 (caseload_min on line 1, "
+         "caseload_max on line 2)"),
         ({"scenario.yaml": "caseload_min: 10\ncasework_minutes: fast\n"},
          "scenario.yaml:2: casework_minutes: expected a whole number, got 'fast'"),
         ({"scenario.yaml": "caseload_min: 10\nbudgett: 5\n"}, "scenario.yaml:2: budgett: unknown rule"),

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterable
 
 from common.errors import InputError, Problem
+from common.files import input_problem, read_input_bytes
 from scoping.scenario.geocode import authority_for_district, authority_names
 from scoping.scenario.tables import decode_csv_bytes
 
@@ -54,7 +55,7 @@ AGE_COLUMN = re.compile(r"^(?:age[_ ]?)?(\d{1,2})(\+)?$", re.IGNORECASE)
 
 def _read_csv(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line, cells) records of a UTF-8 CSV; raises InputError on unreadable files."""
-    text, problems = decode_csv_bytes(path.read_bytes(), file)
+    text, problems = decode_csv_bytes(read_input_bytes(path, file, what="CSV file"), file)
     if text is None:
         raise InputError(problems)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -307,7 +308,11 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
 
 
 def sniff_kind(path: str | Path) -> str | None:
-    """'ees', 'ons_population' or None, from a CSV file's header."""
+    """'ees', 'ons_population' or None, from a CSV file's header. Raises InputError for a file that
+    cannot be read at all (a folder, a named pipe, permission)."""
+    problem = input_problem(path, str(path), what="CSV file")
+    if problem is not None:
+        raise InputError([problem])
     try:
         header, _ = _read_csv(Path(path), str(path))
     except InputError:

@@ -17,10 +17,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from common.errors import InputError, Problem, yaml_line
+from common.files import read_yaml
 
 
 class Measure(BaseModel):
@@ -91,14 +91,7 @@ def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
     """Validate the catalogue file `path` of the service model `service_model`. Raises InputError (located)."""
     path = Path(path)
     file = os.path.normpath(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except FileNotFoundError:
-        raise InputError([Problem(file, 0, "-", "catalogue file not found")]) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise InputError([Problem(file, 0, "-", f"not valid UTF-8 YAML: {error}")]) from None
+    root, data, _ = read_yaml(path, file, what="catalogue file")  # InputError: located
     try:
         catalogue = Catalogue.model_validate(data)
     except ValidationError as error:

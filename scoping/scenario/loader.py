@@ -17,7 +17,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import InputError, Problem
+from common.errors import InputError, Problem, shown
+from common.files import read_input_bytes
 from optimisation.programme import CENTRAL
 from scoping.scenario.schemas import (
     TABLES,
@@ -32,7 +33,7 @@ from scoping.scenario.schemas import (
 )
 from scoping.scenario.service_model import ServiceModel
 from scoping.scenario.settings import SCENARIO_FILE, ScenarioRules, SettingsFile, read_settings
-from scoping.scenario.tables import Table, read_table
+from scoping.scenario.tables import Table, parse_table
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,6 @@ class Scenario:
         return str(self.directory / name)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _duplicates(table: Table, column: str) -> list[Problem]:
     first_line: dict[str, int] = {}
     problems = []
@@ -83,19 +80,28 @@ def load_scenario(directory: str | Path) -> Scenario:
     if not directory.is_dir():
         raise InputError([Problem(str(directory), 0, "-", "is not a directory; expected a scenario "
                                   "directory with hubs.csv, hosts.csv, areas.csv and authorities.csv")])
+    if not os.access(directory, os.R_OK | os.X_OK):
+        raise InputError([Problem(str(directory), 0, "-", "cannot be read: permission denied (check the folder's "
+                                  "permissions)")])
     problems: list[Problem] = []
     tables: dict[str, Table | None] = {}
     hashes: dict[str, str] = {}
     for name, (model, required) in TABLES.items():
         path = directory / name
-        shown = str(directory / name)
-        if not path.exists():
+        file = str(directory / name)
+        if not os.path.lexists(path):  # a dangling link is not a missing file: it is reported when read
             if required:
-                problems.append(Problem(shown, 0, "-", "required file is missing"))
+                problems.append(Problem(file, 0, "-", "required file is missing"))
             tables[name] = None
             continue
-        hashes[name] = _sha256(path)
-        table, table_problems = read_table(path, model, shown)
+        try:
+            raw = read_input_bytes(path, file, within=directory, what="CSV file")
+        except InputError as error:
+            problems.extend(error.problems)
+            tables[name] = None
+            continue
+        hashes[name] = hashlib.sha256(raw).hexdigest()
+        table, table_problems = parse_table(raw, model, file)
         problems.extend(table_problems)
         tables[name] = table
     rules, service_model, settings, settings_problems = read_settings(directory)
@@ -143,7 +149,7 @@ def _monitoring_store_problems(store: str, directory: Path, model: ServiceModel,
     path = monitoring_store_path(directory, store)
     if not path.is_dir():
         return [Problem(settings.file, line, "monitoring_store",
-                        f"store {store[:80]!r} not found (looked for {path}); expected "
+                        f"store {shown(store, 80)} not found (looked for {path}); expected "
                         "a refresh store directory, relative to the scenario directory "
                         "(spokeplan refresh SOURCES.yaml --store DIR)")]
     if model.outcomes_catalogue is None:

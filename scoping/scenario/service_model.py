@@ -41,11 +41,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from optimisation.instance import TeamRole
-from common.errors import InputError, Problem, yaml_line
+from common.errors import InputError, Problem, shown, yaml_line
+from common.files import read_yaml
 from scoping.scenario.catalogue import Catalogue, read_catalogue
 from scoping.scenario.schemas import describe_expectation
 
@@ -316,20 +316,7 @@ def shipped_models() -> list[str]:
 def read_service_model(path: Path, file: str | None = None) -> ServiceModel:
     """Validate one service-model file. Raises InputError with every problem located."""
     file = file or str(path)
-    if not path.is_file():
-        raise InputError([Problem(file, 0, "-", "service-model file not found")])
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError([Problem(file, raw[: err.start].count(b"\n") + 1, "-", "is not UTF-8 text")]) from None
-    try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError([Problem(file, mark.line + 1 if mark else 0, "-",
-                                  f"not valid YAML: {getattr(err, 'problem', err)}")]) from None
+    root, data, raw = read_yaml(path, file, what="service-model file")  # InputError: located
     if not isinstance(data, dict):
         raise InputError([Problem(file, 1, "-", "expected a mapping with id, name, caseload, eligibility, ...")])
     try:
@@ -345,7 +332,7 @@ def read_service_model(path: Path, file: str | None = None) -> ServiceModel:
             elif item["type"] == "missing":
                 message = "is required"
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
-                message = f"{expectation}, got {str(item.get('input'))[:60]!r}"
+                message = f"{expectation}, got {shown(item.get('input'))}"
             problems.append(Problem(file, yaml_line(root, loc), key, message))
         raise InputError(sorted(set(problems))) from None
     if path.parent.resolve() == SHIPPED_DIR and spec.id != path.stem:
@@ -381,7 +368,7 @@ def load_service_model(name_or_path: str | Path = DEFAULT_MODEL, base_dir: Path 
     path = resolve_service_model_path(str(name_or_path), base_dir)
     if path is None:
         raise InputError([Problem(file, line, "service_model",
-                                  f"unknown service model {str(name_or_path)[:80]!r}; expected one of "
+                                  f"unknown service model {shown(str(name_or_path), 80)}; expected one of "
                                   f"{', '.join(shipped_models())} or the path of a service-model .yaml file")])
     return read_service_model(path, str(path) if path.parent.resolve() != SHIPPED_DIR
                               else f"inputs/service_models/{path.name}")

@@ -11,6 +11,7 @@ The :class:`SettingsFile` it returns locates later messages about a key (the loa
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,14 +19,25 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from common.errors import InputError, Problem, yaml_line
+from common.errors import InputError, Problem, shown, yaml_line
+from common.files import read_yaml
 from optimisation.instance import PRIORITIES
 from scoping.scenario.schemas import Identifier, Name, describe_expectation
 from scoping.scenario.service_model import DEFAULT_MODEL, ServiceModel, load_service_model
 
 SCENARIO_FILE = "scenario.yaml"
 NESTED_KEYS = ("phases", "demand_weights")  # keys whose errors are located at the nested entry
+RULE_CONFLICT = "rule_conflict"
+
+
+def rule_conflict(message: str, *locations: tuple) -> PydanticCustomError:
+    """A conflict between rules (e.g. caseload_min above caseload_max), carrying where each rule is
+    (pydantic locations such as ("caseload_min",) or ("phases", 1, "start_year")), so the message
+    names the line of every key in the conflict, not the top of the file."""
+    return PydanticCustomError(RULE_CONFLICT, message.replace("{", "{{").replace("}", "}}"),
+                               {"locations": tuple(locations)})
 
 
 class PhaseSpec(BaseModel):
@@ -102,8 +114,11 @@ class ScenarioRules(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("phase names must be unique")
         years = [p.start_year for p in value]
-        if any(b <= a for a, b in zip(years, years[1:])):
-            raise ValueError(f"phase start years must increase from one phase to the next, got {years}")
+        for index, (a, b) in enumerate(zip(years, years[1:])):
+            if b <= a:
+                raise rule_conflict(f"phase start years must increase from one phase to the next: phase "
+                                    f"{value[index + 1].name} starts in {b}, phase {value[index].name} in {a}",
+                                    ("phases", index, "start_year"), ("phases", index + 1, "start_year"))
         return value
 
     @field_validator("demand_weights")
@@ -125,9 +140,8 @@ class ScenarioRules(BaseModel):
     @model_validator(mode="after")
     def _caseload_order(self) -> "ScenarioRules":
         if self.caseload_min > self.caseload_max:
-            raise ValueError(
-                f"caseload_min {self.caseload_min} is more than caseload_max {self.caseload_max}"
-            )
+            raise rule_conflict(f"caseload_min {self.caseload_min} is more than caseload_max {self.caseload_max}",
+                                ("caseload_min",), ("caseload_max",))
         return self
 
 
@@ -139,8 +153,8 @@ class SettingsFile:
     sha256: str | None = None  # None: the scenario has no scenario.yaml (every default applies)
     root: yaml.Node | None = None
 
-    def key_line(self, key: str, default: int = 1) -> int:
-        """Line of a top-level key (the last one, if a key repeats), else `default`."""
+    def key_line(self, key: str, default: int | None = 1) -> int | None:
+        """Line of a top-level key (keys are unique: common.files.parse_yaml refuses repeats), else `default`."""
         if not isinstance(self.root, yaml.MappingNode):
             return default
         lines = {k.value: k.start_mark.line + 1 for k, _ in self.root.value if isinstance(k, yaml.ScalarNode)}
@@ -160,23 +174,15 @@ def read_settings(directory: Path) -> tuple[ScenarioRules | None, ServiceModel |
     """
     path = directory / SCENARIO_FILE
     file = str(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         data: object = {}
         source = SettingsFile(file)
-    else:
-        raw = path.read_bytes()
-        source = SettingsFile(file, hashlib.sha256(raw).hexdigest())
+    else:  # read safely (a regular file in the scenario, size-capped; no YAML aliases, no repeated keys)
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            return None, None, source, [Problem(file, raw[: err.start].count(b"\n") + 1, "-", "is not UTF-8 text")]
-        try:
-            root, data = _parse(text)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            return None, None, source, [Problem(file, line, "-", f"not valid YAML: {getattr(err, 'problem', err)}")]
-        source = SettingsFile(file, source.sha256, root)
+            root, data, raw = read_yaml(path, file, within=directory, what="scenario.yaml file")
+        except InputError as error:
+            return None, None, SettingsFile(file), list(error.problems)
+        source = SettingsFile(file, hashlib.sha256(raw).hexdigest(), root)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -207,16 +213,6 @@ def default_settings() -> ScenarioRules:
     return ScenarioRules.model_validate(service_model_rules(load_service_model(DEFAULT_MODEL)))
 
 
-def _parse(text: str) -> tuple[yaml.Node | None, object]:
-    """One parse of the YAML text: the tree that locates keys, and the values (as yaml.safe_load gives)."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
-    finally:
-        loader.dispose()
-
-
 def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[ScenarioRules | None, list[Problem]]:
     """ScenarioRules of scenario.yaml's values with the service model's rules merged in, or located problems.
 
@@ -231,6 +227,9 @@ def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[Scenario
             key = ".".join(str(part) for part in item["loc"]) or "-"
             top = str(item["loc"][0]) if item["loc"] else ""
             message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == RULE_CONFLICT:
+                problems.append(_conflict_problem(item, data, implied, source))
+                continue
             if implied and not item["loc"]:
                 top, key = "service_model", "service_model"
                 message = (f"with the rules of service model {data['service_model']!r} ("
@@ -240,12 +239,31 @@ def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[Scenario
             elif item["type"] == "extra_forbidden":
                 message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
             elif expectation := describe_expectation(item["type"], item.get("ctx")):
-                message = f"{expectation}, got {str(item['input'])[:60]!r}"
+                message = f"{expectation}, got {shown(item['input'])}"
             line = source.key_line(top)
             if top in NESTED_KEYS:
                 line = source.nested_line(tuple(item["loc"])) or line
             problems.append(Problem(file, line, key, message))
         return None, problems
+
+
+def _conflict_problem(item: dict, data: dict, implied: dict, source: SettingsFile) -> Problem:
+    """A rule conflict located at the first of its keys in scenario.yaml, naming every key's line
+    (or, for a rule scenario.yaml leaves to the service model, the model it comes from)."""
+    places, first = [], None
+    for location in item["ctx"]["locations"]:
+        key = ".".join(str(part) for part in location)
+        line = source.key_line(location[0], None)
+        if line is not None and len(location) > 1:
+            line = source.nested_line(location)
+        if line is None:
+            origin = f"service model {data.get('service_model')!r}" if implied else "the default service model"
+            places.append(f"{key} from {origin}")
+        else:
+            places.append(f"{key} on line {line}")
+            first = first or (line, key)
+    line, key = first or (source.key_line("service_model", 1), "service_model")
+    return Problem(source.file, line, key, f"{item['msg']} ({', '.join(places)})")
 
 
 def service_model_rules(model: ServiceModel) -> dict:

@@ -39,7 +39,8 @@ from typing import Any
 import yaml
 
 from optimisation.instance import Instance
-from common.errors import InputError, Problem
+from common.errors import InputError, Problem, shown
+from common.files import read_yaml
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario, load_scenario
 
@@ -121,29 +122,30 @@ def _normalise_changes(raw: dict, where: str, file: str, lines: dict[str, int], 
             if (not isinstance(value, list) or len(value) != 2
                     or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
                     or value[0] > value[1]):
-                bad(key, f"expected [min, max] whole numbers with 1 <= min <= max, got {value!r}")
+                bad(key, f"expected [min, max] whole numbers with 1 <= min <= max, got {shown(value)}")
             else:
                 changes["caseload_min"], changes["caseload_max"] = value
         elif key == "budget_per_year":
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-                bad(key, f"expected a number of pounds >= 0 or null (no budget), got {value!r}")
+                bad(key, f"expected a number of pounds >= 0 or null (no budget), got {shown(value)}")
             else:
                 changes[key] = value
         elif key in ("caseload_min", "caseload_max", "casework_minutes", "supervision_minutes", "max_spokes"):
             minimum = 0 if key == "max_spokes" else 1
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 if not (key == "max_spokes" and value is None):
-                    bad(key, f"expected a whole number >= {minimum}, got {value!r}")
+                    bad(key, f"expected a whole number >= {minimum}, got {shown(value)}")
                     continue
             changes[key] = value
         elif key in ("hubs_off", "required"):
             known, what = (hub_ids, "a hub_id in hubs.csv") if key == "hubs_off" else (codes, "an authority_code in authorities.csv")
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                bad(key, f"expected a list of ids, got {value!r}")
+                bad(key, f"expected a list of ids, got {shown(value)}")
                 continue
             unknown = [v for v in value if v not in known]
             if unknown:
-                bad(key, f"{', '.join(unknown)} not found; expected {what}")
+                bad(key, f"{', '.join(u[:64] for u in unknown[:5])}{', ...' if len(unknown) > 5 else ''} not found; "
+                         f"expected {what}")
                 continue
             if key == "hubs_off":
                 kept = [v for v in value if v in existing_hubs]
@@ -167,19 +169,7 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
     """Read and validate SWEEP.yaml and its base scenario. Raises InputError with located problems."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError([Problem(file, 0, "-", "file not found; expected a SWEEP.yaml file")]) from None
-    except UnicodeDecodeError:
-        raise InputError([Problem(file, 0, "-", "is not UTF-8 text")]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError([Problem(file, mark.line + 1 if mark else 0, "-",
-                                  f"not valid YAML: {getattr(err, 'problem', err)}")]) from None
+    node, data, _ = read_yaml(path, file, what="SWEEP.yaml file")  # InputError: located
     if not isinstance(data, dict):
         raise InputError([Problem(file, 1, "-", "expected a mapping with at least `base: SCENARIO_DIR`")])
     lines = _key_lines(node)
@@ -193,14 +183,14 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
                                 "(relative to this file)"))
     time_limit = data.get("time_limit", 60)
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or time_limit <= 0:
-        problems.append(Problem(file, lines.get("time_limit", 0), "time_limit", f"expected seconds > 0, got {time_limit!r}"))
+        problems.append(Problem(file, lines.get("time_limit", 0), "time_limit", f"expected seconds > 0, got {shown(time_limit)}"))
     workers = data.get("workers", 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        problems.append(Problem(file, lines.get("workers", 0), "workers", f"expected a whole number >= 1, got {workers!r}"))
+        problems.append(Problem(file, lines.get("workers", 0), "workers", f"expected a whole number >= 1, got {shown(workers)}"))
     marginal = data.get("marginal_spokes", 0)
     if isinstance(marginal, bool) or not isinstance(marginal, int) or not 0 <= marginal <= 200:
         problems.append(Problem(file, lines.get("marginal_spokes", 0), "marginal_spokes",
-                                f"expected a whole number from 0 to 200, got {marginal!r}"))
+                                f"expected a whole number from 0 to 200, got {shown(marginal)}"))
     grid = data.get("grid") or {}
     listed = data.get("variants") or []
     if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):

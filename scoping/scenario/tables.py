@@ -16,13 +16,14 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from common.errors import Problem
+from common.errors import COLUMN_CHARACTERS, InputError, Problem, shown
+from common.files import MAX_INPUT_BYTES, read_input_bytes
 from scoping.scenario.schemas import PERSONAL_COLUMN_PATTERN, describe_expectation
 
 RowModel = TypeVar("RowModel", bound=BaseModel)
 
 MAX_ROWS = 500_000
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = MAX_INPUT_BYTES
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def _header_problems(file: str, header: list[str], model: type[BaseModel]) -> li
         return [Problem(file, 1, "-", f"columns are separated by {separator}; expected commas "
                         f"(expected columns: {', '.join(required)})")]
     seen: set[str] = set()
+    header = [name[:COLUMN_CHARACTERS] for name in header]  # a column name is quoted in messages
     for position, name in enumerate(header, start=1):
         if not name:
             problems.append(Problem(file, 1, f"column {position}", "header is empty; every column needs a name"))
@@ -99,17 +101,28 @@ def _row_problems(file: str, line: int, error: ValidationError) -> list[Problem]
         if item["type"] == "missing":
             message = "is required and empty"
         elif expectation:
-            message = f"{expectation}, got {str(item['input'])[:60]!r}"
+            message = f"{expectation}, got {shown(item['input'])}"
         problems.append(Problem(file, line, column, message))
     return problems
 
 
-def read_table(path: Path, model: type[RowModel], file: str | None = None) -> tuple[Table[RowModel] | None, list[Problem]]:
-    """Read and validate `path` against `model`. Returns (table or None, problems)."""
+def read_table(path: Path, model: type[RowModel], file: str | None = None, *,
+               within: Path | None = None) -> tuple[Table[RowModel] | None, list[Problem]]:
+    """Read and validate `path` against `model`. Returns (table or None, problems).
+
+    The file is read through common.files.read_input_bytes (a regular file, readable, under the
+    size cap, inside `within` once links are followed)."""
     file = file or path.name
-    if path.stat().st_size > MAX_FILE_BYTES:
-        return None, [Problem(file, 0, "-", f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")]
-    text, problems = decode_csv_bytes(path.read_bytes(), file)
+    try:
+        raw = read_input_bytes(path, file, within=within, limit=MAX_FILE_BYTES, what="CSV file")
+    except InputError as error:
+        return None, list(error.problems)
+    return parse_table(raw, model, file)
+
+
+def parse_table(raw: bytes, model: type[RowModel], file: str) -> tuple[Table[RowModel] | None, list[Problem]]:
+    """Validate a CSV file's bytes against `model`. Returns (table or None, problems)."""
+    text, problems = decode_csv_bytes(raw, file)
     if text is None:
         return None, problems
     if "\x00" in text:

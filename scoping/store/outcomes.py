@@ -45,7 +45,7 @@ from scoping.scenario.loader import Scenario, monitoring_store_path
 from scoping.scenario.schemas import GssCode, Identifier, CsvRow
 from scoping.scenario.service_model import ServiceModel, load_service_model, shipped_models
 from scoping.scenario.tables import read_table
-from scoping.store.snapshots import store_snapshots
+from scoping.store.snapshots import source_path, store_snapshots
 
 WHOLE_SERVICE = "ALL"  # the area of a row without authority_code or hub_id
 STATUS_SCORES = {"no": 0.0, "partial": 0.5, "yes": 1.0}
@@ -243,11 +243,11 @@ class Figure:
         return self.service_model, self.measure_id, self.period, self.area
 
 
-def read_outcomes(path: str | Path, file: str | None = None) -> list[Figure]:
+def read_outcomes(path: str | Path, file: str | None = None, within: Path | None = None) -> list[Figure]:
     """Read and validate an outcomes CSV (rows, then checks across rows). Raises InputError."""
     path = Path(path)
     file = file or str(path)
-    table, problems = read_table(path, OutcomeRow, file)
+    table, problems = read_table(path, OutcomeRow, file, within=within)
     if table is None or problems:
         raise InputError(problems)
     figures: list[Figure] = []
@@ -338,9 +338,9 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
         for name, entry in sorted(manifest.get("sources", {}).items()):
             if entry.get("schema") != "outcomes":
                 continue
-            path = store / entry["file"]
+            path = source_path(store, entry)  # confined to the store (scoping.store.snapshots.read_manifest)
             try:
-                figures = read_outcomes(path, str(path))
+                figures = read_outcomes(path, str(path), within=store)
             except InputError as error:
                 problems += error.problems
                 continue

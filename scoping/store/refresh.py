@@ -38,15 +38,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
-from common.errors import InputError, Problem
-from common.files import atomic_write_bytes
+from common.errors import InputError, Problem, shown
+from common.files import OutputError, atomic_write_bytes, output_problem, read_input_bytes, read_yaml
 from scoping.analysis.importers import read_ees_csv, read_ons_population
 from scoping.scenario.schemas import TABLES
 from scoping.scenario.tables import read_table
 from scoping.store.outcomes import figure_records, read_outcomes
-from scoping.store.snapshots import read_latest
+from scoping.store.snapshots import read_latest, source_path
 
 TABLE_KEYS = {
     "hubs": ("hub_id",), "hosts": ("host_id",), "areas": ("area_id",), "authorities": ("authority_code",),
@@ -83,14 +81,7 @@ class Collected:
 def load_sources(path: str | Path) -> list[Source]:
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise InputError([Problem(file, 0, "-", "file not found; expected a SOURCES.yaml file")]) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        raise InputError([Problem(file, 0, "-", f"not valid UTF-8 YAML: {err}")]) from None
+    node, data, _ = read_yaml(path, file, what="SOURCES.yaml file")  # InputError: located
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
         raise InputError([Problem(file, 1, "sources", "expected `sources:` with a list of {name, url, schema}")])
     items = node.value[[k.value for k, _ in node.value].index("sources")][1].value
@@ -107,11 +98,11 @@ def load_sources(path: str | Path) -> list[Source]:
             problems.append(Problem(file, line, str(key), "unknown key; expected name, url, schema"))
         name, url, schema = raw.get("name"), raw.get("url"), raw.get("schema")
         if not isinstance(name, str) or not re.match(NAME_SHAPE, name):
-            problems.append(Problem(file, line, "name", f"expected letters, digits, _ . -, got {name!r}"))
+            problems.append(Problem(file, line, "name", f"expected letters, digits, _ . -, got {shown(name)}"))
         elif name in seen:
-            problems.append(Problem(file, line, "name", f"{name!r} is used by another source"))
+            problems.append(Problem(file, line, "name", f"{shown(name)} is used by another source"))
         if schema not in SCHEMAS:
-            problems.append(Problem(file, line, "schema", f"expected one of {', '.join(SCHEMAS)}, got {schema!r}"))
+            problems.append(Problem(file, line, "schema", f"expected one of {', '.join(SCHEMAS)}, got {shown(schema)}"))
         if not isinstance(url, str) or not url:
             problems.append(Problem(file, line, "url", "expected a path or an http(s) URL"))
         if unknown or not (isinstance(name, str) and isinstance(url, str) and schema in SCHEMAS):
@@ -138,10 +129,10 @@ def fetch(url: str, attempts: int = 3, backoff: float = 1.0, timeout: float = 30
     Client errors (4xx except 408 and 429) are not retried: asking again will not help.
     """
     if not url.startswith(("http://", "https://")):
-        try:
-            return Path(url).read_bytes()
-        except OSError as err:
-            raise FetchError(f"cannot read the file: {err.strerror or err}") from None
+        try:  # a regular file under the size cap (a named pipe is refused, not waited on)
+            return read_input_bytes(url, limit=MAX_BYTES, what="source file")
+        except InputError as error:
+            raise FetchError(f"cannot read the file: {error.problems[0].message}") from None
     last = ""
     for attempt in range(attempts):
         if attempt:
@@ -208,7 +199,7 @@ def previous_records(store: Path, latest: dict | None, source: Source) -> dict[s
     if not latest or source.name not in latest["sources"]:
         return None
     entry = latest["sources"][source.name]
-    records, _ = _records(entry["schema"], store / entry["file"], entry["file"])
+    records, _ = _records(entry["schema"], source_path(store, entry), entry["file"])
     return records
 
 
@@ -295,10 +286,23 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
     if not changed:
         return RefreshResult(None, changes, problems, [], report_markdown(None, (latest or {}).get("snapshot"), changes))
 
+    try:
+        snapshot, manifest = _write_snapshot(store, latest, entries, by_name={c.source.name: c for c in collected},
+                                             changes=changes, now=now)
+    except OSError as error:  # disk full, read-only, permission: the store keeps its previous snapshot
+        raise OutputError([output_problem(store, error)]) from None
+    written = [str(store / "snapshots" / snapshot), str(store / "reports" / f"{snapshot}.md"),
+               str(store / "latest.json")]
+    return RefreshResult(snapshot, changes, problems, written, report_markdown(snapshot, manifest["previous"], changes))
+
+
+def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[str, Any]],
+                    by_name: dict[str, Collected], changes: dict[str, Any],
+                    now: datetime | None) -> tuple[str, dict[str, Any]]:
+    """Write the new snapshot folder (renamed into place whole), its report and latest.json (last)."""
     snapshot = snapshot_id(now or datetime.now(timezone.utc), store)
     (store / "snapshots").mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{snapshot}.", dir=store / "snapshots"))
-    by_name = {c.source.name: c for c in collected}
     try:
         for name, entry in entries.items():
             target = temp / f"{name}.csv"
@@ -306,7 +310,7 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
             if item.ok and entry["sha256"] == item.sha256:
                 target.write_bytes(item.data or b"")
             else:
-                shutil.copyfile(store / entry["file"], target)
+                shutil.copyfile(source_path(store, entry), target)
             entry["file"] = f"snapshots/{snapshot}/{name}.csv"
         manifest = {"snapshot": snapshot, "previous": (latest or {}).get("snapshot"), "sources": entries}
         (temp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -320,6 +324,4 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
     atomic_write_bytes(store / "reports" / f"{snapshot}.json",
                   (json.dumps(report, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"))
     atomic_write_bytes(store / "latest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-    written = [str(store / "snapshots" / snapshot), str(store / "reports" / f"{snapshot}.md"),
-               str(store / "latest.json")]
-    return RefreshResult(snapshot, changes, problems, written, markdown)
+    return snapshot, manifest
