@@ -94,7 +94,7 @@ CORPUS: dict[str, tuple[dict, str]] = {
     "postcode and grid both": ({"hubs.csv": "hub_id,name,postcode,easting,northing\nHUB1,Hub,NE1 4LP,1,2\n"},
                                "hubs.csv:2: postcode: give either postcode or easting and northing"),
     "no location": ({"hubs.csv": "hub_id,name,easting,northing\nHUB1,Hub,,\n"}, "hubs.csv:2: postcode: no location"),
-    "easting off the grid": ({"hubs.csv": H.replace("420000,560000", "9420000,560000")}, "hubs.csv:2: easting: expected at most 700000"),
+    "easting off the grid": ({"hubs.csv": H.replace("420000,560000", "9420000,560000")}, "hubs.csv:2: easting: easting 9,420,000, northing 560,000 is outside Great Britain"),
     "invalid GSS code": ({"authorities.csv": AU.replace("E06000002", "Leeds")}, "authorities.csv:3: authority_code: has characters"),
     "demand not estimable": ({"areas.csv": A.replace(",14\n", ",\n")}, "areas.csv:2: demand: is empty and cannot be estimated"),
     "unknown host type": ({"hosts.csv": HO.replace("police,", "church,")}, "hosts.csv:2: host_type: expected one of"),

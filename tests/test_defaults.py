@@ -50,13 +50,13 @@ def test_the_default_caseload_is_the_default_service_models():
 
 
 def test_hubs_and_hosts_take_the_csv_schemas_defaults():
-    hub = hub_from(HubRow(hub_id="H", name="Hub", easting=1, northing=2), Location(1.0, 2.0), 75)
+    hub = hub_from(HubRow(hub_id="H", name="Hub", easting=420000, northing=560000), Location(1.0, 2.0), 75)
     assert (hub.min_spokes, hub.max_spokes, hub.managers, hub.manager_span, hub.supervision_limit) == (
         HubRow.model_fields["min_spokes"].default, HubRow.model_fields["max_spokes"].default,
         HubRow.model_fields["managers"].default, HubRow.model_fields["manager_span"].default, 75) == (2, 5, 1, 5, 75)
-    own = hub_from(HubRow(hub_id="H", name="Hub", easting=1, northing=2, supervision_minutes=30), Location(1.0, 2.0), 75)
+    own = hub_from(HubRow(hub_id="H", name="Hub", easting=420000, northing=560000, supervision_minutes=30), Location(1.0, 2.0), 75)
     assert own.supervision_limit == 30
-    host = host_from(HostRow(host_id="J", name="Base", host_type="police", easting=1, northing=2),
+    host = host_from(HostRow(host_id="J", name="Base", host_type="police", easting=420000, northing=560000),
                      Location(1.0, 2.0, "E06000001"))
     assert (host.max_spokes, host.annual_cost, host.drop_in, host.aims, host.authority_code) == (
         1, 0.0, False, "", "E06000001")

@@ -149,7 +149,7 @@ def test_unknown_and_terminated_postcodes_are_input_errors_with_their_line(tmp_p
     from scoping.scenario.build import build_instance
 
     hosts = ("host_id,name,host_type,postcode,authority_code\n"
-             "HOST1,Police base,police,NE1 4LP,\n"
+             "HOST1,Police base,police,NE1 4LP,E06000001\n"
              "HOST2,Community centre,community,NE99 9ZZ,E06000002\n"
              "HOST3,Drop-in,community,N10 9AD,E06000002\n"
              "HOST4,Youth club,voluntary,not-a-postcode,E06000002\n")
@@ -170,7 +170,9 @@ def test_host_authority_comes_from_its_postcode_when_not_given(tmp_path):
     hosts = ("host_id,name,host_type,postcode,authority_code\n"
              "HOST1,Police base,police,ne46 1aa,\n"  # Hexham: Northumberland
              "HOST2,Community centre,community,NE1 4LP,E06000002\n")  # given code wins
-    planned = build_instance(load_scenario(write_scenario(tmp_path / "scn", {"hosts.csv": hosts})))
+    authorities = VALID["authorities.csv"] + "E06000057,Northumberland,both,false\n"
+    planned = build_instance(load_scenario(write_scenario(tmp_path / "scn", {"hosts.csv": hosts,
+                                                                            "authorities.csv": authorities})))
     by_id = {h.host_id: h for h in planned.instance.hosts}
     assert by_id["HOST1"].authority_code == "E06000057"
     assert by_id["HOST2"].authority_code == "E06000002"

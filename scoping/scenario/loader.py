@@ -193,6 +193,12 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
         if code is None and row.value.postcode is None:
             problems.append(Problem(scenario.hosts.file, row.line, "authority_code",
                                     "is required when a host is located by easting and northing"))
+        elif code is not None and code not in authority_codes:
+            # The host's spokes count for its authority (coverage.csv, plan.xlsx, required authorities):
+            # an authority missing from authorities.csv would drop them from every total.
+            problems.append(Problem(scenario.hosts.file, row.line, "authority_code",
+                                    f"{code} is not listed in authorities.csv; add it there (a host's spokes are "
+                                    "counted in its authority's totals)"))
 
     authority_rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17
                        for row in scenario.authorities.rows}
@@ -223,6 +229,10 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
                     problems.append(Problem(scenario.travel_times.file, row.line, column,
                                             f"{value!r} is not a hub, host or area id of this scenario"))
             pair = (row.value.from_id, row.value.to_id)
+            if pair[0] == pair[1]:
+                problems.append(Problem(scenario.travel_times.file, row.line, "to_id",
+                                        f"from_id and to_id are both {pair[0]!r}; a place is 0 minutes from itself: "
+                                        "list travel between two places"))
             if pair in seen:
                 problems.append(Problem(scenario.travel_times.file, row.line, "from_id",
                                         f"pair {pair[0]} -> {pair[1]} is listed twice (first on line {seen[pair]})"))

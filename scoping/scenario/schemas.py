@@ -15,6 +15,7 @@ import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from optimisation.instance import AIMS, HOST_TYPES
 
@@ -55,12 +56,39 @@ class CsvRow(BaseModel):
     required_columns: ClassVar[tuple[str, ...]] = ()
 
 
+# Great Britain in British National Grid metres: the box around every live postcode of the ONS
+# Postcode Directory (easting 54,899-655,448, HS9 5YS to NR32 1XH; northing 8,132-1,213,615, TR22 0WX
+# to ZE2 9EQ), widened to take in the land without postcodes (St Kilda about 10,000 E, Muckle
+# Flugga about 1,220,500 N). A point outside it is not in Great Britain; one inside may still be at
+# sea, which the box cannot tell.
+GB_EASTING = (5_000, 660_000)
+GB_NORTHING = (5_000, 1_225_000)
+
+
+def _metres(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+
+def grid_problem(easting: float, northing: float) -> str | None:
+    """Why (easting, northing) cannot be a place in Great Britain, or None. Values that look like
+    longitude and latitude (a common slip: 1.57, 54.7) get a hint."""
+    inside = GB_EASTING[0] <= easting <= GB_EASTING[1] and GB_NORTHING[0] <= northing <= GB_NORTHING[1]
+    if inside:
+        return None
+    message = (f"easting {_metres(easting)}, northing {_metres(northing)} is outside Great Britain (British National Grid metres: "
+               f"easting {GB_EASTING[0]:,} to {GB_EASTING[1]:,}, northing {GB_NORTHING[0]:,} to {GB_NORTHING[1]:,})")
+    if abs(easting) <= 180 and abs(northing) <= 90 or abs(easting) <= 90 and abs(northing) <= 180:
+        message += ("; these look like longitude and latitude in degrees: give a postcode, or convert them to "
+                    "British National Grid (EPSG:4326 to EPSG:27700)")
+    return message
+
+
 class _Located(CsvRow):
-    """A row located by `postcode` or by British National Grid `easting`, `northing`."""
+    """A row located by `postcode` or by British National Grid `easting`, `northing` in Great Britain."""
 
     postcode: str | None = None
-    easting: float | None = Field(default=None, ge=0, le=700_000)
-    northing: float | None = Field(default=None, ge=0, le=1_300_000)
+    easting: float | None = Field(default=None, ge=-10_000_000, le=10_000_000)  # finite; the extent is checked below
+    northing: float | None = Field(default=None, ge=-10_000_000, le=10_000_000)
 
     @model_validator(mode="after")
     def _one_location(self) -> "_Located":
@@ -72,6 +100,10 @@ class _Located(CsvRow):
                 raise ValueError(
                     "no location: give a postcode, or both easting and northing (British National Grid metres)"
                 )
+            problem = grid_problem(self.easting, self.northing)
+            if problem:
+                column = "northing" if GB_EASTING[0] <= self.easting <= GB_EASTING[1] else "easting"
+                raise PydanticCustomError("outside_great_britain", problem, {"column": column})
         return self
 
 

@@ -95,7 +95,9 @@ def _row_problems(file: str, line: int, error: ValidationError) -> list[Problem]
     for item in error.errors():
         column = str(item["loc"][0]) if item["loc"] else "-"
         message = item["msg"].removeprefix("Value error, ")
-        if column == "-" and ("location" in message or "postcode" in message):
+        if column == "-" and (item.get("ctx") or {}).get("column"):
+            column = item["ctx"]["column"]  # a check across columns that names the column at fault
+        elif column == "-" and ("location" in message or "postcode" in message):
             column = "postcode"
         expectation = describe_expectation(item["type"], item.get("ctx"))
         if item["type"] == "missing":
