@@ -410,7 +410,7 @@ def write_files(out_dir: str | Path, files: dict[str, bytes], replaces: Iterable
         clear_stale(out)
         staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out) + "new-", dir=out.parent))
     except OSError as error:
-        raise OutputError([output_problem(out, error)]) from None
+        raise OutputError([output_problem(Path(out_dir), error)]) from None
     descriptor = os.open(staging, os.O_RDONLY)
     fcntl.flock(descriptor, fcntl.LOCK_EX)  # a concurrent run's clear_stale leaves it alone
     try:
@@ -442,7 +442,7 @@ def write_files(out_dir: str | Path, files: dict[str, bytes], replaces: Iterable
         _fsync_dir(out.parent)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError([output_problem(out, error)]) from None
+        raise OutputError([output_problem(Path(out_dir), error)]) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -11,6 +11,7 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from typing import Sequence
 
 from flows.params import DemoParams, MonitorParams, PlanParams, ScopeParams, ValidateParams, dask_address
@@ -22,6 +23,10 @@ _PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
+# Without --debug the terminal shows spokeplan's own lines only: Prefect's console log handler (task
+# and flow failures with their tracebacks, the temporary server's messages) is silenced, while the
+# runs' logs still reach the Prefect server and its UI (the API handler is another handler).
+_QUIET_CONSOLE = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -144,8 +149,11 @@ def _print_validate_summary(summary: dict) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    for key, value in _PREFECT_DEFAULTS.items():
+    for key, value in {**_PREFECT_DEFAULTS, **({} if args.debug else _QUIET_CONSOLE)}.items():
         os.environ.setdefault(key, value)
+    if not args.debug:  # libraries' deprecation notices are for developers, not on a user's terminal
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.simplefilter("ignore", category)
     try:
         from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
 

@@ -18,7 +18,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import MonitorParams
-from flows.plan_flow import EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input, write_task
+from flows.plan_flow import (
+    EXIT_OK, Rejected, RunOutcome, flow_result, output_folder_rejected, rejecting_bad_input, write_task,
+)
 from reporting.writers.monitoring import monitoring_markdown, render_monitoring_files
 from scoping.store.outcomes import MonitoringTable, model_monitoring_table
 
@@ -35,11 +37,16 @@ def render_task(table: MonitoringTable, threshold: int) -> tuple[dict[str, bytes
 
 def run_monitor(params: MonitorParams) -> RunOutcome:
     started = time.perf_counter()
+    refused = output_folder_rejected(params.out_dir, params.store_dir)
+    if refused:
+        return RunOutcome(refused.exit_code, list(refused.messages))
     table = track_task(params.store_dir, params.service_model)
     if isinstance(table, Rejected):
         return RunOutcome(table.exit_code, list(table.messages))
     files, view = render_task(table, params.disclosure_threshold)
     written = write_task(params.out_dir, files)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     create_table_artifact(key="monitoring-latest", description="Latest position per measure and area (disclosed)",
                           table=[{k: r[k] for k in ("outcome", "measure_id", "area", "latest_period", "latest",
                                                     "change", "reading")} for r in view["summary"]])

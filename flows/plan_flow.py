@@ -24,9 +24,9 @@ from optimisation.checker import check_plan
 from optimisation.result import Infeasible, PlanResult
 from optimisation.solve import NoPlanFound, solve
 from common.errors import InputError
-from common.files import write_files
+from common.files import check_output_folder, write_files
 from reporting.published.plan import PublishedCounts, published_counts
-from reporting.writers.plan_files import render_plan_files
+from reporting.writers.plan_files import PLAN_FILES, render_plan_files
 from scoping.scenario.build import PlannedScenario, build_instance, build_programme
 from scoping.scenario.loader import Scenario, load_scenario
 from scoping.store.outcomes import MonitoringTable, scenario_monitoring
@@ -124,8 +124,17 @@ def check_task(planned: PlannedScenario, plan: PlanResult) -> list[str]:
 
 @task(name="write plan files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
       retry_condition_fn=only_os_errors)
-def write_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
-    return [str(path) for path in write_files(out_dir, files)]
+def write_task(out_dir: str, files: dict[str, bytes], replaces: tuple[str, ...] = ()) -> list[str] | Rejected:
+    """The whole set of files at once (common.files.write_files); a full disk, a read-only folder or a
+    permission refused come back as Rejected (exit 2, one line), the previous files untouched."""
+    return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files, replaces)])
+
+
+def output_folder_rejected(out_dir: str, *inputs: str) -> Rejected | None:
+    """--out checked before any work (common.files.check_output_folder): a file, a folder under a file,
+    a read-only or unwritable place is exit 2 now, not after the solve."""
+    problems = check_output_folder(out_dir, keep_clear_of=inputs)
+    return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in problems)) if problems else None
 
 
 def flow_result(outcome: RunOutcome):
@@ -242,7 +251,9 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
     plan = solved.final_plan
     counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     files = render_programme_files(final_planned, plan, counts, programme, solved)
-    written = write_task(out_dir, files)
+    written = write_task(out_dir, files, PLAN_FILES)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     document = json.loads(files["plan.json"])
     summary = plan_summary(final_planned, plan, document, counts)
     publish_plan_artifacts(final_planned, plan, summary, counts)
@@ -285,9 +296,11 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
     """The plan pipeline as plain calls of tasks (shared by the plan and demo flows)."""
     started = time.perf_counter()
+    refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected):
-        return RunOutcome(scenario.exit_code, list(scenario.messages))
+    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
+        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
+        return RunOutcome(EXIT_BAD_INPUT, messages)
     monitoring = monitoring_task(scenario)
     if isinstance(monitoring, Rejected):
         return RunOutcome(monitoring.exit_code, list(monitoring.messages))
@@ -307,7 +320,9 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
     counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     files = render_plan_files(planned, plan, counts)
-    written = write_task(out_dir, files)
+    written = write_task(out_dir, files, PLAN_FILES)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     summary = plan_summary(planned, plan, json.loads(files["plan.json"]), counts)
     publish_plan_artifacts(planned, plan, summary, counts)
     summary["wall_seconds"] = time.perf_counter() - started

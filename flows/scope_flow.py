@@ -25,7 +25,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.params import ScopeParams
 from flows.plan_flow import (
-    EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task, rejecting_bad_input, write_task,
+    EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task,
+    output_folder_rejected, rejecting_bad_input, write_task,
 )
 from flows.progress import stage_progress
 from reporting.writers.scoping import render_scoping_files
@@ -38,6 +39,7 @@ from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario
 
 INDICATORS_DIR = "indicators"
+SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv")  # every name `scope` may write
 
 
 def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
@@ -122,9 +124,11 @@ def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> 
 def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
     """The scope pipeline as plain calls of tasks."""
     started = time.perf_counter()
+    refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected):
-        return RunOutcome(scenario.exit_code, list(scenario.messages))
+    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
+        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
+        return RunOutcome(EXIT_BAD_INPUT, messages)
     inputs = read_inputs_task(scenario)
     if isinstance(inputs, Rejected):
         return RunOutcome(inputs.exit_code, list(inputs.messages))
@@ -135,7 +139,9 @@ def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
     files = render_task(planned, profiles)
     ordered = {name: data for name, data in files.items() if name != "index.html"}
     ordered["index.html"] = files["index.html"]  # the index last: it links to pages already written
-    written = write_task(out_dir, ordered)
+    written = write_task(out_dir, ordered, SCOPE_FILES)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     summary = scope_summary(planned, profiles)
     publish_scope_artifacts(profiles, summary)
     summary["wall_seconds"] = time.perf_counter() - started

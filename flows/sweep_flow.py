@@ -25,9 +25,10 @@ from prefect.futures import as_completed
 
 from flows.params import SweepParams
 from flows.plan_flow import (
-    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, rejecting_bad_input,
+    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, output_folder_rejected,
+    rejecting_bad_input,
 )
-from common.files import atomic_write_bytes
+from common.files import atomic_write_bytes, read_input_bytes, write_files
 from common.version import spokeplan_version
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
@@ -72,13 +73,13 @@ def solve_record(inst: Instance, time_limit: float, workers: int) -> dict:
 def cached_solve(inst: Instance, key: str, cache_dir: str, time_limit: float, workers: int) -> dict:
     """The variant's record from the cache, or solved now and cached (atomically) for next time."""
     path = Path(cache_dir) / f"{key}.json"
-    if path.exists():
+    if os.path.lexists(path):
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(read_input_bytes(path, within=cache_dir).decode("utf-8"))
             if record.get("key") == key:
                 return {**record, "cached": True}
-        except (OSError, ValueError):
-            pass  # a damaged cache entry is solved again
+        except (InputError, ValueError, AttributeError):
+            pass  # a damaged cache entry (or not a regular file) is solved again
     record = {**solve_record(inst, time_limit, workers), "key": key}
     atomic_write_bytes(path, json.dumps(record, sort_keys=True).encode("utf-8"))
     return {**record, "cached": False}
@@ -110,12 +111,9 @@ def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: i
 
 @task(name="write sweep files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
       retry_condition_fn=only_os_errors)
-def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
-    written = []
-    for name, data in files.items():
-        atomic_write_bytes(Path(out_dir) / name, data)
-        written.append(str(Path(out_dir) / name))
-    return written
+def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str] | Rejected:
+    """The report's files as one set (common.files.write_files), the cache folder carried over."""
+    return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files)])
 
 
 def _worker_env() -> dict[str, str]:
@@ -173,6 +171,9 @@ def run_sweep(params: SweepParams) -> RunOutcome:
     from reporting.writers.sweep import render_sweep_files
 
     started = time.perf_counter()
+    refused = output_folder_rejected(params.out_dir, params.sweep_file)
+    if refused:
+        return RunOutcome(refused.exit_code, list(refused.messages))
     loaded = load_sweep_task(params.sweep_file)
     if isinstance(loaded, Rejected):
         return RunOutcome(loaded.exit_code, list(loaded.messages))
@@ -192,6 +193,8 @@ def run_sweep(params: SweepParams) -> RunOutcome:
         rows.append({"name": variant.name, "kind": variant.kind, "settings": settings, **record})
     files, view = render_sweep_files(spec, base, rows, time_limit, workers)
     written = write_sweep_task(params.out_dir, files)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     solved = sum(1 for r in rows if not r["cached"])
     summary = {"sweep": params.sweep_file, "name": spec.name, "variants": len(rows), "solved": solved,
                "cached": len(rows) - solved, "feasible": sum(1 for r in rows if r["covered"] is not None),

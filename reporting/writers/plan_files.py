@@ -1,7 +1,8 @@
 """The plan files of DESIGN.md "Plan (output)": report.html, plan.xlsx, plan.geojson, allocation.csv,
 spokes.csv, coverage.csv and plan.json, as bytes by file name (plan.json last), from one set of
-published counts. Written by common.files.write_files: atomically, in that order, so plan.json is
-never newer than the tables beside it.
+published counts. Written by common.files.write_files as one set: the folder holds the previous
+plan's files or this plan's, never a mix (PLAN_FILES: every name a plan may write, so a file of an
+earlier plan that this one does not write, e.g. robustness.csv, goes with the rest).
 
 CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @) are neutralised
 with a leading apostrophe (reporting/writers/spreadsheet.py).
@@ -21,6 +22,11 @@ from reporting.writers.geojson import plan_geojson_bytes
 from reporting.writers.spreadsheet import csv_bytes
 from reporting.writers.workbook import plan_workbook_bytes
 from scoping.scenario.build import PlannedScenario
+
+
+# Every file name `plan` may write into --out (robustness.csv only for demand scenarios).
+PLAN_FILES = ("report.html", "plan.xlsx", "plan.geojson", "robustness.csv", "allocation.csv", "spokes.csv",
+              "coverage.csv", "plan.json")
 
 
 def plan_json_bytes(document: dict[str, Any]) -> bytes:
