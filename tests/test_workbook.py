@@ -48,7 +48,7 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
                                             for c in ("demand", "covered", "unmet")]
     assert coverage["TOTAL"][4:7] == (document["coverage"]["demand_total"], document["coverage"]["demand_covered"],
                                       document["coverage"]["demand_total"] - document["coverage"]["demand_covered"])
-    assert coverage["E06000001"][6] == 12  # unmet, published
+    assert coverage["E06000002"][6] == 0  # unmet, published
     scenario = {r[0]: r[1] for r in book["Scenario"].iter_rows(min_row=2, values_only=True)}
     assert scenario["caseload_max"] == document["rules"]["caseload_max"]
     assert all(scenario[f"sha256 {name}"] == digest for name, digest in document["inputs_sha256"].items())
@@ -59,9 +59,13 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
 def test_workbook_neutralises_formulas_and_is_deterministic(rendered):
     planned, plan, files = rendered
     book = load_workbook(io.BytesIO(files["plan.xlsx"]))
-    names = [r[4] for r in book["Assignments"].iter_rows(min_row=2, values_only=True)]
-    assert "'" + HOSTILE_FORMULA in names
-    assert not any(isinstance(n, str) and n.startswith("=") for n in names)
+    cells = [row[4] for row in book["Assignments"].iter_rows(min_row=2)]
+    hostile = [cell for cell in cells if cell.value == HOSTILE_FORMULA]
+    # Shown as typed, without a leading apostrophe: a text cell with Excel's quote-prefix style.
+    assert hostile and all(cell.data_type == "s" and cell.quotePrefix for cell in hostile)
+    assert not any(cell.quotePrefix for cell in cells if cell.value != HOSTILE_FORMULA)
+    sheets = [name for name in zipfile.ZipFile(io.BytesIO(files["plan.xlsx"])).namelist() if name.startswith("xl/worksheets/")]
+    assert not any("<f>" in zipfile.ZipFile(io.BytesIO(files["plan.xlsx"])).read(name).decode() for name in sheets)
     assert render_plan_files(planned, plan)["plan.xlsx"] == files["plan.xlsx"]
 
 

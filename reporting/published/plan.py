@@ -3,7 +3,19 @@
 Every published file of a plan (report.html, plan.xlsx, plan.geojson, the CLI summary and the
 Prefect artifacts) shows the same counts from one :class:`PublishedCounts`: primary suppression of
 1..threshold, then secondary suppression over all the published tables at once (they are tied by
-sums across tables), audited by linear programming (reporting/disclosure.py `suppress`).
+sums across tables and files), audited by integer programming (reporting/disclosure.py `suppress`).
+
+What a reader of the published files knows, and the audit assumes (:func:`published_problem`):
+
+* every count shown, and the sums tying them: an authority's demand = covered + unmet, the TOTAL
+  row, an authority's covered = its areas' assignments (plan.xlsx Assignments names each area's
+  authority), a host's cases = its assignments (report.html hosts table), hosts' cases = covered;
+* that every listed assignment row has at least one case, and that a host's cases lie between
+  caseload_min and caseload_max times its spokes (spokes per host: plan.xlsx Spokes, plan.geojson;
+  the caseload: report.html rules, plan.xlsx Scenario);
+* each area's demand band and whether its demand is all, partly or not met (report.html's map): an
+  area's demand and covered cases are not shown, but they are tied to what is, with those bounds;
+* that counts are whole numbers.
 """
 
 from __future__ import annotations
@@ -13,10 +25,33 @@ from typing import Any
 
 from optimisation.checker import spokes_by_host
 from optimisation.result import PlanResult
-from reporting.disclosure import SUPPRESSED, Relation, disclose, suppress
+from reporting.disclosure import SUPPRESSED, Bounds, Relation, disclose, suppress
 from reporting.published.monitoring import PublishedMonitoring, published_monitoring
 from scoping.scenario.build import PlannedScenario
 from scoping.store.outcomes import MonitoringTable
+
+
+# The map's demand bands (cases at a time): an area's circle shows which band its demand is in, the
+# first band being 0..threshold (reporting/views/map_svg.py draws them): up to 10, 11-20, 21-50, over 50.
+AREA_DEMAND_UPPERS = (10, 20, 50)
+
+
+def area_demand_band(demand: int, threshold: int) -> tuple[int, int | None]:
+    """The least and greatest demand an area's circle on the map can stand for (None: no greatest)."""
+    lower = 0
+    for upper in (threshold, *[u for u in AREA_DEMAND_UPPERS if u > threshold]):
+        if demand <= upper:
+            return lower, upper
+        lower = upper + 1
+    return lower, None
+
+
+def unmet_band(demand: int, covered: int) -> str:
+    """How much of an area's demand the plan leaves unmet, in words (no counts), as the map says it."""
+    unmet = demand - covered
+    if unmet <= 0:
+        return "all demand met"
+    return "demand partly unmet" if unmet < demand else "demand unmet"
 
 
 def coverage_by_authority(planned: PlannedScenario, plan: PlanResult) -> list[dict[str, Any]]:
@@ -95,5 +130,45 @@ def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int,
     relations += [(("authority", code, "covered"), [("assignment", a.area_id, a.host_id) for a in plan.assignments
                                                     if area_authority[a.area_id] == code]) for code in codes]
     protected = frozenset(("authority", "TOTAL", column) for column in columns)
-    return PublishedCounts(values, suppress(values, relations, threshold, protected), threshold,
+    bounds, unpublished = published_structure(planned, plan, values, relations, threshold)
+    hidden = suppress(values, relations, threshold, protected, bounds, unpublished)
+    return PublishedCounts({k: v for k, v in values.items() if k not in unpublished}, hidden, threshold,
                            None if monitoring is None else published_monitoring(monitoring, threshold))
+
+
+def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict[tuple, int],
+                        relations: list[Relation], threshold: int) -> tuple[Bounds, frozenset]:
+    """What else the published files tell a reader about the counts (module docstring): bounds on each
+    count, and the figures the map ties to them without showing them (an area's demand, covered and
+    unmet cases), which are added to `values` and `relations`. Returns (bounds, unpublished keys)."""
+    inst = planned.instance
+    rules = inst.rules
+    bounds: Bounds = {}
+    for a in plan.assignments:  # a listed assignment row has at least one case
+        bounds[("assignment", a.area_id, a.host_id)] = (min(1, a.cases), None)
+    for host_id, spokes in spokes_by_host(plan).items():  # caseload_min..caseload_max per spoke
+        bounds[("host", host_id)] = (rules.caseload_min * spokes, rules.caseload_max * spokes)
+    covered_by_area: dict[str, int] = {}
+    for a in plan.assignments:
+        covered_by_area[a.area_id] = covered_by_area.get(a.area_id, 0) + a.cases
+    unpublished = set()
+    by_authority: dict[str, list[tuple]] = {}
+    for area in inst.areas:
+        demand, covered = area.demand, covered_by_area.get(area.area_id, 0)
+        keys = {column: ("area", area.area_id, column) for column in ("demand", "covered", "unmet")}
+        values.update({keys["demand"]: demand, keys["covered"]: covered, keys["unmet"]: demand - covered})
+        unpublished.update(keys.values())
+        relations.append((keys["demand"], [keys["covered"], keys["unmet"]]))
+        relations.append((keys["covered"], [("assignment", a.area_id, a.host_id) for a in plan.assignments
+                                              if a.area_id == area.area_id]))
+        by_authority.setdefault(area.authority_code, []).append(keys["demand"])
+        bounds[keys["demand"]] = area_demand_band(demand, threshold)
+        band = unmet_band(demand, covered)
+        if band == "all demand met":
+            bounds[keys["unmet"]] = (0, 0)
+        elif band == "demand partly unmet":
+            bounds[keys["unmet"]], bounds[keys["covered"]] = (1, None), (1, None)
+        else:
+            bounds[keys["covered"]] = (0, 0)
+    relations += [(("authority", code, "demand"), parts) for code, parts in sorted(by_authority.items())]
+    return bounds, frozenset(unpublished)

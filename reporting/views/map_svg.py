@@ -24,13 +24,14 @@ from shapely.geometry import MultiPoint, Point
 from optimisation.checker import spokes_by_host
 from optimisation.instance import Instance
 from optimisation.result import PlanResult
+from reporting.published.plan import AREA_DEMAND_UPPERS, unmet_band  # the bands the disclosure audit knows of
 
 WIDTH = 900
 MARGIN_M = 4000.0
 FOOTPRINT_BUFFER_M = 1500.0
 CONCAVE_RATIO = 0.5  # shapely.concave_hull ratio: 1 = convex hull, smaller follows the points more closely
 # Demand bands (cases at a time) -> circle radius; the first band is the disclosure threshold's.
-DEMAND_BANDS = ((10, 4.0), (20, 5.5), (50, 7.0))  # up to 10, 11-20, 21-50; more than 50 -> 8.5
+DEMAND_BANDS = tuple(zip(AREA_DEMAND_UPPERS, (4.0, 5.5, 7.0)))  # up to 10, 11-20, 21-50; more than 50 -> 8.5
 LARGEST_RADIUS = 8.5
 SMALLEST_RADIUS = 2.5  # 1..threshold cases (and no demand)
 UNMET_SHADE = {"all demand met": 0.1, "demand partly unmet": 0.5, "demand unmet": 0.9}
@@ -95,14 +96,6 @@ def demand_band_labels(threshold: int) -> str:
             labels.append(f"{lower}-{upper}")
             lower = upper + 1
     return ", ".join(labels + [f"over {lower - 1}"])
-
-
-def unmet_band(demand: int, covered: int) -> str:
-    """How much of an area's demand the plan leaves unmet, in words (no counts)."""
-    unmet = demand - covered
-    if unmet <= 0:
-        return "all demand met"
-    return "demand partly unmet" if unmet < demand else "demand unmet"
 
 
 def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = None, *, threshold: int) -> str:

@@ -1,5 +1,7 @@
 """Cells a spreadsheet opens safely: text that Excel or LibreOffice would run as a formula (starting
-with =, +, -, @, a tab or a carriage return) gets a leading apostrophe, in every CSV and xlsx cell.
+with =, +, -, @, a tab or a carriage return) is neutralised. In a CSV file that is a leading apostrophe
+(CSV has no other way); in an xlsx cell it is the cell's quote-prefix style and a text cell type, so
+Excel shows the text as typed, with no apostrophe (:func:`neutralise_cell`).
 """
 
 from __future__ import annotations
@@ -11,11 +13,23 @@ from typing import Any, Iterable, Sequence
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
 def spreadsheet_safe(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Neutralise text that a spreadsheet would evaluate as a formula (CSV: a leading apostrophe)."""
+    if looks_like_formula(value):
         return "'" + value
     return value
+
+
+def neutralise_cell(cell: Any) -> None:
+    """An openpyxl cell holding text that looks like a formula: stored as text (openpyxl would write a
+    formula) with Excel's quote-prefix style, which shows the text as it is and never evaluates it."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

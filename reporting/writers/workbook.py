@@ -29,7 +29,7 @@ from reporting.views.monitoring import plan_monitoring_view
 from reporting.views.plan_report import coverage_rows
 from reporting.views.rollout import rollout_view
 from reporting.views.service import service_view
-from reporting.writers.spreadsheet import spreadsheet_safe
+from reporting.writers.spreadsheet import neutralise_cell
 from scoping.scenario.build import PlannedScenario
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
@@ -46,7 +46,9 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([spreadsheet_safe(value) for value in row])
+        sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            neutralise_cell(cell)
     for index, kind in enumerate(formats, start=1):
         letter = get_column_letter(index)
         for cell in sheet[letter][1:]:
@@ -91,7 +93,8 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for name, value, kind in summary:
-        sheet.append([name, spreadsheet_safe(value)])
+        sheet.append([name, value])
+        neutralise_cell(sheet.cell(sheet.max_row, 2))
         if isinstance(value, (int, float)):
             sheet.cell(sheet.max_row, 2).number_format = FORMATS[kind]
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 22
