@@ -207,13 +207,18 @@ def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, object]:
     Raises InputError located at the problem: a syntax error, an alias, a key given twice, a value
     that cannot be built (a number too long, a date that does not exist, nesting too deep).
     """
-    loader = _NoAliasLoader(text)
+    loader = None
     try:
+        loader = _NoAliasLoader(text)  # may refuse the text at once: a control character
         root = loader.get_single_node()
         duplicates = duplicate_keys(root, file)
         if duplicates:
             raise InputError(duplicates)
         return root, (loader.construct_document(root) if root is not None else None)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. a form feed or NUL
+        line = text[: error.position].count("\n") + 1
+        raise InputError([Problem(file, line, "-", f"not valid YAML: character #x{error.character:04x} is not "
+                                                   "allowed in YAML text")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -225,7 +230,8 @@ def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, object]:
         raise InputError([Problem(file, 0, "-", f"not valid YAML: a value cannot be read ({str(error)[:80]})")]) \
             from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml(path: str | Path, file: str | None = None, *, within: str | Path | None = None,
