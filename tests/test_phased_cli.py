@@ -28,7 +28,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 BAD = {
     "phase years out of order": (
         {"scenario.yaml": RULES + "phases:\n  - {name: one, start_year: 2015}\n  - {name: two, start_year: 2014}\n"},
-        ["scenario.yaml:4: phases: phase start years must increase from one phase to the next, got [2015, 2014]"]),
+        ["scenario.yaml:5: phases.0.start_year: phase start years must increase from one phase to the next: phase "
+         "two starts in 2014, phase one in 2015 (phases.0.start_year on line 5, phases.1.start_year on line 6)"]),
     "phase year not a number": (
         {"scenario.yaml": RULES + "phases:\n  - name: one\n    start_year: 2014\n  - name: two\n    start_year: soon\n"},
         ["scenario.yaml:8: phases.1.start_year: expected a whole number, got 'soon'"]),

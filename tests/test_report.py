@@ -148,7 +148,9 @@ def test_report_headline_figures(rendered):
     headline = re.search(r'<section id="headline".*?</section>', html, re.S).group(0)
     assert f'<div class="value">{plan.spokes_total}</div>' in headline and "from 2 hubs" in headline
     assert (document["coverage"]["demand_covered"], document["coverage"]["demand_total"]) == (48, 60)
-    assert "48 / 60" in headline and "(80.0%)" in headline
+    # 48 covered is hidden: shown with the demand of 60 and the published caseloads it would narrow the
+    # unmet 12 of Authority one, whose parts include counts of 1-5 (reporting.disclosure.required_width)
+    assert "c / 60" in headline and "(c)" in headline and "48" not in headline
     assert f"£{document['cost_per_year']:,.0f}" in headline
     assert f"£{document['cost_per_year'] / document['reach_per_year']:,.0f}" in headline
     assert f">{document['reach_per_year']}<" in headline
@@ -168,9 +170,10 @@ def test_report_tables_show_the_published_counts(rendered):
         shown = numbers(f"{name} <small>{code}</small>")
         assert shown[:3] == [counts.text(("authority", code, c)) for c in ("demand", "covered", "unmet")]
         assert shown[3] == "c"  # share covered would reveal the hidden covered cases
-    # unmet 12 and 0 are published; demand and covered per authority hidden (area assignments of 4, 5, 3...)
-    assert numbers("Authority one <small>")[:3] == ["c", "c", "12"]
-    assert numbers("<tr class=\"total\">")[:3] == ["60", "48", "12"]
+    # Authority two's unmet 0 and the demand of 60 are published; every other count is hidden (area
+    # assignments of 4, 5, 3... each keep 'c''s range of values: reporting.disclosure.required_width)
+    assert numbers("Authority two <small>")[:3] == ["c", "c", "0"]
+    assert numbers("<tr class=\"total\">")[:3] == ["60", "c", "c"]
     hosts = {name: numbers(f"<tr><td>{name}") for name in ("Social care office Sunderland",)}
     assert hosts["Social care office Sunderland"][:3] == ["1", "12", "12.0"]  # spokes, cases, caseload
     assert "Outreach Berwick" in re.search(r'<table id="unused-host-table">.*?</table>', html, re.S).group(0)

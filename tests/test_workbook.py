@@ -28,7 +28,7 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
     assert book.sheetnames == ["Summary", "Spokes", "Assignments", "Coverage", "Scenario"]
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Status"] == document["status"]
-    assert summary["Cases covered at any one time"] == document["objective"] == 48
+    assert document["objective"] == 48 and summary["Cases covered at any one time"] == "c"  # hidden: see test_report
     assert summary["Demand (cases at any one time)"] == document["coverage"]["demand_total"]
     assert summary["Cost per year"] == document["cost_per_year"]
     assert summary["Young people reached per year"] == document["reach_per_year"]
@@ -46,8 +46,7 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
         row = coverage[entry["authority_code"]]
         assert [row[4], row[5], row[6]] == [counts.number(("authority", entry["authority_code"], c))
                                             for c in ("demand", "covered", "unmet")]
-    assert coverage["TOTAL"][4:7] == (document["coverage"]["demand_total"], document["coverage"]["demand_covered"],
-                                      document["coverage"]["demand_total"] - document["coverage"]["demand_covered"])
+    assert coverage["TOTAL"][4:7] == tuple(counts.number(("authority", "TOTAL", c)) for c in ("demand", "covered", "unmet"))
     assert coverage["E06000002"][6] == 0  # unmet, published
     scenario = {r[0]: r[1] for r in book["Scenario"].iter_rows(min_row=2, values_only=True)}
     assert scenario["caseload_max"] == document["rules"]["caseload_max"]

@@ -22,8 +22,10 @@ def pounds(value: float | None) -> str:
     return ":" if value is None else f"£{value:,.0f}"
 
 
-def percent(value: float | None, digits: int = 1) -> str:
-    """0.4972 -> '49.7%'."""
+def percent(value: float | str | None, digits: int = 1) -> str:
+    """0.4972 -> '49.7%'; None (not available) -> ':'; a disclosure symbol ('c') as it is."""
+    if isinstance(value, str):
+        return value
     return ":" if value is None else f"{value * 100:.{digits}f}%"
 
 

@@ -116,8 +116,8 @@ def read_latest(store: Path) -> dict[str, Any] | None:
 def store_snapshots(store: str | Path) -> list[dict[str, Any]]:
     """Every snapshot's manifest, oldest first: latest.json, then each manifest's `previous`. Raises InputError."""
     store = Path(store)
-    if not store.is_dir():
-        raise InputError([Problem(str(store), 0, "-", "not a refresh store (not a folder); "
+    if store.exists() and not store.is_dir():
+        raise InputError([Problem(str(store), 0, "-", "not a refresh store (a file, not a folder); "
                                   "run `spokeplan refresh SOURCES.yaml --store DIR` first")])
     latest = read_latest(store)
     if latest is None:
