@@ -49,7 +49,8 @@ def disclose(count: int | float | None, threshold: int, *, applicable: bool = Tr
 
 def legend(threshold: int) -> str:
     """The one sentence that explains 'c' where a count is shown as one (the CLI's summary)."""
-    return f"{SUPPRESSED} = a count from 1 to {threshold}, not shown (disclosure control)"
+    return (f"{SUPPRESSED} = a count from 1 to {threshold}, or a figure hidden so that none can be worked out, "
+            "not shown (disclosure control)")
 
 
 def suppressed_cells(values: dict, groups: list[list], threshold: int) -> set:

@@ -81,7 +81,8 @@ def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(t
     code, out, err = run(capsys, "plan", str(directory), "--out", str(tmp_path / "out"))
     assert code == 0, err
     assert "cases covered      c of c at any one time (c)" in out
-    assert "  c = a count from 1 to 3, not shown (disclosure control)" in out
+    assert "  c = a count from 1 to 3, or a figure hidden so that none can be worked out, not shown (disclosure " \
+           "control)" in out
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Counts from 1 to 3 are shown as <b>c</b>" in html and "counts 1-3 shown as c" in html
     assert not re.search(r"\b1( to |-|–)5\b", html)
