@@ -53,7 +53,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -132,9 +132,10 @@ class DensityGrid:
     counts: np.ndarray  # (rows = northing km, cols = easting km) postcodes per cell
     radius_km: float = DENSITY_RADIUS_KM
 
-    @property
+    @cached_property
     def within_radius(self) -> np.ndarray:
-        return _smoothed(self.counts.tobytes(), self.counts.shape, str(self.counts.dtype), self.radius_km)
+        """Postcodes within `radius_km` of each cell (a disk convolution, computed once per grid)."""
+        return ndimage.convolve(self.counts.astype(np.int32), disk_kernel(self.radius_km), mode="constant", cval=0)
 
     def at(self, easting, northing) -> np.ndarray:
         """Live postcodes within `radius_km` of each point (vectorised; 0 outside the grid)."""
@@ -147,12 +148,6 @@ class DensityGrid:
         out = np.zeros(np.broadcast(e, n).shape, dtype=float)
         out[inside] = smoothed[row[inside], col[inside]]
         return out
-
-
-@lru_cache(maxsize=4)
-def _smoothed(raw: bytes, shape: tuple[int, int], dtype: str, radius_km: float) -> np.ndarray:
-    counts = np.frombuffer(raw, dtype=dtype).reshape(shape).astype(np.int32)
-    return ndimage.convolve(counts, disk_kernel(radius_km), mode="constant", cval=0)
 
 
 def count_grid(eastings: np.ndarray, northings: np.ndarray, shape: tuple[int, int] = GRID_SHAPE) -> np.ndarray:
