@@ -323,9 +323,28 @@ def round_half_up(minutes: np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(minutes, dtype=float) + 0.5 + 1e-9)
 
 
-def _max_reach_km(limit: float, fastest_kmh: float) -> float:
-    """Straight-line km beyond which no trip can be within `limit` minutes (for the KD-tree radius)."""
-    return (limit + 0.5) / 60.0 * fastest_kmh / DETOUR + 1e-6
+def reach_km(limit: float, minutes_of) -> float:
+    """Straight-line km beyond which no trip can round to within `limit` minutes.
+
+    `minutes_of(km, density_a, density_b)` is increasing in km, and for a given km quickest with
+    each end at one extreme of density (urban share 0 or 1 enters every speed, walk and wait
+    linearly or as 1/speed), so the bound is the km where the quickest of the four extreme
+    combinations reaches limit + 0.5; found by bisection.
+    """
+    extremes = (0.0, URBAN_DENSITY)
+
+    def quickest(km: float) -> float:
+        return min(float(minutes_of(km, a, b)) for a in extremes for b in extremes)
+
+    low, high = 0.0, 1.0
+    while quickest(high) <= limit + 0.5:
+        low, high = high, high * 2.0
+        if high > 5000.0:
+            return high
+    for _ in range(60):
+        middle = (low + high) / 2.0
+        low, high = (middle, high) if quickest(middle) <= limit + 0.5 else (low, middle)
+    return high * (1 + 1e-9) + 1e-6
 
 
 def pair_arrays(
@@ -339,8 +358,8 @@ def pair_arrays(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(source index, target index, whole minutes) of every pair within `limit` minutes.
 
-    Candidate pairs come from a KD-tree query within the farthest straight-line distance the
-    fastest speed of the model could cover in the limit; the formula is then evaluated on those
+    Candidate pairs come from one KD-tree query within ``reach_km`` (the farthest straight-line
+    distance any pair could be and still round to the limit); the formula is then evaluated on those
     pairs only, all at once.
     """
     grid = grid or load_density_grid()
@@ -351,29 +370,19 @@ def pair_arrays(
         return empty, empty, np.empty(0)
     if mode == "car":
         model = car_model or CAR_MODEL
-        fastest = float(max(model.as_vector()))
+        minutes_of = lambda km, a, b: car_minutes(km, a, b, model)  # noqa: E731
     elif mode == "public_transport":
         model = pt_model or PUBLIC_TRANSPORT_MODEL
-        fastest = float(max(model.as_vector()))
+        minutes_of = lambda km, a, b: public_transport_minutes(km, a, b, model)  # noqa: E731
     else:
         raise ValueError(f"mode must be 'car' or 'public_transport', not {mode!r}")
-    reach_m = _max_reach_km(limit, fastest) * 1000.0
+    reach_m = reach_km(limit, minutes_of) * 1000.0
+    # ndarray output lists every pair within reach, same-place pairs (distance 0) included
     found = cKDTree(src).sparse_distance_matrix(cKDTree(dst), reach_m, output_type="ndarray")
     rows, cols = found["i"].astype(np.int64), found["j"].astype(np.int64)
-    # the sparse result leaves out pairs at distance 0 (same place): add them back
-    same = cKDTree(src).query_ball_tree(cKDTree(dst), SAME_PLACE_M)
-    extra = [(i, j) for i, js in enumerate(same) for j in js]
-    if extra:
-        ex = np.array(extra, dtype=np.int64)
-        rows, cols = np.concatenate([rows, ex[:, 0]]), np.concatenate([cols, ex[:, 1]])
-        keys = np.unique(rows * len(dst) + cols)
-        rows, cols = keys // len(dst), keys % len(dst)
-    km = np.hypot(*(src[rows] - dst[cols]).T) / 1000.0
+    km = found["v"] / 1000.0
     dens_src, dens_dst = grid.at(src[:, 0], src[:, 1]), grid.at(dst[:, 0], dst[:, 1])
-    if mode == "car":
-        minutes = car_minutes(km, dens_src[rows], dens_dst[cols], model)
-    else:
-        minutes = public_transport_minutes(km, dens_src[rows], dens_dst[cols], model)
+    minutes = minutes_of(km, dens_src[rows], dens_dst[cols])
     whole = round_half_up(minutes)
     keep = whole <= limit
     return rows[keep], cols[keep], whole[keep]
@@ -386,18 +395,30 @@ def estimated_pairs(
     mode: str = "car",
     grid: DensityGrid | None = None,
 ) -> dict[tuple[str, str], int]:
-    """Integer minutes for every (source, target) within the limit (per source if a mapping)."""
-    result: dict[tuple[str, str], int] = {}
-    groups: dict[int, list[Point]] = {}
-    for point in sources:
-        groups.setdefault(limit[point.point_id] if isinstance(limit, Mapping) else limit, []).append(point)
-    for group_limit, group in sorted(groups.items()):
-        rows, cols, minutes = pair_arrays(group, targets, group_limit, mode, grid)
-        ids_src = [p.point_id for p in group]
-        ids_dst = [p.point_id for p in targets]
-        for r, c, m in zip(rows.tolist(), cols.tolist(), minutes.astype(int).tolist()):
-            result[(ids_src[r], ids_dst[c])] = m
-    return dict(sorted(result.items()))
+    """Integer minutes for every (source, target) within the limit (per source if a mapping).
+
+    Ordered by (source id, target id), as ``scoping.travel.travel_pairs`` returns them; the order
+    is made with a numpy sort on id ranks, not by sorting a million Python tuples.
+    """
+    source_ids = [p.point_id for p in sources]
+    target_ids = [p.point_id for p in targets]
+    groups: dict[int, list[int]] = {}
+    for k, point in enumerate(sources):
+        groups.setdefault(limit[point.point_id] if isinstance(limit, Mapping) else limit, []).append(k)
+    found_rows, found_cols, found_minutes = [], [], []
+    for group_limit, members in sorted(groups.items()):
+        rows, cols, minutes = pair_arrays([sources[k] for k in members], targets, group_limit, mode, grid)
+        found_rows.append(np.asarray(members, dtype=np.int64)[rows])
+        found_cols.append(cols)
+        found_minutes.append(minutes)
+    if not found_rows:
+        return {}
+    rows, cols, minutes = np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_minutes)
+    source_rank = np.argsort(np.argsort(np.array(source_ids, dtype=object), kind="stable"), kind="stable")
+    target_rank = np.argsort(np.argsort(np.array(target_ids, dtype=object), kind="stable"), kind="stable")
+    order = np.lexsort((target_rank[cols], source_rank[rows]))
+    return dict(zip(zip([source_ids[r] for r in rows[order].tolist()], [target_ids[c] for c in cols[order].tolist()]),
+                    minutes[order].astype(int).tolist()))
 
 
 def car_pairs(sources, targets, limit, grid=None) -> dict[tuple[str, str], int]:

@@ -141,6 +141,7 @@ def test_kd_tree_pruning_finds_exactly_the_pairs_of_a_full_evaluation(mode):
     limit = 45 if mode == "car" else 90
     found = estimated_pairs(sources, targets, limit, mode, grid)
     assert found == brute_force(sources, targets, limit, mode, grid)
+    assert list(found) == sorted(found)  # ordered by (source id, target id), like travel_pairs
     assert found[("P0", "same-as-P0")] == 0 and len(found) > 100
 
 
