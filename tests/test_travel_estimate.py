@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import scoping.travel_estimate as te
-from scoping.travel_estimate import (
-    CAR_MODEL, PUBLIC_TRANSPORT_MODEL, CarModel, DensityGrid, Point, PublicTransportModel, car_minutes,
-    count_grid, disk_kernel, estimated_pairs, pair_arrays, public_transport_minutes, round_half_up, urban_share,
+import scoping.scenario.geocode as geocode
+import scoping.scenario.travel_calibration as tc
+import scoping.scenario.travel_estimate as te
+from scoping.scenario.geocode import DensityGrid, count_grid, disk_kernel
+from scoping.scenario.travel_estimate import (
+    CAR_MODEL, PUBLIC_TRANSPORT_MODEL, CarModel, Place, PublicTransportModel, car_minutes, estimated_pairs,
+    minutes_between, nearest_estimates, pair_arrays, public_transport_minutes, round_half_up, urban_share,
 )
 
 RURAL, URBAN = 10.0, 1500.0  # densities: open country (urban share 0), city centre (urban share 1)
@@ -55,9 +58,9 @@ def test_urban_share_is_linear_in_log_density():
 
 
 def test_shipped_grid_counts_the_whole_directory_and_places_are_on_land():
-    grid = te.load_density_grid()
-    assert grid.counts.shape == te.GRID_SHAPE and int(grid.counts.sum()) > 2_600_000
-    places = te.load_places()
+    grid = geocode.load_density_grid()
+    assert grid.counts.shape == geocode.GRID_SHAPE and int(grid.counts.sum()) > 2_600_000
+    places = tc.load_places()
     density = grid.at(places["easting"].to_numpy(), places["northing"].to_numpy())
     assert (density > 0).all(), list(places.index[density == 0])  # every calibration place has postcodes near it
     assert density[places.index.get_loc("Malham")] < te.RURAL_DENSITY < te.URBAN_DENSITY < \
@@ -90,7 +93,7 @@ def test_car_and_bus_times_never_fall_as_distance_grows(km1, km2, dens_a, dens_b
 
 def test_issue_examples_are_now_near_road_times():
     """Issue #16: Newcastle -> Morpeth drives in ~25-30 min (graph estimate 56), -> Hartlepool ~45-50 (90)."""
-    table = te.load_calibration(te.CAR_CALIBRATION_FILE)
+    table = tc.load_calibration(tc.CAR_CALIBRATION_FILE)
     rows = table.set_index("to_place").loc[["Morpeth", "Hartlepool"]]
     estimates = car_minutes(rows["km"], rows["density_from"], rows["density_to"])
     assert 25 <= estimates[0] <= 35 and 45 <= estimates[1] <= 55
@@ -126,18 +129,18 @@ def brute_force(sources, targets, limit, mode, grid):
             f = car_minutes if mode == "car" else public_transport_minutes
             minutes = int(round_half_up(f(km, da, db)))
             if minutes <= limit:
-                out[(s.point_id, t.point_id)] = minutes
+                out[(s.place_id, t.place_id)] = minutes
     return out
 
 
 @pytest.mark.parametrize("mode", ["car", "public_transport"])
 def test_kd_tree_pruning_finds_exactly_the_pairs_of_a_full_evaluation(mode):
     rng = np.random.default_rng(7)
-    grid = te.load_density_grid()
+    grid = geocode.load_density_grid()
     # 60 sources and 80 targets in a 120 x 120 km box over the North East (mixed town and country)
     xy = rng.uniform([380_000, 500_000], [500_000, 620_000], size=(140, 2))
-    points = [Point(f"P{k}", float(x), float(y)) for k, (x, y) in enumerate(xy)]
-    sources, targets = points[:60], points[60:] + [Point("same-as-P0", points[0].easting, points[0].northing)]
+    points = [Place(f"P{k}", float(x), float(y)) for k, (x, y) in enumerate(xy)]
+    sources, targets = points[:60], points[60:] + [Place("same-as-P0", points[0].easting, points[0].northing)]
     limit = 45 if mode == "car" else 90
     found = estimated_pairs(sources, targets, limit, mode, grid)
     assert found == brute_force(sources, targets, limit, mode, grid)
@@ -147,34 +150,49 @@ def test_kd_tree_pruning_finds_exactly_the_pairs_of_a_full_evaluation(mode):
 
 def test_per_source_limits_and_empty_inputs():
     grid = small_grid({})
-    sources = [Point("near", 0.0, 0.0), Point("far", 0.0, 0.0)]
-    targets = [Point("t", 5000.0, 0.0)]  # 5 km, rural both ends with the shipped model
+    sources = [Place("near", 0.0, 0.0), Place("far", 0.0, 0.0)]
+    targets = [Place("t", 5000.0, 0.0)]  # 5 km, rural both ends with the shipped model
     minutes = int(round_half_up(car_minutes(5.0, 0, 0)))
     got = estimated_pairs(sources, targets, {"near": minutes, "far": minutes - 1}, "car", grid)
     assert got == {("near", "t"): minutes}
     rows, cols, mins = pair_arrays([], targets, 60, "car", grid)
     assert len(rows) == len(cols) == len(mins) == 0
-    with pytest.raises(ValueError, match="mode must be"):
+    with pytest.raises(ValueError, match="mode must be one of car, public_transport"):
         pair_arrays(sources, targets, 60, "bicycle", grid)
+
+
+def test_minutes_between_and_the_dense_matrix_agree_with_the_formula():
+    grid = small_grid({(5, 5): 2000})  # a town centre at a; open country at b
+    a, b, c = Place("a", 5500.0, 5500.0), Place("b", 15500.0, 5500.0), Place("c", 5500.0, 5500.0)
+    km = 10.0
+    expected_car = int(round_half_up(car_minutes(km, grid.at(5500.0, 5500.0), grid.at(15500.0, 5500.0))))
+    expected_bus_ab = int(round_half_up(public_transport_minutes(km, grid.at(5500.0, 5500.0), grid.at(15500.0, 5500.0))))
+    expected_bus_ba = int(round_half_up(public_transport_minutes(km, grid.at(15500.0, 5500.0), grid.at(5500.0, 5500.0))))
+    assert minutes_between([a, b, a], [b, a, c], "car", grid).tolist() == [expected_car, expected_car, 0]
+    # by bus the wait is at the origin: a town centre (a) waits less than open country (b)
+    assert minutes_between([a, b], [b, a], "public_transport", grid).tolist() == [expected_bus_ab, expected_bus_ba]
+    assert expected_bus_ab < expected_bus_ba
+    dense = nearest_estimates([a, b], [b, c], "public_transport", grid, block=1)
+    assert dense.tolist() == [[expected_bus_ab, 0], [0, expected_bus_ba]]
 
 
 # --- calibration ----------------------------------------------------------------------------------
 
 def test_split_holds_out_every_third_published_pair_by_distance():
-    table = te.load_calibration(te.CAR_CALIBRATION_FILE)
+    table = tc.load_calibration(tc.CAR_CALIBRATION_FILE)
     assert (table["split"].value_counts().to_dict()) == {"fit": 30, "test": 15, "check": 3}
     assert set(table.loc[table["split"] == "check", "evidence"]) == {"assumption"}
     assert table["source_title"].notna().all() and (table["evidence"] == "published").sum() >= 40
 
 
 def test_shipped_car_model_is_the_fit_of_the_shipped_table():
-    table = te.load_calibration(te.CAR_CALIBRATION_FILE)
-    assert te.fit_car_model(table) == CAR_MODEL
+    table = tc.load_calibration(tc.CAR_CALIBRATION_FILE)
+    assert tc.fit_car_model(table) == CAR_MODEL
 
 
 def test_car_calibration_meets_the_issue_targets():
     """Issue #16 targets: median absolute error <= 20% and >= 80% of pairs within 35%."""
-    _, report = te.car_calibration()
+    _, report = tc.car_calibration()
     test, everything = report["split"]["test"], report["split"]["fit + test"]
     assert (test["pairs"], everything["pairs"]) == (15, 45)
     assert test["median_abs"] == pytest.approx(0.124, abs=0.0005) and test["within_35"] == pytest.approx(14 / 15)
@@ -183,21 +201,21 @@ def test_car_calibration_meets_the_issue_targets():
 
 
 def test_shipped_bus_model_is_the_fit_of_the_bus_rows():
-    table = te.load_calibration(te.PUBLIC_TRANSPORT_CALIBRATION_FILE)
+    table = tc.load_calibration(tc.PUBLIC_TRANSPORT_CALIBRATION_FILE)
     assert set(table.loc[table["split"] != "check", "mode"]) == {"bus"}
-    assert te.fit_public_transport_model(table) == PUBLIC_TRANSPORT_MODEL
-    _, report = te.public_transport_calibration()
+    assert tc.fit_public_transport_model(table) == PUBLIC_TRANSPORT_MODEL
+    _, report = tc.public_transport_calibration()
     bus = report["split"]["fit + test"]
     assert bus["pairs"] == 9 and bus["median_abs"] == pytest.approx(0.209, abs=0.0005)
     assert bus["within_35"] == pytest.approx(8 / 9)
     # the rail rows are checks: a bus model is slower than the train wherever there is a line
-    table, _ = te.public_transport_calibration()
+    table, _ = tc.public_transport_calibration()
     rail = table[table["mode"] == "rail"]
     assert (rail["predicted"] > rail["minutes"]).mean() > 0.8
 
 
 def test_calibrate_script_prints_the_figures(capsys):
-    te.main(["calibrate"])
+    tc.main(["calibrate"])
     out = capsys.readouterr().out
     assert "split  test                 pairs  15  median |error|  12.4%  within 35%  93.3%" in out
     assert "Newcastle upon Tyne - Morpeth" in out

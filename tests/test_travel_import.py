@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from scoping.errors import InputError
-from scoping.schemas import TravelTimeRow
-from scoping.travel_import import (
-    RoutedTime, import_router_file, read_id_list, read_osrm_table, read_plain_csv, read_r5py_csv, whole_minutes,
-    write_travel_times,
+from common.errors import InputError
+from scoping.scenario.schemas import TravelTimeRow
+from scoping.scenario.travel_estimate import whole_minutes
+from scoping.scenario.travel_import import (
+    RoutedTime, RouterImport, id_problems, import_router_file, read_id_list, read_osrm_table, read_plain_csv,
+    read_r5py_csv, travel_times_csv,
 )
 
 ROUTERS = Path(__file__).parent / "data" / "routers"
@@ -208,27 +209,24 @@ def test_id_list_problems(tmp_path):
                              "error: ids.csv:6: id: is empty; expected a place id"]
 
 
-def test_written_travel_times_are_valid_scenario_rows(tmp_path):
+def test_written_travel_times_are_valid_scenario_rows_marked_routed():
     result = read_r5py_csv(ROUTERS / "r5py_matrix.csv")
-    out = tmp_path / "travel_times.csv"
-    write_travel_times(result, out)
-    with out.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["from_id", "to_id", "minutes"]
-    assert [(r["from_id"], r["to_id"], r["minutes"]) for r in rows][:2] == [("J-NE1", "A-NE1", "3"),
-                                                                            ("J-NE1", "A-NE61", "48")]
-    assert all(TravelTimeRow.model_validate(r) for r in rows)  # the scenario's own schema accepts them
-    assert [p.name for p in tmp_path.iterdir()] == ["travel_times.csv"]  # no temporary file left behind
+    rows = list(csv.DictReader(travel_times_csv(result, "public_transport").decode().splitlines()))
+    assert list(rows[0]) == ["from_id", "to_id", "minutes", "mode", "source"]
+    assert [tuple(r.values()) for r in rows][:2] == [("J-NE1", "A-NE1", "3", "public_transport", "routed"),
+                                                    ("J-NE1", "A-NE61", "48", "public_transport", "routed")]
+    parsed = [TravelTimeRow.model_validate(r) for r in rows]  # the scenario's own schema accepts them
+    assert {(row.mode, row.source) for row in parsed} == {("public_transport", "routed")}
+    with pytest.raises(ValueError, match="mode must be one of car, public_transport"):
+        travel_times_csv(result, "bicycle")
 
 
-def test_a_failed_import_leaves_an_existing_file_alone(tmp_path):
-    out = tmp_path / "travel_times.csv"
-    out.write_text("from_id,to_id,minutes\nx,y,5\n")
-    bad = tmp_path / "ttm.csv"
-    bad.write_text("from_id,to_id,travel_time\na,b,soon\n")
-    with pytest.raises(InputError):
-        write_travel_times(read_r5py_csv(bad), out)
-    assert out.read_text() == "from_id,to_id,minutes\nx,y,5\n"
+def test_ids_a_scenario_cannot_use_are_reported_once_each():
+    result = RouterImport((RoutedTime("Grey Street", "A-1", 3), RoutedTime("A-1", "Grey Street", 4),
+                           RoutedTime("A-1", "B_2.x", 5)), ())
+    assert [str(p) for p in id_problems(result, "table.json")] == [
+        "error: table.json:0: -: 'Grey Street' cannot be a scenario id (letters, digits, _ . - only, at most 64 "
+        "characters); give the ids of your hubs, hosts and areas in the order the router was asked (--ids FILE)"]
 
 
 def test_unknown_format():

@@ -1,7 +1,9 @@
 """Routed travel times from real routers, into the scenario's ``travel_times.csv`` form.
 
-``travel_times.csv`` has the columns ``from_id``, ``to_id``, ``minutes`` (whole minutes, 0-1440):
-measured (or routed) times that replace the estimate for the pairs they list. Three inputs:
+``travel_times.csv`` has the columns ``from_id``, ``to_id``, ``minutes`` (whole minutes, 0-1440) and
+optionally ``mode`` (``car`` or ``public_transport``) and ``source`` (``measured`` or ``routed``):
+times that replace the estimate for the pairs they list (:func:`scoping.scenario.travel.apply_measured`).
+An import writes ``source`` = ``routed`` and the mode the router was asked for. Three inputs:
 
 * **OSRM ``table`` service JSON** (``format="osrm"``): ``{"code": "Ok", "durations": [[...]],
   "sources": [...], "destinations": [...]}`` as the osrm-backend HTTP API documents it
@@ -23,7 +25,7 @@ measured (or routed) times that replace the estimate for the pairs they list. Th
 Times are rounded half up to whole minutes (89.5 -> 90). Pairs without a route are not written:
 they are returned in ``RouterImport.unreachable`` for the caller to report (the estimate then
 applies to them). Every problem is collected and raised together as an
-:class:`~scoping.errors.InputError` with file, line and column, before anything is written.
+:class:`~common.errors.InputError` with file, line and column, before anything is written.
 """
 
 from __future__ import annotations
@@ -32,18 +34,18 @@ import csv
 import io
 import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from scoping.errors import InputError, Problem
-from scoping.tables import decode_csv_bytes
+from common.errors import InputError, Problem
+from scoping.scenario.schemas import ID_PATTERN, ROUTER_FORMATS as FORMATS, TRAVEL_MODES
+from scoping.scenario.tables import decode_csv_bytes
+from scoping.scenario.travel_estimate import whole_minutes
 
-FORMATS = ("osrm", "r5py", "csv")
-MAX_MINUTES = 1440  # travel_times.csv bound (scoping/schemas.py TravelTimeRow.minutes)
+MAX_MINUTES = 1440  # travel_times.csv bound (scoping/scenario/schemas.py TravelTimeRow.minutes)
+ROUTED = "routed"
 R5PY_PERCENTILE_COLUMN = re.compile(r"^travel_time_p\d{1,2}$")
 NO_ROUTE = frozenset({"", "nan", "NaN", "NA", "null", "None"})
 
@@ -62,11 +64,6 @@ class RouterImport:
     times: tuple[RoutedTime, ...]
     unreachable: tuple[tuple[str, str], ...]
     router_estimates: tuple[tuple[str, str], ...] = ()  # OSRM fallback_speed_cells: crow-fly, not routed
-
-
-def whole_minutes(minutes: float) -> int:
-    """Half up, as the estimate rounds (scoping.travel.round_minutes)."""
-    return int(math.floor(minutes + 0.5 + 1e-9))
 
 
 def _minutes_problem(value: float, unit: str) -> str | None:
@@ -246,6 +243,7 @@ def _waypoint_ids(payload: dict, key: str, given: Sequence[str] | None, count: i
         if len(ids) != count:
             problems.append(Problem(file, 0, key, f"{len(ids)} ids were given for {count} {key} in the table; "
                                     "give one id per coordinate, in the order they were sent"))
+            return []  # no pair can be named; the durations are still checked
         return ids
     waypoints = payload.get(key)
     if not isinstance(waypoints, list) or len(waypoints) != count:
@@ -345,18 +343,24 @@ def import_router_file(path: str | Path, fmt: str, source_ids: Sequence[str] | N
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
-def write_travel_times(result: RouterImport, out: str | Path) -> None:
-    """Write travel_times.csv (from_id, to_id, minutes), sorted; atomically, so a failure leaves no half file."""
-    out = Path(out)
-    rows = sorted(result.times, key=lambda t: (t.from_id, t.to_id))
-    handle = tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=out.parent or ".",
-                                         prefix=f".{out.name}.", delete=False)
-    try:
-        with handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["from_id", "to_id", "minutes"])
-            writer.writerows((t.from_id, t.to_id, t.minutes) for t in rows)
-        os.replace(handle.name, out)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+def id_problems(result: RouterImport, file: str) -> list[Problem]:
+    """Ids a scenario cannot use (travel_times.csv ids are hub, host and area ids: letters, digits,
+    '_', '.', '-', at most 64), one problem per distinct id."""
+    pattern = re.compile(ID_PATTERN)
+    bad = sorted({place for t in result.times for place in (t.from_id, t.to_id) if not pattern.match(place)})
+    return [Problem(file, 0, "-", f"{place[:60]!r} cannot be a scenario id (letters, digits, _ . - only, at most 64 "
+                    "characters); give the ids of your hubs, hosts and areas in the order the router was asked "
+                    "(--ids FILE)")
+            for place in bad]
+
+
+def travel_times_csv(result: RouterImport, mode: str) -> bytes:
+    """travel_times.csv (from_id, to_id, minutes, mode, source = routed) of an import, sorted by pair."""
+    if mode not in TRAVEL_MODES:
+        raise ValueError(f"mode must be one of {', '.join(TRAVEL_MODES)}, not {mode!r}")
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["from_id", "to_id", "minutes", "mode", "source"])
+    writer.writerows((t.from_id, t.to_id, t.minutes, mode, ROUTED)
+                     for t in sorted(result.times, key=lambda t: (t.from_id, t.to_id)))
+    return buffer.getvalue().encode("utf-8")
