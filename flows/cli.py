@@ -1,4 +1,6 @@
-"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py).
+"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py), except
+`travel`, which reads and writes small files with plain functions (flows/travel_command.py) and
+starts no Prefect server.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (`error: FILE:LINE: COLUMN: ...` lines), 3 infeasible
 (the conflicting rules in plain words), 1 an unexpected internal error (one line; `--debug` for the
