@@ -23,7 +23,8 @@ from scoping.scenario.build import Location, host_from, hub_from, rules_from
 from scoping.scenario.geocode import PostcodeLookup, authority_for_district
 from scoping.scenario.schemas import HostRow, HubRow
 from scoping.scenario.settings import default_settings
-from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
+from scoping.scenario.travel import casework_pairs, supervision_pairs
+from scoping.scenario.travel_estimate import Place
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def england_districts() -> pd.DataFrame:
     lookup = PostcodeLookup()
     frames = []
     for letter in LETTERS:
-        frame = lookup._load_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
+        frame = lookup.postcodes_of_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
         frame = frame[frame["laua"].astype(str).str.startswith("E")]
         frames.append(pd.DataFrame({
             "district": frame.index.str[:-3], "easting": frame["oseast1m"].to_numpy(),
@@ -102,11 +103,12 @@ def make_instance(size_name: str, seed: int = 1, districts: pd.DataFrame | None 
     codes = sorted({a.authority_code for a in areas} | {h.authority_code for h in hosts})
     aims = ("statutory", "preventative", "both")
     authorities = tuple(Authority(code, code, aims[n % 3], False) for n, code in enumerate(codes))
-    places = [Place(h.hub_id, h.easting, h.northing) for h in hubs] + \
-        [Place(h.host_id, h.easting, h.northing) for h in hosts] + [Place(a.area_id, a.easting, a.northing) for a in areas]
-    graph = build_travel_graph(places)
-    supervision = travel_pairs(graph, [h.hub_id for h in hubs], [h.host_id for h in hosts], rules.supervision_minutes)
-    casework = travel_pairs(graph, [h.host_id for h in hosts], [a.area_id for a in areas], rules.casework_minutes)
+    # Travel as a scenario gets it (scoping/scenario/travel.py): the calibrated car estimate, both limits.
+    hub_places = [Place(h.hub_id, h.easting, h.northing) for h in hubs]
+    host_places = [Place(h.host_id, h.easting, h.northing) for h in hosts]
+    area_places = [Place(a.area_id, a.easting, a.northing) for a in areas]
+    supervision = supervision_pairs(hub_places, host_places, {h.hub_id: h.supervision_limit for h in hubs}).minutes
+    casework = casework_pairs(host_places, area_places, rules.casework_minutes, "car").minutes
     return Instance(hubs, hosts, areas, authorities, rules, casework, supervision, {})
 
 
@@ -117,7 +119,7 @@ def england_sectors(min_postcodes: int = 10) -> pd.DataFrame:
     lookup = PostcodeLookup()
     frames = []
     for letter in LETTERS:
-        frame = lookup._load_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
+        frame = lookup.postcodes_of_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
         frame = frame[frame["laua"].astype(str).str.startswith("E")]
         codes = frame.index.astype(str)
         frames.append(pd.DataFrame({

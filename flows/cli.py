@@ -1,4 +1,6 @@
-"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py).
+"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py), except
+`travel`, which reads and writes small files with plain functions (flows/travel_command.py) and
+starts no Prefect server.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (`error: FILE:LINE: COLUMN: ...` lines), 3 infeasible
 (the conflicting rules in plain words), 1 an unexpected internal error (one line; `--debug` for the
@@ -15,6 +17,7 @@ import warnings
 from typing import Sequence
 
 from flows.params import DemoParams, MonitorParams, PlanParams, ScopeParams, ValidateParams, dask_address
+from scoping.scenario.schemas import ROUTER_FORMATS, TRAVEL_MODES
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
 _PREFECT_DEFAULTS = {
@@ -84,7 +87,35 @@ def _build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
+    _travel_parser(commands)
     return parser
+
+
+def _travel_parser(commands: argparse._SubParsersAction) -> None:
+    """`spokeplan travel` (flows/travel_command.py): both forms share one parser; `import` is the first word."""
+    travel = commands.add_parser(
+        "travel", help="car and public-transport minutes for a list of journeys, or import a router's times",
+        usage="spokeplan travel PAIRS.csv --out OUT.csv [--scenario DIR]\n"
+              "       spokeplan travel import FILE --format osrm|r5py|csv --out travel_times.csv [--ids FILE] ...",
+        description="PAIRS.csv: from,to columns of UK postcodes (or ids of the scenario given with --scenario); "
+                    "OUT.csv adds car_minutes, public_transport_minutes, source and public_transport_source "
+                    "(measured, routed or estimated). `travel import` turns a router's answer into "
+                    "travel_times.csv rows (source routed).")
+    travel.add_argument("pairs_csv", metavar="PAIRS.csv|import", help="the journeys, or the word import")
+    travel.add_argument("import_file", nargs="?", metavar="FILE", help="(import) the router's output file")
+    travel.add_argument("--out", required=True, help="the file to write (OUT.csv, or travel_times.csv for import)")
+    travel.add_argument("--scenario", metavar="DIR", help="a scenario directory: PAIRS.csv may name its places by "
+                                                          "id, and its travel_times.csv applies")
+    travel.add_argument("--format", choices=ROUTER_FORMATS, help="(import) OSRM table JSON, r5py travel-time "
+                                                                 "matrix CSV, or a plain from_id,to_id,minutes CSV")
+    travel.add_argument("--ids", metavar="FILE", help="(import, osrm) CSV with an id column: the place of each "
+                                                      "coordinate, in the order sent (sources and destinations alike)")
+    travel.add_argument("--source-ids", metavar="FILE", help="(import, osrm) ids of the table's sources, in order")
+    travel.add_argument("--destination-ids", metavar="FILE", help="(import, osrm) ids of the table's destinations")
+    travel.add_argument("--mode", choices=TRAVEL_MODES, help="(import) the mode the router was asked for "
+                        "(default: car for osrm and csv, public_transport for r5py)")
+    travel.add_argument("--time-column", metavar="NAME", help="(import, r5py) the travel-time column when there "
+                                                              "are several (travel_time_p50, ...)")
 
 
 def _positive_float(text: str) -> float:
@@ -155,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
             warnings.simplefilter("ignore", category)
     try:
+        if args.command == "travel":  # small files in and out: plain functions, no Prefect flow or server
+            from flows.travel_command import run_travel_command
+
+            return run_travel_command(args)
         from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
 
         if args.command == "demo":

@@ -86,7 +86,7 @@ def profiles_task(planned: PlannedScenario, inputs: ScopingInputs) -> list[Autho
 @task(name="render scoping reports", cache_policy=NO_CACHE)
 def render_task(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict[str, bytes]:
     rules = planned.scenario.rules
-    advice = {p.code: recommendations(p, rules.casework_minutes, rules.supervision_minutes, rules.caseload_max)
+    advice = {p.code: recommendations(p, rules.casework_limit, rules.supervision_minutes, rules.caseload_max)
               for p in profiles}
     return render_scoping_files(planned, profiles, advice)
 

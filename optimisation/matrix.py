@@ -258,7 +258,7 @@ def solve_matrix(model: MatrixModel, objective: np.ndarray, sense: str, seconds:
                  holds: list[tuple[np.ndarray, float, float]] = (), *, solver: str = "highs",
                  hint: np.ndarray | None = None) -> MatrixSolution:
     """Optimise `objective` ("max" or "min") subject to the model and extra rows `holds`
-    (vector, lower, upper) for at most `seconds`; gap tolerance 0 (OPTIMAL = proven).
+    (vector, lower, upper) for at most `seconds`; OPTIMAL = proven within OPTIMALITY_GAP.
 
     `solver` "highs": scipy.optimize.milp (no warm start; `hint` is ignored). "scip": OR-Tools'
     model_builder, filled from the sparse matrix in one call (no Python-level row building),
@@ -272,7 +272,7 @@ def solve_matrix(model: MatrixModel, objective: np.ndarray, sense: str, seconds:
     sign = -1.0 if sense == "max" else 1.0
     result = milp(sign * objective, constraints=constraints, integrality=model.integrality,
                   bounds=Bounds(model.lower, model.upper),
-                  options={"time_limit": max(0.1, seconds), "mip_rel_gap": 0.0, "disp": False})
+                  options={"time_limit": max(0.1, seconds), "mip_rel_gap": OPTIMALITY_GAP, "disp": False})
     if result.status == 2:
         return MatrixSolution("INFEASIBLE", None, float("nan"), float("nan"))
     if result.x is None:
@@ -283,8 +283,15 @@ def solve_matrix(model: MatrixModel, objective: np.ndarray, sense: str, seconds:
     return MatrixSolution("OPTIMAL" if result.status == 0 else "FEASIBLE", result.x, value, bound)
 
 
-# SCIP as in optimisation.solve.configure_solver: fixed seed, gap 0, so OPTIMAL means proven optimal.
-SCIP_PARAMETERS = "randomization/randomseedshift = 0\nlimits/gap = 0\n"
+# OPTIMAL means proven within this relative gap, the tolerance each stage's value is held with for
+# the stages after it (1e-6 x the value). For whole-number objectives below a million (covered
+# cases, host fit) that is a proof of the optimum; for travel, weighted by demand scenarios and
+# phases into fractions, SCIP took over 500 s to close the last 7e-7 of the robust demo's gap to 0
+# once realistic travel times (issue #16) put more hosts in reach, and 15 s to reach 1e-6.
+OPTIMALITY_GAP = 1e-6
+# SCIP in both OR-Tools interfaces (this module's model_builder, optimisation.solve.configure_solver's
+# pywraplp): a fixed seed, so a solve is deterministic, and the gap above.
+SCIP_PARAMETERS = f"randomization/randomseedshift = 0\nlimits/gap = {OPTIMALITY_GAP:g}\n"
 
 
 def _solve_scip(model: MatrixModel, objective: np.ndarray, sense: str, seconds: float,

@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
+from tests.golden import SOLVER
 from tests.scenario_files import VALID, write_scenario
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 REPO = Path(__file__).resolve().parents[1]
+# The shipped demos are proven optimal well within a minute on a quiet machine (phased ~30 s, robust
+# ~20 s since issue #16 put more hosts in reach); the generous limit keeps a loaded machine from
+# stopping a stage early (the golden demos use the same, tests/golden.py SOLVER). Speed is measured
+# in benchmarks/phased.py, not here.
+DEMO_SOLVER = SOLVER
 RULES = VALID["scenario.yaml"]  # three lines
 
 
@@ -97,7 +103,7 @@ def test_infeasible_phase_rule_exits_3_in_plain_words(tmp_path, capsys):
 
 def test_shipped_phased_robust_demo(tmp_path, capsys):
     out_dir = tmp_path / "phased"
-    code, out, err = run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(out_dir))
+    code, out, err = run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(out_dir), *DEMO_SOLVER)
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     # The DESIGN.md contract holds for the final phase's full roll-out under central demand.
@@ -144,7 +150,8 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     # Proven optimal, so the same inputs give the same plan.json, byte for byte (also with 2 workers).
     assert plan["status"] == "OPTIMAL"
     again = tmp_path / "again"
-    assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2")[0] == 0
+    assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2",
+               *DEMO_SOLVER)[0] == 0
     assert (again / "plan.json").read_bytes() == (out_dir / "plan.json").read_bytes()
 
 
@@ -166,7 +173,7 @@ def test_robust_demo(tmp_path, capsys):
     with open(directory / "demand_scenarios.csv", newline="") as handle:
         assert [tuple(row.values()) for row in csv.DictReader(handle)] == expected
     out_dir = tmp_path / "robust"
-    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir))
+    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir), *DEMO_SOLVER)
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     assert plan["status"] == "OPTIMAL" and all(s["status"] == "OPTIMAL" for s in plan["stages"])

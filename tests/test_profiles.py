@@ -27,7 +27,7 @@ from scoping.analysis.profiles import (
 from scoping.analysis.recommendations import recommendations
 from scoping.scenario.build import build_instance
 from scoping.scenario.loader import load_scenario
-from scoping.scenario.travel import CIRCUITY
+from scoping.scenario.travel_estimate import DETOUR
 
 SCENARIO = {
     "hubs.csv": "hub_id,name,easting,northing\nHUB,The hub,380000,480000\n",
@@ -119,7 +119,7 @@ def test_share_within_casework_limit_and_median_travel(profiles):
 def test_travel_time_and_mileage_per_case_year(profiles):
     geo = profiles["E06000001"].geography
     minutes = (10 * 0 + 6 * 30 + 4 * 120) / 20
-    km = (10 * 0 + 6 * 100 * CIRCUITY + 4 * 150 * CIRCUITY) / 20
+    km = (10 * 0 + 6 * 100 * DETOUR + 4 * 150 * DETOUR) / 20
     assert geo.travel_hours_per_case_year == pytest.approx(VISITS_PER_CASE_YEAR * 2 * minutes / 60)
     miles = VISITS_PER_CASE_YEAR * 2 * km / KM_PER_MILE
     assert geo.miles_per_case_year == pytest.approx(miles)

@@ -88,6 +88,24 @@ def test_travel_limits_filtered_from_the_widest_instance_equal_a_direct_build(tm
     assert got.hubs == direct.hubs
 
 
+@pytest.mark.parametrize("bus_limit", ["", "casework_minutes_public_transport: 50\n"])
+def test_casework_minutes_sweeps_the_limit_of_the_bases_mode(tmp_path, bus_limit):
+    """With casework_mode public_transport the knob is the bus limit (casework_minutes_public_transport when
+    the base gives one), and filtering the widest instance still equals a direct build."""
+    rules = TWO_HUBS["scenario.yaml"] + "casework_mode: public_transport\n" + bus_limit
+    spec, scenario = load_sweep(write_sweep(tmp_path, SWEEP.replace("casework_minutes: 8", "casework_minutes: 70"),
+                                            {"scenario.yaml": rules}))
+    assert dict(spec.base_values)["casework_minutes"] == scenario.rules.casework_limit == (50 if bus_limit else 45)
+    base = build_instance(widened(scenario, *widest_limits(spec, scenario)))
+    assert base.scenario.rules.casework_limit == 70
+    variant = next(v for v in spec.variants if v.name == "casework within 8 minutes")
+    got = apply_variant(base, scenario, variant)
+    direct = build_instance(dataclasses.replace(scenario, rules=scenario.rules.with_casework_limit(70))).instance
+    assert dict(got.casework_minutes) == dict(direct.casework_minutes)
+    assert got.rules.casework_minutes == 70
+    assert 0 < len(got.casework_minutes) < 4 * 5  # by bus, 70 minutes reaches some host-area pairs, not all
+
+
 def test_hubs_off_and_required_change_only_their_part(tmp_path):
     spec, scenario = load_sweep(write_sweep(tmp_path))
     base = build_instance(widened(scenario, *widest_limits(spec, scenario)))

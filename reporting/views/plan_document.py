@@ -24,6 +24,19 @@ def rounded(value: float, digits: int = 6) -> float:
     return 0.0 if rounded == 0 else rounded
 
 
+def travel_sources(planned: PlannedScenario, plan: PlanResult) -> dict[str, dict[str, int]]:
+    """Where the travel times of the plan's own journeys come from: for its casework assignments
+    (keyed host, area) and its spokes' supervision (hub, host), pairs by source (measured, routed,
+    estimated)."""
+    counts: dict[str, dict[str, int]] = {"casework": {}, "supervision": {}}
+    for kind, pairs in (("casework", {(a.host_id, a.area_id) for a in plan.assignments}),
+                        ("supervision", {(s.hub_id, s.host_id) for s in plan.spokes})):
+        for pair in pairs:
+            source = planned.travel_source(pair)
+            counts[kind][source] = counts[kind].get(source, 0) + 1
+    return {kind: dict(sorted(found.items())) for kind, found in counts.items()}
+
+
 def plan_document(planned: PlannedScenario, plan: PlanResult, monitoring: MonitoringTable | None = None) -> dict[str, Any]:
     """plan.json as a dictionary, in the DESIGN.md contract's field order plus documented extras.
 
@@ -61,7 +74,11 @@ def plan_document(planned: PlannedScenario, plan: PlanResult, monitoring: Monito
             "casework_minutes": rules.casework_minutes, "supervision_minutes": rules.supervision_minutes,
             "spoke_cost_per_year": rules.spoke_cost_per_year, "budget_per_year": rules.budget_per_year,
             "max_spokes": rules.max_spokes, "priorities": list(rules.priorities),
+            # Issue #16: how casework journeys are made (casework_minutes is that mode's limit).
+            "casework_mode": planned.scenario.rules.casework_mode,
         },
+        # Issue #16: where the times of the plan's own journeys come from (pairs by source).
+        "travel_sources": travel_sources(planned, plan),
     }
     if planned.scenario.service_model_declared and planned.scenario.service_model is not None:
         # Extension (README "Service models"): only when scenario.yaml names a service model, so
@@ -77,8 +94,10 @@ def allocation_rows(planned: PlannedScenario, plan: PlanResult) -> list[list[Any
     inst = planned.instance
     areas = {a.area_id: a for a in inst.areas}
     hosts = {h.host_id: h for h in inst.hosts}
+    mode = planned.scenario.rules.casework_mode
     return [[a.area_id, areas[a.area_id].name, areas[a.area_id].authority_code, a.host_id, hosts[a.host_id].name,
-             hosts[a.host_id].host_type, a.cases, inst.casework_minutes[(a.host_id, a.area_id)]]
+             hosts[a.host_id].host_type, a.cases, inst.casework_minutes[(a.host_id, a.area_id)], mode,
+             planned.travel_source((a.host_id, a.area_id))]
             for a in sorted(plan.assignments)]
 
 
@@ -87,7 +106,8 @@ def spoke_rows(planned: PlannedScenario, plan: PlanResult) -> list[list[Any]]:
     hubs = {h.hub_id: h for h in inst.hubs}
     hosts = {h.host_id: h for h in inst.hosts}
     return [[s.hub_id, hubs[s.hub_id].name, s.host_id, hosts[s.host_id].name, hosts[s.host_id].host_type,
-             hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)]]
+             hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)],
+             planned.travel_source((s.hub_id, s.host_id))]
             for s in sorted(plan.spokes)]
 
 

@@ -16,7 +16,9 @@ from reporting.published.plan import PublishedCounts
 from reporting.views.map_svg import demand_band_labels, plan_map
 from reporting.views.monitoring import plan_monitoring_view
 from reporting.views.service import service_view
+from reporting.views.plan_document import travel_sources
 from scoping.scenario.build import PlannedScenario
+from scoping.scenario.travel import CASEWORK_DIRECTION, ESTIMATED, MODE_WORDS
 
 
 def coverage_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> tuple[list[dict], dict]:
@@ -68,6 +70,17 @@ def coverage_chart(rows: list[dict]) -> dict[str, Any]:
             "height": max(1, len(rows)) * CHART_ROW_HEIGHT + 8}
 
 
+def travel_sources_text(counts: dict[str, int]) -> str:
+    """'estimated for all 14' or 'estimated for 12 of 14, measured for 2': where a plan's times come from."""
+    total = sum(counts.values())
+    if not total:
+        return "none in the plan"
+    if set(counts) == {ESTIMATED}:
+        return f"estimated for all {total}"
+    order = sorted(counts, key=lambda source: (source != ESTIMATED, source))
+    return ", ".join(f"{source} for {counts[source]}" + (f" of {total}" if k == 0 else "") for k, source in enumerate(order))
+
+
 def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
                 counts: PublishedCounts, rollout: dict | None = None) -> dict[str, Any]:
     """Everything report.html shows, prepared."""
@@ -82,6 +95,7 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
     covered_hidden = ("authority", "TOTAL", "covered") in counts.hidden
     demand_hidden = ("authority", "TOTAL", "demand") in counts.hidden
     scores = fit_scores(inst)
+    sources = travel_sources(planned, plan)
     per_host = []
     for host_id, count in sorted(spokes_by_host(plan).items()):
         host = hosts[host_id]
@@ -109,8 +123,11 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
     rule_rows = [
         ("Caseload per spoke at any one time", f"{rules.caseload_min}-{rules.caseload_max}"),
         ("Young people per spoke per year", f"{rules.cases_per_spoke_per_year}"),
-        ("Casework travel limit (host to area)", f"{rules.casework_minutes} min"),
-        ("Supervision travel limit (hub to host)", f"{rules.supervision_minutes} min"),
+        (f"Casework travel limit (by {MODE_WORDS[scenario.rules.casework_mode]}, "
+         f"{CASEWORK_DIRECTION[scenario.rules.casework_mode]})", f"{rules.casework_minutes} min"),
+        ("Supervision travel limit (by car, hub to host)", f"{rules.supervision_minutes} min"),
+        ("Travel times of the plan's casework journeys", travel_sources_text(sources["casework"])),
+        ("Travel times of the plan's supervision journeys", travel_sources_text(sources["supervision"])),
         ("Spoke cost per year", f"£{rules.spoke_cost_per_year:,.0f}"),
         ("Budget per year", "none" if rules.budget_per_year is None else f"£{rules.budget_per_year:,.0f}"),
         ("Most spokes", "none" if rules.max_spokes is None else str(rules.max_spokes)),

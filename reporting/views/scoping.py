@@ -29,6 +29,7 @@ from reporting.views.map_svg import Frame, svg_path
 from scoping.analysis.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
 from scoping.analysis.recommendations import Recommendation
 from scoping.scenario.build import PlannedScenario
+from scoping.scenario.travel import CASEWORK_DIRECTION, ESTIMATED, MODE_WORDS
 
 MAP_WIDTH = 640
 MAP_MARGIN_M = 3000.0
@@ -140,6 +141,21 @@ def demand_cells(profile: AuthorityProfile, threshold: int) -> dict[str, str]:
     return cells
 
 
+def sources_text(counts: dict[str, int], noun: str) -> str:
+    """Where the times behind a figure come from: 'estimated for 10 areas, measured for 2'."""
+    order = sorted(counts, key=lambda source: (source != ESTIMATED, source))
+    parts = [f"{source} for {counts[source]:,}" + (f" {noun}{'' if counts[source] == 1 else 's'}" if k == 0 else "")
+             for k, source in enumerate(order)]
+    return ", ".join(parts) if parts else "no times"
+
+
+def _per_case_year_cost(value: float | None, casework_mode: str, digits: int, prefix: str = "") -> str:
+    """A mileage figure: the value by car; z (not applicable) when young people travel by public transport."""
+    if casework_mode != "car":
+        return "z"
+    return ":" if value is None else f"{prefix}{value:,.{digits}f}"
+
+
 def profile_title(planned: PlannedScenario) -> str:
     """The fourth scoping dimension's title: the service model's `profile_title` ("CSE profile" by default)."""
     model = planned.scenario.service_model
@@ -182,6 +198,7 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
                        "orientation": h.orientation, "drop_in": "yes" if h.drop_in else "",
                        "max_spokes": h.max_spokes, "annual_cost": h.annual_cost,
                        "to_hub": h.minutes_to_nearest_hub,
+                       "to_hub_source": "" if h.source_to_nearest_hub in (None, ESTIMATED) else h.source_to_nearest_hub,
                        "reach": None if h.share_of_demand_in_reach is None else h.share_of_demand_in_reach}
                       for h in services.candidate_hosts],
         },
@@ -194,10 +211,15 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
             "settlement_class": geo.settlement_class or ":", "settlement_basis": geo.settlement_basis,
             "demand_areas": geo.demand_areas,
             "median_to_host": geo.median_minutes_area_to_host, "median_to_hub": geo.median_minutes_host_to_hub,
+            "casework_mode": MODE_WORDS[geo.casework_mode],
+            "casework_direction": CASEWORK_DIRECTION[geo.casework_mode].replace(" to ", " → "),
+            "to_host_sources": sources_text(geo.sources_area_to_host, "area"),
+            "to_hub_sources": sources_text(geo.sources_host_to_hub, "host"),
             "travel_hours": _number(geo.travel_hours_per_case_year, 0),
-            "miles": _number(geo.miles_per_case_year, 0),
-            "mileage_cost": geo.mileage_cost_per_case_year,
-            "casework_minutes": rules.casework_minutes, "supervision_minutes": rules.supervision_minutes,
+            "travellers": "the spoke's" if geo.casework_mode == "car" else "young people's",
+            "miles": _per_case_year_cost(geo.miles_per_case_year, geo.casework_mode, 0),
+            "mileage_cost": _per_case_year_cost(geo.mileage_cost_per_case_year, geo.casework_mode, 0, "£"),
+            "casework_minutes": rules.casework_limit, "supervision_minutes": rules.supervision_minutes,
             "visits": VISITS_PER_CASE_YEAR, "pence_per_mile": PENCE_PER_MILE,
         },
         "demography": {

@@ -54,14 +54,17 @@ def plan_geojson(planned: PlannedScenario, plan: PlanResult, counts: PublishedCo
         features.append(_feature("spoke", {"type": "LineString", "coordinates": [
             bng_to_wgs84(hub.easting, hub.northing), bng_to_wgs84(host.easting, host.northing)]},
             hub_id=spoke.hub_id, host_id=spoke.host_id, count=spoke.count,
-            supervision_minutes=inst.supervision_minutes[(spoke.hub_id, spoke.host_id)]))
+            supervision_minutes=inst.supervision_minutes[(spoke.hub_id, spoke.host_id)],
+            supervision_source=planned.travel_source((spoke.hub_id, spoke.host_id))))
     for assignment in sorted(plan.assignments):
         host, area = hosts[assignment.host_id], areas[assignment.area_id]
         features.append(_feature("assignment", {"type": "LineString", "coordinates": [
             bng_to_wgs84(host.easting, host.northing), bng_to_wgs84(area.easting, area.northing)]},
             area_id=assignment.area_id, host_id=assignment.host_id,
             cases=counts.number(("assignment", assignment.area_id, assignment.host_id)),
-            casework_minutes=inst.casework_minutes[(assignment.host_id, assignment.area_id)]))
+            casework_minutes=inst.casework_minutes[(assignment.host_id, assignment.area_id)],
+            casework_mode=planned.scenario.rules.casework_mode,
+            casework_source=planned.travel_source((assignment.host_id, assignment.area_id))))
     # A foreign member (RFC 7946 §6.1): a plan that is only FEASIBLE says so here too, with its gap.
     plan_facts = {"status": plan.status, "gap": round(plan.gap, 6), "spokes": plan.spokes_total}
     return {"type": "FeatureCollection", "spokeplan_plan": plan_facts, "features": features}

@@ -71,10 +71,10 @@ def render_plan_files(planned: PlannedScenario, plan: PlanResult,
         **extension.get("files", {}),
         "allocation.csv": csv_bytes(
             ["area_id", "area_name", "authority_code", "host_id", "host_name", "host_type", "cases",
-             "casework_minutes"], allocation_rows(planned, plan)),
+             "casework_minutes", "casework_mode", "casework_source"], allocation_rows(planned, plan)),
         "spokes.csv": csv_bytes(
             ["hub_id", "hub_name", "host_id", "host_name", "host_type", "authority_code", "spokes",
-             "supervision_minutes"], spoke_rows(planned, plan)),
+             "supervision_minutes", "supervision_source"], spoke_rows(planned, plan)),
         "coverage.csv": csv_bytes(
             ["authority_code", "authority_name", "aim", "required", "demand", "covered", "unmet",
              "share_covered", "spokes_hosted"], coverage_table_rows(planned, plan)),

@@ -31,6 +31,7 @@ from reporting.views.rollout import rollout_view
 from reporting.views.service import service_view
 from reporting.writers.spreadsheet import neutralise_cell
 from scoping.scenario.build import PlannedScenario
+from scoping.scenario.travel import MODE_WORDS
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
@@ -101,17 +102,21 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     sheet.freeze_panes = "A2"
 
     spoke_rows = [[s.hub_id, hubs[s.hub_id].name, s.host_id, hosts[s.host_id].name, hosts[s.host_id].host_type,
-                   hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)]]
+                   hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)],
+                   planned.travel_source((s.hub_id, s.host_id))]
                   for s in sorted(plan.spokes)]
     _sheet(workbook, "Spokes", ["Hub id", "Hub", "Host id", "Host", "Host type", "Authority", "Spokes",
-                                "Supervision minutes"], spoke_rows,
-           ["text", "text", "text", "text", "text", "text", "int", "int"])
+                                "Supervision minutes (car)", "Supervision time"], spoke_rows,
+           ["text", "text", "text", "text", "text", "text", "int", "int", "text"])
 
     assignment_rows = [[a.area_id, areas[a.area_id].name, areas[a.area_id].authority_code, a.host_id,
                         hosts[a.host_id].name, counts.number(("assignment", a.area_id, a.host_id)),
-                        inst.casework_minutes[(a.host_id, a.area_id)]] for a in sorted(plan.assignments)]
-    _sheet(workbook, "Assignments", ["Area id", "Area", "Authority", "Host id", "Host", "Cases", "Casework minutes"],
-           assignment_rows, ["text", "text", "text", "text", "text", "int", "int"])
+                        inst.casework_minutes[(a.host_id, a.area_id)], planned.travel_source((a.host_id, a.area_id))]
+                       for a in sorted(plan.assignments)]
+    mode = MODE_WORDS[planned.scenario.rules.casework_mode]
+    _sheet(workbook, "Assignments", ["Area id", "Area", "Authority", "Host id", "Host", "Cases",
+                                     f"Casework minutes ({mode})", "Casework time"],
+           assignment_rows, ["text", "text", "text", "text", "text", "int", "int", "text"])
 
     rows, total = coverage_rows(planned, plan, counts)
     coverage = [[r["code"], r["name"], r["aim"], r["required"] or "no", _numeric(r["demand"]), _numeric(r["covered"]),

@@ -25,16 +25,20 @@ Geography, with its documented constants:
   DEFRA's rural-urban classification of those authorities. Without postcodes (a footprint from
   scenario places) the class comes from young people aged 10–17 per km²: ``rural`` below
   ``RURAL_BELOW`` = 5, ``urban`` from ``URBAN_FROM`` = 30. Young people per km² are shown too.
-* **Reach**: the share of the authority's demand in areas within ``casework_minutes`` of any
-  candidate host (the instance's pruned pairs, so measured times count).
-* **Travel**: minutes from each area to its nearest candidate host and from each of the
-  authority's hosts to its nearest hub, on the #2 travel estimate (``scoping.scenario.travel``) with
-  measured times where given, not cut at the limits; medians are shown.
+* **Reach**: the share of the authority's demand in areas within the casework limit of any
+  candidate host (the instance's pruned pairs, in the scenario's ``casework_mode``, so measured and
+  routed times count).
+* **Travel**: minutes from each area to its nearest candidate host (in the casework mode: by car
+  host to area, or by public transport area to host) and from each of the authority's hosts to its
+  nearest hub (by car), on the same estimate and travel_times.csv as the plan
+  (:mod:`scoping.scenario.travel`), not cut at the limits; medians are shown, with how many of the
+  times behind them are measured, routed or estimated.
 * **Cost per case-year** (one young person open for a year, seen at the nearest candidate host's
   spoke): ``VISITS_PER_CASE_YEAR`` = 40 return trips (about weekly over 46 working weeks, less
-  holidays and missed sessions), demand-weighted over the authority's areas; miles = straight-line
-  km × ``scoping.scenario.travel.CIRCUITY`` ÷ 1.609; mileage at ``PENCE_PER_MILE`` = 45 (HMRC approved
-  mileage allowance for cars, first 10,000 miles).
+  holidays and missed sessions), demand-weighted over the authority's areas. By car, miles = straight-line
+  km × ``scoping.scenario.travel_estimate.DETOUR`` ÷ 1.609 and mileage at ``PENCE_PER_MILE`` = 45 (HMRC
+  approved mileage allowance for cars, first 10,000 miles); by public transport the hours are young
+  people's own and there is no mileage.
 """
 
 from __future__ import annotations
@@ -51,10 +55,11 @@ from optimisation.instance import host_orientation
 from scoping.analysis.benchmarks import Benchmark, IndicatorSet, benchmark, nearest_neighbours, DEFAULT_NEIGHBOURS
 from scoping.analysis.demand_model import DemandEstimate, DemandModel, estimate_authority_demand, implied_rate
 from scoping.analysis.importers import ENGLAND, IndicatorTable, Population
-from scoping.scenario.build import PlannedScenario, measured_minutes
+from scoping.scenario.build import PlannedScenario, given_times
 from scoping.scenario.geocode import PostcodeLookup
 from scoping.scenario.schemas import SERVICE_TYPES
-from scoping.scenario.travel import CIRCUITY, Place, build_travel_graph, travel_pairs
+from scoping.scenario.travel import Nearest, nearest
+from scoping.scenario.travel_estimate import DETOUR, Place
 
 FOOTPRINT_CONCAVE_RATIO = 0.2
 FOOTPRINT_BUFFER_M = 500.0
@@ -65,7 +70,6 @@ URBAN_FROM = 30.0
 VISITS_PER_CASE_YEAR = 40
 PENCE_PER_MILE = 45
 KM_PER_MILE = 1.609344
-UNLIMITED_MINUTES = 24 * 60
 # Service types whose absence is a gap in the landscape for a Hub and Spoke development (seed 001
 # messages 5, 7 and 11: specialist service, co-located/multi-agency response, coordination, soft access).
 KEY_SERVICE_TYPES = ("specialist_cse", "mash", "co_located_team", "cse_coordinator", "voluntary", "drop_in")
@@ -93,6 +97,7 @@ class CandidateHost:
     annual_cost: float
     minutes_to_nearest_hub: int | None
     share_of_demand_in_reach: float | None
+    source_to_nearest_hub: str | None = None  # measured, routed or estimated (None without a hub)
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,9 @@ class Footprint:
 class NearestTravel:
     """Minutes to the nearest candidate host / hub, over the whole scenario, not cut at the limits."""
 
-    area_to_host: dict[str, tuple[str, int]]  # area_id -> (host_id, minutes)
-    host_to_hub: dict[str, tuple[str, int]]  # host_id -> (hub_id, minutes)
+    casework_mode: str  # scenario.yaml casework_mode: how area <-> host journeys are made
+    area_to_host: dict[str, Nearest]  # area_id -> nearest host in the casework mode
+    host_to_hub: dict[str, Nearest]  # host_id -> nearest hub by car
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,9 @@ class Geography:
     share_in_reach: float | None
     median_minutes_area_to_host: float | None
     median_minutes_host_to_hub: float | None
+    casework_mode: str  # the mode of the area -> host figures (supervision is by car)
+    sources_area_to_host: dict[str, int]  # measured / routed / estimated -> areas whose nearest time it is
+    sources_host_to_hub: dict[str, int]  # ... hosts
     travel_hours_per_case_year: float | None
     miles_per_case_year: float | None
     mileage_cost_per_case_year: float | None
@@ -211,26 +220,25 @@ def authority_of_places(planned: PlannedScenario) -> dict[str, str]:
 
 
 def nearest_travel(planned: PlannedScenario) -> NearestTravel:
-    """Nearest candidate host of every area and nearest hub of every host, in minutes."""
+    """Nearest candidate host of every area (in the casework mode) and nearest hub of every host (by
+    car), in minutes, with measured and routed times over the estimate as in the plan."""
     inst = planned.instance
-    places = [Place(p.hub_id, p.easting, p.northing) for p in inst.hubs]
-    places += [Place(p.host_id, p.easting, p.northing) for p in inst.hosts]
-    places += [Place(p.area_id, p.easting, p.northing) for p in inst.areas]
-    graph = build_travel_graph(places)
-    measured = measured_minutes(planned.scenario)
-    casework = travel_pairs(graph, [h.host_id for h in inst.hosts], [a.area_id for a in inst.areas],
-                            UNLIMITED_MINUTES, measured)
-    supervision = travel_pairs(graph, [h.hub_id for h in inst.hubs], [h.host_id for h in inst.hosts],
-                               UNLIMITED_MINUTES, measured)
-    area_to_host: dict[str, tuple[str, int]] = {}
-    for (host_id, area_id), minutes in casework.items():
-        if area_id not in area_to_host or (minutes, host_id) < (area_to_host[area_id][1], area_to_host[area_id][0]):
-            area_to_host[area_id] = (host_id, minutes)
-    host_to_hub: dict[str, tuple[str, int]] = {}
-    for (hub_id, host_id), minutes in supervision.items():
-        if host_id not in host_to_hub or (minutes, hub_id) < (host_to_hub[host_id][1], host_to_hub[host_id][0]):
-            host_to_hub[host_id] = (hub_id, minutes)
-    return NearestTravel(area_to_host, host_to_hub)
+    mode = planned.scenario.rules.casework_mode
+    given = given_times(planned.scenario)
+    hubs = [Place(p.hub_id, p.easting, p.northing) for p in inst.hubs]
+    hosts = [Place(p.host_id, p.easting, p.northing) for p in inst.hosts]
+    areas = [Place(p.area_id, p.easting, p.northing) for p in inst.areas]
+    # By car the spoke drives host -> area; by public transport young people travel area -> host.
+    area_to_host = nearest(areas, hosts, mode, candidates_are_origins=mode == "car", given=given)
+    host_to_hub = nearest(hosts, hubs, "car", candidates_are_origins=True, given=given)
+    return NearestTravel(mode, area_to_host, host_to_hub)
+
+
+def _count_sources(found: Iterable[Nearest]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in found:
+        counts[item.source] = counts.get(item.source, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def service_landscape(planned: PlannedScenario, code: str, travel: NearestTravel) -> ServiceLandscape:
@@ -255,10 +263,11 @@ def service_landscape(planned: PlannedScenario, code: str, travel: NearestTravel
     for host in inst.hosts:
         if host.authority_code != code:
             continue
-        nearest = travel.host_to_hub.get(host.host_id)
+        hub = travel.host_to_hub.get(host.host_id)
         hosts.append(CandidateHost(host.host_id, host.name, host.host_type, host_orientation(host), host.drop_in,
-                                   host.max_spokes, host.annual_cost, nearest[1] if nearest else None,
-                                   reach.get(host.host_id, 0) / total if total else None))
+                                   host.max_spokes, host.annual_cost, hub.minutes if hub else None,
+                                   reach.get(host.host_id, 0) / total if total else None,
+                                   hub.source if hub else None))
     hosts_by_type: dict[str, int] = {}
     for host in hosts:
         hosts_by_type[host.host_type] = hosts_by_type.get(host.host_type, 0) + 1
@@ -325,22 +334,24 @@ def geography(planned: PlannedScenario, code: str, footprint: Footprint | None, 
         basis = "young people aged 10–17 per km²"
     else:
         settlement, basis = None, "no footprint or population"
-    to_host = [travel.area_to_host[a.area_id][1] for a in areas if a.area_id in travel.area_to_host]
-    to_hub = [travel.host_to_hub[h][1] for h, host in hosts.items() if host.authority_code == code
+    to_host = [travel.area_to_host[a.area_id] for a in areas if a.area_id in travel.area_to_host]
+    to_hub = [travel.host_to_hub[h] for h, host in hosts.items() if host.authority_code == code
               and h in travel.host_to_hub]
     hours = miles = cost = None
     weighted = [(a, travel.area_to_host[a.area_id]) for a in areas if a.area_id in travel.area_to_host and a.demand > 0]
     if weighted:
         weight = sum(a.demand for a, _ in weighted)
-        minutes = sum(a.demand * m for a, (_, m) in weighted) / weight
-        km = sum(a.demand * math.hypot(a.easting - hosts[h].easting, a.northing - hosts[h].northing) / 1000 * CIRCUITY
-                 for a, (h, _) in weighted) / weight
+        minutes = sum(a.demand * n.minutes for a, n in weighted) / weight
         hours = VISITS_PER_CASE_YEAR * 2 * minutes / 60
-        miles = VISITS_PER_CASE_YEAR * 2 * km / KM_PER_MILE
-        cost = miles * PENCE_PER_MILE / 100
+        if travel.casework_mode == "car":  # the spoke's mileage; by public transport young people travel
+            km = sum(a.demand * math.hypot(a.easting - hosts[n.place_id].easting, a.northing - hosts[n.place_id].northing)
+                     / 1000 * DETOUR for a, n in weighted) / weight
+            miles = VISITS_PER_CASE_YEAR * 2 * km / KM_PER_MILE
+            cost = miles * PENCE_PER_MILE / 100
     return Geography(footprint, area_km2, population_density, postcode_density, settlement, basis, len(areas), demand_total, in_reach,
-                     in_reach / demand_total if demand_total else None, _median(to_host), _median(to_hub),
-                     hours, miles, cost)
+                     in_reach / demand_total if demand_total else None, _median([n.minutes for n in to_host]),
+                     _median([n.minutes for n in to_hub]), travel.casework_mode, _count_sources(to_host),
+                     _count_sources(to_hub), hours, miles, cost)
 
 
 def _is_rate(name: str) -> bool:

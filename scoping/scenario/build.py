@@ -1,8 +1,10 @@
 """A validated scenario turned into the optimiser's :class:`Instance` (and the programme of phases).
 
 :func:`build_instance` geocodes postcodes offline (ONS Postcode Directory), derives each host's
-authority, estimates demand where an area gives none, estimates missing travel times, prunes pairs
-to the limits and hands the optimiser an :class:`Instance` that needs no more work.
+authority, estimates demand where an area gives none, estimates travel times (supervision by car,
+casework in the scenario's ``casework_mode``) with travel_times.csv over the estimates
+(:mod:`scoping.scenario.travel`), prunes pairs to the limits and hands the optimiser an
+:class:`Instance` that needs no more work.
 :func:`build_programme` adds a scenario's phases and demand scenarios (issue #8).
 """
 
@@ -15,13 +17,14 @@ from typing import Any, Callable, TypeVar
 from common.errors import InputError, Problem, shown
 from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules, TeamRole
 from optimisation.programme import DemandScenario, Phase, Programme, central_scenario, range_scenarios
-from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup
+from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup, load_density_grid
 from scoping.scenario.loader import Scenario
 from scoping.scenario.schemas import AreaRow, AuthorityRow, HostRow, HubRow
 from scoping.scenario.settings import ScenarioRules
 from scoping.scenario.service_model import ServiceModel
 from scoping.scenario.tables import Table
-from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
+from scoping.scenario.travel import GivenTimes, Pair, casework_pairs, supervision_pairs
+from scoping.scenario.travel_estimate import Place
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 Record = TypeVar("Record")
@@ -47,6 +50,14 @@ class PlannedScenario:
     estimated_demand: dict[str, int]  # area_id -> estimate, for areas given without demand
     # Service models with pathways: area_id -> pathway -> estimated episodes a year (estimated areas).
     pathway_episodes: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Where each travel time of the instance comes from, for pairs whose time travel_times.csv gives
+    # ("measured" or "routed"; casework pairs keyed (host_id, area_id), supervision (hub_id, host_id));
+    # every other pair's time is "estimated" (scoping.scenario.travel).
+    travel_sources: dict[Pair, str] = field(default_factory=dict)
+
+    def travel_source(self, pair: Pair) -> str:
+        """measured, routed or estimated: where the instance's time for `pair` comes from."""
+        return self.travel_sources.get(pair, "estimated")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,8 +75,8 @@ def _record(record: type[Record], source: Any, **derived: Any) -> Record:
 
 def rules_from(settings: ScenarioRules, team_roles: tuple[TeamRole, ...]) -> Rules:
     """The optimiser's Rules: scenario.yaml's settings of the same names, the host-fit scores, and the
-    service model's support roles."""
-    return _record(Rules, settings, priorities=tuple(settings.priorities),
+    service model's support roles. Its casework_minutes is the limit of the scenario's casework mode."""
+    return _record(Rules, settings, priorities=tuple(settings.priorities), casework_minutes=settings.casework_limit,
                    host_fit=_record(HostFitScores, settings.host_fit), team_roles=team_roles)
 
 
@@ -151,16 +162,16 @@ def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> d
     return locations
 
 
-def measured_minutes(scenario: Scenario) -> dict[tuple[str, str], int]:
-    if not scenario.travel_times:
-        return {}
-    return {(row.value.from_id, row.value.to_id): row.value.minutes for row in scenario.travel_times.rows}
+def given_times(scenario: Scenario) -> GivenTimes:
+    """The scenario's travel_times.csv (measured and routed times), by mode."""
+    return GivenTimes.from_rows(row.value for row in scenario.travel_times.rows) if scenario.travel_times else GivenTimes()
 
 
 def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = None) -> PlannedScenario:
     """Geocode, estimate and prune travel times, and assemble the solver-ready Instance."""
     rules = scenario.rules
     locations = locate(scenario, on_progress)
+    grid = load_density_grid()  # postcode density, what the travel estimate reads (once per process)
 
     hubs = tuple(hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes)
                  for row in scenario.hubs.rows)
@@ -182,20 +193,16 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
         areas.append(area_from(a, locations[a.area_id], demand))
     authorities = tuple(authority_from(row.value) for row in scenario.authorities.rows)
 
-    places = [Place(p.hub_id, p.easting, p.northing) for p in hubs]
-    places += [Place(p.host_id, p.easting, p.northing) for p in hosts]
-    places += [Place(p.area_id, p.easting, p.northing) for p in areas]
-    graph = build_travel_graph(places)
-    measured = measured_minutes(scenario)
-
-    def stage(name: str):
-        return (lambda done, total: on_progress(name, done, total)) if on_progress else None
-
-    supervision = travel_pairs(graph, [h.hub_id for h in hubs], [h.host_id for h in hosts],
-                               {h.hub_id: h.supervision_limit for h in hubs}, measured,
-                               on_progress=stage("supervision travel"))
-    casework = travel_pairs(graph, [h.host_id for h in hosts], [a.area_id for a in areas],
-                            rules.casework_minutes, measured, on_progress=stage("casework travel"))
+    given = given_times(scenario)
+    hub_places = [Place(p.hub_id, p.easting, p.northing) for p in hubs]
+    host_places = [Place(p.host_id, p.easting, p.northing) for p in hosts]
+    area_places = [Place(p.area_id, p.easting, p.northing) for p in areas]
+    supervision = supervision_pairs(hub_places, host_places, {h.hub_id: h.supervision_limit for h in hubs}, given, grid)
+    if on_progress:
+        on_progress("supervision travel", 1, 1)
+    casework = casework_pairs(host_places, area_places, rules.casework_limit, rules.casework_mode, given, grid)
+    if on_progress:
+        on_progress("casework travel", 1, 1)
     existing = {}
     if scenario.existing_spokes:
         existing = {(r.value.hub_id, r.value.host_id): r.value.count for r in scenario.existing_spokes.rows}
@@ -203,11 +210,12 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
     instance = Instance(
         hubs=hubs, hosts=hosts, areas=tuple(areas), authorities=authorities,
         rules=rules_from(rules, model.team_roles() if model is not None else ()),
-        casework_minutes=dict(sorted(casework.items())),
-        supervision_minutes=dict(sorted(supervision.items())),
+        casework_minutes=casework.minutes,
+        supervision_minutes=supervision.minutes,
         existing_spokes=dict(sorted(existing.items())),
     )
-    return PlannedScenario(scenario, instance, locations, estimated, pathway_episodes)
+    return PlannedScenario(scenario, instance, locations, estimated, pathway_episodes,
+                           {**supervision.sources, **casework.sources})
 
 
 def build_programme(planned: PlannedScenario) -> Programme | None:

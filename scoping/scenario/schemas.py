@@ -20,7 +20,8 @@ from pydantic_core import PydanticCustomError
 from optimisation.instance import AIMS, HOST_TYPES
 
 # Ids are used in file names, spreadsheets and HTML: keep them plain (no path tricks, no formulas).
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # GSS codes: E06 unitary, E08 metropolitan district, E09 London borough, E10 county, E07 district...
 GssCode = Annotated[str, StringConstraints(pattern=r"^[EWSN]\d{8}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
@@ -37,6 +38,18 @@ SERVICE_TYPES = (
     "health",
     "other",
 )
+
+# How people travel (scenario.yaml `casework_mode`, travel_times.csv `mode`): the estimate of each is
+# scoping/scenario/travel_estimate.py. Supervision is always by car.
+TRAVEL_MODES = ("car", "public_transport")
+# Where a time in travel_times.csv comes from: `measured` (observed, or given by someone who knows
+# the journey) or `routed` (a router's answer: spokeplan travel import). Every other pair is `estimated`.
+GIVEN_TIME_SOURCES = ("measured", "routed")
+# The routers' outputs `spokeplan travel import` reads (scoping/scenario/travel_import.py), and the
+# mode each is taken to be for unless the caller says: OSRM's usual profile is car, r5py's
+# TravelTimeMatrix defaults to public transport with walking, a plain CSV is taken as car.
+ROUTER_FORMATS = ("osrm", "r5py", "csv")
+ROUTER_DEFAULT_MODE = {"osrm": "car", "r5py": "public_transport", "csv": "car"}
 
 # Column names that point at person-level records. Matched on the whole name, case-insensitive.
 PERSONAL_COLUMN_PATTERN = re.compile(
@@ -195,13 +208,29 @@ class ServiceRow(_Located):
 
 
 class TravelTimeRow(CsvRow):
-    """travel_times.csv: a measured travel time, used instead of the estimate for this pair."""
+    """travel_times.csv: a measured (or routed) travel time, used instead of the estimate for this
+    pair in this mode (scoping.scenario.travel.apply_measured)."""
 
     required_columns: ClassVar[tuple[str, ...]] = ("from_id", "to_id", "minutes")
 
     from_id: Identifier
     to_id: Identifier
     minutes: int = Field(ge=0, le=1440)
+    mode: Literal[TRAVEL_MODES] = "car"  # type: ignore[valid-type]
+    source: Literal[GIVEN_TIME_SOURCES] = "measured"  # type: ignore[valid-type]
+
+
+# A place in PAIRS.csv (spokeplan travel): a UK postcode, or an id of the scenario given with --scenario.
+PlaceText = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class TravelPairRow(CsvRow):
+    """PAIRS.csv of `spokeplan travel`: one journey a row, from one place to another."""
+
+    required_columns: ClassVar[tuple[str, ...]] = ("from", "to")
+
+    from_place: PlaceText = Field(alias="from")
+    to_place: PlaceText = Field(alias="to")
 
 
 class ExistingSpokeRow(CsvRow):

@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import read_yaml
 from optimisation.instance import PRIORITIES
-from scoping.scenario.schemas import Identifier, Name, describe_expectation
+from scoping.scenario.schemas import TRAVEL_MODES, Identifier, Name, describe_expectation
 from scoping.scenario.service_model import DEFAULT_MODEL, ServiceModel, load_service_model
 
 SCENARIO_FILE = "scenario.yaml"
@@ -80,6 +80,12 @@ class ScenarioRules(BaseModel):
     caseload_max: int = Field(ge=1, le=1000)
     cases_per_spoke_per_year: int = Field(ge=0, le=10_000)
     casework_minutes: int = Field(default=45, ge=1, le=600)
+    # How casework journeys are made (issue #16): `car` (the spoke drives from the host to the area)
+    # or `public_transport` (young people travel from their area to the spoke's host by bus). The
+    # limit with public transport is casework_minutes_public_transport, or casework_minutes when that
+    # is not given (see casework_limit). Supervision is always by car.
+    casework_mode: Literal[TRAVEL_MODES] = "car"  # type: ignore[valid-type]
+    casework_minutes_public_transport: int | None = Field(default=None, ge=1, le=600)
     supervision_minutes: int = Field(default=90, ge=1, le=600)
     spoke_cost_per_year: float = Field(default=0.0, ge=0, le=10_000_000)
     budget_per_year: float | None = Field(default=None, ge=0, le=10_000_000_000)
@@ -136,6 +142,21 @@ class ScenarioRules(BaseModel):
         if not value or value[0] != "coverage":
             raise ValueError("priorities must start with coverage: covered cases are never traded away")
         return value
+
+    @property
+    def casework_limit(self) -> int:
+        """Minutes a casework journey may take in the scenario's casework_mode: casework_minutes by
+        car; by public transport casework_minutes_public_transport, else casework_minutes."""
+        if self.casework_mode == "public_transport" and self.casework_minutes_public_transport is not None:
+            return self.casework_minutes_public_transport
+        return self.casework_minutes
+
+    def with_casework_limit(self, minutes: int) -> "ScenarioRules":
+        """These rules with the casework limit of their mode set to `minutes` (sweeps widen it)."""
+        key = "casework_minutes_public_transport" if (
+            self.casework_mode == "public_transport" and self.casework_minutes_public_transport is not None) \
+            else "casework_minutes"
+        return self.model_copy(update={key: minutes})
 
     @model_validator(mode="after")
     def _caseload_order(self) -> "ScenarioRules":

@@ -15,15 +15,17 @@ Pure functions, no solver and no Prefect. A SWEEP.yaml file reads::
     marginal_spokes: 15        # the marginal-value curve: best coverage with at most 1..15 spokes
 
 The knobs a variant may change: ``budget_per_year`` (``null``: no budget), ``caseload``
-(``[min, max]``) or ``caseload_min``/``caseload_max``, ``casework_minutes``,
+(``[min, max]``) or ``caseload_min``/``caseload_max``, ``casework_minutes`` (the casework limit of
+the base scenario's ``casework_mode``: ``casework_minutes_public_transport`` when that mode is public
+transport and the base gives one),
 ``supervision_minutes`` (hubs with their own ``supervision_minutes`` keep it), ``max_spokes``,
 ``hubs_off`` (hub ids switched off) and ``required`` (exactly these authority codes must host a
 spoke). The base scenario is always the first variant.
 
 Travel limits are applied without recomputing travel times: the base instance is built once at
 the widest limits any variant uses, and each variant keeps the pairs within its own limits. This
-is exact, because pair minutes do not depend on the limit (Dijkstra with a cutoff finds every
-shortest path under it; measured times are kept when within the limit).
+is exact, because pair minutes do not depend on the limit (the estimate is a formula of each pair
+alone; measured times are kept when within the limit).
 """
 
 from __future__ import annotations
@@ -214,7 +216,7 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
     seen: dict[tuple, str] = {(): "base"}
 
     base_values = {"budget_per_year": scenario.rules.budget_per_year, "caseload_min": scenario.rules.caseload_min,
-                   "caseload_max": scenario.rules.caseload_max, "casework_minutes": scenario.rules.casework_minutes,
+                   "caseload_max": scenario.rules.caseload_max, "casework_minutes": scenario.rules.casework_limit,
                    "supervision_minutes": scenario.rules.supervision_minutes, "max_spokes": scenario.rules.max_spokes,
                    "hubs_off": (), "required": tuple(sorted(row.value.authority_code for row in scenario.authorities.rows
                                                             if row.value.required))}
@@ -257,14 +259,14 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
 
 def widest_limits(spec: SweepSpec, scenario: Scenario) -> tuple[int, int]:
     """The casework and supervision limits the base instance must be built with."""
-    casework = max([scenario.rules.casework_minutes] + [v.settings.get("casework_minutes", 0) for v in spec.variants])
+    casework = max([scenario.rules.casework_limit] + [v.settings.get("casework_minutes", 0) for v in spec.variants])
     supervision = max([scenario.rules.supervision_minutes]
                       + [v.settings.get("supervision_minutes", 0) for v in spec.variants])
     return casework, supervision
 
 
 def widened(scenario: Scenario, casework: int, supervision: int) -> Scenario:
-    rules = scenario.rules.model_copy(update={"casework_minutes": casework, "supervision_minutes": supervision})
+    rules = scenario.rules.with_casework_limit(casework).model_copy(update={"supervision_minutes": supervision})
     return dataclasses.replace(scenario, rules=rules)
 
 
@@ -273,7 +275,7 @@ def apply_variant(base: PlannedScenario, scenario: Scenario, variant: Variant) -
     inst = base.instance
     settings = variant.settings
     rules = scenario.rules
-    casework = settings.get("casework_minutes", rules.casework_minutes)
+    casework = settings.get("casework_minutes", rules.casework_limit)
     supervision = settings.get("supervision_minutes", rules.supervision_minutes)
     own_limit = {row.value.hub_id: row.value.supervision_minutes for row in scenario.hubs.rows}
     off = set(settings.get("hubs_off", ()))

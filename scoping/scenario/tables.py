@@ -63,7 +63,7 @@ def decode_csv_bytes(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
 
 def _header_problems(file: str, header: list[str], model: type[BaseModel]) -> list[Problem]:
     problems: list[Problem] = []
-    known = set(model.model_fields)
+    known = {field.alias or name for name, field in model.model_fields.items()}  # as written in the file
     required = getattr(model, "required_columns", ())
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         separator = "';'" if ";" in header[0] else "tabs"

@@ -1,173 +1,179 @@
-"""Travel times between places: measured where given, otherwise estimated on a neighbour graph.
+"""A scenario's travel times: the calibrated estimate, with measured and routed times put over it.
 
-The estimate (documented in the README, "Travel-time estimate"):
+* **Supervision** (hub -> host) is by car.
+* **Casework** follows scenario.yaml ``casework_mode``: ``car``, the spoke drives from the host to
+  the area (host -> area); ``public_transport``, young people travel from their area to the spoke's
+  host by bus (area -> host: the wait for the bus is at the area's end). Either way the instance
+  keys casework minutes by (host_id, area_id).
+* **Estimates** come from :mod:`scoping.scenario.travel_estimate` (car or bus formula on
+  straight-line distance and postcode density, calibrated on published journey times).
+* **Given times** (``travel_times.csv``; ``source`` ``measured`` or ``routed``, ``mode`` ``car``
+  or ``public_transport``, default ``measured`` and ``car``) always override estimates, by one rule,
+  :func:`apply_measured`: a given time of the same mode for a pair, as listed or else in the reverse
+  direction (times are symmetric unless both directions are listed), replaces the estimate; a given
+  time over the limit removes the pair even if the estimate was within it.
 
-* **Graph.** Every distinct location (British National Grid metres) is a node; neighbours are
-  joined by the edges of shapely's Delaunay triangulation, so each place connects to the places
-  around it and long trips run through intermediate places, as roads do.
-* **Edge minutes** = straight-line km × ``CIRCUITY`` / speed × 60. Speed follows local density,
-  read from the edge's own length: Delaunay edges are short where places are dense (towns) and
-  long where they are sparse (rural areas, trunk roads). Edges up to ``URBAN_EDGE_KM`` run at
-  ``URBAN_SPEED_KMH``; edges from ``RURAL_EDGE_KM`` at ``RURAL_SPEED_KMH``; in between the speed
-  is interpolated linearly.
-* **Pair minutes** = the shortest path, rounded half up to whole minutes. Places at the same
-  location are 0 minutes apart. The graph is built with networkx (readable, easy to inspect in
-  tests); the search converts it once to a sparse matrix and runs
-  ``scipy.sparse.csgraph.dijkstra`` from all sources of one limit at once, stopping at the limit
-  (measured 2.3x faster than a networkx Dijkstra per source on the national benchmark, same pairs:
-  benchmarks/travel_graph.py).
-* **Measured times** (``travel_times.csv``) replace the estimate for the pairs they list, in both
-  directions unless both directions are listed; a measured time over the limit removes the pair
-  even if the estimate was within it.
+Every time says where it came from (:attr:`TravelPairs.sources`): ``measured``, ``routed`` or
+``estimated``; the reports name it.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
 
-import networkx as nx
 import numpy as np
-import shapely
-from scipy.sparse.csgraph import dijkstra
 
-# Road distance / straight-line distance in Great Britain: ~1.2-1.4 in published comparisons of
-# road and crow-fly distances; 1.3 is the usual planning figure.
-CIRCUITY = 1.3
-# Average door-to-door driving speeds: ~24 km/h (15 mph) in towns, ~64 km/h (40 mph) on rural
-# A-roads and trunk roads (DfT average speed statistics put urban A-roads near 15-25 mph and
-# rural A-roads near 40-50 mph; the lower ends allow for junctions and parking).
-URBAN_SPEED_KMH = 24.0
-RURAL_SPEED_KMH = 64.0
-URBAN_EDGE_KM = 2.0
-RURAL_EDGE_KM = 20.0
-# Sources searched together: bounds the distance matrix to SOURCE_BLOCK x places floats (~8 MB
-# per 1,000 places).
-SOURCE_BLOCK = 256
+from scoping.scenario.geocode import DensityGrid
+from scoping.scenario.schemas import TravelTimeRow
+from scoping.scenario.travel_estimate import Place, estimated_pairs, nearest_estimates
+
+ESTIMATED = "estimated"
+Pair = tuple[str, str]
+Limit = int | Mapping[str, int] | None  # minutes; per source id if a mapping; None: no limit
+
+# The direction of a casework journey in each mode, in words for the reports.
+CASEWORK_DIRECTION = {"car": "host to area", "public_transport": "area to host"}
+MODE_WORDS = {"car": "car", "public_transport": "public transport"}
 
 
 @dataclass(frozen=True)
-class Place:
-    """A hub, host or area at a British National Grid point (metres); ids are unique across kinds."""
+class GivenTime:
+    """A time from travel_times.csv: whole minutes and where they come from (measured or routed)."""
+
+    minutes: int
+    source: str
+
+
+@dataclass(frozen=True)
+class GivenTimes:
+    """travel_times.csv by mode: mode -> (from_id, to_id) -> GivenTime, as listed."""
+
+    by_mode: Mapping[str, Mapping[Pair, GivenTime]] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[TravelTimeRow]) -> "GivenTimes":
+        by_mode: dict[str, dict[Pair, GivenTime]] = {}
+        for row in rows:
+            by_mode.setdefault(row.mode, {})[(row.from_id, row.to_id)] = GivenTime(row.minutes, row.source)
+        return cls(by_mode)
+
+    def lookup(self, mode: str, source: str, target: str) -> GivenTime | None:
+        """The given time from `source` to `target` in `mode`: as listed, else the reverse if only that is listed."""
+        times = self.by_mode.get(mode, {})
+        return times.get((source, target)) or times.get((target, source))
+
+    def listed(self, mode: str) -> list[Pair]:
+        return sorted(self.by_mode.get(mode, {}))
+
+
+NO_GIVEN_TIMES = GivenTimes()
+
+
+@dataclass(frozen=True)
+class TravelPairs:
+    """Whole minutes of every pair within the limit, and the source of each pair's time."""
+
+    minutes: dict[Pair, int]
+    sources: dict[Pair, str] = field(default_factory=dict)  # pairs with a given time; the rest are estimated
+
+    def source(self, pair: Pair) -> str:
+        return self.sources.get(pair, ESTIMATED)
+
+    def flipped(self) -> "TravelPairs":
+        """The same times keyed (target, source), in that order."""
+        return TravelPairs(dict(sorted(((b, a), m) for (a, b), m in self.minutes.items())),
+                           dict(sorted(((b, a), s) for (a, b), s in self.sources.items())))
+
+
+def _limit_of(limit: Limit, source: str) -> int | None:
+    return limit[source] if isinstance(limit, Mapping) else limit
+
+
+def apply_measured(estimated: Mapping[Pair, int], given: GivenTimes, mode: str, sources: Iterable[str],
+                   targets: Iterable[str], limit: Limit = None) -> TravelPairs:
+    """Given times over estimates: the one rule (module docstring).
+
+    For every (source, target) of `sources` x `targets` with a given time in `mode` (as listed, else
+    the reverse), that time replaces the estimate in `estimated` (or adds the pair); if it is over
+    the source's limit the pair is removed. Pairs come back ordered by (source, target) when
+    `estimated` is (as :func:`~scoping.scenario.travel_estimate.estimated_pairs` returns it).
+    """
+    listed = given.listed(mode)
+    if not listed:
+        return TravelPairs(dict(estimated))
+    minutes = dict(estimated)
+    origin: dict[Pair, str] = {}
+    source_set, target_set = set(sources), set(targets)
+    for a, b in listed:
+        for source, target in ((a, b), (b, a)):
+            if source in source_set and target in target_set:
+                time = given.lookup(mode, source, target)
+                source_limit = _limit_of(limit, source)
+                if time is not None and (source_limit is None or time.minutes <= source_limit):
+                    minutes[(source, target)] = time.minutes
+                    origin[(source, target)] = time.source
+                else:
+                    minutes.pop((source, target), None)
+    return TravelPairs(dict(sorted(minutes.items())), dict(sorted(origin.items())))
+
+
+def travel_pairs(sources: Sequence[Place], targets: Sequence[Place], limit: int | Mapping[str, int], mode: str,
+                 given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> TravelPairs:
+    """Every (source, target) within the limit in `mode`: the estimate, with given times over it."""
+    estimated = estimated_pairs(sources, targets, limit, mode, grid)
+    return apply_measured(estimated, given, mode, [p.place_id for p in sources], [p.place_id for p in targets], limit)
+
+
+def supervision_pairs(hubs: Sequence[Place], hosts: Sequence[Place], limits: Mapping[str, int],
+                      given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> TravelPairs:
+    """(hub_id, host_id) pairs within each hub's supervision limit, by car."""
+    return travel_pairs(hubs, hosts, limits, "car", given, grid)
+
+
+def casework_pairs(hosts: Sequence[Place], areas: Sequence[Place], limit: int, mode: str,
+                   given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> TravelPairs:
+    """(host_id, area_id) pairs within the casework limit: host -> area by car, or area -> host by
+    public transport (young people's own journeys), keyed (host_id, area_id) either way."""
+    if mode == "car":
+        return travel_pairs(hosts, areas, limit, "car", given, grid)
+    return travel_pairs(areas, hosts, limit, mode, given, grid).flipped()
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The quickest candidate for one place: its id, whole minutes and the source of that time."""
 
     place_id: str
-    easting: float
-    northing: float
+    minutes: int
+    source: str
 
 
-def straight_line_km(a: Place, b: Place) -> float:
-    """Crow-fly distance in kilometres between two places."""
-    return math.hypot(a.easting - b.easting, a.northing - b.northing) / 1000.0
+def nearest(places: Sequence[Place], candidates: Sequence[Place], mode: str, candidates_are_origins: bool,
+            given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> dict[str, Nearest]:
+    """For each place, the candidate with the fewest minutes (ties: the smaller id), not cut at a limit.
 
-
-def edge_speed_kmh(length_km: float) -> float:
-    """Speed on a neighbour edge: urban for short edges, rural for long ones, linear in between."""
-    if length_km <= URBAN_EDGE_KM:
-        return URBAN_SPEED_KMH
-    if length_km >= RURAL_EDGE_KM:
-        return RURAL_SPEED_KMH
-    share = (length_km - URBAN_EDGE_KM) / (RURAL_EDGE_KM - URBAN_EDGE_KM)
-    return URBAN_SPEED_KMH + share * (RURAL_SPEED_KMH - URBAN_SPEED_KMH)
-
-
-def edge_minutes(length_km: float) -> float:
-    """Minutes to drive a neighbour edge of `length_km` straight-line kilometres."""
-    return length_km * CIRCUITY / edge_speed_kmh(length_km) * 60.0
-
-
-def round_minutes(minutes: float) -> int:
-    """Whole minutes, half up (a 44.5-minute trip counts as 45)."""
-    return int(math.floor(minutes + 0.5 + 1e-9))
-
-
-def build_travel_graph(places: Sequence[Place]) -> nx.Graph:
-    """Neighbour graph over distinct locations; `graph.graph["site_of"]` maps place id -> node."""
-    site_of: dict[str, tuple[float, float]] = {}
-    for place in places:
-        site_of[place.place_id] = (float(place.easting), float(place.northing))
-    sites = sorted(set(site_of.values()))
-    graph = nx.Graph(site_of=site_of)
-    graph.add_nodes_from(sites)
-    if len(sites) == 2:
-        pairs = [(sites[0], sites[1])]
-    elif len(sites) > 2:
-        points = shapely.multipoints(np.array(sites))
-        edges = shapely.delaunay_triangles(points, only_edges=True)
-        coords = shapely.get_coordinates(edges).reshape(-1, 2, 2)
-        pairs = [((a[0], a[1]), (b[0], b[1])) for a, b in coords.tolist()]
-        if not pairs:  # all points collinear: Delaunay has no triangles; chain them in order
-            ordered = sorted(sites)
-            pairs = list(zip(ordered, ordered[1:]))
-    else:
-        pairs = []
-    for a, b in pairs:
-        length_km = math.hypot(a[0] - b[0], a[1] - b[1]) / 1000.0
-        graph.add_edge(a, b, minutes=edge_minutes(length_km))
-    return graph
-
-
-def _measured_minutes(measured: Mapping[tuple[str, str], int], source: str, target: str) -> int | None:
-    """A measured time for source -> target: as listed, or the reverse if only that is listed."""
-    if (source, target) in measured:
-        return measured[(source, target)]
-    if (target, source) in measured:
-        return measured[(target, source)]
-    return None
-
-
-def travel_pairs(
-    graph: nx.Graph,
-    sources: Sequence[str],
-    targets: Sequence[str],
-    limit: int | Mapping[str, int],
-    measured: Mapping[tuple[str, str], int] | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> dict[tuple[str, str], int]:
-    """Integer minutes for every (source, target) pair within the limit (per source if a mapping)."""
-    measured = measured or {}
-    site_of: dict[str, tuple[float, float]] = graph.graph["site_of"]
-    targets_at: dict[tuple[float, float], list[str]] = {}
-    for target in targets:
-        targets_at.setdefault(site_of[target], []).append(target)
-    result: dict[tuple[str, str], int] = {}
-    nodes = list(graph.nodes)
-    node_index = {node: k for k, node in enumerate(nodes)}
-    matrix = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight="minutes", format="csr")
-    target_nodes = np.array(sorted({node_index[site] for site in targets_at}), dtype=np.int64)
-    targets_of_node = [targets_at[nodes[k]] for k in target_nodes.tolist()]
-    by_limit: dict[int, list[str]] = {}
-    for source in sources:
-        by_limit.setdefault(limit[source] if isinstance(limit, Mapping) else limit, []).append(source)
-    done = 0
-    for source_limit, group in sorted(by_limit.items()):
-        for start in range(0, len(group), SOURCE_BLOCK):
-            block = group[start:start + SOURCE_BLOCK]
-            if not len(target_nodes):
-                distances = np.empty((len(block), 0))
-            else:
-                # One search from every source of this limit; paths longer than limit + 0.5 minutes
-                # cannot round to within the limit, so the search stops there (inf beyond it).
-                distances = dijkstra(matrix, directed=False, indices=[node_index[site_of[s]] for s in block],
-                                     limit=source_limit + 0.5)[:, target_nodes]
-            rounded = np.floor(distances + 0.5 + 1e-9)  # round_minutes, vectorised
-            rows, cols = np.nonzero(rounded <= source_limit)
-            for row, col, minutes in zip(rows.tolist(), cols.tolist(), rounded[rows, cols].astype(int).tolist()):
-                source = block[row]
-                for target in targets_of_node[col]:
-                    result[(source, target)] = minutes
-            done += len(block)
-            if on_progress:
-                on_progress(done, len(sources))
-    if measured:
-        source_set, target_set = set(sources), set(targets)
-        for a, b in measured:
-            for source, target in ((a, b), (b, a)):
-                if source in source_set and target in target_set:
-                    minutes = _measured_minutes(measured, source, target)
-                    source_limit = limit[source] if isinstance(limit, Mapping) else limit
-                    if minutes is not None and minutes <= source_limit:
-                        result[(source, target)] = minutes
-                    else:
-                        result.pop((source, target), None)
-    return dict(sorted(result.items()))
+    Journeys run candidate -> place when `candidates_are_origins` (a host's nearest hub: hub -> host;
+    an area's nearest host by car: host -> area), else place -> candidate (by public transport:
+    area -> host). Given times count, by :func:`apply_measured`.
+    """
+    candidates = sorted(candidates, key=lambda p: p.place_id)
+    if not places or not candidates:
+        return {}
+    origins, destinations = (candidates, places) if candidates_are_origins else (places, candidates)
+    estimate = nearest_estimates(origins, destinations, mode, grid)
+    by_candidate = estimate if candidates_are_origins else estimate.T  # (candidates x places)
+    origin_ids, destination_ids = [p.place_id for p in origins], [p.place_id for p in destinations]
+    given_pairs = apply_measured({}, given, mode, origin_ids, destination_ids)
+    candidate_index = {p.place_id: k for k, p in enumerate(candidates)}
+    place_index = {p.place_id: k for k, p in enumerate(places)}
+    for (origin, destination), minutes in given_pairs.minutes.items():
+        candidate, place = (origin, destination) if candidates_are_origins else (destination, origin)
+        by_candidate[candidate_index[candidate], place_index[place]] = minutes
+    best = np.argmin(by_candidate, axis=0)  # first of equal minimums: the smaller candidate id
+    result = {}
+    for k, place in enumerate(places):
+        candidate = candidates[int(best[k])].place_id
+        pair = (candidate, place.place_id) if candidates_are_origins else (place.place_id, candidate)
+        result[place.place_id] = Nearest(candidate, int(by_candidate[best[k], k]), given_pairs.source(pair))
+    return result
