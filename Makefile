@@ -22,7 +22,9 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/spokeplan demo
 
+# lint-imports: the package layers and no import cycles (pyproject [tool.importlinter]); then the suite.
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # Rewrite the SYNTHETIC outcome returns and the committed refresh store the demos' reports monitor

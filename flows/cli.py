@@ -1,4 +1,6 @@
-"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py).
+"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py), except
+`travel`, which reads and writes small files with plain functions (flows/travel_command.py) and
+starts no Prefect server.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (`error: FILE:LINE: COLUMN: ...` lines), 3 infeasible
 (the conflicting rules in plain words), 1 an unexpected internal error (one line; `--debug` for the
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import warnings
 from typing import Sequence
 
-from flows.params import DemoParams, PlanParams, ScopeParams, ValidateParams, dask_address
+from flows.params import DemoParams, MonitorParams, PlanParams, ScopeParams, ValidateParams, dask_address
+from scoping.scenario.schemas import ROUTER_FORMATS, TRAVEL_MODES
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
 _PREFECT_DEFAULTS = {
@@ -21,6 +26,10 @@ _PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
+# Without --debug the terminal shows spokeplan's own lines only: Prefect's console log handler (task
+# and flow failures with their tracebacks, the temporary server's messages) is silenced, while the
+# runs' logs still reach the Prefect server and its UI (the API handler is another handler).
+_QUIET_CONSOLE = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -71,13 +80,42 @@ def _build_parser() -> argparse.ArgumentParser:
                               "(cse-hub-and-spoke, no-wrong-door) or a service-model .yaml path, as in scenario.yaml; "
                               "its `outcomes_catalogue` names the measures")
     monitor.add_argument("--out", required=True, help="output directory for monitoring.html and monitoring.csv")
-    monitor.add_argument("--threshold", type=int, default=5, choices=range(0, 101), metavar="N",
-                         help="disclosure threshold: case-derived counts 1..N shown as c (default 5)")
+    monitor.add_argument("--threshold", type=int, default=MonitorParams.model_fields["disclosure_threshold"].default,
+                         choices=range(0, 101), metavar="N",
+                         help="disclosure threshold: case-derived counts 1..N shown as c (default %(default)s)")
     # --- end monitor ---
 
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
+    _travel_parser(commands)
     return parser
+
+
+def _travel_parser(commands: argparse._SubParsersAction) -> None:
+    """`spokeplan travel` (flows/travel_command.py): both forms share one parser; `import` is the first word."""
+    travel = commands.add_parser(
+        "travel", help="car and public-transport minutes for a list of journeys, or import a router's times",
+        usage="spokeplan travel PAIRS.csv --out OUT.csv [--scenario DIR]\n"
+              "       spokeplan travel import FILE --format osrm|r5py|csv --out travel_times.csv [--ids FILE] ...",
+        description="PAIRS.csv: from,to columns of UK postcodes (or ids of the scenario given with --scenario); "
+                    "OUT.csv adds car_minutes, public_transport_minutes, source and public_transport_source "
+                    "(measured, routed or estimated). `travel import` turns a router's answer into "
+                    "travel_times.csv rows (source routed).")
+    travel.add_argument("pairs_csv", metavar="PAIRS.csv|import", help="the journeys, or the word import")
+    travel.add_argument("import_file", nargs="?", metavar="FILE", help="(import) the router's output file")
+    travel.add_argument("--out", required=True, help="the file to write (OUT.csv, or travel_times.csv for import)")
+    travel.add_argument("--scenario", metavar="DIR", help="a scenario directory: PAIRS.csv may name its places by "
+                                                          "id, and its travel_times.csv applies")
+    travel.add_argument("--format", choices=ROUTER_FORMATS, help="(import) OSRM table JSON, r5py travel-time "
+                                                                 "matrix CSV, or a plain from_id,to_id,minutes CSV")
+    travel.add_argument("--ids", metavar="FILE", help="(import, osrm) CSV with an id column: the place of each "
+                                                      "coordinate, in the order sent (sources and destinations alike)")
+    travel.add_argument("--source-ids", metavar="FILE", help="(import, osrm) ids of the table's sources, in order")
+    travel.add_argument("--destination-ids", metavar="FILE", help="(import, osrm) ids of the table's destinations")
+    travel.add_argument("--mode", choices=TRAVEL_MODES, help="(import) the mode the router was asked for "
+                        "(default: car for osrm and csv, public_transport for r5py)")
+    travel.add_argument("--time-column", metavar="NAME", help="(import, r5py) the travel-time column when there "
+                                                              "are several (travel_time_p50, ...)")
 
 
 def _positive_float(text: str) -> float:
@@ -120,6 +158,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
     if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
         lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
+    if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
+        lines.append(f"  {summary['disclosure_legend']}")
     lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
     print("\n".join(lines))
 
@@ -140,9 +180,16 @@ def _print_validate_summary(summary: dict) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
-    for key, value in _PREFECT_DEFAULTS.items():
+    for key, value in {**_PREFECT_DEFAULTS, **({} if args.debug else _QUIET_CONSOLE)}.items():
         os.environ.setdefault(key, value)
+    if not args.debug:  # libraries' deprecation notices are for developers, not on a user's terminal
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.simplefilter("ignore", category)
     try:
+        if args.command == "travel":  # small files in and out: plain functions, no Prefect flow or server
+            from flows.travel_command import run_travel_command
+
+            return run_travel_command(args)
         from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
 
         if args.command == "demo":
@@ -170,7 +217,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  return_state=True)
         elif args.command == "monitor":
             from flows.monitor_flow import monitor_flow
-            from flows.params import MonitorParams
 
             state = monitor_flow(params=MonitorParams(store_dir=args.store_dir, service_model=args.model,
                                                       out_dir=args.out, disclosure_threshold=args.threshold),

@@ -1,8 +1,8 @@
 """The `monitor` flow: `spokeplan monitor STORE --model MODEL --out DIR`.
 
 inputs (the refresh store's snapshots; the service model, by id or path, and the catalogue its
-`outcomes_catalogue` names) -> scoping (scoping.outcomes: validate every snapshot's outcomes sources, track each figure across the
-snapshots, build the monitoring table) -> reporting (reporting.monitoring_report: disclosure
+`outcomes_catalogue` names) -> scoping (scoping.store.outcomes: validate every snapshot's outcomes sources, track each figure across the
+snapshots, build the monitoring table) -> reporting (reporting.views.monitoring: disclosure
 control, monitoring.html with SVG small multiples, monitoring.csv) -> outputs (atomic writes).
 Thin wiring only. Exit 0, or 2 when the store or a snapshot's outcomes file is bad
 (`error: FILE:LINE: COLUMN: ...`, nothing written).
@@ -18,9 +18,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import MonitorParams
-from flows.plan_flow import EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input, write_task
-from reporting.monitoring_report import monitoring_markdown, render_monitoring_files
-from scoping.outcomes import MonitoringTable, model_monitoring_table
+from flows.plan_flow import (
+    EXIT_OK, Rejected, RunOutcome, flow_result, output_folder_rejected, rejecting_bad_input, write_task,
+)
+from reporting.writers.monitoring import monitoring_markdown, render_monitoring_files
+from scoping.store.outcomes import MonitoringTable, model_monitoring_table
 
 
 @task(name="track outcome measures", cache_policy=NO_CACHE)
@@ -35,11 +37,16 @@ def render_task(table: MonitoringTable, threshold: int) -> tuple[dict[str, bytes
 
 def run_monitor(params: MonitorParams) -> RunOutcome:
     started = time.perf_counter()
+    refused = output_folder_rejected(params.out_dir, params.store_dir)
+    if refused:
+        return RunOutcome(refused.exit_code, list(refused.messages))
     table = track_task(params.store_dir, params.service_model)
     if isinstance(table, Rejected):
         return RunOutcome(table.exit_code, list(table.messages))
     files, view = render_task(table, params.disclosure_threshold)
     written = write_task(params.out_dir, files)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     create_table_artifact(key="monitoring-latest", description="Latest position per measure and area (disclosed)",
                           table=[{k: r[k] for k in ("outcome", "measure_id", "area", "latest_period", "latest",
                                                     "change", "reading")} for r in view["summary"]])

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoping.scenario.settings import DISCLOSURE_THRESHOLD
+
 
 ADDRESS_PATTERN = r"^(tcp|tls|inproc|ucx)://\S+$"
 
@@ -108,4 +110,5 @@ class MonitorParams(BaseModel):
         description="whose outcome measures: a shipped service model id (cse-hub-and-spoke, no-wrong-door) or the "
                     "path of a service-model .yaml file; its `outcomes_catalogue` names the catalogue")
     out_dir: str = Field(description="folder for monitoring.html and monitoring.csv")
-    disclosure_threshold: int = Field(5, ge=0, le=100, description="case-derived counts 1..threshold shown as c")
+    disclosure_threshold: int = Field(DISCLOSURE_THRESHOLD, ge=0, le=100,
+                                      description="case-derived counts 1..threshold shown as c")

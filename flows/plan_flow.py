@@ -23,10 +23,13 @@ from flows.progress import spinner, stage_progress
 from optimisation.checker import check_plan
 from optimisation.result import Infeasible, PlanResult
 from optimisation.solve import NoPlanFound, solve
-from reporting.plan_files import render_plan_files, write_plan_files
-from reporting.report import PublishedCounts, published_counts
-from scoping.errors import InputError
-from scoping.scenario import PlannedScenario, Scenario, build_instance, build_programme, load_scenario
+from common.errors import InputError
+from common.files import check_output_folder, write_files
+from reporting.published.plan import PublishedCounts, published_counts
+from reporting.writers.plan_files import PLAN_FILES, render_plan_files
+from scoping.scenario.build import PlannedScenario, build_instance, build_programme
+from scoping.scenario.loader import Scenario, load_scenario
+from scoping.store.outcomes import MonitoringTable, scenario_monitoring
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
@@ -91,6 +94,12 @@ def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
     return rejecting_bad_input(load_scenario, scenario_dir)
 
 
+@task(name="read monitoring store", cache_policy=NO_CACHE)
+def monitoring_task(scenario: Scenario) -> MonitoringTable | None | Rejected:
+    """scenario.yaml `monitoring_store`: the outcome figures the plan report shows (None without it)."""
+    return rejecting_bad_input(scenario_monitoring, scenario)
+
+
 @task(name="geocode and estimate travel", cache_policy=NO_CACHE)
 def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
     return rejecting_bad_input(_build_with_progress, scenario)
@@ -115,8 +124,17 @@ def check_task(planned: PlannedScenario, plan: PlanResult) -> list[str]:
 
 @task(name="write plan files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
       retry_condition_fn=only_os_errors)
-def write_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
-    return [str(path) for path in write_plan_files(out_dir, files)]
+def write_task(out_dir: str, files: dict[str, bytes], replaces: tuple[str, ...] = ()) -> list[str] | Rejected:
+    """The whole set of files at once (common.files.write_files); a full disk, a read-only folder or a
+    permission refused come back as Rejected (exit 2, one line), the previous files untouched."""
+    return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files, replaces)])
+
+
+def output_folder_rejected(out_dir: str, *inputs: str) -> Rejected | None:
+    """--out checked before any work (common.files.check_output_folder): a file, a folder under a file,
+    a read-only or unwritable place is exit 2 now, not after the solve."""
+    problems = check_output_folder(out_dir, keep_clear_of=inputs)
+    return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in problems)) if problems else None
 
 
 def flow_result(outcome: RunOutcome):
@@ -133,7 +151,8 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
 
     codes = sorted({a.authority_code for a in planned.instance.authorities})
     create_table_artifact(
-        key="plan-coverage", description="Coverage and unmet need by authority (counts 1-5 shown as c)",
+        key="plan-coverage",
+        description=f"Coverage and unmet need by authority (counts 1-{counts.threshold} shown as c)",
         table=[{"authority": code, "demand": counts.text(("authority", code, "demand")),
                 "covered": counts.text(("authority", code, "covered")),
                 "unmet": counts.text(("authority", code, "unmet"))} for code in codes])
@@ -150,7 +169,7 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
     """The figures the CLI prints. Case counts are published as in report.html (same suppression),
     and figures that would reveal a hidden total (share, bound) are hidden with it."""
-    from reporting.disclosure import SUPPRESSED, disclose
+    from reporting.disclosure import SUPPRESSED, disclose, legend
 
     covered_text = counts.text(("authority", "TOTAL", "covered"))
     demand_text = counts.text(("authority", "TOTAL", "demand"))
@@ -161,6 +180,7 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "demand_text": demand_text,
         "share_text": SUPPRESSED if hidden else f"{plan.objective / demand:.1%}" if demand else "z",
         "bound_text": SUPPRESSED if hidden else disclose(int(round(plan.bound)), counts.threshold),
+        "disclosure_legend": legend(counts.threshold),
         "scenario": str(planned.scenario.directory),
         "status": plan.status,
         "spokes": plan.spokes_total,
@@ -208,13 +228,13 @@ def solve_programme_task(planned: PlannedScenario, programme, time_limit: float,
         return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
 
 
-def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit: float, workers: int,
-                  started: float) -> RunOutcome:
+def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
+                  time_limit: float, workers: int, started: float) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
     from dataclasses import replace
 
     from optimisation.phased_checker import check_programme
-    from reporting.rollout import render_programme_files
+    from reporting.writers.rollout import render_programme_files
 
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
@@ -229,14 +249,16 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     plan = solved.final_plan
-    counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold)
+    counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     files = render_programme_files(final_planned, plan, counts, programme, solved)
-    written = write_task(out_dir, files)
+    written = write_task(out_dir, files, PLAN_FILES)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     document = json.loads(files["plan.json"])
     summary = plan_summary(final_planned, plan, document, counts)
     publish_plan_artifacts(final_planned, plan, summary, counts)
     view = programme_view(document, counts)
-    publish_programme_artifacts(view)
+    publish_programme_artifacts(view, counts.threshold)
     # The CLI's roll-out and robustness lines: the same disclosed figures as report.html.
     summary["rollout_lines"] = [f"{y['year']} ({y['phase']}): {y['spokes']} spokes, {y['covered']} of {y['demand']} cases"
                                 for y in view["years"]]
@@ -249,23 +271,24 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
 
 def programme_view(document: dict, counts: PublishedCounts) -> dict:
     """The roll-out and robustness tables of a phased / robust plan, disclosed as in report.html."""
-    from reporting.rollout import rollout_view
+    from reporting.views.rollout import rollout_view
 
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
     return rollout_view(document, counts.threshold, hidden)
 
 
-def publish_programme_artifacts(view: dict) -> None:
+def publish_programme_artifacts(view: dict, threshold: int) -> None:
     """Roll-out by year and robustness tables in the Prefect UI (`programme_view`)."""
     from prefect.artifacts import create_table_artifact
 
     if view["years"]:
-        create_table_artifact(key="plan-rollout", description="Cases covered by year, central demand (1-5 shown as c)",
+        create_table_artifact(key="plan-rollout",
+                              description=f"Cases covered by year, central demand (1-{threshold} shown as c)",
                               table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}
                                      for y in view["years"]])
     if view["scenarios"]:
         create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              "scenario, final phase (1-5 shown as c)",
+                              f"scenario, final phase (1-{threshold} shown as c)",
                               table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
                                      for s in view["scenarios"]])
 
@@ -273,15 +296,20 @@ def publish_programme_artifacts(view: dict) -> None:
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
     """The plan pipeline as plain calls of tasks (shared by the plan and demo flows)."""
     started = time.perf_counter()
+    refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected):
-        return RunOutcome(scenario.exit_code, list(scenario.messages))
+    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
+        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
+        return RunOutcome(EXIT_BAD_INPUT, messages)
+    monitoring = monitoring_task(scenario)
+    if isinstance(monitoring, Rejected):
+        return RunOutcome(monitoring.exit_code, list(monitoring.messages))
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
         return RunOutcome(planned.exit_code, list(planned.messages))
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
-        return run_programme(planned, programme, out_dir, time_limit, workers, started)
+        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started)
     plan = solve_task(planned, time_limit, workers)
     if isinstance(plan, Rejected):
         return RunOutcome(plan.exit_code, list(plan.messages))
@@ -290,9 +318,11 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
-    counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)
+    counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     files = render_plan_files(planned, plan, counts)
-    written = write_task(out_dir, files)
+    written = write_task(out_dir, files, PLAN_FILES)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     summary = plan_summary(planned, plan, json.loads(files["plan.json"]), counts)
     publish_plan_artifacts(planned, plan, summary, counts)
     summary["wall_seconds"] = time.perf_counter() - started
@@ -335,6 +365,9 @@ def validate_flow(params: ValidateParams):
     scenario = load_scenario_task(scenario_dir)
     if isinstance(scenario, Rejected):
         return flow_result(RunOutcome(scenario.exit_code, list(scenario.messages)))
+    monitoring = monitoring_task(scenario)
+    if isinstance(monitoring, Rejected):
+        return flow_result(RunOutcome(monitoring.exit_code, list(monitoring.messages)))
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
         return flow_result(RunOutcome(planned.exit_code, list(planned.messages)))

@@ -1,6 +1,6 @@
 """The `refresh` flow: collect every source (retries with backoff around the I/O only), validate each
 with the scenario schemas or the EES/ONS importers, and write a new snapshot only if something
-changed (scoping/refresh.py). A broken source is reported and keeps its previous good file; the
+changed (scoping/store/refresh.py). A broken source is reported and keeps its previous good file; the
 others still land. Exit 0 when every source was valid, 2 when any was rejected (one
 `error: FILE:LINE: COLUMN: ...` line per problem).
 """
@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.params import RefreshParams
 from flows.plan_flow import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input
-from scoping.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
+from scoping.store.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
 
 
 @task(name="load sources", cache_policy=NO_CACHE)
@@ -35,7 +35,7 @@ def collect_task(source: Source, attempts: int, backoff: float, timeout: float) 
 
 @task(name="write snapshot", cache_policy=NO_CACHE)
 def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collected]):
-    return refresh(sources, store_dir, collected)
+    return rejecting_bad_input(refresh, sources, store_dir, collected)  # a damaged or unwritable store: exit 2
 
 
 def run_refresh(params: RefreshParams) -> RunOutcome:
@@ -47,6 +47,8 @@ def run_refresh(params: RefreshParams) -> RunOutcome:
                for s in sources]
     collected = [f.result() for f in futures]
     result = snapshot_task(sources, params.store_dir, collected)
+    if isinstance(result, Rejected):
+        return RunOutcome(result.exit_code, list(result.messages))
     summary = {"sources": len(sources), "valid": sum(1 for c in collected if c.ok),
                "rejected": sum(1 for c in collected if not c.ok), "snapshot": result.snapshot,
                "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed")),

@@ -2,8 +2,8 @@
 
 inputs (scenario directory, optional indicator files) -> scoping (load, geocode, travel, profiles,
 recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv) ->
-outputs (atomic writes). Thin wiring only: the work is in scoping.profiles, scoping.recommendations
-and reporting.scoping_report.
+outputs (atomic writes). Thin wiring only: the work is in scoping.analysis.profiles,
+scoping.analysis.recommendations and reporting.views.scoping.
 
 Optional files beside the scenario's CSVs:
 
@@ -11,11 +11,12 @@ Optional files beside the scenario's CSVs:
   group of each authority; without it, nearest neighbours on standardised indicators.
 * ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
   estimates (single year of age, wide layout), recognised by their header
-  (see scoping.importers).
+  (see scoping.analysis.importers).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -24,18 +25,21 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.params import ScopeParams
 from flows.plan_flow import (
-    EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task, rejecting_bad_input, write_task,
+    EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task,
+    output_folder_rejected, rejecting_bad_input, write_task,
 )
 from flows.progress import stage_progress
-from reporting.scoping_report import render_scoping_files
-from scoping.benchmarks import NEIGHBOURS_FILE, read_neighbours
-from scoping.errors import InputError, Problem
-from scoping.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
-from scoping.profiles import AuthorityProfile, ScopingInputs, build_profiles
-from scoping.recommendations import recommendations
-from scoping.scenario import PlannedScenario, Scenario
+from reporting.writers.scoping import render_scoping_files
+from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
+from common.errors import InputError, Problem
+from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
+from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_profiles
+from scoping.analysis.recommendations import recommendations
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.loader import Scenario
 
 INDICATORS_DIR = "indicators"
+SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv")  # every name `scope` may write
 
 
 def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
@@ -44,8 +48,8 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
     tables, populations, problems = [], {}, []
     folder = scenario.directory / INDICATORS_DIR
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        kind = sniff_kind(path)
         try:
+            kind = sniff_kind(path)
             if kind == "ees":
                 tables.append(read_ees_csv(path, codes))
             elif kind == "ons_population":
@@ -58,15 +62,14 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
             problems.extend(error.problems)
     neighbours = None
     neighbours_path = scenario.directory / NEIGHBOURS_FILE
-    if neighbours_path.exists():
+    if os.path.lexists(neighbours_path):  # a dangling link is reported, not skipped
         try:
             neighbours = read_neighbours(neighbours_path, known_authority_codes(codes))
         except InputError as error:
             problems.extend(error.problems)
     if problems:
         raise InputError(problems)
-    return ScopingInputs(tuple(tables), populations, neighbours,
-                         disclosure_threshold=scenario.rules.disclosure_threshold)
+    return ScopingInputs(tuple(tables), populations, neighbours)
 
 
 @task(name="read indicator files", cache_policy=NO_CACHE)
@@ -83,7 +86,7 @@ def profiles_task(planned: PlannedScenario, inputs: ScopingInputs) -> list[Autho
 @task(name="render scoping reports", cache_policy=NO_CACHE)
 def render_task(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict[str, bytes]:
     rules = planned.scenario.rules
-    advice = {p.code: recommendations(p, rules.casework_minutes, rules.supervision_minutes, rules.caseload_max)
+    advice = {p.code: recommendations(p, rules.casework_limit, rules.supervision_minutes, rules.caseload_max)
               for p in profiles}
     return render_scoping_files(planned, profiles, advice)
 
@@ -121,9 +124,11 @@ def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> 
 def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
     """The scope pipeline as plain calls of tasks."""
     started = time.perf_counter()
+    refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected):
-        return RunOutcome(scenario.exit_code, list(scenario.messages))
+    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
+        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
+        return RunOutcome(EXIT_BAD_INPUT, messages)
     inputs = read_inputs_task(scenario)
     if isinstance(inputs, Rejected):
         return RunOutcome(inputs.exit_code, list(inputs.messages))
@@ -134,7 +139,9 @@ def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
     files = render_task(planned, profiles)
     ordered = {name: data for name, data in files.items() if name != "index.html"}
     ordered["index.html"] = files["index.html"]  # the index last: it links to pages already written
-    written = write_task(out_dir, ordered)
+    written = write_task(out_dir, ordered, SCOPE_FILES)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     summary = scope_summary(planned, profiles)
     publish_scope_artifacts(profiles, summary)
     summary["wall_seconds"] = time.perf_counter() - started

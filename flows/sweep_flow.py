@@ -1,11 +1,11 @@
 """The `sweep` flow: many variants of one scenario, solved in parallel, compared in one report.
 
-SWEEP.yaml -> (load, validate: scoping/sweep.py) -> base instance at the widest travel limits ->
+SWEEP.yaml -> (load, validate: scoping/scenario/sweep.py) -> base instance at the widest travel limits ->
 one instance per variant -> solve each (local threads or Dask via prefect-dask) -> reporting
 (sweep_report.py) -> sweep.json, variants.csv, report.html written atomically into --out.
 
 Finished variants are cached in OUT/.cache/<key>.json, the key a SHA-256 of the variant's
-instance, the solver settings and the spokeplan version (scoping/sweep.py `variant_key`): a sweep
+instance, the solver settings and the spokeplan version (scoping/scenario/sweep.py `variant_key`): a sweep
 killed midway resumes without solving them again, on any runner (Dask workers on one machine
 share the folder). Each record says whether it came from the cache (`cached`).
 """
@@ -25,16 +25,18 @@ from prefect.futures import as_completed
 
 from flows.params import SweepParams
 from flows.plan_flow import (
-    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, rejecting_bad_input,
+    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, output_folder_rejected,
+    rejecting_bad_input,
 )
+from common.files import atomic_write_bytes, read_input_bytes, write_files
+from common.version import spokeplan_version
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
-from reporting.disclosure import disclose
-from reporting.plan_files import atomic_write_bytes, spokeplan_version
-from scoping.errors import InputError
-from scoping.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
+from reporting.disclosure import SUPPRESSED, disclose, legend
+from common.errors import InputError
+from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
 
@@ -71,13 +73,13 @@ def solve_record(inst: Instance, time_limit: float, workers: int) -> dict:
 def cached_solve(inst: Instance, key: str, cache_dir: str, time_limit: float, workers: int) -> dict:
     """The variant's record from the cache, or solved now and cached (atomically) for next time."""
     path = Path(cache_dir) / f"{key}.json"
-    if path.exists():
+    if os.path.lexists(path):
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(read_input_bytes(path, within=cache_dir).decode("utf-8"))
             if record.get("key") == key:
                 return {**record, "cached": True}
-        except (OSError, ValueError):
-            pass  # a damaged cache entry is solved again
+        except (InputError, ValueError, AttributeError):
+            pass  # a damaged cache entry (or not a regular file) is solved again
     record = {**solve_record(inst, time_limit, workers), "key": key}
     atomic_write_bytes(path, json.dumps(record, sort_keys=True).encode("utf-8"))
     return {**record, "cached": False}
@@ -96,7 +98,7 @@ def load_sweep_task(sweep_file: str):
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
 def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: int):
-    from scoping.scenario import build_instance
+    from scoping.scenario.build import build_instance
 
     casework, supervision = widest_limits(spec, scenario)
     base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
@@ -109,12 +111,9 @@ def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: i
 
 @task(name="write sweep files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
       retry_condition_fn=only_os_errors)
-def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
-    written = []
-    for name, data in files.items():
-        atomic_write_bytes(Path(out_dir) / name, data)
-        written.append(str(Path(out_dir) / name))
-    return written
+def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str] | Rejected:
+    """The report's files as one set (common.files.write_files), the cache folder carried over."""
+    return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files)])
 
 
 def _worker_env() -> dict[str, str]:
@@ -169,9 +168,12 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
 
 
 def run_sweep(params: SweepParams) -> RunOutcome:
-    from reporting.sweep_report import render_sweep_files
+    from reporting.writers.sweep import render_sweep_files
 
     started = time.perf_counter()
+    refused = output_folder_rejected(params.out_dir, params.sweep_file)
+    if refused:
+        return RunOutcome(refused.exit_code, list(refused.messages))
     loaded = load_sweep_task(params.sweep_file)
     if isinstance(loaded, Rejected):
         return RunOutcome(loaded.exit_code, list(loaded.messages))
@@ -191,6 +193,8 @@ def run_sweep(params: SweepParams) -> RunOutcome:
         rows.append({"name": variant.name, "kind": variant.kind, "settings": settings, **record})
     files, view = render_sweep_files(spec, base, rows, time_limit, workers)
     written = write_sweep_task(params.out_dir, files)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
     solved = sum(1 for r in rows if not r["cached"])
     summary = {"sweep": params.sweep_file, "name": spec.name, "variants": len(rows), "solved": solved,
                "cached": len(rows) - solved, "feasible": sum(1 for r in rows if r["covered"] is not None),
@@ -198,12 +202,15 @@ def run_sweep(params: SweepParams) -> RunOutcome:
                "report": str(Path(params.out_dir) / "report.html")}
     feasible = [r for r in rows if r["covered"] is not None and r["kind"] != "marginal"]
     best = max(feasible, key=lambda r: (r["covered"], -r["cost_per_year"]), default=None)
+    threshold = scenario.rules.disclosure_threshold
+    best_covered = disclose(best["covered"], threshold) if best else None
     summary["text"] = "\n".join([
         f"spokeplan: sweep {spec.name!r}: {len(rows)} variants on the {params.runner} runner "
         f"({solved} solved, {len(rows) - solved} from the cache) in {summary['wall_seconds']:.1f} s",
         f"  feasible           {summary['feasible']} of {len(rows)}",
-        *([f"  most coverage      {best['name']}: {disclose(best['covered'])} cases for "
+        *([f"  most coverage      {best['name']}: {best_covered} cases for "
            f"£{best['cost_per_year']:,.0f} a year"] if best else []),
+        *([f"  {legend(threshold)}"] if best_covered == SUPPRESSED else []),
         f"  files in {params.out_dir}: sweep.json, variants.csv, report.html",
     ])
     create_table_artifact(key="sweep-variants", table=view["artifact_rows"],

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoping.geocode import PostcodeLookup, authority_for_district
+from scoping.scenario.geocode import PostcodeLookup, authority_for_district
 
 OUT = Path(__file__).resolve().parent / "demo"
 SEED = 20261122
@@ -63,9 +63,7 @@ RURAL_HOST_DISTRICTS = ["NE46", "NE66", "TD15", "NE61", "DL12", "DH8", "DH9", "D
 def district_table() -> pd.DataFrame:
     """Live postcodes of the 12 authorities, summarised per postcode district."""
     lookup = PostcodeLookup()
-    for letter in "NDTS":
-        lookup._load_letter(letter)
-    frame = pd.concat([lookup._frames[letter] for letter in "NDTS"]).dropna(subset=["oseast1m", "osnrth1m", "laua"])
+    frame = pd.concat([lookup.postcodes_of_letter(letter) for letter in "NDTS"]).dropna(subset=["oseast1m", "osnrth1m", "laua"])
     districts = {d: (authority_for_district(d) or ("",))[0] for d in frame["laua"].astype(str).unique()}
     frame = frame.assign(authority=frame["laua"].astype(str).map(districts))
     frame = frame[frame["authority"].isin(AUTHORITIES)].copy()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoping.geocode import PostcodeLookup, authority_for_district
+from scoping.scenario.geocode import PostcodeLookup, authority_for_district
 
 OUT = Path(__file__).resolve().parent / "demo_no_wrong_door"
 SEED = 20171001  # the Hub's soft launch, October 2017 (seed 004)
@@ -66,9 +66,7 @@ SERVICE_LABEL = {"mash": "MASH", "social_care": "Children's social care unit", "
 def district_table() -> pd.DataFrame:
     """Live postcodes of the two authorities, summarised per postcode district."""
     lookup = PostcodeLookup()
-    for letter in "CPS":
-        lookup._load_letter(letter)
-    frame = pd.concat([lookup._frames[letter] for letter in "CPS"]).dropna(subset=["oseast1m", "osnrth1m", "laua"])
+    frame = pd.concat([lookup.postcodes_of_letter(letter) for letter in "CPS"]).dropna(subset=["oseast1m", "osnrth1m", "laua"])
     districts = {d: (authority_for_district(d) or ("",))[0] for d in frame["laua"].astype(str).unique()}
     frame = frame.assign(authority=frame["laua"].astype(str).map(districts))
     frame = frame[frame["authority"].isin(AUTHORITIES)].copy()

@@ -1,28 +1,41 @@
 """Disclosure control for counts that leave the program (DESIGN.md "Disclosure control").
 
-England's children's social care statistics convention: a count from 1 to `threshold`
-(5 by default) inclusive is shown as ``c``; ``:`` means not available and ``z`` not applicable.
+England's children's social care statistics convention: a count from 1 to `threshold` inclusive
+is shown as ``c``; ``:`` means not available and ``z`` not applicable. The threshold is always
+passed in: it is the scenario's ``disclosure_threshold`` (scoping.scenario.settings.ScenarioRules,
+where its default is written once), so every table, chart and sentence says the same.
 Zero is shown as 0. Plan internals (plan.json cases) are exact and not passed through here.
 
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
 exactly one hidden cell), used by the scoping reports; and `suppress`, the group rule followed by
-an audit by linear programming over every published relation, used for the plan's files
-(reporting.report.published_counts), where sums cross tables.
+an audit by integer programming over every published relation, used for the plan's files
+(reporting.published.plan.published_counts), where sums cross tables and files; `suppress_by_component`
+runs `suppress` on each group of figures tied by relations (the monitoring tables).
+
+The audit is general: it takes a set of published tables as figures, the sums that tie them, and
+the bounds their structure implies (`Bounds`), and knows nothing of which file shows which figure.
+A reader is assumed to know every shown figure, every sum, those bounds, and that counts are whole
+numbers: a hidden count must keep at least as many possible values as 'c' itself allows.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
-from scipy.optimize import linprog
+import networkx as nx
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds as Bounds_
+from scipy.optimize import LinearConstraint, linprog, milp
 
 SUPPRESSED = "c"
 NOT_AVAILABLE = ":"
 NOT_APPLICABLE = "z"
-DEFAULT_THRESHOLD = 5
 
 
-def disclose(count: int | float | None, threshold: int = DEFAULT_THRESHOLD, *, applicable: bool = True) -> str:
+def disclose(count: int | float | None, threshold: int, *, applicable: bool = True) -> str:
     """The published form of one count: 'c' for 1..threshold, ':' for None, 'z' if not applicable."""
     if not applicable:
         return NOT_APPLICABLE
@@ -34,7 +47,13 @@ def disclose(count: int | float | None, threshold: int = DEFAULT_THRESHOLD, *, a
     return f"{value:,}"
 
 
-def suppressed_cells(values: dict, groups: list[list], threshold: int = DEFAULT_THRESHOLD) -> set:
+def legend(threshold: int) -> str:
+    """The one sentence that explains 'c' where a count is shown as one (the CLI's summary)."""
+    return (f"{SUPPRESSED} = a count from 1 to {threshold}, or a figure hidden so that none can be worked out, "
+            "not shown (disclosure control)")
+
+
+def suppressed_cells(values: dict, groups: list[list], threshold: int) -> set:
     """Cells to publish as 'c': primary (1..threshold) plus secondary suppression.
 
     `values` maps a cell key to its count; each group lists cells tied by one published sum
@@ -57,57 +76,179 @@ def suppressed_cells(values: dict, groups: list[list], threshold: int = DEFAULT_
 
 
 Relation = tuple[tuple, list[tuple]]  # (key of a published sum, keys of its parts)
+Bounds = dict  # key -> (least, greatest or None): what the published structure tells a reader of a cell
 
 
-def _value_range(key: tuple, values: dict, relations: list[Relation], hidden: set) -> float:
-    """How far a hidden cell can move (max - min, by linear programming) given every published cell and sum.
+def required_width(threshold: int) -> int:
+    """How far apart the least and greatest whole values of a hidden count must stay.
 
-    A range below 1 means a reader could recover the cell's whole-number value.
+    'c' itself tells a reader "1 to threshold": `threshold` possible values, a width of threshold - 1.
+    A reader who can narrow a hidden count further than that (and, at any threshold, down to one
+    value) has learnt something 'c' was meant to hide.
     """
-    unknowns = sorted(hidden, key=str)
+    return max(1, threshold - 1)
+
+
+def relation_index(relations: list[Relation]) -> dict:
+    """cell -> the numbers of the relations it is in."""
+    members: dict = {}
+    for number, (total, parts) in enumerate(relations):
+        for cell in (total, *parts):
+            members.setdefault(cell, []).append(number)
+    return members
+
+
+@dataclass(frozen=True)
+class _ReaderModel:
+    """The equations a reader can write about `key`: the relations tied to it through unknown cells."""
+
+    unknowns: list
+    index: dict
+    matrix: Any  # scipy.sparse rows, one per relation that still has an unknown
+    rhs: np.ndarray
+    row_of_relation: dict  # relation number -> row
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+def _reader_model(key: tuple, values: dict, relations: list[Relation], hidden, bounds: Bounds,
+                  unpublished: frozenset, members: dict) -> _ReaderModel:
+    cells, todo, used = {key}, [key], []
+    seen_relations: set = set()
+    while todo:
+        for number in members.get(todo.pop(), ()):
+            if number in seen_relations:
+                continue
+            seen_relations.add(number)
+            used.append(number)
+            total, parts = relations[number]
+            for cell in (total, *parts):
+                if cell not in cells and (cell in hidden or cell in unpublished):
+                    cells.add(cell)
+                    todo.append(cell)
+    unknowns = sorted(cells, key=str)
     index = {k: i for i, k in enumerate(unknowns)}
-    rows, rhs = [], []
-    for total, parts in relations:
-        row, constant = [0.0] * len(unknowns), 0.0
+    data, row_of, column_of, rhs, row_of_relation = [], [], [], [], {}
+    for number in sorted(used):
+        total, parts = relations[number]
+        constant, row = 0.0, {}
         for cell, sign in [(total, -1.0), *[(part, 1.0) for part in parts]]:
             if cell in index:
-                row[index[cell]] += sign
+                row[index[cell]] = row.get(index[cell], 0.0) + sign
             else:
                 constant += sign * values[cell]
-        if any(row):
-            rows.append(row)
+        row = {column: coefficient for column, coefficient in row.items() if coefficient}
+        if row:
+            row_of_relation[number] = len(rhs)
+            for column, coefficient in row.items():
+                data.append(coefficient)
+                row_of.append(len(rhs))
+                column_of.append(column)
             rhs.append(-constant)
-    if not rows:
-        return math.inf
-    objective = [1.0 if k == key else 0.0 for k in unknowns]
-    low = linprog(objective, A_eq=rows, b_eq=rhs, bounds=(0, None))
-    high = linprog([-c for c in objective], A_eq=rows, b_eq=rhs, bounds=(0, None))
-    if high.status == 3:  # unbounded above
-        return math.inf
-    return -high.fun - low.fun
+    lower = np.array([bounds.get(k, (0, None))[0] for k in unknowns], dtype=float)
+    upper = np.array([np.inf if bounds.get(k, (0, None))[1] is None else bounds[k][1] for k in unknowns], dtype=float)
+    matrix = sparse.csr_matrix((data, (row_of, column_of)), shape=(len(rhs), len(unknowns)))
+    return _ReaderModel(unknowns, index, matrix, np.array(rhs, dtype=float), row_of_relation, lower, upper)
 
 
-def suppress(values: dict, relations: list[Relation], threshold: int, protected: frozenset = frozenset()) -> frozenset:
-    """Primary suppression (1..threshold) plus secondary suppression, audited by linear programming.
+def value_range(key: tuple, values: dict, relations: list[Relation], hidden, bounds: Bounds | None = None,
+                unpublished: frozenset = frozenset(), *, integral: bool = True,
+                members: dict | None = None) -> tuple[float, float]:
+    """The least and greatest whole value a hidden cell can take, by integer programming, given every
+    published cell and sum, the bounds the published structure implies (a listed row has at least one
+    case; a host's cases lie within its spokes x caseload_min..caseload_max) and that counts are whole.
 
-    Each relation is a published sum and its parts (a column and its total; demand = covered +
-    unmet). First, a relation with exactly one hidden cell would let a reader recover it by
-    subtraction, so one more of its cells is hidden, repeatedly. Then every hidden cell is audited:
-    combining several sums (e.g. an authority's covered cases minus a host's cases) can still pin it
-    down, so while linear programming finds a hidden cell's possible range narrower than 1, one more
-    cell of a relation it is in is hidden. The cell chosen is always the smallest non-zero cell not
-    `protected` (totals shown as headline figures); a zero protects little (a zero total pins its
-    parts), so it is hidden only after non-zero cells, and a protected cell only when there is no
-    other choice, in which case the headline shows 'c' too.
+    `hidden` and `unpublished` cells are the unknowns (unpublished: figures never shown but tied to
+    shown ones, such as an area's demand, known only by the map's band). Only the relations tied to
+    `key` through unknown cells matter, so only they are solved. `integral=False`: the linear
+    relaxation, whose range contains the integer one. Greatest is inf when unbounded.
     """
-    hidden = {key for key, value in values.items() if 1 <= value <= threshold}
+    model = _reader_model(key, values, relations, hidden, bounds or {}, unpublished,
+                          members if members is not None else relation_index(relations))
+    objective = np.zeros(len(model.unknowns))
+    objective[model.index[key]] = 1.0
+    constraints = [LinearConstraint(model.matrix, model.rhs, model.rhs)] if len(model.rhs) else []
+    integrality = np.ones(len(model.unknowns)) if integral else np.zeros(len(model.unknowns))
+    box = Bounds_(model.lower, model.upper)
+    low = milp(objective, constraints=constraints, integrality=integrality, bounds=box)
+    if low.status != 0:  # infeasible (the figures disagree) or no answer: nothing to learn from them
+        return -math.inf, math.inf
+    high = milp(-objective, constraints=constraints, integrality=integrality, bounds=box)
+    greatest = math.inf if high.status != 0 else -high.fun  # 3: unbounded above
+    return low.fun, greatest
+
+
+def _levers(key: tuple, values: dict, relations: list[Relation], hidden, bounds: Bounds, unpublished: frozenset,
+            members: dict, candidates: list) -> list:
+    """The shown cells among `candidates` whose hiding moves `key`'s least or greatest value in the
+    linear relaxation, to first order: from the duals of the two relaxations (one solve each, instead
+    of one pair per candidate). A reader's equation loses a known constant; the objective moves by
+    the sum of the duals of the candidate's relations. Degenerate duals may miss a lever, so a caller
+    falls back to trying each candidate."""
+    model = _reader_model(key, values, relations, hidden, bounds, unpublished, members)
+    if not len(model.rhs):
+        return []
+    objective = np.zeros(len(model.unknowns))
+    objective[model.index[key]] = 1.0
+    box = list(zip(model.lower, [None if u == np.inf else u for u in model.upper]))
+    found = []
+    for sense in (1.0, -1.0):  # least, then greatest
+        result = linprog(sense * objective, A_eq=model.matrix, b_eq=model.rhs, bounds=box, method="highs")
+        if result.status != 0:
+            continue
+        duals = result.eqlin.marginals
+        for cell in candidates:
+            slope = 0.0  # d(objective)/d(cell's value) when the cell becomes free
+            for number in members.get(cell, ()):
+                row = model.row_of_relation.get(number)
+                if row is None:
+                    continue
+                total, parts = relations[number]
+                sign = (1.0 if cell in parts else 0.0) - (1.0 if cell == total else 0.0)
+                slope += -sign * duals[row]  # the cell's term moves from the constant to the unknowns
+            least, greatest = bounds.get(cell, (0, None))
+            room_down, room_up = values[cell] > least, greatest is None or values[cell] < greatest
+            if (slope > 1e-9 and room_down) or (slope < -1e-9 and room_up):
+                found.append(cell)
+    return [cell for cell in candidates if cell in set(found)]
+
+
+def suppress(values: dict, relations: list[Relation], threshold: int, protected: frozenset = frozenset(),
+             bounds: Bounds | None = None, unpublished: frozenset = frozenset()) -> frozenset:
+    """Primary suppression (1..threshold) plus secondary suppression, audited by integer programming.
+
+    `values`: every figure (the published cells, and the `unpublished` ones a relation ties to them);
+    `relations`: the published sums (a column and its total; demand = covered + unmet; a host's cases
+    = its assignments); `bounds`: what the published structure tells a reader of each cell (default:
+    at least 0). First, a relation with exactly one unknown cell would let a reader recover it by
+    subtraction, so one more of its cells is hidden, repeatedly. Then every count of 1..threshold is
+    audited: while integer programming over everything published pins it to fewer whole values than
+    'c' allows (:func:`required_width`), one more cell near it is hidden: a cell of a relation it is
+    in, else of a relation of a hidden cell tied to it, nearest first. The cell chosen is always the
+    smallest non-zero cell not `protected` (totals shown as headline figures); a zero protects little
+    (a zero total pins its parts), so it is hidden only after non-zero cells, and a protected cell only
+    when there is no other choice, in which case the headline shows 'c' too. Hiding more only widens
+    what a reader can infer, so a count once audited stays safe and one pass suffices.
+    """
+    bounds = bounds or {}
+    published = [key for key in values if key not in unpublished]
+    hidden = {key for key in published if 1 <= values[key] <= threshold}
     groups = [[key for key in [total, *parts] if key in values] for total, parts in relations]
+    member_of = relation_index(relations)
+
+    def reader_range(key, unknown_cells, integral: bool = True) -> tuple[float, float]:
+        return value_range(key, values, relations, unknown_cells, bounds, unpublished, integral=integral,
+                           members=member_of)
+
+    def unknown(key) -> bool:
+        return key in hidden or key in unpublished
 
     def hide_one_more(group: list) -> bool:
-        others = sorted((key in protected, values[key] == 0, values[key], str(key)) for key in group if key not in hidden)
+        others = sorted((key in protected, values[key] == 0, values[key], str(key))
+                        for key in group if not unknown(key))
         if not others:
             return False
-        hidden.add(next(key for key in group if key not in hidden and str(key) == others[0][3]))
+        hidden.add(next(key for key in group if not unknown(key) and str(key) == others[0][3]))
         return True
 
     def close_groups() -> None:
@@ -115,18 +256,83 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
         while changed:
             changed = False
             for group in groups:
-                if sum(1 for key in group if key in hidden) == 1 and hide_one_more(group):
+                unknowns = [key for key in group if unknown(key)]
+                # one unknown: recoverable by subtraction (an unpublished figure is not shown, so not hidden)
+                if len(unknowns) == 1 and unknowns[0] not in unpublished and hide_one_more(group):
                     changed = True
 
+    def widen_near(key, width: float) -> bool:
+        """Hide one more cell near `key`: in the relations nearest to it (breadth-first over hidden cells),
+        the first cell the relaxation's duals point at (:func:`_levers`), in preference order (smallest
+        non-zero, unprotected), whose hiding widens `key`'s range; if no single cell widens it (two
+        together may), the first such cell anyway, else the first cell near it. False if none is left."""
+        seen_groups, seen_keys, frontier = set(), {key}, [key]
+        while frontier:
+            numbers = sorted({g for k in frontier for g in member_of.get(k, ()) if g not in seen_groups})
+            candidates = sorted({c for g in numbers for c in groups[g] if not unknown(c)},
+                                key=lambda c: (c in protected, values[c] == 0, values[c], str(c)))
+            if candidates:
+                levers = _levers(key, values, relations, hidden, bounds, unpublished, member_of, candidates)
+                for cell in levers:
+                    hidden.add(cell)
+                    least, greatest = reader_range(key, hidden)
+                    if greatest - least > width + 1e-9:
+                        return True
+                    hidden.discard(cell)
+                # No single cell widens it (two equations pin it, or whole numbers do): hide a cell one of
+                # the equations pinning it rests on, so the next one can.
+                hidden.add((levers or candidates)[0])
+                return True
+            seen_groups.update(numbers)
+            frontier = [k for g in numbers for k in groups[g] if unknown(k) and k not in seen_keys]
+            seen_keys.update(frontier)
+        return False
+
     close_groups()
-    audited = False
-    while not audited:
-        audited = True
-        for key in sorted(hidden, key=str):
-            if _value_range(key, values, relations, hidden) < 1 - 1e-9:
-                candidates = [group for group in groups if key in group]
-                if any(hide_one_more(group) for group in sorted(candidates, key=len)):
-                    close_groups()
-                    audited = False
-                    break
+    everything_hidden = frozenset(published)
+    structural: dict = {}  # key -> its range's width with every figure hidden: what the rules alone allow
+
+    def width_needed(key) -> float:
+        """A count of 1..threshold keeps 'c''s range, any other hidden cell is at least not pinned, and
+        neither more than the published rules alone allow (hiding cannot buy that)."""
+        need = required_width(threshold) if 1 <= values[key] <= threshold else 1
+        if key not in structural:
+            low, high = reader_range(key, everything_hidden)
+            structural[key] = high - low
+        return min(need, max(1, structural[key]))
+
+    # A worklist: the counts of 1..threshold first, then every cell hidden on the way, each audited once.
+    pending = sorted((k for k in published if 1 <= values[k] <= threshold), key=str)
+    audited: set = set()
+    while pending:
+        key = pending.pop(0)
+        if key in audited or key not in hidden:
+            continue
+        audited.add(key)
+        while True:
+            least, greatest = reader_range(key, hidden)
+            if greatest - least >= width_needed(key) - 1e-9:
+                break
+            if structural[key] < 1 - 1e-9 or not widen_near(key, greatest - least):
+                break  # the published rules alone pin it (caseload_min = caseload_max): nothing to hide
+            close_groups()
+        pending += sorted((k for k in hidden if k not in audited), key=str)
     return frozenset(hidden)
+
+
+def suppress_by_component(values: dict, relations: list[Relation], threshold: int, protected: frozenset) -> set:
+    """`suppress` on each group of figures tied together by relations (networkx connected components):
+    figures in different components share no equation, so the result is the same, with far smaller LPs."""
+    graph = nx.Graph()
+    graph.add_nodes_from(values)
+    for total, parts in relations:
+        nx.add_path(graph, [total, *parts])
+    owner = {key: index for index, component in enumerate(nx.connected_components(graph)) for key in component}
+    by_component: dict[int, list[Relation]] = {}
+    for relation in relations:
+        by_component.setdefault(owner[relation[0]], []).append(relation)
+    hidden = {key for key, value in values.items() if 1 <= value <= threshold and owner[key] not in by_component}
+    for index, own_relations in sorted(by_component.items()):
+        keys = {k for total, parts in own_relations for k in (total, *parts)}
+        hidden |= suppress({k: values[k] for k in keys}, own_relations, threshold, protected & keys)
+    return hidden

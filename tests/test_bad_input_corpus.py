@@ -37,7 +37,8 @@ CORPUS: dict[str, tuple[dict, str]] = {
     "huge cost": ({"hosts.csv": HO.replace(",1500,", ",1e300,")}, "hosts.csv:3: annual_cost: expected at most"),
     "infinite cost": ({"hosts.csv": HO.replace(",1500,", ",inf,")}, "hosts.csv:3: annual_cost:"),
     "caseload min over max": ({"scenario.yaml": "caseload_min: 13\ncaseload_max: 12\n"},
-                              "scenario.yaml:1: -: caseload_min 13 is more than caseload_max 12"),
+                              "scenario.yaml:1: caseload_min: caseload_min 13 is more than caseload_max 12 "
+                              "(caseload_min on line 1, caseload_max on line 2)"),
     "duplicate id": ({"hosts.csv": HO + "HOST1,Again,police,421000,560000,E06000001,1,0,false\n"},
                      "hosts.csv:4: host_id: 'HOST1' is used twice"),
     "id shared across files": ({"areas.csv": A.replace("AREA3", "HUB1")}, "areas.csv:4: area_id: 'HUB1' is also an id"),
@@ -93,7 +94,7 @@ CORPUS: dict[str, tuple[dict, str]] = {
     "postcode and grid both": ({"hubs.csv": "hub_id,name,postcode,easting,northing\nHUB1,Hub,NE1 4LP,1,2\n"},
                                "hubs.csv:2: postcode: give either postcode or easting and northing"),
     "no location": ({"hubs.csv": "hub_id,name,easting,northing\nHUB1,Hub,,\n"}, "hubs.csv:2: postcode: no location"),
-    "easting off the grid": ({"hubs.csv": H.replace("420000,560000", "9420000,560000")}, "hubs.csv:2: easting: expected at most 700000"),
+    "easting off the grid": ({"hubs.csv": H.replace("420000,560000", "9420000,560000")}, "hubs.csv:2: easting: easting 9,420,000, northing 560,000 is outside Great Britain"),
     "invalid GSS code": ({"authorities.csv": AU.replace("E06000002", "Leeds")}, "authorities.csv:3: authority_code: has characters"),
     "demand not estimable": ({"areas.csv": A.replace(",14\n", ",\n")}, "areas.csv:2: demand: is empty and cannot be estimated"),
     "unknown host type": ({"hosts.csv": HO.replace("police,", "church,")}, "hosts.csv:2: host_type: expected one of"),

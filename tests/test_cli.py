@@ -7,6 +7,7 @@ runs the installed `spokeplan` console script in a subprocess, exactly as a user
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -57,8 +58,35 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert {"allocation.csv", "coverage.csv", "spokes.csv", "plan.json", "report.html", "plan.xlsx",
             "plan.geojson"} == {p.name for p in out_dir.iterdir()}
     assert "spokes placed      2" in out
-    # 24 of 26 leaves 2 unmet (1-5): the total covered is suppressed, and the share and bound with it
-    assert "cases covered      c of 26 at any one time (c)" in out and "proven bound       c cases" in out
+    # 24 of 26 leaves 2 unmet (1-5): the total covered is suppressed, and the share and bound with it;
+    # with 2 spokes of 10-12 cases published, showing the demand of 26 would narrow that 2 to 2-4 (fewer
+    # values than 'c''s 1-5), so it is hidden too (reporting.disclosure.required_width)
+    assert "cases covered      c of c at any one time (c)" in out and "proven bound       c cases" in out
+
+
+def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(tmp_path, capsys, monkeypatch):
+    """disclosure_threshold: 3. 24 of 26 cases covered leaves 2 unmet, a count from 1 to 3: the total
+    covered is hidden, and every sentence about hidden counts says 1 to 3, none says 1 to 5."""
+    import prefect.artifacts
+
+    descriptions = []
+    create_table_artifact = prefect.artifacts.create_table_artifact
+
+    def recording(*args, **kwargs):
+        descriptions.append(kwargs.get("description", ""))
+        return create_table_artifact(*args, **kwargs)
+
+    monkeypatch.setattr(prefect.artifacts, "create_table_artifact", recording)
+    directory = write_scenario(tmp_path / "scn", {"scenario.yaml": VALID["scenario.yaml"] + "disclosure_threshold: 3\n"})
+    code, out, err = run(capsys, "plan", str(directory), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "cases covered      c of c at any one time (c)" in out
+    assert "  c = a count from 1 to 3, or a figure hidden so that none can be worked out, not shown (disclosure " \
+           "control)" in out
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Counts from 1 to 3 are shown as <b>c</b>" in html and "counts 1-3 shown as c" in html
+    assert not re.search(r"\b1( to |-|–)5\b", html)
+    assert "Coverage and unmet need by authority (counts 1-3 shown as c)" in descriptions
 
 
 def test_plan_is_byte_identical_on_rerun(tmp_path, capsys):
@@ -159,5 +187,5 @@ def test_plan_run_publishes_disclosed_artifacts(tmp_path, capsys):
     assert table is not None and summary is not None
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     assert {row["authority"] for row in rows} == {"E06000001", "E06000002"}
-    assert "status **OPTIMAL**" in summary.data and "cases covered c of 26" in summary.data
+    assert "status **OPTIMAL**" in summary.data and "cases covered c of c" in summary.data
     assert "24 of" not in summary.data

@@ -17,11 +17,10 @@ from optimisation import checker
 from optimisation.checker import (CHECKS, check_budget, check_casework_travel, check_caseload, check_demand,
                                   check_existing_spokes, check_host_capacity, check_hub_size, check_max_spokes,
                                   check_plan, check_required_authority, check_supervision_travel, check_team_mix)
-from optimisation.instance import Rules, TeamRole
 from optimisation.model import Layout, build_model, rule_groups
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, TeamPlacement
 from optimisation.solve import solve as solve_with
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
+from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, team_role, two_host_base
 
 BACKENDS = ("AUTO", "SCIPY_HIGHS", "SCIP_MATRIX", "SCIP", "CBC")
 
@@ -69,7 +68,7 @@ def test_caseload_max_binds(solved):
     plan = solved(**two_host_base(areas=[area("A1", 20, AUTH_X), area("A2", 12, AUTH_Y)]))
     assert plan.objective == 24
     loose = solved(**two_host_base(areas=[area("A1", 20, AUTH_X), area("A2", 12, AUTH_Y)],
-                                   rules=Rules(caseload_max=20)))
+                                   rules=rules_with(caseload_max=20)))
     assert loose.objective == 32
 
 
@@ -77,7 +76,7 @@ def test_caseload_min_binds(solved):
     # A2 has only 9 cases: a spoke at J2 could not reach the minimum of 10, so A2 goes unserved
     spec = two_host_base(areas=[area("A1", 12, AUTH_X), area("A2", 9, AUTH_Y)])
     assert solved(**spec).objective == 12
-    assert solved(**{**spec, "rules": Rules(caseload_min=9)}).objective == 21
+    assert solved(**{**spec, "rules": rules_with(caseload_min=9)}).objective == 21
 
 
 def test_caseload_minimum_binds_on_pooled_hosts(solved):
@@ -87,7 +86,7 @@ def test_caseload_minimum_binds_on_pooled_hosts(solved):
                 casework={("J", "A"): 10, ("K", "A"): 20}, supervision={("H", "J"): 10, ("H", "K"): 10})
     plan = solved(**spec)
     assert (plan.objective, plan.spokes_total) == (12, 1)
-    assert solved(**spec, rules=Rules(caseload_min=9)).objective == 19
+    assert solved(**spec, rules=rules_with(caseload_min=9)).objective == 19
 
 
 def test_caseload_violations_are_reported():
@@ -201,16 +200,16 @@ def test_linking_rows_never_change_the_optimum(solve):
 # --- budget ----------------------------------------------------------------------------------
 
 def test_budget_binds_on_spoke_cost(solved):
-    spec = two_host_base(rules=Rules(spoke_cost_per_year=100, budget_per_year=150))
+    spec = two_host_base(rules=rules_with(spoke_cost_per_year=100, budget_per_year=150))
     assert solved(**spec).objective == 12
-    assert solved(**{**spec, "rules": Rules(spoke_cost_per_year=100, budget_per_year=200)}).objective == 24
+    assert solved(**{**spec, "rules": rules_with(spoke_cost_per_year=100, budget_per_year=200)}).objective == 24
 
 
 def test_budget_binds_on_host_annual_cost(solved):
     # Both areas are reachable from both hosts; J1 costs 500 a year to use, J2 is free but takes one spoke.
     spec = two_host_base(hosts=[host("J1", annual_cost=500, max_spokes=2), host("J2", authority=AUTH_Y)],
                          casework={("J1", "A1"): 5, ("J1", "A2"): 5, ("J2", "A1"): 5, ("J2", "A2"): 5},
-                         rules=Rules(budget_per_year=400))
+                         rules=rules_with(budget_per_year=400))
     plan = solved(**spec)
     assert plan.objective == 12 and {s.host_id for s in plan.spokes} == {"J2"}
     inst = instance(**spec)
@@ -222,7 +221,7 @@ def test_budget_binds_on_host_annual_cost(solved):
 # --- max_spokes ------------------------------------------------------------------------------
 
 def test_max_spokes_binds_and_is_checked(solved):
-    spec = two_host_base(rules=Rules(max_spokes=1))
+    spec = two_host_base(rules=rules_with(max_spokes=1))
     assert solved(**spec).objective == 12
     bad = plan_of([("H", "J1", 1), ("H", "J2", 1)], [("A1", "J1", 12), ("A2", "J2", 12)])
     assert check_max_spokes(instance(**spec), bad) == ["max_spokes: the plan has 2 spokes; at most 1 allowed"]
@@ -233,7 +232,7 @@ def test_max_spokes_binds_and_is_checked(solved):
 
 def test_required_authority_binds(solved):
     # One spoke allowed: J2 (authority Y) covers 12, J1 (authority X) only 10. Requiring X costs 2 cases.
-    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=Rules(max_spokes=1))
+    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=rules_with(max_spokes=1))
     assert solved(**spec).objective == 12
     plan = solved(**{**spec, "required": (AUTH_X,)})
     assert plan.objective == 10 and [s.host_id for s in plan.spokes] == ["J1"]
@@ -254,7 +253,7 @@ def test_required_authority_out_of_reach_is_infeasible(solve):
 # --- existing spokes -------------------------------------------------------------------------
 
 def test_existing_spokes_bind(solved):
-    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=Rules(max_spokes=1))
+    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=rules_with(max_spokes=1))
     assert solved(**spec).objective == 12
     plan = solved(**{**spec, "existing": {("H", "J1"): 1}})
     assert plan.objective == 10 and plan.spokes == (SpokePlacement("H", "J1", 1),)
@@ -276,7 +275,7 @@ def test_existing_spoke_out_of_reach_is_infeasible(solve):
 
 # --- team mix (service models) ---------------------------------------------------------------
 
-CLINICIAN = TeamRole("clinician", "Clinician", per_team=1, workers_per_role=2, cost_per_year=100)
+CLINICIAN = team_role("clinician", "Clinician", per_team=1, workers_per_role=2, cost_per_year=100)
 
 
 def team_spec(roles=(CLINICIAN,)) -> dict:
@@ -285,7 +284,7 @@ def team_spec(roles=(CLINICIAN,)) -> dict:
     cases. With them: w workers cost 100 w + 100 ceil(w / 2): w = 3 costs 500, w = 4 costs 600 -> 36."""
     return dict(hubs=[hub()], hosts=[host("J1", max_spokes=4)], areas=[area("A1", 48)],
                 casework={("J1", "A1"): 10}, supervision={("H", "J1"): 10},
-                rules=Rules(spoke_cost_per_year=100, budget_per_year=500, team_roles=roles))
+                rules=rules_with(spoke_cost_per_year=100, budget_per_year=500, team_roles=roles))
 
 
 def test_team_mix_binds_and_is_checked(solved):
@@ -307,7 +306,7 @@ def test_coverage_is_never_traded_for_host_fit(solved):
     # but J2's area has 12 cases against J1's 10. One spoke: coverage wins.
     spec = two_host_base(hosts=[host("J1", "community", AUTH_X), host("J2", "police", AUTH_X)],
                          areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_X)],
-                         rules=Rules(max_spokes=1), aims={AUTH_X: "preventative"})
+                         rules=rules_with(max_spokes=1), aims={AUTH_X: "preventative"})
     plan = solved(**spec)
     assert plan.objective == 12 and [s.host_id for s in plan.spokes] == ["J2"] and plan.host_fit == 0
 
@@ -317,21 +316,21 @@ def test_host_fit_comes_before_travel_and_travel_breaks_ties(solved):
     # authority (fit 2 per case); J2 is police 5 minutes away (fit 0). Fit wins over travel.
     spec = dict(hubs=[hub()], hosts=[host("J1", "community"), host("J2", "police")], areas=[area("A1", 12)],
                 casework={("J1", "A1"): 40, ("J2", "A1"): 5}, supervision={("H", "J1"): 10, ("H", "J2"): 10},
-                rules=Rules(max_spokes=1), aims={AUTH_X: "preventative"})
+                rules=rules_with(max_spokes=1), aims={AUTH_X: "preventative"})
     plan = solved(**spec)
     assert [s.host_id for s in plan.spokes] == ["J1"] and plan.host_fit == 24 and plan.travel_case_minutes == 480
     # With equal fit (authority aim "both": 1 per case for either), the nearer host wins.
     plan = solved(**{**spec, "aims": {AUTH_X: "both"}})
     assert [s.host_id for s in plan.spokes] == ["J2"] and plan.travel_case_minutes == 60
     # Travel before fit when the scenario says so.
-    plan = solved(**{**spec, "rules": Rules(max_spokes=1, priorities=("coverage", "travel", "host_fit"))})
+    plan = solved(**{**spec, "rules": rules_with(max_spokes=1, priorities=("coverage", "travel", "host_fit"))})
     assert [s.host_id for s in plan.spokes] == ["J2"]
 
 
 def test_outreach_is_penalised_and_drop_in_preferred(solved):
     # Same place, same travel; only the host's setting differs.
     base = dict(hubs=[hub()], areas=[area("A1", 12)], casework={("J1", "A1"): 10, ("J2", "A1"): 10},
-                supervision={("H", "J1"): 10, ("H", "J2"): 10}, rules=Rules(max_spokes=1))
+                supervision={("H", "J1"): 10, ("H", "J2"): 10}, rules=rules_with(max_spokes=1))
     outreach = solved(**base, hosts=[host("J1", "outreach"), host("J2", "community")])
     assert [s.host_id for s in outreach.spokes] == ["J2"]
     drop_in = solved(**base, hosts=[host("J1", "community"), host("J2", "community", drop_in=True)])
@@ -361,7 +360,7 @@ def full_instance():
     """Every family present: a budget, a spoke limit, a required authority, a spoke in post, a role."""
     spec = two_host_base(required=(AUTH_Y,), existing={("H", "J1"): 1},
                          casework={("J1", "A1"): 10, ("J2", "A1"): 20, ("J2", "A2"): 10},
-                         rules=Rules(spoke_cost_per_year=100, budget_per_year=1000, max_spokes=2,
+                         rules=rules_with(spoke_cost_per_year=100, budget_per_year=1000, max_spokes=2,
                                      team_roles=(CLINICIAN,)))
     return instance(**spec)
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scoping.errors import InputError
-from scoping.scenario import estimate_demand, load_scenario
+from common.errors import InputError
+from scoping.scenario.loader import load_scenario
+from scoping.scenario.build import estimate_demand
 from tests.scenario_files import VALID, write_scenario
 
 
@@ -97,7 +98,8 @@ def test_hash_changes_when_a_file_changes(tmp_path):
         ({"existing_spokes.csv": "hub_id,host_id,count\nHUB1,HOST1,0\n"},
          "existing_spokes.csv:2: count: expected at least 1, got '0'"),
         ({"scenario.yaml": "caseload_min: 10\ncaseload_max: 8\n"},
-         "scenario.yaml:1: -: caseload_min 10 is more than caseload_max 8"),
+         "scenario.yaml:1: caseload_min: caseload_min 10 is more than caseload_max 8 (caseload_min on line 1, "
+         "caseload_max on line 2)"),
         ({"scenario.yaml": "caseload_min: 10\ncasework_minutes: fast\n"},
          "scenario.yaml:2: casework_minutes: expected a whole number, got 'fast'"),
         ({"scenario.yaml": "caseload_min: 10\nbudgett: 5\n"}, "scenario.yaml:2: budgett: unknown rule"),
@@ -144,10 +146,10 @@ def test_demand_estimate_rounds_half_up():
 
 
 def test_unknown_and_terminated_postcodes_are_input_errors_with_their_line(tmp_path):
-    from scoping.scenario import build_instance
+    from scoping.scenario.build import build_instance
 
     hosts = ("host_id,name,host_type,postcode,authority_code\n"
-             "HOST1,Police base,police,NE1 4LP,\n"
+             "HOST1,Police base,police,NE1 4LP,E06000001\n"
              "HOST2,Community centre,community,NE99 9ZZ,E06000002\n"
              "HOST3,Drop-in,community,N10 9AD,E06000002\n"
              "HOST4,Youth club,voluntary,not-a-postcode,E06000002\n")
@@ -163,12 +165,14 @@ def test_unknown_and_terminated_postcodes_are_input_errors_with_their_line(tmp_p
 
 
 def test_host_authority_comes_from_its_postcode_when_not_given(tmp_path):
-    from scoping.scenario import build_instance
+    from scoping.scenario.build import build_instance
 
     hosts = ("host_id,name,host_type,postcode,authority_code\n"
              "HOST1,Police base,police,ne46 1aa,\n"  # Hexham: Northumberland
              "HOST2,Community centre,community,NE1 4LP,E06000002\n")  # given code wins
-    planned = build_instance(load_scenario(write_scenario(tmp_path / "scn", {"hosts.csv": hosts})))
+    authorities = VALID["authorities.csv"] + "E06000057,Northumberland,both,false\n"
+    planned = build_instance(load_scenario(write_scenario(tmp_path / "scn", {"hosts.csv": hosts,
+                                                                            "authorities.csv": authorities})))
     by_id = {h.host_id: h for h in planned.instance.hosts}
     assert by_id["HOST1"].authority_code == "E06000057"
     assert by_id["HOST2"].authority_code == "E06000002"

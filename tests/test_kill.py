@@ -19,17 +19,18 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from reporting.plan_files import render_plan_files, write_plan_files
+from common.files import write_files
+from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import planned_plan
 from tests.scenario_files import VALID, write_scenario
 
 WRITER = """
 import pickle, sys
-from reporting.plan_files import write_plan_files
+from common.files import write_files
 versions = pickle.load(open(sys.argv[1], "rb"))
 i = 0
 while True:
-    write_plan_files(sys.argv[2], versions[i % 2])
+    write_files(sys.argv[2], versions[i % 2])
     i += 1
 """
 
@@ -53,7 +54,7 @@ def test_writer_killed_at_random_moments_leaves_whole_files(tmp_path):
     versions = tmp_path / "versions.pickle"
     versions.write_bytes(pickle.dumps([old, new]))
     out = tmp_path / "out"
-    write_plan_files(out, old)
+    write_files(out, old)
     rng = random.Random(7)
     kills = 20
     for _ in range(kills):
@@ -64,14 +65,14 @@ def test_writer_killed_at_random_moments_leaves_whole_files(tmp_path):
         for name in old:
             assert (out / name).read_bytes() in (old[name], new[name]), name
         readable(out)
-    write_plan_files(out, old)  # the next run clears what a killed run left behind
+    write_files(out, old)  # the next run clears what a killed run left behind
     assert not list(out.glob(".*.tmp"))
 
 
 def test_plan_command_killed_at_random_points_keeps_previous_outputs_readable(tmp_path, prefect_harness):
     planned, plan = planned_plan(tmp_path / "first")
     out = tmp_path / "out"
-    write_plan_files(out, render_plan_files(planned, plan))
+    write_files(out, render_plan_files(planned, plan))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     scenario = write_scenario(tmp_path / "scn", {"areas.csv": VALID["areas.csv"].replace(",14\n", ",13\n")})
     executable = shutil.which("spokeplan", path=str(Path(sys.executable).parent))
@@ -89,7 +90,7 @@ def test_plan_command_killed_at_random_points_keeps_previous_outputs_readable(tm
 REFRESHER = """
 import sys
 from pathlib import Path
-from scoping.refresh import fetch, load_sources, refresh, validate
+from scoping.store.refresh import fetch, load_sources, refresh, validate
 sources_file, store, areas = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 text = areas.read_text()
 i = 0

@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
+from tests.golden import SOLVER
 from tests.scenario_files import VALID, write_scenario
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 REPO = Path(__file__).resolve().parents[1]
+# The shipped demos are proven optimal well within a minute on a quiet machine (phased ~30 s, robust
+# ~20 s since issue #16 put more hosts in reach); the generous limit keeps a loaded machine from
+# stopping a stage early (the golden demos use the same, tests/golden.py SOLVER). Speed is measured
+# in benchmarks/phased.py, not here.
+DEMO_SOLVER = SOLVER
 RULES = VALID["scenario.yaml"]  # three lines
 
 
@@ -28,7 +34,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 BAD = {
     "phase years out of order": (
         {"scenario.yaml": RULES + "phases:\n  - {name: one, start_year: 2015}\n  - {name: two, start_year: 2014}\n"},
-        ["scenario.yaml:4: phases: phase start years must increase from one phase to the next, got [2015, 2014]"]),
+        ["scenario.yaml:5: phases.0.start_year: phase start years must increase from one phase to the next: phase "
+         "two starts in 2014, phase one in 2015 (phases.0.start_year on line 5, phases.1.start_year on line 6)"]),
     "phase year not a number": (
         {"scenario.yaml": RULES + "phases:\n  - name: one\n    start_year: 2014\n  - name: two\n    start_year: soon\n"},
         ["scenario.yaml:8: phases.1.start_year: expected a whole number, got 'soon'"]),
@@ -96,7 +103,7 @@ def test_infeasible_phase_rule_exits_3_in_plain_words(tmp_path, capsys):
 
 def test_shipped_phased_robust_demo(tmp_path, capsys):
     out_dir = tmp_path / "phased"
-    code, out, err = run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(out_dir))
+    code, out, err = run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(out_dir), *DEMO_SOLVER)
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     # The DESIGN.md contract holds for the final phase's full roll-out under central demand.
@@ -143,7 +150,8 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     # Proven optimal, so the same inputs give the same plan.json, byte for byte (also with 2 workers).
     assert plan["status"] == "OPTIMAL"
     again = tmp_path / "again"
-    assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2")[0] == 0
+    assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2",
+               *DEMO_SOLVER)[0] == 0
     assert (again / "plan.json").read_bytes() == (out_dir / "plan.json").read_bytes()
 
 
@@ -165,7 +173,7 @@ def test_robust_demo(tmp_path, capsys):
     with open(directory / "demand_scenarios.csv", newline="") as handle:
         assert [tuple(row.values()) for row in csv.DictReader(handle)] == expected
     out_dir = tmp_path / "robust"
-    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir))
+    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir), *DEMO_SOLVER)
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     assert plan["status"] == "OPTIMAL" and all(s["status"] == "OPTIMAL" for s in plan["stages"])

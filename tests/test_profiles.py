@@ -16,17 +16,18 @@ import math
 import pandas as pd
 import pytest
 
-from scoping.benchmarks import IndicatorSet, benchmark, nearest_neighbours, rag_flag, read_neighbours, trend_of
-from scoping.demand_model import DemandModel, estimate_authority_demand, indicator_adjustment, implied_rate
-from scoping.errors import InputError
-from scoping.importers import read_ees_csv
-from scoping.profiles import (
+from scoping.analysis.benchmarks import IndicatorSet, benchmark, nearest_neighbours, rag_flag, read_neighbours, trend_of
+from scoping.analysis.demand_model import DemandModel, estimate_authority_demand, indicator_adjustment, implied_rate
+from common.errors import InputError
+from scoping.analysis.importers import read_ees_csv
+from scoping.analysis.profiles import (
     FOOTPRINT_BUFFER_M, KM_PER_MILE, PENCE_PER_MILE, VISITS_PER_CASE_YEAR, ScopingInputs, authority_footprint,
     build_profiles, footprint_from_points, settlement_class,
 )
-from scoping.recommendations import recommendations
-from scoping.scenario import build_instance, load_scenario
-from scoping.travel import CIRCUITY
+from scoping.analysis.recommendations import recommendations
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+from scoping.scenario.travel_estimate import DETOUR
 
 SCENARIO = {
     "hubs.csv": "hub_id,name,easting,northing\nHUB,The hub,380000,480000\n",
@@ -118,7 +119,7 @@ def test_share_within_casework_limit_and_median_travel(profiles):
 def test_travel_time_and_mileage_per_case_year(profiles):
     geo = profiles["E06000001"].geography
     minutes = (10 * 0 + 6 * 30 + 4 * 120) / 20
-    km = (10 * 0 + 6 * 100 * CIRCUITY + 4 * 150 * CIRCUITY) / 20
+    km = (10 * 0 + 6 * 100 * DETOUR + 4 * 150 * DETOUR) / 20
     assert geo.travel_hours_per_case_year == pytest.approx(VISITS_PER_CASE_YEAR * 2 * minutes / 60)
     miles = VISITS_PER_CASE_YEAR * 2 * km / KM_PER_MILE
     assert geo.miles_per_case_year == pytest.approx(miles)

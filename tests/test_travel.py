@@ -1,184 +1,172 @@
-"""Travel-time estimate on the neighbour graph, measured-time precedence and pruning to limits."""
+"""A scenario's travel times: the estimate, the one override rule for measured and routed times,
+casework by car or by public transport, and the nearest host / hub of the scoping report."""
 
 from __future__ import annotations
 
-import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from scoping.travel import (
-    CIRCUITY, RURAL_SPEED_KMH, URBAN_SPEED_KMH, Place, build_travel_graph, edge_minutes, edge_speed_kmh,
-    round_minutes, travel_pairs,
+from scoping.scenario.geocode import DensityGrid
+from scoping.scenario.schemas import TravelTimeRow
+from scoping.scenario.travel import (
+    ESTIMATED, GivenTime, GivenTimes, Nearest, apply_measured, casework_pairs, nearest, supervision_pairs, travel_pairs,
 )
+from scoping.scenario.travel_estimate import Place, estimated_pairs, minutes_between
+
+# No postcodes anywhere: every end is open country (urban share 0), so minutes follow distance alone.
+EMPTY_GRID = DensityGrid(np.zeros((20, 20), dtype=np.uint16))
 
 
-def test_edge_minutes_by_hand():
-    # 1 km in town: 1 x 1.3 / 24 km/h = 3.25 minutes
-    assert edge_minutes(1.0) == pytest.approx(1.0 * CIRCUITY / URBAN_SPEED_KMH * 60) == pytest.approx(3.25)
-    # 30 km in the country: 30 x 1.3 / 64 km/h = 36.5625 minutes
-    assert edge_minutes(30.0) == pytest.approx(36.5625)
-    # halfway between the urban and rural edge lengths (11 km) runs at the mid speed, 44 km/h
-    assert edge_speed_kmh(11.0) == pytest.approx((URBAN_SPEED_KMH + RURAL_SPEED_KMH) / 2)
+def times(*rows: tuple) -> GivenTimes:
+    """GivenTimes from (from_id, to_id, minutes[, mode[, source]]) tuples, through the travel_times.csv schema."""
+    names = ("from_id", "to_id", "minutes", "mode", "source")
+    return GivenTimes.from_rows(TravelTimeRow.model_validate(dict(zip(names, row))) for row in rows)
 
 
-def test_rounding_half_up():
-    assert (round_minutes(44.49), round_minutes(44.5), round_minutes(0.0)) == (44, 45, 0)
+# --- the override rule ------------------------------------------------------------------------------
+
+def test_a_given_time_replaces_the_estimate_and_says_where_it_came_from():
+    got = apply_measured({("A", "B"): 30, ("A", "C"): 40}, times(("A", "B", 12), ("A", "C", 41, "car", "routed")),
+                         "car", ["A"], ["B", "C"], 45)
+    assert got.minutes == {("A", "B"): 12, ("A", "C"): 41}
+    assert (got.source(("A", "B")), got.source(("A", "C"))) == ("measured", "routed")
 
 
-def test_three_points_by_hand():
-    places = [Place("A", 0, 0), Place("B", 1000, 0), Place("C", 0, 30000)]
-    graph = build_travel_graph(places)
-    pairs = travel_pairs(graph, ["A"], ["B", "C"], 60)
-    assert pairs == {("A", "B"): 3, ("A", "C"): 37}  # 3.25 -> 3; 36.5625 -> 37 (direct edge)
+def test_times_are_symmetric_unless_both_directions_are_listed():
+    one_way = times(("B", "A", 12))
+    assert apply_measured({("A", "B"): 30}, one_way, "car", ["A"], ["B"], 45).minutes == {("A", "B"): 12}
+    both = times(("A", "B", 10), ("B", "A", 14))
+    assert apply_measured({("A", "B"): 30}, both, "car", ["A"], ["B"], 45).minutes == {("A", "B"): 10}
+    assert apply_measured({("B", "A"): 30}, both, "car", ["B"], ["A"], 45).minutes == {("B", "A"): 14}
 
 
-def test_shortest_path_through_an_intermediate_place():
-    # A long thin triangle where going round via M is cheaper than the straight edge? Not possible with
-    # one speed; with density-dependent speed a long edge (rural, fast) can beat two short (urban) ones.
-    # A-B direct 3.8 km at interpolated speed vs A-M-B: make Dijkstra choose by weight, then check it.
-    places = [Place("A", 0, 0), Place("M", 1900, 300), Place("B", 3800, 0), Place("Far", 1900, -60000)]
-    graph = build_travel_graph(places)
-    direct = graph.edges[(0.0, 0.0), (3800.0, 0.0)]["minutes"] if graph.has_edge((0.0, 0.0), (3800.0, 0.0)) else None
-    via = graph.edges[(0.0, 0.0), (1900.0, 300.0)]["minutes"] + graph.edges[(1900.0, 300.0), (3800.0, 0.0)]["minutes"]
-    expected = min(x for x in (direct, via) if x is not None)
-    pairs = travel_pairs(graph, ["A"], ["B"], 60)
-    assert pairs[("A", "B")] == round_minutes(expected)
-    assert nx.dijkstra_path_length(graph, (0.0, 0.0), (3800.0, 0.0), weight="minutes") == pytest.approx(expected)
+def test_a_given_time_over_the_limit_removes_a_pair_the_estimate_kept():
+    got = apply_measured({("A", "B"): 30}, times(("A", "B", 75)), "car", ["A"], ["B"], 60)
+    assert got.minutes == {} and got.sources == {}
 
 
-def test_path_via_intermediate_node_when_no_direct_edge():
-    # Four points on a square with a fifth in the middle: opposite corners are not Delaunay neighbours
-    # of each other (the centre splits the square), so their time is two edges through the centre.
-    places = [Place("SW", 0, 0), Place("SE", 2000, 0), Place("NE", 2000, 2000), Place("NW", 0, 2000),
-              Place("C", 1000, 1000)]
-    graph = build_travel_graph(places)
-    assert not graph.has_edge((0.0, 0.0), (2000.0, 2000.0))
-    half_diagonal_km = (2 ** 0.5)
-    assert travel_pairs(graph, ["SW"], ["NE"], 60)[("SW", "NE")] == round_minutes(2 * edge_minutes(half_diagonal_km))
+def test_a_given_time_within_the_limit_adds_a_pair_the_estimate_cut():
+    got = apply_measured({}, times(("A", "B", 19)), "car", ["A"], ["B"], 20)
+    assert got.minutes == {("A", "B"): 19} and got.source(("A", "B")) == "measured"
+    assert apply_measured({}, times(("A", "B", 21)), "car", ["A"], ["B"], 20).minutes == {}
 
 
-def test_limit_pruning_at_and_over_the_limit():
-    places = [Place("A", 0, 0), Place("C", 0, 30000)]  # 37 minutes apart
-    graph = build_travel_graph(places)
-    assert travel_pairs(graph, ["A"], ["C"], 37) == {("A", "C"): 37}
-    assert travel_pairs(graph, ["A"], ["C"], 36) == {}
+def test_per_source_limits_and_no_limit():
+    given = times(("H1", "X", 37), ("H2", "X", 37))
+    assert apply_measured({}, given, "car", ["H1", "H2"], ["X"], {"H1": 40, "H2": 30}).minutes == {("H1", "X"): 37}
+    assert apply_measured({}, given, "car", ["H1", "H2"], ["X"]).minutes == {("H1", "X"): 37, ("H2", "X"): 37}
 
 
-def test_per_source_limits():
-    places = [Place("H1", 0, 0), Place("H2", 60000, 0), Place("X", 30000, 0)]
-    graph = build_travel_graph(places)
-    # both hubs are 30 km (36.5625 -> 37 min) from X; only H1's limit admits it
-    assert travel_pairs(graph, ["H1", "H2"], ["X"], {"H1": 40, "H2": 30}) == {("H1", "X"): 37}
+def test_a_time_of_one_mode_never_overrides_the_other():
+    given = times(("A", "B", 5, "car"), ("A", "B", 50, "public_transport"))
+    assert apply_measured({("A", "B"): 30}, given, "car", ["A"], ["B"], 60).minutes == {("A", "B"): 5}
+    assert apply_measured({("A", "B"): 30}, given, "public_transport", ["A"], ["B"], 60).minutes == {("A", "B"): 50}
+    only_car = times(("A", "B", 5))
+    kept = apply_measured({("A", "B"): 30}, only_car, "public_transport", ["A"], ["B"], 60)
+    assert kept.minutes == {("A", "B"): 30} and kept.source(("A", "B")) == ESTIMATED
 
 
-def test_measured_times_take_precedence_in_both_directions():
-    places = [Place("A", 0, 0), Place("B", 1000, 0), Place("C", 0, 30000)]
-    graph = build_travel_graph(places)
-    # listed as B -> A only: used for A -> B as well
-    assert travel_pairs(graph, ["A"], ["B"], 60, {("B", "A"): 12}) == {("A", "B"): 12}
-    # a measured time over the limit removes a pair the estimate admitted
-    assert travel_pairs(graph, ["A"], ["B"], 60, {("A", "B"): 75}) == {}
-    # a measured time within the limit admits a pair the estimate excluded
-    assert travel_pairs(graph, ["A"], ["C"], 20, {("A", "C"): 19}) == {("A", "C"): 19}
+def test_pairs_outside_the_sources_and_targets_are_left_alone():
+    got = apply_measured({("A", "B"): 30}, times(("A", "Z", 1), ("Y", "B", 1)), "car", ["A"], ["B"], 60)
+    assert got.minutes == {("A", "B"): 30}
 
 
-def test_asymmetric_measured_pairs_are_kept_apart():
-    places = [Place("A", 0, 0), Place("B", 1000, 0)]
-    graph = build_travel_graph(places)
-    measured = {("A", "B"): 10, ("B", "A"): 14}
-    assert travel_pairs(graph, ["A"], ["B"], 60, measured) == {("A", "B"): 10}
-    assert travel_pairs(graph, ["B"], ["A"], 60, measured) == {("B", "A"): 14}
-
-
-def test_places_at_the_same_location_are_zero_minutes_apart():
-    places = [Place("HOST", 500, 500), Place("AREA", 500, 500), Place("X", 5000, 0)]
-    graph = build_travel_graph(places)
-    assert travel_pairs(graph, ["HOST"], ["AREA"], 45) == {("HOST", "AREA"): 0}
-
-
-def test_one_or_two_points_and_collinear_points():
-    assert travel_pairs(build_travel_graph([Place("A", 0, 0)]), ["A"], ["A"], 10) == {("A", "A"): 0}
-    line = [Place(f"P{i}", 1000 * i, 0) for i in range(4)]
-    graph = build_travel_graph(line)
-    assert nx.is_connected(graph)
-    assert travel_pairs(graph, ["P0"], ["P3"], 60) == {("P0", "P3"): round_minutes(3 * 3.25)}
-
-
-def test_deterministic():
-    places = [Place(f"P{i}", (i * 7919) % 50000, (i * 104729) % 40000) for i in range(200)]
-    first = travel_pairs(build_travel_graph(places), ["P1", "P2"], [p.place_id for p in places], 45)
-    second = travel_pairs(build_travel_graph(list(reversed(places))), ["P1", "P2"], [p.place_id for p in places], 45)
-    assert first == second and list(first) == sorted(first)
-
-
-def _networkx_pairs(graph, sources, targets, limit):
-    """An independent search: networkx Dijkstra per source with a cutoff (the former implementation)."""
-    site_of = graph.graph["site_of"]
-    expected = {}
+def reference_rule(estimated, rows, mode, sources, targets, limit):
+    """The rule of scoping/scenario/travel.py's docstring, written out pair by pair."""
+    listed = {(a, b): (m, s) for a, b, m, md, s in rows if md == mode}
+    result, origin = {}, {}
     for source in sources:
-        source_limit = limit[source] if isinstance(limit, dict) else limit
-        reached = nx.single_source_dijkstra_path_length(graph, site_of[source], cutoff=source_limit + 0.5,
-                                                        weight="minutes")
         for target in targets:
-            minutes = reached.get(site_of[target])
-            if minutes is not None and round_minutes(minutes) <= source_limit:
-                expected[(source, target)] = round_minutes(minutes)
-    return expected
-
-
-def test_agrees_with_networkx_dijkstra_on_the_same_graph(monkeypatch):
-    # travel_pairs searches with scipy's csgraph in blocks of sources; networkx, one source at a time,
-    # must give the same pairs and minutes (blocks of 7 so several blocks and a partial one are used).
-    import numpy as np
-
-    import scoping.travel
-
-    monkeypatch.setattr(scoping.travel, "SOURCE_BLOCK", 7)
-    rng = np.random.default_rng(7)
-    xy = np.round(rng.uniform([0, 0], [60000, 40000], size=(300, 2)))
-    xy[:5] = xy[5]  # several places at one location
-    places = [Place(f"P{i}", float(x), float(y)) for i, (x, y) in enumerate(xy)]
-    graph = build_travel_graph(places)
-    sources, targets = [f"P{i}" for i in range(0, 40)], [f"P{i}" for i in range(3, 300)]
-    limits = {source: (20, 30, 45)[k % 3] for k, source in enumerate(sources)}
-    for limit in (30, limits):
-        expected = _networkx_pairs(graph, sources, targets, limit)
-        assert expected  # the case is not vacuous
-        assert travel_pairs(graph, sources, targets, limit) == expected
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=30), st.integers(0, 50))
-def test_agrees_with_networkx_on_random_places(points, limit):
-    places = [Place(f"P{i}", x * 1500.0, y * 1500.0) for i, (x, y) in enumerate(points)]
-    graph = build_travel_graph(places)
-    ids = [p.place_id for p in places]
-    assert travel_pairs(graph, ids[::2], ids, limit) == _networkx_pairs(graph, ids[::2], ids, limit)
-
-
-def test_measured_both_directions_one_over_the_limit():
-    places = [Place("A", 0, 0), Place("B", 1000, 0)]
-    graph = build_travel_graph(places)
-    measured = {("A", "B"): 50, ("B", "A"): 20}
-    assert travel_pairs(graph, ["A", "B"], ["A", "B"], 45, measured) == {("A", "A"): 0, ("B", "A"): 20, ("B", "B"): 0}
-
-
-_points = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=25)
+            time = listed.get((source, target)) or listed.get((target, source))
+            if time is None:
+                if (source, target) in estimated:
+                    result[(source, target)] = estimated[(source, target)]
+            elif time[0] <= limit:
+                result[(source, target)], origin[(source, target)] = time
+    return result, origin
 
 
 @settings(max_examples=60, deadline=None)
-@given(_points, st.integers(0, 60))
-def test_estimates_are_symmetric_and_monotone_in_the_limit(points, limit):
-    # Grid coordinates in km (many duplicates and collinear runs on purpose).
-    places = [Place(f"P{i}", x * 1000.0, y * 1000.0) for i, (x, y) in enumerate(points)]
-    graph = build_travel_graph(places)
-    ids = [p.place_id for p in places]
-    assert nx.is_connected(graph)
-    pairs = travel_pairs(graph, ids, ids, limit)
-    wider = travel_pairs(graph, ids, ids, limit + 15)
-    for (a, b), minutes in pairs.items():
-        assert pairs[(b, a)] == minutes  # undirected estimate
-        assert wider[(a, b)] == minutes  # a wider limit keeps every pair at the same minutes
-        assert 0 <= minutes <= limit
-    assert all(pairs[(p, p)] == 0 for p in ids)
-    assert {k for k, m in wider.items() if m <= limit} == set(pairs)
+@given(st.dictionaries(st.tuples(st.sampled_from("ABC"), st.sampled_from("XYZ")), st.integers(0, 90), max_size=9),
+       st.lists(st.tuples(st.sampled_from("ABCXYZ"), st.sampled_from("ABCXYZ"), st.integers(0, 90),
+                          st.sampled_from(["car", "public_transport"]), st.sampled_from(["measured", "routed"])),
+                max_size=8, unique_by=lambda row: (row[0], row[1], row[3])),
+       st.sampled_from(["car", "public_transport"]), st.integers(0, 90))
+def test_the_rule_agrees_with_a_pair_by_pair_reference(estimated, rows, mode, limit):
+    estimated = {pair: minutes for pair, minutes in sorted(estimated.items()) if minutes <= limit}  # as estimated
+    got = apply_measured(estimated, times(*rows), mode, list("ABC"), list("XYZ"), limit)
+    expected, origin = reference_rule(estimated, rows, mode, "ABC", "XYZ", limit)
+    assert got.minutes == expected and got.sources == origin
+    assert list(got.minutes) == sorted(got.minutes)
+
+
+# --- estimate + rule ------------------------------------------------------------------------------
+
+def test_travel_pairs_is_the_estimate_with_given_times_over_it():
+    places = [Place("A", 0, 0), Place("B", 10_000, 0), Place("C", 30_000, 0)]
+    estimate = estimated_pairs(places[:1], places[1:], 60, "car", EMPTY_GRID)
+    assert set(estimate) == {("A", "B"), ("A", "C")}
+    got = travel_pairs(places[:1], places[1:], 60, "car", times(("C", "A", 70)), EMPTY_GRID)
+    assert got.minutes == {("A", "B"): estimate[("A", "B")]}  # A-C measured 70 > 60: gone
+    assert got.source(("A", "B")) == ESTIMATED
+
+
+def test_supervision_is_by_car_per_hub_limit():
+    hubs = [Place("H1", 0, 0), Place("H2", 0, 0)]
+    host = [Place("J", 20_000, 0)]
+    car = int(minutes_between(hubs[:1], host, "car", EMPTY_GRID)[0])
+    got = supervision_pairs(hubs, host, {"H1": car, "H2": car - 1}, grid=EMPTY_GRID)
+    assert got.minutes == {("H1", "J"): car}
+
+
+def test_casework_by_public_transport_runs_from_the_area_and_is_keyed_host_area():
+    # A host in a town centre (2,000 postcodes around it) and an area in open country 12 km away: by
+    # bus the young person waits at the area's rural stop, so area -> host is longer than host -> area.
+    counts = np.zeros((20, 20), dtype=np.uint16)
+    counts[5, 5] = 2000
+    grid = DensityGrid(counts, 1.0)
+    host, area = Place("HOST", 5_500, 5_500), Place("AREA", 17_500, 5_500)
+    from_area = int(minutes_between([area], [host], "public_transport", grid)[0])
+    from_host = int(minutes_between([host], [area], "public_transport", grid)[0])
+    by_car = int(minutes_between([host], [area], "car", grid)[0])
+    assert from_area > from_host > by_car
+    assert casework_pairs([host], [area], 600, "public_transport", grid=grid).minutes == {("HOST", "AREA"): from_area}
+    assert casework_pairs([host], [area], 600, "car", grid=grid).minutes == {("HOST", "AREA"): by_car}
+    # the limit cuts at the bus time, and a bus time listed host -> area counts for the journey back
+    assert casework_pairs([host], [area], from_area - 1, "public_transport", grid=grid).minutes == {}
+    listed = times(("HOST", "AREA", 33, "public_transport", "routed"))
+    got = casework_pairs([host], [area], 45, "public_transport", listed, grid)
+    assert got.minutes == {("HOST", "AREA"): 33} and got.source(("HOST", "AREA")) == "routed"
+
+
+# --- nearest --------------------------------------------------------------------------------------
+
+def test_nearest_candidate_with_ties_to_the_smaller_id_and_given_times_counted():
+    area = [Place("AREA", 0, 0)]
+    hosts = [Place("J2", 10_000, 0), Place("J1", -10_000, 0), Place("J3", 25_000, 0)]
+    ten_km = int(minutes_between([hosts[0]], area, "car", EMPTY_GRID)[0])
+    assert nearest(area, hosts, "car", True, grid=EMPTY_GRID) == {"AREA": Nearest("J1", ten_km, ESTIMATED)}
+    # a measured time slower than the estimate moves the nearest host; a faster one wins outright
+    slow = nearest(area, hosts, "car", True, times(("J1", "AREA", 99), ("J2", "AREA", 98)), EMPTY_GRID)["AREA"]
+    assert (slow.place_id, slow.source) == ("J3", ESTIMATED)
+    fast = nearest(area, hosts, "car", True, times(("AREA", "J3", 2, "car", "routed")), EMPTY_GRID)["AREA"]
+    assert (fast.place_id, fast.minutes, fast.source) == ("J3", 2, "routed")
+    assert nearest(area, [], "car", True, grid=EMPTY_GRID) == {}
+
+
+def test_given_time_lookup_as_listed_then_reversed():
+    given = GivenTimes({"car": {("A", "B"): GivenTime(10, "measured"), ("B", "A"): GivenTime(14, "routed")}})
+    assert given.lookup("car", "A", "B") == GivenTime(10, "measured")
+    assert given.lookup("car", "B", "A") == GivenTime(14, "routed")
+    assert given.lookup("public_transport", "A", "B") is None
+    assert GivenTimes({"car": {("A", "B"): GivenTime(10, "measured")}}).lookup("car", "B", "A").minutes == 10
+
+
+@pytest.mark.parametrize("mode", ["car", "public_transport"])
+def test_pairs_do_not_depend_on_the_order_of_places(mode):
+    rng = np.random.default_rng(3)
+    places = [Place(f"P{k}", float(x), float(y)) for k, (x, y) in enumerate(rng.uniform(0, 19_000, (30, 2)))]
+    first = travel_pairs(places[:10], places, 45, mode, grid=EMPTY_GRID).minutes
+    second = travel_pairs(list(reversed(places[:10])), list(reversed(places)), 45, mode, grid=EMPTY_GRID).minutes
+    assert first == second and list(first) == sorted(first)

@@ -1,0 +1,174 @@
+"""The case counts a plan publishes, and which of them are shown as ``c``.
+
+Every published file of a plan (report.html, plan.xlsx, plan.geojson, the CLI summary and the
+Prefect artifacts) shows the same counts from one :class:`PublishedCounts`: primary suppression of
+1..threshold, then secondary suppression over all the published tables at once (they are tied by
+sums across tables and files), audited by integer programming (reporting/disclosure.py `suppress`).
+
+What a reader of the published files knows, and the audit assumes (:func:`published_problem`):
+
+* every count shown, and the sums tying them: an authority's demand = covered + unmet, the TOTAL
+  row, an authority's covered = its areas' assignments (plan.xlsx Assignments names each area's
+  authority), a host's cases = its assignments (report.html hosts table), hosts' cases = covered;
+* that every listed assignment row has at least one case, and that a host's cases lie between
+  caseload_min and caseload_max times its spokes (spokes per host: plan.xlsx Spokes, plan.geojson;
+  the caseload: report.html rules, plan.xlsx Scenario);
+* each area's demand band and whether its demand is all, partly or not met (report.html's map): an
+  area's demand and covered cases are not shown, but they are tied to what is, with those bounds;
+* that counts are whole numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from optimisation.measures import spokes_by_host
+from optimisation.result import PlanResult
+from reporting.disclosure import SUPPRESSED, Bounds, Relation, disclose, suppress
+from reporting.published.monitoring import PublishedMonitoring, published_monitoring
+from scoping.scenario.build import PlannedScenario
+from scoping.store.outcomes import MonitoringTable
+
+
+# The map's demand bands (cases at a time): an area's circle shows which band its demand is in, the
+# first band being 0..threshold (reporting/views/map_svg.py draws them): up to 10, 11-20, 21-50, over 50.
+AREA_DEMAND_UPPERS = (10, 20, 50)
+
+
+def area_demand_band(demand: int, threshold: int) -> tuple[int, int | None]:
+    """The least and greatest demand an area's circle on the map can stand for (None: no greatest)."""
+    lower = 0
+    for upper in (threshold, *[u for u in AREA_DEMAND_UPPERS if u > threshold]):
+        if demand <= upper:
+            return lower, upper
+        lower = upper + 1
+    return lower, None
+
+
+def unmet_band(demand: int, covered: int) -> str:
+    """How much of an area's demand the plan leaves unmet, in words (no counts), as the map says it."""
+    unmet = demand - covered
+    if unmet <= 0:
+        return "all demand met"
+    return "demand partly unmet" if unmet < demand else "demand unmet"
+
+
+def coverage_by_authority(planned: PlannedScenario, plan: PlanResult) -> list[dict[str, Any]]:
+    """Demand and covered cases per authority (every authority listed, sorted by code)."""
+    inst = planned.instance
+    area_authority = {a.area_id: a.authority_code for a in inst.areas}
+    demand: dict[str, int] = {a.authority_code: 0 for a in inst.authorities}
+    covered: dict[str, int] = {a.authority_code: 0 for a in inst.authorities}
+    for area in inst.areas:
+        demand[area.authority_code] = demand.get(area.authority_code, 0) + area.demand
+    for assignment in plan.assignments:
+        code = area_authority[assignment.area_id]
+        covered[code] = covered.get(code, 0) + assignment.cases
+    return [{"authority_code": code, "demand": demand[code], "covered": covered.get(code, 0)}
+            for code in sorted(demand)]
+
+
+@dataclass(frozen=True)
+class PublishedCounts:
+    """Every case count the report, workbook and GeoJSON publish, and which of them are shown as 'c'.
+
+    Keys: ("authority", code | "TOTAL", "demand" | "covered" | "unmet"), ("host", host_id) for
+    cases served at a host, ("assignment", area_id, host_id). One suppression problem spans all the
+    published tables, because they are tied by sums across tables: an authority's covered cases are
+    the sum of its areas' assignments, a host's cases the sum of its assignments, and the hosts'
+    cases add up to the total covered.
+    """
+
+    values: dict[tuple, int]
+    hidden: frozenset
+    threshold: int
+    # scenario.yaml `monitoring_store`: the outcome figures' own disclosure (reporting.views.monitoring),
+    # worked out once with the plan's counts so report.html and plan.xlsx show the same 'c's.
+    monitoring: PublishedMonitoring | None = None
+
+    def text(self, key: tuple) -> str:
+        """The published text of a count: 'c' if hidden, else the number with thousands separators."""
+        return SUPPRESSED if key in self.hidden else disclose(self.values[key], self.threshold)
+
+    def number(self, key: tuple) -> int | str:
+        """The published value for a spreadsheet or GeoJSON: the exact int, or 'c' if hidden."""
+        return SUPPRESSED if key in self.hidden else self.values[key]
+
+
+def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int,
+                     monitoring: MonitoringTable | None) -> PublishedCounts:
+    """The counts every published file shows, with primary and secondary suppression applied jointly.
+
+    `monitoring`: the scenario's monitoring table (scoping.store.outcomes.scenario_monitoring), None
+    without scenario.yaml `monitoring_store`; its counts are disclosed here too, as their own problem.
+    """
+    inst = planned.instance
+    area_authority = {a.area_id: a.authority_code for a in inst.areas}
+    coverage = coverage_by_authority(planned, plan)
+    codes = [entry["authority_code"] for entry in coverage]
+    values: dict[tuple, int] = {}
+    for entry in coverage:
+        values[("authority", entry["authority_code"], "demand")] = entry["demand"]
+        values[("authority", entry["authority_code"], "covered")] = entry["covered"]
+    for column in ("demand", "covered"):
+        values[("authority", "TOTAL", column)] = sum(values[("authority", c, column)] for c in codes)
+    for code in [*codes, "TOTAL"]:
+        values[("authority", code, "unmet")] = values[("authority", code, "demand")] - values[("authority", code, "covered")]
+    host_ids = sorted(spokes_by_host(plan))
+    for host_id in host_ids:
+        values[("host", host_id)] = sum(a.cases for a in plan.assignments if a.host_id == host_id)
+    for a in plan.assignments:
+        values[("assignment", a.area_id, a.host_id)] = a.cases
+    columns = ("demand", "covered", "unmet")
+    relations: list[Relation] = [(("authority", code, "demand"), [("authority", code, "covered"), ("authority", code, "unmet")])
+                                 for code in [*codes, "TOTAL"]]
+    relations += [(("authority", "TOTAL", column), [("authority", code, column) for code in codes]) for column in columns]
+    relations.append((("authority", "TOTAL", "covered"), [("host", h) for h in host_ids]))
+    relations += [(("host", host_id), [("assignment", a.area_id, a.host_id) for a in plan.assignments if a.host_id == host_id])
+                  for host_id in host_ids]
+    relations += [(("authority", code, "covered"), [("assignment", a.area_id, a.host_id) for a in plan.assignments
+                                                    if area_authority[a.area_id] == code]) for code in codes]
+    protected = frozenset(("authority", "TOTAL", column) for column in columns)
+    bounds, unpublished = published_structure(planned, plan, values, relations, threshold)
+    hidden = suppress(values, relations, threshold, protected, bounds, unpublished)
+    return PublishedCounts({k: v for k, v in values.items() if k not in unpublished}, hidden, threshold,
+                           None if monitoring is None else published_monitoring(monitoring, threshold))
+
+
+def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict[tuple, int],
+                        relations: list[Relation], threshold: int) -> tuple[Bounds, frozenset]:
+    """What else the published files tell a reader about the counts (module docstring): bounds on each
+    count, and the figures the map ties to them without showing them (an area's demand, covered and
+    unmet cases), which are added to `values` and `relations`. Returns (bounds, unpublished keys)."""
+    inst = planned.instance
+    rules = inst.rules
+    bounds: Bounds = {}
+    for a in plan.assignments:  # a listed assignment row has at least one case
+        bounds[("assignment", a.area_id, a.host_id)] = (min(1, a.cases), None)
+    for host_id, spokes in spokes_by_host(plan).items():  # caseload_min..caseload_max per spoke
+        bounds[("host", host_id)] = (rules.caseload_min * spokes, rules.caseload_max * spokes)
+    covered_by_area: dict[str, int] = {}
+    for a in plan.assignments:
+        covered_by_area[a.area_id] = covered_by_area.get(a.area_id, 0) + a.cases
+    unpublished = set()
+    by_authority: dict[str, list[tuple]] = {}
+    for area in inst.areas:
+        demand, covered = area.demand, covered_by_area.get(area.area_id, 0)
+        keys = {column: ("area", area.area_id, column) for column in ("demand", "covered", "unmet")}
+        values.update({keys["demand"]: demand, keys["covered"]: covered, keys["unmet"]: demand - covered})
+        unpublished.update(keys.values())
+        relations.append((keys["demand"], [keys["covered"], keys["unmet"]]))
+        relations.append((keys["covered"], [("assignment", a.area_id, a.host_id) for a in plan.assignments
+                                              if a.area_id == area.area_id]))
+        by_authority.setdefault(area.authority_code, []).append(keys["demand"])
+        bounds[keys["demand"]] = area_demand_band(demand, threshold)
+        band = unmet_band(demand, covered)
+        if band == "all demand met":
+            bounds[keys["unmet"]] = (0, 0)
+        elif band == "demand partly unmet":
+            bounds[keys["unmet"]], bounds[keys["covered"]] = (1, None), (1, None)
+        else:
+            bounds[keys["covered"]] = (0, 0)
+    relations += [(("authority", code, "demand"), parts) for code, parts in sorted(by_authority.items())]
+    return bounds, frozenset(unpublished)
