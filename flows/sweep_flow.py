@@ -23,17 +23,22 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
+from prefect.client.orchestration import get_client
+from prefect.task_runners import ThreadPoolTaskRunner
+
 from flows.params import SweepParams
-from flows.plan_flow import (
-    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, rejecting_bad_input,
-)
+from flows.progress import stage_progress
+from flows.runtime import EXIT_OK, Rejected, RunOutcome, bad_input, rejecting_bad_input
+from flows.tasks import flow_result, write_task
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import disclose
 from reporting.plan_files import atomic_write_bytes, spokeplan_version
+from reporting.sweep_report import render_sweep_files
 from scoping.errors import InputError
+from scoping.scenario import build_instance
 from scoping.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
@@ -96,8 +101,6 @@ def load_sweep_task(sweep_file: str):
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
 def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: int):
-    from scoping.scenario import build_instance
-
     casework, supervision = widest_limits(spec, scenario)
     base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
     if isinstance(base, Rejected):
@@ -107,21 +110,9 @@ def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: i
     return base, instances, [variant_key(i, time_limit, workers, version) for i in instances]
 
 
-@task(name="write sweep files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
-      retry_condition_fn=only_os_errors)
-def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
-    written = []
-    for name, data in files.items():
-        atomic_write_bytes(Path(out_dir) / name, data)
-        written.append(str(Path(out_dir) / name))
-    return written
-
-
 def _worker_env() -> dict[str, str]:
     """Point the local cluster's worker processes at this run's Prefect API (else each would start its own
     temporary server), with the same quiet, no-telemetry settings."""
-    from prefect.client.orchestration import get_client
-
     env = {key: os.environ[key] for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_LOGGING_LEVEL",
                                            "PREFECT_HOME") if key in os.environ}
     with get_client(sync_client=True) as client:
@@ -132,6 +123,8 @@ def _worker_env() -> dict[str, str]:
 def task_runner(runner: str, address: str | None, max_parallel: int | None):
     """ThreadPoolTaskRunner for `local`; prefect-dask's DaskTaskRunner (local cluster or `address`)."""
     if runner == "dask":
+        # Imported only when asked for: Dask and distributed take about a second to import, which
+        # every other command would pay if this were at the top.
         from prefect_dask import DaskTaskRunner
 
         if address:
@@ -139,8 +132,6 @@ def task_runner(runner: str, address: str | None, max_parallel: int | None):
         return DaskTaskRunner(cluster_kwargs={"n_workers": max_parallel or os.cpu_count() or 1,
                                               "threads_per_worker": 1, "processes": True,
                                               "dashboard_address": None, "env": _worker_env()})
-    from prefect.task_runners import ThreadPoolTaskRunner
-
     return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)
 
 
@@ -151,8 +142,6 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
     The runner is used directly rather than through a subflow so that the instances never become flow
     parameters (Prefect would store them with the flow run and ship them with every task's context).
     """
-    from flows.progress import stage_progress
-
     records: list[dict | None] = [None] * len(names)
     artifact = create_progress_artifact(progress=0.0, description="variants solved")
     with runner, stage_progress() as report:
@@ -169,18 +158,16 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
 
 
 def run_sweep(params: SweepParams) -> RunOutcome:
-    from reporting.sweep_report import render_sweep_files
-
     started = time.perf_counter()
     loaded = load_sweep_task(params.sweep_file)
     if isinstance(loaded, Rejected):
-        return RunOutcome(loaded.exit_code, list(loaded.messages))
+        return loaded.outcome()
     spec, scenario = loaded
     time_limit = params.time_limit or spec.time_limit
     workers = params.workers or spec.workers
     built = build_variants_task(spec, scenario, time_limit, workers)
     if isinstance(built, Rejected):
-        return RunOutcome(built.exit_code, list(built.messages))
+        return built.outcome()
     base, instances, keys = built
     cache_dir = str(Path(params.out_dir) / CACHE_DIR)
     runner = task_runner(params.runner, params.address, params.max_parallel)
@@ -190,7 +177,7 @@ def run_sweep(params: SweepParams) -> RunOutcome:
         settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in variant.changes}
         rows.append({"name": variant.name, "kind": variant.kind, "settings": settings, **record})
     files, view = render_sweep_files(spec, base, rows, time_limit, workers)
-    written = write_sweep_task(params.out_dir, files)
+    written = write_task(params.out_dir, files)
     solved = sum(1 for r in rows if not r["cached"])
     summary = {"sweep": params.sweep_file, "name": spec.name, "variants": len(rows), "solved": solved,
                "cached": len(rows) - solved, "feasible": sum(1 for r in rows if r["covered"] is not None),
@@ -217,9 +204,6 @@ def sweep_flow(params: SweepParams):
     """Run every variant of SWEEP.yaml (a base scenario and its variations) and compare them."""
     try:
         outcome = run_sweep(params)
-    except InputError as error:
-        outcome = RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems])
+    except InputError as error:  # a variant's knobs that fail against the base scenario
+        outcome = bad_input(error).outcome()
     return flow_result(outcome)
-
-
-__all__ = ["sweep_flow", "run_sweep", "cached_solve", "solve_record", "EXIT_INTERNAL"]

@@ -1,0 +1,53 @@
+"""The Prefect side of the runtime: the tasks every flow shares and `flow_result`.
+
+Each task wraps one pure function (scoping, reporting); only the write tasks retry, and only on
+operating-system errors (a full disk may clear; bad data won't). Expected failures come back as
+:class:`~flows.runtime.Rejected` values, never exceptions, so Prefect logs no traceback for them.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
+
+from flows.checks import build_with_progress
+from flows.runtime import EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
+from reporting.plan_files import write_plan_files
+from scoping.scenario import PlannedScenario, Scenario, load_scenario
+
+
+def flow_result(outcome: RunOutcome):
+    """What a flow returns: the outcome on success, else a Failed state carrying it (no traceback)."""
+    if outcome.exit_code == EXIT_OK:
+        return outcome
+    return Failed(message="\n".join(outcome.messages), data=outcome)
+
+
+def only_os_errors(task, task_run, state) -> bool:
+    """Retry I/O tasks on operating-system errors only (a full disk may clear; bad data won't)."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="load scenario", cache_policy=NO_CACHE)
+def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
+    return rejecting_bad_input(load_scenario, scenario_dir)
+
+
+@task(name="geocode and estimate travel", cache_policy=NO_CACHE)
+def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
+    return rejecting_bad_input(build_with_progress, scenario)
+
+
+@task(name="write files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
+      retry_condition_fn=only_os_errors)
+def write_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
+    """Every file atomically, in the given order (put the one that marks completion last); temporary
+    files a killed run left behind for these names are cleared first (reporting.plan_files)."""
+    return [str(path) for path in write_plan_files(out_dir, files)]
