@@ -16,6 +16,8 @@ import pytest
 from reporting.plan_files import render_plan_files, write_plan_files
 from tests.report_fixtures import planned_plan
 
+pytestmark = pytest.mark.slow  # starts a real browser
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 

@@ -1,7 +1,9 @@
 """The command line as a user runs it: exit codes 0/2/3, messages, no tracebacks, files kept.
 
-Most tests call `flows.cli.main` in-process under one session-scoped Prefect test harness; one test
-runs the installed `spokeplan` console script in a subprocess, exactly as a user would.
+Most tests call `flows.cli.main` in-process. Bad input and `validate` end in the command's plain
+check, before any flow run, so those tests need no Prefect server; the tests of commands that run a
+flow use the session's Prefect test harness. One test runs the installed `spokeplan` console script
+in a subprocess, exactly as a user would.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from tests.scenario_files import VALID, write_scenario
+from tests.scenario_files import VALID, write_plan, write_scenario
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+flow_run = pytest.mark.usefixtures("prefect_harness")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -40,6 +42,7 @@ def test_validate_reports_bad_input_with_exit_2_and_no_traceback(tmp_path, capsy
     assert "Traceback" not in err + out
 
 
+@flow_run
 def test_plan_writes_checked_plan_files(tmp_path, capsys):
     out_dir = tmp_path / "out"
     code, out, err = run(capsys, "plan", str(write_scenario(tmp_path / "scn")), "--out", str(out_dir))
@@ -61,6 +64,7 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert "cases covered      c of 26 at any one time (c)" in out and "proven bound       c cases" in out
 
 
+@flow_run
 def test_plan_is_byte_identical_on_rerun(tmp_path, capsys):
     directory = write_scenario(tmp_path / "scn")
     assert run(capsys, "plan", str(directory), "--out", str(tmp_path / "a"))[0] == 0
@@ -68,10 +72,10 @@ def test_plan_is_byte_identical_on_rerun(tmp_path, capsys):
     assert (tmp_path / "a" / "plan.json").read_bytes() == (tmp_path / "b" / "plan.json").read_bytes()
 
 
+@flow_run
 def test_infeasible_plan_exits_3_with_plain_words_and_keeps_previous_files(tmp_path, capsys):
     out_dir = tmp_path / "out"
-    assert run(capsys, "plan", str(write_scenario(tmp_path / "ok")), "--out", str(out_dir))[0] == 0
-    before = (out_dir / "plan.json").read_bytes()
+    before = write_plan(write_scenario(tmp_path / "ok"), out_dir)["plan.json"]
     # Authority two is required too, but its only host is 200 km from the hub (supervision limit 90 min).
     hosts = VALID["hosts.csv"].replace("422000,560000,E06000002", "622000,560000,E06000002")
     authorities = VALID["authorities.csv"].replace("preventative,false", "preventative,true")
@@ -85,8 +89,7 @@ def test_infeasible_plan_exits_3_with_plain_words_and_keeps_previous_files(tmp_p
 
 def test_bad_input_leaves_earlier_outputs_untouched(tmp_path, capsys):
     out_dir = tmp_path / "out"
-    assert run(capsys, "plan", str(write_scenario(tmp_path / "ok")), "--out", str(out_dir))[0] == 0
-    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    before = write_plan(write_scenario(tmp_path / "ok"), out_dir)
     broken = write_scenario(tmp_path / "bad", {"hubs.csv": None})
     assert run(capsys, "plan", str(broken), "--out", str(out_dir))[0] == 2
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
@@ -98,7 +101,7 @@ def test_missing_scenario_directory_is_bad_input(tmp_path, capsys):
 
 
 def test_console_script_end_to_end(tmp_path):
-    """The installed console script, in a fresh process (its own embedded Prefect server)."""
+    """The installed console script, in a fresh process: bad input is answered by the plain check."""
     executable = shutil.which("spokeplan", path=str(Path(sys.executable).parent))
     assert executable, "spokeplan console script is not installed next to this Python"
     broken = write_scenario(tmp_path / "bad", {"hosts.csv": VALID["hosts.csv"].replace("police,", "church,")})
@@ -110,6 +113,7 @@ def test_console_script_end_to_end(tmp_path):
     assert usage.returncode == 2 and "SCENARIO_DIR" in usage.stderr
 
 
+@flow_run
 def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
     out_dir = tmp_path / "scope"
     code, out, err = run(capsys, "scope", str(write_scenario(tmp_path / "scn")), "--out", str(out_dir))
@@ -124,6 +128,30 @@ def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
     assert sorted(row["authority"] for row in rows) == ["E06000001", "E06000002"]
 
 
+NO_PREFECT = """
+import sys
+from flows.cli import main
+code = main(sys.argv[1:])
+assert not [name for name in sys.modules if name == "prefect" or name.startswith("prefect.")], "Prefect was imported"
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("command, broken, expected_code", [
+    ("validate", False, 0), ("validate", True, 2), ("plan", True, 2), ("scope", True, 2)])
+def test_validate_and_bad_input_answer_before_prefect_is_imported(tmp_path, command, broken, expected_code):
+    """Issue #13: bad input exits 2 before any Prefect server starts; `validate` runs no flow at all.
+    Prefect not even imported proves no server (temporary or other) was started or contacted."""
+    overrides = {"areas.csv": VALID["areas.csv"].replace(",14\n", ",lots\n")} if broken else {}
+    argv = [command, str(write_scenario(tmp_path / "scn", overrides))]
+    if command != "validate":
+        argv += ["--out", str(tmp_path / "out")]
+    result = subprocess.run([sys.executable, "-c", NO_PREFECT, *argv], capture_output=True, text=True, timeout=120)
+    assert result.returncode == expected_code, result.stderr
+    assert ("areas.csv:2: demand: expected a whole number" in result.stderr) == broken
+    assert not (tmp_path / "out").exists()
+
+
 def test_scope_reports_bad_input_with_exit_2(tmp_path, capsys):
     directory = write_scenario(tmp_path / "scn", {"hubs.csv": None})
     code, out, err = run(capsys, "scope", str(directory), "--out", str(tmp_path / "scope"))
@@ -131,6 +159,7 @@ def test_scope_reports_bad_input_with_exit_2(tmp_path, capsys):
     assert not (tmp_path / "scope").exists()
 
 
+@flow_run
 def test_refresh_twice_then_nothing_changes(tmp_path, capsys):
     sources = tmp_path / "sources.yaml"
     write_scenario(tmp_path / "src")
@@ -150,6 +179,7 @@ def test_sweep_with_a_bad_file_exits_2(tmp_path, capsys):
     assert code == 2 and err.startswith("error: ") and "Traceback" not in err + out
 
 
+@flow_run
 def test_plan_run_publishes_disclosed_artifacts(tmp_path, capsys):
     from prefect.artifacts import Artifact
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from reporting.disclosure import DEFAULT_THRESHOLD, suppress
+from tests.strategies import examples
 
 
 def published_equations(table: list[list[int]], hidden: set):
@@ -66,7 +67,7 @@ tables = st.integers(2, 4).flatmap(lambda rows: st.integers(2, 4).flatmap(
     lambda cols: st.lists(st.lists(st.integers(0, 40), min_size=cols, max_size=cols), min_size=rows, max_size=rows)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(tables)
 def test_no_suppressed_cell_can_be_recovered_from_the_totals(table):
     values, groups = published_equations(table, set())

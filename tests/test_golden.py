@@ -6,7 +6,7 @@ import pytest
 
 from tests.golden import DEMOS, expected, file_hashes, run_demo
 
-pytestmark = pytest.mark.prefect
+pytestmark = pytest.mark.slow  # every shipped demo, solved and written (prefect: tests/conftest.py)
 
 
 @pytest.mark.parametrize("name", sorted(DEMOS))

@@ -170,7 +170,6 @@ def test_cli_demo_no_wrong_door(tmp_path, capsys):
     assert sum(row[2] for row in team_sheet[1:]) == sum(workers.values())
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_cli_demo_unknown_model_exit_2(tmp_path, capsys):
     code = main(["demo", "--model", "nonsense", "--out", str(tmp_path / "x")])
     out, err = capsys.readouterr()
@@ -181,7 +180,6 @@ def test_cli_demo_unknown_model_exit_2(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_cli_plan_with_unknown_service_model_exit_2(tmp_path, capsys):
     directory = nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: no-right-door\n"})
     code = main(["plan", str(directory), "--out", str(tmp_path / "out")])

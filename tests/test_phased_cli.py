@@ -13,7 +13,7 @@ import pytest
 from flows.cli import main
 from tests.scenario_files import VALID, write_scenario
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+flow_run = pytest.mark.usefixtures("prefect_harness")
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = VALID["scenario.yaml"]  # three lines
@@ -80,6 +80,7 @@ def test_bad_phases_and_demand_scenarios_exit_2_located(tmp_path, capsys, name):
     assert not (tmp_path / "out").exists()
 
 
+@flow_run
 def test_infeasible_phase_rule_exits_3_in_plain_words(tmp_path, capsys):
     # A spoke is in post at HUB1, but the first phase may run no hub.
     directory = write_scenario(tmp_path / "scn", {
@@ -94,6 +95,7 @@ def test_infeasible_phase_rule_exits_3_in_plain_words(tmp_path, capsys):
     assert "Traceback" not in out + err
 
 
+@flow_run
 def test_shipped_phased_robust_demo(tmp_path, capsys):
     out_dir = tmp_path / "phased"
     code, out, err = run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(out_dir))
@@ -147,6 +149,7 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     assert (again / "plan.json").read_bytes() == (out_dir / "plan.json").read_bytes()
 
 
+@flow_run
 def test_robust_demo(tmp_path, capsys):
     """inputs/demo_robust: placements chosen for the worst of four demand scenarios beat the central plan there.
 

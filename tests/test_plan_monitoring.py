@@ -152,8 +152,7 @@ def test_bad_stores_are_located_errors(tmp_path):
     assert str(caught.value.problems[0]).startswith(f"error: {path}:3: value: expected a whole number of at least 0")
 
 
-@pytest.mark.prefect
-def test_spokeplan_plan_with_a_missing_store_exits_2_located(tmp_path, capsys, prefect_harness):
+def test_spokeplan_plan_with_a_missing_store_exits_2_located(tmp_path, capsys):
     from flows.cli import main
 
     scn = write_scenario(tmp_path / "scn", {"scenario.yaml": RULES + "monitoring_store: ../nowhere\n"})
@@ -220,7 +219,6 @@ def test_a_model_file_brings_its_own_catalogue_to_the_report(tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt; supported" in section and "<img" not in section
 
 
-@pytest.mark.prefect
 def test_spokeplan_monitor_takes_a_model_path_like_scenario_yaml(tmp_path, capsys, prefect_harness):
     from flows.cli import main
 
@@ -264,7 +262,6 @@ def test_the_shipped_demos_monitor_their_models_outcomes(demo, model, with_figur
     assert any(c.revised_from for c in table.cells)  # round 2 revised some 2025-Q1 figures
 
 
-@pytest.mark.prefect
 def test_spokeplan_demo_shows_the_cse_outcomes_and_plans_as_before(tmp_path, capsys, prefect_harness):
     from flows.cli import main
 

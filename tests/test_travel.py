@@ -10,6 +10,7 @@ from scoping.travel import (
     CIRCUITY, RURAL_SPEED_KMH, URBAN_SPEED_KMH, Place, build_travel_graph, edge_minutes, edge_speed_kmh,
     round_minutes, travel_pairs,
 )
+from tests.strategies import examples
 
 
 def test_edge_minutes_by_hand():
@@ -147,7 +148,7 @@ def test_agrees_with_networkx_dijkstra_on_the_same_graph(monkeypatch):
         assert travel_pairs(graph, sources, targets, limit) == expected
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40))
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=30), st.integers(0, 50))
 def test_agrees_with_networkx_on_random_places(points, limit):
     places = [Place(f"P{i}", x * 1500.0, y * 1500.0) for i, (x, y) in enumerate(points)]
@@ -166,7 +167,7 @@ def test_measured_both_directions_one_over_the_limit():
 _points = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=25)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(_points, st.integers(0, 60))
 def test_estimates_are_symmetric_and_monotone_in_the_limit(points, limit):
     # Grid coordinates in km (many duplicates and collinear runs on purpose).
