@@ -50,3 +50,20 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def shipped_demo(prefect_harness, tmp_path_factory):
+    """`shipped_demo(name)`: the shipped demo `name` (tests.golden.DEMOS) run once per session through
+    the CLI, as a tests.golden.DemoRun. The golden test and the tests that read a demo's outputs
+    share the run; they only read its folder."""
+    from tests.golden import run_demo_captured
+
+    runs = {}
+
+    def run(name: str):
+        if name not in runs:
+            runs[name] = run_demo_captured(name, tmp_path_factory.mktemp(name) / "out")
+        return runs[name]
+
+    return run

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
+from tests.golden import SOLVER
 from tests.scenario_files import VALID, write_scenario
 
 flow_run = pytest.mark.usefixtures("prefect_harness")
@@ -95,10 +96,9 @@ def test_infeasible_phase_rule_exits_3_in_plain_words(tmp_path, capsys):
     assert "Traceback" not in out + err
 
 
-@flow_run
-def test_shipped_phased_robust_demo(tmp_path, capsys):
-    out_dir = tmp_path / "phased"
-    code, out, err = run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(out_dir))
+def test_shipped_phased_robust_demo(tmp_path, capsys, shipped_demo):
+    demo = shipped_demo("demo_phased")  # `plan inputs/demo_phased`, run once per session (tests/golden.py)
+    code, out, err, out_dir = demo.code, demo.out, demo.err, demo.directory
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     # The DESIGN.md contract holds for the final phase's full roll-out under central demand.
@@ -145,12 +145,12 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     # Proven optimal, so the same inputs give the same plan.json, byte for byte (also with 2 workers).
     assert plan["status"] == "OPTIMAL"
     again = tmp_path / "again"
-    assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2")[0] == 0
+    assert run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(again), "--workers", "2",
+               *SOLVER)[0] == 0
     assert (again / "plan.json").read_bytes() == (out_dir / "plan.json").read_bytes()
 
 
-@flow_run
-def test_robust_demo(tmp_path, capsys):
+def test_robust_demo(shipped_demo):
     """inputs/demo_robust: placements chosen for the worst of four demand scenarios beat the central plan there.
 
     Its demand_scenarios.csv is made from areas.csv: scenario tees_valley_low = 30% of central
@@ -167,8 +167,8 @@ def test_robust_demo(tmp_path, capsys):
                 for r in areas]
     with open(directory / "demand_scenarios.csv", newline="") as handle:
         assert [tuple(row.values()) for row in csv.DictReader(handle)] == expected
-    out_dir = tmp_path / "robust"
-    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir))
+    demo = shipped_demo("demo_robust")  # `plan inputs/demo_robust`, run once per session (tests/golden.py)
+    code, out, err, out_dir = demo.code, demo.out, demo.err, demo.directory
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     assert plan["status"] == "OPTIMAL" and all(s["status"] == "OPTIMAL" for s in plan["stages"])

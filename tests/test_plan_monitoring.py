@@ -262,18 +262,15 @@ def test_the_shipped_demos_monitor_their_models_outcomes(demo, model, with_figur
     assert any(c.revised_from for c in table.cells)  # round 2 revised some 2025-Q1 figures
 
 
-def test_spokeplan_demo_shows_the_cse_outcomes_and_plans_as_before(tmp_path, capsys, prefect_harness):
-    from flows.cli import main
-
-    code = main(["demo", "--out", str(tmp_path / "demo")])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    plan = json.loads((tmp_path / "demo" / "plan.json").read_text())
+def test_spokeplan_demo_shows_the_cse_outcomes_and_plans_as_before(shipped_demo):
+    demo = shipped_demo("demo")  # `spokeplan demo`, run once per session (tests/golden.py)
+    assert demo.code == 0, demo.err
+    plan = json.loads((demo.directory / "plan.json").read_text())
     # the plan is the demo's as before the monitoring store was added
     assert (plan["coverage"]["demand_covered"], plan["coverage"]["demand_total"], plan["spokes_total"]) == (180, 362, 15)
     assert plan["monitoring"]["store_snapshot"] == "20250801T063000Z"
     assert len(plan["monitoring"]["measures_with_figures"]) == 11
-    section = section_of((tmp_path / "demo" / "report.html").read_text())
+    section = section_of((demo.directory / "report.html").read_text())
     assert "<h2>Outcomes monitoring: CSE Hub and Spoke</h2>" in section
     assert section.count("<svg") == 15 and 'class="suppressed"' in section
     assert "Hartlepool (E06000001)" in section  # the scenario's authority names label the areas
