@@ -8,6 +8,8 @@ flows/cli.py imports this module only once a command's inputs have passed their 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 
 from flows.demo_flow import demo_flow
 from flows.monitor_flow import monitor_flow
@@ -44,7 +46,12 @@ def flow_call(args: argparse.Namespace):
 def run_flow(args: argparse.Namespace) -> RunOutcome:
     """Run the command's flow as a Prefect flow run and return its outcome (never a raised bad input)."""
     flow, params = flow_call(args)
-    with flow_server():
+    started = time.perf_counter()
+    with flow_server() as server:
+        if server.kind == "temporary":
+            print(f"spokeplan: no Prefect server running; started a temporary one for this command "
+                  f"({time.perf_counter() - started:.0f} s; `spokeplan server start` keeps one for every command)",
+                  file=sys.stderr)
         state = flow(params=params, return_state=True)
         outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
