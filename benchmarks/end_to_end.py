@@ -90,6 +90,7 @@ assert trivial() == 1
 
 
 def environment(home: Path, api_url: str | None = None) -> dict[str, str]:
+    home.parent.mkdir(parents=True, exist_ok=True)  # Prefect creates PREFECT_HOME itself, not its parents
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
                PREFECT_LOGGING_LEVEL="WARNING", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
@@ -171,6 +172,7 @@ def main() -> None:
         record("server start, warm", seconds)
         for _ in range(args.repeat):
             no_server, server = environment(warm), environment(persistent_home)
+            server_url = environment(persistent_home, api_url=url)  # plain Prefect knows no spokeplan record
             commands = {
                 "validate: own work": ([python, "-c", PLAIN_VALIDATE, str(DEMO)], no_server, 0),
                 "validate: spokeplan": ([spokeplan, "validate", str(DEMO)], no_server, 0),
@@ -183,7 +185,7 @@ def main() -> None:
                 "demo: temporary server": ([spokeplan, "demo", "--out", out], no_server, 0),
                 "demo: persistent server": ([spokeplan, "demo", "--out", out], server, 0),
                 "trivial flow: temporary server": ([python, "-c", TRIVIAL], no_server, 0),
-                "trivial flow: persistent server": ([python, "-c", TRIVIAL], server, 0),
+                "trivial flow: persistent server": ([python, "-c", TRIVIAL], server_url, 0),
             }
             if base:
                 with_url = environment(warm, api_url=url)

@@ -45,8 +45,12 @@ from typing import Iterator
 from prefect.context import refresh_global_settings_context
 from prefect.events.worker import EventsWorker
 from prefect.logging.handlers import APILogWorker
-from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, \
-    temporary_settings
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    get_current_settings,
+    temporary_settings,
+)
 
 HOST = "127.0.0.1"
 RECORD_FILE = "spokeplan-server.json"
@@ -281,24 +285,37 @@ def temporary_server(timeout: float | None = None) -> Iterator[str]:
     mode as Prefect's own temporary server). The server process watches this one and ends itself when
     it is gone, so not even a SIGKILL of this process leaves it listening."""
     timeout = timeout or float(get_current_settings().server.ephemeral.startup_timeout_seconds)
-    port = free_port()
-    url = api_url(port)
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     with tempfile.TemporaryDirectory(prefix="spokeplan-server-") as folder:
         log = Path(folder) / "server.log"
-        with open(log, "wb") as output:
-            process = subprocess.Popen([sys.executable, "-m", "flows.server", str(port), str(os.getpid())],
-                                       stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=env)
-        try:
-            wait_until_healthy(url, process, timeout, log)
-            yield url
-        finally:
-            process.terminate()
+        for attempt in range(3):
+            port = free_port()
+            with open(log, "wb") as output:
+                process = subprocess.Popen([sys.executable, "-m", "flows.server", str(port), str(os.getpid())],
+                                           stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                           env=env)
             try:
-                process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                wait_until_healthy(api_url(port), process, timeout, log)
+                break
+            except ServerError:
+                _stop(process)
+                if attempt == 2 or port_is_free(port):
+                    raise
+                # another process took the free port between our probe and the server's bind: again
+        try:
+            yield api_url(port)
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM (uvicorn's clean shutdown), SIGKILL if it has not ended in STOP_TIMEOUT_SECONDS."""
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager
