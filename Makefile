@@ -29,7 +29,8 @@ test: install
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
 # The fast tier: no Prefect flow runs or servers (PREFECT_API_URL at a closed port, so a test that
-# would start a flow fails at once instead of starting a server), property tests at a fifth.
+# would start a flow fails, after the client's retries, instead of starting a server); property
+# tests at a fifth of their CI examples.
 check: install
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} PREFECT_API_URL=http://127.0.0.1:9/api \
 		$(BIN)/python -m pytest -m "not prefect and not server and not slow"

@@ -31,6 +31,8 @@ from tests.kill_points import child_code
 from tests.report_fixtures import planned_plan
 from tests.scenario_files import VALID, write_plan, write_scenario
 
+pytestmark = pytest.mark.slow  # a child process per kill point: left out of `make check`
+
 REPO = Path(__file__).resolve().parents[1]
 KILLED = -signal.SIGKILL
 
@@ -92,7 +94,6 @@ def test_writer_killed_mid_write_of_every_file_leaves_whole_files(tmp_path):
             assert {name: (out / name).read_bytes() for name in new} == new
 
 
-@pytest.mark.slow
 def test_plan_command_killed_mid_write_keeps_previous_outputs_readable(tmp_path, prefect_harness):
     """The real command (flows.cli.main in a fresh process, its flow run on the test server), killed
     half-way through its first file, after its fourth file, and half-way through plan.json (the last)."""
