@@ -129,26 +129,32 @@ def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
 
 
 NO_PREFECT = """
-import sys
+import json, sys
 from flows.cli import main
-code = main(sys.argv[1:])
-assert not [name for name in sys.modules if name == "prefect" or name.startswith("prefect.")], "Prefect was imported"
-sys.exit(code)
+codes = []
+for argv in json.loads(sys.argv[1]):
+    codes.append(main(argv))
+    assert not [name for name in sys.modules if name == "prefect" or name.startswith("prefect.")], argv
+print(json.dumps(codes))
 """
 
 
-@pytest.mark.parametrize("command, broken, expected_code", [
-    ("validate", False, 0), ("validate", True, 2), ("plan", True, 2), ("scope", True, 2)])
-def test_validate_and_bad_input_answer_before_prefect_is_imported(tmp_path, command, broken, expected_code):
+def test_validate_and_bad_input_answer_before_prefect_is_imported(tmp_path):
     """Issue #13: bad input exits 2 before any Prefect server starts; `validate` runs no flow at all.
-    Prefect not even imported proves no server (temporary or other) was started or contacted."""
-    overrides = {"areas.csv": VALID["areas.csv"].replace(",14\n", ",lots\n")} if broken else {}
-    argv = [command, str(write_scenario(tmp_path / "scn", overrides))]
-    if command != "validate":
-        argv += ["--out", str(tmp_path / "out")]
-    result = subprocess.run([sys.executable, "-c", NO_PREFECT, *argv], capture_output=True, text=True, timeout=120)
-    assert result.returncode == expected_code, result.stderr
-    assert ("areas.csv:2: demand: expected a whole number" in result.stderr) == broken
+    Prefect not even imported (in a fresh process) proves no server, temporary or other, was started
+    or contacted."""
+    good = str(write_scenario(tmp_path / "good"))
+    bad = str(write_scenario(tmp_path / "bad", {"areas.csv": VALID["areas.csv"].replace(",14\n", ",lots\n")}))
+    out = str(tmp_path / "out")
+    commands = [["validate", good], ["validate", bad], ["plan", bad, "--out", out], ["scope", bad, "--out", out],
+                ["demo", "--model", "nonsense", "--out", out]]
+    result = subprocess.run([sys.executable, "-c", NO_PREFECT, json.dumps(commands)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == [0, 2, 2, 2, 2]
+    assert result.stdout.count("is valid: 1 hubs, 2 hosts, 3 areas") == 1
+    assert result.stderr.count("areas.csv:2: demand: expected a whole number") == 3
+    assert "unknown service model 'nonsense'" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
