@@ -24,8 +24,10 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/spokeplan demo
 
-# The whole suite, every property test at its CI size (Hypothesis profile ci, tests/conftest.py).
+# The whole suite, every property test at its CI size (Hypothesis profile ci, tests/conftest.py);
+# first lint-imports: the package layers and no import cycles (pyproject [tool.importlinter]).
 test: install
+	$(BIN)/lint-imports
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
 
 # The fast tier: no Prefect flow runs or servers (PREFECT_API_URL at a closed port, so a test that

@@ -70,7 +70,8 @@ def run_one(instance_file: str, backend: str, link_rows: bool, time_limit: float
 
 
 def instances(sizes: list[str]) -> dict[str, object]:
-    from scoping.scenario import build_instance, load_scenario
+    from scoping.scenario.build import build_instance
+    from scoping.scenario.loader import load_scenario
 
     found = {"demo": build_instance(load_scenario(Path(__file__).resolve().parents[1] / "inputs" / "demo")).instance}
     if sizes:

@@ -36,28 +36,37 @@ DEMO = REPO / "inputs" / "demo"
 
 PLAIN_VALIDATE = """
 import sys
-from scoping.scenario import build_instance, load_scenario
-build_instance(load_scenario(sys.argv[1]))
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+from scoping.store.outcomes import scenario_monitoring
+scenario = load_scenario(sys.argv[1])
+scenario_monitoring(scenario)
+build_instance(scenario)
 """
 
 PLAIN_PLAN = """
 import sys
+from common.files import write_files
 from flows.checks import read_scoping_inputs  # plain Python: flows/checks.py imports no Prefect
 from optimisation.checker import check_plan
 from optimisation.solve import solve
-from reporting.plan_files import render_plan_files, write_plan_files
-from reporting.report import published_counts
-from reporting.scoping_report import render_scoping_files
-from scoping.profiles import build_profiles
-from scoping.recommendations import recommendations
-from scoping.scenario import build_instance, load_scenario
+from reporting.published.plan import published_counts
+from reporting.writers.plan_files import render_plan_files
+from reporting.writers.scoping import render_scoping_files
+from scoping.analysis.profiles import build_profiles
+from scoping.analysis.recommendations import recommendations
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+from scoping.store.outcomes import scenario_monitoring
 
 def plan(scenario_dir, out_dir):
-    planned = build_instance(load_scenario(scenario_dir))
+    scenario = load_scenario(scenario_dir)
+    monitoring = scenario_monitoring(scenario)
+    planned = build_instance(scenario)
     result = solve(planned.instance, time_limit=60, workers=1)
     assert not check_plan(planned.instance, result)
-    counts = published_counts(planned, result, planned.scenario.rules.disclosure_threshold)
-    write_plan_files(out_dir, render_plan_files(planned, result, counts))
+    counts = published_counts(planned, result, scenario.rules.disclosure_threshold, monitoring)
+    write_files(out_dir, render_plan_files(planned, result, counts))
 
 def scope(scenario_dir, out_dir):
     scenario = load_scenario(scenario_dir)
@@ -67,7 +76,7 @@ def scope(scenario_dir, out_dir):
     rules = scenario.rules
     advice = {p.code: recommendations(p, rules.casework_minutes, rules.supervision_minutes, rules.caseload_max)
               for p in profiles}
-    write_plan_files(out_dir, render_scoping_files(planned, profiles, advice))
+    write_files(out_dir, render_scoping_files(planned, profiles, advice))
 
 if sys.argv[1] == "demo":
     scope(sys.argv[2], sys.argv[3] + "/scope")

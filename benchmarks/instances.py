@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance, Rules
-from scoping.geocode import PostcodeLookup, authority_for_district
-from scoping.travel import Place, build_travel_graph, travel_pairs
+from optimisation.instance import HOST_TYPES, Area, Authority, Instance
+from scoping.scenario.build import Location, host_from, hub_from, rules_from
+from scoping.scenario.geocode import PostcodeLookup, authority_for_district
+from scoping.scenario.schemas import HostRow, HubRow
+from scoping.scenario.settings import default_settings
+from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
 
 
 @dataclass(frozen=True)
@@ -75,26 +78,30 @@ def make_instance(size_name: str, seed: int = 1, districts: pd.DataFrame | None 
     biggest = districts.sort_values(["postcodes", "district"], ascending=[False, True]).index.to_list()
     host_rows = biggest[: size.hosts]
     hub_rows = spread_indices(points, size.hubs, biggest[0])
-    caseload_max = 12
+    # Every rule the default (scenario.yaml's defaults and the default service model's caseload).
+    settings = default_settings()
+    rules = replace(rules_from(settings, ()), max_spokes=size.spokes, spoke_cost_per_year=50_000)
     # Synthetic demand: proportional to postcodes, total ~90% of what the spoke limit could carry.
     weights = districts["postcodes"].to_numpy(dtype=float) * rng.uniform(0.5, 1.5, len(districts))
-    target = 0.9 * size.spokes * caseload_max
+    target = 0.9 * size.spokes * rules.caseload_max
     demand = np.floor(weights / weights.sum() * target + rng.uniform(0, 1, len(districts))).astype(int)
     areas = tuple(Area(f"A-{row.district}", row.district, row.authority, float(row.easting), float(row.northing),
                        int(demand[i])) for i, row in enumerate(districts.itertuples()))
-    hosts = tuple(Host(f"J-{districts.at[i, 'district']}", districts.at[i, "district"],
-                       HOST_TYPES[k % len(HOST_TYPES)], districts.at[i, "authority"],
-                       float(districts.at[i, "easting"]), float(districts.at[i, "northing"]),
-                       max_spokes=1 + (k % 3 == 0), annual_cost=float(1000 * (k % 4)), drop_in=k % 5 == 0)
-                  for k, i in enumerate(host_rows))
-    hubs = tuple(Hub(f"H-{districts.at[i, 'district']}", districts.at[i, "district"],
-                     float(districts.at[i, "easting"]), float(districts.at[i, "northing"]),
-                     min_spokes=2, max_spokes=5 if k % 4 else 8, managers=1 + (k % 4 == 0), manager_span=5)
-                 for k, i in enumerate(hub_rows))
+    # Hosts and hubs as hosts.csv / hubs.csv rows (their defaults where not set) at each district.
+    def at(i: int) -> Location:
+        return Location(float(districts.at[i, "easting"]), float(districts.at[i, "northing"]), districts.at[i, "authority"])
+
+    hosts = tuple(host_from(HostRow.model_construct(
+        host_id=f"J-{districts.at[i, 'district']}", name=districts.at[i, "district"], host_type=HOST_TYPES[k % len(HOST_TYPES)],
+        max_spokes=1 + (k % 3 == 0), annual_cost=float(1000 * (k % 4)), drop_in=k % 5 == 0), at(i))
+        for k, i in enumerate(host_rows))
+    hubs = tuple(hub_from(HubRow.model_construct(
+        hub_id=f"H-{districts.at[i, 'district']}", name=districts.at[i, "district"], min_spokes=2,
+        max_spokes=5 if k % 4 else 8, managers=1 + (k % 4 == 0), manager_span=5), at(i), settings.supervision_minutes)
+        for k, i in enumerate(hub_rows))
     codes = sorted({a.authority_code for a in areas} | {h.authority_code for h in hosts})
     aims = ("statutory", "preventative", "both")
     authorities = tuple(Authority(code, code, aims[n % 3], False) for n, code in enumerate(codes))
-    rules = Rules(max_spokes=size.spokes, spoke_cost_per_year=50_000)
     places = [Place(h.hub_id, h.easting, h.northing) for h in hubs] + \
         [Place(h.host_id, h.easting, h.northing) for h in hosts] + [Place(a.area_id, a.easting, a.northing) for a in areas]
     graph = build_travel_graph(places)

@@ -18,10 +18,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from reporting.monitoring_report import render_monitoring_files
-from scoping.geocode import authority_names
-from scoping.outcomes import load_catalogue, monitoring_table_from_store
-from scoping.refresh import load_sources, refresh, validate
+from reporting.writers.monitoring import render_monitoring_files
+from scoping.scenario.geocode import authority_names
+from scoping.store.outcomes import load_catalogue, monitoring_table_from_store
+from scoping.store.refresh import load_sources, refresh, validate
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -27,8 +27,11 @@ from pathlib import Path
 
 from optimisation.checker import check_plan, plan_cost_per_year
 from optimisation.solve import solve
-from reporting.plan_files import render_plan_files
-from scoping.scenario import build_instance, load_scenario
+from reporting.published.plan import published_counts
+from reporting.writers.plan_files import render_plan_files
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+from scoping.store.outcomes import scenario_monitoring
 
 SCENARIO = Path(__file__).resolve().parents[1] / "inputs" / "demo_no_wrong_door"
 
@@ -49,12 +52,14 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    planned = build_instance(load_scenario(SCENARIO))
+    scenario = load_scenario(SCENARIO)
+    monitoring = scenario_monitoring(scenario)
+    planned = build_instance(scenario)
     built = time.perf_counter()
     inst = planned.instance
     plan = solve(inst, time_limit=60)
     solved = time.perf_counter()
-    render_plan_files(planned, plan)
+    render_plan_files(planned, plan, published_counts(planned, plan, scenario.rules.disclosure_threshold, monitoring))
     rendered = time.perf_counter()
     assert check_plan(inst, plan) == []
     print(f"instance: {len(inst.hubs)} hub teams, {len(inst.hosts)} bases, {len(inst.areas)} areas, demand "

@@ -15,7 +15,8 @@ from dataclasses import replace
 
 from optimisation.programme import CENTRAL
 from optimisation.robust import plan_programme
-from scoping.scenario import build_instance, build_programme, load_scenario
+from scoping.scenario.build import build_instance, build_programme
+from scoping.scenario.loader import load_scenario
 
 DEMO = "inputs/demo_phased"
 

@@ -28,7 +28,7 @@ def scipy_pairs(places, sources, targets, limit):
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from scoping.travel import CIRCUITY, RURAL_EDGE_KM, RURAL_SPEED_KMH, URBAN_EDGE_KM, URBAN_SPEED_KMH
+    from scoping.scenario.travel import CIRCUITY, RURAL_EDGE_KM, RURAL_SPEED_KMH, URBAN_EDGE_KM, URBAN_SPEED_KMH
 
     started = time.perf_counter()
     site_of = {p.place_id: (float(p.easting), float(p.northing)) for p in places}
@@ -60,7 +60,7 @@ def scipy_pairs(places, sources, targets, limit):
 
 
 def spokeplan_pairs(places, sources, targets, limit):
-    from scoping.travel import build_travel_graph, travel_pairs
+    from scoping.scenario.travel import build_travel_graph, travel_pairs
 
     started = time.perf_counter()
     graph = build_travel_graph(places)
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of N timings")
     args = parser.parse_args()
     from benchmarks.instances import describe, make_instance
-    from scoping.travel import Place
+    from scoping.scenario.travel import Place
 
     inst = make_instance(args.size, seed=args.seed)
     print(f"## {args.size}: {describe(inst)}")

@@ -12,17 +12,18 @@ Every check returns a RunOutcome: exit 0 with the figures of a summary, or exit 
 
 from __future__ import annotations
 
+from common.errors import InputError, Problem
 from flows.params import DEMOS
 from flows.progress import stage_progress
 from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, RunOutcome, bad_input
-from scoping.benchmarks import NEIGHBOURS_FILE, read_neighbours
-from scoping.errors import InputError, Problem
-from scoping.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
-from scoping.outcomes import model_monitoring_table
-from scoping.profiles import ScopingInputs
-from scoping.refresh import load_sources
-from scoping.scenario import PlannedScenario, Scenario, build_instance, load_scenario
-from scoping.sweep import load_sweep, widened, widest_limits
+from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
+from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
+from scoping.analysis.profiles import ScopingInputs
+from scoping.scenario.build import PlannedScenario, build_instance
+from scoping.scenario.loader import Scenario, load_scenario
+from scoping.scenario.sweep import load_sweep, widened, widest_limits
+from scoping.store.outcomes import model_monitoring_table, scenario_monitoring
+from scoping.store.refresh import load_sources
 
 INDICATORS_DIR = "indicators"
 
@@ -39,7 +40,8 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
     * ``neighbours.csv`` — ``authority_code``, ``neighbour_code`` (optional ``rank``): the comparison
       group of each authority; without it, nearest neighbours on standardised indicators.
     * ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
-      estimates (single year of age, wide layout), recognised by their header (scoping.importers).
+      estimates (single year of age, wide layout), recognised by their header
+      (scoping.analysis.importers).
     """
     codes = [row.value.authority_code for row in scenario.authorities.rows]
     tables, populations, problems = [], {}, []
@@ -66,8 +68,7 @@ def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
             problems.extend(error.problems)
     if problems:
         raise InputError(problems)
-    return ScopingInputs(tuple(tables), populations, neighbours,
-                         disclosure_threshold=scenario.rules.disclosure_threshold)
+    return ScopingInputs(tuple(tables), populations, neighbours)
 
 
 def validate_summary(scenario_dir: str, planned: PlannedScenario) -> dict:
@@ -82,9 +83,12 @@ def validate_summary(scenario_dir: str, planned: PlannedScenario) -> dict:
 
 
 def check_scenario(scenario_dir: str) -> RunOutcome:
-    """A scenario directory: schemas, references, postcodes, travel pairs (`plan`, `validate`)."""
+    """A scenario directory: schemas, references, its monitoring store, postcodes, travel pairs
+    (`plan`, `validate`)."""
     try:
-        planned = build_with_progress(load_scenario(scenario_dir))
+        scenario = load_scenario(scenario_dir)
+        scenario_monitoring(scenario)
+        planned = build_with_progress(scenario)
     except InputError as error:
         return bad_input(error).outcome()
     return RunOutcome(EXIT_OK, [], validate_summary(scenario_dir, planned))

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Sequence
 
 from flows import checks
-from flows.params import dask_address
+from flows.params import MonitorParams, dask_address
 from flows.runtime import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, RunOutcome
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
@@ -78,8 +79,9 @@ def _build_parser() -> argparse.ArgumentParser:
                               "(cse-hub-and-spoke, no-wrong-door) or a service-model .yaml path, as in scenario.yaml; "
                               "its `outcomes_catalogue` names the measures")
     monitor.add_argument("--out", required=True, help="output directory for monitoring.html and monitoring.csv")
-    monitor.add_argument("--threshold", type=int, default=5, choices=range(0, 101), metavar="N",
-                         help="disclosure threshold: case-derived counts 1..N shown as c (default 5)")
+    monitor.add_argument("--threshold", type=int, default=MonitorParams.model_fields["disclosure_threshold"].default,
+                         choices=range(0, 101), metavar="N",
+                         help="disclosure threshold: case-derived counts 1..N shown as c (default %(default)s)")
     # --- end monitor ---
 
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
@@ -140,6 +142,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
     if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
         lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
+    if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
+        lines.append(f"  {summary['disclosure_legend']}")
     lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
     print("\n".join(lines))
 

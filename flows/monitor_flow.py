@@ -1,8 +1,8 @@
 """The `monitor` flow: `spokeplan monitor STORE --model MODEL --out DIR`.
 
 inputs (the refresh store's snapshots; the service model, by id or path, and the catalogue its
-`outcomes_catalogue` names) -> scoping (scoping.outcomes: validate every snapshot's outcomes sources, track each figure across the
-snapshots, build the monitoring table) -> reporting (reporting.monitoring_report: disclosure
+`outcomes_catalogue` names) -> scoping (scoping.store.outcomes: validate every snapshot's outcomes sources, track each figure across the
+snapshots, build the monitoring table) -> reporting (reporting.views.monitoring: disclosure
 control, monitoring.html with SVG small multiples, monitoring.csv) -> outputs (atomic writes).
 Thin wiring only. Exit 0, or 2 when the store or a snapshot's outcomes file is bad
 (`error: FILE:LINE: COLUMN: ...`, nothing written).
@@ -20,8 +20,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import MonitorParams
 from flows.runtime import EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
 from flows.tasks import flow_result, write_task
-from reporting.monitoring_report import monitoring_markdown, render_monitoring_files
-from scoping.outcomes import MonitoringTable, model_monitoring_table
+from reporting.writers.monitoring import monitoring_markdown, render_monitoring_files
+from scoping.store.outcomes import MonitoringTable, model_monitoring_table
 
 
 @task(name="track outcome measures", cache_policy=NO_CACHE)

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoping.scenario.settings import DISCLOSURE_THRESHOLD
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
 # `spokeplan demo --model ID`: the shipped demo of each service model, and its default output folder.
@@ -115,4 +117,5 @@ class MonitorParams(BaseModel):
         description="whose outcome measures: a shipped service model id (cse-hub-and-spoke, no-wrong-door) or the "
                     "path of a service-model .yaml file; its `outcomes_catalogue` names the catalogue")
     out_dir: str = Field(description="folder for monitoring.html and monitoring.csv")
-    disclosure_threshold: int = Field(5, ge=0, le=100, description="case-derived counts 1..threshold shown as c")
+    disclosure_threshold: int = Field(DISCLOSURE_THRESHOLD, ge=0, le=100,
+                                      description="case-derived counts 1..threshold shown as c")

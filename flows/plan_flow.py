@@ -19,17 +19,19 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import PlanParams
 from flows.progress import spinner
 from flows.runtime import EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome
-from flows.tasks import build_instance_task, flow_result, load_scenario_task, write_task
+from flows.tasks import build_instance_task, flow_result, load_scenario_task, monitoring_task, write_task
 from optimisation.checker import check_plan
 from optimisation.phased_checker import check_programme
 from optimisation.result import Infeasible, PlanResult
 from optimisation.robust import plan_programme
 from optimisation.solve import NoPlanFound, solve
-from reporting.disclosure import SUPPRESSED, disclose
-from reporting.plan_files import render_plan_files
-from reporting.report import PublishedCounts, published_counts
-from reporting.rollout import render_programme_files, rollout_view
-from scoping.scenario import PlannedScenario, build_programme
+from reporting.disclosure import SUPPRESSED, disclose, legend
+from reporting.published.plan import PublishedCounts, published_counts
+from reporting.views.rollout import rollout_view
+from reporting.writers.plan_files import render_plan_files
+from reporting.writers.rollout import render_programme_files
+from scoping.scenario.build import PlannedScenario, build_programme
+from scoping.store.outcomes import MonitoringTable
 
 
 def no_plan(error: Infeasible | NoPlanFound) -> Rejected:
@@ -59,7 +61,8 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
     published (the same suppression as report.html); spokes are workers, not cases."""
     codes = sorted({a.authority_code for a in planned.instance.authorities})
     create_table_artifact(
-        key="plan-coverage", description="Coverage and unmet need by authority (counts 1-5 shown as c)",
+        key="plan-coverage",
+        description=f"Coverage and unmet need by authority (counts 1-{counts.threshold} shown as c)",
         table=[{"authority": code, "demand": counts.text(("authority", code, "demand")),
                 "covered": counts.text(("authority", code, "covered")),
                 "unmet": counts.text(("authority", code, "unmet"))} for code in codes])
@@ -85,6 +88,7 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "demand_text": demand_text,
         "share_text": SUPPRESSED if hidden else f"{plan.objective / demand:.1%}" if demand else "z",
         "bound_text": SUPPRESSED if hidden else disclose(int(round(plan.bound)), counts.threshold),
+        "disclosure_legend": legend(counts.threshold),
         "scenario": str(planned.scenario.directory),
         "status": plan.status,
         "spokes": plan.spokes_total,
@@ -127,8 +131,8 @@ def solve_programme_task(planned: PlannedScenario, programme, time_limit: float,
         return no_plan(error)
 
 
-def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit: float, workers: int,
-                  started: float) -> RunOutcome:
+def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
+                  time_limit: float, workers: int, started: float) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
@@ -143,14 +147,14 @@ def run_programme(planned: PlannedScenario, programme, out_dir: str, time_limit:
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     plan = solved.final_plan
-    counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold)
+    counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     files = render_programme_files(final_planned, plan, counts, programme, solved)
     written = write_task(out_dir, files)
     document = json.loads(files["plan.json"])
     summary = plan_summary(final_planned, plan, document, counts)
     publish_plan_artifacts(final_planned, plan, summary, counts)
     view = programme_view(document, counts)
-    publish_programme_artifacts(view)
+    publish_programme_artifacts(view, counts.threshold)
     # The CLI's roll-out and robustness lines: the same disclosed figures as report.html.
     summary["rollout_lines"] = [f"{y['year']} ({y['phase']}): {y['spokes']} spokes, {y['covered']} of {y['demand']} cases"
                                 for y in view["years"]]
@@ -167,15 +171,16 @@ def programme_view(document: dict, counts: PublishedCounts) -> dict:
     return rollout_view(document, counts.threshold, hidden)
 
 
-def publish_programme_artifacts(view: dict) -> None:
+def publish_programme_artifacts(view: dict, threshold: int) -> None:
     """Roll-out by year and robustness tables in the Prefect UI (`programme_view`)."""
     if view["years"]:
-        create_table_artifact(key="plan-rollout", description="Cases covered by year, central demand (1-5 shown as c)",
+        create_table_artifact(key="plan-rollout",
+                              description=f"Cases covered by year, central demand (1-{threshold} shown as c)",
                               table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}
                                      for y in view["years"]])
     if view["scenarios"]:
         create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              "scenario, final phase (1-5 shown as c)",
+                              f"scenario, final phase (1-{threshold} shown as c)",
                               table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
                                      for s in view["scenarios"]])
 
@@ -186,12 +191,15 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
     scenario = load_scenario_task(scenario_dir)
     if isinstance(scenario, Rejected):
         return scenario.outcome()
+    monitoring = monitoring_task(scenario)
+    if isinstance(monitoring, Rejected):
+        return monitoring.outcome()
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
         return planned.outcome()
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
-        return run_programme(planned, programme, out_dir, time_limit, workers, started)
+        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started)
     plan = solve_task(planned, time_limit, workers)
     if isinstance(plan, Rejected):
         return plan.outcome()
@@ -200,7 +208,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
-    counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold)
+    counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     files = render_plan_files(planned, plan, counts)
     written = write_task(out_dir, files)
     summary = plan_summary(planned, plan, json.loads(files["plan.json"]), counts)

@@ -1,6 +1,6 @@
 """The `refresh` flow: collect every source (retries with backoff around the I/O only), validate each
 with the scenario schemas or the EES/ONS importers, and write a new snapshot only if something
-changed (scoping/refresh.py). A broken source is reported and keeps its previous good file; the
+changed (scoping/store/refresh.py). A broken source is reported and keeps its previous good file; the
 others still land. Exit 0 when every source was valid, 2 when any was rejected (one
 `error: FILE:LINE: COLUMN: ...` line per problem).
 """
@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import RefreshParams
 from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
 from flows.tasks import flow_result
-from scoping.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
+from scoping.store.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
 
 
 @task(name="load sources", cache_policy=NO_CACHE)

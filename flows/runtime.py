@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-from scoping.errors import InputError
+from common.errors import InputError
 
 T = TypeVar("T")
 

@@ -3,7 +3,7 @@
 inputs (scenario directory, optional indicator files: flows.checks.read_scoping_inputs) -> scoping
 (load, geocode, travel, profiles, recommendations) -> reporting (one HTML page per authority,
 index.html, scoping_summary.csv) -> outputs (atomic writes). Thin wiring only: the work is in
-scoping.profiles, scoping.recommendations and reporting.scoping_report.
+scoping.analysis.profiles, scoping.analysis.recommendations and reporting.views.scoping.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from flows.params import ScopeParams
 from flows.progress import stage_progress
 from flows.runtime import EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
 from flows.tasks import build_instance_task, flow_result, load_scenario_task, write_task
-from reporting.scoping_report import render_scoping_files
-from scoping.profiles import AuthorityProfile, ScopingInputs, build_profiles
-from scoping.recommendations import recommendations
-from scoping.scenario import PlannedScenario, Scenario
+from reporting.writers.scoping import render_scoping_files
+from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_profiles
+from scoping.analysis.recommendations import recommendations
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.loader import Scenario
 
 
 @task(name="read indicator files", cache_policy=NO_CACHE)

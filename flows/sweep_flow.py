@@ -1,11 +1,11 @@
 """The `sweep` flow: many variants of one scenario, solved in parallel, compared in one report.
 
-SWEEP.yaml -> (load, validate: scoping/sweep.py) -> base instance at the widest travel limits ->
+SWEEP.yaml -> (load, validate: scoping/scenario/sweep.py) -> base instance at the widest travel limits ->
 one instance per variant -> solve each (local threads or Dask via prefect-dask) -> reporting
 (sweep_report.py) -> sweep.json, variants.csv, report.html written atomically into --out.
 
 Finished variants are cached in OUT/.cache/<key>.json, the key a SHA-256 of the variant's
-instance, the solver settings and the spokeplan version (scoping/sweep.py `variant_key`): a sweep
+instance, the solver settings and the spokeplan version (scoping/scenario/sweep.py `variant_key`): a sweep
 killed midway resumes without solving them again, on any runner (Dask workers on one machine
 share the folder). Each record says whether it came from the cache (`cached`).
 """
@@ -29,6 +29,9 @@ from prefect.client.orchestration import get_client
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from common.errors import InputError
+from common.files import atomic_write_bytes
+from common.version import spokeplan_version
 from flows.params import SweepParams
 from flows.progress import stage_progress
 from flows.runtime import EXIT_OK, Rejected, RunOutcome, bad_input, rejecting_bad_input
@@ -37,12 +40,10 @@ from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
-from reporting.disclosure import disclose
-from reporting.plan_files import atomic_write_bytes, spokeplan_version
-from reporting.sweep_report import render_sweep_files
-from scoping.errors import InputError
-from scoping.scenario import build_instance
-from scoping.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
+from reporting.disclosure import SUPPRESSED, disclose, legend
+from reporting.writers.sweep import render_sweep_files
+from scoping.scenario.build import build_instance
+from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
 
@@ -188,12 +189,15 @@ def run_sweep(params: SweepParams) -> RunOutcome:
                "report": str(Path(params.out_dir) / "report.html")}
     feasible = [r for r in rows if r["covered"] is not None and r["kind"] != "marginal"]
     best = max(feasible, key=lambda r: (r["covered"], -r["cost_per_year"]), default=None)
+    threshold = scenario.rules.disclosure_threshold
+    best_covered = disclose(best["covered"], threshold) if best else None
     summary["text"] = "\n".join([
         f"spokeplan: sweep {spec.name!r}: {len(rows)} variants on the {params.runner} runner "
         f"({solved} solved, {len(rows) - solved} from the cache) in {summary['wall_seconds']:.1f} s",
         f"  feasible           {summary['feasible']} of {len(rows)}",
-        *([f"  most coverage      {best['name']}: {disclose(best['covered'])} cases for "
+        *([f"  most coverage      {best['name']}: {best_covered} cases for "
            f"£{best['cost_per_year']:,.0f} a year"] if best else []),
+        *([f"  {legend(threshold)}"] if best_covered == SUPPRESSED else []),
         f"  files in {params.out_dir}: sweep.json, variants.csv, report.html",
     ])
     create_table_artifact(key="sweep-variants", table=view["artifact_rows"],

@@ -1,6 +1,6 @@
 """The Prefect side of the runtime: the tasks every flow shares and `flow_result`.
 
-Each task wraps one pure function (scoping, reporting); only the write tasks retry, and only on
+Each task wraps one pure function (scoping, common.files); only the write tasks retry, and only on
 operating-system errors (a full disk may clear; bad data won't). Expected failures come back as
 :class:`~flows.runtime.Rejected` values, never exceptions, so Prefect logs no traceback for them.
 """
@@ -11,10 +11,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
+from common.files import write_files
 from flows.checks import build_with_progress
 from flows.runtime import EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
-from reporting.plan_files import write_plan_files
-from scoping.scenario import PlannedScenario, Scenario, load_scenario
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.loader import Scenario, load_scenario
+from scoping.store.outcomes import MonitoringTable, scenario_monitoring
 
 
 def flow_result(outcome: RunOutcome):
@@ -40,6 +42,12 @@ def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
     return rejecting_bad_input(load_scenario, scenario_dir)
 
 
+@task(name="read monitoring store", cache_policy=NO_CACHE)
+def monitoring_task(scenario: Scenario) -> MonitoringTable | None | Rejected:
+    """scenario.yaml `monitoring_store`: the outcome figures the plan report shows (None without it)."""
+    return rejecting_bad_input(scenario_monitoring, scenario)
+
+
 @task(name="geocode and estimate travel", cache_policy=NO_CACHE)
 def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
     return rejecting_bad_input(build_with_progress, scenario)
@@ -49,5 +57,5 @@ def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
       retry_condition_fn=only_os_errors)
 def write_task(out_dir: str, files: dict[str, bytes]) -> list[str]:
     """Every file atomically, in the given order (put the one that marks completion last); temporary
-    files a killed run left behind for these names are cleared first (reporting.plan_files)."""
-    return [str(path) for path in write_plan_files(out_dir, files)]
+    files a killed run left behind for these names are cleared first (common.files)."""
+    return [str(path) for path in write_files(out_dir, files)]

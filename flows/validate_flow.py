@@ -11,15 +11,18 @@ from prefect import flow
 from flows.checks import validate_summary
 from flows.params import ValidateParams
 from flows.runtime import EXIT_OK, Rejected, RunOutcome
-from flows.tasks import build_instance_task, flow_result, load_scenario_task
+from flows.tasks import build_instance_task, flow_result, load_scenario_task, monitoring_task
 
 
 @flow(name="spokeplan-validate", log_prints=False)
 def validate_flow(params: ValidateParams):
-    """Check a scenario's inputs only: schemas, references, postcodes, travel pairs."""
+    """Check a scenario's inputs only: schemas, references, the monitoring store, postcodes, travel pairs."""
     scenario = load_scenario_task(params.scenario_dir)
     if isinstance(scenario, Rejected):
         return flow_result(scenario.outcome())
+    monitoring = monitoring_task(scenario)
+    if isinstance(monitoring, Rejected):
+        return flow_result(monitoring.outcome())
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
         return flow_result(planned.outcome())

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoping.geocode import PostcodeLookup, authority_for_district
+from scoping.scenario.geocode import PostcodeLookup, authority_for_district
 
 OUT = Path(__file__).resolve().parent / "demo"
 SEED = 20261122

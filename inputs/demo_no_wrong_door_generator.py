@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoping.geocode import PostcodeLookup, authority_for_district
+from scoping.scenario.geocode import PostcodeLookup, authority_for_district
 
 OUT = Path(__file__).resolve().parent / "demo_no_wrong_door"
 SEED = 20171001  # the Hub's soft launch, October 2017 (seed 004)

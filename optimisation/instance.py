@@ -4,6 +4,10 @@
 pruned integer travel minutes); the model, the greedy plan and the checker all take one.
 Everything here is plain, frozen data: no file names, no pandas, no solver objects.
 
+The records carry no defaults: each value comes from the scenario (scoping/scenario/build.py builds
+them from the pydantic schemas, where every default is written once) or, in tests and benchmarks,
+from factories that take the same defaults (tests/instances.py).
+
 Identifiers are strings exactly as they appear in the scenario's CSV files. Travel minutes
 are integers and only pairs within the limits are present:
 
@@ -35,11 +39,11 @@ class Hub:
     name: str
     easting: float
     northing: float
-    min_spokes: int = 2  # seed 000: "each Hub service has between two and five Spoke workers"
-    max_spokes: int = 5
-    managers: int = 1
-    manager_span: int = 5
-    supervision_limit: int = 90  # minutes hub -> host; the scenario value unless overridden
+    min_spokes: int
+    max_spokes: int
+    managers: int
+    manager_span: int
+    supervision_limit: int  # minutes hub -> host; the scenario value unless the hub gives its own
 
     @property
     def capacity(self) -> int:
@@ -57,10 +61,10 @@ class Host:
     authority_code: str  # upper-tier (children's services) authority the host sits in
     easting: float
     northing: float
-    max_spokes: int = 1
-    annual_cost: float = 0.0
-    drop_in: bool = False
-    aims: str = ""  # "statutory" | "preventative" | "both" | "" (derive from host_type)
+    max_spokes: int
+    annual_cost: float
+    drop_in: bool
+    aims: str  # "statutory" | "preventative" | "both" | "" (derive from host_type)
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,8 @@ class Authority:
 
     authority_code: str
     name: str
-    aim: str = "both"  # one of AIMS
-    required: bool = False
+    aim: str  # one of AIMS
+    required: bool
 
 
 @dataclass(frozen=True)
@@ -96,10 +100,10 @@ class HostFitScores:
     (no base) weakens supervision; 'soft' drop-in access points are recommended.
     """
 
-    match: int = 2
-    partial: int = 1
-    outreach_penalty: int = 2
-    drop_in_bonus: int = 1
+    match: int
+    partial: int
+    outreach_penalty: int
+    drop_in_bonus: int
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,9 @@ class TeamRole:
 
     role_id: str
     name: str
-    per_team: int = 0
-    workers_per_role: int | None = None
-    cost_per_year: float = 0.0
+    per_team: int
+    workers_per_role: int | None
+    cost_per_year: float
 
     def needed(self, workers: int) -> int:
         """Fewest of this role a team of `workers` needs: max(per_team, ceil(workers / workers_per_role))."""
@@ -126,19 +130,20 @@ class TeamRole:
 
 @dataclass(frozen=True)
 class Rules:
-    """Planning rules from scenario.yaml (defaults documented in the README)."""
+    """Planning rules: scenario.yaml's settings of the same names (scoping.scenario.settings.ScenarioRules,
+    where each default is written once) and the service model's support roles."""
 
-    caseload_min: int = 10  # seed 001: "a caseload of between 10 and 12 ... at any one time"
-    caseload_max: int = 12
-    cases_per_spoke_per_year: int = 20  # seed 001: "work with around 20 per year"
-    casework_minutes: int = 45
-    supervision_minutes: int = 90
-    spoke_cost_per_year: float = 0.0
-    budget_per_year: float | None = None
-    max_spokes: int | None = None
-    priorities: tuple[str, ...] = PRIORITIES  # coverage always first
-    host_fit: HostFitScores = field(default_factory=HostFitScores)
-    team_roles: tuple[TeamRole, ...] = ()  # support roles per hub team (service model); none for CSE
+    caseload_min: int  # cases per spoke at any one time (seed 001: 10-12)
+    caseload_max: int
+    cases_per_spoke_per_year: int
+    casework_minutes: int
+    supervision_minutes: int
+    spoke_cost_per_year: float
+    budget_per_year: float | None
+    max_spokes: int | None
+    priorities: tuple[str, ...]  # coverage always first
+    host_fit: HostFitScores
+    team_roles: tuple[TeamRole, ...]  # support roles per hub team (service model); none for CSE
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:

@@ -1,6 +1,6 @@
 """Constraint family "team mix": the support roles each hub team in use needs (service models).
 
-A service model (scoping/service_model.py) may give every hub team support roles beside its
+A service model (scoping/scenario/service_model.py) may give every hub team support roles beside its
 workers: No Wrong Door (seed 004_f40eeb87fbc65795.txt) has a communications worker, a clinician and
 police officers with the hub workers. For each role r (``Rules.team_roles``) and hub h, an integer
 variable ``n[r, h]`` counts that role's staff in hub h's team, with w_h = Σ_j y[h, j] the hub's

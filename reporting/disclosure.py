@@ -1,28 +1,31 @@
 """Disclosure control for counts that leave the program (DESIGN.md "Disclosure control").
 
-England's children's social care statistics convention: a count from 1 to `threshold`
-(5 by default) inclusive is shown as ``c``; ``:`` means not available and ``z`` not applicable.
+England's children's social care statistics convention: a count from 1 to `threshold` inclusive
+is shown as ``c``; ``:`` means not available and ``z`` not applicable. The threshold is always
+passed in: it is the scenario's ``disclosure_threshold`` (scoping.scenario.settings.ScenarioRules,
+where its default is written once), so every table, chart and sentence says the same.
 Zero is shown as 0. Plan internals (plan.json cases) are exact and not passed through here.
 
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
 exactly one hidden cell), used by the scoping reports; and `suppress`, the group rule followed by
 an audit by linear programming over every published relation, used for the plan's files
-(reporting.report.published_counts), where sums cross tables.
+(reporting.published.plan.published_counts), where sums cross tables; `suppress_by_component`
+runs `suppress` on each group of figures tied by relations (the monitoring tables).
 """
 
 from __future__ import annotations
 
 import math
 
+import networkx as nx
 from scipy.optimize import linprog
 
 SUPPRESSED = "c"
 NOT_AVAILABLE = ":"
 NOT_APPLICABLE = "z"
-DEFAULT_THRESHOLD = 5
 
 
-def disclose(count: int | float | None, threshold: int = DEFAULT_THRESHOLD, *, applicable: bool = True) -> str:
+def disclose(count: int | float | None, threshold: int, *, applicable: bool = True) -> str:
     """The published form of one count: 'c' for 1..threshold, ':' for None, 'z' if not applicable."""
     if not applicable:
         return NOT_APPLICABLE
@@ -34,7 +37,12 @@ def disclose(count: int | float | None, threshold: int = DEFAULT_THRESHOLD, *, a
     return f"{value:,}"
 
 
-def suppressed_cells(values: dict, groups: list[list], threshold: int = DEFAULT_THRESHOLD) -> set:
+def legend(threshold: int) -> str:
+    """The one sentence that explains 'c' where a count is shown as one (the CLI's summary)."""
+    return f"{SUPPRESSED} = a count from 1 to {threshold}, not shown (disclosure control)"
+
+
+def suppressed_cells(values: dict, groups: list[list], threshold: int) -> set:
     """Cells to publish as 'c': primary (1..threshold) plus secondary suppression.
 
     `values` maps a cell key to its count; each group lists cells tied by one published sum
@@ -130,3 +138,21 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
                     audited = False
                     break
     return frozenset(hidden)
+
+
+def suppress_by_component(values: dict, relations: list[Relation], threshold: int, protected: frozenset) -> set:
+    """`suppress` on each group of figures tied together by relations (networkx connected components):
+    figures in different components share no equation, so the result is the same, with far smaller LPs."""
+    graph = nx.Graph()
+    graph.add_nodes_from(values)
+    for total, parts in relations:
+        nx.add_path(graph, [total, *parts])
+    owner = {key: index for index, component in enumerate(nx.connected_components(graph)) for key in component}
+    by_component: dict[int, list[Relation]] = {}
+    for relation in relations:
+        by_component.setdefault(owner[relation[0]], []).append(relation)
+    hidden = {key for key, value in values.items() if 1 <= value <= threshold and owner[key] not in by_component}
+    for index, own_relations in sorted(by_component.items()):
+        keys = {k for total, parts in own_relations for k in (total, *parts)}
+        hidden |= suppress({k: values[k] for k in keys}, own_relations, threshold, protected & keys)
+    return hidden

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from optimisation.result import PlanResult
 from optimisation.solve import solve
-from scoping.scenario import PlannedScenario, build_instance, load_scenario
+from scoping.scenario.build import PlannedScenario, build_instance
+from scoping.scenario.loader import load_scenario
 from tests.scenario_files import VALID, write_scenario
 
 HOSTILE_SCRIPT = "<script>alert(1)</script> Police"

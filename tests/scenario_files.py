@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common.files import write_files
 from optimisation.solve import solve
-from reporting.plan_files import render_plan_files, write_plan_files
-from scoping.scenario import build_instance, load_scenario
+from reporting.writers.plan_files import render_plan_files
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
 
 VALID = {
     "hubs.csv": "hub_id,name,easting,northing,min_spokes,max_spokes\n"
@@ -51,5 +53,5 @@ def write_plan(scenario_dir: Path, out_dir: Path) -> dict[str, bytes]:
     by name, in the order they are written (plan.json last)."""
     planned = build_instance(load_scenario(scenario_dir))
     files = render_plan_files(planned, solve(planned.instance))
-    write_plan_files(out_dir, files)
+    write_files(out_dir, files)
     return {name: (out_dir / name).read_bytes() for name in files}

@@ -11,7 +11,8 @@ from __future__ import annotations
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance, Rules
+from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance
+from tests.instances import rules_with
 
 
 def examples(ci_count: int) -> int:
@@ -50,7 +51,7 @@ def instances(draw, max_hubs: int = 4, max_hosts: int = 8, max_areas: int = 12, 
     casework = {(j.host_id, a.area_id): draw(st.integers(0, 45)) for j in hosts for a in areas
                 if draw(st.integers(0, 2)) > 0}
     caseload_min = draw(st.integers(0, 10))
-    rules = Rules(
+    rules = rules_with(
         caseload_min=caseload_min, caseload_max=caseload_min + draw(st.integers(0, 4)),
         spoke_cost_per_year=float(draw(st.sampled_from([0, 100]))),
         budget_per_year=draw(st.one_of(st.none(), st.sampled_from([0.0, 250.0, 1000.0, 10_000.0]))),

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from reporting.plan_files import render_plan_files, write_plan_files
+from common.files import write_files
+from reporting.published.plan import published_counts
+from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import planned_plan
 
 pytestmark = pytest.mark.slow  # starts a real browser
@@ -48,7 +50,7 @@ def test_report_renders_map_and_tables_without_errors(browser, tmp_path):
 
     planned, plan = planned_plan(tmp_path / "scn")
     out = tmp_path / "out"
-    write_plan_files(out, render_plan_files(planned, plan))
+    write_files(out, render_plan_files(planned, plan))
     browser.get((out / "report.html").resolve().as_uri())
 
     svg = browser.find_element(By.ID, "plan-map")
@@ -85,11 +87,16 @@ def test_the_demo_reports_outcomes_monitoring_renders(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
     from optimisation.solve import solve
-    from scoping.scenario import build_instance, load_scenario
+    from scoping.scenario.build import build_instance
+    from scoping.scenario.loader import load_scenario
+    from scoping.store.outcomes import scenario_monitoring
 
-    planned = build_instance(load_scenario(Path(__file__).resolve().parents[1] / "inputs" / "demo"))
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "inputs" / "demo")
+    planned = build_instance(scenario)
+    plan = solve(planned.instance, time_limit=30)
+    counts = published_counts(planned, plan, scenario.rules.disclosure_threshold, scenario_monitoring(scenario))
     out = tmp_path / "out"
-    write_plan_files(out, render_plan_files(planned, solve(planned.instance, time_limit=30)))
+    write_files(out, render_plan_files(planned, plan, counts))
     browser.get((out / "report.html").resolve().as_uri())
 
     section = browser.find_element(By.ID, "outcomes-monitoring")

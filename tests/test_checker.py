@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 
 from optimisation.checker import check_plan, plan_cost_per_year, plan_host_fit, plan_travel, spokes_by_host
-from optimisation.instance import HostFitScores, Rules
+
 from optimisation.result import Assignment, PlanResult, SpokePlacement
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
+from tests.instances import AUTH_X, AUTH_Y, area, host, host_fit_with, hub, instance, rules_with, two_host_base
 
 
 def make_plan(spokes: list[tuple[str, str, int]], assignments: list[tuple[str, str, int]],
@@ -103,7 +103,7 @@ def test_an_area_gets_no_more_than_its_demand():
 
 
 def test_demand_is_summed_over_hosts():
-    rules = Rules(caseload_min=5)
+    rules = rules_with(caseload_min=5)
     inst = base(casework={("J1", "A1"): 10, ("J2", "A1"): 20}, rules=rules)
     assert check_plan(inst, make_plan(BOTH_SPOKES, [("A1", "J1", 6), ("A1", "J2", 6)])) == []
     problems = check_plan(inst, make_plan(BOTH_SPOKES, [("A1", "J1", 7), ("A1", "J2", 6)]))
@@ -139,7 +139,7 @@ def test_host_capacity_counts_spokes_from_every_hub():
 
 
 def test_budget_counts_spokes_and_each_used_host_once():
-    rules = Rules(spoke_cost_per_year=1000.0, budget_per_year=3000.0)
+    rules = rules_with(spoke_cost_per_year=1000.0, budget_per_year=3000.0)
     hosts = [host("J1", annual_cost=500.0), host("J2", authority=AUTH_Y, annual_cost=500.0)]
     inst = base(hosts=hosts, rules=rules)
     plan = make_plan(BOTH_SPOKES, BOTH_CASES)
@@ -150,7 +150,7 @@ def test_budget_counts_spokes_and_each_used_host_once():
 
 
 def test_max_spokes_overall():
-    inst = base(rules=Rules(max_spokes=1))
+    inst = base(rules=rules_with(max_spokes=1))
     assert check_plan(inst, make_plan([("H", "J1", 1)], [("A1", "J1", 12)])) == []
     problems = check_plan(inst, make_plan(BOTH_SPOKES, BOTH_CASES))
     assert problems == ["max_spokes: the plan has 2 spokes; at most 1 allowed"]
@@ -165,7 +165,7 @@ def test_required_authority_hosts_a_spoke():
 
 def test_a_spoke_serving_an_authority_from_outside_does_not_count_as_hosted_in_it():
     inst = base(required=(AUTH_Y,), casework={("J1", "A1"): 10, ("J1", "A2"): 10, ("J2", "A2"): 10},
-                rules=Rules(caseload_min=0))
+                rules=rules_with(caseload_min=0))
     problems = check_plan(inst, make_plan([("H", "J1", 1)], [("A2", "J1", 12)]))
     assert problems == [f"required authority: {AUTH_Y} (Authority 2) hosts no spoke"]
 
@@ -189,7 +189,7 @@ def test_bound_must_not_be_below_the_objective():
 
 
 def test_several_violations_are_all_reported():
-    inst = base(rules=Rules(max_spokes=1), required=(AUTH_Y,), areas=[area("A1", 11), area("A2", 12, AUTH_Y)])
+    inst = base(rules=rules_with(max_spokes=1), required=(AUTH_Y,), areas=[area("A1", 11), area("A2", 12, AUTH_Y)])
     problems = check_plan(inst, make_plan([("H", "J1", 1)], [("A1", "J1", 12)], objective=13))
     assert [p.split(":")[0] for p in problems] == ["demand", "required authority", "objective"]
 
@@ -199,7 +199,7 @@ def test_plan_measures_host_fit_and_travel():
     # J2: outreach in a "both" authority: partial 1 - outreach 2 = -1 per case.
     inst = base(hosts=[host("J1", drop_in=True), host("J2", host_type="outreach", authority=AUTH_Y)],
                 casework={("J1", "A1"): 10, ("J2", "A2"): 25}, aims={AUTH_X: "statutory", AUTH_Y: "both"},
-                rules=Rules(host_fit=HostFitScores()))
+                rules=rules_with(host_fit=host_fit_with()))
     plan = make_plan(BOTH_SPOKES, [("A1", "J1", 12), ("A2", "J2", 11)])
     assert check_plan(inst, plan) == []
     assert plan_host_fit(inst, plan) == 3 * 12 - 1 * 11

@@ -9,6 +9,7 @@ in a subprocess, exactly as a user would.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,31 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert "spokes placed      2" in out
     # 24 of 26 leaves 2 unmet (1-5): the total covered is suppressed, and the share and bound with it
     assert "cases covered      c of 26 at any one time (c)" in out and "proven bound       c cases" in out
+
+
+@flow_run
+def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(tmp_path, capsys, monkeypatch):
+    """disclosure_threshold: 3. 24 of 26 cases covered leaves 2 unmet, a count from 1 to 3: the total
+    covered is hidden, and every sentence about hidden counts says 1 to 3, none says 1 to 5."""
+    import flows.plan_flow
+
+    descriptions = []
+    create_table_artifact = flows.plan_flow.create_table_artifact
+
+    def recording(*args, **kwargs):
+        descriptions.append(kwargs.get("description", ""))
+        return create_table_artifact(*args, **kwargs)
+
+    monkeypatch.setattr(flows.plan_flow, "create_table_artifact", recording)
+    directory = write_scenario(tmp_path / "scn", {"scenario.yaml": VALID["scenario.yaml"] + "disclosure_threshold: 3\n"})
+    code, out, err = run(capsys, "plan", str(directory), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "cases covered      c of 26 at any one time (c)" in out
+    assert "  c = a count from 1 to 3, not shown (disclosure control)" in out
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Counts from 1 to 3 are shown as <b>c</b>" in html and "counts 1-3 shown as c" in html
+    assert not re.search(r"\b1( to |-|–)5\b", html)
+    assert "Coverage and unmet need by authority (counts 1-3 shown as c)" in descriptions
 
 
 @flow_run

@@ -6,10 +6,10 @@ import pytest
 
 from optimisation.checker import check_plan
 from optimisation.diagnosis import diagnose, structural_problems
-from optimisation.instance import Rules
+
 from optimisation.result import Infeasible
 from optimisation.solve import solve
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
+from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
 
 
 def reasons(spec) -> tuple[str, ...]:
@@ -21,7 +21,7 @@ def reasons(spec) -> tuple[str, ...]:
 def test_required_authority_against_budget_is_seen_without_a_solver():
     # The only host in X costs £500 a year; the budget is £400: a lower bound, no solve needed.
     spec = two_host_base(hosts=[host("J1", annual_cost=500), host("J2", authority=AUTH_Y)],
-                         rules=Rules(budget_per_year=400), required=(AUTH_X,))
+                         rules=rules_with(budget_per_year=400), required=(AUTH_X,))
     assert reasons(spec) == (
         "the budget is £400 a year but the plan costs at least £500: £0 for spokes already in post and a spoke "
         f"(£0) at the cheapest reachable host in each required authority not yet served ({AUTH_X} (Authority 1))",
@@ -31,7 +31,7 @@ def test_required_authority_against_budget_is_seen_without_a_solver():
 def test_required_authority_against_budget_through_hub_minimum():
     # One spoke in X costs £100 (within £150), but a used hub must run 2 spokes = £200: the
     # deletion filter names all three rules, and the host capacity (not in conflict) is not named.
-    spec = two_host_base(hubs=[hub(min_spokes=2)], rules=Rules(spoke_cost_per_year=100, budget_per_year=150),
+    spec = two_host_base(hubs=[hub(min_spokes=2)], rules=rules_with(spoke_cost_per_year=100, budget_per_year=150),
                          required=(AUTH_X,))
     assert structural_problems(instance(**spec)) == []
     assert reasons(spec) == (
@@ -52,7 +52,7 @@ def test_required_authority_against_caseload_minimum():
 
 
 def test_two_required_authorities_against_max_spokes():
-    spec = two_host_base(rules=Rules(max_spokes=1), required=(AUTH_X, AUTH_Y))
+    spec = two_host_base(rules=rules_with(max_spokes=1), required=(AUTH_X, AUTH_Y))
     assert reasons(spec) == (
         "max_spokes is 1 but the plan needs at least 2 spokes: 0 already in post and one in each required "
         f"authority not yet served ({AUTH_X} (Authority 1), {AUTH_Y} (Authority 2))",
@@ -61,7 +61,7 @@ def test_two_required_authorities_against_max_spokes():
 
 def test_required_authority_against_max_spokes_through_hub_minimum():
     # One spoke would serve X within max_spokes = 1, but a used hub must run 2.
-    spec = two_host_base(hubs=[hub(min_spokes=2)], rules=Rules(max_spokes=1), required=(AUTH_X,))
+    spec = two_host_base(hubs=[hub(min_spokes=2)], rules=rules_with(max_spokes=1), required=(AUTH_X,))
     found = reasons(spec)
     assert found[1:] == ("a hub that is used must run at least min_spokes = 2 spokes",
                          "at most max_spokes = 1 spokes in the plan")
@@ -86,7 +86,7 @@ def test_no_demand_gives_an_empty_plan_unless_something_is_required():
 
 def test_existing_spokes_against_hub_minimum_free_rules_are_not_blamed():
     # The hub keeps one existing spoke but needs 3 to run; only two hosts exist (1 place each).
-    spec = two_host_base(hubs=[hub(min_spokes=3)], existing={("H", "J1"): 1}, rules=Rules(budget_per_year=10**9))
+    spec = two_host_base(hubs=[hub(min_spokes=3)], existing={("H", "J1"): 1}, rules=rules_with(budget_per_year=10**9))
     found = reasons(spec)
     assert found == ("hub H's 1 existing spoke(s) at host J1 must be kept",
                      "a hub that is used must run at least min_spokes = 3 spokes")
@@ -94,7 +94,7 @@ def test_existing_spokes_against_hub_minimum_free_rules_are_not_blamed():
 
 
 def test_structural_problems_need_no_solver():
-    inst = instance(**two_host_base(existing={("H", "J1"): 2}, rules=Rules(max_spokes=1)))
+    inst = instance(**two_host_base(existing={("H", "J1"): 2}, rules=rules_with(max_spokes=1)))
     problems = structural_problems(inst)
     assert "host J1 has 2 existing spokes but its max_spokes is 1" in problems
     assert "2 spokes are already in post but max_spokes is 1" in problems

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from reporting.disclosure import DEFAULT_THRESHOLD, suppress
+from reporting.disclosure import suppress
+from scoping.scenario.settings import DISCLOSURE_THRESHOLD
 from tests.strategies import examples
 
 
@@ -72,9 +73,9 @@ tables = st.integers(2, 4).flatmap(lambda rows: st.integers(2, 4).flatmap(
 def test_no_suppressed_cell_can_be_recovered_from_the_totals(table):
     values, groups = published_equations(table, set())
     relations = [(group[-1], group[:-1]) for group in groups]  # each group ends with its total
-    hidden = suppress(values, relations, DEFAULT_THRESHOLD)
+    hidden = suppress(values, relations, DISCLOSURE_THRESHOLD)
     # primary suppression happened wherever a count was 1..5
-    assert {k for k, v in values.items() if 1 <= v <= DEFAULT_THRESHOLD} <= hidden
+    assert {k for k, v in values.items() if 1 <= v <= DISCLOSURE_THRESHOLD} <= hidden
     assert recoverable_cells(values, groups, hidden) == []
 
 

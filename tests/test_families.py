@@ -11,10 +11,10 @@ from dataclasses import replace
 import pytest
 
 from optimisation.checker import check_plan
-from optimisation.instance import Rules
+
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement
 from optimisation.solve import solve
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
+from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
 
 
 def solved(**spec):
@@ -42,7 +42,7 @@ def test_caseload_max_binds():
     plan = solved(**two_host_base(areas=[area("A1", 20, AUTH_X), area("A2", 12, AUTH_Y)]))
     assert plan.objective == 24
     loose = solved(**two_host_base(areas=[area("A1", 20, AUTH_X), area("A2", 12, AUTH_Y)],
-                                   rules=Rules(caseload_max=20)))
+                                   rules=rules_with(caseload_max=20)))
     assert loose.objective == 32
 
 
@@ -50,7 +50,7 @@ def test_caseload_min_binds():
     # A2 has only 9 cases: a spoke at J2 could not reach the minimum of 10, so A2 goes unserved
     spec = two_host_base(areas=[area("A1", 12, AUTH_X), area("A2", 9, AUTH_Y)])
     assert solved(**spec).objective == 12
-    assert solved(**{**spec, "rules": Rules(caseload_min=9)}).objective == 21
+    assert solved(**{**spec, "rules": rules_with(caseload_min=9)}).objective == 21
 
 
 def test_caseload_violations_are_reported():
@@ -126,16 +126,16 @@ def test_host_capacity_binds_and_is_checked():
 # --- budget ----------------------------------------------------------------------------------
 
 def test_budget_binds_on_spoke_cost():
-    spec = two_host_base(rules=Rules(spoke_cost_per_year=100, budget_per_year=150))
+    spec = two_host_base(rules=rules_with(spoke_cost_per_year=100, budget_per_year=150))
     assert solved(**spec).objective == 12
-    assert solved(**{**spec, "rules": Rules(spoke_cost_per_year=100, budget_per_year=200)}).objective == 24
+    assert solved(**{**spec, "rules": rules_with(spoke_cost_per_year=100, budget_per_year=200)}).objective == 24
 
 
 def test_budget_binds_on_host_annual_cost():
     # Both areas are reachable from both hosts; J1 costs 500 a year to use, J2 is free but takes one spoke.
     spec = two_host_base(hosts=[host("J1", annual_cost=500, max_spokes=2), host("J2", authority=AUTH_Y)],
                          casework={("J1", "A1"): 5, ("J1", "A2"): 5, ("J2", "A1"): 5, ("J2", "A2"): 5},
-                         rules=Rules(budget_per_year=400))
+                         rules=rules_with(budget_per_year=400))
     plan = solved(**spec)
     assert plan.objective == 12 and {s.host_id for s in plan.spokes} == {"J2"}
     inst = instance(**spec)
@@ -146,7 +146,7 @@ def test_budget_binds_on_host_annual_cost():
 # --- max_spokes ------------------------------------------------------------------------------
 
 def test_max_spokes_binds_and_is_checked():
-    spec = two_host_base(rules=Rules(max_spokes=1))
+    spec = two_host_base(rules=rules_with(max_spokes=1))
     assert solved(**spec).objective == 12
     bad = plan_of([("H", "J1", 1), ("H", "J2", 1)], [("A1", "J1", 12), ("A2", "J2", 12)])
     assert any("max_spokes: the plan has 2 spokes; at most 1 allowed" in p for p in check_plan(instance(**spec), bad))
@@ -156,7 +156,7 @@ def test_max_spokes_binds_and_is_checked():
 
 def test_required_authority_binds():
     # One spoke allowed: J2 (authority Y) covers 12, J1 (authority X) only 10. Requiring X costs 2 cases.
-    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=Rules(max_spokes=1))
+    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=rules_with(max_spokes=1))
     assert solved(**spec).objective == 12
     plan = solved(**{**spec, "required": (AUTH_X,)})
     assert plan.objective == 10 and [s.host_id for s in plan.spokes] == ["J1"]
@@ -176,7 +176,7 @@ def test_required_authority_out_of_reach_is_infeasible():
 # --- existing spokes -------------------------------------------------------------------------
 
 def test_existing_spokes_bind():
-    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=Rules(max_spokes=1))
+    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=rules_with(max_spokes=1))
     assert solved(**spec).objective == 12
     plan = solved(**{**spec, "existing": {("H", "J1"): 1}})
     assert plan.objective == 10 and plan.spokes == (SpokePlacement("H", "J1", 1),)
@@ -200,7 +200,7 @@ def test_coverage_is_never_traded_for_host_fit():
     # but J2's area has 12 cases against J1's 10. One spoke: coverage wins.
     spec = two_host_base(hosts=[host("J1", "community", AUTH_X), host("J2", "police", AUTH_X)],
                          areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_X)],
-                         rules=Rules(max_spokes=1), aims={AUTH_X: "preventative"})
+                         rules=rules_with(max_spokes=1), aims={AUTH_X: "preventative"})
     plan = solved(**spec)
     assert plan.objective == 12 and [s.host_id for s in plan.spokes] == ["J2"] and plan.host_fit == 0
 
@@ -210,21 +210,21 @@ def test_host_fit_comes_before_travel_and_travel_breaks_ties():
     # authority (fit 2 per case); J2 is police 5 minutes away (fit 0). Fit wins over travel.
     spec = dict(hubs=[hub()], hosts=[host("J1", "community"), host("J2", "police")], areas=[area("A1", 12)],
                 casework={("J1", "A1"): 40, ("J2", "A1"): 5}, supervision={("H", "J1"): 10, ("H", "J2"): 10},
-                rules=Rules(max_spokes=1), aims={AUTH_X: "preventative"})
+                rules=rules_with(max_spokes=1), aims={AUTH_X: "preventative"})
     plan = solved(**spec)
     assert [s.host_id for s in plan.spokes] == ["J1"] and plan.host_fit == 24 and plan.travel_case_minutes == 480
     # With equal fit (authority aim "both": 1 per case for either), the nearer host wins.
     plan = solved(**{**spec, "aims": {AUTH_X: "both"}})
     assert [s.host_id for s in plan.spokes] == ["J2"] and plan.travel_case_minutes == 60
     # Travel before fit when the scenario says so.
-    plan = solved(**{**spec, "rules": Rules(max_spokes=1, priorities=("coverage", "travel", "host_fit"))})
+    plan = solved(**{**spec, "rules": rules_with(max_spokes=1, priorities=("coverage", "travel", "host_fit"))})
     assert [s.host_id for s in plan.spokes] == ["J2"]
 
 
 def test_outreach_is_penalised_and_drop_in_preferred():
     # Same place, same travel; only the host's setting differs.
     base = dict(hubs=[hub()], areas=[area("A1", 12)], casework={("J1", "A1"): 10, ("J2", "A1"): 10},
-                supervision={("H", "J1"): 10, ("H", "J2"): 10}, rules=Rules(max_spokes=1))
+                supervision={("H", "J1"): 10, ("H", "J2"): 10}, rules=rules_with(max_spokes=1))
     outreach = solved(**base, hosts=[host("J1", "outreach"), host("J2", "community")])
     assert [s.host_id for s in outreach.spokes] == ["J2"]
     drop_in = solved(**base, hosts=[host("J1", "community"), host("J2", "community", drop_in=True)])

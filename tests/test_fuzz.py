@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from optimisation.checker import check_plan
 from optimisation.result import Infeasible
 from optimisation.solve import solve
-from scoping.errors import InputError
-from scoping.scenario import build_instance, load_scenario
+from common.errors import InputError
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
 from tests.scenario_files import VALID, write_scenario
 from tests.strategies import examples
 

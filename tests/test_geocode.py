@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoping.geocode import (
+from scoping.scenario.geocode import (
     NOT_A_POSTCODE, TERMINATED, UNKNOWN, GeocodedPostcode, GeocodeProblem, PostcodeLookup,
     authority_for_district, normalise_postcode,
 )

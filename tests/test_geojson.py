@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from reporting.plan_files import render_plan_files
-from reporting.report import published_counts
+from reporting.writers.plan_files import render_plan_files
+from reporting.published.plan import published_counts
 from tests.report_fixtures import POSTCODES, planned_plan
 
 
@@ -92,7 +92,7 @@ def test_geojson_features_and_disclosure(rendered):
     assert kinds == ["assignment", "host", "hub", "spoke"]
     cases = {(f["properties"]["area_id"], f["properties"]["host_id"]): f["properties"]["cases"]
              for f in collection["features"] if f["properties"]["kind"] == "assignment"}
-    counts = published_counts(planned, plan, 5)
+    counts = published_counts(planned, plan, 5, None)
     assert cases == {(a.area_id, a.host_id): counts.number(("assignment", a.area_id, a.host_id)) for a in plan.assignments}
     assert all(cases[(a.area_id, a.host_id)] == "c" for a in plan.assignments if 1 <= a.cases <= 5)
     hosts = {f["properties"]["id"]: f["properties"] for f in collection["features"] if f["properties"]["kind"] == "host"}

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 
 from optimisation.checker import check_plan, plan_cost_per_year
 from optimisation.greedy import coverage_upper_bound, greedy_plan
-from optimisation.instance import Rules
+
 from optimisation.result import SpokePlacement
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
+from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
 from tests.strategies import examples, instances
 
 
@@ -34,7 +34,7 @@ def test_reference_instance_reaches_the_hand_optimum():
 
 def test_same_instance_same_plan():
     inst = base(areas=[area("A1", 30), area("A2", 7, AUTH_Y)], hosts=[host("J1", max_spokes=3), host("J2", authority=AUTH_Y)],
-                rules=Rules(caseload_min=5))
+                rules=rules_with(caseload_min=5))
     assert greedy_plan(inst) == greedy_plan(inst)
 
 
@@ -61,7 +61,7 @@ def test_another_spoke_at_a_host_only_if_the_host_keeps_caseload_min():
 
 
 def test_existing_spokes_are_kept_even_if_a_better_spoke_exists():
-    inst = base(areas=[area("A1", 12), area("A2", 10, AUTH_Y)], rules=Rules(max_spokes=1),
+    inst = base(areas=[area("A1", 12), area("A2", 10, AUTH_Y)], rules=rules_with(max_spokes=1),
                 existing={("H", "J2"): 1})
     plan = valid_greedy(inst)
     assert plan.spokes == (SpokePlacement("H", "J2", 1),)
@@ -69,7 +69,7 @@ def test_existing_spokes_are_kept_even_if_a_better_spoke_exists():
 
 
 def test_required_authority_is_served_before_bigger_demand_elsewhere():
-    inst = base(areas=[area("A1", 12), area("A2", 10, AUTH_Y)], rules=Rules(max_spokes=1), required=(AUTH_Y,))
+    inst = base(areas=[area("A1", 12), area("A2", 10, AUTH_Y)], rules=rules_with(max_spokes=1), required=(AUTH_Y,))
     plan = valid_greedy(inst)
     assert plan.spokes == (SpokePlacement("H", "J2", 1),)
 
@@ -92,7 +92,7 @@ def test_a_hub_that_cannot_reach_min_spokes_stays_closed():
 
 
 def test_budget_limits_spokes_and_host_costs():
-    rules = Rules(spoke_cost_per_year=1000.0, budget_per_year=1600.0)
+    rules = rules_with(spoke_cost_per_year=1000.0, budget_per_year=1600.0)
     inst = base(hosts=[host("J1", annual_cost=500.0), host("J2", authority=AUTH_Y, annual_cost=700.0)],
                 areas=[area("A1", 11), area("A2", 12, AUTH_Y)], rules=rules)
     plan = valid_greedy(inst)
@@ -108,8 +108,8 @@ def test_no_demand_gives_an_empty_plan():
 def test_coverage_bound_counts_only_reachable_demand_and_spoke_limits():
     assert coverage_upper_bound(base()) == 24
     assert coverage_upper_bound(base(supervision={("H", "J1"): 30})) == 12  # A2 only reachable from J2
-    assert coverage_upper_bound(base(rules=Rules(max_spokes=1))) == 12
-    assert coverage_upper_bound(base(rules=Rules(spoke_cost_per_year=100.0, budget_per_year=150.0))) == 12
+    assert coverage_upper_bound(base(rules=rules_with(max_spokes=1))) == 12
+    assert coverage_upper_bound(base(rules=rules_with(spoke_cost_per_year=100.0, budget_per_year=150.0))) == 12
     assert coverage_upper_bound(base(hubs=[hub(min_spokes=3, max_spokes=2)])) == 0  # the hub can never open
     assert coverage_upper_bound(base(hosts=[host("J1", max_spokes=1), host("J2", authority=AUTH_X)],
                                      areas=[area("A1", 40), area("A2", 0)])) == 24

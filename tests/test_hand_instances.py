@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from optimisation.checker import check_plan, plan_cost_per_year
-from optimisation.instance import Rules
+
 from optimisation.solve import solve
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance
+from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with
 
 
 def test_two_hubs_sharing_a_region():
@@ -46,14 +46,14 @@ def test_budget_decides_the_host_mix():
         areas=[area("A", 11), area("B", 11), area("C", 24, AUTH_Y)],
         casework={("M", "A"): 5, ("M", "B"): 15, ("Q", "C"): 10},
         supervision={("H", "M"): 20, ("H", "Q"): 50},
-        rules=Rules(spoke_cost_per_year=40_000, budget_per_year=130_000),
+        rules=rules_with(spoke_cost_per_year=40_000, budget_per_year=130_000),
     )
     plan = solve(inst)
     assert check_plan(inst, plan) == []
     assert plan.objective == 34 and plan_cost_per_year(inst, plan) == 130_000
     tighter = instance(**{**dict(hubs=inst.hubs, hosts=inst.hosts, areas=inst.areas,
                                  casework=dict(inst.casework_minutes), supervision=dict(inst.supervision_minutes)),
-                          "rules": Rules(spoke_cost_per_year=40_000, budget_per_year=129_999)})
+                          "rules": rules_with(spoke_cost_per_year=40_000, budget_per_year=129_999)})
     # 129,999 cannot pay three spokes and Q. Best of the rest: M + Q (12 + 12 = 24) beats M x2 (22).
     tighter_plan = solve(tighter)
     assert check_plan(tighter, tighter_plan) == []
@@ -68,7 +68,7 @@ def lexicographic_instance():
         areas=[area("A", 12, AUTH_X), area("B", 12, AUTH_Y)],
         casework={("P", "A"): 20, ("P", "B"): 30, ("K", "A"): 35, ("K", "B"): 10, ("O", "A"): 5, ("O", "B"): 5},
         supervision={("H", "P"): 10, ("H", "K"): 10, ("H", "O"): 10},
-        rules=Rules(max_spokes=2), aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
+        rules=rules_with(max_spokes=2), aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
     )
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scoping.errors import InputError
-from scoping.importers import (
+from common.errors import InputError
+from scoping.analysis.importers import (
     ENGLAND, format_period, parse_published_number, read_ees_csv, read_ons_population, sniff_kind,
 )
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scoping.errors import InputError
-from scoping.scenario import estimate_demand, load_scenario
+from common.errors import InputError
+from scoping.scenario.loader import load_scenario
+from scoping.scenario.build import estimate_demand
 from tests.scenario_files import VALID, write_scenario
 
 
@@ -144,7 +145,7 @@ def test_demand_estimate_rounds_half_up():
 
 
 def test_unknown_and_terminated_postcodes_are_input_errors_with_their_line(tmp_path):
-    from scoping.scenario import build_instance
+    from scoping.scenario.build import build_instance
 
     hosts = ("host_id,name,host_type,postcode,authority_code\n"
              "HOST1,Police base,police,NE1 4LP,\n"
@@ -163,7 +164,7 @@ def test_unknown_and_terminated_postcodes_are_input_errors_with_their_line(tmp_p
 
 
 def test_host_authority_comes_from_its_postcode_when_not_given(tmp_path):
-    from scoping.scenario import build_instance
+    from scoping.scenario.build import build_instance
 
     hosts = ("host_id,name,host_type,postcode,authority_code\n"
              "HOST1,Police base,police,ne46 1aa,\n"  # Hexham: Northumberland

@@ -5,7 +5,7 @@ half-way through the bytes of each file, and just after each file is renamed int
 kill provably lands mid-write (the half-written temporary file is there to see), every point of the
 write sequence is covered, and the test knows exactly which files must then be old and which new:
 
-* the plan writer (reporting.plan_files) rewriting all seven plan files;
+* the plan writer (common.files) rewriting all seven plan files;
 * the real `spokeplan plan` command (its flow run on the session's Prefect test server);
 * the scoping refresh writing a snapshot, its reports and latest.json.
 """
@@ -25,8 +25,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from reporting.plan_files import render_plan_files, write_plan_files
-from scoping.refresh import fetch, load_sources, refresh, validate
+from common.files import write_files
+from reporting.writers.plan_files import render_plan_files
+from scoping.store.refresh import fetch, load_sources, refresh, validate
 from tests.kill_points import child_code
 from tests.report_fixtures import planned_plan
 from tests.scenario_files import VALID, write_plan, write_scenario
@@ -38,8 +39,8 @@ KILLED = -signal.SIGKILL
 
 WRITER = child_code("""
 import pickle
-from reporting.plan_files import write_plan_files
-write_plan_files(sys.argv[1], pickle.load(open(sys.argv[2], "rb")))
+from common.files import write_files
+write_files(sys.argv[1], pickle.load(open(sys.argv[2], "rb")))
 """)
 
 
@@ -86,10 +87,10 @@ def test_writer_killed_mid_write_of_every_file_leaves_whole_files(tmp_path):
     for point in ("write", "publish"):
         for index in range(len(new)):
             out = tmp_path / f"{point}-{index}"
-            write_plan_files(out, old)
+            write_files(out, old)
             kill_at(WRITER, out, point, index, str(out), str(versions))
             assert_old_then_new(out, old, new, point, index)
-            write_plan_files(out, new)  # the next run clears what the killed run left behind
+            write_files(out, new)  # the next run clears what the killed run left behind
             assert not list(out.glob(".*.tmp"))
             assert {name: (out / name).read_bytes() for name in new} == new
 
@@ -113,7 +114,7 @@ def test_plan_command_killed_mid_write_keeps_previous_outputs_readable(tmp_path,
 
 
 REFRESHER = child_code("""
-from scoping.refresh import fetch, load_sources, refresh, validate
+from scoping.store.refresh import fetch, load_sources, refresh, validate
 sources = load_sources(sys.argv[1])
 refresh(sources, sys.argv[2], [validate(s, fetch(s.url)) for s in sources])
 """)

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from optimisation.result import Assignment
-from reporting.map_svg import demand_band_labels, demand_radius, plan_map, unmet_band
+from reporting.views.map_svg import demand_band_labels, demand_radius, plan_map, unmet_band
 from tests.report_fixtures import planned_plan
 
 
@@ -60,6 +60,6 @@ def test_shade_follows_the_plan(planned):
     area = next(a for a in inst.areas if a.demand == 44)
     others = [a for a in plan.assignments if a.area_id != area.area_id]
     partly = replace(plan, assignments=tuple(others) + (Assignment(area.area_id, "HOST1", 1),))
-    assert circles(plan_map(inst, partly))[area.name][1:] == ("0.50", "demand partly unmet")
+    assert circles(plan_map(inst, partly, threshold=5))[area.name][1:] == ("0.50", "demand partly unmet")
     none = replace(plan, assignments=tuple(others))
-    assert circles(plan_map(inst, none))[area.name][1:] == ("0.90", "demand unmet")
+    assert circles(plan_map(inst, none, threshold=5))[area.name][1:] == ("0.90", "demand unmet")

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 
 import optimisation.solve
 from optimisation.checker import check_plan
-from optimisation.instance import Rules
+
 from optimisation.matrix import build_matrix, integer_columns, integral_spokes, solve_matrix
 from optimisation.model import build_model
 from optimisation.result import Infeasible
 from optimisation.solve import MATRIX_BACKEND, MATRIX_SCIP_BACKEND, choose_backend, solve
-from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, two_host_base
+from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
 from tests.strategies import examples, instances
 from tests.test_hand_instances import lexicographic_instance
 
@@ -191,7 +191,7 @@ def test_caseload_minimum_binds_on_pooled_hosts():
         inst = instance(**spec)
         plan = solve(inst, backend=backend)
         assert check_plan(inst, plan) == [] and (plan.objective, plan.spokes_total) == (12, 1)
-        loose = instance(**spec, rules=Rules(caseload_min=9))
+        loose = instance(**spec, rules=rules_with(caseload_min=9))
         assert solve(loose, backend=backend).objective == 19
 
 
@@ -207,7 +207,7 @@ def test_later_stage_finishes_when_highs_stops_with_a_solve_error():
         areas=[area("A2", 2), area("A7", 1)], aims={AUTH_X: "statutory"},
         casework={("J0", "A2"): 2, ("J1", "A7"): 1, ("J2", "A2"): 2},
         supervision={("H0", "J2"): 0, ("H1", "J0"): 0, ("H1", "J1"): 0},
-        rules=Rules(caseload_min=0, caseload_max=1),
+        rules=rules_with(caseload_min=0, caseload_max=1),
     )
     for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
         plan = solve(inst, time_limit=10, backend=backend)

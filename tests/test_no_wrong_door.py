@@ -14,9 +14,10 @@ import json
 import pytest
 
 from flows.cli import main
-from reporting.service_report import service_view
-from scoping.errors import InputError
-from scoping.scenario import build_instance, load_scenario
+from reporting.views.service import service_view
+from common.errors import InputError
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
 from optimisation.solve import solve
 from tests.scenario_files import write_scenario
 
@@ -120,7 +121,7 @@ def test_cse_scenarios_keep_their_plan_json_keys(tmp_path):
     planned = build_instance(load_scenario(write_scenario(tmp_path / "cse")))
     assert planned.scenario.service_model.id == "cse-hub-and-spoke"
     assert not planned.scenario.service_model_declared
-    from reporting.plan_files import plan_document
+    from reporting.views.plan_document import plan_document
 
     document = plan_document(planned, solve(planned.instance, time_limit=20))
     assert "service_model" not in document and "team" not in document
@@ -200,7 +201,7 @@ def test_every_problem_reported_with_an_unknown_model(tmp_path):
 def test_model_file_hash_is_in_the_provenance(tmp_path):
     import hashlib
 
-    from scoping.service_model import SHIPPED_DIR
+    from scoping.scenario.service_model import SHIPPED_DIR
 
     scenario = load_scenario(nwd_scenario(tmp_path))
     expected = hashlib.sha256((SHIPPED_DIR / "no-wrong-door.yaml").read_bytes()).hexdigest()

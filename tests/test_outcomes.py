@@ -1,4 +1,4 @@
-"""Outcome monitoring (scoping/outcomes.py, reporting/monitoring_report.py, flows/monitor_flow.py).
+"""Outcome monitoring (scoping/store/outcomes.py, reporting/views/monitoring.py, flows/monitor_flow.py).
 
 The outcomes source schema (located errors, person-level columns refused, unknown measures listed),
 tracking across snapshots written by the real refresh() (a revised figure comes from the later
@@ -19,13 +19,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.monitoring_report import published_monitoring, render_monitoring_files
-from scoping.errors import InputError
-from scoping.outcomes import (
+from reporting.published.monitoring import published_monitoring
+from reporting.writers.monitoring import render_monitoring_files
+from common.errors import InputError
+from scoping.store.outcomes import (
     SERVICE_MODELS, WHOLE_SERVICE, Figure, Tracked, load_catalogue, monitoring_table, monitoring_table_from_store,
     read_outcomes, track,
 )
-from scoping.refresh import load_sources, refresh, validate
+from scoping.store.refresh import load_sources, refresh, validate
 from tests.strategies import examples
 from tests.test_disclosure_attack import recoverable_cells
 

@@ -14,7 +14,7 @@ from optimisation.phased_checker import block_plan, check_programme, hubs_starte
 from optimisation.programme import Phase, Programme, block_instance, central_scenario
 from optimisation.result import Infeasible
 from optimisation.solve import solve
-from tests.instances import AUTH_Y, area, host, hub, instance
+from tests.instances import AUTH_Y, area, host, hub, instance, rules_with, team_role
 from tests.strategies import examples, instances
 
 
@@ -233,7 +233,7 @@ def test_structural_conflict_names_its_phase():
 
 
 def test_rollout_and_robustness_tables_disclose_small_counts():
-    from reporting.rollout import rollout_view
+    from reporting.views.rollout import rollout_view
 
     document = {
         "programme": {"objective": "discounted coverage"},
@@ -253,7 +253,7 @@ def test_rollout_and_robustness_tables_disclose_small_counts():
 
 
 def test_rollout_tables_do_not_reveal_small_unmet_need_or_hidden_totals():
-    from reporting.rollout import rollout_view
+    from reporting.views.rollout import rollout_view
 
     document = {
         "programme": {"objective": "discounted coverage"}, "coverage": {"demand_covered": 24},
@@ -286,12 +286,11 @@ def test_phase_budgets_pay_for_the_service_models_support_team():
     £500,000 allows w = 8 (288,000 + 40,000 + 116,000 = 444,000): 48 cases. r = 10%:
     objective 36 + 48 / 1.1. Without the team the first phase would buy 8 workers (288,000).
     """
-    from optimisation.instance import Rules, TeamRole
     from optimisation.result import TeamPlacement
 
-    comms = TeamRole("communications_worker", "Communications worker", per_team=1, cost_per_year=40_000)
-    clinician = TeamRole("clinician", "Clinician", per_team=1, workers_per_role=6, cost_per_year=58_000)
-    rules = Rules(caseload_min=4, caseload_max=6, spoke_cost_per_year=36_000, team_roles=(comms, clinician))
+    comms = team_role("communications_worker", "Communications worker", per_team=1, cost_per_year=40_000)
+    clinician = team_role("clinician", "Clinician", per_team=1, workers_per_role=6, cost_per_year=58_000)
+    rules = rules_with(caseload_min=4, caseload_max=6, spoke_cost_per_year=36_000, team_roles=(comms, clinician))
     inst = instance([hub("H", min_spokes=1, max_spokes=10, manager_span=10)], [host("J1", max_spokes=8)],
                     [area("A1", 48)], {("J1", "A1"): 10}, {("H", "J1"): 20}, rules=rules)
     prog = programme(inst, Phase("one", 2014, budget_per_year=330_000), Phase("two", 2015, budget_per_year=500_000))

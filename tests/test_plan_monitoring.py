@@ -17,11 +17,13 @@ import pytest
 from markupsafe import escape
 
 from optimisation.solve import solve
-from reporting.plan_files import render_plan_files
-from scoping.errors import InputError
-from scoping.outcomes import SERVICE_MODELS, load_catalogue
-from scoping.scenario import build_instance, load_scenario
-from scoping.service_model import SHIPPED_DIR, load_service_model, read_service_model, shipped_models
+from reporting.published.plan import published_counts
+from reporting.writers.plan_files import render_plan_files
+from common.errors import InputError
+from scoping.store.outcomes import SERVICE_MODELS, load_catalogue, scenario_monitoring
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+from scoping.scenario.service_model import SHIPPED_DIR, load_service_model, read_service_model, shipped_models
 from tests.scenario_files import VALID, write_scenario
 from tests.test_outcomes import HEADER, refresh_rounds, rows, write
 
@@ -43,8 +45,11 @@ def scenario_with_store(root: Path, store_rows: str, rules: str = "", authoritie
 
 
 def plan_files(directory: Path) -> dict[str, bytes]:
-    planned = build_instance(load_scenario(directory))
-    return render_plan_files(planned, solve(planned.instance, time_limit=20))
+    scenario = load_scenario(directory)
+    planned = build_instance(scenario)
+    plan = solve(planned.instance, time_limit=20)
+    counts = published_counts(planned, plan, scenario.rules.disclosure_threshold, scenario_monitoring(scenario))
+    return render_plan_files(planned, plan, counts)
 
 
 def section_of(html: str) -> str:
@@ -142,13 +147,13 @@ def test_bad_stores_are_located_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     write(scn / "scenario.yaml", RULES + "monitoring_store: ../empty\n")
     with pytest.raises(InputError, match=r"empty:0: -: not a refresh store \(no latest\.json\)"):
-        load_scenario(scn)
+        scenario_monitoring(load_scenario(scn))  # the store's contents are read by scoping.store
     # a snapshot's outcomes file that no longer validates: reported at its own line
     scn = scenario_with_store(tmp_path / "tampered", rows("young_people_supported", FIGURES))
     (path,) = (tmp_path / "tampered" / "store" / "snapshots").glob("*/outcomes.csv")
     path.write_text(path.read_text().replace(",40,", ",-40,"))
     with pytest.raises(InputError) as caught:
-        load_scenario(scn)
+        scenario_monitoring(load_scenario(scn))
     assert str(caught.value.problems[0]).startswith(f"error: {path}:3: value: expected a whole number of at least 0")
 
 
@@ -255,8 +260,7 @@ def test_the_committed_demo_store_is_what_the_refresh_of_the_demo_sources_writes
 @pytest.mark.parametrize("demo, model, with_figures", [("demo", "cse-hub-and-spoke", 11),
                                                         ("demo_no_wrong_door", "no-wrong-door", 9)])
 def test_the_shipped_demos_monitor_their_models_outcomes(demo, model, with_figures):
-    scenario = load_scenario(REPO / "inputs" / demo)
-    table = scenario.monitoring
+    table = scenario_monitoring(load_scenario(REPO / "inputs" / demo))
     assert table.catalogue.service_model == model and len(table.snapshots) == 2
     assert sum(1 for m in table.catalogue.measures if table.periods[m]) == with_figures
     assert any(c.revised_from for c in table.cells)  # round 2 revised some 2025-Q1 figures

@@ -16,17 +16,18 @@ import math
 import pandas as pd
 import pytest
 
-from scoping.benchmarks import IndicatorSet, benchmark, nearest_neighbours, rag_flag, read_neighbours, trend_of
-from scoping.demand_model import DemandModel, estimate_authority_demand, indicator_adjustment, implied_rate
-from scoping.errors import InputError
-from scoping.importers import read_ees_csv
-from scoping.profiles import (
+from scoping.analysis.benchmarks import IndicatorSet, benchmark, nearest_neighbours, rag_flag, read_neighbours, trend_of
+from scoping.analysis.demand_model import DemandModel, estimate_authority_demand, indicator_adjustment, implied_rate
+from common.errors import InputError
+from scoping.analysis.importers import read_ees_csv
+from scoping.analysis.profiles import (
     FOOTPRINT_BUFFER_M, KM_PER_MILE, PENCE_PER_MILE, VISITS_PER_CASE_YEAR, ScopingInputs, authority_footprint,
     build_profiles, footprint_from_points, settlement_class,
 )
-from scoping.recommendations import recommendations
-from scoping.scenario import build_instance, load_scenario
-from scoping.travel import CIRCUITY
+from scoping.analysis.recommendations import recommendations
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+from scoping.scenario.travel import CIRCUITY
 
 SCENARIO = {
     "hubs.csv": "hub_id,name,easting,northing\nHUB,The hub,380000,480000\n",

@@ -12,8 +12,8 @@ import pytest
 
 from flows.params import RefreshParams
 from flows.refresh_flow import refresh_flow
-from scoping.errors import InputError
-from scoping.refresh import FetchError, fetch, load_sources
+from common.errors import InputError
+from scoping.store.refresh import FetchError, fetch, load_sources
 
 AUTHORITIES = ("authority_code,name,aim,required,population_10_17\n"
                "E06000001,Authority one,statutory,true,12000\n"

@@ -10,14 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimisation.instance import Rules
 from optimisation.phased import solve_programme
 from optimisation.phased_checker import check_programme
 from optimisation.programme import (CENTRAL, DemandScenario, Phase, Programme, central_scenario, range_scenarios, round_half_up,
                                     single_phase)
 from optimisation.robust import covered_at_fixed_spokes, plan_programme
 from optimisation.result import Infeasible
-from tests.instances import area, host, hub, instance
+from tests.instances import area, host, hub, instance, rules_with
 from tests.strategies import examples, instances
 
 
@@ -26,7 +25,7 @@ def one_spoke(caseload_min: int = 0, p_central: int = 12):
     return instance([hub("H", min_spokes=1, max_spokes=1)], [host("J1"), host("J2")],
                     [area("P", p_central), area("Q", 10)],
                     {("J1", "P"): 10, ("J2", "Q"): 10}, {("H", "J1"): 20, ("H", "J2"): 20},
-                    rules=Rules(caseload_min=caseload_min, caseload_max=12))
+                    rules=rules_with(caseload_min=caseload_min, caseload_max=12))
 
 
 def robust_programme(inst, low_p: int = 4, robust: str = "worst_case", weights=(1.0, 1.0)):

@@ -9,10 +9,12 @@ import re
 
 import pytest
 
-from reporting.scoping_report import demand_cells, render_scoping_files, report_file_name
-from scoping.profiles import build_profiles
-from scoping.recommendations import recommendations
-from scoping.scenario import build_instance, load_scenario
+from reporting.views.scoping import demand_cells, report_file_name
+from reporting.writers.scoping import render_scoping_files
+from scoping.analysis.profiles import build_profiles
+from scoping.analysis.recommendations import recommendations
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
 from tests.test_profiles import SCENARIO, write
 
 HOSTILE_AUTHORITY = "<script>alert('authority')</script>"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scoping.errors import InputError
-from scoping.service_model import episodes_a_year, load_service_model, read_service_model, shipped_models
+from common.errors import InputError
+from scoping.scenario.service_model import episodes_a_year, load_service_model, read_service_model, shipped_models
 
 MINIMAL = """\
 id: tiny

@@ -13,9 +13,10 @@ import pytest
 import flows.sweep_flow as sweep_flow_module
 from flows.params import SweepParams
 from flows.sweep_flow import sweep_flow
-from scoping.errors import InputError
-from scoping.scenario import build_instance, load_scenario
-from scoping.sweep import apply_variant, load_sweep, widened, widest_limits
+from common.errors import InputError
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+from scoping.scenario.sweep import apply_variant, load_sweep, widened, widest_limits
 from tests.sweep_files import SWEEP, TWO_HUBS, write_sweep
 
 
@@ -75,7 +76,7 @@ def test_travel_limits_filtered_from_the_widest_instance_equal_a_direct_build(tm
     casework, supervision = widest_limits(spec, scenario)
     assert casework == 60
     base = build_instance(widened(scenario, casework, supervision))
-    from scoping.sweep import Variant
+    from scoping.scenario.sweep import Variant
 
     variant = Variant("v", tuple(sorted(changes.items())))
     got = apply_variant(base, scenario, variant)
@@ -175,7 +176,7 @@ def test_an_interrupted_sweep_resumes_without_re_solving_finished_variants(tmp_p
 
 
 def test_the_cache_key_covers_the_instance_and_the_solver_settings(tmp_path):
-    from scoping.sweep import variant_key
+    from scoping.scenario.sweep import variant_key
 
     spec, scenario = load_sweep(write_sweep(tmp_path))
     base = build_instance(widened(scenario, *widest_limits(spec, scenario)))
@@ -190,7 +191,7 @@ def test_the_cache_key_covers_the_instance_and_the_solver_settings(tmp_path):
 
 def test_report_suppresses_small_counts_and_escapes_names(tmp_path):
     """Counts 1..5 are published as `c` (table, curve, neighbour deltas) and left off the charts."""
-    from reporting.sweep_report import sweep_view
+    from reporting.views.sweep import sweep_view
 
     spec, _ = load_sweep(write_sweep(tmp_path))
 
@@ -210,7 +211,7 @@ def test_report_suppresses_small_counts_and_escapes_names(tmp_path):
     assert view["neighbours"][0]["covered_delta"] == "c"
     rows[0]["covered"] = 12
     assert sweep_view(spec, rows, threshold=5)["neighbours"][0]["covered_delta"] == "+12"
-    from reporting.environment import environment
+    from reporting.writers.environment import environment
 
     html = environment().get_template("sweep_report.html.j2").render(view=view)
     assert "<b>base</b>" not in html and "&lt;b&gt;base&lt;/b&gt;" in html

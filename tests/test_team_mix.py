@@ -16,22 +16,21 @@ from hypothesis import strategies as st
 
 from optimisation.checker import check_plan, plan_cost_per_year
 from optimisation.greedy import greedy_plan
-from optimisation.instance import Rules, TeamRole
 from optimisation.model import build_model
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, TeamPlacement
 from optimisation.solve import solve
 from optimisation.team import minimum_team
-from tests.instances import area, host, hub, instance
+from tests.instances import area, host, hub, instance, rules_with, team_role
 from tests.strategies import examples, instances
 
-COMMS = TeamRole("communications_worker", "Communications worker", per_team=1, cost_per_year=40_000)
-CLINICIAN = TeamRole("clinician", "Clinician", per_team=1, workers_per_role=6, cost_per_year=58_000)
-POLICE = TeamRole("police_officer", "Police officer", per_team=1, workers_per_role=4, cost_per_year=0)
+COMMS = team_role("communications_worker", "Communications worker", per_team=1, cost_per_year=40_000)
+CLINICIAN = team_role("clinician", "Clinician", per_team=1, workers_per_role=6, cost_per_year=58_000)
+POLICE = team_role("police_officer", "Police officer", per_team=1, workers_per_role=4, cost_per_year=0)
 ROLES = (COMMS, CLINICIAN, POLICE)
 
 
 def nwd_instance(budget: float | None, roles=ROLES, demand: int = 48):
-    rules = Rules(caseload_min=4, caseload_max=6, cases_per_spoke_per_year=21, spoke_cost_per_year=36_000,
+    rules = rules_with(caseload_min=4, caseload_max=6, cases_per_spoke_per_year=21, spoke_cost_per_year=36_000,
                   budget_per_year=budget, team_roles=roles)
     return instance([hub("H", min_spokes=1, max_spokes=10, manager_span=10)], [host("J1", max_spokes=8)],
                     [area("A1", demand)], {("J1", "A1"): 10}, {("H", "J1"): 20}, rules=rules)
@@ -118,7 +117,7 @@ def test_no_roles_no_team():
 @st.composite
 def instances_with_teams(draw):
     inst = draw(instances(max_hubs=3, max_hosts=6, max_areas=8))
-    roles = tuple(TeamRole(f"r{k}", f"Role {k}", per_team=draw(st.integers(0, 2)),
+    roles = tuple(team_role(f"r{k}", f"Role {k}", per_team=draw(st.integers(0, 2)),
                            workers_per_role=draw(st.sampled_from([None, 1, 2, 3])),
                            cost_per_year=float(draw(st.sampled_from([0, 50, 100]))))
                   for k in range(draw(st.integers(1, 3))))

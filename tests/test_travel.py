@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from scoping.travel import (
+from scoping.scenario.travel import (
     CIRCUITY, RURAL_SPEED_KMH, URBAN_SPEED_KMH, Place, build_travel_graph, edge_minutes, edge_speed_kmh,
     round_minutes, travel_pairs,
 )
@@ -132,9 +132,9 @@ def test_agrees_with_networkx_dijkstra_on_the_same_graph(monkeypatch):
     # must give the same pairs and minutes (blocks of 7 so several blocks and a partial one are used).
     import numpy as np
 
-    import scoping.travel
+    import scoping.scenario.travel
 
-    monkeypatch.setattr(scoping.travel, "SOURCE_BLOCK", 7)
+    monkeypatch.setattr(scoping.scenario.travel, "SOURCE_BLOCK", 7)
     rng = np.random.default_rng(7)
     xy = np.round(rng.uniform([0, 0], [60000, 40000], size=(300, 2)))
     xy[:5] = xy[5]  # several places at one location

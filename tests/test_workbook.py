@@ -10,8 +10,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from reporting.plan_files import render_plan_files
-from reporting.report import published_counts
+from reporting.writers.plan_files import render_plan_files
+from reporting.published.plan import published_counts
 from tests.report_fixtures import HOSTILE_FORMULA, planned_plan
 
 
@@ -34,7 +34,7 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
     assert summary["Young people reached per year"] == document["reach_per_year"]
     spokes = [(r[0], r[2], r[6]) for r in book["Spokes"].iter_rows(min_row=2, values_only=True)]
     assert spokes == [(s["hub_id"], s["host_id"], s["count"]) for s in document["spokes"]]
-    counts = published_counts(planned, plan, 5)
+    counts = published_counts(planned, plan, 5, None)
     assignments = {(r[0], r[3]): r[5] for r in book["Assignments"].iter_rows(min_row=2, values_only=True)}
     assert set(assignments) == {(a["area_id"], a["host_id"]) for a in document["assignments"]}
     for a in document["assignments"]:

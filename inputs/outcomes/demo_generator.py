@@ -12,7 +12,7 @@ seed 002): the monitoring report shows them as ':'.
 
 The **demo store** ``inputs/outcomes/demo_store`` (read by inputs/demo and inputs/demo_no_wrong_door
 through scenario.yaml's ``monitoring_store``) is the two rounds refreshed by the real refresh
-(scoping.refresh: load_sources, fetch, validate, refresh) with fixed snapshot times, and with the
+(scoping.store.refresh: load_sources, fetch, validate, refresh) with fixed snapshot times, and with the
 sources' urls written repository-relative, so the committed store is byte-for-byte regenerable and
 names no machine's paths. It is the same as
 
@@ -134,7 +134,7 @@ def main() -> None:
 
 def build_store(store: Path = STORE) -> list[str]:
     """Refresh both rounds into a fresh `store` (see the module docstring). Returns the snapshot ids."""
-    from scoping.refresh import fetch, load_sources, refresh, validate
+    from scoping.store.refresh import fetch, load_sources, refresh, validate
 
     if store.exists():
         shutil.rmtree(store)

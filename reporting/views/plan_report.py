@@ -1,0 +1,151 @@
+"""report.html's sections as data: everything the plan report shows, already rounded, disclosed and
+ordered, so the template holds no logic beyond loops and number filters. Counts come from the one
+:class:`~reporting.published.plan.PublishedCounts` of the plan, so a hidden cell cannot be recovered
+from a total, another table or a headline figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optimisation.checker import plan_cost_per_year, spokes_by_authority, spokes_by_host
+from optimisation.model import fit_scores
+from optimisation.result import PlanResult
+from reporting.disclosure import SUPPRESSED, disclose
+from reporting.published.plan import PublishedCounts
+from reporting.views.map_svg import demand_band_labels, plan_map
+from reporting.views.monitoring import plan_monitoring_view
+from reporting.views.service import service_view
+from scoping.scenario.build import PlannedScenario
+
+
+def coverage_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> tuple[list[dict], dict]:
+    """Coverage and unmet need per authority, disclosed, with a disclosed total row."""
+    inst = planned.instance
+    spokes_in = spokes_by_authority(inst, plan)
+    names = {a.authority_code: a for a in inst.authorities}
+    codes = sorted({key[1] for key in counts.values if key[0] == "authority" and key[1] != "TOTAL"})
+    rows = []
+    for code in codes:
+        keys = {column: ("authority", code, column) for column in ("demand", "covered", "unmet")}
+        row_hidden = any(key in counts.hidden for key in keys.values())
+        demand, covered = counts.values[keys["demand"]], counts.values[keys["covered"]]
+        rows.append({
+            "code": code, "name": names[code].name if code in names else code,
+            "aim": names[code].aim if code in names else "both",
+            "required": "yes" if code in names and names[code].required else "",
+            **{column: counts.text(key) for column, key in keys.items()},
+            "share": None if row_hidden or not demand else covered / demand,
+            "spokes": spokes_in.get(code, 0),
+        })
+    total_row = {column: counts.text(("authority", "TOTAL", column)) for column in ("demand", "covered", "unmet")}
+    return rows, total_row
+
+
+CHART_LABEL_WIDTH = 210
+CHART_BAR_WIDTH = 520
+CHART_ROW_HEIGHT = 26
+
+
+def coverage_chart(rows: list[dict]) -> dict[str, Any]:
+    """Geometry of the SVG bar chart: per authority, the share of demand covered (green) and unmet (red).
+
+    Bars show shares, not counts, and a row with any suppressed cell gets a grey bar marked 'c',
+    so the chart reveals nothing the disclosed table hides.
+    """
+    bars = []
+    for index, row in enumerate(rows):
+        share = row["share"]
+        covered = 0.0 if share is None else round(share * CHART_BAR_WIDTH, 1)
+        bars.append({
+            "label": row["name"], "y": index * CHART_ROW_HEIGHT + 4, "text_y": index * CHART_ROW_HEIGHT + 18,
+            "suppressed": share is None, "covered_width": covered,
+            "unmet_x": CHART_LABEL_WIDTH + covered, "unmet_width": round(CHART_BAR_WIDTH - covered, 1),
+            "value": SUPPRESSED if share is None else f"{share * 100:.0f}% covered",
+        })
+    return {"bars": bars, "label_width": CHART_LABEL_WIDTH, "bar_width": CHART_BAR_WIDTH,
+            "value_x": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 8, "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 110,
+            "height": max(1, len(rows)) * CHART_ROW_HEIGHT + 8}
+
+
+def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                counts: PublishedCounts, rollout: dict | None = None) -> dict[str, Any]:
+    """Everything report.html shows, prepared."""
+    inst = planned.instance
+    rules = inst.rules
+    scenario = planned.scenario
+    hosts = {h.host_id: h for h in inst.hosts}
+    cost = plan_cost_per_year(inst, plan)
+    reach = document["reach_per_year"]
+    threshold = counts.threshold
+    coverage, coverage_total = coverage_rows(planned, plan, counts)
+    covered_hidden = ("authority", "TOTAL", "covered") in counts.hidden
+    demand_hidden = ("authority", "TOTAL", "demand") in counts.hidden
+    scores = fit_scores(inst)
+    per_host = []
+    for host_id, count in sorted(spokes_by_host(plan).items()):
+        host = hosts[host_id]
+        cases = counts.values[("host", host_id)]
+        hubs = sorted({s.hub_id for s in plan.spokes if s.host_id == host_id})
+        per_host.append({
+            "id": host_id, "name": host.name, "type": host.host_type.replace("_", " "), "authority": host.authority_code,
+            "spokes": count, "cases": counts.text(("host", host_id)),
+            "caseload": None if ("host", host_id) in counts.hidden else cases / count, "fit": scores[host_id],
+            "drop_in": "yes" if host.drop_in else "", "hubs": ", ".join(hubs),
+            "supervision": ", ".join(f"{inst.supervision_minutes[(h, host_id)]}" for h in hubs),
+        })
+    per_hub = []
+    for hub in inst.hubs:
+        placements = [s for s in plan.spokes if s.hub_id == hub.hub_id]
+        minutes = [inst.supervision_minutes[(s.hub_id, s.host_id)] for s in placements]
+        per_hub.append({
+            "id": hub.hub_id, "name": hub.name, "spokes": sum(s.count for s in placements),
+            "capacity": f"{hub.min_spokes}-{hub.capacity}", "hosts": len(placements),
+            "supervision": f"{min(minutes)}-{max(minutes)}" if minutes else "z",
+        })
+    unused_hosts = [{"id": h.host_id, "name": h.name, "type": h.host_type.replace("_", " "),
+                     "authority": h.authority_code, "fit": scores[h.host_id]}
+                    for h in inst.hosts if h.host_id not in spokes_by_host(plan)]
+    rule_rows = [
+        ("Caseload per spoke at any one time", f"{rules.caseload_min}-{rules.caseload_max}"),
+        ("Young people per spoke per year", f"{rules.cases_per_spoke_per_year}"),
+        ("Casework travel limit (host to area)", f"{rules.casework_minutes} min"),
+        ("Supervision travel limit (hub to host)", f"{rules.supervision_minutes} min"),
+        ("Spoke cost per year", f"£{rules.spoke_cost_per_year:,.0f}"),
+        ("Budget per year", "none" if rules.budget_per_year is None else f"£{rules.budget_per_year:,.0f}"),
+        ("Most spokes", "none" if rules.max_spokes is None else str(rules.max_spokes)),
+        ("Required authorities", ", ".join(a.authority_code for a in inst.authorities if a.required) or "none"),
+        ("Spokes already in post", str(sum(inst.existing_spokes.values()))),
+        ("Objective priorities", " > ".join(rules.priorities)),
+        ("Disclosure threshold", f"counts 1-{threshold} shown as c"),
+    ]
+    demand_total = inst.demand_total
+    return {
+        "title": scenario.rules.name or f"Spoke plan for {scenario.directory.name}",
+        "description": scenario.rules.description or "",
+        "status": plan.status,
+        "headline": {
+            "spokes": plan.spokes_total, "hubs_used": len({s.hub_id for s in plan.spokes}),
+            "hosts_used": len(spokes_by_host(plan)),
+            "covered": coverage_total["covered"], "demand": coverage_total["demand"],
+            "share": None if covered_hidden or demand_hidden or not demand_total else plan.objective / demand_total,
+            "gap": plan.gap, "bound": SUPPRESSED if covered_hidden else disclose(int(plan.bound), threshold),
+            "cost": cost,
+            "cost_per_young_person": cost / reach if reach else None, "reach": reach,
+        },
+        "threshold": threshold,
+        "map": plan_map(inst, plan, {a.authority_code: a.name for a in inst.authorities}, threshold=threshold),
+        "coverage": coverage, "coverage_total": coverage_total, "coverage_chart": coverage_chart(coverage),
+        "hubs": per_hub, "hosts": per_host, "unused_hosts": unused_hosts,
+        "map_bands": demand_band_labels(threshold),
+        "rules": rule_rows,
+        "provenance": {
+            "inputs": sorted(scenario.inputs_sha256.items()), "version": document["spokeplan_version"],
+            "status": plan.status, "backend": plan.backend, "gap": plan.gap,
+            "stages": [(s["name"], s["status"], s["value"]) for s in document["stages"]],
+        },
+        "estimated_areas": len(planned.estimated_demand),
+        "service": service_view(planned, plan, threshold),  # None unless scenario.yaml names a service model
+        "monitoring": plan_monitoring_view(planned, counts.monitoring),  # None unless scenario.yaml names a monitoring_store
+        "rollout": rollout,  # phased / robust plans only (reporting/views/rollout.py)
+    }

@@ -1,0 +1,212 @@
+"""plan.xlsx: the plan's tables as a commissioner expects them in Excel.
+
+Sheets Summary, Spokes, Assignments, Coverage, Scenario (and Phases, Robustness for phased / robust
+plans); bold headers, fitted widths, a frozen
+header row and number formats. It is a published output, so case counts from 1 to the
+disclosure threshold are written as "c", with the same secondary suppression as report.html
+(reporting.published.plan.published_counts), so no sheet reveals what another hides; text that a spreadsheet would run as a formula is neutralised. The file is deterministic:
+its document properties carry no clock time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from typing import Any, Sequence
+
+from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from optimisation.checker import plan_cost_per_year
+from optimisation.result import PlanResult
+from reporting.disclosure import SUPPRESSED
+from reporting.published.plan import PublishedCounts
+from reporting.views.monitoring import plan_monitoring_view
+from reporting.views.plan_report import coverage_rows
+from reporting.views.rollout import rollout_view
+from reporting.views.service import service_view
+from reporting.writers.spreadsheet import spreadsheet_safe
+from scoping.scenario.build import PlannedScenario
+
+FIXED_TIME = dt.datetime(2000, 1, 1)  # document properties: no clock time, so reruns are identical
+HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
+FORMATS = {"int": "#,##0", "money": "£#,##0", "percent": "0.0%", "text": "@"}
+
+
+def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
+           formats: Sequence[str]) -> None:
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append([spreadsheet_safe(value) for value in row])
+    for index, kind in enumerate(formats, start=1):
+        letter = get_column_letter(index)
+        for cell in sheet[letter][1:]:
+            if isinstance(cell.value, (int, float)):
+                cell.number_format = FORMATS[kind]
+            else:
+                cell.alignment = Alignment(horizontal="right" if kind != "text" else "left")
+        width = max([len(str(header[index - 1]))] + [len(str(r[index - 1])) for r in rows] + [6])
+        sheet.column_dimensions[letter].width = min(60, width + 2)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                  counts: PublishedCounts) -> Workbook:
+    inst = planned.instance
+    hubs = {h.hub_id: h for h in inst.hubs}
+    hosts = {h.host_id: h for h in inst.hosts}
+    areas = {a.area_id: a for a in inst.areas}
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    props = workbook.properties
+    props.creator = "spokeplan"
+    props.created = props.modified = FIXED_TIME
+    props.title = planned.scenario.rules.name or "spokeplan plan"
+
+    cost = plan_cost_per_year(inst, plan)
+    reach = document["reach_per_year"]
+    summary = [
+        ("Status", plan.status, "text"),
+        ("Spokes placed", plan.spokes_total, "int"),
+        ("Cases covered at any one time", counts.number(("authority", "TOTAL", "covered")), "int"),
+        ("Demand (cases at any one time)", counts.number(("authority", "TOTAL", "demand")), "int"),
+        ("Proven gap", plan.gap, "percent"),
+        ("Cost per year", cost, "money"),
+        ("Young people reached per year", reach, "int"),
+        ("Cost per young person reached", cost / reach if reach else ":", "money"),
+        ("spokeplan version", document["spokeplan_version"], "text"),
+    ]
+    sheet = workbook.create_sheet("Summary")
+    sheet.append(["Figure", "Value"])
+    for cell in sheet[1]:
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+    for name, value, kind in summary:
+        sheet.append([name, spreadsheet_safe(value)])
+        if isinstance(value, (int, float)):
+            sheet.cell(sheet.max_row, 2).number_format = FORMATS[kind]
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 22
+    sheet.freeze_panes = "A2"
+
+    spoke_rows = [[s.hub_id, hubs[s.hub_id].name, s.host_id, hosts[s.host_id].name, hosts[s.host_id].host_type,
+                   hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)]]
+                  for s in sorted(plan.spokes)]
+    _sheet(workbook, "Spokes", ["Hub id", "Hub", "Host id", "Host", "Host type", "Authority", "Spokes",
+                                "Supervision minutes"], spoke_rows,
+           ["text", "text", "text", "text", "text", "text", "int", "int"])
+
+    assignment_rows = [[a.area_id, areas[a.area_id].name, areas[a.area_id].authority_code, a.host_id,
+                        hosts[a.host_id].name, counts.number(("assignment", a.area_id, a.host_id)),
+                        inst.casework_minutes[(a.host_id, a.area_id)]] for a in sorted(plan.assignments)]
+    _sheet(workbook, "Assignments", ["Area id", "Area", "Authority", "Host id", "Host", "Cases", "Casework minutes"],
+           assignment_rows, ["text", "text", "text", "text", "text", "int", "int"])
+
+    rows, total = coverage_rows(planned, plan, counts)
+    coverage = [[r["code"], r["name"], r["aim"], r["required"] or "no", _numeric(r["demand"]), _numeric(r["covered"]),
+                 _numeric(r["unmet"]), r["share"] if r["share"] is not None else SUPPRESSED, r["spokes"]] for r in rows]
+    coverage.append(["TOTAL", "All authorities", "", "", _numeric(total["demand"]), _numeric(total["covered"]),
+                     _numeric(total["unmet"]), "", plan.spokes_total])
+    _sheet(workbook, "Coverage", ["Authority code", "Authority", "Aim", "Required", "Demand", "Covered", "Unmet",
+                                  "Share covered", "Spokes hosted"], coverage,
+           ["text", "text", "text", "text", "int", "int", "int", "percent", "int"])
+
+    service = service_view(planned, plan, counts.threshold)
+    if service is not None:  # scenario.yaml names a service model: its team and pathways
+        team_rows = [[row["hub"], row["name"], row["workers"], *row["roles"]] for row in service["team"]]
+        _sheet(workbook, "Team", ["Hub id", "Hub team", service["workers_label"].capitalize(), *service["role_names"]],
+               team_rows, ["text", "text", "int", *["int"] * len(service["role_names"])])
+        pathway_rows = [[row["name"], row["weeks"], row["planning_weeks"], _numeric(row["episodes"]),
+                         _numeric(row["cases"]), row["per_worker"]] for row in service["pathways"]]
+        pathway_rows.append(["Total (estimated areas)", "", "", _numeric(service["pathway_total"]["episodes"]),
+                             _numeric(service["pathway_total"]["cases"]), ""])
+        _sheet(workbook, "Pathways", ["Pathway", "Weeks (stated)", "Planning weeks", "Episodes a year",
+                                      "Cases at any one time", "Episodes a year per worker"], pathway_rows,
+               ["text", "text", "text", "int", "int", "int"])
+
+    monitoring = plan_monitoring_view(planned, counts.monitoring)
+    if monitoring is not None:  # scenario.yaml names a monitoring_store: report.html's monitoring table
+        _monitoring_sheet(workbook, monitoring)
+
+    rules = document["rules"]
+    scenario_rows = [[key, "none" if value is None else (" > ".join(value) if isinstance(value, list) else value)]
+                     for key, value in rules.items()]
+    scenario_rows += [[f"sha256 {name}", digest] for name, digest in document["inputs_sha256"].items()]
+    _sheet(workbook, "Scenario", ["Rule", "Value"], scenario_rows, ["text", "text"])
+    _programme_sheets(workbook, document, counts)
+    return workbook
+
+
+def _monitoring_sheet(workbook: Workbook, view: dict[str, Any]) -> None:
+    """Sheet Monitoring: report.html's monitoring table, the same disclosed texts ('c', ':')."""
+    def signed(text: str) -> int | str:
+        """A change: a whole number as a number (-4), else words ("up 1.5 pts"), not text starting
+        with + or - (which the sheet would neutralise as a formula)."""
+        if re.fullmatch(r"[+-]?[0-9,]+", text):
+            return int(text.replace(",", ""))
+        return re.sub(r"^\+", "up ", re.sub(r"^-", "down ", text))
+
+    rows = [[r["outcome"], r["measure_id"], r["measure"], r["area"], r["latest_period"], _numeric(r["latest"]),
+             _numeric(r["previous"]), signed(r["change"]), r["reading"], r["snapshot"]] for r in view["summary"]]
+    if view["empty"]:
+        rows = [["", "", f"No monitoring data for {view['service_model']} in {view['store']}", "", "", "", "", "",
+                 "", ""]]
+    _sheet(workbook, "Monitoring", ["Outcome", "Measure id", "Measure", "Area", "Latest period", "Latest",
+                                    "Period before", "Change", "Reading", "Figure from snapshot"], rows,
+           ["text", "text", "text", "text", "text", "int", "int", "int", "text", "text"])
+
+
+def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: PublishedCounts) -> None:
+    """Phases and Robustness sheets of a phased / robust plan, disclosed as report.html shows them
+    (reporting.views.rollout.rollout_view)."""
+    if "programme" not in document:  # a one-snapshot plan: no such sheets
+        return
+    hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
+    view = rollout_view(document, counts.threshold, hidden)
+    if view["years"]:
+        phases = {p["name"]: p for p in document["phases"]}
+        rows = [[y["year"], y["phase"], ", ".join(phases[y["phase"]]["hubs_running"]), y["spokes"],
+                 _numeric(y["demand"]), _numeric(y["covered"]), phases[y["phase"]]["cost_per_year"]]
+                for y in view["years"]]
+        _sheet(workbook, "Phases", ["Year", "Phase", "Hubs running", "Spokes", "Demand", "Covered", "Cost per year"],
+               rows, ["int", "text", "text", "int", "int", "int", "money"])
+    if view["scenarios"]:
+        rows = [[o["name"], o["weight"], _numeric(o["demand"]), _numeric(o["robust"]), _numeric(o["central"]),
+                 o["central_min"]] for o in view["scenarios"]]
+        _sheet(workbook, "Robustness", ["Demand scenario", "Weight", "Demand", "Covered by this plan",
+                                        "Covered by the central plan", "Central plan keeps every caseload minimum"],
+               rows, ["text", "percent", "int", "int", "int", "text"])
+
+
+def _numeric(text: str) -> int | str:
+    """Back from the disclosed text form ('1,234', 'c') to a number where it is one."""
+    return int(text.replace(",", "")) if text.replace(",", "").isdigit() else text
+
+
+def plan_workbook_bytes(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
+                        counts: PublishedCounts) -> bytes:
+    """The workbook as bytes; identical plans give identical files.
+
+    openpyxl's ``Workbook.save`` stamps the clock time into the document's "modified" property and
+    each zip entry carries the time it was written, so the workbook is written with ExcelWriter
+    (which keeps our fixed properties) and the zip is then rewritten with fixed entry timestamps.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(plan_workbook(planned, plan, document, counts), archive).write_data()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(item.filename))
+    return fixed.getvalue()

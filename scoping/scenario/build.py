@@ -1,0 +1,217 @@
+"""A validated scenario turned into the optimiser's :class:`Instance` (and the programme of phases).
+
+:func:`build_instance` geocodes postcodes offline (ONS Postcode Directory), derives each host's
+authority, estimates demand where an area gives none, estimates missing travel times, prunes pairs
+to the limits and hands the optimiser an :class:`Instance` that needs no more work.
+:func:`build_programme` adds a scenario's phases and demand scenarios (issue #8).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, TypeVar
+
+from common.errors import InputError, Problem
+from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules, TeamRole
+from optimisation.programme import DemandScenario, Phase, Programme, central_scenario, range_scenarios
+from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup
+from scoping.scenario.loader import Scenario
+from scoping.scenario.schemas import AreaRow, AuthorityRow, HostRow, HubRow
+from scoping.scenario.settings import ScenarioRules
+from scoping.scenario.service_model import ServiceModel
+from scoping.scenario.tables import Table
+from scoping.scenario.travel import Place, build_travel_graph, travel_pairs
+
+ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+Record = TypeVar("Record")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a place is, in British National Grid metres, and the authority it lies in."""
+
+    easting: float
+    northing: float
+    authority_code: str | None = None
+    postcode: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedScenario:
+    """The instance plus what reporting needs beyond it (coordinates of services, postcodes)."""
+
+    scenario: Scenario
+    instance: Instance
+    locations: dict[str, Location]  # by place id (hubs, hosts, areas, services)
+    estimated_demand: dict[str, int]  # area_id -> estimate, for areas given without demand
+    # Service models with pathways: area_id -> pathway -> estimated episodes a year (estimated areas).
+    pathway_episodes: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# The optimiser's records, derived from the schemas: each field is the validated value of the same
+# name (so each default is the schema's, written once), except the ones derived from other inputs.
+# ---------------------------------------------------------------------------------------------
+
+
+def _record(record: type[Record], source: Any, **derived: Any) -> Record:
+    """`record` (an optimisation.instance dataclass) with every field taken from `source` by name,
+    unless given in `derived`."""
+    return record(**{f.name: derived[f.name] if f.name in derived else getattr(source, f.name)
+                     for f in fields(record)})  # type: ignore[arg-type]
+
+
+def rules_from(settings: ScenarioRules, team_roles: tuple[TeamRole, ...]) -> Rules:
+    """The optimiser's Rules: scenario.yaml's settings of the same names, the host-fit scores, and the
+    service model's support roles."""
+    return _record(Rules, settings, priorities=tuple(settings.priorities),
+                   host_fit=_record(HostFitScores, settings.host_fit), team_roles=team_roles)
+
+
+def hub_from(row: HubRow, location: Location, supervision_minutes: int) -> Hub:
+    """A hub of hubs.csv at its location; its own supervision_minutes, else the scenario's."""
+    return _record(Hub, row, easting=location.easting, northing=location.northing,
+                   supervision_limit=row.supervision_minutes or supervision_minutes)
+
+
+def host_from(row: HostRow, location: Location) -> Host:
+    """A candidate host of hosts.csv at its location, in its given (else its postcode's) authority."""
+    return _record(Host, row, authority_code=location.authority_code or "", easting=location.easting,
+                   northing=location.northing, aims=row.aims or "")
+
+
+def area_from(row: AreaRow, location: Location, demand: int) -> Area:
+    """A demand area of areas.csv at its location, with its given or estimated demand."""
+    return _record(Area, row, easting=location.easting, northing=location.northing, demand=demand)
+
+
+def authority_from(row: AuthorityRow) -> Authority:
+    return _record(Authority, row)
+
+
+def estimate_pathway_demand(model: ServiceModel, population: int) -> tuple[int, dict[str, float]]:
+    """Cases at a time = round_half_up(Σ_p population x rate_p / 10,000 x weeks_p / 52), and the
+    episodes a year per pathway behind it (scoping/scenario/service_model.py)."""
+    episodes = model.pathway_episodes(population)
+    return int(math.floor(model.cases_at_a_time(episodes) + 0.5)), episodes
+
+
+def estimate_demand(population_10_17: int, per_10000: float) -> int:
+    """Cases needing casework at any one time = round(population 10-17 x rate / 10,000), half up."""
+    return int(math.floor(population_10_17 * per_10000 / 10_000 + 0.5))
+
+
+def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> dict[str, Location]:
+    """Coordinates and authority of every hub, host, area and service. Raises InputError."""
+    tables: list[tuple[Table, str]] = [
+        (scenario.hubs, "hub_id"), (scenario.hosts, "host_id"), (scenario.areas, "area_id")]
+    if scenario.services:
+        tables.append((scenario.services, "service_id"))
+    wanted = sorted({row.value.postcode for table, _ in tables for row in table.rows if row.value.postcode})
+    progress = (lambda done, total: on_progress("geocoding", done, total)) if on_progress else None
+    found = PostcodeLookup().lookup(wanted, on_progress=progress) if wanted else {}
+
+    problems: list[Problem] = []
+    locations: dict[str, Location] = {}
+    for table, id_column in tables:
+        for row in table.rows:
+            value = row.value
+            place_id = getattr(value, id_column)
+            given_authority = getattr(value, "authority_code", None)
+            if value.postcode:
+                result = found.get(value.postcode)
+                if not isinstance(result, GeocodedPostcode):
+                    problems.append(Problem(table.file, row.line, "postcode",
+                                            f"{value.postcode!r}: {getattr(result, 'message', result)}"))
+                    continue
+                locations[place_id] = Location(result.easting, result.northing,
+                                               given_authority or result.authority_code, result.postcode)
+            else:
+                locations[place_id] = Location(value.easting, value.northing, given_authority, None)
+    if problems:
+        raise InputError(problems)
+    return locations
+
+
+def measured_minutes(scenario: Scenario) -> dict[tuple[str, str], int]:
+    if not scenario.travel_times:
+        return {}
+    return {(row.value.from_id, row.value.to_id): row.value.minutes for row in scenario.travel_times.rows}
+
+
+def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = None) -> PlannedScenario:
+    """Geocode, estimate and prune travel times, and assemble the solver-ready Instance."""
+    rules = scenario.rules
+    locations = locate(scenario, on_progress)
+
+    hubs = tuple(hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes)
+                 for row in scenario.hubs.rows)
+    hosts = tuple(host_from(row.value, locations[row.value.host_id]) for row in scenario.hosts.rows)
+    rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows}
+    estimated: dict[str, int] = {}
+    pathway_episodes: dict[str, dict[str, float]] = {}
+    model = scenario.service_model
+    areas = []
+    for a in (row.value for row in scenario.areas.rows):
+        demand = a.demand
+        if demand is None and model is not None and model.estimates_by_pathway:
+            demand, pathway_episodes[a.area_id] = estimate_pathway_demand(model, getattr(a, model.population_column))
+            estimated[a.area_id] = demand
+        elif demand is None:
+            rate = rates.get(a.authority_code) or rules.demand_per_10000_aged_10_17
+            demand = estimate_demand(a.population_10_17, rate)  # type: ignore[arg-type]
+            estimated[a.area_id] = demand
+        areas.append(area_from(a, locations[a.area_id], demand))
+    authorities = tuple(authority_from(row.value) for row in scenario.authorities.rows)
+
+    places = [Place(p.hub_id, p.easting, p.northing) for p in hubs]
+    places += [Place(p.host_id, p.easting, p.northing) for p in hosts]
+    places += [Place(p.area_id, p.easting, p.northing) for p in areas]
+    graph = build_travel_graph(places)
+    measured = measured_minutes(scenario)
+
+    def stage(name: str):
+        return (lambda done, total: on_progress(name, done, total)) if on_progress else None
+
+    supervision = travel_pairs(graph, [h.hub_id for h in hubs], [h.host_id for h in hosts],
+                               {h.hub_id: h.supervision_limit for h in hubs}, measured,
+                               on_progress=stage("supervision travel"))
+    casework = travel_pairs(graph, [h.host_id for h in hosts], [a.area_id for a in areas],
+                            rules.casework_minutes, measured, on_progress=stage("casework travel"))
+    existing = {}
+    if scenario.existing_spokes:
+        existing = {(r.value.hub_id, r.value.host_id): r.value.count for r in scenario.existing_spokes.rows}
+
+    instance = Instance(
+        hubs=hubs, hosts=hosts, areas=tuple(areas), authorities=authorities,
+        rules=rules_from(rules, model.team_roles() if model is not None else ()),
+        casework_minutes=dict(sorted(casework.items())),
+        supervision_minutes=dict(sorted(supervision.items())),
+        existing_spokes=dict(sorted(existing.items())),
+    )
+    return PlannedScenario(scenario, instance, locations, estimated, pathway_episodes)
+
+
+def build_programme(planned: PlannedScenario) -> Programme | None:
+    """The scenario's phases and demand scenarios (issue #8), or None for a single-snapshot plan."""
+    scenario, inst = planned.scenario, planned.instance
+    rules = scenario.rules
+    if rules.phases is None and rules.demand_range is None and scenario.demand_scenarios is None:
+        return None
+    scenarios = [central_scenario(inst)]
+    if rules.demand_range is not None:
+        scenarios += list(range_scenarios(inst, rules.demand_range))
+    if scenario.demand_scenarios is not None:
+        by_name: dict[str, dict[str, int]] = {}
+        for row in scenario.demand_scenarios.rows:
+            by_name.setdefault(row.value.scenario, {})[row.value.area_id] = row.value.demand
+        scenarios += [DemandScenario(name, demand) for name, demand in by_name.items()]
+    weights = rules.demand_weights or {}
+    scenarios = [DemandScenario(s.name, s.demand, weights.get(s.name, 1.0)) for s in scenarios]
+    if rules.phases is None:
+        phases, phased = (Phase("plan", 0),), False
+    else:
+        phases = tuple(Phase(p.name, p.start_year, p.max_hubs, p.max_spokes, p.budget_per_year) for p in rules.phases)
+        phased = True
+    return Programme(phases, tuple(scenarios), rules.funded_years, rules.discount_rate, rules.robust, phased)

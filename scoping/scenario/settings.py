@@ -1,0 +1,262 @@
+"""scenario.yaml: a scenario's planning settings, read once, every key located for messages.
+
+:class:`ScenarioRules` is the schema of the file and the one source of each setting's default
+(README "scenario.yaml"). :func:`read_settings` reads the file once (bytes, hash and YAML tree
+together) and loads the service model it names once; the model's rules (caseload, episodes a year
+per worker, worker cost) apply where scenario.yaml is silent, and a scenario.yaml key always wins.
+The :class:`SettingsFile` it returns locates later messages about a key (the loader's checks of
+``monitoring_store`` and ``demand_weights``) without reading the file again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from common.errors import InputError, Problem, yaml_line
+from optimisation.instance import PRIORITIES
+from scoping.scenario.schemas import Identifier, Name, describe_expectation
+from scoping.scenario.service_model import DEFAULT_MODEL, ServiceModel, load_service_model
+
+SCENARIO_FILE = "scenario.yaml"
+NESTED_KEYS = ("phases", "demand_weights")  # keys whose errors are located at the nested entry
+
+
+class PhaseSpec(BaseModel):
+    """One entry of scenario.yaml `phases` (a phased roll-out; see optimisation.programme)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Identifier
+    start_year: int = Field(ge=1900, le=2200)
+    max_hubs: int | None = Field(default=None, ge=0, le=10_000)  # seed 000: 3, then 5, then 8 services
+    max_spokes: int | None = Field(default=None, ge=0, le=100_000)
+    budget_per_year: float | None = Field(default=None, ge=0, le=10_000_000_000)
+
+
+class HostFitWeights(BaseModel):
+    """scenario.yaml `host_fit`: the scores of objective priority 2 (see optimisation.instance)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    match: int = Field(default=2, ge=0, le=100)
+    partial: int = Field(default=1, ge=0, le=100)
+    outreach_penalty: int = Field(default=2, ge=0, le=100)
+    drop_in_bonus: int = Field(default=1, ge=0, le=100)
+
+
+class ScenarioRules(BaseModel):
+    """scenario.yaml: the planning rules, the one source of each rule's default (README "scenario.yaml").
+
+    Every key of the file is optional. caseload_min, caseload_max and cases_per_spoke_per_year have
+    no default here: they are the service model's (:func:`read_settings` fills them before
+    validation), and without a `service_model` key that is inputs/service_models/cse-hub-and-spoke.yaml
+    (seed 001). :func:`default_settings` gives the settings of a scenario.yaml that sets nothing.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    # The service model's where scenario.yaml is silent (cse-hub-and-spoke: seed 001's caseload of
+    # 10 to 12 at any one time and around 20 young people a year per spoke).
+    caseload_min: int = Field(ge=0, le=1000)
+    caseload_max: int = Field(ge=1, le=1000)
+    cases_per_spoke_per_year: int = Field(ge=0, le=10_000)
+    casework_minutes: int = Field(default=45, ge=1, le=600)
+    supervision_minutes: int = Field(default=90, ge=1, le=600)
+    spoke_cost_per_year: float = Field(default=0.0, ge=0, le=10_000_000)
+    budget_per_year: float | None = Field(default=None, ge=0, le=10_000_000_000)
+    max_spokes: int | None = Field(default=None, ge=0, le=100_000)
+    # Used only for areas without `demand`: cases at a time per 10,000 young people aged 10-17.
+    demand_per_10000_aged_10_17: float | None = Field(default=None, ge=0, le=10_000)
+    priorities: tuple[Literal[PRIORITIES], ...] = PRIORITIES  # type: ignore[valid-type]
+    host_fit: HostFitWeights = HostFitWeights()
+    disclosure_threshold: int = Field(default=5, ge=0, le=100)  # 1..threshold shown as "c"
+    # A shipped service model's id (inputs/service_models/<id>.yaml) or a path to one, relative to
+    # the scenario directory. Absent: cse-hub-and-spoke.
+    service_model: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
+    # A refresh store (spokeplan refresh ... --store DIR), relative to the scenario directory: the
+    # report gains "Outcomes monitoring" for the service model's measures (scoping/store/outcomes.py).
+    monitoring_store: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
+    # Phased roll-out and robust plans (issue #8; formulas in optimisation/programme.py).
+    phases: tuple[PhaseSpec, ...] | None = None
+    funded_years: int = Field(default=3, ge=1, le=50)  # seed 002: each service funded three years
+    discount_rate: float = Field(default=0.035, ge=0, le=1)  # HM Treasury Green Book STPR
+    demand_range: float | None = Field(default=None, gt=0, lt=1)  # low/high = demand x (1 -/+ r)
+    robust: Literal["worst_case", "expected"] = "worst_case"
+    demand_weights: dict[Identifier, float] | None = None  # scenario -> weight (> 0), normalised
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_in_order(cls, value):
+        if value is None:
+            return value
+        if not 1 <= len(value) <= 50:
+            raise ValueError(f"expected 1 to 50 phases, got {len(value)}")
+        names = [p.name for p in value]
+        if len(set(names)) != len(names):
+            raise ValueError("phase names must be unique")
+        years = [p.start_year for p in value]
+        if any(b <= a for a, b in zip(years, years[1:])):
+            raise ValueError(f"phase start years must increase from one phase to the next, got {years}")
+        return value
+
+    @field_validator("demand_weights")
+    @classmethod
+    def _positive_weights(cls, value):
+        if value is not None and any(not 0 < w <= 1_000_000 or w != w for w in value.values()):
+            raise ValueError("every demand weight must be a number above 0 (weights are normalised to sum to 1)")
+        return value
+
+    @field_validator("priorities")
+    @classmethod
+    def _coverage_first(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("priorities must not repeat an entry")
+        if not value or value[0] != "coverage":
+            raise ValueError("priorities must start with coverage: covered cases are never traded away")
+        return value
+
+    @model_validator(mode="after")
+    def _caseload_order(self) -> "ScenarioRules":
+        if self.caseload_min > self.caseload_max:
+            raise ValueError(
+                f"caseload_min {self.caseload_min} is more than caseload_max {self.caseload_max}"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """scenario.yaml as read: its name in messages, its hash, and the YAML tree that locates its keys."""
+
+    file: str
+    sha256: str | None = None  # None: the scenario has no scenario.yaml (every default applies)
+    root: yaml.Node | None = None
+
+    def key_line(self, key: str, default: int = 1) -> int:
+        """Line of a top-level key (the last one, if a key repeats), else `default`."""
+        if not isinstance(self.root, yaml.MappingNode):
+            return default
+        lines = {k.value: k.start_mark.line + 1 for k, _ in self.root.value if isinstance(k, yaml.ScalarNode)}
+        return lines.get(key, default)
+
+    def nested_line(self, loc: tuple) -> int:
+        """Line of the YAML node at `loc` (e.g. ("phases", 1, "start_year")), or of its nearest parent."""
+        return yaml_line(self.root, loc)
+
+
+def read_settings(directory: Path) -> tuple[ScenarioRules | None, ServiceModel | None, SettingsFile, list[Problem]]:
+    """Read and validate `directory`/scenario.yaml (a missing file means every default applies) and
+    load its service model (default cse-hub-and-spoke), each file once.
+
+    Returns (rules, service model, the file as read, problems); rules and model are None when there
+    are problems.
+    """
+    path = directory / SCENARIO_FILE
+    file = str(path)
+    if not path.exists():
+        data: object = {}
+        source = SettingsFile(file)
+    else:
+        raw = path.read_bytes()
+        source = SettingsFile(file, hashlib.sha256(raw).hexdigest())
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            return None, None, source, [Problem(file, raw[: err.start].count(b"\n") + 1, "-", "is not UTF-8 text")]
+        try:
+            root, data = _parse(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 0
+            return None, None, source, [Problem(file, line, "-", f"not valid YAML: {getattr(err, 'problem', err)}")]
+        source = SettingsFile(file, source.sha256, root)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, None, source, [Problem(file, 1, "-", "expected a mapping of rule names to values")]
+    model: ServiceModel | None = None
+    problems: list[Problem] = []
+    if isinstance(data.get("service_model"), str):
+        try:
+            model = load_service_model(data["service_model"], directory, file=file, line=source.key_line("service_model"))
+        except InputError as error:
+            problems = list(error.problems)
+    try:  # without a usable named model, the default one (so its rules are not reported missing)
+        rules_model = model or load_service_model(DEFAULT_MODEL, directory, file=file, line=0)
+    except InputError as error:
+        return None, None, source, problems + list(error.problems)
+    implied = service_model_rules(rules_model)  # the model's rules, where scenario.yaml is silent
+    rules, rule_problems = _validate({**implied, **data}, implied if model is not None else {}, source)
+    problems = rule_problems + problems
+    if rules is None or problems:
+        return None, None, source, problems
+    return rules, rules_model, source, []
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> ScenarioRules:
+    """The settings of a scenario whose scenario.yaml sets nothing (or is absent): every default of
+    ScenarioRules and the default service model's caseload and episodes a year per worker."""
+    return ScenarioRules.model_validate(service_model_rules(load_service_model(DEFAULT_MODEL)))
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, object]:
+    """One parse of the YAML text: the tree that locates keys, and the values (as yaml.safe_load gives)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[ScenarioRules | None, list[Problem]]:
+    """ScenarioRules of scenario.yaml's values with the service model's rules merged in, or located problems.
+
+    `implied`: the rules of a model scenario.yaml names (a problem of the model and the file together
+    is reported at `service_model`); empty for the default model, whose values stand for defaults."""
+    file = source.file
+    try:
+        return ScenarioRules.model_validate(data), []
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            key = ".".join(str(part) for part in item["loc"]) or "-"
+            top = str(item["loc"][0]) if item["loc"] else ""
+            message = item["msg"].removeprefix("Value error, ")
+            if implied and not item["loc"]:
+                top, key = "service_model", "service_model"
+                message = (f"with the rules of service model {data['service_model']!r} ("
+                           + ", ".join(f"{name} {value:g}" for name, value in implied.items()) + f"): {message}")
+            if item["type"] == "extra_forbidden" and top == "phases":
+                message = f"unknown phase key; expected one of {', '.join(PhaseSpec.model_fields)}"
+            elif item["type"] == "extra_forbidden":
+                message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
+            elif expectation := describe_expectation(item["type"], item.get("ctx")):
+                message = f"{expectation}, got {str(item['input'])[:60]!r}"
+            line = source.key_line(top)
+            if top in NESTED_KEYS:
+                line = source.nested_line(tuple(item["loc"])) or line
+            problems.append(Problem(file, line, key, message))
+        return None, problems
+
+
+def service_model_rules(model: ServiceModel) -> dict:
+    """The scenario.yaml rules a service model sets: caseload, episodes a year per worker, worker cost."""
+    spec = model.spec
+    implied = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
+               "cases_per_spoke_per_year": model.episodes_per_worker_per_year}
+    if spec.workers.cost_per_year is not None:
+        implied["spoke_cost_per_year"] = spec.workers.cost_per_year
+    return implied
+
+
+# The disclosure threshold of commands that read no scenario.yaml (spokeplan monitor's --threshold).
+DISCLOSURE_THRESHOLD: int = ScenarioRules.model_fields["disclosure_threshold"].default

@@ -1,0 +1,325 @@
+"""Collect scoping data into a versioned store, validating it with the scenario schemas and importers.
+
+A SOURCES.yaml file reads::
+
+    sources:
+      - name: authorities            # file name in the store: authorities.csv
+        url: demo/authorities.csv    # a path (relative to this file), file://, http:// or https://
+        schema: authorities          # hubs, hosts, areas, authorities, services, travel_times,
+                                     # existing_spokes (scenario tables), ees, ons_population
+                                     # or outcomes (outcome measures: scoping/store/outcomes.py)
+
+The store (``--store DIR``)::
+
+    DIR/latest.json                       the current snapshot: its id and each source's sha256
+    DIR/snapshots/<YYYYmmddTHHMMSSZ>/     every source's file as collected, plus manifest.json
+    DIR/reports/<id>.md, <id>.json        what changed from the previous snapshot
+
+Rules: a new snapshot is written only if some valid source's content hash differs from the
+current snapshot's (a run with no change writes nothing); a source that cannot be fetched or
+fails validation keeps its previous good file in the new snapshot and is reported with its
+problems (one broken source never stops the others); snapshots are written into a temporary
+folder and renamed, and latest.json is replaced atomically, so a killed run leaves the store as
+it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from common.errors import InputError, Problem
+from common.files import atomic_write_bytes
+from scoping.analysis.importers import read_ees_csv, read_ons_population
+from scoping.scenario.schemas import TABLES
+from scoping.scenario.tables import read_table
+from scoping.store.outcomes import figure_records, read_outcomes
+from scoping.store.snapshots import read_latest
+
+TABLE_KEYS = {
+    "hubs": ("hub_id",), "hosts": ("host_id",), "areas": ("area_id",), "authorities": ("authority_code",),
+    "services": ("service_id",), "travel_times": ("from_id", "to_id"), "existing_spokes": ("hub_id", "host_id"),
+}
+SCHEMAS = tuple(TABLE_KEYS) + ("ees", "ons_population", "outcomes")
+NAME_SHAPE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$"
+MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str  # http(s) URL or an absolute path
+    schema: str
+    line: int = 0
+
+
+@dataclass
+class Collected:
+    """One source after this run: its bytes and records if valid, else the problems."""
+
+    source: Source
+    data: bytes | None = None
+    sha256: str | None = None
+    records: dict[str, dict[str, Any]] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.records is not None
+
+
+def load_sources(path: str | Path) -> list[Source]:
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except FileNotFoundError:
+        raise InputError([Problem(file, 0, "-", "file not found; expected a SOURCES.yaml file")]) from None
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        raise InputError([Problem(file, 0, "-", f"not valid UTF-8 YAML: {err}")]) from None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
+        raise InputError([Problem(file, 1, "sources", "expected `sources:` with a list of {name, url, schema}")])
+    items = node.value[[k.value for k, _ in node.value].index("sources")][1].value
+    problems: list[Problem] = []
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for item, raw in zip(items, data["sources"]):
+        line = item.start_mark.line + 1
+        if not isinstance(raw, dict):
+            problems.append(Problem(file, line, "-", "expected a mapping with name, url and schema"))
+            continue
+        unknown = sorted(set(raw) - {"name", "url", "schema"})
+        for key in unknown:
+            problems.append(Problem(file, line, str(key), "unknown key; expected name, url, schema"))
+        name, url, schema = raw.get("name"), raw.get("url"), raw.get("schema")
+        if not isinstance(name, str) or not re.match(NAME_SHAPE, name):
+            problems.append(Problem(file, line, "name", f"expected letters, digits, _ . -, got {name!r}"))
+        elif name in seen:
+            problems.append(Problem(file, line, "name", f"{name!r} is used by another source"))
+        if schema not in SCHEMAS:
+            problems.append(Problem(file, line, "schema", f"expected one of {', '.join(SCHEMAS)}, got {schema!r}"))
+        if not isinstance(url, str) or not url:
+            problems.append(Problem(file, line, "url", "expected a path or an http(s) URL"))
+        if unknown or not (isinstance(name, str) and isinstance(url, str) and schema in SCHEMAS):
+            continue
+        seen.add(name)
+        if url.startswith("file://"):
+            url = url[len("file://"):]
+        if not url.startswith(("http://", "https://")):
+            url = str((path.parent / url).resolve())
+        sources.append(Source(name, url, schema, line))
+    if problems:
+        raise InputError(problems)
+    return sources
+
+
+class FetchError(Exception):
+    pass
+
+
+def fetch(url: str, attempts: int = 3, backoff: float = 1.0, timeout: float = 30.0,
+          sleep: Callable[[float], None] = time.sleep) -> bytes:
+    """The bytes at `url`: a local file read once; HTTP(S) tried `attempts` times, waiting backoff x 2^k.
+
+    Client errors (4xx except 408 and 429) are not retried: asking again will not help.
+    """
+    if not url.startswith(("http://", "https://")):
+        try:
+            return Path(url).read_bytes()
+        except OSError as err:
+            raise FetchError(f"cannot read the file: {err.strerror or err}") from None
+    last = ""
+    for attempt in range(attempts):
+        if attempt:
+            sleep(backoff * 2 ** (attempt - 1))
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                data = response.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                raise FetchError(f"larger than {MAX_BYTES // 2**20} MiB")
+            return data
+        except urllib.error.HTTPError as err:
+            last = f"HTTP {err.code} {err.reason}"
+            if 400 <= err.code < 500 and err.code not in (408, 429):
+                break
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
+            last = str(getattr(err, "reason", err))
+    raise FetchError(f"could not fetch after {attempt + 1} tries: {last}")
+
+
+def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
+    """Validate a collected file; return its records keyed for comparison, or its problems."""
+    if schema in TABLE_KEYS:
+        model = TABLES[f"{schema}.csv"][0]
+        table, problems = read_table(path, model, file)
+        if table is None or problems:
+            return None, problems
+        key_columns = TABLE_KEYS[schema]
+        records = {}
+        for row in table.rows:
+            values = row.value.model_dump(mode="json")
+            records["/".join(str(values[k]) for k in key_columns)] = {
+                k: v for k, v in values.items() if k not in key_columns}
+        return records, []
+    try:
+        if schema == "outcomes":
+            return figure_records(read_outcomes(path, file)), []
+        if schema == "ees":
+            table = read_ees_csv(path, file=file)
+            records = {}
+            for code in table.authority_codes:
+                records[code] = {"name": table.names.get(code), **table.latest(code)}
+            return records, []
+        populations = read_ons_population(path, file=file)
+        return {code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
+                for code, p in populations.items()}, []
+    except InputError as error:
+        return None, list(error.problems)
+
+
+def validate(source: Source, data: bytes) -> Collected:
+    collected = Collected(source, data, hashlib.sha256(data).hexdigest())
+    with tempfile.TemporaryDirectory(prefix="spokeplan-refresh-") as folder:
+        path = Path(folder) / f"{source.name}.csv"
+        path.write_bytes(data)
+        records, problems = _records(source.schema, path, source.url)
+    if records is None:
+        collected.problems = [str(p) for p in problems] or [f"error: {source.url}:0: -: not valid"]
+    else:
+        collected.records = records
+    return collected
+
+
+def previous_records(store: Path, latest: dict | None, source: Source) -> dict[str, dict[str, Any]] | None:
+    if not latest or source.name not in latest["sources"]:
+        return None
+    entry = latest["sources"][source.name]
+    records, _ = _records(entry["schema"], store / entry["file"], entry["file"])
+    return records
+
+
+def compare(before: dict[str, dict[str, Any]] | None, after: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Rows added and removed (by key) and values moved (key, column, old, new)."""
+    before = before or {}
+    moved = []
+    for key in sorted(set(before) & set(after)):
+        for column in sorted(set(before[key]) | set(after[key])):
+            old, new = before[key].get(column), after[key].get(column)
+            if old != new:
+                moved.append({"key": key, "column": column, "old": old, "new": new})
+    return {"added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after)), "moved": moved}
+
+
+@dataclass
+class RefreshResult:
+    snapshot: str | None  # the new snapshot's id, or None when nothing was written
+    changes: dict[str, Any]  # name -> {status, sha256, added, removed, moved, problems}
+    problems: list[str]
+    written: list[str]
+    report_markdown: str
+
+
+def snapshot_id(now: datetime, store: Path) -> str:
+    base = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = base, 1
+    while (store / "snapshots" / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def report_markdown(snapshot: str | None, previous: str | None, changes: dict[str, Any]) -> str:
+    lines = [f"# Scoping refresh: {'snapshot ' + snapshot if snapshot else 'no new snapshot'}", "",
+             f"Previous snapshot: {previous or 'none'}.", ""]
+    for name, change in changes.items():
+        lines.append(f"## {name}: {change['status']}")
+        if change.get("added"):
+            lines.append(f"- added: {', '.join(change['added'])}")
+        if change.get("removed"):
+            lines.append(f"- removed: {', '.join(change['removed'])}")
+        for move in change.get("moved", []):
+            lines.append(f"- {move['key']} {move['column']}: {move['old']} -> {move['new']}")
+        for problem in change.get("problems", []):
+            lines.append(f"- rejected: {problem}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def refresh(sources: list[Source], store: str | Path, collected: list[Collected],
+            now: datetime | None = None) -> RefreshResult:
+    """Decide and (if anything valid changed) write a new snapshot and its what-changed report."""
+    store = Path(store)
+    latest = read_latest(store)
+    old = (latest or {}).get("sources", {})
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
+    entries: dict[str, dict[str, Any]] = {}
+    changed = False
+    for item in collected:
+        source = item.source
+        if not item.ok:
+            problems += item.problems
+            kept = old.get(source.name)
+            changes[source.name] = {"status": "rejected, previous snapshot kept" if kept else "rejected, none kept",
+                                    "problems": item.problems}
+            if kept:
+                entries[source.name] = kept
+            continue
+        entry = {"sha256": item.sha256, "schema": source.schema, "url": source.url, "rows": len(item.records or {})}
+        if source.name in old and old[source.name]["sha256"] == item.sha256 and old[source.name]["schema"] == source.schema:
+            changes[source.name] = {"status": "unchanged"}
+            entries[source.name] = old[source.name]
+            continue
+        changed = True
+        diff = compare(previous_records(store, latest, source), item.records or {})
+        changes[source.name] = {"status": "new" if source.name not in old else "changed", **diff}
+        entries[source.name] = entry
+    dropped = sorted(set(old) - {s.name for s in sources})
+    for name in dropped:
+        changed = True
+        changes[name] = {"status": "no longer listed in the sources file; left out of the new snapshot"}
+    if not changed:
+        return RefreshResult(None, changes, problems, [], report_markdown(None, (latest or {}).get("snapshot"), changes))
+
+    snapshot = snapshot_id(now or datetime.now(timezone.utc), store)
+    (store / "snapshots").mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=f".{snapshot}.", dir=store / "snapshots"))
+    by_name = {c.source.name: c for c in collected}
+    try:
+        for name, entry in entries.items():
+            target = temp / f"{name}.csv"
+            item = by_name[name]
+            if item.ok and entry["sha256"] == item.sha256:
+                target.write_bytes(item.data or b"")
+            else:
+                shutil.copyfile(store / entry["file"], target)
+            entry["file"] = f"snapshots/{snapshot}/{name}.csv"
+        manifest = {"snapshot": snapshot, "previous": (latest or {}).get("snapshot"), "sources": entries}
+        (temp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        temp.rename(store / "snapshots" / snapshot)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    markdown = report_markdown(snapshot, manifest["previous"], changes)
+    report = {"snapshot": snapshot, "previous": manifest["previous"], "changes": changes}
+    atomic_write_bytes(store / "reports" / f"{snapshot}.md", markdown.encode("utf-8"))
+    atomic_write_bytes(store / "reports" / f"{snapshot}.json",
+                  (json.dumps(report, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"))
+    atomic_write_bytes(store / "latest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    written = [str(store / "snapshots" / snapshot), str(store / "reports" / f"{snapshot}.md"),
+               str(store / "latest.json")]
+    return RefreshResult(snapshot, changes, problems, written, markdown)
