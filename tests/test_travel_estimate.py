@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 import scoping.scenario.geocode as geocode
 import scoping.scenario.travel_calibration as tc
 import scoping.scenario.travel_estimate as te
+from tests.strategies import examples
 from scoping.scenario.geocode import DensityGrid, count_grid, disk_kernel
 from scoping.scenario.travel_estimate import (
     CAR_MODEL, PUBLIC_TRANSPORT_MODEL, CarModel, Place, PublicTransportModel, car_minutes, estimated_pairs,
@@ -83,7 +84,7 @@ def test_car_minutes_by_hand():
     assert car_minutes(0.0, URBAN, URBAN, HAND_CAR) == 0.0  # same place
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.floats(0.01, 300), st.floats(0.01, 300), st.floats(0, 20000), st.floats(0, 20000))
 def test_car_and_bus_times_never_fall_as_distance_grows(km1, km2, dens_a, dens_b):
     near, far = sorted((km1, km2))
