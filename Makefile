@@ -11,15 +11,26 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test check install clean demo-store golden
+.PHONY: demo test check install clean demo-store golden lock
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The tested versions, every file checked against its hash (requirements.lock, from `make lock`), then
+# spokeplan itself without resolving again.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve pyproject.toml's dependencies (with the test extra) into requirements.lock with hashes.
+# Run after changing a dependency and commit both files; takes a few minutes (it fetches every hash).
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet pip-tools
+	PIP_FIND_LINKS= .lock-venv/bin/pip-compile --quiet --extra test --generate-hashes --no-emit-index-url \
+		--no-emit-find-links --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
 
 demo: install
 	$(BIN)/spokeplan demo

@@ -4,9 +4,10 @@ A test starts a child process (a writer, or the real `spokeplan` command) that f
 `install(root, point, index)`; the child then sends itself SIGKILL:
 
 * ``("write", k)``: half-way through the bytes of the k-th file it opens for writing under `root`
-  (the first write gets half its bytes, flushed to the file, then the kill), or
-* ``("publish", k)``: just after its k-th rename of a file or folder into a place under `root`
-  (os.replace / os.rename, which atomic writes end with).
+  or in a staging folder beside it (common.files.write_files writes the whole set into
+  ``.ROOT.spokeplan-new-*`` next to `root`): the first write gets half its bytes, then the kill; or
+* ``("publish", k)``: just after its k-th rename or swap of a file or folder into a place under
+  `root` (os.replace / os.rename, which atomic writes end with, and common.files' one-step swap).
 
 Unlike a kill after a random sleep, every point of the write sequence is hit on purpose, and the
 test knows which files must then be old and which new. Counting is by the files' paths, so
@@ -72,9 +73,16 @@ def install(root: str | Path, point: str, index: int) -> None:
     temporary_fds: set[int] = set()
     real_open, real_mkstemp, real_replace, real_rename = io.open, tempfile.mkstemp, os.replace, os.rename
 
+    staging_prefix = f".{root.name}.spokeplan-"  # common.files._staging_prefix: the set's staging folders
+    real_os_open, real_os_write = os.open, os.write
+    tracked_fds: set[int] = set()  # opened for writing by os.open under root, not yet written
+
     def under_root(path) -> bool:
         resolved = Path(os.fsdecode(path)).resolve()
-        return resolved == root or root in resolved.parents
+        if resolved == root or root in resolved.parents:
+            return True
+        return any(parent.parent == root.parent and parent.name.startswith(staging_prefix)
+                   for parent in resolved.parents)
 
     def opened(file, target, mode: str):
         if isinstance(target, int):  # a file descriptor: counted if mkstemp made it under root
@@ -113,5 +121,32 @@ def install(root: str | Path, point: str, index: int) -> None:
         real_rename(src, dst, *args, **kwargs)
         published(dst)
 
+    def os_open(path, flags, *args, **kwargs):
+        descriptor = real_os_open(path, flags, *args, **kwargs)
+        tracked_fds.discard(descriptor)
+        if flags & (os.O_WRONLY | os.O_RDWR) and flags & os.O_CREAT and under_root(path):
+            tracked_fds.add(descriptor)  # counted at its first write (mkstemp's own open writes nothing)
+        return descriptor
+
+    def os_write(descriptor, data):
+        if descriptor in tracked_fds:
+            tracked_fds.discard(descriptor)
+            if point == "write" and counts["write"] == index:
+                real_os_write(descriptor, bytes(data[: len(data) // 2]))
+                _killed()
+            counts["write"] += 1
+        return real_os_write(descriptor, data)
+
+    import common.files  # its one-step swap of the staging folder with `root` is a publish
+
+    real_exchange = common.files._exchange
+
+    def exchange(a, b):
+        swapped = real_exchange(a, b)
+        if swapped:
+            published(b)
+        return swapped
+
     io.open = builtins.open = open_
     tempfile.mkstemp, os.replace, os.rename = mkstemp, replace, rename
+    os.open, os.write, common.files._exchange = os_open, os_write, exchange
