@@ -199,6 +199,14 @@ def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
         if placed.get((hub_id, host_id), 0) < count:
             problems.append(f"existing spokes: hub {hub_id} has {count} spokes in post at host {host_id}; the "
                             f"plan keeps {placed.get((hub_id, host_id), 0)}")
+    # Host status (issue #18; to become check_host_status in the issue #13 layout): a locked host
+    # hosts at least one spoke (S_j >= 1), a banned host none (S_j = 0).
+    for host in instance.hosts:
+        count = spokes_at.get(host.host_id, 0)
+        if host.status == "locked" and count < 1:
+            problems.append(f"host status: host {host.host_id} is locked but the plan places no spoke there")
+        if host.status == "banned" and count > 0:
+            problems.append(f"host status: host {host.host_id} is banned but the plan places {count} spoke(s) there")
     # Team mix (service models): every hub with workers has, of each support role r, at least
     # max(per_team_r, ceil(workers / workers_per_role_r)); no support staff at a hub without workers.
     problems.extend(_team_problems(instance, plan, per_hub))

@@ -173,6 +173,17 @@ def add_required_authority(solver: pywraplp.Solver, inst: Instance, v: Variables
     return [solver.Add(solver.Sum(spokes) >= 1, f"required[{authority_code}]")]
 
 
+def add_locked_host(solver: pywraplp.Solver, inst: Instance, v: Variables, host_id: str) -> list:
+    """Locked host j (hosts.csv status, issue #18): S_j = Σ_h y[h, j] ≥ 1 — it hosts at least one spoke.
+
+    A banned host needs no row: scoping leaves it out of every hub's supervision reach, so it has no
+    y column. (To be re-expressed as a family of the issue #13 layout.)"""
+    spokes = v.spokes_at(host_id)
+    if not spokes:  # no hub can supervise it (or presolve found it cannot carry caseload_min)
+        return [_impossible_row(solver, 1, f"locked[{host_id}]")]
+    return [solver.Add(solver.Sum(spokes) >= 1, f"locked[{host_id}]")]
+
+
 def add_existing_spoke(solver: pywraplp.Solver, inst: Instance, v: Variables, hub_id: str, host_id: str) -> list:
     """Existing spokes are kept: y[h, j] ≥ count already in post (the pair must be in reach)."""
     count = inst.existing_spokes[(hub_id, host_id)]

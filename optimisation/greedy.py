@@ -6,8 +6,8 @@ areas with unmet demand (casework reach only), and adds a spoke only if its host
 at least `caseload_min` cases per spoke (caseloads are pooled per host). A hub that is not yet
 used opens with `min_spokes` placements at once.
 Hub capacity, host capacity, budget (with the support roles a hub team of that size needs, for
-service models with roles) and `max_spokes` are respected at every step, and required
-authorities are served first. The result passes the checker, or `greedy_plan` returns None when
+service models with roles) and `max_spokes` are respected at every step, and locked hosts and
+required authorities are served first. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
 """
 
@@ -232,6 +232,12 @@ def greedy_state(inst: Instance) -> _State | None:
             if best is None:
                 return None
             g.place(state, *best[1])
+    for host in inst.hosts:  # locked hosts (issue #18) get their spoke first
+        if host.status == "locked" and state.at_host(host.host_id) == 0:
+            nxt = g.best_move(state, {host.host_id})
+            if nxt is None:
+                return None
+            state = nxt
     for authority in inst.authorities:
         if not authority.required:
             continue

@@ -186,6 +186,10 @@ def build_matrix(inst: Instance, *, link_rows: bool = True, spokes_per_host: boo
         count = float(inst.existing_spokes[(hub_id, host_id)])
         c = spokes.get((hub_id, host_id))
         rows.add([c] if c is not None else [], [1.0] if c is not None else [], count, inf)
+    for host in inst.hosts:  # locked host (issue #18, families.add_locked_host): S_j >= 1 (out of reach: 0 >= 1)
+        if host.status == "locked":
+            cols = spokes_at_host(host.host_id, 1.0)[0] if host.host_id in host_open else []
+            rows.add(cols, [1.0] * len(cols), 1.0, inf)
 
     n = len(lower)
     matrix = csr_matrix((rows.vals, (rows.rows, rows.cols)), shape=(len(rows.lower), n))

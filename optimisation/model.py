@@ -26,8 +26,8 @@ from optimisation.families import Variables
 from optimisation.instance import Instance, host_fit_score
 from optimisation.team import add_team_mix
 
-# Rule groups the diagnosis may relax. Per-item groups are "required:<code>" and
-# "existing:<hub>:<host>".
+# Rule groups the diagnosis may relax. Per-item groups are "required:<code>",
+# "existing:<hub>:<host>" and "locked:<host>" (issue #18).
 RELAXABLE_GROUPS = ("caseload_min", "hub_min", "host_capacity", "budget", "max_spokes")
 
 
@@ -45,6 +45,7 @@ def rule_groups(inst: Instance) -> list[str]:
     """Every relaxable rule group of this instance, in a stable order."""
     groups = [f"required:{a.authority_code}" for a in inst.authorities if a.required]
     groups += [f"existing:{hub}:{host}" for (hub, host) in sorted(inst.existing_spokes)]
+    groups += [f"locked:{h.host_id}" for h in inst.hosts if h.status == "locked"]
     groups += ["caseload_min", "hub_min", "host_capacity"]
     if inst.rules.budget_per_year is not None:
         groups.append("budget")
@@ -91,6 +92,9 @@ def build_model(inst: Instance, *, backend: str = "SCIP", relax: frozenset[str] 
         group = f"existing:{hub_id}:{host_id}"
         if group not in relax:
             rows[group] = families.add_existing_spoke(solver, inst, v, hub_id, host_id)
+    for host in inst.hosts:  # issue #18
+        if host.status == "locked" and f"locked:{host.host_id}" not in relax:
+            rows[f"locked:{host.host_id}"] = families.add_locked_host(solver, inst, v, host.host_id)
     model.objectives = objective_expressions(inst, model)
     return model
 

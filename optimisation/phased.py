@@ -134,6 +134,9 @@ def build_programme_model(inst: Instance, programme: Programme, *, backend: str 
             if authority.required and f"required:{authority.authority_code}" not in relax:
                 rows[f"required:{authority.authority_code}@{tag}"] = families.add_required_authority(
                     solver, phase_inst, p, authority.authority_code)
+        for host in phase_inst.hosts:  # locked hosts (issue #18): the final phase only, as required authorities
+            if host.status == "locked" and f"locked:{host.host_id}" not in relax:
+                rows[f"locked:{host.host_id}@{tag}"] = families.add_locked_host(solver, phase_inst, p, host.host_id)
         for (hub_id, host_id) in sorted(inst.existing_spokes):
             if f"existing:{hub_id}:{host_id}" not in relax:
                 rows[f"existing:{hub_id}:{host_id}@{tag}"] = families.add_existing_spoke(solver, phase_inst, p, hub_id, host_id)
@@ -227,7 +230,7 @@ def describe_programme_group(inst: Instance, programme: Programme, group: str) -
     several = programme.phased and len(programme.phases) > 1
     if group.startswith("existing:") and several:
         return describe_group(inst, group) + " in every phase"
-    if group.startswith("required:") and several:
+    if group.startswith(("required:", "locked:")) and several:
         return describe_group(inst, group) + " by the final phase"
     if group == "caseload_min" and programme.robust_declared:
         return describe_group(inst, group) + " in every demand scenario (" + ", ".join(

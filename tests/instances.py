@@ -14,8 +14,9 @@ def hub(hub_id: str = "H", min_spokes: int = 1, max_spokes: int = 5, managers: i
 
 
 def host(host_id: str, host_type: str = "police", authority: str = AUTH_X, max_spokes: int = 1,
-         annual_cost: float = 0.0, drop_in: bool = False, aims: str = "") -> Host:
-    return Host(host_id, f"Host {host_id}", host_type, authority, 0.0, 0.0, max_spokes, annual_cost, drop_in, aims)
+         annual_cost: float = 0.0, drop_in: bool = False, aims: str = "", status: str = "candidate") -> Host:
+    return Host(host_id, f"Host {host_id}", host_type, authority, 0.0, 0.0, max_spokes, annual_cost, drop_in, aims,
+                status)
 
 
 def area(area_id: str, demand: int, authority: str = AUTH_X) -> Area:

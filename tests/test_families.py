@@ -193,6 +193,65 @@ def test_existing_spoke_out_of_reach_is_infeasible():
         in caught.value.reasons[0]
 
 
+# --- host status: locked and banned hosts (issue #18) ----------------------------------------
+
+def test_locked_host_binds_and_is_checked():
+    # One spoke allowed: J2 (12 cases) beats J1 (10). Locking J1 costs 2 cases.
+    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=Rules(max_spokes=1))
+    assert [s.host_id for s in solved(**spec).spokes] == ["J2"]
+    locked = {**spec, "hosts": [host("J1", authority=AUTH_X, status="locked"), host("J2", authority=AUTH_Y)]}
+    plan = solved(**locked)
+    assert plan.objective == 10 and plan.spokes == (SpokePlacement("H", "J1", 1),)
+    bad = plan_of([("H", "J2", 1)], [("A2", "J2", 12)])
+    assert check_plan(instance(**locked), bad) == ["host status: host J1 is locked but the plan places no spoke there"]
+
+
+def test_banned_host_binds_and_is_checked():
+    spec = two_host_base()
+    banned = {**spec, "hosts": [host("J1", authority=AUTH_X), host("J2", authority=AUTH_Y, status="banned")]}
+    inst = instance(**banned)
+    assert set(inst.supervision_minutes) == {("H", "J1")}  # the Instance takes a banned host out of reach
+    plan = solved(**banned)
+    assert plan.objective == 12 and plan.spokes == (SpokePlacement("H", "J1", 1),)
+    bad = plan_of([("H", "J1", 1), ("H", "J2", 1)], [("A1", "J1", 12), ("A2", "J2", 12)])
+    assert "host status: host J2 is banned but the plan places 1 spoke(s) there" in check_plan(inst, bad)
+
+
+def test_locked_host_out_of_reach_is_infeasible():
+    spec = two_host_base(supervision={("H", "J2"): 30},
+                         hosts=[host("J1", authority=AUTH_X, status="locked"), host("J2", authority=AUTH_Y)])
+    with pytest.raises(Infeasible) as caught:
+        solve(instance(**spec))
+    assert caught.value.reasons == ("host J1 (Host J1) is locked but no hub is within 90 minutes of it (the "
+                                    "supervision limit), so it cannot have a spoke",)
+
+
+def test_locked_host_without_enough_demand_is_explained():
+    # J1 reaches 9 cases: a spoke there cannot carry caseload_min = 10, so locking it conflicts with the
+    # caseload minimum (the presolve drops J1 from reach; the diagnosis runs on the original instance).
+    spec = two_host_base(areas=[area("A1", 9, AUTH_X), area("A2", 12, AUTH_Y)],
+                         hosts=[host("J1", authority=AUTH_X, status="locked"), host("J2", authority=AUTH_Y)])
+    with pytest.raises(Infeasible) as caught:
+        solve(instance(**spec))
+    assert caught.value.reasons == (
+        "host J1 (Host J1) is locked, so it must host at least one spoke (it has 9 cases of demand within 45 "
+        "minutes; a spoke needs caseload_min = 10)",
+        "every spoke must carry at least caseload_min = 10 cases at a time")
+
+
+def test_two_locked_hosts_and_one_spoke_conflict():
+    spec = two_host_base(rules=Rules(max_spokes=1), hosts=[host("J1", authority=AUTH_X, status="locked"),
+                                                           host("J2", authority=AUTH_Y, status="locked")])
+    with pytest.raises(Infeasible) as caught:
+        solve(instance(**spec))
+    assert caught.value.reasons == (
+        "host J1 (Host J1) is locked, so it must host at least one spoke (it has 12 cases of demand within 45 "
+        "minutes; a spoke needs caseload_min = 10)",
+        "host J2 (Host J2) is locked, so it must host at least one spoke (it has 12 cases of demand within 45 "
+        "minutes; a spoke needs caseload_min = 10)",
+        "at most max_spokes = 1 spokes in the plan")
+
+
 # --- objective priorities --------------------------------------------------------------------
 
 def test_coverage_is_never_traded_for_host_fit():
