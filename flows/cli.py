@@ -77,7 +77,22 @@ def _build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
+
+    # --- serve (the web workbench, issue #18; flows/workbench) ---
+    serve = commands.add_parser("serve", help="a local web workbench: try options, re-solve, compare versions")
+    serve.add_argument("--workspace", default="spokeplan-workspace", metavar="DIR",
+                       help="folder of the workbench's scenarios and versions (default ./spokeplan-workspace; "
+                            "a new one starts with copies of the shipped demos)")
+    serve.add_argument("--port", type=_port, default=8765, metavar="N", help="port on 127.0.0.1 (default 8765)")
+    # --- end serve ---
     return parser
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, got {text}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -142,6 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     for key, value in _PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    if args.command == "serve":  # a long-running web server, not one flow run (flows/workbench/app.py)
+        from flows.workbench.app import serve
+
+        try:
+            return serve(args.workspace, args.port)
+        except KeyboardInterrupt:
+            return 0
     try:
         from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
 
