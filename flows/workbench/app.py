@@ -82,8 +82,8 @@ class Workbench:
         if length is None or not length.isdigit():
             raise Refused("the request gave no size; send the form from the workbench page", 411)
         if int(length) > self.max_upload_bytes:
-            raise Refused(f"the upload is {int(length) / 2**20:.1f} MiB; the workbench takes at most "
-                          f"{self.max_upload_bytes / 2**20:.0f} MiB at a time", 413)
+            raise Refused(f"the upload is {_size(int(length))}; the workbench takes at most "
+                          f"{_size(self.max_upload_bytes)} at a time", 413)
         form = await request.form(max_files=len(pipeline.SCENARIO_TABLES) if files else 0, max_fields=500,
                                   max_part_size=self.max_upload_bytes)
         token = form.get(security.CSRF_FIELD) or request.headers.get(security.CSRF_HEADER)
@@ -108,7 +108,7 @@ class Workbench:
                 "latest_spokes": latest_spokes,
                 "jobs": self.queue.active(scenario_id), "orders": pipeline.priority_orders(),
                 "statuses": pipeline.HOST_STATUSES, "tables": pipeline.SCENARIO_TABLES,
-                "max_upload_mib": self.max_upload_bytes // 2**20}
+                "max_upload": _size(self.max_upload_bytes)}
 
     def scenario_page(self, request: Request, scenario_id: str, status: int = 200, **errors: Any) -> HTMLResponse:
         view = self.scenario_view(scenario_id)
@@ -140,10 +140,11 @@ class Workbench:
 
 def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: tuple[str, ...] = (HOST, "localhost"),
                warm_prefect: bool = True, max_upload_bytes: int = security.MAX_UPLOAD_BYTES,
-               queue: SolveQueue | None = None) -> FastAPI:
-    """The workbench app over `workspace_dir` (created and seeded with the shipped demos if new)."""
-    workspace = Workspace.open(workspace_dir, pipeline.SHIPPED_DEMOS)
-    bench = Workbench(workspace, queue or SolveQueue(workspace), frozenset(allowed_hosts), max_upload_bytes)
+               demos: dict[str, Path] | None = None) -> FastAPI:
+    """The workbench app over `workspace_dir`, created and seeded with `demos` (scenario id -> folder;
+    default the shipped demos) if new."""
+    workspace = Workspace.open(workspace_dir, pipeline.SHIPPED_DEMOS if demos is None else demos)
+    bench = Workbench(workspace, SolveQueue(workspace), frozenset(allowed_hosts), max_upload_bytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -255,7 +256,7 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
             changes[name] = await item.read()
         problems = bench.check_change(scenario_id, changes)
         if problems:
-            return bench.scenario_page(request, scenario_id, 422, upload=problems + ["nothing was saved"])
+            return bench.scenario_page(request, scenario_id, 422, upload=problems)
         return RedirectResponse(f"/s/{scenario_id}?saved=upload", status_code=303)
 
     @app.post("/s/{scenario_id}/solve")
@@ -340,6 +341,11 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
                             **comparison(bench.workspace, versions))
 
     return app
+
+
+def _size(count: int) -> str:
+    """4096 -> '4 KiB', 8388608 -> '8 MiB', 9437184 -> '9 MiB'."""
+    return f"{count / 2**20:.3g} MiB" if count >= 2**20 else f"{count / 2**10:.3g} KiB"
 
 
 def _typed(text: str) -> object:

@@ -162,6 +162,7 @@ class Workspace:
                 text = set_yaml_keys(rules_path.read_text(encoding="utf-8-sig"), {"monitoring_store": STORE_FOLDER})
                 rules_path.write_text(text, encoding="utf-8")
         os.rename(target, self.scenarios / scenario_id)
+        target.parent.rmdir()
 
     # --- paths --------------------------------------------------------------------------------
 
