@@ -8,7 +8,8 @@
   an Origin, when sent, must be one of those too: a web page on another name that resolves to this
   machine (DNS rebinding) gets nothing.
 * **Headers**: a Content-Security-Policy allowing only the workbench's own script (the vendored
-  htmx file) and no other origin, no framing by other sites, no referrer, no MIME sniffing.
+  htmx file) and no other origin, no framing by other sites, no referrer sent to other sites (the
+  browser still names its own origin on a form, which the Origin check needs), no MIME sniffing.
 * **Uploads** over MAX_UPLOAD_BYTES are refused before they are read.
 """
 
@@ -30,7 +31,7 @@ PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-
                "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'")
 # report.html is self-contained (inline CSS and SVG, no scripts): it may load nothing at all.
 REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
                     "X-Frame-Options": "SAMEORIGIN", "Cache-Control": "no-store"}
 
 
