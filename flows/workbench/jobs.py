@@ -47,9 +47,8 @@ class Job:
 
     @property
     def seconds(self) -> float:
-        """Seconds since asked for (while waiting or running), or from start to finish."""
-        end = self.finished if self.finished is not None else time.monotonic()
-        return end - (self.started if self.started is not None and self.finished is not None else self.submitted)
+        """Seconds from being asked for to finishing (or to now, while waiting or running)."""
+        return (self.finished if self.finished is not None else time.monotonic()) - self.submitted
 
 
 class SolveQueue:
@@ -109,7 +108,8 @@ class SolveQueue:
 
         solved = self.solve(inputs, job.folder / "plan", on_flow_run, self.time_limit)
         job.flow_run_id = solved.flow_run_id or job.flow_run_id
-        job.exit_code, job.messages = solved.exit_code, solved.messages
+        # Messages name the files as the scenario's (the snapshot's folder is an implementation detail).
+        job.exit_code, job.messages = solved.exit_code, [m.replace(f"{inputs.parent}/", "") for m in solved.messages]
         if solved.exit_code != 0:
             job.state = FAILED
             return

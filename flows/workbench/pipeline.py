@@ -21,6 +21,7 @@ import contextlib
 import csv
 import json
 import math
+import sys
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,7 +33,6 @@ import shapely
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.sorting import TaskRunSort
-from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 from shapely.geometry import Point
 
@@ -233,7 +233,10 @@ def warm_prefect() -> str:
 def stop_prefect() -> None:
     """Stop the temporary Prefect server this process started, if any (a configured server is
     left alone). Called when the workbench stops, also on SIGTERM, so no server is left behind."""
-    for server in list(SubprocessASGIServer._instances.values()):
+    server_module = sys.modules.get("prefect.server.api.server")  # imported by Prefect when it starts one
+    if server_module is None:
+        return
+    for server in list(server_module.SubprocessASGIServer._instances.values()):
         server.stop()
 
 
