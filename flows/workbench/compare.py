@@ -148,7 +148,7 @@ def difference_map(workspace: Workspace, base: Figures, other: Figures) -> str:
         out.append(f'<path d="M{x - 5},{y - 5} L{x + 5},{y + 5} M{x - 5},{y + 5} L{x + 5},{y - 5}" stroke="#c53030" '
                    'stroke-width="2"/>')
     out.append('</g><g class="hubs">')
-    for hub_id, (x, y, name) in geometry.hubs.items():
+    for x, y, name in geometry.hubs.values():
         out.append(f'<polygon points="{x},{y - 9} {x + 8},{y} {x},{y + 9} {x - 8},{y}" fill="#6b46c1" stroke="#322659">'
                    f'<title>{escape(name)}</title></polygon>')
     out.append("</g></svg>")

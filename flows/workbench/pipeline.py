@@ -40,19 +40,16 @@ from flows.params import PlanParams
 from flows.plan_flow import DEMOS, EXIT_INTERNAL, EXIT_OK, REPO_ROOT, RunOutcome, plan_flow
 from optimisation.instance import HOST_STATUSES, PRIORITIES
 from reporting import map_svg
-from reporting.disclosure import SUPPRESSED, disclose
 from reporting.environment import minutes, percent, pounds, thousands
 from scoping.errors import InputError, Problem
 from scoping.scenario import PlannedScenario, build_instance, load_scenario
 from scoping.schemas import SCENARIO_FILE, TABLES, ScenarioRules
 
-__all__ = ["HOST_STATUSES", "PRIORITIES", "SCENARIO_FILE", "SUPPRESSED", "disclose", "map_svg", "minutes",
-           "percent", "pounds", "thousands"]
+__all__ = ["HOST_STATUSES", "PRIORITIES", "SCENARIO_FILE", "map_svg", "minutes", "percent", "pounds", "thousands"]
 
 # The files a scenario directory may hold (the CLI's tables and scenario.yaml): the only names an
 # upload may have.
 SCENARIO_TABLES: tuple[str, ...] = tuple(TABLES)
-REQUIRED_TABLES: tuple[str, ...] = tuple(name for name, (_, required) in TABLES.items() if required)
 
 # The demos a fresh workspace is seeded with: the CLI's `spokeplan demo --model` scenarios, and the
 # phased and robust demos (README "Phased roll-out and robust plans").
@@ -260,16 +257,6 @@ def prefect_ui_url(flow_run_id: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Geometry for the difference map (reporting.map_svg's frame, footprints and demand bands)
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Place:
-    id: str
-    name: str
-    easting: float
-    northing: float
-    authority_code: str = ""
-    demand: int = 0
 
 
 @dataclass(frozen=True)
