@@ -42,8 +42,7 @@ from flows.workbench.jobs import DONE, FAILED, SolveQueue
 from flows.workbench.workspace import SCENARIO_FILE, Refused, Workspace, checked_scenario_id
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
-DEFAULT_WORKSPACE = "spokeplan-workspace"
+DEFAULT_PORT = 8765  # the CLI's --port default too (flows/cli.py names it again to stay quick to start)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
