@@ -17,8 +17,8 @@ from collections import defaultdict
 from optimisation.instance import Instance
 from optimisation.measures import plan_cost_per_year, spokes_by_authority, spokes_by_host, workers_by_hub
 from optimisation.result import PlanResult
-from optimisation.rules import (TOLERANCE, Budget, Caseload, ExistingSpokes, HostCapacity, HubSize, RequiredAuthorities,
-                                SpokeLimit, TeamMix, TravelReach)
+from optimisation.rules import (TOLERANCE, Budget, Caseload, ExistingSpokes, HostCapacity, HostStatus, HubSize,
+                                RequiredAuthorities, SpokeLimit, TeamMix, TravelReach)
 
 
 def check_identities(instance: Instance, plan: PlanResult) -> list[str]:
@@ -159,6 +159,19 @@ def check_existing_spokes(instance: Instance, plan: PlanResult) -> list[str]:
                             f"host {host_id}; the plan keeps {kept}")
     return problems
 
+def check_locked_host(instance: Instance, plan: PlanResult) -> list[str]:
+    """A locked host hosts at least one spoke: S_j ≥ 1 (hosts.csv status, rules.HostStatus)."""
+    unserved = HostStatus.of(instance).unserved_locked(spokes_by_host(plan))
+    return [f"host status: host {host_id} is locked but the plan places no spoke there" for host_id in unserved]
+
+
+def check_banned_host(instance: Instance, plan: PlanResult) -> list[str]:
+    """A banned host hosts no spoke: S_j = 0 (hosts.csv status, rules.HostStatus). The model cannot
+    place one (the Instance has no supervision pair of a banned host); this checks it on its own."""
+    placed = HostStatus.of(instance).placed_at_banned(spokes_by_host(plan))
+    return [f"host status: host {host_id} is banned but the plan places {count} spoke(s) there"
+            for host_id, count in placed.items()]
+
 
 def check_team_mix(instance: Instance, plan: PlanResult) -> list[str]:
     """Service models: every hub with workers has, of each support role r, at least
@@ -212,7 +225,7 @@ def check_reported_figures(instance: Instance, plan: PlanResult) -> list[str]:
 # Every family's check, in the order its problems are reported (after check_identities).
 CHECKS = (check_supervision_travel, check_casework_travel, check_caseload, check_demand, check_hub_size,
           check_host_capacity, check_budget, check_max_spokes, check_required_authority, check_existing_spokes,
-          check_team_mix, check_reported_figures)
+          check_locked_host, check_banned_host, check_team_mix, check_reported_figures)
 
 
 def check_plan(instance: Instance, plan: PlanResult) -> list[str]:

@@ -1,15 +1,16 @@
 """Why no plan exists: the smallest set of conflicting rules, in plain words.
 
-An empty plan (no spokes) meets every rule except "required authorities" and "existing spokes",
-so every conflict involves one of those. Two steps:
+An empty plan (no spokes) meets every rule except "required authorities", "existing spokes" and
+"locked hosts", so every conflict involves one of those. Two steps:
 
 1. :func:`structural_problems` — cheap checks that need no solver: a required authority with no
    host within any hub's supervision reach, an existing spoke out of reach or over a capacity,
    a hub with existing spokes whose minimum is above its capacity, a budget or spoke limit below
    what existing spokes and one spoke per unserved required authority cost or use (lower bounds).
 2. :func:`diagnose` — a deletion filter over rule groups (each required authority, each existing
-   spoke, caseload minimum, hub minimum, host capacity, budget, max_spokes): drop a group; if the
-   rest is still infeasible the group is not needed to explain the conflict and stays dropped.
+   spoke, each locked host, caseload minimum, hub minimum, host capacity, budget, max_spokes): drop a
+   group; if the rest is still infeasible the group is not needed to explain the conflict and stays
+   dropped.
    What remains is an irreducible conflicting set: removing any one of its rules makes a plan
    possible. A group is dropped by its tag: the model (optimisation.model.build_model) is built
    without the rows tagged with it (optimisation/formulation.py), and each group reads in plain
@@ -25,7 +26,7 @@ from typing import Callable
 from optimisation.backends import PywraplpSession
 from optimisation.instance import Instance
 from optimisation.model import build_model, rule_groups
-from optimisation.rules import Budget, HostCapacity, HubSize, RequiredAuthorities, SpokeLimit
+from optimisation.rules import Budget, HostCapacity, HostStatus, HubSize, RequiredAuthorities, SpokeLimit
 
 FEASIBILITY_SECONDS = 10.0
 
@@ -33,6 +34,11 @@ FEASIBILITY_SECONDS = 10.0
 def _authority_label(inst: Instance, code: str) -> str:
     authority = inst.authority(code)
     return f"{code} ({authority.name})" if authority and authority.name else code
+
+
+def _host_label(inst: Instance, host_id: str) -> str:
+    host = inst.host(host_id)
+    return f"{host_id} ({host.name})" if host.name else host_id
 
 
 def structural_problems(inst: Instance) -> list[str]:
@@ -49,6 +55,12 @@ def structural_problems(inst: Instance) -> list[str]:
             limit_text = f"{limits[0]} minutes" if len(limits) == 1 else f"{limits[0]}-{limits[-1]} minutes"
             problems.append(f"authority {_authority_label(inst, code)} is required but no host "
                             f"in it is within {limit_text} of any hub (the supervision limit)")
+    for host_id in HostStatus.of(inst).locked:  # hosts.csv status: a locked host no hub can supervise
+        if host_id not in reachable_hosts:
+            limits = sorted({h.supervision_limit for h in inst.hubs})
+            limit_text = f"{limits[0]} minutes" if len(limits) == 1 else f"{limits[0]}-{limits[-1]} minutes"
+            problems.append(f"host {_host_label(inst, host_id)} is locked but no hub is within {limit_text} "
+                            "of it (the supervision limit), so it cannot have a spoke")
     per_hub: dict[str, int] = defaultdict(int)
     per_host: dict[str, int] = defaultdict(int)
     for (hub_id, host_id), count in sorted(inst.existing_spokes.items()):
@@ -123,6 +135,15 @@ def _required_wording(inst: Instance, group: str) -> str:
             f"{best} cases of demand within {inst.rules.casework_minutes} minutes)")
 
 
+def _locked_wording(inst: Instance, group: str) -> str:
+    host_id = group.split(":", 1)[1]
+    demand = {a.area_id: a.demand for a in inst.areas}
+    near = sum(demand[area] for (h, area) in inst.casework_minutes if h == host_id)
+    return (f"host {_host_label(inst, host_id)} is locked, so it must host at least one spoke (it has {near} "
+            f"cases of demand within {inst.rules.casework_minutes} minutes; a spoke needs caseload_min = "
+            f"{inst.rules.caseload_min})")
+
+
 def _existing_wording(inst: Instance, group: str) -> str:
     _, hub_id, host_id = group.split(":", 2)
     return f"hub {hub_id}'s {inst.existing_spokes[(hub_id, host_id)]} existing spoke(s) at host {host_id} must be kept"
@@ -149,6 +170,7 @@ def _budget_wording(inst: Instance, group: str) -> str:
 GROUP_WORDING: dict[str, Callable[[Instance, str], str]] = {
     "required": _required_wording,
     "existing": _existing_wording,
+    "locked": _locked_wording,
     "caseload_min": lambda inst, group: f"every spoke must carry at least caseload_min = {inst.rules.caseload_min} "
                                         "cases at a time",
     "hub_min": _hub_min_wording,

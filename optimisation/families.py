@@ -25,6 +25,8 @@ budget              :func:`budget`                               ``check_budget`
 max_spokes          :func:`max_spokes`                           ``check_max_spokes``
 required authority  :func:`required_authorities`                 ``check_required_authority``
 existing spokes     :func:`existing_spokes`                      ``check_existing_spokes``
+locked host         :func:`locked_hosts`                         ``check_locked_host``
+banned host         no columns: the Instance drops its pairs     ``check_banned_host``
 team mix            ``optimisation.team.team_mix``               ``check_team_mix``
 ==================  ==========================================  =================================
 
@@ -45,8 +47,8 @@ import numpy as np
 
 from optimisation.formulation import INF, Columns, LinearModel
 from optimisation.instance import Instance
-from optimisation.rules import (Budget, Caseload, ExistingSpokes, HostCapacity, HubSize, RequiredAuthorities,
-                                SpokeLimit)
+from optimisation.rules import (Budget, Caseload, ExistingSpokes, HostCapacity, HostStatus, HubSize,
+                                RequiredAuthorities, SpokeLimit)
 
 
 def host_spokes(m: LinearModel, inst: Instance, c: Columns) -> None:
@@ -198,3 +200,18 @@ def existing_spokes(m: LinearModel, inst: Instance, c: Columns) -> None:
         col = c.spokes.get((hub_id, host_id))
         m.add_row("existing_spokes", [col] if col is not None else [], [1.0] if col is not None else [], count, INF,
                   group=f"existing:{hub_id}:{host_id}", name=f"existing[{hub_id},{host_id}]")
+
+
+def locked_hosts(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Locked host j (hosts.csv status, issue #18): S_j = Σ_h y[h, j] ≥ 1 — a commissioner has
+    decided the host keeps at least one spoke (rules.HostStatus). Rule group "locked:<host>", one
+    per locked host.
+
+    A locked host no hub can supervise, or one the presolve took out of reach because its reachable
+    demand cannot carry caseload_min, has no column: its row is 0 ≥ 1, which no plan meets, and the
+    diagnosis names it. A banned host needs no row: the Instance holds none of its supervision
+    pairs, so it has no column (S_j = 0)."""
+    for host_id in HostStatus.of(inst).locked:
+        cols = c.host_total(host_id, 1.0)[0] if host_id in c.host_open else []
+        m.add_row("locked_host", cols, [1.0] * len(cols), 1.0, INF, group=f"locked:{host_id}",
+                  name=f"locked[{host_id}]")

@@ -6,8 +6,9 @@ areas with unmet demand (casework reach only), and adds a spoke only if its host
 at least `caseload_min` cases per spoke (caseloads are pooled per host). A hub that is not yet
 used opens with `min_spokes` placements at once.
 Hub capacity, host capacity, budget (with the support roles a hub team of that size needs, for
-service models with roles) and `max_spokes` are respected at every step, and required
-authorities are served first; every limit is read from the rule objects of optimisation/rules.py. The result passes the checker, or `greedy_plan` returns None when
+service models with roles) and `max_spokes` are respected at every step, and locked hosts and
+required authorities are served first; every limit is read from the rule objects of
+optimisation/rules.py. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 from optimisation.instance import Instance
 from optimisation.model import Model
 from optimisation.result import Assignment, PlanResult, SpokePlacement
-from optimisation.rules import Budget, Caseload, HostCapacity, HubSize, SpokeLimit, TeamMix
+from optimisation.rules import Budget, Caseload, HostCapacity, HostStatus, HubSize, SpokeLimit, TeamMix
 from optimisation.team import minimum_team
 
 
@@ -236,6 +237,12 @@ def greedy_state(inst: Instance) -> _State | None:
             if best is None:
                 return None
             g.place(state, *best[1])
+    for host_id in HostStatus.of(inst).locked:  # locked hosts (hosts.csv status) get their spoke first
+        if state.at_host(host_id) == 0:
+            nxt = g.best_move(state, {host_id})
+            if nxt is None:
+                return None
+            state = nxt
     for authority in inst.authorities:
         if not authority.required:
             continue

@@ -23,8 +23,9 @@ from optimisation import families
 from optimisation.formulation import Columns, LinearModel, case_columns, placement_columns
 from optimisation.instance import Instance
 from optimisation.measures import fit_scores
-from optimisation.rules import Budget, RequiredAuthorities, SpokeLimit
+from optimisation.rules import Budget, HostStatus, RequiredAuthorities, SpokeLimit
 from optimisation.team import team_columns, team_mix
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -47,6 +48,7 @@ def rule_groups(inst: Instance) -> list[str]:
     """Every relaxable rule group of this instance, in a stable order."""
     groups = [f"required:{code}" for code in RequiredAuthorities.of(inst).codes]
     groups += [f"existing:{hub}:{host}" for (hub, host) in sorted(inst.existing_spokes)]
+    groups += [f"locked:{host_id}" for host_id in HostStatus.of(inst).locked]
     groups += ["caseload_min", "hub_min", "host_capacity"]
     if Budget.of(inst.rules).limit is not None:
         groups.append("budget")
@@ -73,6 +75,7 @@ def build_model(inst: Instance, *, layout: Layout = Layout(), relax: frozenset[s
     team_mix(m, inst, c)
     families.required_authorities(m, inst, c)
     families.existing_spokes(m, inst, c)
+    families.locked_hosts(m, inst, c)  # hosts.csv status (a ban is kept by reach: no columns)
     m.objectives = {name: m.vector(*terms) for name, terms in objective_terms(inst, c).items()}
     return Model(m, c, layout)
 

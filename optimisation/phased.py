@@ -124,6 +124,7 @@ def build_programme_model(inst: Instance, programme: Programme, *,
         team_mix(m, phase_inst, p)
         families.max_spokes(m, phase_inst, p, group=f"phase_spokes:{phase.name}" if own_limit else "max_spokes")
         families.required_authorities(m, phase_inst, p)  # required only in the final phase (block_instance)
+        families.locked_hosts(m, phase_inst, p)  # locked only in the final phase (block_instance)
         families.existing_spokes(m, phase_inst, p)
         phase_hubs(m, p, phase.max_hubs, phase.name, tag)
         if t > 0:
@@ -226,7 +227,7 @@ def describe_programme_group(inst: Instance, programme: Programme, group: str) -
     several = programme.phased and len(programme.phases) > 1
     if group.startswith("existing:") and several:
         return describe_group(inst, group) + " in every phase"
-    if group.startswith("required:") and several:
+    if group.startswith(("required:", "locked:")) and several:
         return describe_group(inst, group) + " by the final phase"
     if group == "caseload_min" and programme.robust_declared:
         return describe_group(inst, group) + " in every demand scenario (" + ", ".join(

@@ -204,6 +204,35 @@ class ExistingSpokes:
 
 
 @dataclass(frozen=True)
+class HostStatus:
+    """A commissioner's decision about a host (hosts.csv ``status``, issue #18):
+
+        locked host j:  S_j ≥ 1   (it hosts at least one spoke)
+        banned host j:  S_j = 0   (it hosts none)
+
+    A candidate host (the default) may host spokes or not. A ban is kept by reach: the Instance holds
+    no supervision pair of a banned host (optimisation/instance.py), so no model, greedy plan or
+    presolve has a column or a move for it.
+    """
+
+    locked: tuple[str, ...]
+    banned: tuple[str, ...]
+
+    @classmethod
+    def of(cls, inst: Instance) -> HostStatus:
+        return cls(tuple(h.host_id for h in inst.hosts if h.status == "locked"),
+                   tuple(h.host_id for h in inst.hosts if h.status == "banned"))
+
+    def unserved_locked(self, spokes_at: Mapping[str, int]) -> list[str]:
+        """The locked hosts hosting no spoke, given spokes per host."""
+        return [host_id for host_id in self.locked if spokes_at.get(host_id, 0) < 1]
+
+    def placed_at_banned(self, spokes_at: Mapping[str, int]) -> dict[str, int]:
+        """Spokes per banned host that hosts any, given spokes per host."""
+        return {host_id: spokes_at[host_id] for host_id in self.banned if spokes_at.get(host_id, 0) > 0}
+
+
+@dataclass(frozen=True)
 class TravelReach:
     """Casework travel: cases of area i are served from host j only if the host is within
     casework_minutes of the area; supervision travel: hub h employs spokes at host j only if the host

@@ -14,9 +14,10 @@ from dataclasses import replace
 import pytest
 
 from optimisation import checker
-from optimisation.checker import (CHECKS, check_budget, check_casework_travel, check_caseload, check_demand,
-                                  check_existing_spokes, check_host_capacity, check_hub_size, check_max_spokes,
-                                  check_plan, check_required_authority, check_supervision_travel, check_team_mix)
+from optimisation.checker import (CHECKS, check_banned_host, check_budget, check_casework_travel, check_caseload,
+                                  check_demand, check_existing_spokes, check_host_capacity, check_hub_size,
+                                  check_locked_host, check_max_spokes, check_plan, check_required_authority,
+                                  check_supervision_travel, check_team_mix)
 from optimisation.model import Layout, build_model, rule_groups
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, TeamPlacement
 from optimisation.solve import solve as solve_with
@@ -299,6 +300,68 @@ def test_team_mix_binds_and_is_checked(solved):
     assert check_plan(inst, short) == check_team_mix(inst, short)
 
 
+# --- host status: locked and banned hosts (hosts.csv status, issue #18) -------------------------
+
+def test_locked_host_binds_and_is_checked(solved):
+    # One spoke allowed: J2 (12 cases) beats J1 (10). Locking J1 costs 2 cases.
+    spec = two_host_base(areas=[area("A1", 10, AUTH_X), area("A2", 12, AUTH_Y)], rules=rules_with(max_spokes=1))
+    assert [s.host_id for s in solved(**spec).spokes] == ["J2"]
+    locked = {**spec, "hosts": [host("J1", authority=AUTH_X, status="locked"), host("J2", authority=AUTH_Y)]}
+    plan = solved(**locked)
+    assert plan.objective == 10 and plan.spokes == (SpokePlacement("H", "J1", 1),)
+    bad = plan_of([("H", "J2", 1)], [("A2", "J2", 12)])
+    assert check_locked_host(instance(**locked), bad) == ["host status: host J1 is locked but the plan places no "
+                                                          "spoke there"]
+    assert check_plan(instance(**locked), bad) == check_locked_host(instance(**locked), bad)
+
+
+def test_banned_host_binds_and_is_checked(solved):
+    # Without the ban both hosts take a spoke (24 cases); banning J2 leaves J1's 12.
+    banned = two_host_base(hosts=[host("J1", authority=AUTH_X), host("J2", authority=AUTH_Y, status="banned")])
+    inst = instance(**banned)
+    assert set(inst.supervision_minutes) == {("H", "J1")}  # the Instance takes a banned host out of reach
+    plan = solved(**banned)
+    assert plan.objective == 12 and plan.spokes == (SpokePlacement("H", "J1", 1),)
+    bad = plan_of([("H", "J1", 1), ("H", "J2", 1)], [("A1", "J1", 12), ("A2", "J2", 12)])
+    assert check_banned_host(inst, bad) == ["host status: host J2 is banned but the plan places 1 spoke(s) there"]
+    assert "host status: host J2 is banned but the plan places 1 spoke(s) there" in check_plan(inst, bad)
+
+
+def test_locked_host_out_of_reach_is_infeasible(solve):
+    spec = two_host_base(supervision={("H", "J2"): 30},
+                         hosts=[host("J1", authority=AUTH_X, status="locked"), host("J2", authority=AUTH_Y)])
+    with pytest.raises(Infeasible) as caught:
+        solve(instance(**spec))
+    assert caught.value.reasons == ("host J1 (Host J1) is locked but no hub is within 90 minutes of it (the "
+                                    "supervision limit), so it cannot have a spoke",)
+
+
+def test_locked_host_without_enough_demand_is_explained(solve):
+    # J1 reaches 9 cases: a spoke there cannot carry caseload_min = 10, so locking it conflicts with the
+    # caseload minimum (the presolve drops J1 from reach; the diagnosis runs on the original instance).
+    spec = two_host_base(areas=[area("A1", 9, AUTH_X), area("A2", 12, AUTH_Y)],
+                         hosts=[host("J1", authority=AUTH_X, status="locked"), host("J2", authority=AUTH_Y)])
+    with pytest.raises(Infeasible) as caught:
+        solve(instance(**spec))
+    assert caught.value.reasons == (
+        "host J1 (Host J1) is locked, so it must host at least one spoke (it has 9 cases of demand within 45 "
+        "minutes; a spoke needs caseload_min = 10)",
+        "every spoke must carry at least caseload_min = 10 cases at a time")
+
+
+def test_two_locked_hosts_and_one_spoke_conflict(solve):
+    spec = two_host_base(rules=rules_with(max_spokes=1), hosts=[host("J1", authority=AUTH_X, status="locked"),
+                                                                host("J2", authority=AUTH_Y, status="locked")])
+    with pytest.raises(Infeasible) as caught:
+        solve(instance(**spec))
+    assert caught.value.reasons == (
+        "host J1 (Host J1) is locked, so it must host at least one spoke (it has 12 cases of demand within 45 "
+        "minutes; a spoke needs caseload_min = 10)",
+        "host J2 (Host J2) is locked, so it must host at least one spoke (it has 12 cases of demand within 45 "
+        "minutes; a spoke needs caseload_min = 10)",
+        "at most max_spokes = 1 spokes in the plan")
+
+
 # --- objective priorities --------------------------------------------------------------------
 
 def test_coverage_is_never_traded_for_host_fit(solved):
@@ -351,14 +414,16 @@ FAMILY_CHECKS = {
     "caseload": check_caseload, "demand": check_demand, "hub_size": check_hub_size,
     "host_capacity": check_host_capacity, "budget": check_budget, "max_spokes": check_max_spokes,
     "required_authority": check_required_authority, "existing_spokes": check_existing_spokes,
-    "team_mix": check_team_mix,
+    "locked_host": check_locked_host, "team_mix": check_team_mix,
 }
 LAYOUT_FAMILIES = {"host_spokes", "open_host_link"}  # tightening / reformulation rows, not rules
 
 
 def full_instance():
-    """Every family present: a budget, a spoke limit, a required authority, a spoke in post, a role."""
+    """Every family present: a budget, a spoke limit, a required authority, a spoke in post, a locked
+    host, a role."""
     spec = two_host_base(required=(AUTH_Y,), existing={("H", "J1"): 1},
+                         hosts=[host("J1", authority=AUTH_X), host("J2", authority=AUTH_Y, status="locked")],
                          casework={("J1", "A1"): 10, ("J2", "A1"): 20, ("J2", "A2"): 10},
                          rules=rules_with(spoke_cost_per_year=100, budget_per_year=1000, max_spokes=2,
                                      team_roles=(CLINICIAN,)))
@@ -374,6 +439,7 @@ def test_every_family_has_rows_and_a_check(spokes_per_host):
     assert ("host_spokes" in families) == spokes_per_host and "open_host_link" in families
     assert set(FAMILY_CHECKS.values()) <= set(CHECKS)
     assert {check_supervision_travel, check_casework_travel} <= set(CHECKS)  # travel: in the columns
+    assert check_banned_host in CHECKS  # a ban: no columns (the Instance drops the host's pairs)
     assert all(name.startswith("check_") for name in dir(checker) if callable(getattr(checker, name))
                and getattr(getattr(checker, name), "__module__", "") == checker.__name__ and not name.startswith("_"))
 
@@ -382,8 +448,8 @@ def test_relaxing_a_rule_group_drops_exactly_its_rows():
     inst = full_instance()
     full = build_model(inst).linear
     groups = rule_groups(inst)
-    assert groups == ["required:E06000002", "existing:H:J1", "caseload_min", "hub_min", "host_capacity", "budget",
-                      "max_spokes"]
+    assert groups == ["required:E06000002", "existing:H:J1", "locked:J2", "caseload_min", "hub_min", "host_capacity",
+                      "budget", "max_spokes"]
     for group in groups:
         relaxed = build_model(inst, relax=frozenset({group})).linear
         dropped = [r for r, g in enumerate(full.row_group) if g == group]

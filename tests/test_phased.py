@@ -136,6 +136,24 @@ def test_required_authority_holds_in_the_final_phase_only():
     assert block_instance(inst, prog, 1, prog.scenarios[0]).authorities[1].required
 
 
+def test_locked_host_holds_in_the_final_phase_only():
+    # Issue #18, as a required authority: without the lock phase two keeps A alone (max one hub); with JB
+    # locked the final phase must place a spoke at JB, so B is the one hub from the start.
+    prog_of = lambda inst: programme(inst, Phase("one", 2014, max_hubs=1), Phase("two", 2015, max_hubs=1))  # noqa: E731
+    free = solve_programme(two_hubs(), prog_of(two_hubs()))
+    assert free.phases[1].spokes == {("A", "JA"): 2}
+    inst = replace(two_hubs(), hosts=tuple(replace(h, status="locked" if h.host_id == "JB" else h.status)
+                                           for h in two_hubs().hosts))
+    prog = prog_of(inst)
+    result = solve_programme(inst, prog)
+    assert result.phases[0].spokes == result.phases[1].spokes == {("B", "JB"): 1}
+    assert check_programme(inst, prog, result) == []
+    assert check_programme(inst, prog, free) == ["phase two: host status: host JB is locked but the "
+                                                 "plan places no spoke there"]
+    assert block_instance(inst, prog, 0, prog.scenarios[0]).hosts[1].status == "candidate"
+    assert block_instance(inst, prog, 1, prog.scenarios[0]).hosts[1].status == "locked"
+
+
 def test_infeasible_phase_rule_is_explained():
     # A spoke is already in post at hub A, but phase one may run no hub.
     inst = replace(two_hubs(), existing_spokes={("A", "JA"): 1})
