@@ -127,7 +127,7 @@ def scenario_yaml(draw) -> str | bytes | None:
         "tag": "name: !!python/object/apply:os.system ['true']\n",
         "merge": "base: &b {caseload_min: 10}\nhost_fit: {<<: *b}\n",
         "huge": "caseload_min: " + "9" * 6000 + "\n",
-        "phases": "phases:\n  - {name: a, start_year: 2015, max_hubs: 1}\n  - {name: b, start_year: "
+        "phases": "phases:\n  - {name: a, start_year: 2015, new_services: 1}\n  - {name: b, start_year: "
                   f"{draw(st.integers(1800, 2300))}}}\n",
         "binary": "name: x\n\x00\xff\n",
         "document": "---\nname: a\n---\nname: b\n",

@@ -1,6 +1,7 @@
-"""Phased roll-out and robust plans on the demo (issue #8): solve times and objective values.
+"""Programme of services and robust plans on the demo (issues #8, #17): solve times and objective values.
 
-Prints, for inputs/demo_phased and variants of it (phases only, demand scenarios only, both), the
+Prints, for inputs/demo_phased and variants of it (services closing after their funding, services
+continuing, closing with demand_range 0.2, demand scenarios only), the
 stage-1 status, value and bound, seconds per stage, and the robust plan against the central plan
 in each demand scenario. Nothing here is a test.
 
@@ -13,7 +14,7 @@ import argparse
 import time
 from dataclasses import replace
 
-from optimisation.programme import CENTRAL
+from optimisation.programme import CENTRAL, central_scenario, range_scenarios
 from optimisation.robust import plan_programme
 from scoping.scenario.build import build_instance, build_programme
 from scoping.scenario.loader import load_scenario
@@ -29,10 +30,12 @@ def main() -> None:
     planned = build_instance(load_scenario(args.scenario))
     full = build_programme(planned)
     assert full is not None
+    uncertain = (central_scenario(planned.instance), *range_scenarios(planned.instance, 0.2))
     variants = {
-        "phases only": replace(full, scenarios=tuple(s for s in full.scenarios if s.name == CENTRAL)),
-        "demand scenarios only": replace(full, phases=full.phases[-1:], phased=False),
-        "phases + demand scenarios": full,
+        "services close": replace(full, after_funding="close"),
+        "services continue": replace(full, after_funding="continue"),
+        "services close + demand range 0.2": replace(full, after_funding="close", scenarios=uncertain),
+        "demand range 0.2 only": replace(full, phases=full.phases[-1:], phased=False, scenarios=uncertain),
     }
     for name, programme in variants.items():
         started = time.perf_counter()
@@ -41,9 +44,9 @@ def main() -> None:
         r = solved.result
         stages = ", ".join(f"{s.name} {s.status} {s.seconds:.1f} s" for s in r.stages)
         print(f"{name}: {r.status} value {r.objective:.2f} bound {r.bound:.2f}; {stages}; wall {wall:.1f} s")
-        for t, phase in enumerate(r.phases):
-            print(f"  {phase.name} ({phase.start_year}): {sum(phase.spokes.values())} spokes, hubs "
-                  f"{sorted({h for h, _ in phase.spokes})}, central covered {sum(phase.assignments[CENTRAL].values())}")
+        for period in r.periods:
+            print(f"  {period.label}: {sum(period.spokes.values())} spokes, hubs "
+                  f"{sorted({h for h, _ in period.spokes})}, central covered {sum(period.assignments[CENTRAL].values())}")
         if solved.robustness:
             c = solved.robustness.central
             print(f"  central plan: {c.status} value {c.objective:.2f} in {c.solve_seconds:.1f} s")

@@ -183,6 +183,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
     ]
     if summary.get("rollout_lines"):  # a phased plan: coverage by year under central demand
         lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
+    if summary.get("programme_lines"):  # a programme of services: its total cost and reach
+        lines += ["  programme total    " + summary["programme_lines"][0]] + [" " * 21 + line for line in summary["programme_lines"][1:]]
     if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
         lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
     if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why

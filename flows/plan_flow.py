@@ -139,12 +139,17 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
         return solved.outcome()
-    violations = check_programme(planned.instance, programme, solved.result)
     final_planned = replace(planned, instance=solved.final_instance)
-    violations += check_plan(final_planned.instance, solved.final_plan)
-    if solved.robustness is not None:
-        violations += [f"central plan: {v}" for v in check_programme(
-            planned.instance, programme.only("central"), solved.robustness.central)]
+    violations = []
+    for each in (solved, solved.alternative):  # after_funding: compare plans both, and both are checked
+        if each is None:
+            continue
+        label = f"services {each.programme.after_funding}: " if solved.alternative is not None else ""
+        violations += [label + v for v in check_programme(planned.instance, each.programme, each.result)]
+        violations += [label + v for v in check_plan(each.final_instance, each.final_plan)]
+        if each.robustness is not None:
+            violations += [f"{label}central plan: {v}" for v in check_programme(
+                planned.instance, each.programme.only("central"), each.robustness.central)]
     if violations:
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
@@ -160,13 +165,31 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
     view = programme_view(document, counts)
     publish_programme_artifacts(view, counts.threshold)
     # The CLI's roll-out and robustness lines: the same disclosed figures as report.html.
-    summary["rollout_lines"] = [f"{y['year']} ({y['phase']}): {y['spokes']} spokes, {y['covered']} of {y['demand']} cases"
-                                for y in view["years"]]
+    summary["rollout_lines"] = [f"{y['year']}: {y['services']} service{'' if y['services'] == 1 else 's'}, {y['spokes']} spokes, {y['covered']} of "
+                                f"{y['demand']} cases, £{y['cost']:,.0f}" for y in view["years"]]
+    summary["programme_lines"] = programme_lines(view)
     summary["robustness_lines"] = [f"{s['name']}: this plan {s['robust']}, central plan {s['central']} of {s['demand']} cases"
                                    for s in view["scenarios"]]
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     return RunOutcome(EXIT_OK, [], summary, written)
+
+
+def programme_lines(view: dict) -> list[str]:
+    """The programme's totals for the CLI (money and a modelled reach: not counts of young people
+    from case records), for the plan shown and, with after_funding: compare, the other one."""
+    lines = []
+    for name, programme in (("", view["programme"]), ("if services continue: " if view["compare"] and
+                                                      view["compare"]["after_funding"] == "continue" else
+                                                      "if services close: ", (view["compare"] or {}).get("programme"))):
+        if not programme or "total_cost" not in programme:
+            continue
+        per_person = programme["cost_per_young_person_reached"]
+        lines.append(f"{name}£{programme['total_cost']:,.0f} over {programme['first_year']}-{programme['end_year']}, "
+                     f"net present cost £{programme['net_present_cost']:,.0f} at {programme['discount_rate']:.1%}; "
+                     f"{programme['young_people_reached']:,} young people reached"
+                     + (f", £{per_person:,.0f} each" if per_person is not None else ""))
+    return lines
 
 
 def programme_view(document: dict, counts: PublishedCounts) -> dict:
@@ -180,11 +203,11 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
     if view["years"]:
         create_table_artifact(key="plan-rollout",
                               description=f"Cases covered by year, central demand (1-{threshold} shown as c)",
-                              table=[{k: y[k] for k in ("year", "phase", "spokes", "demand", "covered")}
+                              table=[{k: y[k] for k in ("year", "services", "spokes", "demand", "covered", "cost")}
                                      for y in view["years"]])
     if view["scenarios"]:
         create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              f"scenario, final phase (1-{threshold} shown as c)",
+                              f"scenario, every phase open (1-{threshold} shown as c)",
                               table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
                                      for s in view["scenarios"]])
 

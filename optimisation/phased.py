@@ -1,30 +1,38 @@
-"""The phased and robust allocation model: the single-period families, once per block, plus the
-families that tie blocks together (see :mod:`optimisation.programme` for blocks and weights).
+"""The programme model (phased roll-out of services and/or robust plans): the single-period
+families, once per phase's new services, per period and per block, plus the families that tie them
+together (see :mod:`optimisation.programme` for services, periods, blocks and weights).
 
-Columns (optimisation/formulation.py), per phase t and demand scenario s, each set tagged:
+Columns (optimisation/formulation.py), each set tagged:
 
-* ``y[h, j, t]`` integer, ``u[h, t]`` binary, ``o[j, t]`` binary (and ``n[r, h, t]`` for a service
-  model's support roles) — placements of phase t, **shared by every demand scenario** (spokes, hubs
-  and hosts are decided once per phase);
-* ``x[i, j, t/s]`` continuous — cases of area i served from host j in phase t under scenario s
-  (assignments adapt to the demand that materialises).
+* per phase t (its new services, "cohort" t): ``y[h, j, t]`` integer — spokes of the service hub h
+  opens in phase t, at host j; ``u[h, t]`` binary — hub h opens its service in phase t; ``o[j, t]``
+  binary; (``n[r, h, t]`` support roles of a service model);
+* per period p (the years with the same live services): ``Y[h, j, p]``, ``U[h, p]``, ``O[j, p]``,
+  (``N[r, h, p]``) — the live services' placements, **shared by every demand scenario**;
+* per block (p, s): ``x[i, j, p/s]`` continuous — cases of area i served from host j in period p
+  under demand scenario s (assignments adapt to the demand that materialises).
 
-Every family is the one of :mod:`optimisation.families` (and :mod:`optimisation.team`), emitted
-over that phase's or block's columns. Per block (t, s), on
-:func:`optimisation.programme.block_instance`: ``caseload``, ``demand`` and ``open_host_link``. Per
-phase t: ``hub_size``, ``host_capacity``, ``budget`` (the phase's budget, with its support roles),
-``team_mix``, ``max_spokes``, existing spokes (every phase) and required authorities (final phase).
-Between phases: :func:`keep_placements` and :func:`phase_hubs` below. The caseload minimum therefore
-holds **in every demand scenario**: a spoke in post must find at least ``caseload_min`` cases
-whichever demand estimate comes true (a plan that would leave a worker under-used when demand is
-low is not robust). A phase's own budget or spoke limit is its own rule group
-("phase_budget:<phase>", "phase_spokes:<phase>"); else the scenario's ("budget", "max_spokes").
+Every rule is a family of :mod:`optimisation.families` (and :mod:`optimisation.team`), emitted over
+that phase's, period's or block's columns:
+
+* per phase t, on :func:`optimisation.programme.cohort_instance`: ``hub_size`` (a service runs
+  min_spokes..capacity spokes), ``host_capacity``, ``budget`` (the phase's own budget a year for
+  its new services, rule group "phase_budget:<phase>"), ``team_mix``, ``existing_spokes`` (the
+  first phase: services already running belong to it);
+* per period p, on :func:`optimisation.programme.block_instance`: ``hub_size``, ``host_capacity``,
+  ``budget`` (the scenario's budget a year for every live service), ``team_mix``, ``max_spokes``,
+  ``required_authorities`` and ``locked_hosts`` (full roll-out period only);
+* per block (p, s): ``caseload``, ``demand``, ``open_host_link``. The caseload minimum therefore
+  holds **in every year and every demand scenario**.
+
+Between them, the programme's own families (below): :func:`new_services`,
+:func:`one_service_per_hub`, :func:`live_services`.
 
 Objective, lexicographic as in :mod:`optimisation.solve`:
 
-1. coverage: with C_{t,s} = Σ x[·, ·, t, s] and D_s = Σ_t w_t C_{t,s} (discounted coverage),
+1. coverage: with C_{p,s} = Σ x[·, ·, p, s] and D_s = Σ_p w_p C_{p,s} (discounted coverage),
    ``worst_case``: maximise z subject to z ≤ D_s for every s; ``expected``: maximise Σ_s p_s D_s;
-2. host fit: maximise Σ_s p_s Σ_t w_t fit_{t,s}; 3. travel: minimise Σ_s p_s Σ_t w_t travel_{t,s}.
+2. host fit: maximise Σ_s p_s Σ_p w_p fit_{p,s}; 3. travel: minimise Σ_s p_s Σ_p w_p travel_{p,s}.
 """
 
 from __future__ import annotations
@@ -43,8 +51,8 @@ from optimisation.formulation import INF, Columns, LinearModel, case_columns, pl
 from optimisation.instance import Instance
 from optimisation.integral import integral_assignment
 from optimisation.model import objective_terms, rule_groups
-from optimisation.phased_checker import block_plan
-from optimisation.programme import Programme, block_instance
+from optimisation.phased_checker import block_plan, period_spokes
+from optimisation.programme import Programme, block_instance, cohort_instance
 from optimisation.result import Infeasible, StageResult
 from optimisation.solve import SENSES, NoPlanFound
 from optimisation.team import minimum_team, team_columns, team_mix
@@ -55,101 +63,116 @@ FEASIBILITY_SECONDS = 10.0
 @dataclass
 class ProgrammeModel:
     linear: LinearModel
-    placements: list[Columns]  # per phase: spokes, hub_used, host_open, team (no cases)
-    blocks: dict[tuple[int, str], Columns]  # (phase, scenario) -> the phase's placements + own cases
+    cohorts: list[Columns]  # per phase: its new services' spokes, opened hubs, hosts, team (phased only)
+    placements: list[Columns]  # per period: the live spokes, hubs, hosts, team (no cases)
+    blocks: dict[tuple[int, str], Columns]  # (period, scenario) -> the period's placements + own cases
     instances: dict[tuple[int, str], Instance]
     objectives: dict[str, np.ndarray] = field(default_factory=dict)  # one coefficient per column
     worst_case: int | None = None  # the column z (robust worst_case), else None
-    weights: list[float] = field(default_factory=list)  # w_t per phase
+    weights: list[float] = field(default_factory=list)  # w_p per period
     scenario_names: list[str] = field(default_factory=list)
 
 
-def keep_placements(m: LinearModel, earlier: Columns, later: Columns, tag: str) -> None:
-    """Keep earlier placements: y[h, j, t] ≥ y[h, j, t-1] for every pair, and u[h, t] ≥ u[h, t-1].
-
-    A spoke placed in an earlier phase stays in every later one, and a hub once started keeps
-    running (seed 002: each service is funded for three years from its start). Rule group
-    "keep_placements"."""
-    for pair, col in sorted(earlier.spokes.items()):
-        m.add_row("keep_placements", [later.spokes[pair], col], [1.0, -1.0], 0.0, INF, group="keep_placements",
-                  name=f"keep[{pair[0]},{pair[1]},{tag}]")
-    for hub, col in sorted(earlier.hub_used.items()):
-        m.add_row("keep_placements", [later.hub_used[hub], col], [1.0, -1.0], 0.0, INF, group="keep_placements",
-                  name=f"keep_hub[{hub},{tag}]")
+def new_services(m: LinearModel, cohort: Columns, count: int, phase_name: str) -> None:
+    """New services per phase: Σ_h u[h, t] = new_services_t — phase t opens exactly that many
+    services (seed 000: three, then five, then eight). Rule group "phase_services:<phase>"."""
+    cols = list(cohort.hub_used.values())
+    m.add_row("new_services", cols, [1.0] * len(cols), float(count), float(count),
+              group=f"phase_services:{phase_name}", name=f"new_services[{phase_name}]")
 
 
-def phase_hubs(m: LinearModel, placements: Columns, max_hubs: int | None, phase_name: str, tag: str) -> None:
-    """Hubs running per phase: Σ_h u[h, t] ≤ max_hubs_t (seed 000: 3, then 5, then 8 services).
+def one_service_per_hub(m: LinearModel, cohorts: list[Columns]) -> None:
+    """A hub opens at most one service in the programme: Σ_t u[h, t] ≤ 1 for every hub h (a service
+    is a hub with its spokes, funded from its own start)."""
+    for hub_id in cohorts[0].hub_used:
+        cols = [c.hub_used[hub_id] for c in cohorts]
+        m.add_row("one_service_per_hub", cols, [1.0] * len(cols), -INF, 1.0, name=f"one_service[{hub_id}]")
 
-    With keep-placements, hubs started in phase t = Σ_h (u[h, t] - u[h, t-1]). Rule group
-    "phase_hubs:<phase>"."""
-    if max_hubs is None:
-        return
-    cols = list(placements.hub_used.values())
-    m.add_row("phase_hubs", cols, [1.0] * len(cols), -INF, float(max_hubs), group=f"phase_hubs:{phase_name}",
-              name=f"phase_hubs[{tag}]")
+
+def live_services(m: LinearModel, cohorts: list[Columns], period: Columns, live: tuple[int, ...], tag: str) -> None:
+    """The period's placements are those of its live services:
+
+        Y[h, j, p] = Σ_{t live in p} y[h, j, t],   U[h, p] = Σ_{t live in p} u[h, t]
+
+    for every pair and hub (a service keeps its spokes for its whole life; which phases are live in
+    a period follows from funded_years and after_funding, optimisation.programme.Programme.periods)."""
+    for pair, col in sorted(period.spokes.items()):
+        cols = [col] + [cohorts[t].spokes[pair] for t in live]
+        m.add_row("live_services", cols, [1.0] + [-1.0] * len(live), 0.0, 0.0, name=f"live[{pair[0]},{pair[1]},{tag}]")
+    for hub_id, col in sorted(period.hub_used.items()):
+        cols = [col] + [cohorts[t].hub_used[hub_id] for t in live]
+        m.add_row("live_services", cols, [1.0] + [-1.0] * len(live), 0.0, 0.0, name=f"live_hub[{hub_id},{tag}]")
 
 
 def programme_groups(inst: Instance, programme: Programme) -> list[str]:
-    """Relaxable rule groups: the single-period ones and each phase's own limits."""
+    """Relaxable rule groups: the single-period ones and each phase's own rules."""
     groups = rule_groups(inst)
     for phase in programme.phases:
-        if phase.max_hubs is not None:
-            groups.append(f"phase_hubs:{phase.name}")
+        if phase.new_services is not None:
+            groups.append(f"phase_services:{phase.name}")
         if phase.budget_per_year is not None:
             groups.append(f"phase_budget:{phase.name}")
-        if phase.max_spokes is not None:
-            groups.append(f"phase_spokes:{phase.name}")
-    if len(programme.phases) > 1:
-        groups.append("keep_placements")
     return groups
 
 
 def build_programme_model(inst: Instance, programme: Programme, *,
                           relax: frozenset[str] = frozenset()) -> ProgrammeModel:
-    """Every family per block and phase, and the cross-phase families, less the groups in `relax`."""
+    """Every family per phase, period and block, and the programme's own families, less the groups in `relax`."""
     m = LinearModel(relax)
-    model = ProgrammeModel(m, [], {}, {})
+    model = ProgrammeModel(m, [], [], {}, {})
     weights = programme.scenario_weights()
-    for t, phase in enumerate(programme.phases):
-        tag = phase.name
-        phase_inst = block_instance(inst, programme, t, programme.scenarios[0])
-        p = placement_columns(m, phase_inst, tag=tag)  # supervision travel
-        team_columns(m, phase_inst, p, tag=tag)
-        model.placements.append(p)
-        families.hub_size(m, phase_inst, p)
-        families.host_capacity(m, phase_inst, p)
-        own_budget, own_limit = phase.budget_per_year is not None, phase.max_spokes is not None
-        families.budget(m, phase_inst, p, group=f"phase_budget:{phase.name}" if own_budget else "budget")
-        team_mix(m, phase_inst, p)
-        families.max_spokes(m, phase_inst, p, group=f"phase_spokes:{phase.name}" if own_limit else "max_spokes")
-        families.required_authorities(m, phase_inst, p)  # required only in the final phase (block_instance)
-        families.locked_hosts(m, phase_inst, p)  # locked only in the final phase (block_instance)
-        families.existing_spokes(m, phase_inst, p)
-        phase_hubs(m, p, phase.max_hubs, phase.name, tag)
-        if t > 0:
-            keep_placements(m, model.placements[t - 1], p, tag)
+    if programme.phased:
+        for t, phase in enumerate(programme.phases):
+            c_inst = cohort_instance(inst, programme, t)
+            c = placement_columns(m, c_inst, tag=phase.name)  # supervision travel
+            team_columns(m, c_inst, c, tag=phase.name)
+            model.cohorts.append(c)
+            families.hub_size(m, c_inst, c)
+            families.host_capacity(m, c_inst, c)
+            families.budget(m, c_inst, c, group=f"phase_budget:{phase.name}")  # none without the phase's own
+            team_mix(m, c_inst, c)
+            families.existing_spokes(m, c_inst, c)  # the first phase only (cohort_instance)
+            if phase.new_services is not None:
+                new_services(m, c, phase.new_services, phase.name)
+        one_service_per_hub(m, model.cohorts)
+    periods = programme.periods()
+    for p, period in enumerate(periods):
+        tag = period.label
+        p_inst = block_instance(inst, programme, p, programme.scenarios[0])
+        c = placement_columns(m, p_inst, tag=tag)  # supervision travel
+        team_columns(m, p_inst, c, tag=tag)
+        model.placements.append(c)
+        if programme.phased:
+            live_services(m, model.cohorts, c, period.live, tag)
+        families.hub_size(m, p_inst, c)
+        families.host_capacity(m, p_inst, c)
+        families.budget(m, p_inst, c)
+        team_mix(m, p_inst, c)
+        families.max_spokes(m, p_inst, c)
+        families.required_authorities(m, p_inst, c)  # the full roll-out period only (block_instance)
+        families.locked_hosts(m, p_inst, c)  # the full roll-out period only (block_instance)
+        families.existing_spokes(m, p_inst, c)  # a plan without phases only (block_instance)
         for scenario in programme.scenarios:
             block_tag = f"{tag}/{scenario.name}"
-            b_inst = block_instance(inst, programme, t, scenario)
-            b = case_columns(m, b_inst, p, tag=block_tag)  # casework travel
-            model.blocks[(t, scenario.name)] = b
-            model.instances[(t, scenario.name)] = b_inst
+            b_inst = block_instance(inst, programme, p, scenario)
+            b = case_columns(m, b_inst, c, tag=block_tag)  # casework travel
+            model.blocks[(p, scenario.name)] = b
+            model.instances[(p, scenario.name)] = b_inst
             families.caseload(m, b_inst, b)
             families.demand(m, b_inst, b)
             families.open_host_link(m, b_inst, b)
-    model.weights = [programme.phase_weight(t) for t in range(len(programme.phases))]
+    model.weights = [programme.period_weight(p) for p in range(len(periods))]
     model.scenario_names = [s.name for s in programme.scenarios]
     per_block = {key: objective_terms(model.instances[key], b) for key, b in model.blocks.items()}
     if programme.robust == "worst_case" and len(programme.scenarios) > 1:
         (z,) = m.add_columns("worst_case_coverage", [None], [0.0], [INF], False).values()
         model.worst_case = z
-        for s in programme.scenarios:  # z ≤ D_s = Σ_t w_t C_{t,s}
+        for s in programme.scenarios:  # z ≤ D_s = Σ_p w_p C_{p,s}
             cols, vals = [z], [1.0]
-            for t in range(len(programme.phases)):
-                block_cols, _ = per_block[(t, s.name)]["coverage"]
+            for p in range(len(periods)):
+                block_cols, _ = per_block[(p, s.name)]["coverage"]
                 cols += block_cols
-                vals += [-model.weights[t]] * len(block_cols)
+                vals += [-model.weights[p]] * len(block_cols)
             m.add_row("worst_case", cols, vals, -INF, 0.0, name=f"worst_case[{s.name}]")
         model.objectives["coverage"] = m.vector([z], [1.0])
     else:  # Σ_s p_s D_s
@@ -161,11 +184,11 @@ def build_programme_model(inst: Instance, programme: Programme, *,
 
 def _weighted(m: LinearModel, programme: Programme, per_block: dict, name: str,
               weights: dict[str, float]) -> np.ndarray:
-    """Σ_{t,s} p_s w_t × objective `name` of block (t, s), as one vector (each case column is one block's)."""
+    """Σ_{p,s} p_s w_p × objective `name` of block (p, s), as one vector (each case column is one block's)."""
     cols: list[int] = []
     vals: list[float] = []
-    for (t, s), terms in per_block.items():
-        weight = weights[s] * programme.phase_weight(t)
+    for (p, s), terms in per_block.items():
+        weight = weights[s] * programme.period_weight(p)
         block_cols, block_vals = terms[name]
         cols += block_cols
         vals += [weight * value for value in block_vals]
@@ -173,14 +196,30 @@ def _weighted(m: LinearModel, programme: Programme, per_block: dict, name: str,
 
 
 @dataclass(frozen=True)
-class PhasePlan:
-    """Placements of one phase and the whole-case assignment under each demand scenario."""
+class ServicePlan:
+    """One new service: hub `hub_id` opened in phase `phase` (index `t`) with its spokes for its life."""
 
-    name: str
-    start_year: int
-    spokes: dict  # (hub, host) -> count (> 0)
+    hub_id: str
+    phase: str
+    t: int
+    spokes: dict  # (hub, host) -> count (> 0), hub == hub_id
+    team: tuple = ()  # the cheapest support team for these spokes (optimisation.team.minimum_team)
+
+
+@dataclass(frozen=True)
+class PeriodPlan:
+    """The live services' placements in one period and the whole-case assignment per demand scenario."""
+
+    first_year: int
+    last_year: int
+    live: tuple[int, ...]  # phases whose services run
+    spokes: dict  # (hub, host) -> count (> 0): Σ of the live services' spokes
     assignments: dict  # scenario -> {(area, host): cases}
-    team: tuple = ()  # the cheapest support team for these placements (optimisation.team.minimum_team)
+    team: tuple = ()
+
+    @property
+    def label(self) -> str:
+        return str(self.first_year) if self.first_year == self.last_year else f"{self.first_year}-{self.last_year}"
 
 
 @dataclass(frozen=True)
@@ -188,20 +227,22 @@ class ProgrammeResult:
     status: str  # stage 1 ("OPTIMAL" | "FEASIBLE")
     objective: float  # stage 1 value after the integral assignment (discounted worst-case / expected cases)
     bound: float  # stage 1 proven bound
-    phases: tuple[PhasePlan, ...]
+    services: tuple[ServicePlan, ...]  # empty for a plan without phases
+    periods: tuple[PeriodPlan, ...]
     stages: tuple[StageResult, ...]
     backend: str = ""
     solve_seconds: float = 0.0
 
 
-def discounted_coverage(programme: Programme, phases: tuple[PhasePlan, ...], scenario: str) -> float:
-    """D_s = Σ_t w_t × covered cases of phase t under scenario s."""
-    return sum(programme.phase_weight(t) * sum(p.assignments[scenario].values()) for t, p in enumerate(phases))
+def discounted_coverage(programme: Programme, periods: tuple[PeriodPlan, ...], scenario: str) -> float:
+    """D_s = Σ_p w_p × covered cases of period p under scenario s."""
+    return sum(programme.period_weight(p) * sum(period.assignments[scenario].values())
+               for p, period in enumerate(periods))
 
 
-def programme_objective(programme: Programme, phases: tuple[PhasePlan, ...]) -> float:
+def programme_objective(programme: Programme, periods: tuple[PeriodPlan, ...]) -> float:
     """Stage 1 of a programme plan: min_s D_s (worst_case) or Σ_s p_s D_s (expected)."""
-    values = {s.name: discounted_coverage(programme, phases, s.name) for s in programme.scenarios}
+    values = {s.name: discounted_coverage(programme, periods, s.name) for s in programme.scenarios}
     if programme.robust == "worst_case":
         return min(values.values())
     weights = programme.scenario_weights()
@@ -216,19 +257,19 @@ def describe_programme_group(inst: Instance, programme: Programme, group: str) -
     """A rule group in plain words: the phase groups here, the single-period ones by diagnosis."""
     kind, _, name = group.partition(":")
     phase = next((p for p in programme.phases if p.name == name), None)
-    if kind == "phase_hubs" and phase:
-        return f"phase {name} (from {phase.start_year}) may run at most {phase.max_hubs} hubs"
+    if kind == "phase_services" and phase:
+        return (f"phase {name} (from {phase.start_year}) opens {phase.new_services} new "
+                f"service{'' if phase.new_services == 1 else 's'} (a hub opens at most one service)")
     if kind == "phase_budget" and phase:
-        return f"phase {name} (from {phase.start_year}) has a budget of £{phase.budget_per_year:,.0f} a year"
-    if kind == "phase_spokes" and phase:
-        return f"phase {name} (from {phase.start_year}) may have at most {phase.max_spokes} spokes"
-    if group == "keep_placements":
-        return "spokes placed in an earlier phase stay in every later phase"
-    several = programme.phased and len(programme.phases) > 1
+        return (f"phase {name} (from {phase.start_year}) has a budget of £{phase.budget_per_year:,.0f} a year "
+                "for its new services")
+    several = programme.phased
     if group.startswith("existing:") and several:
-        return describe_group(inst, group) + " in every phase"
+        return describe_group(inst, group) + f" (a service of the first phase, {programme.phases[0].name})"
     if group.startswith(("required:", "locked:")) and several:
-        return describe_group(inst, group) + " by the final phase"
+        return describe_group(inst, group) + f" once every phase has opened ({programme.phases[-1].start_year})"
+    if group == "budget" and several:
+        return describe_group(inst, group) + " in every year, for every service running"
     if group == "caseload_min" and programme.robust_declared:
         return describe_group(inst, group) + " in every demand scenario (" + ", ".join(
             s.name for s in programme.scenarios) + ")"
@@ -252,37 +293,48 @@ def diagnose_programme(inst: Instance, programme: Programme, *, backend: str = "
     return [describe_programme_group(inst, programme, g) for g in kept]
 
 
+def _hint_placements(columns: list[int], values: list[float], c: Columns, spokes: dict) -> None:
+    hubs = {h for (h, _), n in spokes.items() if n}
+    hosts = {j for (_, j), n in spokes.items() if n}
+    for pair, col in sorted(c.spokes.items()):
+        columns.append(col)
+        values.append(float(spokes.get(pair, 0)))
+    for hub, col in sorted(c.hub_used.items()):
+        columns.append(col)
+        values.append(1.0 if hub in hubs else 0.0)
+    for host, col in sorted(c.host_open.items()):
+        columns.append(col)
+        values.append(1.0 if host in hosts else 0.0)
+
+
 def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list[int], list[float]]:
-    """Solution hint from another plan, as (columns, values): its placements per phase (y, u, o)
-    and, for every block it has an assignment for, its cases (x); with every block given, z too
-    (a complete start)."""
-    columns, values = [], []
+    """Solution hint from another plan, as (columns, values): its services per phase (y, u, o), its
+    placements per period (Y, U, O) and, for every block it has an assignment for, its cases (x);
+    with every block given, z too (a complete start)."""
+    columns: list[int] = []
+    values: list[float] = []
     complete = True
-    for t, (p, phase) in enumerate(zip(model.placements, hint.phases)):
-        running = {h for (h, _), n in phase.spokes.items() if n}
-        open_hosts = {j for (_, j), n in phase.spokes.items() if n}
-        for pair, col in sorted(p.spokes.items()):
-            columns.append(col)
-            values.append(float(phase.spokes.get(pair, 0)))
-        for hub, col in sorted(p.hub_used.items()):
-            columns.append(col)
-            values.append(1.0 if hub in running else 0.0)
-        for host, col in sorted(p.host_open.items()):
-            columns.append(col)
-            values.append(1.0 if host in open_hosts else 0.0)
-        for (bt, scenario), block in sorted(model.blocks.items()):
-            if bt != t:
+    for t, c in enumerate(model.cohorts):
+        spokes: dict = {}
+        for service in hint.services:
+            if service.t == t:
+                spokes.update(service.spokes)
+        _hint_placements(columns, values, c, spokes)
+    for p, (c, period) in enumerate(zip(model.placements, hint.periods)):
+        _hint_placements(columns, values, c, period.spokes)
+        for (bp, scenario), block in sorted(model.blocks.items()):
+            if bp != p:
                 continue
-            if scenario not in phase.assignments:
+            if scenario not in period.assignments:
                 complete = False
                 continue
-            cases = phase.assignments[scenario]
+            cases = period.assignments[scenario]
             for pair, col in sorted(block.cases.items()):
                 columns.append(col)
                 values.append(float(cases.get(pair, 0)))
     if complete and model.worst_case is not None:  # worst_case: z = min_s D_s
         columns.append(model.worst_case)
-        values.append(min(sum(w * sum(phase.assignments[s].values()) for w, phase in zip(model.weights, hint.phases))
+        values.append(min(sum(w * sum(period.assignments[s].values()) for w, period in zip(model.weights, hint.periods))
                           for s in model.scenario_names))
     return columns, values
 
@@ -291,26 +343,26 @@ def reassign(inst: Instance, programme: Programme, plan: ProgrammeResult) -> Pro
     """`plan`'s placements with whole cases re-assigned in every block of `programme`
     (optimisation.integral.integral_assignment); None if they break a rule in some block (e.g. the
     caseload minimum under low demand), judged by the single-period checker."""
-    phases = []
-    for t, phase in enumerate(plan.phases):
+    periods = []
+    for p, period in enumerate(plan.periods):
         assignments = {}
         for scenario in programme.scenarios:
-            b_inst = block_instance(inst, programme, t, scenario)
+            b_inst = block_instance(inst, programme, p, scenario)
             try:
-                assignments[scenario.name] = integral_assignment(b_inst, phase.spokes, 0) if phase.spokes else {}
+                assignments[scenario.name] = integral_assignment(b_inst, period.spokes, 0) if period.spokes else {}
             except RuntimeError:
                 return None
-            if check_plan(b_inst, block_plan(phase.spokes, assignments[scenario.name], team=phase.team)):
+            if check_plan(b_inst, block_plan(period.spokes, assignments[scenario.name], team=period.team)):
                 return None
-        phases.append(replace(phase, assignments=assignments))
-    value = programme_objective(programme, tuple(phases))
-    return ProgrammeResult("FEASIBLE", value, value, tuple(phases), (), plan.backend, 0.0)
+        periods.append(replace(period, assignments=assignments))
+    value = programme_objective(programme, tuple(periods))
+    return ProgrammeResult("FEASIBLE", value, value, plan.services, tuple(periods), (), plan.backend, 0.0)
 
 
 def solve_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1,
                     backend: str = "SCIP", hint: ProgrammeResult | None = None,
                     upper_bound: float | None = None) -> ProgrammeResult:
-    """The lexicographically optimal phased/robust plan (or the best found in `time_limit` s).
+    """The lexicographically optimal programme (or the best found in `time_limit` s).
 
     `hint` (e.g. the central plan, solved first) warm-starts stage 1 with its placements.
     `upper_bound` is a proven bound on stage 1 known beforehand, added as the valid row
@@ -318,14 +370,12 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
     robust plan reaching it is proven optimal at once.
     """
     started = time.perf_counter()
-    for t, phase in enumerate(programme.phases):
-        problems = structural_problems(block_instance(inst, programme, t, programme.scenarios[0]))  # demand-free
-        if problems:
-            prefix = f"phase {phase.name} (from {phase.start_year}): " if programme.phased and len(programme.phases) > 1 else ""
-            raise Infeasible([prefix + p for p in problems])
+    problems = structural_problems(block_instance(inst, programme, programme.full_period, programme.scenarios[0]))
+    if problems:  # demand-free; the full roll-out period holds every rule
+        raise Infeasible(problems)
     model = build_programme_model(inst, programme)
     session = PywraplpSession(model.linear, backend)
-    if hint is not None and len(hint.phases) == len(programme.phases):
+    if hint is not None and len(hint.periods) == len(model.placements):
         columns, values = _placement_hint(model, hint)
         session.hint(values, columns)
     if upper_bound is not None:
@@ -367,17 +417,28 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
         session.add_row(objective, low, high, f"hold[{name}]")
         session.hint(solution)
     assert solution is not None
-    phases = []
-    for t, phase in enumerate(programme.phases):
-        spokes = {pair: int(round(solution[col])) for pair, col in model.placements[t].spokes.items()}
-        spokes = {pair: n for pair, n in spokes.items() if n > 0}
+    services = []
+    for t, c in enumerate(model.cohorts):
+        spokes = {pair: int(round(solution[col])) for pair, col in c.spokes.items()}
+        for hub_id, col in c.hub_used.items():
+            own = {pair: n for pair, n in spokes.items() if pair[0] == hub_id and n > 0}
+            if own or round(solution[col]) == 1:  # opened (a hub with min_spokes 0 may open with none)
+                services.append(ServicePlan(hub_id, programme.phases[t].name, t, own, minimum_team(inst, own)))
+    periods = []
+    for p, period in enumerate(programme.periods()):
+        if programme.phased:
+            spokes = period_spokes(services, period.live)
+        else:
+            spokes = {pair: int(round(solution[col])) for pair, col in model.placements[p].spokes.items()}
+            spokes = {pair: n for pair, n in spokes.items() if n > 0}
         assignments = {}
         for scenario in programme.scenarios:
-            b = model.blocks[(t, scenario.name)]
+            b = model.blocks[(p, scenario.name)]
             target = int(math.floor(sum(float(solution[col]) for col in b.cases.values()) + 1e-6))
-            assignments[scenario.name] = integral_assignment(model.instances[(t, scenario.name)], spokes, target)
-        phases.append(PhasePlan(phase.name, phase.start_year, spokes, assignments, minimum_team(inst, spokes)))
-    phases_t = tuple(phases)
-    objective = programme_objective(programme, phases_t)
-    return ProgrammeResult(status1, objective, max(bound1, objective), phases_t, tuple(stages), backend,
-                           time.perf_counter() - started)
+            assignments[scenario.name] = integral_assignment(model.instances[(p, scenario.name)], spokes, target)
+        periods.append(PeriodPlan(period.first_year, period.last_year, period.live, spokes, assignments,
+                                  minimum_team(inst, spokes)))
+    periods_t = tuple(periods)
+    objective = programme_objective(programme, periods_t)
+    return ProgrammeResult(status1, objective, max(bound1, objective), tuple(services), periods_t, tuple(stages),
+                           backend, time.perf_counter() - started)

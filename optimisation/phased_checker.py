@@ -1,15 +1,20 @@
-"""The solver-free checker of phased and robust plans.
+"""The solver-free checker of programme (phased) and robust plans.
 
-Per block (phase t, demand scenario s) it runs the single-period :func:`optimisation.checker.check_plan`
-on the block's instance (:func:`optimisation.programme.block_instance`: the scenario's demand, the
-phase's budget and spoke limit, required authorities in the final phase), with the phase's
-placements and the scenario's assignments: so caseload (minimum and maximum, in **every** demand
-scenario), demand, travel, hub size, host capacity, budget, max_spokes, existing spokes, required
-authorities and team mix are re-verified per block exactly as for a one-snapshot plan. The families
-the phased model adds between blocks (optimisation/phased.py) each have their check here:
+Per block (period p, demand scenario s) it runs the single-period :func:`optimisation.checker.check_plan`
+on the block's instance (:func:`optimisation.programme.block_instance`: the scenario's demand,
+required authorities and locked hosts in the full roll-out period), with the period's placements
+and the scenario's assignments: so caseload (minimum and maximum, in **every** year and demand
+scenario), demand, travel, hub size, host capacity, the scenario's budget a year, max_spokes,
+required authorities and team mix are re-verified per block exactly as for a one-snapshot plan. Per
+phase, each service's rules that belong to its phase (the phase's own budget for its new services,
+spokes already in post in the first phase) are re-verified by the single-period ``check_budget``
+and ``check_existing_spokes`` on :func:`optimisation.programme.cohort_instance`. The families the
+programme model adds (optimisation/phased.py) each have their check here:
 
-* :func:`check_phase_hubs` — hubs running in phase t (hubs with a spoke) ≤ the phase's ``max_hubs``;
-* :func:`check_keep_placements` — count[h, j, t] ≥ count[h, j, t-1] for every pair;
+* :func:`check_new_services` — phase t opens exactly ``new_services_t`` services;
+* :func:`check_one_service_per_hub` — no hub opens two services;
+* :func:`check_live_services` — a period's spokes are the sum of its live services' spokes (which
+  services are live follows from funded_years and after_funding);
 * :func:`check_programme_objective` — the reported objective equals the recomputed discounted
   worst-case / expected coverage, and the bound is not below it.
 
@@ -18,8 +23,10 @@ It imports no solver and nothing from the model.
 
 from __future__ import annotations
 
-from optimisation.checker import check_plan
-from optimisation.programme import Programme, block_instance
+from collections import Counter
+
+from optimisation.checker import check_budget, check_existing_spokes, check_plan
+from optimisation.programme import Programme, block_instance, cohort_instance
 from optimisation.result import Assignment, PlanResult, SpokePlacement
 from optimisation.rules import TOLERANCE
 
@@ -34,38 +41,76 @@ def block_plan(spokes: dict, assignments: dict, status: str = "OPTIMAL", team: t
                       team=tuple(team))
 
 
-def _weighted(programme: Programme, phases, scenario: str) -> float:
-    return sum(programme.phase_weight(t) * sum(phase.assignments[scenario].values()) for t, phase in enumerate(phases))
+def period_spokes(services, live: tuple[int, ...]) -> dict:
+    """Y[h, j, p] = Σ of the spokes of the services of the live phases."""
+    total: Counter = Counter()
+    for service in services:
+        if service.t in live:
+            total.update(service.spokes)
+    return {pair: n for pair, n in sorted(total.items()) if n > 0}
 
 
-def check_phase_hubs(programme: Programme, t: int, plan_phase) -> list[str]:
-    """Hubs running in phase t (hubs with a spoke) ≤ the phase's max_hubs."""
-    phase = programme.phases[t]
-    hubs_running = sorted({h for (h, _), n in plan_phase.spokes.items() if n > 0})
-    if phase.max_hubs is not None and len(hubs_running) > phase.max_hubs:
-        return [f"phase {phase.name}: {len(hubs_running)} hubs run ({', '.join(hubs_running)}); the phase allows "
-                f"at most {phase.max_hubs}"]
-    return []
+def _weighted(programme: Programme, periods, scenario: str) -> float:
+    return sum(programme.period_weight(p) * sum(period.assignments[scenario].values()) for p, period in enumerate(periods))
 
 
-def check_keep_placements(programme: Programme, t: int, phases) -> list[str]:
-    """Every spoke of phase t-1 is still in post in phase t: count[h, j, t] ≥ count[h, j, t-1]."""
-    if t == 0:
-        return []
+def check_new_services(programme: Programme, services) -> list[str]:
+    """Phase t opens exactly new_services_t services: |{services of phase t}| = new_services_t."""
+    opened = Counter(s.t for s in services)
+    return [f"phase {phase.name}: opens {opened.get(t, 0)} new services; the phase funds {phase.new_services}"
+            for t, phase in enumerate(programme.phases)
+            if phase.new_services is not None and opened.get(t, 0) != phase.new_services]
+
+
+def check_one_service_per_hub(services) -> list[str]:
+    """A hub opens at most one service, and a service's spokes are its own hub's."""
+    problems = [f"hub {hub}: opens {n} services; a hub opens at most one"
+                for hub, n in sorted(Counter(s.hub_id for s in services).items()) if n > 1]
+    problems += [f"service of hub {s.hub_id}: has spokes of hub {h} at host {j}"
+                 for s in services for (h, j) in sorted(s.spokes) if h != s.hub_id]
+    return problems
+
+
+def check_live_services(programme: Programme, services, periods) -> list[str]:
+    """Period p runs exactly its live services' spokes: Y[h, j, p] = Σ_{t live in p} y[h, j, t]."""
     problems = []
-    label, before, now = f"phase {programme.phases[t].name}", phases[t - 1].spokes, phases[t].spokes
-    for pair, count in sorted(before.items()):
-        if now.get(pair, 0) < count:
-            problems.append(f"{label}: hub {pair[0]} had {count} spokes at host {pair[1]} in phase "
-                            f"{programme.phases[t - 1].name} but keeps {now.get(pair, 0)}; "
-                            "earlier placements must stay")
+    for period, expected in zip(periods, programme.periods()):
+        if (period.first_year, period.last_year, tuple(period.live)) != (expected.first_year, expected.last_year,
+                                                                         expected.live):
+            names = lambda live: ", ".join(programme.phases[t].name for t in live) or "none"  # noqa: E731
+            problems.append(f"period {period.first_year}-{period.last_year}: runs the services of phases "
+                            f"{names(period.live)}, but with services funded {programme.funded_years} years, then "
+                            f"{programme.after_funding}, the period {expected.label} runs those of {names(expected.live)}")
+            continue
+        live = period_spokes(services, expected.live)
+        if dict(period.spokes) != live:
+            problems.append(f"period {expected.label}: runs spokes {dict(period.spokes)} but its live services "
+                            f"have {live} (funded {programme.funded_years} years, then {programme.after_funding})")
+    return problems
+
+
+def check_service_rules(instance, programme: Programme, services) -> list[str]:
+    """Each phase's new services within the phase's own budget, and spokes in post kept by the first
+    phase's services: the single-period checks on the phase's instance."""
+    problems = []
+    for t, phase in enumerate(programme.phases):
+        spokes: dict = {}
+        team: tuple = ()
+        for service in services:
+            if service.t == t:
+                spokes.update(service.spokes)
+                team += tuple(service.team)
+        plan = block_plan(spokes, {}, team=team)
+        c_inst = cohort_instance(instance, programme, t)
+        problems += [f"phase {phase.name}'s new services: {p}"
+                     for p in check_budget(c_inst, plan) + check_existing_spokes(c_inst, plan)]
     return problems
 
 
 def check_programme_objective(programme: Programme, result) -> list[str]:
     """The reported objective is the plan's discounted worst-case / expected coverage; the bound is not below it."""
-    phases = result.phases
-    values = {s.name: _weighted(programme, phases, s.name) for s in programme.scenarios}
+    periods = result.periods
+    values = {s.name: _weighted(programme, periods, s.name) for s in programme.scenarios}
     if programme.robust == "worst_case":
         expected = min(values.values())
     else:
@@ -82,35 +127,28 @@ def check_programme_objective(programme: Programme, result) -> list[str]:
 
 
 def check_programme(instance, programme: Programme, result) -> list[str]:
-    """Every violated rule of a phased/robust plan, in plain words; empty if the plan is valid."""
+    """Every violated rule of a programme / robust plan, in plain words; empty if the plan is valid."""
     problems: list[str] = []
-    phases = result.phases
-    if len(phases) != len(programme.phases):
-        return [f"phases: the plan has {len(phases)} phases; the scenario declares {len(programme.phases)}"]
-    for t, (phase, plan_phase) in enumerate(zip(programme.phases, phases)):
-        label = f"phase {phase.name}"
+    periods = result.periods
+    expected = programme.periods()
+    if len(periods) != len(expected):
+        return [f"periods: the plan has {len(periods)} periods; the programme has {len(expected)} "
+                f"({', '.join(p.label for p in expected)})"]
+    if programme.phased:
+        problems += check_new_services(programme, result.services)
+        problems += check_one_service_per_hub(result.services)
+        problems += check_service_rules(instance, programme, result.services)
+        problems += check_live_services(programme, result.services, periods)
+    for p, period in enumerate(periods):
+        label = f"{expected[p].label}" if programme.phased else "plan"
         for scenario in programme.scenarios:
-            if scenario.name not in plan_phase.assignments:
+            if scenario.name not in period.assignments:
                 problems.append(f"{label}: no assignment for demand scenario {scenario.name}")
                 continue
-            inst = block_instance(instance, programme, t, scenario)
+            inst = block_instance(instance, programme, p, scenario)
             where = f"{label}, demand scenario {scenario.name}: " if programme.robust_declared else f"{label}: "
-            problems += [where + p for p in check_plan(inst, block_plan(plan_phase.spokes, plan_phase.assignments[scenario.name],
-                                                                  team=plan_phase.team))]
-        problems += check_phase_hubs(programme, t, plan_phase)
-        problems += check_keep_placements(programme, t, phases)
+            problems += [where + v for v in check_plan(inst, block_plan(period.spokes, period.assignments[scenario.name],
+                                                                          team=period.team))]
     if problems:
         return problems
     return check_programme_objective(programme, result)
-
-
-def hubs_started(phases) -> list[list[str]]:
-    """Hubs that start in each phase: running in phase t and not in phase t-1."""
-    seen: set[str] = set()
-    started = []
-    for phase in phases:
-        running = {h for (h, _), n in phase.spokes.items() if n > 0}
-        started.append(sorted(running - seen))
-        seen |= running
-    return started
-

@@ -33,7 +33,7 @@ from optimisation.result import PlanResult
 
 @dataclass(frozen=True)
 class ScenarioOutcome:
-    """One demand scenario: final-phase covered cases and discounted coverage of both plans."""
+    """One demand scenario: covered cases in the full roll-out period and discounted coverage of both plans."""
 
     name: str
     demand_total: int
@@ -66,12 +66,12 @@ def covered_at_fixed_spokes(inst: Instance, spokes: dict) -> tuple[int, bool]:
 
 
 def evaluate(inst: Instance, programme: Programme, result: ProgrammeResult) -> dict[str, tuple[list[int], bool]]:
-    """Per scenario: covered cases per phase at the plan's fixed spokes, and caseload_min met in all."""
+    """Per scenario: covered cases per period at the plan's fixed spokes, and caseload_min met in all."""
     outcome = {}
     for scenario in programme.scenarios:
         covered, met = [], True
-        for t, phase in enumerate(result.phases):
-            value, ok = covered_at_fixed_spokes(block_instance(inst, programme, t, scenario), phase.spokes)
+        for p, period in enumerate(result.periods):
+            value, ok = covered_at_fixed_spokes(block_instance(inst, programme, p, scenario), period.spokes)
             covered.append(value)
             met = met and ok
         outcome[scenario.name] = (covered, met)
@@ -82,13 +82,14 @@ def robustness(inst: Instance, programme: Programme, robust: ProgrammeResult, ce
     """Compare the robust plan and the central plan in every demand scenario."""
     robust_eval = evaluate(inst, programme, robust)
     central_eval = evaluate(inst, programme, central)
-    weights = [programme.phase_weight(t) for t in range(len(programme.phases))]
+    weights = [programme.period_weight(p) for p in range(len(robust.periods))]
+    full = programme.full_period
     rows = []
     for scenario in programme.scenarios:
         r_cov, _ = robust_eval[scenario.name]
         c_cov, c_met = central_eval[scenario.name]
         rows.append(ScenarioOutcome(
-            scenario.name, sum(scenario.demand.values()), r_cov[-1], c_cov[-1],
+            scenario.name, sum(scenario.demand.values()), r_cov[full], c_cov[full],
             sum(w * c for w, c in zip(weights, r_cov)), sum(w * c for w, c in zip(weights, c_cov)), c_met))
     return Robustness(programme.robust, tuple(rows), central)
 
@@ -99,8 +100,22 @@ class SolvedProgramme:
 
     result: ProgrammeResult
     robustness: Robustness | None
-    final_instance: Instance  # the final phase's block instance under central demand
-    final_plan: PlanResult  # the final phase's full roll-out under central demand (plan.json's spokes...)
+    final_instance: Instance  # the full roll-out period's block instance under central demand
+    final_plan: PlanResult  # the full roll-out period's plan under central demand (plan.json's spokes...)
+    programme: Programme  # the programme this plan was solved for (after_funding continue or close)
+    # after_funding: compare — this plan closes services when their funding ends; `alternative`
+    # is the same programme planned with services continuing (None otherwise).
+    alternative: "SolvedProgramme | None" = None
+
+
+def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1) -> SolvedProgramme:
+    """Solve the programme; with ``after_funding: compare`` twice, services closing when their
+    funding ends (the plan the files show) and continuing (beside it), each with half the time."""
+    if programme.after_funding != "compare":
+        return _plan_one(inst, programme, time_limit=time_limit, workers=workers)
+    close = _plan_one(inst, replace(programme, after_funding="close"), time_limit=time_limit / 2, workers=workers)
+    keep = _plan_one(inst, replace(programme, after_funding="continue"), time_limit=time_limit / 2, workers=workers)
+    return replace(close, alternative=keep)
 
 
 def final_coverage_bound(inst: Instance, seconds: float) -> float:
@@ -117,11 +132,11 @@ def final_coverage_bound(inst: Instance, seconds: float) -> float:
     return float(inst.demand_total)
 
 
-def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1) -> SolvedProgramme:
+def _plan_one(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1) -> SolvedProgramme:
     """Solve the programme (and, with several demand scenarios, the central plan beside it).
 
     With several demand scenarios the central plan is solved first (25% of `time_limit`) and warm-starts
-    the robust plan (60%); without, the plan gets 85%. The final-phase coverage bound gets 10%.
+    the robust plan (60%); without, the plan gets 85%. The full roll-out period's coverage bound gets 10%.
     """
     started = time.perf_counter()
     report = None
@@ -141,10 +156,10 @@ def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 
         report = robustness(inst, programme, result, central)
     else:
         result = solve_programme(inst, programme, time_limit=time_limit * 0.85, workers=workers)
-    t_final = len(programme.phases) - 1
+    full = programme.full_period
     central = next(s for s in programme.scenarios if s.name == CENTRAL)
-    final_inst = block_instance(inst, programme, t_final, central)
-    final = result.phases[-1]
+    final_inst = block_instance(inst, programme, full, central)
+    final = result.periods[full]
     assignments = final.assignments[CENTRAL]
     covered = sum(assignments.values())
     bound = max(float(covered), final_coverage_bound(final_inst, time_limit * 0.1))
@@ -152,4 +167,4 @@ def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 
     plan = replace(plan, bound=bound, gap=(bound - covered) / max(bound, 1.0), backend=result.backend,
                    solve_seconds=time.perf_counter() - started, stages=result.stages)
     plan = replace(plan, host_fit=plan_host_fit(final_inst, plan), travel_case_minutes=plan_travel(final_inst, plan))
-    return SolvedProgramme(result, report, final_inst, plan)
+    return SolvedProgramme(result, report, final_inst, plan, programme)

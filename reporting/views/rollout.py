@@ -1,12 +1,23 @@
-"""What a phased and/or robust plan (issue #8) adds to the one-snapshot files of the final phase
-under central demand (DESIGN.md contract unchanged), as data:
+"""What a programme of services and/or a robust plan (issues #8, #17) adds to the one-snapshot
+files of the full roll-out period under central demand (DESIGN.md contract unchanged), as data:
 
-* plan.json extensions ``programme``, ``phases``, ``coverage_by_year`` (phased) and
-  ``robustness`` (several demand scenarios), exact (plan internals);
+* plan.json extensions ``programme`` (with the programme's total cost, net present cost and cost
+  per young person reached), ``phases``, ``services``, ``coverage_by_year`` (phased),
+  ``after_funding_compare`` (after_funding: compare) and ``robustness`` (several demand scenarios),
+  exact (plan internals);
 * the rows of ``robustness.csv`` (exact, like coverage.csv);
 * a "Roll-out" and a "Robustness" section in report.html, with disclosure control: counts of
   cases 1..threshold are shown as ``c`` (these tables publish totals only, one per year or
-  scenario, so primary suppression is enough; no cell is the sum of others shown).
+  scenario, so primary suppression is enough; no cell is the sum of others shown). Services, spokes
+  and money are not counts of young people; young people reached is a modelled estimate
+  (spokes × cases_per_spoke_per_year).
+
+Programme figures (Green Book: HM Treasury's discount rate, 3.5% by default):
+
+    cost_y = spoke_cost × spokes live in y + annual cost of their hosts + support roles
+    total programme cost = Σ_y cost_y;  net present cost = Σ_y cost_y × (1 + r)^-(y - start_1)
+    young people reached = Σ_y spokes live in y × cases_per_spoke_per_year (seed 001: about 20 a
+    year per spoke); cost per young person reached = total programme cost / young people reached
 """
 
 from __future__ import annotations
@@ -14,59 +25,123 @@ from __future__ import annotations
 from typing import Any
 
 from optimisation.measures import plan_cost_per_year
-from optimisation.phased_checker import block_plan, hubs_started
-from optimisation.programme import CENTRAL, Programme, block_instance
+from optimisation.phased_checker import block_plan
+from optimisation.programme import CENTRAL, DISCOUNT_RATE_LABEL, Programme, block_instance, cohort_instance
 from reporting.disclosure import SUPPRESSED, disclose
-from reporting.published.plan import coverage_by_authority
 from reporting.views.plan_document import rounded
 
 
-def programme_document(final_planned, programme: Programme, solved) -> dict[str, Any]:
-    """The plan.json extensions of a phased / robust plan (sorted, rounded: deterministic)."""
-    inst = final_planned.instance
-    result = solved.result
+def programme_years(inst, programme: Programme, result) -> list[dict[str, Any]]:
+    """Per year of the programme: services live, spokes, central demand and cover, cost, young people reached."""
+    central = next(s for s in programme.scenarios if s.name == CENTRAL)
+    hubs_by_phase = {t: sorted(s.hub_id for s in result.services if s.t == t) for t in range(len(programme.phases))}
+    years = []
+    for year, p in programme.years():
+        period = result.periods[p]
+        b_inst = block_instance(inst, programme, p, central)
+        plan = block_plan(period.spokes, period.assignments[CENTRAL], team=period.team)
+        years.append({
+            "year": year,
+            "services_live": [hub for t in period.live for hub in hubs_by_phase[t]],
+            "services_by_phase": {programme.phases[t].name: len(hubs_by_phase[t]) for t in period.live},
+            "spokes_total": plan.spokes_total,
+            "demand_total": b_inst.demand_total, "demand_covered": plan.objective,
+            "cost": rounded(plan_cost_per_year(b_inst, plan), 2),
+            "discount_factor": rounded(programme.year_weight(year)),
+            "young_people_reached": plan.spokes_total * inst.rules.cases_per_spoke_per_year,
+        })
+    return years
+
+
+def programme_totals(programme: Programme, years: list[dict[str, Any]]) -> dict[str, Any]:
+    """Total programme cost, net present cost (Green Book rate) and cost per young person reached."""
+    total = sum(y["cost"] for y in years)
+    reached = sum(y["young_people_reached"] for y in years)
+    return {"first_year": programme.first_year, "end_year": programme.end_year,
+            "total_cost": rounded(total, 2),
+            "net_present_cost": rounded(sum(y["cost"] * y["discount_factor"] for y in years), 2),
+            "young_people_reached": reached,
+            "cost_per_young_person_reached": rounded(total / reached, 2) if reached else None}
+
+
+def _services(inst, programme: Programme, result) -> list[dict[str, Any]]:
+    rows = []
+    for service in sorted(result.services, key=lambda s: (s.t, s.hub_id)):
+        c_inst = cohort_instance(inst, programme, service.t)
+        plan = block_plan(service.spokes, {}, team=service.team)
+        years = programme.service_years(service.t)
+        rows.append({"hub_id": service.hub_id, "phase": service.phase,
+                     "start_year": programme.phases[service.t].start_year,
+                     "funded_until": programme.funded_until(service.t), "runs_until": years[-1],
+                     "spokes_total": plan.spokes_total,
+                     "spokes": [{"hub_id": h, "host_id": j, "count": n} for (h, j), n in sorted(service.spokes.items())],
+                     "cost_per_year": rounded(plan_cost_per_year(c_inst, plan), 2)})
+    return rows
+
+
+def _phases(inst, programme: Programme, result) -> list[dict[str, Any]]:
+    rows = []
+    for t, phase in enumerate(programme.phases):
+        spokes: dict = {}
+        team: tuple = ()
+        for service in result.services:
+            if service.t == t:
+                spokes.update(service.spokes)
+                team += tuple(service.team)
+        plan = block_plan(spokes, {}, team=team)
+        rows.append({"name": phase.name, "start_year": phase.start_year, "new_services": phase.new_services,
+                     "funded_until": programme.funded_until(t),
+                     "services_opened": sorted(s.hub_id for s in result.services if s.t == t),
+                     "spokes_total": plan.spokes_total,
+                     "cost_per_year": rounded(plan_cost_per_year(cohort_instance(inst, programme, t), plan), 2),
+                     "budget_per_year": phase.budget_per_year})
+    return rows
+
+
+def _programme_summary(programme: Programme, result) -> dict[str, Any]:
     weights = programme.scenario_weights()
-    document: dict[str, Any] = {"programme": {
+    return {
         "objective": "discounted coverage" if not programme.robust_declared else
         f"{programme.robust.replace('_', '-')} discounted coverage" if programme.phased else
         f"{programme.robust.replace('_', '-')} coverage",
         "robust": programme.robust if programme.robust_declared else None,
         "value": rounded(result.objective), "bound": rounded(result.bound), "status": result.status,
         "discount_rate": programme.discount_rate if programme.phased else None,
+        "discount_rate_basis": DISCOUNT_RATE_LABEL if programme.phased else None,
         "funded_years": programme.funded_years if programme.phased else None,
+        "after_funding": programme.after_funding if programme.phased else None,
         "demand_scenarios": [{"name": s.name, "weight": rounded(weights[s.name]),
                               "demand_total": sum(s.demand.values())} for s in programme.scenarios],
-    }}
-    if programme.phased:
-        full = final_planned  # areas and authorities as in the base instance
-        started = hubs_started(result.phases)
-        phases = []
-        for t, (phase, plan_phase) in enumerate(zip(programme.phases, result.phases)):
-            central = next(s for s in programme.scenarios if s.name == CENTRAL)
-            b_inst = block_instance(inst, programme, t, central)
-            plan = block_plan(plan_phase.spokes, plan_phase.assignments[CENTRAL])
-            years = programme.phase_years(t)
-            phases.append({
-                "name": phase.name, "start_year": phase.start_year, "end_year": years[-1],
-                "weight": rounded(programme.phase_weight(t)),
-                "hubs_started": started[t],
-                "hubs_running": sorted({h for (h, _), n in plan_phase.spokes.items() if n > 0}),
-                "spokes_total": plan.spokes_total,
-                "spokes": [{"hub_id": h, "host_id": j, "count": n} for (h, j), n in sorted(plan_phase.spokes.items())],
-                "assignments": [{"area_id": i, "host_id": j, "cases": c}
-                                for (i, j), c in sorted(plan_phase.assignments[CENTRAL].items())],
-                "coverage": {"demand_total": b_inst.demand_total, "demand_covered": plan.objective,
-                             "by_authority": coverage_by_authority(full, plan)},
-                "cost_per_year": rounded(plan_cost_per_year(b_inst, plan), 2),
-                "budget_per_year": b_inst.rules.budget_per_year,
-            })
-        document["phases"] = phases
-        document["coverage_by_year"] = [
-            {"year": year, "phase": programme.phases[t].name, "demand_total": phases[t]["coverage"]["demand_total"],
-             "demand_covered": phases[t]["coverage"]["demand_covered"], "spokes_total": phases[t]["spokes_total"]}
-            for year, t in programme.years()]
+    }
+
+
+def programme_document(final_planned, programme: Programme, solved) -> dict[str, Any]:
+    """The plan.json extensions of a programme / robust plan (sorted, rounded: deterministic).
+    `programme` is the scenario's (after_funding may be compare); the plan's own is solved.programme."""
+    inst = final_planned.instance
+    result, own = solved.result, solved.programme
+    document: dict[str, Any] = {"programme": _programme_summary(own, result)}
+    if own.phased:
+        years = programme_years(inst, own, result)
+        document["programme"].update(programme_totals(own, years))
+        document["programme"]["after_funding"] = programme.after_funding
+        document["programme"]["plan_shown"] = own.after_funding
+        document["programme"]["young_people_per_spoke_per_year"] = inst.rules.cases_per_spoke_per_year
+        document["programme"]["full_roll_out_years"] = own.periods()[own.full_period].label
+        document["phases"] = _phases(inst, own, result)
+        document["services"] = _services(inst, own, result)
+        document["coverage_by_year"] = years
+        if solved.alternative is not None:
+            other = solved.alternative
+            other_years = programme_years(inst, other.programme, other.result)
+            document["after_funding_compare"] = {other.programme.after_funding: {
+                **_programme_summary(other.programme, other.result),
+                **programme_totals(other.programme, other_years),
+                "services": _services(inst, other.programme, other.result),
+                "coverage_by_year": other_years}}
     if solved.robustness is not None:
-        central = solved.robustness.central
+        weights = own.scenario_weights()
+        central_result = solved.robustness.central
         document["robustness"] = {
             "objective": solved.robustness.objective,
             "caseload_min": "holds in every demand scenario for the robust plan",
@@ -76,9 +151,9 @@ def programme_document(final_planned, programme: Programme, solved) -> dict[str,
                            "discounted_central_plan": rounded(o.discounted_central_plan),
                            "central_plan_meets_caseload_min": o.central_plan_meets_caseload_min}
                           for o in solved.robustness.scenarios],
-            "central_plan": {"value": rounded(central.objective), "status": central.status,
-                             "spokes": [{"hub_id": h, "host_id": j, "count": n}
-                                        for (h, j), n in sorted(central.phases[-1].spokes.items())]},
+            "central_plan": {"value": rounded(central_result.objective), "status": central_result.status,
+                             "spokes": [{"hub_id": h, "host_id": j, "count": n} for (h, j), n in
+                                        sorted(central_result.periods[own.full_period].spokes.items())]},
         }
     return document
 
@@ -103,16 +178,56 @@ def disclosed_pair(demand: int, covered: int, threshold: int, hide_demand: bool 
 
 CHART_WIDTH = 520
 CHART_ROW = 24
+PHASE_COLOURS = ("#2b6cb0", "#2f855a", "#b7791f", "#9b2c2c", "#6b46c1", "#2c7a7b")  # phase t: colour t mod 6
+
+
+def coverage_chart(years: list[dict], pair) -> tuple[dict, list[dict]]:
+    """Bars of cases covered against demand by year, and the year table's rows, disclosed by `pair`."""
+    top = max([y["demand_total"] for y in years] + [1])
+    bars, rows = [], []
+    for k, y in enumerate(years):
+        demand, covered, share = pair(y["demand_total"], y["demand_covered"])
+        hidden = covered == SUPPRESSED
+        bars.append({"label": str(y["year"]), "y": 4 + k * CHART_ROW, "text_y": 17 + k * CHART_ROW,
+                     "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
+                     "demand_width": round(CHART_WIDTH * y["demand_total"] / top, 1),
+                     "value": covered, "hidden": hidden})
+        rows.append({"year": y["year"], "services": len(y["services_live"]),
+                     "services_live": ", ".join(y["services_live"]) or "none", "spokes": y["spokes_total"],
+                     "demand": demand, "covered": covered, "share": share, "cost": y["cost"]})
+    chart = {"bars": bars, "width": CHART_WIDTH + 170, "height": len(years) * CHART_ROW + 8,
+             "bar_width": CHART_WIDTH, "value_x": CHART_WIDTH + 70}
+    return chart, rows
+
+
+def services_chart(years: list[dict], phase_names: list[str]) -> dict:
+    """The roll-out chart: services live by year, one bar per year stacked by the phase that opened them."""
+    top = max([len(y["services_live"]) for y in years] + [1])
+    unit = CHART_WIDTH / top
+    bars = []
+    for k, y in enumerate(years):
+        x, segments = 60.0, []
+        for t, name in enumerate(phase_names):
+            count = y["services_by_phase"].get(name, 0)
+            if count:
+                segments.append({"x": round(x, 1), "width": round(unit * count, 1), "count": count, "phase": name,
+                                 "colour": PHASE_COLOURS[t % len(PHASE_COLOURS)]})
+                x += unit * count
+        bars.append({"label": str(y["year"]), "y": 4 + k * CHART_ROW, "text_y": 17 + k * CHART_ROW,
+                     "segments": segments, "value": len(y["services_live"])})
+    return {"bars": bars, "width": CHART_WIDTH + 170, "height": len(years) * CHART_ROW + 8,
+            "value_x": CHART_WIDTH + 70,
+            "legend": [{"phase": name, "colour": PHASE_COLOURS[t % len(PHASE_COLOURS)]} for t, name in enumerate(phase_names)]}
 
 
 def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = frozenset()) -> dict[str, Any]:
     """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c).
 
     `hidden_totals` ⊆ {"demand", "covered"}: the main coverage table's totals shown as c; the same
-    figures here (central demand; the final phase's covered cases) are hidden with them.
+    figures here (central demand; the full roll-out period's covered cases) are hidden with them.
     """
-    view: dict[str, Any] = {"programme": document["programme"], "years": [], "phases": [], "scenarios": [],
-                            "chart": None}
+    view: dict[str, Any] = {"programme": document["programme"], "years": [], "phases": [], "services": [],
+                            "scenarios": [], "chart": None, "services_chart": None, "compare": None}
     final_covered = document.get("coverage", {}).get("demand_covered")
     hide_demand = "demand" in hidden_totals
 
@@ -121,26 +236,21 @@ def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = froz
                               "covered" in hidden_totals and covered == final_covered)
 
     if "coverage_by_year" in document:
-        years = document["coverage_by_year"]
-        top = max([y["demand_total"] for y in years] + [1])
-        bars, rows = [], []
-        for k, y in enumerate(years):
-            demand, covered, share = central_pair(y["demand_total"], y["demand_covered"])
-            hidden = covered == SUPPRESSED
-            bars.append({"label": str(y["year"]), "y": 4 + k * CHART_ROW, "text_y": 17 + k * CHART_ROW,
-                         "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
-                         "demand_width": round(CHART_WIDTH * y["demand_total"] / top, 1),
-                         "value": covered, "hidden": hidden})
-            rows.append({"year": y["year"], "phase": y["phase"], "spokes": y["spokes_total"], "demand": demand,
-                         "covered": covered, "share": share})
-        view["chart"] = {"bars": bars, "width": CHART_WIDTH + 170, "height": len(years) * CHART_ROW + 8,
-                         "bar_width": CHART_WIDTH, "value_x": CHART_WIDTH + 70}
-        view["years"] = rows
-        view["phases"] = [{"name": p["name"], "years": f"{p['start_year']}-{p['end_year']}", "weight": p["weight"],
-                           "started": ", ".join(p["hubs_started"]) or "none", "running": len(p["hubs_running"]),
-                           "spokes": p["spokes_total"], "cost": p["cost_per_year"], "budget": p["budget_per_year"],
-                           "covered": central_pair(p["coverage"]["demand_total"], p["coverage"]["demand_covered"])[1]}
+        phase_names = [p["name"] for p in document["phases"]]
+        view["chart"], view["years"] = coverage_chart(document["coverage_by_year"], central_pair)
+        view["services_chart"] = services_chart(document["coverage_by_year"], phase_names)
+        view["phases"] = [{"name": p["name"], "start": p["start_year"], "new_services": p["new_services"],
+                           "opened": ", ".join(p["services_opened"]) or "none", "funded_until": p["funded_until"],
+                           "spokes": p["spokes_total"], "cost": p["cost_per_year"], "budget": p["budget_per_year"]}
                           for p in document["phases"]]
+        view["services"] = [{"hub_id": s["hub_id"], "phase": s["phase"],
+                             "years": f"{s['start_year']}-{s['runs_until']}", "funded_until": s["funded_until"],
+                             "spokes": s["spokes_total"], "cost": s["cost_per_year"]} for s in document["services"]]
+        if "after_funding_compare" in document:
+            (name, other), = document["after_funding_compare"].items()
+            chart, rows = coverage_chart(other["coverage_by_year"], central_pair)
+            view["compare"] = {"after_funding": name, "programme": other, "years": rows, "chart": chart,
+                               "services_chart": services_chart(other["coverage_by_year"], phase_names)}
     if "robustness" in document:
         scenarios = []
         for o in document["robustness"]["scenarios"]:

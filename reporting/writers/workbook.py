@@ -180,12 +180,16 @@ def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: Publ
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
     view = rollout_view(document, counts.threshold, hidden)
     if view["years"]:
-        phases = {p["name"]: p for p in document["phases"]}
-        rows = [[y["year"], y["phase"], ", ".join(phases[y["phase"]]["hubs_running"]), y["spokes"],
-                 _numeric(y["demand"]), _numeric(y["covered"]), phases[y["phase"]]["cost_per_year"]]
-                for y in view["years"]]
-        _sheet(workbook, "Phases", ["Year", "Phase", "Hubs running", "Spokes", "Demand", "Covered", "Cost per year"],
-               rows, ["int", "text", "text", "int", "int", "int", "money"])
+        rows = [[y["year"], y["services"], y["services_live"], y["spokes"], _numeric(y["demand"]), _numeric(y["covered"]),
+                 y["cost"]] for y in view["years"]]
+        programme = document["programme"]
+        rows += [["Total programme cost", None, None, None, None, None, programme["total_cost"]],
+                 [f"Net present cost ({programme['discount_rate']:.1%}, {programme['discount_rate_basis']})",
+                  None, None, None, None, None, programme["net_present_cost"]],
+                 ["Cost per young person reached (modelled reach)", None, None, None, None, None,
+                  programme["cost_per_young_person_reached"]]]
+        _sheet(workbook, "Phases", ["Year", "Services live", "Services (hubs)", "Spokes", "Demand", "Covered", "Cost"],
+               rows, ["int", "int", "text", "int", "int", "int", "money"])
     if view["scenarios"]:
         rows = [[o["name"], o["weight"], _numeric(o["demand"]), _numeric(o["robust"]), _numeric(o["central"]),
                  o["central_min"]] for o in view["scenarios"]]

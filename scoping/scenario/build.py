@@ -5,7 +5,8 @@ authority, estimates demand where an area gives none, estimates travel times (su
 casework in the scenario's ``casework_mode``) with travel_times.csv over the estimates
 (:mod:`scoping.scenario.travel`), prunes pairs to the limits and hands the optimiser an
 :class:`Instance` that needs no more work.
-:func:`build_programme` adds a scenario's phases and demand scenarios (issue #8).
+:func:`build_programme` adds a scenario's programme of services (phases, issue #17) and demand
+scenarios (issue #8).
 """
 
 from __future__ import annotations
@@ -237,6 +238,7 @@ def build_programme(planned: PlannedScenario) -> Programme | None:
     if rules.phases is None:
         phases, phased = (Phase("plan", 0),), False
     else:
-        phases = tuple(Phase(p.name, p.start_year, p.max_hubs, p.max_spokes, p.budget_per_year) for p in rules.phases)
+        phases = tuple(Phase(p.name, p.start_year, p.new_services, p.budget_per_year) for p in rules.phases)
         phased = True
-    return Programme(phases, tuple(scenarios), rules.funded_years, rules.discount_rate, rules.robust, phased)
+    return Programme(phases, tuple(scenarios), rules.funded_years, rules.discount_rate, rules.robust, phased,
+                     rules.after_funding)

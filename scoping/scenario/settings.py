@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import read_yaml
 from optimisation.instance import PRIORITIES
+from optimisation.programme import AFTER_FUNDING, DEFAULT_AFTER_FUNDING, DEFAULT_DISCOUNT_RATE, DEFAULT_FUNDED_YEARS
 from scoping.scenario.schemas import TRAVEL_MODES, Identifier, Name, describe_expectation
 from scoping.scenario.service_model import DEFAULT_MODEL, ServiceModel, load_service_model
 
@@ -41,14 +42,21 @@ def rule_conflict(message: str, *locations: tuple) -> PydanticCustomError:
 
 
 class PhaseSpec(BaseModel):
-    """One entry of scenario.yaml `phases` (a phased roll-out; see optimisation.programme)."""
+    """One entry of scenario.yaml `phases`: a phase of a programme of services (issue #17; see
+    optimisation.programme). It opens `new_services` new services (a hub with its spokes) in
+    `start_year` (seed 000: three services from January 2014, five from January 2015, eight from
+    January 2016); `budget_per_year` is the most they may cost a year together."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: Identifier
     start_year: int = Field(ge=1900, le=2200)
-    max_hubs: int | None = Field(default=None, ge=0, le=10_000)  # seed 000: 3, then 5, then 8 services
-    max_spokes: int | None = Field(default=None, ge=0, le=100_000)
+    new_services: int = Field(ge=1, le=10_000)
     budget_per_year: float | None = Field(default=None, ge=0, le=10_000_000_000)
+
+
+# Keys of the phases before issue #17 (a cap on hubs running per phase), answered with how to write
+# the phase now (read_settings).
+OLD_PHASE_KEYS = ("max_hubs", "max_spokes")
 
 
 class HostFitWeights(BaseModel):
@@ -103,8 +111,10 @@ class ScenarioRules(BaseModel):
     monitoring_store: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")
     # Phased roll-out and robust plans (issue #8; formulas in optimisation/programme.py).
     phases: tuple[PhaseSpec, ...] | None = None
-    funded_years: int = Field(default=3, ge=1, le=50)  # seed 002: each service funded three years
-    discount_rate: float = Field(default=0.035, ge=0, le=1)  # HM Treasury Green Book STPR
+    funded_years: int = Field(default=DEFAULT_FUNDED_YEARS, ge=1, le=50)  # seed 002: each service funded three years
+    # What a service does when its funded years end: continue, close, or compare (plan both).
+    after_funding: Literal[AFTER_FUNDING] = DEFAULT_AFTER_FUNDING  # type: ignore[valid-type]
+    discount_rate: float = Field(default=DEFAULT_DISCOUNT_RATE, ge=0, le=1)  # HM Treasury Green Book STPR
     demand_range: float | None = Field(default=None, gt=0, lt=1)  # low/high = demand x (1 -/+ r)
     robust: Literal["worst_case", "expected"] = "worst_case"
     demand_weights: dict[Identifier, float] | None = None  # scenario -> weight (> 0), normalised
@@ -255,7 +265,15 @@ def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[Scenario
                 top, key = "service_model", "service_model"
                 message = (f"with the rules of service model {data['service_model']!r} ("
                            + ", ".join(f"{name} {value:g}" for name, value in implied.items()) + f"): {message}")
-            if item["type"] == "extra_forbidden" and top == "phases":
+            if item["type"] == "extra_forbidden" and top == "phases" and item["loc"][-1] in OLD_PHASE_KEYS:
+                message = old_phase_message(data.get("phases"), item["loc"])
+            elif item["type"] == "missing" and top == "phases" and item["loc"][-1] == "new_services" \
+                    and _old_phase_entry(data.get("phases"), item["loc"][1]):
+                continue  # the old-format message at the same entry says it
+            elif item["type"] == "missing" and top == "phases":
+                message = ("missing: each phase gives name, start_year and new_services (how many new services "
+                           "it opens; budget_per_year is optional)")
+            elif item["type"] == "extra_forbidden" and top == "phases":
                 message = f"unknown phase key; expected one of {', '.join(PhaseSpec.model_fields)}"
             elif item["type"] == "extra_forbidden":
                 message = f"unknown rule; expected one of {', '.join(ScenarioRules.model_fields)}"
@@ -266,6 +284,32 @@ def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[Scenario
                 line = source.nested_line(tuple(item["loc"])) or line
             problems.append(Problem(file, line, key, message))
         return None, problems
+
+
+def _old_phase_entry(phases: Any, index: Any) -> bool:
+    """Whether phases[index] is written in the format before issue #17 (max_hubs / max_spokes)."""
+    return (isinstance(phases, list) and isinstance(index, int) and index < len(phases)
+            and isinstance(phases[index], dict) and any(key in phases[index] for key in OLD_PHASE_KEYS))
+
+
+def old_phase_message(phases: Any, loc: tuple) -> str:
+    """How to write a phase of the format before issue #17 now. `max_hubs` capped the hubs running in
+    a phase; a phase now opens `new_services` new services, so the cap becomes the hubs added since
+    the phase before (max_hubs_t - max_hubs_{t-1}); `max_spokes` per phase has no replacement (the
+    scenario's max_spokes holds every year)."""
+    index, key = loc[1], loc[-1]
+    if key == "max_spokes":
+        return ("max_spokes per phase is no longer a phase key (phases open new services since issue #17); "
+                "remove it and set max_spokes for the whole scenario, which holds in every year")
+    caps = [p.get("max_hubs") if isinstance(p, dict) else None for p in phases]
+    now, before = caps[index], caps[index - 1] if index > 0 else 0
+    advice = ""
+    if isinstance(now, int) and isinstance(before, int) and now > before:
+        advice = (f" here new_services: {now - before} ({now} hubs running"
+                  + (f" minus the {before} of the phase before)" if index > 0 else ")"))
+    return ("max_hubs capped the hubs running in a phase; phases now say how many new services each opens "
+            "(a service is a hub with its spokes, funded for funded_years from its start, then per "
+            f"after_funding: continue, close or compare): replace max_hubs with new_services{advice}")
 
 
 def _conflict_problem(item: dict, data: dict, implied: dict, source: SettingsFile) -> Problem:
