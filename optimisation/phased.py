@@ -47,7 +47,13 @@ from optimisation import families
 from optimisation.backends import PywraplpSession
 from optimisation.checker import check_plan
 from optimisation.diagnosis import describe_group, structural_problems
-from optimisation.formulation import INF, Columns, LinearModel, case_columns, placement_columns
+from optimisation.formulation import (
+    INF,
+    Columns,
+    LinearModel,
+    case_columns,
+    placement_columns,
+)
 from optimisation.instance import Instance
 from optimisation.integral import integral_assignment
 from optimisation.model import objective_terms, rule_groups

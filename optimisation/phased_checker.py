@@ -77,7 +77,7 @@ def check_live_services(programme: Programme, services, periods) -> list[str]:
     for period, expected in zip(periods, programme.periods()):
         if (period.first_year, period.last_year, tuple(period.live)) != (expected.first_year, expected.last_year,
                                                                          expected.live):
-            names = lambda live: ", ".join(programme.phases[t].name for t in live) or "none"  # noqa: E731
+            names = lambda live: ", ".join(programme.phases[t].name for t in live) or "none"
             problems.append(f"period {period.first_year}-{period.last_year}: runs the services of phases "
                             f"{names(period.live)}, but with services funded {programme.funded_years} years, then "
                             f"{programme.after_funding}, the period {expected.label} runs those of {names(expected.live)}")

@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from optimisation.backends import PywraplpSession
 from optimisation.phased import build_programme_model, solve_programme
 from optimisation.phased_checker import block_plan, check_programme, period_spokes
-from optimisation.programme import Period, Phase, Programme, block_instance, central_scenario
+from optimisation.programme import (
+    Period,
+    Phase,
+    Programme,
+    block_instance,
+    central_scenario,
+)
 from optimisation.result import Infeasible
 from optimisation.robust import plan_programme
 from tests.instances import AUTH_Y, area, host, hub, instance, rules_with, team_role

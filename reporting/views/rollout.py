@@ -26,7 +26,13 @@ from typing import Any
 
 from optimisation.measures import plan_cost_per_year
 from optimisation.phased_checker import block_plan
-from optimisation.programme import CENTRAL, DISCOUNT_RATE_LABEL, Programme, block_instance, cohort_instance
+from optimisation.programme import (
+    CENTRAL,
+    DISCOUNT_RATE_LABEL,
+    Programme,
+    block_instance,
+    cohort_instance,
+)
 from reporting.disclosure import SUPPRESSED, disclose
 from reporting.views.plan_document import rounded
 
