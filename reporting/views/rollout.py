@@ -65,7 +65,7 @@ def programme_totals(programme: Programme, years: list[dict[str, Any]]) -> dict[
     reached = sum(y["young_people_reached"] for y in years)
     return {"first_year": programme.first_year, "end_year": programme.end_year,
             "total_cost": rounded(total, 2),
-            "net_present_cost": rounded(sum(y["cost"] * y["discount_factor"] for y in years), 2),
+            "net_present_cost": rounded(sum(y["cost"] * programme.year_weight(y["year"]) for y in years), 2),
             "young_people_reached": reached,
             "cost_per_young_person_reached": rounded(total / reached, 2) if reached else None}
 
