@@ -171,17 +171,30 @@ def test_the_integer_attack_on_the_demos_published_files_recovers_no_hidden_coun
     assert all(high - low >= 3 for (_, area, _), (low, high) in host.items() if area != "AREA-NE3"), host
 
 
+TOTALS = frozenset(("authority", "TOTAL", column) for column in ("demand", "covered", "unmet"))
+
+
 def test_every_small_count_keeps_the_range_c_promises_where_the_files_allow_it(demo_plan, tmp_path):
     """A count of 1..threshold shown as c: the attacker cannot narrow it below 'c''s own range (1 to
-    threshold), except where the published rules alone do (checked: every figure hidden)."""
+    threshold), except where the published rules and the grand totals, shown, alone do (checked: every
+    other figure hidden), and never to one value. The demo's totals are shown (issue #17): 180 covered
+    is every spoke at caseload_max, which pins each host's cases; NE15's 3 at HOST-007 beside NE5's 9
+    (band 6-10) then keeps 2-4, not 1-5."""
     planned, plan, counts = demo_plan
+    assert not TOTALS & counts.hidden
     ranges = attack(read_published(write(tmp_path / "out", planned, plan, counts)))
     everything = PublishedCounts(counts.values, frozenset(counts.values), counts.threshold, counts.monitoring)
     widest = attack(read_published(write(tmp_path / "all-hidden", planned, plan, everything)))
+    with_totals = PublishedCounts(counts.values, frozenset(counts.values) - TOTALS, counts.threshold,
+                                  counts.monitoring)
+    kept = attack(read_published(write(tmp_path / "totals-shown", planned, plan, with_totals)))
+    narrower = []
     for key, (low, high) in ranges.items():
         if 1 <= counts.values[key] <= counts.threshold:
-            possible = widest[key][1] - widest[key][0]
-            assert high - low >= min(required_width(counts.threshold), possible), (key, (low, high), widest[key])
+            possible = min(widest[key][1] - widest[key][0], kept[key][1] - kept[key][0])
+            assert high - low >= min(required_width(counts.threshold), possible) >= 1, (key, (low, high), kept[key])
+            narrower += [key] if high - low < required_width(counts.threshold) else []
+    assert ("assignment", "AREA-NE15", "HOST-007") in narrower and ranges[("assignment", "AREA-NE15", "HOST-007")] == (2, 4)
 
 
 def test_control_primary_suppression_alone_is_recovered(demo_plan, tmp_path):
