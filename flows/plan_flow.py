@@ -167,20 +167,24 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
 
 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
-    """The figures the CLI prints. Case counts are published as in report.html (same suppression),
-    and figures that would reveal a hidden total (share, bound) are hidden with it."""
-    from reporting.disclosure import SUPPRESSED, disclose, legend
+    """The figures the CLI prints: as the public pack's report.html shows them (same suppression, the
+    same rounded estimates), so figures that would reveal a hidden total (share, bound) are hidden with it."""
+    from reporting.disclosure import SUPPRESSED, disclose, estimate_legend, estimate_text, legend
+    from reporting.views.plan_report import reach_text, shown_share
 
-    covered_text = counts.text(("authority", "TOTAL", "covered"))
-    demand_text = counts.text(("authority", "TOTAL", "demand"))
+    total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered")}
+    covered_text = counts.text(total["covered"])
+    demand_text = counts.text(total["demand"])
     hidden = SUPPRESSED in (covered_text, demand_text)
-    demand = planned.instance.demand_total
     return {
         "covered_text": covered_text,
         "demand_text": demand_text,
-        "share_text": SUPPRESSED if hidden else f"{plan.objective / demand:.1%}" if demand else "z",
-        "bound_text": SUPPRESSED if hidden else disclose(int(round(plan.bound)), counts.threshold),
+        "share_text": shown_share(counts, total["covered"], total["demand"])[1],
+        "bound_text": SUPPRESSED if hidden else estimate_text(plan.bound) if counts.is_estimate(total["covered"])
+        else disclose(int(round(plan.bound)), counts.threshold),
+        "reach_text": reach_text(document["reach_per_year"], counts),
         "disclosure_legend": legend(counts.threshold),
+        "estimate_legend": estimate_legend(),
         "scenario": str(planned.scenario.directory),
         "status": plan.status,
         "spokes": plan.spokes_total,
@@ -229,7 +233,7 @@ def solve_programme_task(planned: PlannedScenario, programme, time_limit: float,
 
 
 def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
-                  time_limit: float, workers: int, started: float) -> RunOutcome:
+                  time_limit: float, workers: int, started: float, folders: dict | None = None) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
     from dataclasses import replace
 
@@ -250,7 +254,7 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     plan = solved.final_plan
     counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_programme_files(final_planned, plan, counts, programme, solved)
+    files = render_programme_files(final_planned, plan, counts, programme, solved, folders)
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
@@ -288,13 +292,16 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
                                      for y in view["years"]])
     if view["scenarios"]:
         create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              f"scenario, final phase (1-{threshold} shown as c)",
+                              f"scenario ({view['compared']}; 1-{threshold} shown as c)",
                               table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
                                      for s in view["scenarios"]])
 
 
-def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
-    """The plan pipeline as plain calls of tasks (shared by the plan and demo flows)."""
+def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
+             folders: dict[str, dict[str, dict[str, bytes]]] | None = None) -> RunOutcome:
+    """The plan pipeline as plain calls of tasks (shared by the plan and demo flows). `folders`: more
+    files written with the plan's, folder -> pack name -> files (the demo's scoping reports in scope/ of
+    each pack, the public ones also in OUT/scope/; reporting.writers.packs.with_folders)."""
     started = time.perf_counter()
     refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
@@ -309,7 +316,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
         return RunOutcome(planned.exit_code, list(planned.messages))
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
-        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started)
+        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, folders)
     plan = solve_task(planned, time_limit, workers)
     if isinstance(plan, Rejected):
         return RunOutcome(plan.exit_code, list(plan.messages))
@@ -319,7 +326,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
     counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_plan_files(planned, plan, counts)
+    files = render_plan_files(planned, plan, counts, folders=folders)
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
@@ -340,21 +347,22 @@ def plan_flow(params: PlanParams):
 @flow(name="spokeplan-demo", log_prints=False)
 def demo_flow(params: DemoParams = DemoParams()):
     """A shipped demo scenario (`params.model`: inputs/demo for cse-hub-and-spoke, inputs/demo_no_wrong_door
-    for no-wrong-door): scoped into `out_dir`/scope, planned into `out_dir`."""
-    from flows.scope_flow import run_scope  # imported here: scope_flow builds on this module
+    for no-wrong-door): planned into `out_dir` and scoped into scope/ of each pack (and `out_dir`/scope,
+    the public pages, as before issue #17), all written as one set."""
+    from flows.scope_flow import scope_packs  # imported here: scope_flow builds on this module
 
     if params.model not in DEMOS:
         return flow_result(RunOutcome(EXIT_BAD_INPUT, [
             f"error: --model: -: unknown service model {params.model[:80]!r}; expected one of {', '.join(DEMOS)}"]))
     scenario_dir, default_out = DEMOS[params.model]
     out_dir = params.out_dir or default_out
-    scoped = run_scope(str(scenario_dir), str(Path(out_dir) / "scope"))
+    scoped, scope_files = scope_packs(str(scenario_dir), out_dir)
     if scoped.exit_code != EXIT_OK:
         return flow_result(scoped)
-    outcome = run_plan(str(scenario_dir), out_dir, params.time_limit, params.workers)
+    outcome = run_plan(str(scenario_dir), out_dir, params.time_limit, params.workers, {"scope": scope_files})
     if outcome.exit_code != EXIT_OK:
         return flow_result(outcome)
-    outcome.summary["scope_index"] = scoped.summary["index"]
+    outcome.summary["scope_index"] = str(Path(out_dir) / "scope" / "index.html")
     return outcome
 
 

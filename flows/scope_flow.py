@@ -1,9 +1,10 @@
 """Prefect flow for `spokeplan scope SCENARIO_DIR --out DIR`: scoping profiles and reports.
 
 inputs (scenario directory, optional indicator files) -> scoping (load, geocode, travel, profiles,
-recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv) ->
-outputs (atomic writes). Thin wiring only: the work is in scoping.analysis.profiles,
-scoping.analysis.recommendations and reporting.views.scoping.
+recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv, in the
+internal and the public pack: reporting/writers/packs.py) -> outputs (one whole-set write). Thin
+wiring only: the work is in scoping.analysis.profiles, scoping.analysis.recommendations and
+reporting.views.scoping.
 
 Optional files beside the scenario's CSVs:
 
@@ -29,7 +30,9 @@ from flows.plan_flow import (
     output_folder_rejected, rejecting_bad_input, write_task,
 )
 from flows.progress import stage_progress
-from reporting.writers.scoping import render_scoping_files
+from reporting.disclosure import INTERNAL, PUBLIC
+from reporting.writers.packs import assemble
+from reporting.writers.scoping import render_scoping_packs
 from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
 from common.errors import InputError, Problem
 from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
@@ -39,7 +42,8 @@ from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario
 
 INDICATORS_DIR = "indicators"
-SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv")  # every name `scope` may write
+# every name `scope` may write
+SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv", INTERNAL.name, PUBLIC.name, "README.txt")
 
 
 def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
@@ -84,11 +88,12 @@ def profiles_task(planned: PlannedScenario, inputs: ScopingInputs) -> list[Autho
 
 
 @task(name="render scoping reports", cache_policy=NO_CACHE)
-def render_task(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict[str, bytes]:
+def render_task(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict[str, dict[str, bytes]]:
+    """Pack name -> the pack's scoping files (internal exact, public disclosure-controlled)."""
     rules = planned.scenario.rules
     advice = {p.code: recommendations(p, rules.casework_limit, rules.supervision_minutes, rules.caseload_max)
               for p in profiles}
-    return render_scoping_files(planned, profiles, advice)
+    return render_scoping_packs(planned, profiles, advice)
 
 
 def scope_summary(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict:
@@ -121,29 +126,40 @@ def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> 
                   f"{summary['red_flags']} red indicator flags\n"))
 
 
-def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
-    """The scope pipeline as plain calls of tasks."""
-    started = time.perf_counter()
+def scope_packs(scenario_dir: str, out_dir: str) -> tuple[RunOutcome, dict[str, dict[str, bytes]]]:
+    """The scope pipeline up to the files: (the outcome, pack name -> the pack's scoping files; empty
+    unless the outcome is exit 0). `out_dir` is checked before any work, nothing is written."""
     refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
     if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
         messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
-        return RunOutcome(EXIT_BAD_INPUT, messages)
+        return RunOutcome(EXIT_BAD_INPUT, messages), {}
     inputs = read_inputs_task(scenario)
     if isinstance(inputs, Rejected):
-        return RunOutcome(inputs.exit_code, list(inputs.messages))
+        return RunOutcome(inputs.exit_code, list(inputs.messages)), {}
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
-        return RunOutcome(planned.exit_code, list(planned.messages))
+        return RunOutcome(planned.exit_code, list(planned.messages)), {}
     profiles = profiles_task(planned, inputs)
-    files = render_task(planned, profiles)
-    ordered = {name: data for name, data in files.items() if name != "index.html"}
-    ordered["index.html"] = files["index.html"]  # the index last: it links to pages already written
-    written = write_task(out_dir, ordered, SCOPE_FILES)
-    if isinstance(written, Rejected):
-        return RunOutcome(written.exit_code, list(written.messages))
+    packs = render_task(planned, profiles)
     summary = scope_summary(planned, profiles)
     publish_scope_artifacts(profiles, summary)
+    return RunOutcome(EXIT_OK, [], summary), packs
+
+
+def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
+    """The scope pipeline as plain calls of tasks: both packs, and the public pages directly in OUT as
+    before issue #17 (reporting/writers/packs.py), written as one set."""
+    started = time.perf_counter()
+    outcome, packs = scope_packs(scenario_dir, out_dir)
+    if outcome.exit_code != EXIT_OK:
+        return outcome
+    public = packs[PUBLIC.name]
+    files = assemble(packs[INTERNAL.name], public, {name: PUBLIC for name in public}, last="index.html")
+    written = write_task(out_dir, files, SCOPE_FILES)
+    if isinstance(written, Rejected):
+        return RunOutcome(written.exit_code, list(written.messages))
+    summary = outcome.summary
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     summary["index"] = str(Path(out_dir) / "index.html")

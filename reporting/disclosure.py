@@ -6,6 +6,10 @@ passed in: it is the scenario's ``disclosure_threshold`` (scoping.scenario.setti
 where its default is written once), so every table, chart and sentence says the same.
 Zero is shown as 0. Plan internals (plan.json cases) are exact and not passed through here.
 
+Two packs (issue #17, :class:`Pack`): the internal pack shows every figure exact and carries the
+protective MARKING; the public pack applies everything below, and shows modelled estimates (figures
+that are not counts of children) rounded to the nearest 5 and marked ``≈`` instead of hiding them.
+
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
 exactly one hidden cell), used by the scoping reports; and `suppress`, the group rule followed by
 an audit by integer programming over every published relation, used for the plan's files
@@ -33,6 +37,57 @@ from scipy.optimize import LinearConstraint, linprog, milp
 SUPPRESSED = "c"
 NOT_AVAILABLE = ":"
 NOT_APPLICABLE = "z"
+
+# Issue #17: every report-writing command writes two packs. The internal pack holds the exact figures
+# the commissioning team decides on, marked on every page, sheet and file; the public pack is the one
+# that may be published: counts from case data disclosure-controlled, modelled estimates rounded.
+MARKING = "OFFICIAL-SENSITIVE — not for publication"
+# A modelled estimate (a figure that is not a count of children: demand estimated from a population and
+# a rate, capacity and reach worked out from the rules) is published rounded to the nearest 5 and marked.
+ESTIMATE_STEP = 5
+ESTIMATE_MARK = "≈"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One of the two packs (issue #17): `exact` figures and a protective `marking` on every page, sheet
+    and file (internal), or disclosure-controlled figures for publication (public)."""
+
+    name: str  # the pack's folder under OUT
+    exact: bool
+    marking: str | None
+
+    def threshold(self, disclosure_threshold: int) -> int:
+        """The threshold a view applies: the scenario's in the public pack; 0 (nothing hidden) internally."""
+        return 0 if self.exact else disclosure_threshold
+
+
+INTERNAL = Pack("internal", exact=True, marking=MARKING)
+PUBLIC = Pack("public", exact=False, marking=None)
+PACKS = (INTERNAL, PUBLIC)
+
+
+def round_estimate(value: float) -> int:
+    """A modelled estimate as published: to the nearest ESTIMATE_STEP, halves up (12.5 -> 15, 2 -> 0)."""
+    return int(math.floor(value / ESTIMATE_STEP + 0.5)) * ESTIMATE_STEP
+
+
+def estimate_text(value: float) -> str:
+    """'≈25': a modelled estimate's published form."""
+    return f"{ESTIMATE_MARK}{round_estimate(value):,}"
+
+
+def estimate_bounds(value: float) -> tuple[int, int]:
+    """What a reader learns of a whole-number estimate from its published form: r - 2 .. r + 2 (at least 0)."""
+    shown = round_estimate(value)
+    half = ESTIMATE_STEP // 2
+    return max(0, shown - half), shown + half
+
+
+def estimate_legend() -> str:
+    """The one sentence that explains '≈'."""
+    return (f"{ESTIMATE_MARK} = a modelled estimate (worked out from populations, rates or the plan's rules, not "
+            f"a count of children), rounded to the nearest {ESTIMATE_STEP}")
 
 
 def disclose(count: int | float | None, threshold: int, *, applicable: bool = True) -> str:
