@@ -1,6 +1,10 @@
-"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py), except
-`travel`, which reads and writes small files with plain functions (flows/travel_command.py) and
-starts no Prefect server.
+"""The `spokeplan` command line.
+
+Each command first checks its inputs in plain Python (flows/checks.py): bad input exits 2 before
+Prefect is imported or any server started, and `validate` is that check alone. The other commands
+then run their Prefect flow (flows/commands.py) on the server flows/server.py picks: the configured
+one, the one `spokeplan server start` keeps, or a temporary one for this command. `travel` reads and
+writes small files with plain functions (flows/travel_command.py) and starts no Prefect server.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (`error: FILE:LINE: COLUMN: ...` lines), 3 infeasible
 (the conflicting rules in plain words), 1 an unexpected internal error (one line; `--debug` for the
@@ -16,7 +20,9 @@ import sys
 import warnings
 from typing import Sequence
 
-from flows.params import DemoParams, MonitorParams, PlanParams, ScopeParams, ValidateParams, dask_address
+from flows import checks
+from flows.params import MonitorParams, dask_address
+from flows.runtime import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, RunOutcome, output_folder_rejected
 from scoping.scenario.schemas import ROUTER_FORMATS, TRAVEL_MODES
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
@@ -88,6 +94,12 @@ def _build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     _travel_parser(commands)
+
+    server = commands.add_parser("server", help="keep a local Prefect server for every command's flow runs "
+                                                "(start | stop | status)")
+    server.add_argument("action", choices=("start", "stop", "status"))
+    server.add_argument("--port", type=_port, default=None, metavar="N",
+                        help="port of 127.0.0.1 for `start` (default: Prefect's 4200, or a free one)")
     return parser
 
 
@@ -122,6 +134,13 @@ def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1024 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1024 to 65535, got {text}")
     return value
 
 
@@ -192,6 +211,46 @@ def _print_validate_summary(summary: dict) -> None:
           f"travel limits")
 
 
+def check_inputs(args: argparse.Namespace) -> RunOutcome:
+    """The command's plain-Python inputs check (flows/checks.py) and its --out folder, reported
+    together; exit 0 lets its flow run."""
+    if args.command in ("plan", "validate"):
+        checked = checks.check_scenario(args.scenario_dir)
+    elif args.command == "scope":
+        checked = checks.check_scope(args.scenario_dir)
+    elif args.command == "demo":
+        checked = checks.check_demo(args.model)
+    elif args.command == "sweep":
+        checked = checks.check_sweep(args.sweep_file)
+    elif args.command == "refresh":
+        checked = checks.check_sources(args.sources_file)
+    elif args.command == "monitor":
+        checked = checks.check_monitoring(args.store_dir, args.model)
+    else:
+        return RunOutcome(EXIT_OK)  # server: nothing to check
+    out = getattr(args, "out", None)
+    inputs = [getattr(args, name) for name in ("scenario_dir", "sweep_file", "store_dir") if getattr(args, name, None)]
+    refused = output_folder_rejected(out, *inputs) if out is not None else None
+    if refused is None:
+        return checked
+    messages = (checked.messages if checked.exit_code != EXIT_OK else []) + list(refused.messages)
+    return RunOutcome(EXIT_BAD_INPUT, messages)
+
+
+def run(args: argparse.Namespace) -> RunOutcome:
+    """Check the inputs, then (unless that was the whole command) run the command on Prefect."""
+    checked = check_inputs(args)
+    if checked.exit_code != EXIT_OK or args.command == "validate":
+        return checked
+    # Prefect is imported here, after the check: importing it takes about a second, which `validate`
+    # and bad input never pay (benchmarks/end_to_end.py).
+    from flows.commands import run_flow, run_server_command
+
+    if args.command == "server":
+        return run_server_command(args.action, args.port)
+    return run_flow(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     for key, value in {**_PREFECT_DEFAULTS, **({} if args.debug else _QUIET_CONSOLE)}.items():
@@ -204,44 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from flows.travel_command import run_travel_command
 
             return run_travel_command(args)
-        from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
-
-        if args.command == "demo":
-            state = demo_flow(params=DemoParams(model=args.model, out_dir=args.out, time_limit=args.time_limit,
-                                                workers=args.workers), return_state=True)
-        elif args.command == "scope":
-            from flows.scope_flow import scope_flow
-
-            state = scope_flow(params=ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out), return_state=True)
-        elif args.command == "plan":
-            state = plan_flow(params=PlanParams(scenario_dir=args.scenario_dir, out_dir=args.out,
-                                                time_limit=args.time_limit, workers=args.workers), return_state=True)
-        elif args.command == "sweep":
-            from flows.params import SweepParams
-            from flows.sweep_flow import sweep_flow
-
-            state = sweep_flow(params=SweepParams(sweep_file=args.sweep_file, out_dir=args.out, runner=args.runner,
-                                                  address=args.address, max_parallel=args.parallel),
-                               return_state=True)
-        elif args.command == "refresh":
-            from flows.params import RefreshParams
-            from flows.refresh_flow import refresh_flow
-
-            state = refresh_flow(params=RefreshParams(sources_file=args.sources_file, store_dir=args.store),
-                                 return_state=True)
-        elif args.command == "monitor":
-            from flows.monitor_flow import monitor_flow
-
-            state = monitor_flow(params=MonitorParams(store_dir=args.store_dir, service_model=args.model,
-                                                      out_dir=args.out, disclosure_threshold=args.threshold),
-                                 return_state=True)
-        else:
-            state = validate_flow(params=ValidateParams(scenario_dir=args.scenario_dir), return_state=True)
-        outcome = state.result(raise_on_failure=False)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if not isinstance(outcome, RunOutcome):
-            raise RuntimeError(f"flow returned {type(outcome).__name__}, not a RunOutcome")
+        outcome = run(args)
     except KeyboardInterrupt:
         print("spokeplan: interrupted; files already written are unchanged", file=sys.stderr)
         return 130
@@ -250,11 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"spokeplan: internal error: {type(error).__name__}: {error} (run with --debug for details)",
               file=sys.stderr)
-        return 1
-    if args.command in ("sweep", "refresh", "monitor") and outcome.summary.get("text"):
+        return EXIT_INTERNAL
+    if args.command in ("sweep", "refresh", "monitor", "server") and outcome.summary.get("text"):
         print(outcome.summary["text"])  # refresh: also when a source was rejected (exit 2)
     if outcome.exit_code == EXIT_OK:
-        if args.command in ("sweep", "refresh", "monitor"):
+        if args.command in ("sweep", "refresh", "monitor", "server"):
             pass
         elif args.command == "validate":
             _print_validate_summary(outcome.summary)
@@ -267,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         for message in outcome.messages:
             print(message, file=sys.stderr)
-    return outcome.exit_code if outcome.exit_code in (EXIT_OK, 2, 3) else EXIT_INTERNAL
+    return outcome.exit_code if outcome.exit_code in (EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE) else EXIT_INTERNAL
 
 
 if __name__ == "__main__":

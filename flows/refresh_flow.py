@@ -14,7 +14,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import RefreshParams
-from flows.plan_flow import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input
+from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
+from flows.tasks import flow_result
 from scoping.store.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
 
 
@@ -42,7 +43,7 @@ def run_refresh(params: RefreshParams) -> RunOutcome:
     started = time.perf_counter()
     sources = load_sources_task(params.sources_file)
     if isinstance(sources, Rejected):
-        return RunOutcome(sources.exit_code, list(sources.messages))
+        return sources.outcome()
     futures = [collect_task.submit(s, params.attempts, params.backoff_seconds, params.timeout_seconds)
                for s in sources]
     collected = [f.result() for f in futures]

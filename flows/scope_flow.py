@@ -1,79 +1,36 @@
 """Prefect flow for `spokeplan scope SCENARIO_DIR --out DIR`: scoping profiles and reports.
 
-inputs (scenario directory, optional indicator files) -> scoping (load, geocode, travel, profiles,
-recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv, in the
-internal and the public pack: reporting/writers/packs.py) -> outputs (one whole-set write). Thin
-wiring only: the work is in scoping.analysis.profiles, scoping.analysis.recommendations and
-reporting.views.scoping.
-
-Optional files beside the scenario's CSVs:
-
-* ``neighbours.csv`` — ``authority_code``, ``neighbour_code`` (optional ``rank``): the comparison
-  group of each authority; without it, nearest neighbours on standardised indicators.
-* ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
-  estimates (single year of age, wide layout), recognised by their header
-  (see scoping.analysis.importers).
+inputs (scenario directory, optional indicator files: flows.checks.read_scoping_inputs) -> scoping
+(load, geocode, travel, profiles, recommendations) -> reporting (one HTML page per authority,
+index.html, scoping_summary.csv, in the internal and the public pack: reporting/writers/packs.py) ->
+outputs (one whole-set write). Thin wiring only: the work is in scoping.analysis.profiles,
+scoping.analysis.recommendations and reporting.views.scoping.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.checks import read_scoping_inputs
 from flows.params import ScopeParams
-from flows.plan_flow import (
-    EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task,
-    output_folder_rejected, rejecting_bad_input, write_task,
-)
 from flows.progress import stage_progress
+from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, output_folder_rejected, rejecting_bad_input
+from flows.tasks import build_instance_task, flow_result, load_scenario_task, write_task
 from reporting.disclosure import INTERNAL, PUBLIC
 from reporting.writers.packs import assemble
 from reporting.writers.scoping import render_scoping_packs
-from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
-from common.errors import InputError, Problem
-from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
 from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_profiles
 from scoping.analysis.recommendations import recommendations
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario
 
-INDICATORS_DIR = "indicators"
 # every name `scope` may write
 SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv", INTERNAL.name, PUBLIC.name, "README.txt")
-
-
-def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
-    """neighbours.csv and indicators/*.csv of a scenario directory. Raises InputError."""
-    codes = [row.value.authority_code for row in scenario.authorities.rows]
-    tables, populations, problems = [], {}, []
-    folder = scenario.directory / INDICATORS_DIR
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        try:
-            kind = sniff_kind(path)
-            if kind == "ees":
-                tables.append(read_ees_csv(path, codes))
-            elif kind == "ons_population":
-                populations.update(read_ons_population(path, codes))
-            else:
-                problems.append(Problem(str(path), 1, "-", "not a recognised indicator file: expected an EES tidy CSV "
-                                        "(time_period, geographic_level, new_la_code, ...) or an ONS mid-year "
-                                        "estimate by single year of age (code, name, 0 ... 90)"))
-        except InputError as error:
-            problems.extend(error.problems)
-    neighbours = None
-    neighbours_path = scenario.directory / NEIGHBOURS_FILE
-    if os.path.lexists(neighbours_path):  # a dangling link is reported, not skipped
-        try:
-            neighbours = read_neighbours(neighbours_path, known_authority_codes(codes))
-        except InputError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise InputError(problems)
-    return ScopingInputs(tuple(tables), populations, neighbours)
 
 
 @task(name="read indicator files", cache_policy=NO_CACHE)
@@ -111,8 +68,6 @@ def scope_summary(planned: PlannedScenario, profiles: list[AuthorityProfile]) ->
 
 def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> None:
     """A table and a markdown summary of the run in the Prefect UI (no case counts in either)."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     create_table_artifact(
         key="scope-authorities", description="Authorities scoped",
         table=[{"authority": p.code, "class": p.geography.settlement_class or "unknown",
@@ -128,7 +83,7 @@ def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> 
 
 def scope_packs(scenario_dir: str, out_dir: str) -> tuple[RunOutcome, dict[str, dict[str, bytes]]]:
     """The scope pipeline up to the files: (the outcome, pack name -> the pack's scoping files; empty
-    unless the outcome is exit 0). `out_dir` is checked before any work, nothing is written."""
+    unless the outcome is exit 0). `out_dir` is checked before any work; nothing is written."""
     refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
     if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
@@ -136,10 +91,10 @@ def scope_packs(scenario_dir: str, out_dir: str) -> tuple[RunOutcome, dict[str, 
         return RunOutcome(EXIT_BAD_INPUT, messages), {}
     inputs = read_inputs_task(scenario)
     if isinstance(inputs, Rejected):
-        return RunOutcome(inputs.exit_code, list(inputs.messages)), {}
+        return inputs.outcome(), {}
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
-        return RunOutcome(planned.exit_code, list(planned.messages)), {}
+        return planned.outcome(), {}
     profiles = profiles_task(planned, inputs)
     packs = render_task(planned, profiles)
     summary = scope_summary(planned, profiles)

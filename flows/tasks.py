@@ -1,0 +1,63 @@
+"""The Prefect side of the runtime: the tasks every flow shares and `flow_result`.
+
+Each task wraps one pure function (scoping, common.files); only the write tasks retry, and only on
+operating-system errors (a full disk may clear; bad data won't). Expected failures come back as
+:class:`~flows.runtime.Rejected` values, never exceptions, so Prefect logs no traceback for them.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
+
+from common.files import write_files
+from flows.checks import build_with_progress
+from flows.runtime import EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
+from scoping.scenario.build import PlannedScenario
+from scoping.scenario.loader import Scenario, load_scenario
+from scoping.store.outcomes import MonitoringTable, scenario_monitoring
+
+
+def flow_result(outcome: RunOutcome):
+    """What a flow returns: the outcome on success, else a Failed state carrying it (no traceback)."""
+    if outcome.exit_code == EXIT_OK:
+        return outcome
+    return Failed(message="\n".join(outcome.messages), data=outcome)
+
+
+def only_os_errors(task, task_run, state) -> bool:
+    """Retry I/O tasks on operating-system errors only (a full disk may clear; bad data won't)."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="load scenario", cache_policy=NO_CACHE)
+def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
+    return rejecting_bad_input(load_scenario, scenario_dir)
+
+
+@task(name="read monitoring store", cache_policy=NO_CACHE)
+def monitoring_task(scenario: Scenario) -> MonitoringTable | None | Rejected:
+    """scenario.yaml `monitoring_store`: the outcome figures the plan report shows (None without it)."""
+    return rejecting_bad_input(scenario_monitoring, scenario)
+
+
+@task(name="geocode and estimate travel", cache_policy=NO_CACHE)
+def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
+    return rejecting_bad_input(build_with_progress, scenario)
+
+
+@task(name="write files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
+      retry_condition_fn=only_os_errors)
+def write_task(out_dir: str, files: dict[str, bytes], replaces: tuple[str, ...] = ()) -> list[str] | Rejected:
+    """The whole set of files at once (common.files.write_files: readers see the previous set or the
+    new one, never a mix); `replaces` names the earlier files this command may remove. A full disk, a
+    read-only folder or a permission refused come back as Rejected (exit 2, one line), the previous
+    files untouched."""
+    return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files, replaces)])
