@@ -56,8 +56,7 @@ def render_sweep_pack(spec: SweepSpec, base: PlannedScenario, rows: list[dict], 
                 "spokeplan_version": spokeplan_version(), "variants": variants}
     # keys sorted at every depth (a cached variant's record is read back sorted), the marking first
     document = json.loads(json.dumps(document, sort_keys=True))
-    if pack.marking:
-        document = {"classification": pack.marking, **document}
+    document = {"classification": pack.marking or "disclosure-controlled for publication", **document}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["variant", "kind", "settings", "status", "covered", "demand", "spokes", "cost_per_year", "gap",
