@@ -77,7 +77,7 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
                   f"* {plan.spokes_total} spokes at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs\n"
                   f"* cases covered {counts.text(('authority', 'TOTAL', 'covered'))} of "
                   f"{counts.text(('authority', 'TOTAL', 'demand'))} at any one time\n"
-                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_per_year']:,} young people a year\n"))
+                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_text']} young people a year\n"))
 
 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
