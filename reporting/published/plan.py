@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from optimisation.checker import spokes_by_host
+from optimisation.measures import spokes_by_host
 from optimisation.result import PlanResult
 from reporting.disclosure import (
     PUBLIC, SUPPRESSED, Bounds, Pack, Relation, disclose, estimate_bounds, estimate_text, round_estimate, suppress,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.version import spokeplan_version
-from optimisation.checker import plan_cost_per_year, spokes_by_authority
+from optimisation.measures import plan_cost_per_year, spokes_by_authority
 from optimisation.result import PlanResult
 from reporting.disclosure import (
     ESTIMATE_MARK, ESTIMATE_STEP, MARKING, NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, round_estimate,
