@@ -178,7 +178,7 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         f"({summary['share_text']})",
         f"  proven bound       {summary['bound_text']} cases, gap {gap:.2%}",
         f"  cost per year      £{summary['cost_per_year']:,.0f}",
-        f"  reach per year     {summary['reach_per_year']:,} young people",
+        f"  reach per year     {summary['reach_text']} young people (spokes x young people per spoke per year)",
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",
     ]
     if summary.get("rollout_lines"):  # a phased plan: coverage by year under central demand
@@ -187,15 +187,29 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
     if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
         lines.append(f"  {summary['disclosure_legend']}")
-    lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
+    lines.append(f"  {summary['estimate_legend']}")  # reach is always one
+    lines += pack_lines(summary["out_dir"], written)
     print("\n".join(lines))
+
+
+def pack_lines(out_dir: str, written: list[str]) -> list[str]:
+    """Where the two packs are (issue #17), and the copies directly in OUT (README.txt says which is which)."""
+    top = [os.path.relpath(p, out_dir) for p in written]
+    copies = [name for name in top if os.sep not in name and name != "README.txt"]
+    return [f"  internal pack      {os.path.join(out_dir, 'internal')}  (exact figures, OFFICIAL-SENSITIVE — not for "
+            "publication)",
+            f"  public pack        {os.path.join(out_dir, 'public')}  (disclosure-controlled: the one to publish)",
+            f"  also in {out_dir}: " + ", ".join(copies) + " (copies; README.txt says which pack each is from)"]
 
 
 def _print_scope_summary(summary: dict) -> None:
     print(f"spokeplan: scoped {summary['scenario']}: {summary['reports']} authority reports "
           f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural); "
           f"{summary['authorities_with_gaps']} with service gaps, {summary['red_flags']} red indicator flags; "
-          f"{summary['wall_seconds']:.1f} s\n  open {summary['index']}")
+          f"{summary['wall_seconds']:.1f} s\n  open {summary['index']}\n"
+          f"  internal pack      {os.path.join(summary['out_dir'], 'internal')}  (exact figures, OFFICIAL-SENSITIVE — "
+          f"not for publication)\n"
+          f"  public pack        {os.path.join(summary['out_dir'], 'public')}  (disclosure-controlled: the one to publish)")
 
 
 def _print_validate_summary(summary: dict) -> None:

@@ -27,9 +27,11 @@ from optimisation.phased_checker import check_programme
 from optimisation.result import Infeasible, PlanResult
 from optimisation.robust import plan_programme
 from optimisation.solve import NoPlanFound, solve
-from reporting.disclosure import SUPPRESSED, disclose, legend
+from reporting.disclosure import SUPPRESSED, disclose, estimate_legend, estimate_text, legend
 from reporting.published.plan import PublishedCounts, published_counts
+from reporting.views.plan_report import reach_text, shown_share
 from reporting.views.rollout import rollout_view
+from reporting.writers.packs import Folders
 from reporting.writers.plan_files import PLAN_FILES, render_plan_files
 from reporting.writers.rollout import render_programme_files
 from scoping.scenario.build import PlannedScenario, build_programme
@@ -75,22 +77,25 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
                   f"* {plan.spokes_total} spokes at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs\n"
                   f"* cases covered {counts.text(('authority', 'TOTAL', 'covered'))} of "
                   f"{counts.text(('authority', 'TOTAL', 'demand'))} at any one time\n"
-                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_per_year']:,} young people a year\n"))
+                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_text']} young people a year\n"))
 
 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
-    """The figures the CLI prints. Case counts are published as in report.html (same suppression),
-    and figures that would reveal a hidden total (share, bound) are hidden with it."""
-    covered_text = counts.text(("authority", "TOTAL", "covered"))
-    demand_text = counts.text(("authority", "TOTAL", "demand"))
+    """The figures the CLI prints: as the public pack's report.html shows them (same suppression, the
+    same rounded estimates), so figures that would reveal a hidden total (share, bound) are hidden with it."""
+    total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered")}
+    covered_text = counts.text(total["covered"])
+    demand_text = counts.text(total["demand"])
     hidden = SUPPRESSED in (covered_text, demand_text)
-    demand = planned.instance.demand_total
     return {
         "covered_text": covered_text,
         "demand_text": demand_text,
-        "share_text": SUPPRESSED if hidden else f"{plan.objective / demand:.1%}" if demand else "z",
-        "bound_text": SUPPRESSED if hidden else disclose(int(round(plan.bound)), counts.threshold),
+        "share_text": shown_share(counts, total["covered"], total["demand"])[1],
+        "bound_text": SUPPRESSED if hidden else estimate_text(plan.bound) if counts.is_estimate(total["covered"])
+        else disclose(int(round(plan.bound)), counts.threshold),
+        "reach_text": reach_text(document["reach_per_year"], counts),
         "disclosure_legend": legend(counts.threshold),
+        "estimate_legend": estimate_legend(),
         "scenario": str(planned.scenario.directory),
         "status": plan.status,
         "spokes": plan.spokes_total,
@@ -134,7 +139,7 @@ def solve_programme_task(planned: PlannedScenario, programme, time_limit: float,
 
 
 def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
-                  time_limit: float, workers: int, started: float) -> RunOutcome:
+                  time_limit: float, workers: int, started: float, folders: Folders | None = None) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
@@ -150,7 +155,7 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     plan = solved.final_plan
     counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_programme_files(final_planned, plan, counts, programme, solved)
+    files = render_programme_files(final_planned, plan, counts, programme, solved, folders)
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
@@ -172,7 +177,7 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
 def programme_view(document: dict, counts: PublishedCounts) -> dict:
     """The roll-out and robustness tables of a phased / robust plan, disclosed as in report.html."""
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
-    return rollout_view(document, counts.threshold, hidden)
+    return rollout_view(document, counts.threshold, hidden, counts.is_estimate(("authority", "TOTAL", "demand")))
 
 
 def publish_programme_artifacts(view: dict, threshold: int) -> None:
@@ -184,13 +189,15 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
                                      for y in view["years"]])
     if view["scenarios"]:
         create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              f"scenario, final phase (1-{threshold} shown as c)",
+                              f"scenario ({view['compared']}; 1-{threshold} shown as c)",
                               table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
                                      for s in view["scenarios"]])
 
 
-def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
-    """The plan pipeline as plain calls of tasks (the plan and demo flows run it)."""
+def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
+             folders: Folders | None = None) -> RunOutcome:
+    """The plan pipeline as plain calls of tasks (the plan and demo flows run it). `folders`: more files
+    of each pack written with the plan's (the demo's scoping reports: reporting.writers.packs.assemble)."""
     started = time.perf_counter()
     refused = output_folder_rejected(out_dir, scenario_dir)
     scenario = load_scenario_task(scenario_dir)
@@ -205,7 +212,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
         return planned.outcome()
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
-        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started)
+        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, folders)
     plan = solve_task(planned, time_limit, workers)
     if isinstance(plan, Rejected):
         return plan.outcome()
@@ -215,7 +222,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
     counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_plan_files(planned, plan, counts)
+    files = render_plan_files(planned, plan, counts, folders=folders)
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
