@@ -30,46 +30,13 @@ from flows.plan_flow import (
 )
 from flows.progress import stage_progress
 from reporting.writers.scoping import render_scoping_files
-from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
-from common.errors import InputError, Problem
-from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
+from scoping.analysis.indicator_files import read_scoping_inputs
 from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_profiles
 from scoping.analysis.recommendations import recommendations
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario
 
-INDICATORS_DIR = "indicators"
 SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv")  # every name `scope` may write
-
-
-def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
-    """neighbours.csv and indicators/*.csv of a scenario directory. Raises InputError."""
-    codes = [row.value.authority_code for row in scenario.authorities.rows]
-    tables, populations, problems = [], {}, []
-    folder = scenario.directory / INDICATORS_DIR
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        try:
-            kind = sniff_kind(path)
-            if kind == "ees":
-                tables.append(read_ees_csv(path, codes))
-            elif kind == "ons_population":
-                populations.update(read_ons_population(path, codes))
-            else:
-                problems.append(Problem(str(path), 1, "-", "not a recognised indicator file: expected an EES tidy CSV "
-                                        "(time_period, geographic_level, new_la_code, ...) or an ONS mid-year "
-                                        "estimate by single year of age (code, name, 0 ... 90)"))
-        except InputError as error:
-            problems.extend(error.problems)
-    neighbours = None
-    neighbours_path = scenario.directory / NEIGHBOURS_FILE
-    if os.path.lexists(neighbours_path):  # a dangling link is reported, not skipped
-        try:
-            neighbours = read_neighbours(neighbours_path, known_authority_codes(codes))
-        except InputError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise InputError(problems)
-    return ScopingInputs(tuple(tables), populations, neighbours)
 
 
 @task(name="read indicator files", cache_policy=NO_CACHE)
