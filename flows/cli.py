@@ -16,7 +16,9 @@ import sys
 import warnings
 from typing import Sequence
 
+from common.errors import InputError
 from flows.params import DemoParams, MonitorParams, PlanParams, ScopeParams, ValidateParams, dask_address
+from scoping.store.snapshots import SNAPSHOT_ID
 from scoping.scenario.schemas import ROUTER_FORMATS, TRAVEL_MODES
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
@@ -53,10 +55,12 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     plan.add_argument("--out", required=True, help="output directory for the plan files")
     _solver_options(plan)
+    _store_options(plan)
 
     scope = commands.add_parser("scope", help="scoping profiles and a scoping report per authority")
     scope.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     scope.add_argument("--out", required=True, help="output directory for the scoping reports")
+    _store_options(scope)
 
     sweep = commands.add_parser("sweep", help="run many scenario variants and compare them")
     sweep.add_argument("sweep_file", metavar="SWEEP.yaml")
@@ -139,6 +143,41 @@ def _solver_options(parser: argparse.ArgumentParser) -> None:
                         help="solver threads (default 1: deterministic)")
 
 
+def _snapshot_id(text: str) -> str:
+    """argparse type for --snapshot: a refresh snapshot id (YYYYmmddTHHMMSSZ)."""
+    if not re.match(SNAPSHOT_ID, text):
+        raise argparse.ArgumentTypeError(f"expected a snapshot id such as 20250801T063000Z, got {text[:40]!r}")
+    return text
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="DIR", help="a refresh store (spokeplan refresh ... --store DIR): its "
+                                                       "snapshot gives the scenario's tables and indicator files")
+    parser.add_argument("--snapshot", type=_snapshot_id, metavar="ID",
+                        help="the store's snapshot to use (default: the latest)")
+
+
+def _store_rejected(args: argparse.Namespace) -> int | None:
+    """--store and --snapshot checked before any flow (so before a Prefect server starts): exit 2 with
+    located lines for a store that is not one, a snapshot it does not hold, or a damaged file."""
+    if args.command not in ("plan", "scope"):  # refresh's --store is the store it writes
+        return None
+    if args.snapshot is not None and args.store is None:
+        print(f"spokeplan {args.command}: error: --snapshot needs --store DIR", file=sys.stderr)
+        return 2
+    if args.store is None:
+        return None
+    from scoping.store.snapshot_data import snapshot_data  # here: only --store needs it (~1.3 s of imports)
+
+    try:
+        snapshot_data(args.store, args.snapshot)
+    except InputError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    return None
+
+
 def _print_plan_summary(summary: dict, written: list[str]) -> None:
     gap = summary["gap"]
     lines = [
@@ -158,6 +197,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
     if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
         lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
+    if summary.get("since_lines"):  # a plan from a store snapshot: what changed since the plan it replaces
+        lines += ["  since last plan    " + summary["since_lines"][0]] + [" " * 21 + line for line in summary["since_lines"][1:]]
     if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
         lines.append(f"  {summary['disclosure_legend']}")
     lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
@@ -168,7 +209,9 @@ def _print_scope_summary(summary: dict) -> None:
     print(f"spokeplan: scoped {summary['scenario']}: {summary['reports']} authority reports "
           f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural); "
           f"{summary['authorities_with_gaps']} with service gaps, {summary['red_flags']} red indicator flags; "
-          f"{summary['wall_seconds']:.1f} s\n  open {summary['index']}")
+          f"{summary['wall_seconds']:.1f} s"
+          + (f"\n  data from store snapshot {summary['snapshot']}" if summary.get("snapshot") else "")
+          + f"\n  open {summary['index']}")
 
 
 def _print_validate_summary(summary: dict) -> None:
@@ -185,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:  # libraries' deprecation notices are for developers, not on a user's terminal
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
             warnings.simplefilter("ignore", category)
+    refused = _store_rejected(args)
+    if refused is not None:
+        return refused
     try:
         if args.command == "travel":  # small files in and out: plain functions, no Prefect flow or server
             from flows.travel_command import run_travel_command
@@ -198,10 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "scope":
             from flows.scope_flow import scope_flow
 
-            state = scope_flow(params=ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out), return_state=True)
+            state = scope_flow(params=ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out,
+                                                  store_dir=args.store, snapshot=args.snapshot), return_state=True)
         elif args.command == "plan":
             state = plan_flow(params=PlanParams(scenario_dir=args.scenario_dir, out_dir=args.out,
-                                                time_limit=args.time_limit, workers=args.workers), return_state=True)
+                                                time_limit=args.time_limit, workers=args.workers,
+                                                store_dir=args.store, snapshot=args.snapshot), return_state=True)
         elif args.command == "sweep":
             from flows.params import SweepParams
             from flows.sweep_flow import sweep_flow

@@ -26,10 +26,14 @@ from optimisation.solve import NoPlanFound, solve
 from common.errors import InputError
 from common.files import check_output_folder, write_files
 from reporting.published.plan import PublishedCounts, published_counts
+from reporting.views.plan_document import plan_document
+from reporting.views.store_changes import since_previous_lines, since_previous_view
 from reporting.writers.plan_files import PLAN_FILES, render_plan_files
 from scoping.scenario.build import PlannedScenario, build_instance, build_programme
-from scoping.scenario.loader import Scenario, load_scenario
+from scoping.scenario.loader import Scenario, TablesFrom, load_scenario
+from scoping.store.changes import SnapshotComparison, compare_snapshots, previous_plan
 from scoping.store.outcomes import MonitoringTable, scenario_monitoring
+from scoping.store.snapshot_data import SnapshotData, snapshot_data
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
@@ -90,8 +94,46 @@ def _build_with_progress(scenario: Scenario) -> PlannedScenario:
 
 
 @task(name="load scenario", cache_policy=NO_CACHE)
-def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
-    return rejecting_bad_input(load_scenario, scenario_dir)
+def load_scenario_task(scenario_dir: str, tables_from: TablesFrom | None = None) -> Scenario | Rejected:
+    return rejecting_bad_input(load_scenario, scenario_dir, tables_from)
+
+
+@task(name="read store snapshot", cache_policy=NO_CACHE)
+def snapshot_task(store_dir: str, snapshot: str | None) -> SnapshotData | Rejected:
+    """`--store DIR [--snapshot ID]`: the snapshot, every file checked against its recorded SHA-256."""
+    return rejecting_bad_input(snapshot_data, store_dir, snapshot)
+
+
+def read_snapshot_and_scenario(scenario_dir: str, out_dir: str, store_dir: str | None,
+                               snapshot: str | None) -> tuple[SnapshotData | None, Scenario] | RunOutcome:
+    """The scenario, with the store snapshot's tables when `store_dir` is given; every input problem and
+    the output folder's together as an exit-2 outcome."""
+    refused = output_folder_rejected(out_dir, scenario_dir, *([store_dir] if store_dir else []))
+    data = snapshot_task(store_dir, snapshot) if store_dir else None
+    if isinstance(data, Rejected):
+        return RunOutcome(EXIT_BAD_INPUT, list(data.messages) + list(refused.messages if refused else ()))
+    scenario = load_scenario_task(scenario_dir, data.tables_from() if data else None)
+    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
+        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
+        return RunOutcome(EXIT_BAD_INPUT, messages)
+    return data, scenario
+
+
+@task(name="compare with the previous snapshot's plan", cache_policy=NO_CACHE)
+def compare_task(data: SnapshotData, out_dir: str) -> SnapshotComparison | str:
+    """The plan in --out (about to be replaced) against this snapshot (scoping.store.changes)."""
+    return compare_snapshots(data, previous_plan(out_dir))
+
+
+def since_previous(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts,
+                   comparison: SnapshotComparison | str | None) -> dict | None:
+    """report.html's "Since the previous snapshot's plan" (None for a plan not made from a store)."""
+    if comparison is None:
+        return None
+    monitoring = counts.monitoring.table if counts.monitoring is not None else None
+    inst = planned.instance
+    return since_previous_view(comparison, plan_document(planned, plan, monitoring), counts,
+                               {h.host_id: h.name for h in inst.hosts}, {a.authority_code: a.name for a in inst.authorities})
 
 
 @task(name="read monitoring store", cache_policy=NO_CACHE)
@@ -163,7 +205,8 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
                   f"* {plan.spokes_total} spokes at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs\n"
                   f"* cases covered {counts.text(('authority', 'TOTAL', 'covered'))} of "
                   f"{counts.text(('authority', 'TOTAL', 'demand'))} at any one time\n"
-                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_per_year']:,} young people a year\n"))
+                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_per_year']:,} young people a year\n"
+                  + "".join(f"* {line}\n" for line in summary.get("since_lines", []))))
 
 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
@@ -229,7 +272,8 @@ def solve_programme_task(planned: PlannedScenario, programme, time_limit: float,
 
 
 def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
-                  time_limit: float, workers: int, started: float) -> RunOutcome:
+                  time_limit: float, workers: int, started: float,
+                  comparison: SnapshotComparison | str | None = None) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
     from dataclasses import replace
 
@@ -250,12 +294,14 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     plan = solved.final_plan
     counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_programme_files(final_planned, plan, counts, programme, solved)
+    since = since_previous(final_planned, plan, counts, comparison)
+    files = render_programme_files(final_planned, plan, counts, programme, solved, since)
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     document = json.loads(files["plan.json"])
     summary = plan_summary(final_planned, plan, document, counts)
+    summary["since_lines"] = since_previous_lines(since)
     publish_plan_artifacts(final_planned, plan, summary, counts)
     view = programme_view(document, counts)
     publish_programme_artifacts(view, counts.threshold)
@@ -293,23 +339,25 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
                                      for s in view["scenarios"]])
 
 
-def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
-    """The plan pipeline as plain calls of tasks (shared by the plan and demo flows)."""
+def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
+             store_dir: str | None = None, snapshot: str | None = None) -> RunOutcome:
+    """The plan pipeline as plain calls of tasks (shared by the plan and demo flows). `store_dir`,
+    `snapshot`: a refresh store's snapshot as the scenario's data (scoping.store.snapshot_data)."""
     started = time.perf_counter()
-    refused = output_folder_rejected(out_dir, scenario_dir)
-    scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
-        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
-        return RunOutcome(EXIT_BAD_INPUT, messages)
+    loaded = read_snapshot_and_scenario(scenario_dir, out_dir, store_dir, snapshot)
+    if isinstance(loaded, RunOutcome):
+        return loaded
+    data, scenario = loaded
     monitoring = monitoring_task(scenario)
     if isinstance(monitoring, Rejected):
         return RunOutcome(monitoring.exit_code, list(monitoring.messages))
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
         return RunOutcome(planned.exit_code, list(planned.messages))
+    comparison = compare_task(data, out_dir) if data is not None else None  # before --out is replaced
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
-        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started)
+        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, comparison)
     plan = solve_task(planned, time_limit, workers)
     if isinstance(plan, Rejected):
         return RunOutcome(plan.exit_code, list(plan.messages))
@@ -319,11 +367,13 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
     counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_plan_files(planned, plan, counts)
+    since = since_previous(planned, plan, counts, comparison)
+    files = render_plan_files(planned, plan, counts, {"since": since})
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     summary = plan_summary(planned, plan, json.loads(files["plan.json"]), counts)
+    summary["since_lines"] = since_previous_lines(since)
     publish_plan_artifacts(planned, plan, summary, counts)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
@@ -333,7 +383,8 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
 @flow(name="spokeplan-plan", log_prints=False)
 def plan_flow(params: PlanParams):
     """Allocate spokes for one scenario directory and write the plan files."""
-    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers)
+    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers,
+                       params.store_dir, params.snapshot)
     return flow_result(outcome)
 
 

@@ -11,7 +11,11 @@ Optional files beside the scenario's CSVs:
   group of each authority; without it, nearest neighbours on standardised indicators.
 * ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
   estimates (single year of age, wide layout), recognised by their header
-  (see scoping.analysis.importers).
+  (see scoping.analysis.importers), with ``indicators/filters.yaml`` saying how to read an EES file's
+  filter columns (scoping.analysis.indicator_files).
+
+With ``store_dir`` (``--store``), a refresh store's snapshot gives the scenario's tables and, when it
+holds ees or ons_population sources, the indicator files (scoping.store.snapshot_data).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.params import ScopeParams
 from flows.plan_flow import (
-    EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, load_scenario_task,
-    output_folder_rejected, rejecting_bad_input, write_task,
+    EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, read_snapshot_and_scenario, rejecting_bad_input,
+    write_task,
 )
 from flows.progress import stage_progress
 from reporting.writers.scoping import render_scoping_files
@@ -35,13 +39,17 @@ from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_pro
 from scoping.analysis.recommendations import recommendations
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario
+from scoping.store.snapshot_data import SnapshotData
 
 SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv")  # every name `scope` may write
 
 
 @task(name="read indicator files", cache_policy=NO_CACHE)
-def read_inputs_task(scenario: Scenario) -> ScopingInputs | Rejected:
-    return rejecting_bad_input(read_scoping_inputs, scenario)
+def read_inputs_task(scenario: Scenario, data: SnapshotData | None = None) -> ScopingInputs | Rejected:
+    """The indicator files: the store snapshot's ees and ons_population sources when it has any, else the
+    scenario's indicators/ folder; and neighbours.csv."""
+    files = data.indicator_files if data is not None and data.indicator_files else None
+    return rejecting_bad_input(read_scoping_inputs, scenario, files)
 
 
 @task(name="scoping profiles", cache_policy=NO_CACHE)
@@ -85,18 +93,19 @@ def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> 
         markdown=(f"# Scoping of {summary['scenario']}\n\n* {summary['reports']} authority reports "
                   f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural)\n"
                   f"* {summary['authorities_with_gaps']} authorities with service gaps; "
-                  f"{summary['red_flags']} red indicator flags\n"))
+                  f"{summary['red_flags']} red indicator flags\n"
+                  + (f"* data: refresh store snapshot {summary['snapshot']}\n" if summary.get("snapshot") else "")))
 
 
-def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
-    """The scope pipeline as plain calls of tasks."""
+def run_scope(scenario_dir: str, out_dir: str, store_dir: str | None = None, snapshot: str | None = None) -> RunOutcome:
+    """The scope pipeline as plain calls of tasks. `store_dir`, `snapshot`: a refresh store's snapshot
+    as the scenario's data and indicator files (scoping.store.snapshot_data)."""
     started = time.perf_counter()
-    refused = output_folder_rejected(out_dir, scenario_dir)
-    scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
-        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
-        return RunOutcome(EXIT_BAD_INPUT, messages)
-    inputs = read_inputs_task(scenario)
+    loaded = read_snapshot_and_scenario(scenario_dir, out_dir, store_dir, snapshot)
+    if isinstance(loaded, RunOutcome):
+        return loaded
+    data, scenario = loaded
+    inputs = read_inputs_task(scenario, data)
     if isinstance(inputs, Rejected):
         return RunOutcome(inputs.exit_code, list(inputs.messages))
     planned = build_instance_task(scenario)
@@ -110,6 +119,7 @@ def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     summary = scope_summary(planned, profiles)
+    summary["snapshot"] = data.snapshot if data is not None else None
     publish_scope_artifacts(profiles, summary)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
@@ -120,5 +130,5 @@ def run_scope(scenario_dir: str, out_dir: str) -> RunOutcome:
 @flow(name="spokeplan-scope", log_prints=False)
 def scope_flow(params: ScopeParams):
     """Scoping profiles and one scoping report per authority, plus an index page."""
-    outcome = run_scope(params.scenario_dir, params.out_dir)
+    outcome = run_scope(params.scenario_dir, params.out_dir, params.store_dir, params.snapshot)
     return flow_result(outcome)

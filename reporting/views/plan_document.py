@@ -87,6 +87,10 @@ def plan_document(planned: PlannedScenario, plan: PlanResult, monitoring: Monito
     if monitoring is not None:
         # Extension (README "Outcome monitoring"): only with scenario.yaml `monitoring_store`.
         document["monitoring"] = monitoring_document(monitoring)
+    if planned.scenario.store is not None:
+        # Extension (issue #17, README "Plans from the refresh store"): only with --store; the snapshot and
+        # its sources' SHA-256 (scoping.store.snapshot_data.SnapshotData.provenance).
+        document["store"] = dict(planned.scenario.store)
     return document
 
 

@@ -34,15 +34,17 @@ def plan_json_bytes(document: dict[str, Any]) -> bytes:
 
 
 def render_report_html(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                       counts: PublishedCounts, rollout: dict | None = None) -> str:
-    return environment().get_template("report.html.j2").render(**report_view(planned, plan, document, counts, rollout))
+                       counts: PublishedCounts, rollout: dict | None = None, since: dict | None = None) -> str:
+    return environment().get_template("report.html.j2").render(
+        **report_view(planned, plan, document, counts, rollout, since))
 
 
 def render_report_files(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                        counts: PublishedCounts, rollout: dict | None = None) -> dict[str, bytes]:
+                        counts: PublishedCounts, rollout: dict | None = None,
+                        since: dict | None = None) -> dict[str, bytes]:
     """report.html, plan.xlsx and plan.geojson, as bytes by file name, from one set of published counts."""
     return {
-        "report.html": render_report_html(planned, plan, document, counts, rollout).encode("utf-8"),
+        "report.html": render_report_html(planned, plan, document, counts, rollout, since).encode("utf-8"),
         "plan.xlsx": plan_workbook_bytes(planned, plan, document, counts),
         "plan.geojson": plan_geojson_bytes(planned, plan, counts),
     }
@@ -56,7 +58,9 @@ def render_plan_files(planned: PlannedScenario, plan: PlanResult,
     names a `monitoring_store`) is worked out here unless the caller already has it: suppression is
     audited by linear programming, so it is done once per plan.
     `extension` (phased / robust plans, reporting/views/rollout.py): "document" keys appended to
-    plan.json, "report" the roll-out view shown in report.html, "files" more files by name.
+    plan.json, "report" the roll-out view shown in report.html, "files" more files by name; and for a
+    plan made from a store snapshot, "since": what changed since the previous snapshot's plan
+    (reporting/views/store_changes.py), shown in report.html.
     """
     if counts is None:
         if planned.scenario.rules.monitoring_store is not None:  # never drop the section silently
@@ -67,7 +71,7 @@ def render_plan_files(planned: PlannedScenario, plan: PlanResult,
     monitoring = counts.monitoring.table if counts.monitoring is not None else None
     document = {**plan_document(planned, plan, monitoring), **extension.get("document", {})}
     return {
-        **render_report_files(planned, plan, document, counts, extension.get("report")),
+        **render_report_files(planned, plan, document, counts, extension.get("report"), extension.get("since")),
         **extension.get("files", {}),
         "allocation.csv": csv_bytes(
             ["area_id", "area_name", "authority_code", "host_id", "host_name", "host_type", "cases",

@@ -11,8 +11,9 @@ from reporting.writers.plan_files import render_plan_files
 from reporting.writers.spreadsheet import csv_bytes
 
 
-def render_programme_files(final_planned, plan, counts, programme: Programme, solved) -> dict[str, bytes]:
-    """Every plan file of a phased / robust plan, by name (plan.json last)."""
+def render_programme_files(final_planned, plan, counts, programme: Programme, solved,
+                           since: dict | None = None) -> dict[str, bytes]:
+    """Every plan file of a phased / robust plan, by name (plan.json last). `since`: as render_plan_files."""
     document = programme_document(final_planned, programme, solved)
     files = {}
     if "robustness" in document:
@@ -22,5 +23,5 @@ def render_programme_files(final_planned, plan, counts, programme: Programme, so
     hidden = frozenset(column for column in ("demand", "covered") if ("authority", "TOTAL", column) in counts.hidden)
     document_with_coverage = {**document, "coverage": {"demand_covered": plan.objective}}
     extension = {"document": document, "report": rollout_view(document_with_coverage, counts.threshold, hidden),
-                 "files": files}
+                 "files": files, "since": since}
     return render_plan_files(final_planned, plan, counts, extension)

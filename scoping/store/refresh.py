@@ -110,13 +110,14 @@ def load_sources(path: str | Path) -> list[Source]:
             continue
         unknown = sorted(str(key) for key in set(raw) - {"name", "url", "schema", *LAYOUT_KEYS})
         for key in unknown:
-            problems.append(Problem(file, line, key[:80], "unknown key; expected name, url, schema (and for an ees "
-                                    "source filters, indicators)"))
+            problems.append(Problem(file, yaml_line(item, (key,)), key[:80], "unknown key; expected name, url, schema "
+                                    "(and for an ees source filters, indicators)"))
         name, url, schema = raw.get("name"), raw.get("url"), raw.get("schema")
         layout, layout_problems = ees_layout(raw, file, lambda loc, item=item: yaml_line(item, loc))
         problems += layout_problems
         if schema != "ees" and (layout.filters or layout.indicators):
-            problems.append(Problem(file, line, "filters" if "filters" in raw else "indicators",
+            key = "filters" if "filters" in raw else "indicators"
+            problems.append(Problem(file, yaml_line(item, (key,)), key,
                                     f"filters and indicators apply to ees sources only; this source's schema is "
                                     f"{shown(schema)}"))
         if not isinstance(name, str) or not re.match(NAME_SHAPE, name):
@@ -267,6 +268,7 @@ class RefreshResult:
     problems: list[str]
     written: list[str]
     report_markdown: str
+    previous: str | None = None  # the snapshot before the new one (None: the store's first)
 
 
 def snapshot_id(now: datetime, store: Path) -> str:
@@ -339,7 +341,8 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
         raise OutputError([output_problem(store, error)]) from None
     written = [str(store / "snapshots" / snapshot), str(store / "reports" / f"{snapshot}.md"),
                str(store / "latest.json")]
-    return RefreshResult(snapshot, changes, problems, written, report_markdown(snapshot, manifest["previous"], changes))
+    return RefreshResult(snapshot, changes, problems, written, report_markdown(snapshot, manifest["previous"], changes),
+                         manifest["previous"])
 
 
 def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[str, Any]],
