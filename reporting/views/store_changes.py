@@ -1,20 +1,21 @@
 """report.html's "Since the previous snapshot's plan" (issue #17): for a plan made from a refresh
 store snapshot, what changed in the data since the plan it replaces, and what changed in the plan.
 
-Disclosure: spokes, hosts and cost are staff and money, shown exactly. Cases (demand and cases
-covered) are case-derived: this plan's totals are shown as this report publishes them
-(PublishedCounts), and the earlier plan's only when above the threshold and when this report shows
-its own (a hidden total stays hidden: the earlier figure and the change would give it away); a
-change is shown only when both figures are. Authorities are named with the direction their cases
-covered moved, never a number. The data changes are keys and column names only
-(scoping.store.changes).
+Disclosure: spokes, hosts and cost are staff and money, shown exactly. Cases (demand, cases
+covered) are case-derived, so each plan's figures appear only as its own report published them:
+a plan made from a store records those published texts in plan.json (`store.published`,
+:func:`published_record`), and the next plan shows the earlier plan's recorded texts beside its
+own (never the earlier plan's exact internals, which its report may have hidden to protect other
+cells). A change is shown only where both figures were published; an authority is named as having
+more or fewer cases covered only where both reports showed its count. The data changes are keys and
+column names only (scoping.store.changes).
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from reporting.disclosure import SUPPRESSED, disclose
+from reporting.disclosure import NOT_AVAILABLE, SUPPRESSED
 from reporting.published.plan import PublishedCounts
 from scoping.store.changes import SnapshotComparison, SourceChange
 
@@ -51,8 +52,22 @@ def _spokes_by_host(document: Mapping[str, Any]) -> dict[str, int]:
     return totals
 
 
-def _covered_by_authority(document: Mapping[str, Any]) -> dict[str, int]:
-    return {row["authority_code"]: int(row["covered"]) for row in document.get("coverage", {}).get("by_authority", [])}
+def published_record(counts: PublishedCounts) -> dict[str, Any]:
+    """The case counts a plan's report published, as published ("c" when hidden): what the next plan
+    from the store may show of this one (recorded in plan.json `store.published`)."""
+    codes = sorted({key[1] for key in counts.values if key[0] == "authority" and key[1] != "TOTAL"})
+    return {"threshold": counts.threshold,
+            "demand_total": counts.text(("authority", "TOTAL", "demand")),
+            "demand_covered": counts.text(("authority", "TOTAL", "covered")),
+            "covered_by_authority": {code: counts.text(("authority", code, "covered")) for code in codes}}
+
+
+def _number(text: str | None) -> int | None:
+    """A published count back as a number (None for c, :, z or nothing)."""
+    try:
+        return int(str(text).replace(",", ""))
+    except ValueError:
+        return None
 
 
 def _signed(value: float, money: bool = False) -> str:
@@ -62,11 +77,14 @@ def _signed(value: float, money: bool = False) -> str:
     return ("+" if value > 0 else "-") + text
 
 
-def _cases_row(label: str, before: int | None, after: int, after_text: str, threshold: int) -> dict[str, str]:
-    """A case count before and after, disclosed (module docstring)."""
-    before_text = SUPPRESSED if after_text == SUPPRESSED else disclose(before, threshold)
-    shown = SUPPRESSED not in (before_text, after_text) and before is not None
-    change = _signed(after - before) if shown else SUPPRESSED if SUPPRESSED in (before_text, after_text) else ":"
+def _cases_row(label: str, before_text: str | None, after_text: str) -> dict[str, str]:
+    """A case count as each plan's report published it, and the change where both were shown."""
+    before_text = before_text if isinstance(before_text, str) else NOT_AVAILABLE  # a plan that recorded none
+    before, after = _number(before_text), _number(after_text)
+    if before is not None and after is not None:
+        change = _signed(after - before)
+    else:
+        change = SUPPRESSED if SUPPRESSED in (before_text, after_text) else NOT_AVAILABLE
     return {"label": label, "before": before_text, "after": after_text, "change": change}
 
 
@@ -84,7 +102,8 @@ def since_previous_view(comparison: SnapshotComparison | str | None, document: M
         view["note"] = comparison[:1].upper() + comparison[1:] + "."
         return view
     before = comparison.previous_plan
-    threshold = counts.threshold
+    published = before.get("store", {}).get("published")
+    published = published if isinstance(published, dict) else {}
     view["previous_snapshot"] = comparison.previous_snapshot
     view["sources"] = [{"name": c.name, "schema": c.schema, "read_as": c.read_as or "not data of this plan",
                         "status": c.status, "summary": source_summary(c)} for c in comparison.sources]
@@ -97,22 +116,25 @@ def since_previous_view(comparison: SnapshotComparison | str | None, document: M
          "change": _signed(len(new_hosts) - len(old_hosts))},
         {"label": "Cost per year", "before": f"£{cost_before:,.0f}", "after": f"£{document['cost_per_year']:,.0f}",
          "change": _signed(document["cost_per_year"] - cost_before, money=True)},
-        _cases_row("Cases needing casework (demand)", before.get("coverage", {}).get("demand_total"),
-                   document["coverage"]["demand_total"], counts.text(("authority", "TOTAL", "demand")), threshold),
-        _cases_row("Cases covered at any one time", before.get("coverage", {}).get("demand_covered"),
-                   document["coverage"]["demand_covered"], counts.text(("authority", "TOTAL", "covered")), threshold),
+        _cases_row("Cases needing casework (demand)", published.get("demand_total"),
+                   counts.text(("authority", "TOTAL", "demand"))),
+        _cases_row("Cases covered at any one time", published.get("demand_covered"),
+                   counts.text(("authority", "TOTAL", "covered"))),
     ]
     view["hosts"] = [{"id": host, "name": host_names.get(host, "(not in this snapshot's hosts)"),
                       "before": old_hosts.get(host, 0), "after": new_hosts.get(host, 0)}
                      for host in sorted(set(old_hosts) | set(new_hosts))
                      if old_hosts.get(host, 0) != new_hosts.get(host, 0)]
-    old_cover, new_cover = _covered_by_authority(before), _covered_by_authority(document)
-    for code in sorted(set(old_cover) | set(new_cover)):
-        name = authority_names.get(code, code)
-        if new_cover.get(code, 0) > old_cover.get(code, 0):
-            view["authorities_more"].append(name)
-        elif new_cover.get(code, 0) < old_cover.get(code, 0):
-            view["authorities_fewer"].append(name)
+    old_cover = published.get("covered_by_authority")
+    old_cover = old_cover if isinstance(old_cover, dict) else {}
+    for code in sorted(authority_names):
+        old, new = _number(old_cover.get(code)), _number(counts.text(("authority", code, "covered")))
+        if old is None or new is None:
+            continue  # hidden (or not published) in either report: not compared
+        if new > old:
+            view["authorities_more"].append(authority_names[code])
+        elif new < old:
+            view["authorities_fewer"].append(authority_names[code])
     return view
 
 

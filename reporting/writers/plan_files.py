@@ -17,6 +17,7 @@ from optimisation.result import PlanResult
 from reporting.published.plan import PublishedCounts, published_counts
 from reporting.views.plan_document import allocation_rows, coverage_table_rows, plan_document, spoke_rows
 from reporting.views.plan_report import report_view
+from reporting.views.store_changes import published_record
 from reporting.writers.environment import environment
 from reporting.writers.geojson import plan_geojson_bytes
 from reporting.writers.spreadsheet import csv_bytes
@@ -70,6 +71,8 @@ def render_plan_files(planned: PlannedScenario, plan: PlanResult,
     extension = extension or {}
     monitoring = counts.monitoring.table if counts.monitoring is not None else None
     document = {**plan_document(planned, plan, monitoring), **extension.get("document", {})}
+    if "store" in document:  # what this report publishes of its case totals, for the next plan's comparison
+        document["store"] = {**document["store"], "published": published_record(counts)}
     return {
         **render_report_files(planned, plan, document, counts, extension.get("report"), extension.get("since")),
         **extension.get("files", {}),
