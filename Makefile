@@ -1,6 +1,8 @@
 # Two commands on a fresh machine (Python >= 3.11 and make):
-#   make demo   - install into .venv and plan the demo scenario on Prefect's embedded server
-#   make test   - install into .venv and run the test suite
+#   make demo   - install into .venv and plan the demo scenario (a temporary Prefect server for the
+#                 run, or the one `spokeplan server start` keeps)
+#   make test   - install into .venv and run the whole test suite (what CI runs)
+#   make check  - the fast tier: no Prefect server, under a minute (tests/conftest.py)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,23 +11,42 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test install clean demo-store golden
+.PHONY: demo test check install clean demo-store golden lock
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The tested versions, every file checked against its hash (requirements.lock, from `make lock`), then
+# spokeplan itself without resolving again.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve pyproject.toml's dependencies (with the test extra) into requirements.lock with hashes.
+# Run after changing a dependency and commit both files; takes a few minutes (it fetches every hash).
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet pip-tools
+	PIP_FIND_LINKS= .lock-venv/bin/pip-compile --quiet --extra test --generate-hashes --no-emit-index-url \
+		--no-emit-find-links --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
 
 demo: install
 	$(BIN)/spokeplan demo
 
-# lint-imports: the package layers and no import cycles (pyproject [tool.importlinter]); then the suite.
+# The whole suite, every property test at its CI size (Hypothesis profile ci, tests/conftest.py);
+# first lint-imports: the package layers and no import cycles (pyproject [tool.importlinter]).
 test: install
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest
+
+# The fast tier: no Prefect flow runs or servers (PREFECT_API_URL at a closed port, so a test that
+# would start a flow fails, after the client's retries, instead of starting a server); property
+# tests at a fifth of their CI examples.
+check: install
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} PREFECT_API_URL=http://127.0.0.1:9/api \
+		$(BIN)/python -m pytest -m "not prefect and not server and not slow"
 
 # Rewrite the SYNTHETIC outcome returns and the committed refresh store the demos' reports monitor
 # (inputs/outcomes/demo_store; README "Outcome monitoring"). Deterministic.

@@ -1,6 +1,10 @@
-"""The `spokeplan` command line. Each command runs a Prefect flow (see flows/plan_flow.py), except
-`travel`, which reads and writes small files with plain functions (flows/travel_command.py) and
-starts no Prefect server.
+"""The `spokeplan` command line.
+
+Each command first checks its inputs in plain Python (flows/checks.py): bad input exits 2 before
+Prefect is imported or any server started, and `validate` is that check alone. The other commands
+then run their Prefect flow (flows/commands.py) on the server flows/server.py picks: the configured
+one, the one `spokeplan server start` keeps, or a temporary one for this command. `travel` reads and
+writes small files with plain functions (flows/travel_command.py) and starts no Prefect server.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (`error: FILE:LINE: COLUMN: ...` lines), 3 infeasible
 (the conflicting rules in plain words), 1 an unexpected internal error (one line; `--debug` for the
@@ -16,10 +20,11 @@ import sys
 import warnings
 from typing import Sequence
 
-from common.errors import InputError
-from flows.params import DemoParams, MonitorParams, PlanParams, ScopeParams, ValidateParams, dask_address
-from scoping.store.snapshots import SNAPSHOT_ID
+from flows import checks
+from flows.params import MonitorParams, dask_address
+from flows.runtime import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, RunOutcome, output_folder_rejected
 from scoping.scenario.schemas import ROUTER_FORMATS, TRAVEL_MODES
+from scoping.store.snapshots import SNAPSHOT_ID
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
 _PREFECT_DEFAULTS = {
@@ -92,6 +97,12 @@ def _build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     _travel_parser(commands)
+
+    server = commands.add_parser("server", help="keep a local Prefect server for every command's flow runs "
+                                                "(start | stop | status)")
+    server.add_argument("action", choices=("start", "stop", "status"))
+    server.add_argument("--port", type=_port, default=None, metavar="N",
+                        help="port of 127.0.0.1 for `start` (default: Prefect's 4200, or a free one)")
     return parser
 
 
@@ -129,6 +140,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1024 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1024 to 65535, got {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -151,31 +169,11 @@ def _snapshot_id(text: str) -> str:
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
+    """--store DIR [--snapshot ID] of plan and scope (issue #17: the refresh feeds the plan)."""
     parser.add_argument("--store", metavar="DIR", help="a refresh store (spokeplan refresh ... --store DIR): its "
                                                        "snapshot gives the scenario's tables and indicator files")
     parser.add_argument("--snapshot", type=_snapshot_id, metavar="ID",
                         help="the store's snapshot to use (default: the latest)")
-
-
-def _store_rejected(args: argparse.Namespace) -> int | None:
-    """--store and --snapshot checked before any flow (so before a Prefect server starts): exit 2 with
-    located lines for a store that is not one, a snapshot it does not hold, or a damaged file."""
-    if args.command not in ("plan", "scope"):  # refresh's --store is the store it writes
-        return None
-    if args.snapshot is not None and args.store is None:
-        print(f"spokeplan {args.command}: error: --snapshot needs --store DIR", file=sys.stderr)
-        return 2
-    if args.store is None:
-        return None
-    from scoping.store.snapshot_data import snapshot_data  # here: only --store needs it (~1.3 s of imports)
-
-    try:
-        snapshot_data(args.store, args.snapshot)
-    except InputError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return 2
-    return None
 
 
 def _print_plan_summary(summary: dict, written: list[str]) -> None:
@@ -195,10 +193,10 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
     ]
     if summary.get("rollout_lines"):  # a phased plan: coverage by year under central demand
         lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
-    if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
-        lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
     if summary.get("since_lines"):  # a plan from a store snapshot: what changed since the plan it replaces
         lines += ["  since last plan    " + summary["since_lines"][0]] + [" " * 21 + line for line in summary["since_lines"][1:]]
+    if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
+        lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
     if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
         lines.append(f"  {summary['disclosure_legend']}")
     lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
@@ -221,6 +219,53 @@ def _print_validate_summary(summary: dict) -> None:
           f"travel limits")
 
 
+def check_inputs(args: argparse.Namespace) -> RunOutcome:
+    """The command's plain-Python inputs check (flows/checks.py) and its --out folder, reported
+    together; exit 0 lets its flow run."""
+    if args.command in ("plan", "scope") and args.snapshot is not None and args.store is None:
+        return RunOutcome(EXIT_BAD_INPUT, [f"error: --snapshot: -: {args.snapshot} names a snapshot of a store; "
+                                           "give the store with --store DIR"])
+    if args.command == "plan":
+        checked = checks.check_scenario(args.scenario_dir, args.store, args.snapshot)
+    elif args.command == "validate":
+        checked = checks.check_scenario(args.scenario_dir)
+    elif args.command == "scope":
+        checked = checks.check_scope(args.scenario_dir, args.store, args.snapshot)
+    elif args.command == "demo":
+        checked = checks.check_demo(args.model)
+    elif args.command == "sweep":
+        checked = checks.check_sweep(args.sweep_file)
+    elif args.command == "refresh":
+        checked = checks.check_sources(args.sources_file)
+    elif args.command == "monitor":
+        checked = checks.check_monitoring(args.store_dir, args.model)
+    else:
+        return RunOutcome(EXIT_OK)  # server: nothing to check
+    out = getattr(args, "out", None)
+    inputs = [getattr(args, name) for name in ("scenario_dir", "sweep_file", "store_dir") if getattr(args, name, None)]
+    if args.command in ("plan", "scope") and args.store:  # --out must not be the store, nor hold it
+        inputs.append(args.store)
+    refused = output_folder_rejected(out, *inputs) if out is not None else None
+    if refused is None:
+        return checked
+    messages = (checked.messages if checked.exit_code != EXIT_OK else []) + list(refused.messages)
+    return RunOutcome(EXIT_BAD_INPUT, messages)
+
+
+def run(args: argparse.Namespace) -> RunOutcome:
+    """Check the inputs, then (unless that was the whole command) run the command on Prefect."""
+    checked = check_inputs(args)
+    if checked.exit_code != EXIT_OK or args.command == "validate":
+        return checked
+    # Prefect is imported here, after the check: importing it takes about a second, which `validate`
+    # and bad input never pay (benchmarks/end_to_end.py).
+    from flows.commands import run_flow, run_server_command
+
+    if args.command == "server":
+        return run_server_command(args.action, args.port)
+    return run_flow(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     for key, value in {**_PREFECT_DEFAULTS, **({} if args.debug else _QUIET_CONSOLE)}.items():
@@ -228,54 +273,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:  # libraries' deprecation notices are for developers, not on a user's terminal
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
             warnings.simplefilter("ignore", category)
-    refused = _store_rejected(args)
-    if refused is not None:
-        return refused
     try:
         if args.command == "travel":  # small files in and out: plain functions, no Prefect flow or server
             from flows.travel_command import run_travel_command
 
             return run_travel_command(args)
-        from flows.plan_flow import EXIT_INTERNAL, EXIT_OK, RunOutcome, demo_flow, plan_flow, validate_flow
-
-        if args.command == "demo":
-            state = demo_flow(params=DemoParams(model=args.model, out_dir=args.out, time_limit=args.time_limit,
-                                                workers=args.workers), return_state=True)
-        elif args.command == "scope":
-            from flows.scope_flow import scope_flow
-
-            state = scope_flow(params=ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out,
-                                                  store_dir=args.store, snapshot=args.snapshot), return_state=True)
-        elif args.command == "plan":
-            state = plan_flow(params=PlanParams(scenario_dir=args.scenario_dir, out_dir=args.out,
-                                                time_limit=args.time_limit, workers=args.workers,
-                                                store_dir=args.store, snapshot=args.snapshot), return_state=True)
-        elif args.command == "sweep":
-            from flows.params import SweepParams
-            from flows.sweep_flow import sweep_flow
-
-            state = sweep_flow(params=SweepParams(sweep_file=args.sweep_file, out_dir=args.out, runner=args.runner,
-                                                  address=args.address, max_parallel=args.parallel),
-                               return_state=True)
-        elif args.command == "refresh":
-            from flows.params import RefreshParams
-            from flows.refresh_flow import refresh_flow
-
-            state = refresh_flow(params=RefreshParams(sources_file=args.sources_file, store_dir=args.store),
-                                 return_state=True)
-        elif args.command == "monitor":
-            from flows.monitor_flow import monitor_flow
-
-            state = monitor_flow(params=MonitorParams(store_dir=args.store_dir, service_model=args.model,
-                                                      out_dir=args.out, disclosure_threshold=args.threshold),
-                                 return_state=True)
-        else:
-            state = validate_flow(params=ValidateParams(scenario_dir=args.scenario_dir), return_state=True)
-        outcome = state.result(raise_on_failure=False)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if not isinstance(outcome, RunOutcome):
-            raise RuntimeError(f"flow returned {type(outcome).__name__}, not a RunOutcome")
+        outcome = run(args)
     except KeyboardInterrupt:
         print("spokeplan: interrupted; files already written are unchanged", file=sys.stderr)
         return 130
@@ -284,11 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"spokeplan: internal error: {type(error).__name__}: {error} (run with --debug for details)",
               file=sys.stderr)
-        return 1
-    if args.command in ("sweep", "refresh", "monitor") and outcome.summary.get("text"):
+        return EXIT_INTERNAL
+    if args.command in ("sweep", "refresh", "monitor", "server") and outcome.summary.get("text"):
         print(outcome.summary["text"])  # refresh: also when a source was rejected (exit 2)
     if outcome.exit_code == EXIT_OK:
-        if args.command in ("sweep", "refresh", "monitor"):
+        if args.command in ("sweep", "refresh", "monitor", "server"):
             pass
         elif args.command == "validate":
             _print_validate_summary(outcome.summary)
@@ -301,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         for message in outcome.messages:
             print(message, file=sys.stderr)
-    return outcome.exit_code if outcome.exit_code in (EXIT_OK, 2, 3) else EXIT_INTERNAL
+    return outcome.exit_code if outcome.exit_code in (EXIT_OK, EXIT_BAD_INPUT, EXIT_INFEASIBLE) else EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -18,9 +18,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import MonitorParams
-from flows.plan_flow import (
-    EXIT_OK, Rejected, RunOutcome, flow_result, output_folder_rejected, rejecting_bad_input, write_task,
-)
+from flows.runtime import EXIT_OK, Rejected, RunOutcome, output_folder_rejected, rejecting_bad_input
+from flows.tasks import flow_result, write_task
 from reporting.writers.monitoring import monitoring_markdown, render_monitoring_files
 from scoping.store.outcomes import MonitoringTable, model_monitoring_table
 
@@ -42,7 +41,7 @@ def run_monitor(params: MonitorParams) -> RunOutcome:
         return RunOutcome(refused.exit_code, list(refused.messages))
     table = track_task(params.store_dir, params.service_model)
     if isinstance(table, Rejected):
-        return RunOutcome(table.exit_code, list(table.messages))
+        return table.outcome()
     files, view = render_task(table, params.disclosure_threshold)
     written = write_task(params.out_dir, files)
     if isinstance(written, Rejected):

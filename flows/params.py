@@ -1,4 +1,4 @@
-"""Pydantic parameter models of the sweep and refresh flows (Prefect shows them as forms in the UI).
+"""Pydantic parameter models of the flows (Prefect shows them as forms in the UI).
 
 Validation happens before the flow body runs: a bad runner name or address is refused by Prefect
 with the field named, like any other parameter error.
@@ -6,7 +6,9 @@ with the field named, like any other parameter error.
 
 from __future__ import annotations
 
+import argparse
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,14 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scoping.scenario.settings import DISCLOSURE_THRESHOLD
 from scoping.store.snapshots import SNAPSHOT_ID
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
+# `spokeplan demo --model ID`: the shipped demo of each service model, and its default output folder.
+DEMOS = {
+    "cse-hub-and-spoke": (DEMO_SCENARIO, "outputs/demo"),
+    "no-wrong-door": (REPO_ROOT / "inputs" / "demo_no_wrong_door", "outputs/demo-no-wrong-door"),
+}
 
 ADDRESS_PATTERN = r"^(tcp|tls|inproc|ucx)://\S+$"
 
 
 def dask_address(text: str) -> str:
     """argparse type for --address: a Dask scheduler address such as tcp://10.0.0.5:8786."""
-    import argparse
-
     if not re.match(ADDRESS_PATTERN, text):
         raise argparse.ArgumentTypeError(f"expected a scheduler address like tcp://HOST:8786, got {text!r}")
     return text

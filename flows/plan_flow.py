@@ -1,122 +1,63 @@
-"""Prefect flows for `plan`, `demo` and `validate`: they only wire pure functions together.
+"""Prefect flow for `plan`: it only wires pure functions together.
 
 inputs -> scoping (load, validate, geocode, travel) -> optimisation (solve, check) -> reporting
 (render files) -> outputs (atomic write). Expected failures do not raise out of a flow: bad input
-and infeasible plans end the flow run in a Failed state carrying a :class:`RunOutcome` with the
-exit code and the plain-words messages, so neither the CLI nor Prefect prints a traceback.
+and infeasible plans end the flow run in a Failed state carrying a :class:`~flows.runtime.RunOutcome`
+with the exit code and the plain-words messages, so neither the CLI nor Prefect prints a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, TypeVar
+from dataclasses import replace
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.states import Failed
 
-from flows.params import DemoParams, PlanParams, ValidateParams
-from flows.progress import spinner, stage_progress
+from flows.params import PlanParams
+from flows.progress import spinner
+from flows.runtime import EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome
+from flows.tasks import build_instance_task, flow_result, load_scenario_tasks, monitoring_task, write_task
 from optimisation.checker import check_plan
+from optimisation.phased_checker import check_programme
 from optimisation.result import Infeasible, PlanResult
+from optimisation.robust import plan_programme
 from optimisation.solve import NoPlanFound, solve
-from common.errors import InputError
-from common.files import check_output_folder, write_files
+from reporting.disclosure import SUPPRESSED, disclose, legend
 from reporting.published.plan import PublishedCounts, published_counts
 from reporting.views.plan_document import plan_document
+from reporting.views.rollout import rollout_view
 from reporting.views.store_changes import since_previous_lines, since_previous_view
 from reporting.writers.plan_files import PLAN_FILES, render_plan_files
-from scoping.scenario.build import PlannedScenario, build_instance, build_programme
-from scoping.scenario.loader import Scenario, TablesFrom, load_scenario
+from reporting.writers.rollout import render_programme_files
+from scoping.scenario.build import PlannedScenario, build_programme
 from scoping.store.changes import SnapshotComparison, compare_snapshots, previous_plan
-from scoping.store.outcomes import MonitoringTable, scenario_monitoring
-from scoping.store.snapshot_data import SnapshotData, snapshot_data
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
-# `spokeplan demo --model ID`: the shipped demo of each service model, and its default output folder.
-DEMOS = {
-    "cse-hub-and-spoke": (DEMO_SCENARIO, "outputs/demo"),
-    "no-wrong-door": (REPO_ROOT / "inputs" / "demo_no_wrong_door", "outputs/demo-no-wrong-door"),
-}
-
-T = TypeVar("T")
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_BAD_INPUT = 2
-EXIT_INFEASIBLE = 3
+from scoping.store.outcomes import MonitoringTable
+from scoping.store.snapshot_data import SnapshotData
 
 
-@dataclass
-class RunOutcome:
-    """What a command tells its user: an exit code, messages, and the figures of a summary."""
-
-    exit_code: int
-    messages: list[str] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
-    written: list[str] = field(default_factory=list)
+def no_plan(error: Infeasible | NoPlanFound) -> Rejected:
+    """Infeasible: exit 3 with the rules in conflict; no plan found in the time: exit 1."""
+    if isinstance(error, Infeasible):
+        return Rejected(EXIT_INFEASIBLE, ("infeasible: no plan meets every hard rule. In conflict:",
+                                          *(f"  - {reason}" for reason in error.reasons)))
+    return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
 
 
-def only_os_errors(task, task_run, state) -> bool:
-    """Retry I/O tasks on operating-system errors only (a full disk may clear; bad data won't)."""
+@task(name="solve", cache_policy=NO_CACHE)
+def solve_task(planned: PlannedScenario, time_limit: float, workers: int) -> PlanResult | Rejected:
     try:
-        state.result()
-    except OSError:
-        return True
-    except Exception:
-        return False
-    return False
+        with spinner("solving"):
+            return solve(planned.instance, time_limit=time_limit, workers=workers)
+    except (Infeasible, NoPlanFound) as error:
+        return no_plan(error)
 
 
-@dataclass(frozen=True)
-class Rejected:
-    """An expected failure, returned (not raised) so Prefect logs no traceback for it."""
-
-    exit_code: int
-    messages: tuple[str, ...]
-
-
-def rejecting_bad_input(function: Callable[..., T], *args) -> T | Rejected:
-    """Call `function`; bad input comes back as a Rejected value (exit 2) instead of an exception."""
-    try:
-        return function(*args)
-    except InputError as error:
-        return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in error.problems))
-
-
-def _build_with_progress(scenario: Scenario) -> PlannedScenario:
-    with stage_progress() as report:
-        return build_instance(scenario, on_progress=report)
-
-
-@task(name="load scenario", cache_policy=NO_CACHE)
-def load_scenario_task(scenario_dir: str, tables_from: TablesFrom | None = None) -> Scenario | Rejected:
-    return rejecting_bad_input(load_scenario, scenario_dir, tables_from)
-
-
-@task(name="read store snapshot", cache_policy=NO_CACHE)
-def snapshot_task(store_dir: str, snapshot: str | None) -> SnapshotData | Rejected:
-    """`--store DIR [--snapshot ID]`: the snapshot, every file checked against its recorded SHA-256."""
-    return rejecting_bad_input(snapshot_data, store_dir, snapshot)
-
-
-def read_snapshot_and_scenario(scenario_dir: str, out_dir: str, store_dir: str | None,
-                               snapshot: str | None) -> tuple[SnapshotData | None, Scenario] | RunOutcome:
-    """The scenario, with the store snapshot's tables when `store_dir` is given; every input problem and
-    the output folder's together as an exit-2 outcome."""
-    refused = output_folder_rejected(out_dir, scenario_dir, *([store_dir] if store_dir else []))
-    data = snapshot_task(store_dir, snapshot) if store_dir else None
-    if isinstance(data, Rejected):
-        return RunOutcome(EXIT_BAD_INPUT, list(data.messages) + list(refused.messages if refused else ()))
-    scenario = load_scenario_task(scenario_dir, data.tables_from() if data else None)
-    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
-        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
-        return RunOutcome(EXIT_BAD_INPUT, messages)
-    return data, scenario
+@task(name="check plan", cache_policy=NO_CACHE)
+def check_task(planned: PlannedScenario, plan: PlanResult) -> list[str]:
+    return check_plan(planned.instance, plan)
 
 
 @task(name="compare with the previous snapshot's plan", cache_policy=NO_CACHE)
@@ -136,61 +77,9 @@ def since_previous(planned: PlannedScenario, plan: PlanResult, counts: Published
                                {h.host_id: h.name for h in inst.hosts}, {a.authority_code: a.name for a in inst.authorities})
 
 
-@task(name="read monitoring store", cache_policy=NO_CACHE)
-def monitoring_task(scenario: Scenario) -> MonitoringTable | None | Rejected:
-    """scenario.yaml `monitoring_store`: the outcome figures the plan report shows (None without it)."""
-    return rejecting_bad_input(scenario_monitoring, scenario)
-
-
-@task(name="geocode and estimate travel", cache_policy=NO_CACHE)
-def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
-    return rejecting_bad_input(_build_with_progress, scenario)
-
-
-@task(name="solve", cache_policy=NO_CACHE)
-def solve_task(planned: PlannedScenario, time_limit: float, workers: int) -> PlanResult | Rejected:
-    try:
-        with spinner("solving"):
-            return solve(planned.instance, time_limit=time_limit, workers=workers)
-    except Infeasible as error:
-        return Rejected(EXIT_INFEASIBLE, ("infeasible: no plan meets every hard rule. In conflict:",
-                                          *(f"  - {reason}" for reason in error.reasons)))
-    except NoPlanFound as error:
-        return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
-
-
-@task(name="check plan", cache_policy=NO_CACHE)
-def check_task(planned: PlannedScenario, plan: PlanResult) -> list[str]:
-    return check_plan(planned.instance, plan)
-
-
-@task(name="write plan files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
-      retry_condition_fn=only_os_errors)
-def write_task(out_dir: str, files: dict[str, bytes], replaces: tuple[str, ...] = ()) -> list[str] | Rejected:
-    """The whole set of files at once (common.files.write_files); a full disk, a read-only folder or a
-    permission refused come back as Rejected (exit 2, one line), the previous files untouched."""
-    return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files, replaces)])
-
-
-def output_folder_rejected(out_dir: str, *inputs: str) -> Rejected | None:
-    """--out checked before any work (common.files.check_output_folder): a file, a folder under a file,
-    a read-only or unwritable place is exit 2 now, not after the solve."""
-    problems = check_output_folder(out_dir, keep_clear_of=inputs)
-    return Rejected(EXIT_BAD_INPUT, tuple(str(p) for p in problems)) if problems else None
-
-
-def flow_result(outcome: RunOutcome):
-    """What a flow returns: the outcome on success, else a Failed state carrying it (no traceback)."""
-    if outcome.exit_code == EXIT_OK:
-        return outcome
-    return Failed(message="\n".join(outcome.messages), data=outcome)
-
-
 def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: dict, counts: PublishedCounts) -> None:
     """Markdown and table artifacts of the run, in the Prefect UI. Case counts are disclosed as
     published (the same suppression as report.html); spokes are workers, not cases."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     codes = sorted({a.authority_code for a in planned.instance.authorities})
     create_table_artifact(
         key="plan-coverage",
@@ -212,8 +101,6 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
     """The figures the CLI prints. Case counts are published as in report.html (same suppression),
     and figures that would reveal a hidden total (share, bound) are hidden with it."""
-    from reporting.disclosure import SUPPRESSED, disclose, legend
-
     covered_text = counts.text(("authority", "TOTAL", "covered"))
     demand_text = counts.text(("authority", "TOTAL", "demand"))
     hidden = SUPPRESSED in (covered_text, demand_text)
@@ -259,30 +146,20 @@ def service_summary(planned: PlannedScenario, plan: PlanResult) -> dict:
 def solve_programme_task(planned: PlannedScenario, programme, time_limit: float, workers: int):
     """The phased and/or robust plan (optimisation.phased), the central plan beside it, and the
     final phase's plan under central demand as a one-snapshot PlanResult for the existing files."""
-    from optimisation.robust import plan_programme
-
     try:
         with spinner("solving phases / demand scenarios"):
             return plan_programme(planned.instance, programme, time_limit=time_limit, workers=workers)
-    except Infeasible as error:
-        return Rejected(EXIT_INFEASIBLE, ("infeasible: no plan meets every hard rule. In conflict:",
-                                          *(f"  - {reason}" for reason in error.reasons)))
-    except NoPlanFound as error:
-        return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
+    except (Infeasible, NoPlanFound) as error:
+        return no_plan(error)
 
 
 def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
                   time_limit: float, workers: int, started: float,
                   comparison: SnapshotComparison | str | None = None) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
-    from dataclasses import replace
-
-    from optimisation.phased_checker import check_programme
-    from reporting.writers.rollout import render_programme_files
-
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
-        return RunOutcome(solved.exit_code, list(solved.messages))
+        return solved.outcome()
     violations = check_programme(planned.instance, programme, solved.result)
     final_planned = replace(planned, instance=solved.final_instance)
     violations += check_plan(final_planned.instance, solved.final_plan)
@@ -317,16 +194,12 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
 
 def programme_view(document: dict, counts: PublishedCounts) -> dict:
     """The roll-out and robustness tables of a phased / robust plan, disclosed as in report.html."""
-    from reporting.views.rollout import rollout_view
-
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
     return rollout_view(document, counts.threshold, hidden)
 
 
 def publish_programme_artifacts(view: dict, threshold: int) -> None:
     """Roll-out by year and robustness tables in the Prefect UI (`programme_view`)."""
-    from prefect.artifacts import create_table_artifact
-
     if view["years"]:
         create_table_artifact(key="plan-rollout",
                               description=f"Cases covered by year, central demand (1-{threshold} shown as c)",
@@ -341,26 +214,26 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
 
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
              store_dir: str | None = None, snapshot: str | None = None) -> RunOutcome:
-    """The plan pipeline as plain calls of tasks (shared by the plan and demo flows). `store_dir`,
+    """The plan pipeline as plain calls of tasks (the plan and demo flows run it). `store_dir`,
     `snapshot`: a refresh store's snapshot as the scenario's data (scoping.store.snapshot_data)."""
     started = time.perf_counter()
-    loaded = read_snapshot_and_scenario(scenario_dir, out_dir, store_dir, snapshot)
-    if isinstance(loaded, RunOutcome):
+    loaded = load_scenario_tasks(scenario_dir, out_dir, store_dir, snapshot)
+    if isinstance(loaded, RunOutcome):  # every input problem and the folder's, together
         return loaded
     data, scenario = loaded
     monitoring = monitoring_task(scenario)
     if isinstance(monitoring, Rejected):
-        return RunOutcome(monitoring.exit_code, list(monitoring.messages))
+        return monitoring.outcome()
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
-        return RunOutcome(planned.exit_code, list(planned.messages))
+        return planned.outcome()
     comparison = compare_task(data, out_dir) if data is not None else None  # before --out is replaced
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
         return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, comparison)
     plan = solve_task(planned, time_limit, workers)
     if isinstance(plan, Rejected):
-        return RunOutcome(plan.exit_code, list(plan.messages))
+        return plan.outcome()
     violations = check_task(planned, plan)
     if violations:  # never write a plan the independent checker rejects
         return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
@@ -386,46 +259,3 @@ def plan_flow(params: PlanParams):
     outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers,
                        params.store_dir, params.snapshot)
     return flow_result(outcome)
-
-
-@flow(name="spokeplan-demo", log_prints=False)
-def demo_flow(params: DemoParams = DemoParams()):
-    """A shipped demo scenario (`params.model`: inputs/demo for cse-hub-and-spoke, inputs/demo_no_wrong_door
-    for no-wrong-door): scoped into `out_dir`/scope, planned into `out_dir`."""
-    from flows.scope_flow import run_scope  # imported here: scope_flow builds on this module
-
-    if params.model not in DEMOS:
-        return flow_result(RunOutcome(EXIT_BAD_INPUT, [
-            f"error: --model: -: unknown service model {params.model[:80]!r}; expected one of {', '.join(DEMOS)}"]))
-    scenario_dir, default_out = DEMOS[params.model]
-    out_dir = params.out_dir or default_out
-    scoped = run_scope(str(scenario_dir), str(Path(out_dir) / "scope"))
-    if scoped.exit_code != EXIT_OK:
-        return flow_result(scoped)
-    outcome = run_plan(str(scenario_dir), out_dir, params.time_limit, params.workers)
-    if outcome.exit_code != EXIT_OK:
-        return flow_result(outcome)
-    outcome.summary["scope_index"] = scoped.summary["index"]
-    return outcome
-
-
-@flow(name="spokeplan-validate", log_prints=False)
-def validate_flow(params: ValidateParams):
-    """Check a scenario's inputs only: schemas, references, postcodes, travel pairs."""
-    scenario_dir = params.scenario_dir
-    scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected):
-        return flow_result(RunOutcome(scenario.exit_code, list(scenario.messages)))
-    monitoring = monitoring_task(scenario)
-    if isinstance(monitoring, Rejected):
-        return flow_result(RunOutcome(monitoring.exit_code, list(monitoring.messages)))
-    planned = build_instance_task(scenario)
-    if isinstance(planned, Rejected):
-        return flow_result(RunOutcome(planned.exit_code, list(planned.messages)))
-    inst = planned.instance
-    return RunOutcome(EXIT_OK, [], {
-        "scenario": scenario_dir, "hubs": len(inst.hubs), "hosts": len(inst.hosts), "areas": len(inst.areas),
-        "authorities": len(inst.authorities), "demand": inst.demand_total,
-        "casework_pairs": len(inst.casework_minutes), "supervision_pairs": len(inst.supervision_minutes),
-        "estimated_demand_areas": len(planned.estimated_demand),
-    })

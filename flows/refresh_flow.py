@@ -21,8 +21,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
 from flows.params import RefreshParams
-from flows.plan_flow import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, flow_result, rejecting_bad_input
+from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
+from flows.tasks import flow_result
 from scoping.store.refresh import Collected, FetchError, RefreshResult, Source, fetch, load_sources, refresh, validate
+
+SNAPSHOT_EVENT = "spokeplan.store.snapshot"  # prefect.yaml's scope and plan triggers expect it
 
 
 @task(name="load sources", cache_policy=NO_CACHE)
@@ -45,16 +48,13 @@ def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collect
     return rejecting_bad_input(refresh, sources, store_dir, collected)  # a damaged or unwritable store: exit 2
 
 
-SNAPSHOT_EVENT = "spokeplan.store.snapshot"  # prefect.yaml's scope and plan triggers expect it
-
-
 def store_resource(store_dir: str) -> str:
     """The Prefect resource id of a store in events: its folder as the deployments name it."""
     return f"spokeplan.store.{os.path.normpath(store_dir)}"
 
 
 def announce_snapshot(store_dir: str, result: RefreshResult) -> None:
-    """Tell Prefect a new snapshot is in the store (the automation of prefect.yaml's triggers starts the
+    """Tell Prefect a new snapshot is in the store (the automations of prefect.yaml's triggers start the
     scope and plan deployments on it). Names and ids only: no figures leave the store this way."""
     emit_event(event=SNAPSHOT_EVENT,
                resource={"prefect.resource.id": store_resource(store_dir), "prefect.resource.name": store_dir},
@@ -66,7 +66,7 @@ def run_refresh(params: RefreshParams) -> RunOutcome:
     started = time.perf_counter()
     sources = load_sources_task(params.sources_file)
     if isinstance(sources, Rejected):
-        return RunOutcome(sources.exit_code, list(sources.messages))
+        return sources.outcome()
     futures = [collect_task.submit(s, params.attempts, params.backoff_seconds, params.timeout_seconds)
                for s in sources]
     collected = [f.result() for f in futures]

@@ -1,40 +1,27 @@
 """Prefect flow for `spokeplan scope SCENARIO_DIR --out DIR`: scoping profiles and reports.
 
-inputs (scenario directory, optional indicator files) -> scoping (load, geocode, travel, profiles,
-recommendations) -> reporting (one HTML page per authority, index.html, scoping_summary.csv) ->
-outputs (atomic writes). Thin wiring only: the work is in scoping.analysis.profiles,
-scoping.analysis.recommendations and reporting.views.scoping.
-
-Optional files beside the scenario's CSVs:
-
-* ``neighbours.csv`` — ``authority_code``, ``neighbour_code`` (optional ``rank``): the comparison
-  group of each authority; without it, nearest neighbours on standardised indicators.
-* ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
-  estimates (single year of age, wide layout), recognised by their header
-  (see scoping.analysis.importers), with ``indicators/filters.yaml`` saying how to read an EES file's
-  filter columns (scoping.analysis.indicator_files).
-
-With ``store_dir`` (``--store``), a refresh store's snapshot gives the scenario's tables and, when it
-holds ees or ons_population sources, the indicator files (scoping.store.snapshot_data).
+inputs (scenario directory, optional indicator files: scoping.analysis.indicator_files, or a refresh
+store's snapshot with --store: scoping.store.snapshot_data) -> scoping
+(load, geocode, travel, profiles, recommendations) -> reporting (one HTML page per authority,
+index.html, scoping_summary.csv) -> outputs (atomic writes). Thin wiring only: the work is in
+scoping.analysis.profiles, scoping.analysis.recommendations and reporting.views.scoping.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.checks import read_scoping_inputs, scoping_files
 from flows.params import ScopeParams
-from flows.plan_flow import (
-    EXIT_OK, Rejected, RunOutcome, build_instance_task, flow_result, read_snapshot_and_scenario, rejecting_bad_input,
-    write_task,
-)
 from flows.progress import stage_progress
+from flows.runtime import EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
+from flows.tasks import build_instance_task, flow_result, load_scenario_tasks, write_task
 from reporting.writers.scoping import render_scoping_files
-from scoping.analysis.indicator_files import read_scoping_inputs
 from scoping.analysis.profiles import AuthorityProfile, ScopingInputs, build_profiles
 from scoping.analysis.recommendations import recommendations
 from scoping.scenario.build import PlannedScenario
@@ -46,10 +33,9 @@ SCOPE_FILES = ("scoping-*.html", "index.html", "scoping_summary.csv")  # every n
 
 @task(name="read indicator files", cache_policy=NO_CACHE)
 def read_inputs_task(scenario: Scenario, data: SnapshotData | None = None) -> ScopingInputs | Rejected:
-    """The indicator files: the store snapshot's ees and ons_population sources when it has any, else the
-    scenario's indicators/ folder; and neighbours.csv."""
-    files = data.indicator_files if data is not None and data.indicator_files else None
-    return rejecting_bad_input(read_scoping_inputs, scenario, files)
+    """The indicator files (a store snapshot's ees and ons_population sources when it has any, else the
+    scenario's indicators/ folder) and neighbours.csv."""
+    return rejecting_bad_input(read_scoping_inputs, scenario, scoping_files(data))
 
 
 @task(name="scoping profiles", cache_policy=NO_CACHE)
@@ -81,8 +67,6 @@ def scope_summary(planned: PlannedScenario, profiles: list[AuthorityProfile]) ->
 
 def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> None:
     """A table and a markdown summary of the run in the Prefect UI (no case counts in either)."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
     create_table_artifact(
         key="scope-authorities", description="Authorities scoped",
         table=[{"authority": p.code, "class": p.geography.settlement_class or "unknown",
@@ -98,19 +82,19 @@ def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> 
 
 
 def run_scope(scenario_dir: str, out_dir: str, store_dir: str | None = None, snapshot: str | None = None) -> RunOutcome:
-    """The scope pipeline as plain calls of tasks. `store_dir`, `snapshot`: a refresh store's snapshot
-    as the scenario's data and indicator files (scoping.store.snapshot_data)."""
+    """The scope pipeline as plain calls of tasks. `store_dir`, `snapshot`: a refresh store's snapshot as
+    the scenario's data and indicator files (scoping.store.snapshot_data)."""
     started = time.perf_counter()
-    loaded = read_snapshot_and_scenario(scenario_dir, out_dir, store_dir, snapshot)
-    if isinstance(loaded, RunOutcome):
+    loaded = load_scenario_tasks(scenario_dir, out_dir, store_dir, snapshot)
+    if isinstance(loaded, RunOutcome):  # every input problem and the folder's, together
         return loaded
-    data, scenario = loaded
-    inputs = read_inputs_task(scenario, data)
+    store_data, scenario = loaded
+    inputs = read_inputs_task(scenario, store_data)
     if isinstance(inputs, Rejected):
-        return RunOutcome(inputs.exit_code, list(inputs.messages))
+        return inputs.outcome()
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
-        return RunOutcome(planned.exit_code, list(planned.messages))
+        return planned.outcome()
     profiles = profiles_task(planned, inputs)
     files = render_task(planned, profiles)
     ordered = {name: data for name, data in files.items() if name != "index.html"}
@@ -119,7 +103,7 @@ def run_scope(scenario_dir: str, out_dir: str, store_dir: str | None = None, sna
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     summary = scope_summary(planned, profiles)
-    summary["snapshot"] = data.snapshot if data is not None else None
+    summary["snapshot"] = store_data.snapshot if store_data is not None else None
     publish_scope_artifacts(profiles, summary)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir

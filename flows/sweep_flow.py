@@ -18,24 +18,31 @@ import time
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, \
-    update_progress_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
-
-from flows.params import SweepParams
-from flows.plan_flow import (
-    EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, flow_result, only_os_errors, output_folder_rejected,
-    rejecting_bad_input,
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
 )
-from common.files import atomic_write_bytes, read_input_bytes, write_files
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from common.errors import InputError
+from common.files import atomic_write_bytes, read_input_bytes
 from common.version import spokeplan_version
+from flows.params import SweepParams
+from flows.progress import stage_progress
+from flows.runtime import EXIT_OK, Rejected, RunOutcome, bad_input, output_folder_rejected, rejecting_bad_input
+from flows.tasks import flow_result, write_task
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import SUPPRESSED, disclose, legend
-from common.errors import InputError
+from reporting.writers.sweep import render_sweep_files
+from scoping.scenario.build import build_instance
 from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
@@ -98,8 +105,6 @@ def load_sweep_task(sweep_file: str):
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
 def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: int):
-    from scoping.scenario.build import build_instance
-
     casework, supervision = widest_limits(spec, scenario)
     base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
     if isinstance(base, Rejected):
@@ -109,18 +114,9 @@ def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: i
     return base, instances, [variant_key(i, time_limit, workers, version) for i in instances]
 
 
-@task(name="write sweep files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
-      retry_condition_fn=only_os_errors)
-def write_sweep_task(out_dir: str, files: dict[str, bytes]) -> list[str] | Rejected:
-    """The report's files as one set (common.files.write_files), the cache folder carried over."""
-    return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files)])
-
-
 def _worker_env() -> dict[str, str]:
     """Point the local cluster's worker processes at this run's Prefect API (else each would start its own
     temporary server), with the same quiet, no-telemetry settings."""
-    from prefect.client.orchestration import get_client
-
     env = {key: os.environ[key] for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_LOGGING_LEVEL",
                                            "PREFECT_HOME") if key in os.environ}
     with get_client(sync_client=True) as client:
@@ -131,6 +127,8 @@ def _worker_env() -> dict[str, str]:
 def task_runner(runner: str, address: str | None, max_parallel: int | None):
     """ThreadPoolTaskRunner for `local`; prefect-dask's DaskTaskRunner (local cluster or `address`)."""
     if runner == "dask":
+        # Imported only when asked for: Dask and distributed take about a second to import, which
+        # every other command would pay if this were at the top.
         from prefect_dask import DaskTaskRunner
 
         if address:
@@ -138,8 +136,6 @@ def task_runner(runner: str, address: str | None, max_parallel: int | None):
         return DaskTaskRunner(cluster_kwargs={"n_workers": max_parallel or os.cpu_count() or 1,
                                               "threads_per_worker": 1, "processes": True,
                                               "dashboard_address": None, "env": _worker_env()})
-    from prefect.task_runners import ThreadPoolTaskRunner
-
     return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)
 
 
@@ -150,8 +146,6 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
     The runner is used directly rather than through a subflow so that the instances never become flow
     parameters (Prefect would store them with the flow run and ship them with every task's context).
     """
-    from flows.progress import stage_progress
-
     records: list[dict | None] = [None] * len(names)
     artifact = create_progress_artifact(progress=0.0, description="variants solved")
     with runner, stage_progress() as report:
@@ -168,21 +162,19 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
 
 
 def run_sweep(params: SweepParams) -> RunOutcome:
-    from reporting.writers.sweep import render_sweep_files
-
     started = time.perf_counter()
     refused = output_folder_rejected(params.out_dir, params.sweep_file)
     if refused:
         return RunOutcome(refused.exit_code, list(refused.messages))
     loaded = load_sweep_task(params.sweep_file)
     if isinstance(loaded, Rejected):
-        return RunOutcome(loaded.exit_code, list(loaded.messages))
+        return loaded.outcome()
     spec, scenario = loaded
     time_limit = params.time_limit or spec.time_limit
     workers = params.workers or spec.workers
     built = build_variants_task(spec, scenario, time_limit, workers)
     if isinstance(built, Rejected):
-        return RunOutcome(built.exit_code, list(built.messages))
+        return built.outcome()
     base, instances, keys = built
     cache_dir = str(Path(params.out_dir) / CACHE_DIR)
     runner = task_runner(params.runner, params.address, params.max_parallel)
@@ -192,7 +184,7 @@ def run_sweep(params: SweepParams) -> RunOutcome:
         settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in variant.changes}
         rows.append({"name": variant.name, "kind": variant.kind, "settings": settings, **record})
     files, view = render_sweep_files(spec, base, rows, time_limit, workers)
-    written = write_sweep_task(params.out_dir, files)
+    written = write_task(params.out_dir, files)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     solved = sum(1 for r in rows if not r["cached"])
@@ -224,9 +216,6 @@ def sweep_flow(params: SweepParams):
     """Run every variant of SWEEP.yaml (a base scenario and its variations) and compare them."""
     try:
         outcome = run_sweep(params)
-    except InputError as error:
-        outcome = RunOutcome(EXIT_BAD_INPUT, [str(p) for p in error.problems])
+    except InputError as error:  # a variant's knobs that fail against the base scenario
+        outcome = bad_input(error).outcome()
     return flow_result(outcome)
-
-
-__all__ = ["sweep_flow", "run_sweep", "cached_solve", "solve_record", "EXIT_INTERNAL"]

@@ -1,4 +1,22 @@
-"""Shared test set-up: no telemetry, quiet Prefect, and one Prefect test harness per session."""
+"""Shared test set-up: no telemetry, quiet Prefect, Hypothesis profiles, test tiers, and one Prefect
+test harness per session.
+
+Tiers (Makefile):
+
+* ``make check`` — the fast tier, ``-m "not prefect and not server and not slow"``, Hypothesis profile ``dev``: no
+  Prefect server (the Makefile points PREFECT_API_URL at a closed port, so a test that would start a
+  flow run fails instead of quietly starting a server), under a minute on 2 cores;
+* ``make test`` — everything, profile ``ci``: what CI runs (``.ci/run``).
+
+Markers (pyproject.toml): ``prefect`` (runs Prefect flows on the session's test server; given
+automatically to every test that uses the ``prefect_harness`` fixture, so the tiers cannot drift from
+the fixtures), ``server`` (starts real Prefect server processes in subprocesses: `spokeplan server`,
+temporary servers) and ``slow`` (many seconds of real work: the golden demos, the browser, kills).
+
+Hypothesis profiles: ``ci`` runs each property test's full example count (tests/strategies.py
+`examples`: about 1,800 examples over the suite) and ``dev`` a fifth of it. The profile is
+HYPOTHESIS_PROFILE if set, else ``ci`` when CI=true, else ``dev``.
+"""
 
 import os
 
@@ -8,6 +26,21 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Examples per property test = its `examples(n)` count times max_examples / 100 (tests/strategies.py).
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev"))
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the Prefect harness runs flows: mark it `prefect` so the fast tier leaves it out."""
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.prefect)
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +50,20 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def shipped_demo(prefect_harness, tmp_path_factory):
+    """`shipped_demo(name)`: the shipped demo `name` (tests.golden.DEMOS) run once per session through
+    the CLI, as a tests.golden.DemoRun. The golden test and the tests that read a demo's outputs
+    share the run; they only read its folder."""
+    from tests.golden import run_demo_captured
+
+    runs = {}
+
+    def run(name: str):
+        if name not in runs:
+            runs[name] = run_demo_captured(name, tmp_path_factory.mktemp(name) / "out")
+        return runs[name]
+
+    return run

@@ -4,14 +4,19 @@ A refactor must leave every demo's files byte-identical (issue #13); a change th
 alter a plan (a new rule, a new estimate) re-derives the manifest on purpose and says so in its
 commit: `python -m tests.golden` (or `make golden`) rewrites tests/data/golden.json.
 
-tests/test_golden.py runs each demo through the real CLI entry point and compares.
+tests/test_golden.py runs each demo through the real CLI entry point and compares; the session
+fixture `shipped_demo` (tests/conftest.py) runs each demo once and shares the run with the tests
+that read its outputs (the phased and robust solves take tens of seconds).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,6 +55,23 @@ def run_demo(name: str, out: Path) -> int:
     from flows.cli import main
 
     return main(arguments(name, out))
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One run of a shipped demo through the CLI: exit code, what it printed, where it wrote."""
+
+    code: int
+    out: str
+    err: str
+    directory: Path
+
+
+def run_demo_captured(name: str, out: Path) -> DemoRun:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = run_demo(name, out)
+    return DemoRun(code, stdout.getvalue(), stderr.getvalue(), out)
 
 
 def expected() -> dict[str, dict[str, str]]:

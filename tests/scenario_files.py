@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common.files import write_files
+from optimisation.solve import solve
+from reporting.writers.plan_files import render_plan_files
+from scoping.scenario.build import build_instance
+from scoping.scenario.loader import load_scenario
+
 VALID = {
     "hubs.csv": "hub_id,name,easting,northing,min_spokes,max_spokes\n"
                 "HUB1,North hub,420000,560000,1,3\n",
@@ -39,3 +45,13 @@ def write_scenario(directory: Path, overrides: dict[str, str | bytes | None] | N
         else:
             path.write_text(content, encoding="utf-8")
     return directory
+
+
+def write_plan(scenario_dir: Path, out_dir: Path) -> dict[str, bytes]:
+    """The plan files of `scenario_dir` written into `out_dir` by the pure pipeline (no Prefect):
+    an earlier run's outputs for tests that check a later run leaves them alone. Returns their bytes
+    by name, in the order they are written (plan.json last)."""
+    planned = build_instance(load_scenario(scenario_dir))
+    files = render_plan_files(planned, solve(planned.instance))
+    write_files(out_dir, files)
+    return {name: (out_dir / name).read_bytes() for name in files}

@@ -8,10 +8,17 @@ one hub, no pair within reach, caseload_min 0, hubs that cannot reach min_spokes
 
 from __future__ import annotations
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance
 from tests.instances import rules_with
+
+
+def examples(ci_count: int) -> int:
+    """Examples for a property test that runs `ci_count` in CI: scaled by the Hypothesis profile
+    loaded in tests/conftest.py (ci: max_examples 100, so `ci_count` itself; dev: a fifth)."""
+    return max(5, round(ci_count * settings().max_examples / 100))
 
 CODES = ("E06000001", "E06000002", "E06000003")
 

@@ -18,6 +18,8 @@ from reporting.published.plan import published_counts
 from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import planned_plan
 
+pytestmark = pytest.mark.slow  # starts a real browser
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 

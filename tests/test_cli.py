@@ -1,7 +1,9 @@
 """The command line as a user runs it: exit codes 0/2/3, messages, no tracebacks, files kept.
 
-Most tests call `flows.cli.main` in-process under one session-scoped Prefect test harness; one test
-runs the installed `spokeplan` console script in a subprocess, exactly as a user would.
+Most tests call `flows.cli.main` in-process. Bad input and `validate` end in the command's plain
+check, before any flow run, so those tests need no Prefect server; the tests of commands that run a
+flow use the session's Prefect test harness. One test runs the installed `spokeplan` console script
+in a subprocess, exactly as a user would.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from tests.scenario_files import VALID, write_scenario
+from tests.scenario_files import VALID, write_plan, write_scenario
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+flow_run = pytest.mark.usefixtures("prefect_harness")
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -41,6 +43,7 @@ def test_validate_reports_bad_input_with_exit_2_and_no_traceback(tmp_path, capsy
     assert "Traceback" not in err + out
 
 
+@flow_run
 def test_plan_writes_checked_plan_files(tmp_path, capsys):
     out_dir = tmp_path / "out"
     code, out, err = run(capsys, "plan", str(write_scenario(tmp_path / "scn")), "--out", str(out_dir))
@@ -64,19 +67,20 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert "cases covered      c of c at any one time (c)" in out and "proven bound       c cases" in out
 
 
+@flow_run
 def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(tmp_path, capsys, monkeypatch):
     """disclosure_threshold: 3. 24 of 26 cases covered leaves 2 unmet, a count from 1 to 3: the total
     covered is hidden, and every sentence about hidden counts says 1 to 3, none says 1 to 5."""
-    import prefect.artifacts
+    import flows.plan_flow
 
     descriptions = []
-    create_table_artifact = prefect.artifacts.create_table_artifact
+    create_table_artifact = flows.plan_flow.create_table_artifact
 
     def recording(*args, **kwargs):
         descriptions.append(kwargs.get("description", ""))
         return create_table_artifact(*args, **kwargs)
 
-    monkeypatch.setattr(prefect.artifacts, "create_table_artifact", recording)
+    monkeypatch.setattr(flows.plan_flow, "create_table_artifact", recording)
     directory = write_scenario(tmp_path / "scn", {"scenario.yaml": VALID["scenario.yaml"] + "disclosure_threshold: 3\n"})
     code, out, err = run(capsys, "plan", str(directory), "--out", str(tmp_path / "out"))
     assert code == 0, err
@@ -89,6 +93,7 @@ def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(t
     assert "Coverage and unmet need by authority (counts 1-3 shown as c)" in descriptions
 
 
+@flow_run
 def test_plan_is_byte_identical_on_rerun(tmp_path, capsys):
     directory = write_scenario(tmp_path / "scn")
     assert run(capsys, "plan", str(directory), "--out", str(tmp_path / "a"))[0] == 0
@@ -96,10 +101,10 @@ def test_plan_is_byte_identical_on_rerun(tmp_path, capsys):
     assert (tmp_path / "a" / "plan.json").read_bytes() == (tmp_path / "b" / "plan.json").read_bytes()
 
 
+@flow_run
 def test_infeasible_plan_exits_3_with_plain_words_and_keeps_previous_files(tmp_path, capsys):
     out_dir = tmp_path / "out"
-    assert run(capsys, "plan", str(write_scenario(tmp_path / "ok")), "--out", str(out_dir))[0] == 0
-    before = (out_dir / "plan.json").read_bytes()
+    before = write_plan(write_scenario(tmp_path / "ok"), out_dir)["plan.json"]
     # Authority two is required too, but its only host is 200 km from the hub (supervision limit 90 min).
     hosts = VALID["hosts.csv"].replace("422000,560000,E06000002", "622000,560000,E06000002")
     authorities = VALID["authorities.csv"].replace("preventative,false", "preventative,true")
@@ -113,8 +118,7 @@ def test_infeasible_plan_exits_3_with_plain_words_and_keeps_previous_files(tmp_p
 
 def test_bad_input_leaves_earlier_outputs_untouched(tmp_path, capsys):
     out_dir = tmp_path / "out"
-    assert run(capsys, "plan", str(write_scenario(tmp_path / "ok")), "--out", str(out_dir))[0] == 0
-    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    before = write_plan(write_scenario(tmp_path / "ok"), out_dir)
     broken = write_scenario(tmp_path / "bad", {"hubs.csv": None})
     assert run(capsys, "plan", str(broken), "--out", str(out_dir))[0] == 2
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
@@ -126,7 +130,7 @@ def test_missing_scenario_directory_is_bad_input(tmp_path, capsys):
 
 
 def test_console_script_end_to_end(tmp_path):
-    """The installed console script, in a fresh process (its own embedded Prefect server)."""
+    """The installed console script, in a fresh process: bad input is answered by the plain check."""
     executable = shutil.which("spokeplan", path=str(Path(sys.executable).parent))
     assert executable, "spokeplan console script is not installed next to this Python"
     broken = write_scenario(tmp_path / "bad", {"hosts.csv": VALID["hosts.csv"].replace("police,", "church,")})
@@ -138,6 +142,7 @@ def test_console_script_end_to_end(tmp_path):
     assert usage.returncode == 2 and "SCENARIO_DIR" in usage.stderr
 
 
+@flow_run
 def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
     out_dir = tmp_path / "scope"
     code, out, err = run(capsys, "scope", str(write_scenario(tmp_path / "scn")), "--out", str(out_dir))
@@ -152,6 +157,36 @@ def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
     assert sorted(row["authority"] for row in rows) == ["E06000001", "E06000002"]
 
 
+NO_PREFECT = """
+import json, sys
+from flows.cli import main
+codes = []
+for argv in json.loads(sys.argv[1]):
+    codes.append(main(argv))
+    assert not [name for name in sys.modules if name == "prefect" or name.startswith("prefect.")], argv
+print(json.dumps(codes))
+"""
+
+
+def test_validate_and_bad_input_answer_before_prefect_is_imported(tmp_path):
+    """Issue #13: bad input exits 2 before any Prefect server starts; `validate` runs no flow at all.
+    Prefect not even imported (in a fresh process) proves no server, temporary or other, was started
+    or contacted."""
+    good = str(write_scenario(tmp_path / "good"))
+    bad = str(write_scenario(tmp_path / "bad", {"areas.csv": VALID["areas.csv"].replace(",14\n", ",lots\n")}))
+    out = str(tmp_path / "out")
+    commands = [["validate", good], ["validate", bad], ["plan", bad, "--out", out], ["scope", bad, "--out", out],
+                ["demo", "--model", "nonsense", "--out", out]]
+    result = subprocess.run([sys.executable, "-c", NO_PREFECT, json.dumps(commands)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == [0, 2, 2, 2, 2]
+    assert result.stdout.count("is valid: 1 hubs, 2 hosts, 3 areas") == 1
+    assert result.stderr.count("areas.csv:2: demand: expected a whole number") == 3
+    assert "unknown service model 'nonsense'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_scope_reports_bad_input_with_exit_2(tmp_path, capsys):
     directory = write_scenario(tmp_path / "scn", {"hubs.csv": None})
     code, out, err = run(capsys, "scope", str(directory), "--out", str(tmp_path / "scope"))
@@ -159,6 +194,7 @@ def test_scope_reports_bad_input_with_exit_2(tmp_path, capsys):
     assert not (tmp_path / "scope").exists()
 
 
+@flow_run
 def test_refresh_twice_then_nothing_changes(tmp_path, capsys):
     sources = tmp_path / "sources.yaml"
     write_scenario(tmp_path / "src")
@@ -178,6 +214,7 @@ def test_sweep_with_a_bad_file_exits_2(tmp_path, capsys):
     assert code == 2 and err.startswith("error: ") and "Traceback" not in err + out
 
 
+@flow_run
 def test_plan_run_publishes_disclosed_artifacts(tmp_path, capsys):
     from prefect.artifacts import Artifact
 

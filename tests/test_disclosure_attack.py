@@ -15,6 +15,7 @@ from scipy.optimize import linprog
 
 from reporting.disclosure import suppress
 from scoping.scenario.settings import DISCLOSURE_THRESHOLD
+from tests.strategies import examples
 
 
 def published_equations(table: list[list[int]], hidden: set):
@@ -67,7 +68,7 @@ tables = st.integers(2, 4).flatmap(lambda rows: st.integers(2, 4).flatmap(
     lambda cols: st.lists(st.lists(st.integers(0, 40), min_size=cols, max_size=cols), min_size=rows, max_size=rows)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150))
 @given(tables)
 def test_no_suppressed_cell_can_be_recovered_from_the_totals(table):
     values, groups = published_equations(table, set())
@@ -154,7 +155,7 @@ def plan_tables(draw):
     return values, relations, bounds
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(plan_tables())
 def test_no_hidden_count_is_pinned_with_whole_numbers_and_the_plans_bounds(tables):
     from reporting.disclosure import required_width

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimisation.checker import check_plan
@@ -20,6 +20,7 @@ from common.errors import InputError
 from scoping.scenario.build import build_instance
 from scoping.scenario.loader import load_scenario
 from tests.scenario_files import VALID, write_scenario
+from tests.strategies import examples
 
 CELLS = st.one_of(
     st.sampled_from(["", "0", "-1", "1e9", "NaN", "inf", "true", "x", "=SUM(A1)", "999999999999", "E06000001",
@@ -82,7 +83,7 @@ def mutated_scenarios(draw) -> dict[str, str | None]:
     return files
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120))
 @given(mutated_scenarios())
 def test_mutated_scenarios_never_crash(files):
     with tempfile.TemporaryDirectory() as folder:
@@ -94,7 +95,7 @@ def test_mutated_scenarios_never_crash(files):
         assert run_everything(directory) in {"bad input", "infeasible", "plan"}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40))
 @given(
     hubs=st.integers(1, 3), hosts=st.integers(0, 5), areas=st.integers(1, 8),
     spread_km=st.sampled_from([0, 1, 30, 300]), demand=st.integers(0, 40),

@@ -4,16 +4,16 @@ unchanged by refactoring). A deliberate change of a plan re-derives the manifest
 
 import pytest
 
-from tests.golden import DEMOS, expected, file_hashes, run_demo
+from tests.golden import DEMOS, expected, file_hashes
 
-pytestmark = pytest.mark.prefect
+pytestmark = pytest.mark.slow  # every shipped demo, solved and written (prefect: tests/conftest.py)
 
 
 @pytest.mark.parametrize("name", sorted(DEMOS))
-def test_demo_files_are_byte_identical(name, tmp_path, prefect_harness):
-    out = tmp_path / name
-    assert run_demo(name, out) == 0
-    got, want = file_hashes(out), expected()[name]
+def test_demo_files_are_byte_identical(name, shipped_demo):
+    run = shipped_demo(name)
+    assert run.code == 0, run.err
+    got, want = file_hashes(run.directory), expected()[name]
     assert sorted(got) == sorted(want), "the demo writes a different set of files"
     changed = [path for path in want if got[path] != want[path]]
     assert not changed, f"{name}: files differ from tests/data/golden.json: {changed}"

@@ -3,14 +3,14 @@ its cheap coverage bound is never below what a valid plan covers."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from optimisation.checker import check_plan, plan_cost_per_year
 from optimisation.greedy import coverage_upper_bound, greedy_plan
 
 from optimisation.result import SpokePlacement
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
-from tests.strategies import instances
+from tests.strategies import examples, instances
 
 
 def base(**changes):
@@ -115,7 +115,7 @@ def test_coverage_bound_counts_only_reachable_demand_and_spoke_limits():
                                      areas=[area("A1", 40), area("A2", 0)])) == 24
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(instances())
 def test_greedy_plan_is_valid_on_random_instances(inst):
     plan = greedy_plan(inst)

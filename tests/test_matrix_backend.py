@@ -9,7 +9,7 @@ must respect hub sizes. "AUTO" picks by size.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 import optimisation.solve
 from optimisation.checker import check_plan
@@ -19,7 +19,7 @@ from optimisation.model import build_model
 from optimisation.result import Infeasible
 from optimisation.solve import MATRIX_BACKEND, MATRIX_SCIP_BACKEND, choose_backend, solve
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
-from tests.strategies import instances
+from tests.strategies import examples, instances
 from tests.test_hand_instances import lexicographic_instance
 
 
@@ -109,7 +109,7 @@ def _values(plan):
     return plan.objective, plan.host_fit, plan.travel_case_minutes
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120))
 @given(instances())
 def test_matrix_back_ends_agree_with_scip_on_random_instances(inst):
     outcomes = []
@@ -132,7 +132,7 @@ def test_matrix_back_ends_agree_with_scip_on_random_instances(inst):
             assert scip.objective <= other.bound + 1e-6 and other.objective <= scip.bound + 1e-6
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80))
 @given(instances())
 def test_spokes_per_host_gives_the_same_optimum_as_integer_spokes(inst):
     values = []

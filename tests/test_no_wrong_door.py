@@ -126,11 +126,9 @@ def test_cse_scenarios_keep_their_plan_json_keys(tmp_path):
     assert "service_model" not in document and "team" not in document
 
 
-@pytest.mark.usefixtures("prefect_harness")
-def test_cli_demo_no_wrong_door(tmp_path, capsys):
-    out_dir = tmp_path / "nwd-demo"
-    code = main(["demo", "--model", "no-wrong-door", "--out", str(out_dir)])
-    out, err = capsys.readouterr()
+def test_cli_demo_no_wrong_door(shipped_demo):
+    demo = shipped_demo("demo_no_wrong_door")  # `demo --model no-wrong-door`, once per session (tests/golden.py)
+    code, out, err, out_dir = demo.code, demo.out, demo.err, demo.directory
     assert code == 0, err
     assert {"plan.json", "report.html", "plan.xlsx", "plan.geojson", "allocation.csv", "coverage.csv",
             "spokes.csv"} <= {p.name for p in out_dir.iterdir()}
@@ -170,7 +168,6 @@ def test_cli_demo_no_wrong_door(tmp_path, capsys):
     assert sum(row[2] for row in team_sheet[1:]) == sum(workers.values())
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_cli_demo_unknown_model_exit_2(tmp_path, capsys):
     code = main(["demo", "--model", "nonsense", "--out", str(tmp_path / "x")])
     out, err = capsys.readouterr()
@@ -181,7 +178,6 @@ def test_cli_demo_unknown_model_exit_2(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_cli_plan_with_unknown_service_model_exit_2(tmp_path, capsys):
     directory = nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: no-right-door\n"})
     code = main(["plan", str(directory), "--out", str(tmp_path / "out")])

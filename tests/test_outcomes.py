@@ -27,6 +27,7 @@ from scoping.store.outcomes import (
     read_outcomes, track,
 )
 from scoping.store.refresh import load_sources, refresh, validate
+from tests.strategies import examples
 from tests.test_disclosure_attack import recoverable_cells
 
 REPO = Path(__file__).resolve().parents[1]
@@ -326,7 +327,7 @@ def figure_table(values: dict[tuple[str, str], int]):
 AREAS = ("E06000057", "E06000001", "E06000005", "E08000021")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60))
 @given(st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=4), min_size=1, max_size=3),
        st.booleans())
 def test_no_hidden_figure_can_be_recovered_from_what_is_published(grid, with_given_total):
@@ -390,7 +391,6 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-@pytest.mark.prefect
 def test_refresh_twice_then_monitor_the_demo(tmp_path, capsys, prefect_harness):
     store, out = tmp_path / "store", tmp_path / "monitor"
     reports = []
@@ -413,8 +413,7 @@ def test_refresh_twice_then_monitor_the_demo(tmp_path, capsys, prefect_harness):
         assert {r["measure_id"] for r in lines} == set(load_catalogue(model).measures)
 
 
-@pytest.mark.prefect
-def test_monitor_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, prefect_harness):
+def test_monitor_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
     code, out, err = run_cli(capsys, "monitor", str(tmp_path / "nothing"), "--model", "no-wrong-door",
                              "--out", str(tmp_path / "out"))
     assert code == 2
@@ -430,7 +429,6 @@ def test_monitor_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, prefect_
     assert "Traceback" not in out + err and not (tmp_path / "out").exists()
 
 
-@pytest.mark.prefect
 def test_a_bad_outcomes_source_is_rejected_by_spokeplan_refresh(tmp_path, capsys, prefect_harness):
     sources = write(tmp_path / "sources.yaml", "sources:\n  - name: outcomes\n    url: o.csv\n    schema: outcomes\n"
                                                "  - name: people\n    url: p.csv\n    schema: outcomes\n")
@@ -452,7 +450,6 @@ def test_a_bad_outcomes_source_is_rejected_by_spokeplan_refresh(tmp_path, capsys
     assert "outcomes           rejected, none kept" in out
 
 
-@pytest.mark.prefect
 def test_the_flow_publishes_disclosed_artifacts(tmp_path, prefect_harness):
     from prefect.artifacts import Artifact
 

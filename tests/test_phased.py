@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimisation.phased import build_programme_model, solve_programme
@@ -15,7 +15,7 @@ from optimisation.programme import Phase, Programme, block_instance, central_sce
 from optimisation.result import Infeasible
 from optimisation.solve import solve
 from tests.instances import AUTH_Y, area, host, hub, instance, rules_with, team_role
-from tests.strategies import instances
+from tests.strategies import examples, instances
 
 
 def programme(inst, *phases, r=0.1, funded_years=1):
@@ -163,7 +163,7 @@ def phased(draw):
                            discount_rate=draw(st.sampled_from([0.0, 0.035, 0.2])))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60))
 @given(phased())
 def test_random_phased_plans_pass_the_checker_and_beat_baselines(case):
     inst, prog = case

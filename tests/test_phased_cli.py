@@ -14,7 +14,7 @@ from flows.cli import main
 from tests.golden import SOLVER
 from tests.scenario_files import VALID, write_scenario
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+flow_run = pytest.mark.usefixtures("prefect_harness")
 
 REPO = Path(__file__).resolve().parents[1]
 # The shipped demos are proven optimal well within a minute on a quiet machine (phased ~30 s, robust
@@ -87,6 +87,7 @@ def test_bad_phases_and_demand_scenarios_exit_2_located(tmp_path, capsys, name):
     assert not (tmp_path / "out").exists()
 
 
+@flow_run
 def test_infeasible_phase_rule_exits_3_in_plain_words(tmp_path, capsys):
     # A spoke is in post at HUB1, but the first phase may run no hub.
     directory = write_scenario(tmp_path / "scn", {
@@ -101,9 +102,9 @@ def test_infeasible_phase_rule_exits_3_in_plain_words(tmp_path, capsys):
     assert "Traceback" not in out + err
 
 
-def test_shipped_phased_robust_demo(tmp_path, capsys):
-    out_dir = tmp_path / "phased"
-    code, out, err = run(capsys, "plan", str(REPO / "inputs" / "demo_phased"), "--out", str(out_dir), *DEMO_SOLVER)
+def test_shipped_phased_robust_demo(tmp_path, capsys, shipped_demo):
+    demo = shipped_demo("demo_phased")  # `plan inputs/demo_phased`, run once per session (tests/golden.py)
+    code, out, err, out_dir = demo.code, demo.out, demo.err, demo.directory
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     # The DESIGN.md contract holds for the final phase's full roll-out under central demand.
@@ -155,7 +156,7 @@ def test_shipped_phased_robust_demo(tmp_path, capsys):
     assert (again / "plan.json").read_bytes() == (out_dir / "plan.json").read_bytes()
 
 
-def test_robust_demo(tmp_path, capsys):
+def test_robust_demo(shipped_demo):
     """inputs/demo_robust: placements chosen for the worst of four demand scenarios beat the central plan there.
 
     Its demand_scenarios.csv is made from areas.csv: scenario tees_valley_low = 30% of central
@@ -172,8 +173,8 @@ def test_robust_demo(tmp_path, capsys):
                 for r in areas]
     with open(directory / "demand_scenarios.csv", newline="") as handle:
         assert [tuple(row.values()) for row in csv.DictReader(handle)] == expected
-    out_dir = tmp_path / "robust"
-    code, out, err = run(capsys, "plan", str(directory), "--out", str(out_dir), *DEMO_SOLVER)
+    demo = shipped_demo("demo_robust")  # `plan inputs/demo_robust`, run once per session (tests/golden.py)
+    code, out, err, out_dir = demo.code, demo.out, demo.err, demo.directory
     assert code == 0, err
     plan = json.loads((out_dir / "plan.json").read_text())
     assert plan["status"] == "OPTIMAL" and all(s["status"] == "OPTIMAL" for s in plan["stages"])

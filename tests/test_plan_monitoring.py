@@ -157,8 +157,7 @@ def test_bad_stores_are_located_errors(tmp_path):
     assert str(caught.value.problems[0]).startswith(f"error: {path}:3: value: expected a whole number of at least 0")
 
 
-@pytest.mark.prefect
-def test_spokeplan_plan_with_a_missing_store_exits_2_located(tmp_path, capsys, prefect_harness):
+def test_spokeplan_plan_with_a_missing_store_exits_2_located(tmp_path, capsys):
     from flows.cli import main
 
     scn = write_scenario(tmp_path / "scn", {"scenario.yaml": RULES + "monitoring_store: ../nowhere\n"})
@@ -225,7 +224,6 @@ def test_a_model_file_brings_its_own_catalogue_to_the_report(tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt; supported" in section and "<img" not in section
 
 
-@pytest.mark.prefect
 def test_spokeplan_monitor_takes_a_model_path_like_scenario_yaml(tmp_path, capsys, prefect_harness):
     from flows.cli import main
 
@@ -268,19 +266,15 @@ def test_the_shipped_demos_monitor_their_models_outcomes(demo, model, with_figur
     assert any(c.revised_from for c in table.cells)  # round 2 revised some 2025-Q1 figures
 
 
-@pytest.mark.prefect
-def test_spokeplan_demo_shows_the_cse_outcomes_and_plans_as_before(tmp_path, capsys, prefect_harness):
-    from flows.cli import main
-
-    code = main(["demo", "--out", str(tmp_path / "demo")])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    plan = json.loads((tmp_path / "demo" / "plan.json").read_text())
+def test_spokeplan_demo_shows_the_cse_outcomes_and_plans_as_before(shipped_demo):
+    demo = shipped_demo("demo")  # `spokeplan demo`, run once per session (tests/golden.py)
+    assert demo.code == 0, demo.err
+    plan = json.loads((demo.directory / "plan.json").read_text())
     # the plan is the demo's as before the monitoring store was added
     assert (plan["coverage"]["demand_covered"], plan["coverage"]["demand_total"], plan["spokes_total"]) == (180, 362, 15)
     assert plan["monitoring"]["store_snapshot"] == "20250801T063000Z"
     assert len(plan["monitoring"]["measures_with_figures"]) == 11
-    section = section_of((tmp_path / "demo" / "report.html").read_text())
+    section = section_of((demo.directory / "report.html").read_text())
     assert "<h2>Outcomes monitoring: CSE Hub and Spoke</h2>" in section
     assert section.count("<svg") == 15 and 'class="suppressed"' in section
     assert "Hartlepool (E06000001)" in section  # the scenario's authority names label the areas

@@ -3,14 +3,14 @@ instances with and without them, re-checked by the checker on the original insta
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from optimisation.checker import check_plan
 from optimisation.presolve import merge_areas, reduce_instance, split_cases
 from optimisation.result import Infeasible
 from optimisation.solve import MATRIX_BACKEND, MATRIX_SCIP_BACKEND, MERGE_MIN_SHARE, solve
 from tests.instances import area, host, hub, instance
-from tests.strategies import instances
+from tests.strategies import examples, instances
 
 
 def test_reductions_by_hand():
@@ -58,7 +58,7 @@ def proven_values(inst, settings: list[dict]) -> list:
     return results
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100))
 @given(instances())
 def test_same_optimum_with_and_without_reductions(inst):
     results = proven_values(inst, [{"backend": backend, "presolve": presolve} for presolve in (False, True)
@@ -109,7 +109,7 @@ def test_merged_coverage_stage_gives_the_hand_optimum():
             assert [s.status for s in plan.stages] == ["OPTIMAL"] * 3
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100))
 @given(instances())
 def test_same_optimum_with_and_without_merged_areas(inst):
     """The merged coverage stage (then the later stages on the full model) against no merge, on

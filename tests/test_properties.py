@@ -15,7 +15,7 @@ import itertools
 from functools import lru_cache
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from scipy.optimize import linprog
 
 from optimisation.checker import check_plan
@@ -23,10 +23,10 @@ from optimisation.greedy import coverage_upper_bound, greedy_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import solve
-from tests.strategies import instances
+from tests.strategies import examples, instances
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150))
 @given(instances())
 def test_solver_plan_is_valid_and_beats_greedy(inst):
     greedy = greedy_plan(inst)
@@ -109,7 +109,7 @@ def brute_force_optimum(inst: Instance) -> int | None:
     return best
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(instances(max_hubs=2, max_hosts=3, max_areas=4, max_hub_spokes=3, max_host_spokes=2))
 def test_solver_optimum_equals_brute_force_on_tiny_instances(inst):
     expected = brute_force_optimum(inst)

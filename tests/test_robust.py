@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimisation.phased import solve_programme
@@ -17,7 +17,7 @@ from optimisation.programme import (CENTRAL, DemandScenario, Phase, Programme, c
 from optimisation.robust import covered_at_fixed_spokes, plan_programme
 from optimisation.result import Infeasible
 from tests.instances import area, host, hub, instance, rules_with
-from tests.strategies import instances
+from tests.strategies import examples, instances
 
 
 def one_spoke(caseload_min: int = 0, p_central: int = 12):
@@ -106,7 +106,7 @@ def robust_cases(draw):
     return inst, Programme((single_phase(),), tuple(scenarios), robust=robust, phased=False)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50))
 @given(robust_cases())
 def test_random_robust_plans_pass_the_checker_and_beat_the_central_plan(case):
     inst, prog = case

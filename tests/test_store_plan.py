@@ -343,7 +343,8 @@ SPOKEPLAN = shutil.which("spokeplan", path=str(Path(sys.executable).parent))
      f"{FIRST}, {SECOND}; the latest is {SECOND}"),
     (("--store", "{tmp}/nowhere"), "error: {tmp}/nowhere:0: -: not a refresh store (no latest.json); run "
                                    "`spokeplan refresh SOURCES.yaml --store DIR` first"),
-    (("--snapshot", FIRST), "spokeplan plan: error: --snapshot needs --store DIR"),
+    (("--snapshot", FIRST), f"error: --snapshot: -: {FIRST} names a snapshot of a store; give the store with "
+                            "--store DIR"),
 ])
 def test_bad_store_options_exit_2_before_any_prefect_server(tmp_path, store, argv, expected):
     """In a process of its own whose Prefect API is a closed port: a flow run would fail there (exit 1), so

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimisation.checker import check_plan, plan_cost_per_year
@@ -21,7 +21,7 @@ from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlaceme
 from optimisation.solve import solve
 from optimisation.team import minimum_team
 from tests.instances import area, host, hub, instance, rules_with, team_role
-from tests.strategies import instances
+from tests.strategies import examples, instances
 
 COMMS = team_role("communications_worker", "Communications worker", per_team=1, cost_per_year=40_000)
 CLINICIAN = team_role("clinician", "Clinician", per_team=1, workers_per_role=6, cost_per_year=58_000)
@@ -125,7 +125,7 @@ def instances_with_teams(draw):
     return replace(inst, rules=replace(inst.rules, team_roles=roles))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60))
 @given(instances_with_teams())
 def test_random_instances_with_teams_pass_the_checker(inst):
     greedy = greedy_plan(inst)  # the warm start pays for support roles too

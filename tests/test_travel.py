@@ -13,6 +13,7 @@ from scoping.scenario.travel import (
     ESTIMATED, GivenTime, GivenTimes, Nearest, apply_measured, casework_pairs, nearest, supervision_pairs, travel_pairs,
 )
 from scoping.scenario.travel_estimate import Place, estimated_pairs, minutes_between
+from tests.strategies import examples
 
 # No postcodes anywhere: every end is open country (urban share 0), so minutes follow distance alone.
 EMPTY_GRID = DensityGrid(np.zeros((20, 20), dtype=np.uint16))
@@ -87,7 +88,7 @@ def reference_rule(estimated, rows, mode, sources, targets, limit):
     return result, origin
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.dictionaries(st.tuples(st.sampled_from("ABC"), st.sampled_from("XYZ")), st.integers(0, 90), max_size=9),
        st.lists(st.tuples(st.sampled_from("ABCXYZ"), st.sampled_from("ABCXYZ"), st.integers(0, 90),
                           st.sampled_from(["car", "public_transport"]), st.sampled_from(["measured", "routed"])),

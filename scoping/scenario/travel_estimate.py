@@ -133,7 +133,7 @@ class CarModel:
 
 # Fitted by travel_calibration.fit_car_model on the 'fit' rows of data/travel_calibration_car.csv
 # (urban local speed fixed at URBAN_LOCAL_KMH); tests/test_travel_estimate.py re-fits and checks these.
-CAR_MODEL = CarModel(urban_kmh=URBAN_LOCAL_KMH, rural_kmh=24.3, trunk_near_kmh=64.7, trunk_far_kmh=83.2)
+CAR_MODEL = CarModel(urban_kmh=URBAN_LOCAL_KMH, rural_kmh=24.1, trunk_near_kmh=64.9, trunk_far_kmh=83.2)
 
 
 def car_minutes(km, density_a, density_b, model: CarModel | None = None) -> np.ndarray:
