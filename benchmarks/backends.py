@@ -3,12 +3,14 @@
 Each back end runs in its own subprocess (HiGHS builds cannot share a process, and a crash in
 one must not hide the others), on the same pickled instance, with the full lexicographic solve
 (coverage, host fit, travel) and the same time limit. Prints wall time, each stage's time and
-status, the objective values, and peak memory. AUTO (the default), SCIPY_HIGHS and SCIP_MATRIX are
-the matrix model of optimisation.matrix (with the exact presolve); the others are pywraplp back ends
-on optimisation.model's model.
+status, the objective values, and peak memory. Every back end solves the one model of
+optimisation.model (with the exact presolve): AUTO (the default), SCIPY_HIGHS and SCIP_MATRIX read it
+as one sparse matrix, the others (pywraplp back ends) row by row (optimisation.backends).
+`--baseline DIR` runs each back end again right after, from another checkout (before/after).
 
     python -m benchmarks.backends                 # demo + small England instance
     python -m benchmarks.backends --sizes small medium --time-limit 120
+    python -m benchmarks.backends --sizes small --backends AUTO SCIP --baseline ../main --repeat 3
 
 Measured 2026-11-23 on the 2-core build machine, OR-Tools 9.15, --time-limit 60, one worker, nothing
 else running (wall seconds of the whole lexicographic solve, incl. import and model build; every
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import resource
 import subprocess
@@ -37,7 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
-CANDIDATES = [  # (back end, linking rows x <= d*o); the first three are optimisation.matrix's layout
+CANDIDATES = [  # (back end, linking rows x <= d*o); the first three read the model as a matrix
     ("AUTO", True), ("SCIPY_HIGHS", True), ("SCIP_MATRIX", True), ("SCIP", True), ("SCIP", False), ("HIGHS", True), ("HIGHS", False), ("CBC", True), ("CP_SAT", True),
 ]
 
@@ -83,10 +86,26 @@ def instances(sizes: list[str]) -> dict[str, object]:
     return found
 
 
+def run_candidate(file: str, backend: str, link: bool, time_limit: float, root: Path | None = None) -> dict:
+    """One back end in a fresh subprocess; `root`: another checkout first on the path (--baseline)."""
+    env = {**os.environ, "PYTHONPATH": str(root)} if root else None
+    command = [sys.executable, "-m", "benchmarks.backends", "--run", file, backend, "1" if link else "0", str(time_limit)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=time_limit * 4 + 120, cwd=root, env=env)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        return {"error": f"failed (exit {result.returncode}): "
+                         f"{(result.stderr.strip().splitlines() or ['no output'])[-1][:80]}"}
+    return json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="*", default=["small"], help="England instance sizes (small medium national)")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--backends", nargs="*", help="run only these back ends (default: every candidate)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another spokeplan checkout: each back end runs there too, right after this one")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per back end (and checkout), interleaved")
     parser.add_argument("--run", nargs=4, metavar=("FILE", "BACKEND", "LINK", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
@@ -95,26 +114,25 @@ def main() -> None:
         return
     from benchmarks.instances import describe
 
+    roots = {"this": None} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
+    candidates = [(b, link) for b, link in CANDIDATES if not args.backends or b in args.backends]
     for name, inst in instances(args.sizes).items():
         print(f"\n## {name}: {describe(inst)}")
-        print(f"{'back end':<11} {'link':<5} {'wall s':>7} {'status':<9} {'covered':>7} {'bound':>7} {'fit':>6} "
-              f"{'travel':>7} {'MB':>5}  stages (s)")
+        print(f"{'checkout':<9} {'back end':<11} {'link':<5} {'wall s':>7} {'status':<9} {'covered':>7} {'bound':>7} "
+              f"{'fit':>6} {'travel':>7} {'MB':>5}  stages (s)")
         with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
             pickle.dump(inst, handle)
-        for backend, link in CANDIDATES:
-            command = [sys.executable, "-m", "benchmarks.backends", "--run", handle.name, backend, "1" if link else "0",
-                       str(args.time_limit)]
-            result = subprocess.run(command, capture_output=True, text=True, timeout=args.time_limit * 4 + 120)
-            lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-            if result.returncode != 0 or not lines:
-                print(f"{backend:<11} {str(link):<5} failed (exit {result.returncode}): "
-                      f"{(result.stderr.strip().splitlines() or ['no output'])[-1][:80]}")
-                continue
-            r = json.loads(lines[-1])
-            stages = ", ".join(f"{n} {s} {st[:3]}" for n, s, st in r["stages"])
-            print(f"{r['backend']:<11} {str(r['link_rows']):<5} {r['wall_s']:>7} {r['status']:<9} {r['covered']:>7} "
-                  f"{r['bound']:>7.0f} {r['host_fit']:>6} {r['travel']:>7} {r['peak_mb']:>5}  {stages}"
-                  + ("" if r["valid"] else "  CHECKER FAILED"))
+        for backend, link in candidates:
+            for _ in range(args.repeat):
+                for label, root in roots.items():
+                    r = run_candidate(handle.name, backend, link, args.time_limit, root)
+                    if "error" in r:
+                        print(f"{label:<9} {backend:<11} {str(link):<5} {r['error']}")
+                        continue
+                    stages = ", ".join(f"{n} {s} {st[:3]}" for n, s, st in r["stages"])
+                    print(f"{label:<9} {r['backend']:<11} {str(r['link_rows']):<5} {r['wall_s']:>7} {r['status']:<9} "
+                          f"{r['covered']:>7} {r['bound']:>7.0f} {r['host_fit']:>6} {r['travel']:>7} {r['peak_mb']:>5}  "
+                          f"{stages}" + ("" if r["valid"] else "  CHECKER FAILED"))
         Path(handle.name).unlink()
 
 

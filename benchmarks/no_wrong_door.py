@@ -25,7 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from optimisation.checker import check_plan, plan_cost_per_year
+from optimisation.checker import check_plan
+from optimisation.measures import plan_cost_per_year
 from optimisation.solve import solve
 from reporting.published.plan import published_counts
 from reporting.writers.plan_files import render_plan_files

@@ -25,6 +25,7 @@ least at the best peer's objective (scipy-milp, the only peer solving the same p
 most that peer's wall time.
 
     python -m benchmarks.peers --sizes small medium --time-limit 60
+    python -m benchmarks.peers --sizes small --repeat 7 --peers spokeplan spokeplan-full --baseline ../main
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -44,6 +46,7 @@ from benchmarks.backends import peak_memory_mb
 
 PEERS = ["spokeplan", "spokeplan-full", "spokeplan-before", "scipy-milp", "spopt-mclp"]
 SAME_PROBLEM = {"spokeplan", "spokeplan-full", "spokeplan-before", "scipy-milp"}  # coverage stage, same model
+BASELINE_PREFIX = "baseline:"  # --baseline DIR: these peers again, from another checkout
 
 
 def run_spokeplan(inst, time_limit: float, full: bool, before: bool = False) -> dict:
@@ -224,11 +227,18 @@ def child(peer: str, file: str, time_limit: float) -> dict:
     return result
 
 
-def run_peer(peer: str, file: str, time_limit: float) -> dict:
-    """One peer in a fresh subprocess on the pickled instance: its result line, or an error."""
+def run_peer(peer: str, file: str, time_limit: float, baseline: Path | None = None) -> dict:
+    """One peer in a fresh subprocess on the pickled instance: its result line, or an error.
+
+    A peer named "baseline:<peer>" runs <peer> with the checkout `baseline` first on the path (its
+    own benchmarks/peers.py and optimisation/): the same measurement of an earlier spokeplan."""
+    root, env = None, None
+    if peer.startswith(BASELINE_PREFIX):
+        peer, root = peer[len(BASELINE_PREFIX):], baseline
+        env = {**os.environ, "PYTHONPATH": str(baseline)}
     command = [sys.executable, "-m", "benchmarks.peers", "--run", peer, file, str(time_limit)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=time_limit * 4 + 180)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=time_limit * 4 + 180, cwd=root, env=env)
     except subprocess.TimeoutExpired:
         return {"error": "timed out"}
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -264,6 +274,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each peer N times, interleaved, and report its median-time run (for small sizes)")
     parser.add_argument("--peers", nargs="*", help=f"run only these peers (default: {' '.join(PEERS)})")
+    parser.add_argument("--baseline", type=Path,
+                        help="another spokeplan checkout (e.g. main before a change): its spokeplan and "
+                             "spokeplan-full run too, interleaved, as baseline:spokeplan and baseline:spokeplan-full")
     parser.add_argument("--json", help="append each size's results to this JSON-lines file")
     parser.add_argument("--run", nargs=3, metavar=("PEER", "FILE", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -275,6 +288,10 @@ def main() -> None:
 
     districts = england_sectors() if args.areas == "sector" else england_districts()
     peers = (args.peers or PEERS) + (["spopt-cpmedian"] if args.pmedian else [])
+    if args.baseline:
+        peers += [BASELINE_PREFIX + p for p in peers if p in ("spokeplan", "spokeplan-full")]
+        SAME_PROBLEM.update(p for p in peers if p.startswith(BASELINE_PREFIX))
+        args.baseline = args.baseline.resolve()
     for size in args.sizes:
         inst = make_instance(size, seed=args.seed, districts=districts)
         print(f"\n## {size} ({args.areas} areas): {describe(inst)}; time limit {args.time_limit:g} s")
@@ -283,7 +300,7 @@ def main() -> None:
         runs: dict[str, list[dict]] = defaultdict(list)
         for _ in range(args.repeat):  # interleaved, so a busy spell on the shared machine hits every peer
             for peer in peers:
-                runs[peer].append(run_peer(peer, handle.name, args.time_limit))
+                runs[peer].append(run_peer(peer, handle.name, args.time_limit, args.baseline))
         results: dict[str, dict] = {}
         for peer in peers:
             done = [r for r in runs[peer] if "error" not in r]
@@ -296,14 +313,14 @@ def main() -> None:
                 results[peer]["note"] += f" [median of {len(done)}: " + ", ".join(f"{r['wall_s']:.2f}" for r in done) + " s]"
         Path(handle.name).unlink()
         ratio = ratios(results)
-        print(f"{'peer':<15} {'wall s':>7} {'objective':>10} {'bound':>8} {'gap':>7} {'peak MB':>8} {'ratio':>6}  "
+        print(f"{'peer':<24} {'wall s':>7} {'objective':>10} {'bound':>8} {'gap':>7} {'peak MB':>8} {'ratio':>6}  "
               f"status / note")
         for peer, r in results.items():
             if "error" in r:
-                print(f"{peer:<15} failed: {r['error']}")
+                print(f"{peer:<24} failed: {r['error']}")
                 continue
             gap = None if r["gap"] is None else 100 * r["gap"]
-            print(f"{peer:<15} {r['wall_s']:>7.1f} {fmt(r['objective'], '.1f'):>10} {fmt(r['bound'], '.1f'):>8} "
+            print(f"{peer:<24} {r['wall_s']:>7.2f} {fmt(r['objective'], '.1f'):>10} {fmt(r['bound'], '.1f'):>8} "
                   f"{fmt(gap, '.2f') + '%' if gap is not None else '—':>7} {r['peak_mb']:>8} "
                   f"{fmt(ratio[peer], '.2f'):>6}  {r['status']}"
                   + (" checker ok" if r.get("valid") else " CHECKER FAILED" if r.get("valid") is False else "")

@@ -5,6 +5,8 @@ Prefect is imported or any server started, and `validate` is that check alone. T
 then run their Prefect flow (flows/commands.py) on the server flows/server.py picks: the configured
 one, the one `spokeplan server start` keeps, or a temporary one for this command. `travel` reads and
 writes small files with plain functions (flows/travel_command.py) and starts no Prefect server.
+`serve` runs the web workbench (flows/workbench) until stopped; its re-solves are plan flow runs on
+the server flows/server.py picks, held for as long as it runs.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (`error: FILE:LINE: COLUMN: ...` lines), 3 infeasible
 (the conflicting rules in plain words), 1 an unexpected internal error (one line; `--debug` for the
@@ -103,6 +105,12 @@ def _build_parser() -> argparse.ArgumentParser:
     server.add_argument("action", choices=("start", "stop", "status"))
     server.add_argument("--port", type=_port, default=None, metavar="N",
                         help="port of 127.0.0.1 for `start` (default: Prefect's 4200, or a free one)")
+
+    serve = commands.add_parser("serve", help="a local web workbench: try options, re-solve, compare versions")
+    serve.add_argument("--workspace", default="spokeplan-workspace", metavar="DIR",
+                       help="folder of the workbench's scenarios and versions (default ./spokeplan-workspace; "
+                            "a new one starts with copies of the shipped demos)")
+    serve.add_argument("--port", type=_port, default=8765, metavar="N", help="port on 127.0.0.1 (default 8765)")
     return parser
 
 
@@ -273,6 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:  # libraries' deprecation notices are for developers, not on a user's terminal
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
             warnings.simplefilter("ignore", category)
+    if args.command == "serve":  # a long-running local web server over the plan flow (flows/workbench/app.py)
+        from flows.workbench.app import serve
+
+        try:
+            return serve(args.workspace, args.port)
+        except KeyboardInterrupt:
+            return 0
     try:
         if args.command == "travel":  # small files in and out: plain functions, no Prefect flow or server
             from flows.travel_command import run_travel_command

@@ -1,108 +1,32 @@
 """A solver-free checker: re-verifies every hard rule of a plan against its instance.
 
-It imports no solver and shares no code with the model, so a modelling mistake cannot hide
-itself. Every plan is checked before any file is written; every solver test runs it.
-`check_plan` returns one plain-English line per violation (an empty list means the plan is valid).
+It imports no solver and shares no row-building code with the model, so a modelling mistake
+cannot hide itself: it judges the plan's numbers by the rule objects of optimisation/rules.py
+(what each rule allows) and the plan measures of optimisation/measures.py. Every plan is checked
+before any file is written; every solver test runs it.
 
-The plan measures used by reports and tests live here too, so there is one definition of each:
-cost per year, host fit and casework travel.
+One ``check_<family>`` per constraint family (the table in optimisation/families.py), each
+returning one plain-English line per violation; :func:`check_plan` runs them all, in the order of
+:data:`CHECKS` (an empty list means the plan is valid).
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
-from optimisation.instance import Instance, host_fit_score
+from optimisation.instance import Instance
+from optimisation.measures import plan_cost_per_year, spokes_by_authority, spokes_by_host, workers_by_hub
 from optimisation.result import PlanResult
-
-TOLERANCE = 1e-6
-
-
-def spokes_by_host(plan: PlanResult) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    for spoke in plan.spokes:
-        totals[spoke.host_id] += spoke.count
-    return dict(totals)
+from optimisation.rules import (TOLERANCE, Budget, Caseload, ExistingSpokes, HostCapacity, HostStatus, HubSize,
+                                RequiredAuthorities, SpokeLimit, TeamMix, TravelReach)
 
 
-def spokes_by_authority(instance: Instance, plan: PlanResult) -> dict[str, int]:
-    """Spokes hosted in each authority (a host's authority), for authorities hosting any."""
-    hosts = {h.host_id: h for h in instance.hosts}
-    totals: dict[str, int] = defaultdict(int)
-    for host_id, count in spokes_by_host(plan).items():
-        totals[hosts[host_id].authority_code] += count
-    return dict(totals)
-
-
-def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
-    """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke
-    + Σ count x cost_per_year of the plan's support roles (service models; none for CSE)."""
-    hosts = {h.host_id: h for h in instance.hosts}
-    used = [host_id for host_id, count in spokes_by_host(plan).items() if count > 0]
-    role_cost = {r.role_id: r.cost_per_year for r in instance.rules.team_roles}
-    team = sum(role_cost.get(t.role, 0.0) * t.count for t in plan.team)
-    return instance.rules.spoke_cost_per_year * plan.spokes_total + sum(hosts[h].annual_cost for h in used) + team
-
-
-def plan_host_fit(instance: Instance, plan: PlanResult) -> int:
-    """Objective priority 2: sum over assignments of host_fit_score(host) x cases."""
-    hosts = {h.host_id: h for h in instance.hosts}
-    authorities = {a.authority_code: a for a in instance.authorities}
-    return sum(host_fit_score(hosts[a.host_id], authorities.get(hosts[a.host_id].authority_code),
-                              instance.rules.host_fit) * a.cases for a in plan.assignments)
-
-
-def plan_travel(instance: Instance, plan: PlanResult) -> int:
-    """Objective priority 3: sum over assignments of casework minutes x cases."""
-    return sum(instance.casework_minutes[(a.host_id, a.area_id)] * a.cases for a in plan.assignments)
-
-
-def _team_problems(instance: Instance, plan: PlanResult, per_hub: dict[str, int]) -> list[str]:
-    """Team mix, re-derived from the rules (shares no code with optimisation/team.py)."""
-    roles = {r.role_id: r for r in instance.rules.team_roles}
-    hub_ids = {h.hub_id for h in instance.hubs}
+def check_identities(instance: Instance, plan: PlanResult) -> list[str]:
+    """Known ids, whole positive counts, each (hub, host) and (area, host) listed once."""
+    hubs = {h.hub_id for h in instance.hubs}
+    hosts = {h.host_id for h in instance.hosts}
+    areas = {a.area_id for a in instance.areas}
     problems: list[str] = []
-    staffed: dict[tuple[str, str], int] = {}
-    for entry in plan.team:
-        if entry.role not in roles:
-            problems.append(f"team: unknown role {entry.role!r} at hub {entry.hub_id}")
-        elif entry.hub_id not in hub_ids:
-            problems.append(f"team: unknown hub {entry.hub_id}")
-        elif not isinstance(entry.count, int) or entry.count < 1:
-            problems.append(f"team: hub {entry.hub_id} has {entry.count!r} of {entry.role}; expected a whole number of at least 1")
-        elif (entry.hub_id, entry.role) in staffed:
-            problems.append(f"team: {entry.role} at hub {entry.hub_id} is listed twice")
-        else:
-            staffed[(entry.hub_id, entry.role)] = entry.count
-    for (hub_id, role_id), count in sorted(staffed.items()):
-        if per_hub.get(hub_id, 0) == 0:
-            problems.append(f"team: hub {hub_id} has {count} {roles[role_id].name} but no workers")
-    for hub_id, workers in sorted(per_hub.items()):
-        if workers <= 0:
-            continue
-        for role in instance.rules.team_roles:
-            have = staffed.get((hub_id, role.role_id), 0)
-            need = role.per_team
-            if role.workers_per_role:
-                need = max(need, math.ceil(workers / role.workers_per_role))
-            if have < need:
-                rule = f"at least {role.per_team} per team" + (
-                    f" and one per {role.workers_per_role} workers" if role.workers_per_role else "")
-                problems.append(f"team mix: hub {hub_id} has {workers} workers and {have} {role.name}; "
-                                f"it needs {need} ({rule})")
-    return problems
-
-
-def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
-    """Every violated hard rule of `plan`, in plain words; empty if the plan is valid."""
-    rules = instance.rules
-    hubs = {h.hub_id: h for h in instance.hubs}
-    hosts = {h.host_id: h for h in instance.hosts}
-    areas = {a.area_id: a for a in instance.areas}
-    problems: list[str] = []
-
-    # Identities and whole numbers.
     seen_spokes: set[tuple[str, str]] = set()
     for spoke in plan.spokes:
         key = (spoke.hub_id, spoke.host_id)
@@ -129,83 +53,186 @@ def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
         if key in seen_assignments:
             problems.append(f"assignments: area {assignment.area_id} at host {assignment.host_id} is listed twice")
         seen_assignments.add(key)
-    if problems:
-        return problems  # the rules below assume known ids
+    return problems
 
-    # Supervision travel: spokes only at hosts within their hub's supervision limit.
-    for spoke in plan.spokes:
-        if (spoke.hub_id, spoke.host_id) not in instance.supervision_minutes:
-            problems.append(f"supervision travel: host {spoke.host_id} is not within hub {spoke.hub_id}'s "
-                            f"supervision limit of {hubs[spoke.hub_id].supervision_limit} minutes")
-    # Casework travel: cases only from hosts within the casework limit.
-    for assignment in plan.assignments:
-        if (assignment.host_id, assignment.area_id) not in instance.casework_minutes:
-            problems.append(f"casework travel: area {assignment.area_id} is not within {rules.casework_minutes} "
-                            f"minutes of host {assignment.host_id}")
 
-    spokes_at = spokes_by_host(plan)
+def check_supervision_travel(instance: Instance, plan: PlanResult) -> list[str]:
+    """Spokes only at hosts within their hub's supervision limit."""
+    reach = TravelReach.of(instance)
+    return [f"supervision travel: host {spoke.host_id} is not within hub {spoke.hub_id}'s supervision limit of "
+            f"{instance.hub(spoke.hub_id).supervision_limit} minutes"
+            for spoke in plan.spokes if not reach.supervises(spoke.hub_id, spoke.host_id)]
+
+
+def check_casework_travel(instance: Instance, plan: PlanResult) -> list[str]:
+    """Cases only from hosts within the casework limit of their area."""
+    reach = TravelReach.of(instance)
+    return [f"casework travel: area {a.area_id} is not within {instance.rules.casework_minutes} minutes of host "
+            f"{a.host_id}" for a in plan.assignments if not reach.serves(a.host_id, a.area_id)]
+
+
+def _cases_by_host(plan: PlanResult) -> dict[str, int]:
     cases_at: dict[str, int] = defaultdict(int)
-    cases_of: dict[str, int] = defaultdict(int)
     for assignment in plan.assignments:
         cases_at[assignment.host_id] += assignment.cases
-        cases_of[assignment.area_id] += assignment.cases
+    return cases_at
 
-    # Caseload: caseload_min x S_j <= cases at host j <= caseload_max x S_j.
+
+def check_caseload(instance: Instance, plan: PlanResult) -> list[str]:
+    """caseload_min x S_j <= cases at host j <= caseload_max x S_j (rules.Caseload)."""
+    rule = Caseload.of(instance.rules)
+    spokes_at, cases_at = spokes_by_host(plan), _cases_by_host(plan)
+    problems = []
     for host_id in sorted(set(spokes_at) | set(cases_at)):
         spokes, cases = spokes_at.get(host_id, 0), cases_at.get(host_id, 0)
-        if cases > rules.caseload_max * spokes:
+        least, most = rule.load_range(spokes)
+        if cases > most:
             problems.append(f"caseload: host {host_id}: {cases} cases for {spokes} spokes exceeds caseload_max "
-                            f"{rules.caseload_max} x {spokes} = {rules.caseload_max * spokes}")
-        if cases < rules.caseload_min * spokes:
+                            f"{rule.maximum} x {spokes} = {most}")
+        if cases < least:
             problems.append(f"caseload: host {host_id}: {cases} cases for {spokes} spokes is below caseload_min "
-                            f"{rules.caseload_min} x {spokes} = {rules.caseload_min * spokes}")
-    # Demand: an area is never assigned more than its demand.
-    for area_id, cases in sorted(cases_of.items()):
-        if cases > areas[area_id].demand:
-            problems.append(f"demand: area {area_id} is assigned {cases} cases but its demand is "
-                            f"{areas[area_id].demand}")
-    # Hub size: 0, or min_spokes..min(max_spokes, managers x manager_span).
-    per_hub: dict[str, int] = defaultdict(int)
-    for spoke in plan.spokes:
-        per_hub[spoke.hub_id] += spoke.count
-    for hub_id, count in sorted(per_hub.items()):
-        hub = hubs[hub_id]
-        if count and not hub.min_spokes <= count <= hub.capacity:
-            problems.append(f"hub size: hub {hub_id} has {count} spokes; a used hub needs {hub.min_spokes} to "
-                            f"{hub.capacity} (min(max_spokes {hub.max_spokes}, managers {hub.managers} x "
+                            f"{rule.minimum} x {spokes} = {least}")
+    return problems
+
+
+def check_demand(instance: Instance, plan: PlanResult) -> list[str]:
+    """An area is never assigned more than its demand."""
+    cases_of: dict[str, int] = defaultdict(int)
+    for assignment in plan.assignments:
+        cases_of[assignment.area_id] += assignment.cases
+    return [f"demand: area {area_id} is assigned {cases} cases but its demand is {instance.area(area_id).demand}"
+            for area_id, cases in sorted(cases_of.items()) if cases > instance.area(area_id).demand]
+
+
+def check_hub_size(instance: Instance, plan: PlanResult) -> list[str]:
+    """Each hub runs 0, or min_spokes..min(max_spokes, managers x manager_span) spokes (rules.HubSize)."""
+    problems = []
+    for hub_id, count in sorted(workers_by_hub(plan.spokes).items()):
+        hub = instance.hub(hub_id)
+        size = HubSize.of(hub)
+        if not size.allows(count):
+            problems.append(f"hub size: hub {hub_id} has {count} spokes; a used hub needs {size.minimum} to "
+                            f"{size.maximum} (min(max_spokes {hub.max_spokes}, managers {hub.managers} x "
                             f"span {hub.manager_span}))")
-    # Host capacity.
-    for host_id, count in sorted(spokes_at.items()):
-        if count > hosts[host_id].max_spokes:
-            problems.append(f"host capacity: host {host_id} has {count} spokes; its max_spokes is "
-                            f"{hosts[host_id].max_spokes}")
-    # Budget: spoke costs + annual cost of every host used.
+    return problems
+
+
+def check_host_capacity(instance: Instance, plan: PlanResult) -> list[str]:
+    """At most max_spokes spokes per host (rules.HostCapacity)."""
+    return [f"host capacity: host {host_id} has {count} spokes; its max_spokes is {instance.host(host_id).max_spokes}"
+            for host_id, count in sorted(spokes_by_host(plan).items())
+            if not HostCapacity.of(instance.host(host_id)).allows(count)]
+
+
+def check_budget(instance: Instance, plan: PlanResult) -> list[str]:
+    """Spoke costs + annual cost of every host used + support roles within the budget (rules.Budget)."""
+    rule = Budget.of(instance.rules)
     cost = plan_cost_per_year(instance, plan)
-    if rules.budget_per_year is not None and cost > rules.budget_per_year + TOLERANCE:
-        problems.append(f"budget: the plan costs £{cost:,.0f} a year, over the budget of "
-                        f"£{rules.budget_per_year:,.0f}")
-    # Most spokes overall.
-    if rules.max_spokes is not None and plan.spokes_total > rules.max_spokes:
-        problems.append(f"max_spokes: the plan has {plan.spokes_total} spokes; at most {rules.max_spokes} allowed")
-    # Required authorities: at least one spoke hosted in each.
-    hosted_in = spokes_by_authority(instance, plan)
-    for authority in instance.authorities:
-        if authority.required:
-            if hosted_in.get(authority.authority_code, 0) < 1:
-                problems.append(f"required authority: {authority.authority_code} ({authority.name}) hosts no spoke")
-    # Existing spokes are kept.
+    if rule.allows(cost):
+        return []
+    return [f"budget: the plan costs £{cost:,.0f} a year, over the budget of £{rule.limit:,.0f}"]
+
+
+def check_max_spokes(instance: Instance, plan: PlanResult) -> list[str]:
+    """Most spokes overall (rules.SpokeLimit)."""
+    limit = SpokeLimit.of(instance.rules)
+    if limit.allows(plan.spokes_total):
+        return []
+    return [f"max_spokes: the plan has {plan.spokes_total} spokes; at most {limit.maximum} allowed"]
+
+
+def check_required_authority(instance: Instance, plan: PlanResult) -> list[str]:
+    """At least one spoke hosted in each required authority (rules.RequiredAuthorities)."""
+    unserved = RequiredAuthorities.of(instance).unserved(spokes_by_authority(instance, plan))
+    return [f"required authority: {code} ({instance.authority(code).name}) hosts no spoke" for code in unserved]
+
+
+def check_existing_spokes(instance: Instance, plan: PlanResult) -> list[str]:
+    """Spokes already in post are kept (rules.ExistingSpokes)."""
+    rule = ExistingSpokes.of(instance)
     placed = {(s.hub_id, s.host_id): s.count for s in plan.spokes}
-    for (hub_id, host_id), count in sorted(instance.existing_spokes.items()):
-        if placed.get((hub_id, host_id), 0) < count:
-            problems.append(f"existing spokes: hub {hub_id} has {count} spokes in post at host {host_id}; the "
-                            f"plan keeps {placed.get((hub_id, host_id), 0)}")
-    # Team mix (service models): every hub with workers has, of each support role r, at least
-    # max(per_team_r, ceil(workers / workers_per_role_r)); no support staff at a hub without workers.
-    problems.extend(_team_problems(instance, plan, per_hub))
-    # The reported figures agree with the plan.
+    problems = []
+    for (hub_id, host_id) in sorted(rule.counts):
+        kept = placed.get((hub_id, host_id), 0)
+        if not rule.kept(hub_id, host_id, kept):
+            problems.append(f"existing spokes: hub {hub_id} has {rule.at_least(hub_id, host_id)} spokes in post at "
+                            f"host {host_id}; the plan keeps {kept}")
+    return problems
+
+def check_locked_host(instance: Instance, plan: PlanResult) -> list[str]:
+    """A locked host hosts at least one spoke: S_j ≥ 1 (hosts.csv status, rules.HostStatus)."""
+    unserved = HostStatus.of(instance).unserved_locked(spokes_by_host(plan))
+    return [f"host status: host {host_id} is locked but the plan places no spoke there" for host_id in unserved]
+
+
+def check_banned_host(instance: Instance, plan: PlanResult) -> list[str]:
+    """A banned host hosts no spoke: S_j = 0 (hosts.csv status, rules.HostStatus). The model cannot
+    place one (the Instance has no supervision pair of a banned host); this checks it on its own."""
+    placed = HostStatus.of(instance).placed_at_banned(spokes_by_host(plan))
+    return [f"host status: host {host_id} is banned but the plan places {count} spoke(s) there"
+            for host_id, count in placed.items()]
+
+
+def check_team_mix(instance: Instance, plan: PlanResult) -> list[str]:
+    """Service models: every hub with workers has, of each support role r, at least
+    max(per_team_r, ceil(workers / workers_per_role_r)) (rules.TeamMix); no support staff at a hub
+    without workers; known roles and hubs, whole counts, each listed once."""
+    mix = TeamMix.of(instance.rules)
+    roles = {r.role_id: r for r in mix.roles}
+    hub_ids = {h.hub_id for h in instance.hubs}
+    per_hub = workers_by_hub(plan.spokes)
+    problems: list[str] = []
+    staffed: dict[tuple[str, str], int] = {}
+    for entry in plan.team:
+        if entry.role not in roles:
+            problems.append(f"team: unknown role {entry.role!r} at hub {entry.hub_id}")
+        elif entry.hub_id not in hub_ids:
+            problems.append(f"team: unknown hub {entry.hub_id}")
+        elif not isinstance(entry.count, int) or entry.count < 1:
+            problems.append(f"team: hub {entry.hub_id} has {entry.count!r} of {entry.role}; expected a whole number of at least 1")
+        elif (entry.hub_id, entry.role) in staffed:
+            problems.append(f"team: {entry.role} at hub {entry.hub_id} is listed twice")
+        else:
+            staffed[(entry.hub_id, entry.role)] = entry.count
+    for (hub_id, role_id), count in sorted(staffed.items()):
+        if per_hub.get(hub_id, 0) == 0:
+            problems.append(f"team: hub {hub_id} has {count} {roles[role_id].name} but no workers")
+    for hub_id, workers in sorted(per_hub.items()):
+        if workers <= 0:
+            continue
+        for role in mix.roles:
+            have = staffed.get((hub_id, role.role_id), 0)
+            need = mix.needed(role, workers)
+            if have < need:
+                rule = f"at least {role.per_team} per team" + (
+                    f" and one per {role.workers_per_role} workers" if role.workers_per_role else "")
+                problems.append(f"team mix: hub {hub_id} has {workers} workers and {have} {role.name}; "
+                                f"it needs {need} ({rule})")
+    return problems
+
+
+def check_reported_figures(instance: Instance, plan: PlanResult) -> list[str]:
+    """The reported objective is the cases assigned, and the bound is not below it."""
+    problems = []
     covered = sum(a.cases for a in plan.assignments)
     if plan.objective != covered:
         problems.append(f"objective: reported {plan.objective} covered cases but the assignments sum to {covered}")
     if plan.bound + TOLERANCE < plan.objective:
         problems.append(f"bound: proven bound {plan.bound} is below the objective {plan.objective}")
+    return problems
+
+
+# Every family's check, in the order its problems are reported (after check_identities).
+CHECKS = (check_supervision_travel, check_casework_travel, check_caseload, check_demand, check_hub_size,
+          check_host_capacity, check_budget, check_max_spokes, check_required_authority, check_existing_spokes,
+          check_locked_host, check_banned_host, check_team_mix, check_reported_figures)
+
+
+def check_plan(instance: Instance, plan: PlanResult) -> list[str]:
+    """Every violated hard rule of `plan`, in plain words; empty if the plan is valid."""
+    problems = check_identities(instance, plan)
+    if problems:
+        return problems  # the rules below assume known ids
+    for check in CHECKS:
+        problems += check(instance, plan)
     return problems

@@ -1,182 +1,217 @@
-"""The constraint families of the allocation model, one function each.
+"""The constraint families of the allocation model: one function each, for every back end.
 
-Notation (all indices run only over pairs the instance allows):
+Each family function emits its rows into a :class:`optimisation.formulation.LinearModel` over the
+columns of one snapshot (:class:`optimisation.formulation.Columns`; notation there), taking its
+numbers from the rule objects of :mod:`optimisation.rules`. Rows carry the family's name and, when
+the diagnosis may relax them, their rule group. The same functions build
 
-* ``y[h, j]`` integer — spokes employed by hub h and based at host j;
-* ``S_j = Σ_h y[h, j]`` — spokes at host j;
-* ``u[h]`` binary — hub h is used; ``o[j]`` binary — host j is open (has a spoke);
-* ``x[i, j]`` continuous ≥ 0 — cases of area i served from host j.
+* the one-snapshot model (:func:`optimisation.model.build_model`, the checklist of families), which
+  every back end solves: HiGHS and SCIP as one sparse matrix, SCIP and CBC through pywraplp;
+* every phase and every phase × demand-scenario block of the phased/robust model
+  (:mod:`optimisation.phased`), over that phase's or block's tagged columns.
 
-Each function adds its rows to an OR-Tools ``pywraplp.Solver`` and returns them (so tests and the
-diagnosis can see which rows a family owns). Each family can be left out by name when the
-assembler is asked to relax it (see :mod:`optimisation.model`).
+Where each rule lives:
+
+==================  ==========================================  =================================
+family              model (rows)                                checker
+==================  ==========================================  =================================
+supervision travel  columns: ``placement_columns`` (formulation)  ``check_supervision_travel``
+casework travel     columns: ``case_columns`` (formulation)       ``check_casework_travel``
+caseload            :func:`caseload`, :func:`open_host_link`     ``check_caseload``
+demand              :func:`demand`                               ``check_demand``
+hub size            :func:`hub_size`                             ``check_hub_size``
+host capacity       :func:`host_capacity`                        ``check_host_capacity``
+budget              :func:`budget`                               ``check_budget``
+max_spokes          :func:`max_spokes`                           ``check_max_spokes``
+required authority  :func:`required_authorities`                 ``check_required_authority``
+existing spokes     :func:`existing_spokes`                      ``check_existing_spokes``
+locked host         :func:`locked_hosts`                         ``check_locked_host``
+banned host         no columns: the Instance drops its pairs     ``check_banned_host``
+team mix            ``optimisation.team.team_mix``               ``check_team_mix``
+==================  ==========================================  =================================
+
+**Adding a family** is one change in four places: a rule object in optimisation/rules.py (what the
+rule allows), a family function here (its rows, with docstring and formula; a rule group if the
+diagnosis may relax it, listed in optimisation.model.rule_groups), one line in the assembler
+(optimisation.model.build_model, and optimisation.phased if it holds per phase or block), a
+``check_<family>`` in optimisation/checker.py (in CHECKS), and its wording in
+optimisation.diagnosis.GROUP_WORDING if it is relaxable.
+
+Row coefficient order within a row is kept as first written: the matrix back ends hand the rows to
+their solver in that order.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+import numpy as np
 
-from ortools.linear_solver import pywraplp
-
+from optimisation.formulation import INF, Columns, LinearModel
 from optimisation.instance import Instance
+from optimisation.rules import (Budget, Caseload, ExistingSpokes, HostCapacity, HostStatus, HubSize,
+                                RequiredAuthorities, SpokeLimit)
 
 
-@dataclass
-class Variables:
-    """The model's decision variables, keyed by ids."""
+def host_spokes(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Spokes per host (layout option, not a rule): S[j] = Σ_h y[h, j] for every host j.
 
-    spokes: dict[tuple[str, str], pywraplp.Variable] = field(default_factory=dict)  # y[hub, host]
-    hub_used: dict[str, pywraplp.Variable] = field(default_factory=dict)  # u[hub]
-    host_open: dict[str, pywraplp.Variable] = field(default_factory=dict)  # o[host]
-    cases: dict[tuple[str, str], pywraplp.Variable] = field(default_factory=dict)  # x[area, host]
-
-    def spokes_at(self, host_id: str) -> list[pywraplp.Variable]:
-        return [v for (h, j), v in self.spokes.items() if j == host_id]
+    Only with the spokes-per-host layout (Columns.host_spokes): the solver branches on whole spokes
+    per host and y stays continuous; for fixed S and u the y rows are a bipartite network with
+    whole-number data, so whole y exist (optimisation.integral.integral_spokes finds them)."""
+    for host_id, s in c.host_spokes.items():
+        ys = c.spokes_at[host_id]
+        m.add_row("host_spokes", [s] + ys, [1.0] + [-1.0] * len(ys), 0.0, 0.0, name=f"host_spokes[{host_id}]")
 
 
-def _impossible_row(solver: pywraplp.Solver, at_least: float, name: str) -> pywraplp.Constraint:
-    """0 >= at_least: a rule no plan can meet (kept as a row so the diagnosis can name it)."""
-    return solver.Constraint(at_least, solver.infinity(), name)
-
-
-def add_variables(solver: pywraplp.Solver, inst: Instance) -> Variables:
-    """Casework and supervision travel limits (families 3 and 4) live here, in the variables.
-
-    Supervision travel: ``y[h, j]`` exists only if host j is within hub h's supervision limit
-    (the pair is in ``instance.supervision_minutes``). Casework travel: ``x[i, j]`` exists only if
-    area i is within ``casework_minutes`` of host j (the pair is in ``instance.casework_minutes``)
-    and host j can have a spoke at all. A pair that does not exist cannot carry spokes or cases.
-    """
-    return add_case_variables(solver, inst, add_placement_variables(solver, inst))
-
-
-def add_placement_variables(solver: pywraplp.Solver, inst: Instance, tag: str = "") -> Variables:
-    """y[h, j], u[h], o[j] (supervision travel: y only for pairs within the hub's limit).
-
-    `tag` names a copy of them (a phase of optimisation.phased: "y[h,j,phase]")."""
-    suffix = f",{tag}" if tag else ""
-    v = Variables()
-    hosts_reachable = {host for (_, host) in inst.supervision_minutes}
-    for host in inst.hosts:
-        if host.host_id in hosts_reachable:
-            v.host_open[host.host_id] = solver.BoolVar(f"o[{host.host_id}{suffix}]")
-    for hub in inst.hubs:
-        v.hub_used[hub.hub_id] = solver.BoolVar(f"u[{hub.hub_id}{suffix}]")
-    host_max = {h.host_id: h.max_spokes for h in inst.hosts}
-    hub_capacity = {h.hub_id: h.capacity for h in inst.hubs}
-    for (hub_id, host_id) in sorted(inst.supervision_minutes):
-        upper = max(min(host_max[host_id], hub_capacity[hub_id]), inst.existing_spokes.get((hub_id, host_id), 0))
-        v.spokes[(hub_id, host_id)] = solver.IntVar(0, upper, f"y[{hub_id},{host_id}{suffix}]")
-    return v
-
-
-def add_case_variables(solver: pywraplp.Solver, inst: Instance, placements: Variables, tag: str = "") -> Variables:
-    """x[i, j] over `placements` (casework travel: only pairs within casework_minutes, at hosts that
-    can have a spoke, for areas with demand). `tag` names a copy (a phase × demand-scenario block)."""
-    suffix = f",{tag}" if tag else ""
-    v = Variables(spokes=placements.spokes, hub_used=placements.hub_used, host_open=placements.host_open)
-    demand = {a.area_id: a.demand for a in inst.areas}
-    for (host_id, area_id) in sorted(inst.casework_minutes):
-        if host_id in v.host_open and demand[area_id] > 0:
-            v.cases[(area_id, host_id)] = solver.NumVar(0, demand[area_id], f"x[{area_id},{host_id}{suffix}]")
-    return v
-
-
-def add_caseload(solver: pywraplp.Solver, inst: Instance, v: Variables, *, with_minimum: bool = True) -> list:
+def caseload(m: LinearModel, inst: Instance, c: Columns) -> None:
     """Caseload: caseload_min × S_j ≤ Σ_i x[i, j] ≤ caseload_max × S_j for every host j.
 
     Each spoke carries between caseload_min and caseload_max cases at a time (seed 001: 10-12),
-    summed over the areas its host serves. `with_minimum=False` drops the lower bound (diagnosis).
-    """
-    rows = []
-    rules = inst.rules
-    cases_at: dict[str, list] = defaultdict(list)
-    for (area_id, host_id), var in v.cases.items():
-        cases_at[host_id].append(var)
-    for host_id in v.host_open:
-        spokes = v.spokes_at(host_id)
-        load = solver.Sum(cases_at[host_id]) if cases_at[host_id] else 0
-        rows.append(solver.Add(load <= rules.caseload_max * solver.Sum(spokes), f"caseload_max[{host_id}]"))
-        if with_minimum and rules.caseload_min > 0:
-            rows.append(solver.Add(load >= rules.caseload_min * solver.Sum(spokes), f"caseload_min[{host_id}]"))
-    return rows
+    pooled over the host's spokes and summed over the areas it serves (rules.Caseload). The
+    minimum is rule group "caseload_min" (the diagnosis may drop it)."""
+    rule = Caseload.of(inst.rules)
+    for host_id in c.host_open:
+        load = c.cases_at[host_id]
+        ones = [1.0] * len(load)
+        cols, vals = c.host_total(host_id, -float(rule.maximum))
+        m.add_row("caseload", load + cols, ones + vals, -INF, 0.0, name=f"caseload_max[{host_id}]")
+        if rule.minimum > 0:
+            cols, vals = c.host_total(host_id, -float(rule.minimum))
+            m.add_row("caseload", load + cols, ones + vals, 0.0, INF, group="caseload_min",
+                      name=f"caseload_min[{host_id}]")
 
 
-def add_demand(solver: pywraplp.Solver, inst: Instance, v: Variables) -> list:
-    """Demand: Σ_j x[i, j] ≤ demand_i — an area is never assigned more cases than it has."""
-    by_area: dict[str, list] = defaultdict(list)
-    for (area_id, _), var in v.cases.items():
-        by_area[area_id].append(var)
-    demand = {a.area_id: a.demand for a in inst.areas}
-    return [solver.Add(solver.Sum(vars_) <= demand[area_id], f"demand[{area_id}]")
-            for area_id, vars_ in sorted(by_area.items()) if len(vars_) > 1]  # one var: its bound suffices
+def demand(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Demand: Σ_j x[i, j] ≤ demand_i — an area is never assigned more cases than it has.
+
+    An area with one case column needs no row: the column's bound x[i, j] ≤ demand_i is the rule."""
+    demand_of = {a.area_id: a.demand for a in inst.areas}
+    for area_id, cols in sorted(c.cases_of.items()):
+        if len(cols) > 1:
+            m.add_row("demand", cols, [1.0] * len(cols), -INF, float(demand_of[area_id]), name=f"demand[{area_id}]")
 
 
-def add_open_host_link(solver: pywraplp.Solver, inst: Instance, v: Variables) -> list:
+def hub_size(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Hub size: min_spokes_h × u_h ≤ Σ_j y[h, j] ≤ capacity_h × u_h, capacity_h = min(max_spokes,
+    managers × manager_span).
+
+    A used hub runs between its minimum and its supervisable maximum (seed 000: two to five spokes
+    per hub); an unused hub has none (rules.HubSize). The minimum is rule group "hub_min"."""
+    for hub in inst.hubs:
+        size = HubSize.of(hub)
+        ys, u = c.spokes_of[hub.hub_id], c.hub_used[hub.hub_id]
+        ones = [1.0] * len(ys)
+        m.add_row("hub_size", ys + [u], ones + [-float(size.maximum)], -INF, 0.0, name=f"hub_max[{hub.hub_id}]")
+        if size.minimum > 0:
+            m.add_row("hub_size", ys + [u], ones + [-float(size.minimum)], 0.0, INF, group="hub_min",
+                      name=f"hub_min[{hub.hub_id}]")
+
+
+def host_capacity(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Host capacity: S_j ≤ max_spokes_j × o[j] — at most max_spokes_j spokes at host j
+    (rules.HostCapacity), and a host with a spoke is open (o[j] = 1, which the budget's annual cost
+    and the linking rows read).
+
+    Rule group "host_capacity". Relaxed, the row keeps its second half only: S_j ≤ M × o[j] with
+    M = every hub's capacity plus every spoke in post (more than any plan can place)."""
+    if m.relaxed("host_capacity"):
+        big = float(sum(HubSize.of(h).maximum for h in inst.hubs) + sum(inst.existing_spokes.values()))
+        for host_id, o in c.host_open.items():
+            cols, vals = c.host_total(host_id, 1.0)
+            m.add_row("host_capacity", cols + [o], vals + [-big], -INF, 0.0)
+        return
+    most = {h.host_id: HostCapacity.of(h).maximum for h in inst.hosts}
+    for host_id, o in c.host_open.items():
+        cols, vals = c.host_total(host_id, 1.0)
+        m.add_row("host_capacity", cols + [o], vals + [-float(most[host_id])], -INF, 0.0, group="host_capacity",
+                  name=f"host_max[{host_id}]")
+
+
+def open_host_link(m: LinearModel, inst: Instance, c: Columns) -> None:
     """Linking (tightening) rows: x[i, j] ≤ demand_i × o[j] — no cases from a closed host.
 
-    Implied by caseload_max with S_j = 0, but they make the LP relaxation far tighter (measured:
-    see benchmarks/backends.py), so the solver proves optimality sooner.
-    """
-    demand = {a.area_id: a.demand for a in inst.areas}
-    return [solver.Add(var <= demand[area_id] * v.host_open[host_id], f"link[{area_id},{host_id}]")
-            for (area_id, host_id), var in v.cases.items()]
+    Implied by caseload_max with S_j = 0 (not a rule of their own), but they make the LP relaxation
+    far tighter (measured: benchmarks/backends.py), so the solver proves optimality sooner. A layout
+    option (Layout.link_rows), on by default. One row per case column, so they are emitted at once."""
+    demand_of = {a.area_id: a.demand for a in inst.areas}
+    host_open, count = c.host_open, len(c.cases)
+    x = np.fromiter(c.cases.values(), np.int64, count)
+    o = np.fromiter((host_open[host_id] for (_, host_id) in c.cases), np.int64, count)
+    demand = np.fromiter((demand_of[area_id] for (area_id, _) in c.cases), float, count)
+    m.add_rows("open_host_link", np.column_stack([x, o]), np.column_stack([np.ones(count), -demand]), -INF, 0.0,
+               names=("link", list(c.cases)))
 
 
-def add_hub_size(solver: pywraplp.Solver, inst: Instance, v: Variables, *, with_minimum: bool = True) -> list:
-    """Hub size: min_spokes × u_h ≤ Σ_j y[h, j] ≤ min(max_spokes, managers × manager_span) × u_h.
+def budget(m: LinearModel, inst: Instance, c: Columns, *, group: str = "budget") -> None:
+    """Budget: spoke_cost_per_year × Σ_j S_j + Σ_j annual_cost_j × o[j] + Σ_{r,h} cost_r × n[r, h]
+    ≤ budget_per_year (rules.Budget; the support-role terms only for service models with roles).
 
-    A used hub runs between its minimum and its supervisable maximum (seed 000: two to five
-    spokes per hub); an unused hub has none. `with_minimum=False` drops the lower bound (diagnosis).
-    """
-    rows = []
-    for hub in inst.hubs:
-        spokes = [var for (h, _), var in v.spokes.items() if h == hub.hub_id]
-        total = solver.Sum(spokes) if spokes else 0
-        rows.append(solver.Add(total <= hub.capacity * v.hub_used[hub.hub_id], f"hub_max[{hub.hub_id}]"))
-        if with_minimum and hub.min_spokes > 0:
-            rows.append(solver.Add(total >= hub.min_spokes * v.hub_used[hub.hub_id], f"hub_min[{hub.hub_id}]"))
-    return rows
-
-
-def add_host_capacity(solver: pywraplp.Solver, inst: Instance, v: Variables) -> list:
-    """Host capacity: Σ_h y[h, j] ≤ max_spokes_j × o[j] — and a host with spokes is open."""
-    host_max = {h.host_id: h.max_spokes for h in inst.hosts}
-    return [solver.Add(solver.Sum(v.spokes_at(host_id)) <= host_max[host_id] * open_var, f"host_max[{host_id}]")
-            for host_id, open_var in v.host_open.items()]
+    Rule group "budget" (a phase with its own budget: "phase_budget:<phase>", optimisation.phased)."""
+    rule = Budget.of(inst.rules)
+    if rule.limit is None:
+        return
+    spokes = c.all_spokes()
+    annual = {h.host_id: Budget.host_cost(h) for h in inst.hosts}
+    paid = [j for j in c.host_open if annual[j] > 0]
+    cols = spokes + [c.host_open[j] for j in paid]
+    vals = [float(rule.spoke_cost)] * len(spokes) + [float(annual[j]) for j in paid]
+    role_cost = {role.role_id: role.cost_per_year for role in inst.rules.team_roles}
+    for (role_id, _), col in c.team.items():
+        if role_cost[role_id]:
+            cols.append(col)
+            vals.append(float(role_cost[role_id]))
+    m.add_row("budget", cols, vals, -INF, float(rule.limit), group=group, name="budget")
 
 
-def add_budget(solver: pywraplp.Solver, inst: Instance, v: Variables) -> list:
-    """Budget: spoke_cost_per_year × Σ y + Σ_j annual_cost_j × o[j] ≤ budget_per_year."""
-    rules = inst.rules
-    if rules.budget_per_year is None:
-        return []
-    annual = {h.host_id: h.annual_cost for h in inst.hosts}
-    cost = rules.spoke_cost_per_year * solver.Sum(list(v.spokes.values())) + solver.Sum(
-        [annual[j] * o for j, o in v.host_open.items() if annual[j] > 0])
-    return [solver.Add(cost <= rules.budget_per_year, "budget")]
+def max_spokes(m: LinearModel, inst: Instance, c: Columns, *, group: str = "max_spokes") -> None:
+    """Most spokes overall: Σ_j S_j ≤ max_spokes (rules.SpokeLimit).
+
+    Rule group "max_spokes" (a phase with its own limit: "phase_spokes:<phase>")."""
+    limit = SpokeLimit.of(inst.rules).maximum
+    if limit is None:
+        return
+    spokes = c.all_spokes()
+    m.add_row("max_spokes", spokes, [1.0] * len(spokes), -INF, float(limit), group=group, name="max_spokes")
 
 
-def add_max_spokes(solver: pywraplp.Solver, inst: Instance, v: Variables) -> list:
-    """Most spokes overall: Σ_{h,j} y[h, j] ≤ max_spokes."""
-    if inst.rules.max_spokes is None:
-        return []
-    return [solver.Add(solver.Sum(list(v.spokes.values())) <= inst.rules.max_spokes, "max_spokes")]
+def required_authorities(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Required authority a: Σ_{j in a} S_j ≥ 1 — at least one spoke hosted in it
+    (rules.RequiredAuthorities). Rule group "required:<code>", one per authority.
+
+    An authority with no host within any hub's supervision reach gets the row 0 ≥ 1: no plan meets
+    it, and the diagnosis can name it."""
+    authority_of = {h.host_id: h.authority_code for h in inst.hosts}
+    for code in RequiredAuthorities.of(inst).codes:
+        cols: list[int] = []
+        for host_id in c.host_open:
+            if authority_of[host_id] == code:
+                cols += c.host_total(host_id, 1.0)[0]
+        m.add_row("required_authority", cols, [1.0] * len(cols), 1.0, INF, group=f"required:{code}",
+                  name=f"required[{code}]")
 
 
-def add_required_authority(solver: pywraplp.Solver, inst: Instance, v: Variables, authority_code: str) -> list:
-    """Required authority a: Σ_{j in a} S_j ≥ 1 — at least one spoke hosted in it."""
-    spokes = [var for (_, host_id), var in v.spokes.items() if inst.host(host_id).authority_code == authority_code]
-    if not spokes:  # no host of this authority is within any hub's supervision reach
-        return [_impossible_row(solver, 1, f"required[{authority_code}]")]
-    return [solver.Add(solver.Sum(spokes) >= 1, f"required[{authority_code}]")]
+def existing_spokes(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Existing spokes are kept: y[h, j] ≥ count already in post (rules.ExistingSpokes). Rule group
+    "existing:<hub>:<host>", one per pair.
+
+    A pair out of supervision reach has no column: its row is 0 ≥ count, which no plan meets."""
+    existing = ExistingSpokes.of(inst)
+    for (hub_id, host_id) in sorted(existing.counts):
+        count = float(existing.at_least(hub_id, host_id))
+        col = c.spokes.get((hub_id, host_id))
+        m.add_row("existing_spokes", [col] if col is not None else [], [1.0] if col is not None else [], count, INF,
+                  group=f"existing:{hub_id}:{host_id}", name=f"existing[{hub_id},{host_id}]")
 
 
-def add_existing_spoke(solver: pywraplp.Solver, inst: Instance, v: Variables, hub_id: str, host_id: str) -> list:
-    """Existing spokes are kept: y[h, j] ≥ count already in post (the pair must be in reach)."""
-    count = inst.existing_spokes[(hub_id, host_id)]
-    var = v.spokes.get((hub_id, host_id))
-    if var is None:  # out of supervision reach: no variable can hold it
-        return [_impossible_row(solver, count, f"existing[{hub_id},{host_id}]")]
-    return [solver.Add(var >= count, f"existing[{hub_id},{host_id}]")]
+def locked_hosts(m: LinearModel, inst: Instance, c: Columns) -> None:
+    """Locked host j (hosts.csv status, issue #18): S_j = Σ_h y[h, j] ≥ 1 — a commissioner has
+    decided the host keeps at least one spoke (rules.HostStatus). Rule group "locked:<host>", one
+    per locked host.
+
+    A locked host no hub can supervise, or one the presolve took out of reach because its reachable
+    demand cannot carry caseload_min, has no column: its row is 0 ≥ 1, which no plan meets, and the
+    diagnosis names it. A banned host needs no row: the Instance holds none of its supervision
+    pairs, so it has no column (S_j = 0)."""
+    for host_id in HostStatus.of(inst).locked:
+        cols = c.host_total(host_id, 1.0)[0] if host_id in c.host_open else []
+        m.add_row("locked_host", cols, [1.0] * len(cols), 1.0, INF, group=f"locked:{host_id}",
+                  name=f"locked[{host_id}]")

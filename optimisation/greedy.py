@@ -6,8 +6,9 @@ areas with unmet demand (casework reach only), and adds a spoke only if its host
 at least `caseload_min` cases per spoke (caseloads are pooled per host). A hub that is not yet
 used opens with `min_spokes` placements at once.
 Hub capacity, host capacity, budget (with the support roles a hub team of that size needs, for
-service models with roles) and `max_spokes` are respected at every step, and required
-authorities are served first. The result passes the checker, or `greedy_plan` returns None when
+service models with roles) and `max_spokes` are respected at every step, and locked hosts and
+required authorities are served first; every limit is read from the rule objects of
+optimisation/rules.py. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
 """
 
@@ -16,11 +17,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from optimisation.instance import Instance
-from optimisation.result import Assignment, PlanResult, SpokePlacement
-from optimisation.team import minimum_team
+import numpy as np
 
-TOLERANCE = 1e-6  # on money, as in the checker
+from optimisation.instance import Instance
+from optimisation.model import Model
+from optimisation.result import Assignment, PlanResult, SpokePlacement
+from optimisation.rules import Budget, Caseload, HostCapacity, HostStatus, HubSize, SpokeLimit, TeamMix
+from optimisation.team import minimum_team
 
 
 @dataclass
@@ -50,9 +53,13 @@ class _State:
 class _Greedy:
     def __init__(self, inst: Instance):
         self.inst = inst
-        self.rules = inst.rules
+        self.caseload = Caseload.of(inst.rules)
+        self.budget = Budget.of(inst.rules)
+        self.spoke_limit = SpokeLimit.of(inst.rules)
+        self.team = TeamMix.of(inst.rules)
         self.hosts = {h.host_id: h for h in inst.hosts}
-        self.hubs = {h.hub_id: h for h in inst.hubs}
+        self.host_capacity = {h.host_id: HostCapacity.of(h) for h in inst.hosts}
+        self.hub_size = {h.hub_id: HubSize.of(h) for h in inst.hubs}
         near: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for (host_id, area_id), minutes in inst.casework_minutes.items():
             near[host_id].append((minutes, area_id))
@@ -62,24 +69,20 @@ class _Greedy:
         for pair in self.pairs:
             self.pairs_of_hub[pair[0]].append(pair)
 
-    def team_cost(self, workers: int) -> float:
-        """What a hub team of `workers` costs in support roles (service models; 0 without roles)."""
-        return sum(role.cost_per_year * role.needed(workers) for role in self.rules.team_roles)
-
     def team_step(self, state: _State, hub_id: str, added: int = 1) -> float:
-        """Extra support-role cost of `added` more workers at `hub_id`."""
+        """Extra support-role cost of `added` more workers at `hub_id` (service models; 0 without roles)."""
         workers = state.at_hub(hub_id)
-        return self.team_cost(workers + added) - self.team_cost(workers)
+        return self.team.cost(workers + added) - self.team.cost(workers)
 
     def within_limits(self, state: _State) -> bool:
         """Every placement limit, checked in full (used once, for the spokes already in post)."""
-        if self.rules.max_spokes is not None and state.total() > self.rules.max_spokes:
+        if not self.spoke_limit.allows(state.total()):
             return False
-        if self.rules.budget_per_year is not None and state.cost > self.rules.budget_per_year + TOLERANCE:
+        if not self.budget.allows(state.cost):
             return False
-        if any(n > self.hubs[h].capacity for h, n in state.hub_spokes.items()):
+        if any(n > self.hub_size[h].maximum for h, n in state.hub_spokes.items()):
             return False
-        return all(n <= self.hosts[j].max_spokes for j, n in state.host_spokes.items())
+        return all(self.host_capacity[j].allows(n) for j, n in state.host_spokes.items())
 
     def available(self, state: _State, host_id: str, wanted: int) -> int:
         """How many of up to `wanted` unmet cases `host_id` could take now (read-only)."""
@@ -93,29 +96,31 @@ class _Greedy:
     def gain_if_placed(self, state: _State, hub_id: str, host_id: str) -> int | None:
         """Cases one more spoke at (hub, host) would cover, or None if it breaks a limit or leaves the
         host below caseload_min x its spokes (caseloads are pooled per host). Read-only."""
-        rules, host = self.rules, self.hosts[host_id]
-        if state.at_host(host_id) + 1 > host.max_spokes or state.at_hub(hub_id) + 1 > self.hubs[hub_id].capacity:
+        host = self.hosts[host_id]
+        if not self.host_capacity[host_id].allows(state.at_host(host_id) + 1) or \
+                state.at_hub(hub_id) + 1 > self.hub_size[hub_id].maximum:
             return None
-        if rules.max_spokes is not None and state.total() + 1 > rules.max_spokes:
+        if not self.spoke_limit.allows(state.total() + 1):
             return None
-        extra_cost = rules.spoke_cost_per_year + (host.annual_cost if state.at_host(host_id) == 0 else 0.0) + \
+        extra_cost = self.budget.spoke_cost + (Budget.host_cost(host) if state.at_host(host_id) == 0 else 0.0) + \
             self.team_step(state, hub_id)
-        if rules.budget_per_year is not None and state.cost + extra_cost > rules.budget_per_year + TOLERANCE:
+        if not self.budget.allows(state.cost + extra_cost):
             return None
-        gained = self.available(state, host_id, rules.caseload_max)
-        if state.host_cases.get(host_id, 0) + gained < rules.caseload_min * (state.at_host(host_id) + 1):
+        gained = self.available(state, host_id, self.caseload.maximum)  # one spoke's most
+        least, _ = self.caseload.load_range(state.at_host(host_id) + 1)
+        if state.host_cases.get(host_id, 0) + gained < least:
             return None
         return gained
 
     def place(self, state: _State, hub_id: str, host_id: str) -> int:
         """Add one spoke at (hub, host) and fill it from the nearest unmet demand (limits checked by the caller)."""
         if state.at_host(host_id) == 0:
-            state.cost += self.hosts[host_id].annual_cost
-        state.cost += self.rules.spoke_cost_per_year + self.team_step(state, hub_id)
+            state.cost += Budget.host_cost(self.hosts[host_id])
+        state.cost += self.budget.spoke_cost + self.team_step(state, hub_id)
         state.spokes[(hub_id, host_id)] = state.spokes.get((hub_id, host_id), 0) + 1
         state.host_spokes[host_id] += 1
         state.hub_spokes[hub_id] += 1
-        return self.fill(state, host_id, self.rules.caseload_max)
+        return self.fill(state, host_id, self.caseload.maximum)
 
     def fill(self, state: _State, host_id: str, wanted: int) -> int:
         """Assign up to `wanted` unmet cases to `host_id` from its nearest areas; return how many."""
@@ -160,7 +165,7 @@ class _Greedy:
         for _, host_id in sorted(firsts):
             trial = state.copy()
             total = self.place(trial, hub_id, host_id)
-            while trial.at_hub(hub_id) < self.hubs[hub_id].min_spokes:
+            while trial.at_hub(hub_id) < self.hub_size[hub_id].minimum:
                 following = self.best_single(trial, self.pairs_of_hub[hub_id])
                 if following is None:
                     break
@@ -183,7 +188,7 @@ class _Greedy:
         best: tuple[float, int] | None = None
         chosen: tuple[str, str] | _State | None = None
         for hub_id in sorted(self.pairs_of_hub):
-            if state.at_hub(hub_id) == 0 and self.hubs[hub_id].min_spokes > 1:
+            if state.at_hub(hub_id) == 0 and self.hub_size[hub_id].minimum > 1:
                 opened = self.open_hub(state, hub_id, hosts_allowed)
                 if opened is None:
                     continue
@@ -212,26 +217,32 @@ def greedy_state(inst: Instance) -> _State | None:
     for (hub_id, host_id), count in sorted(inst.existing_spokes.items()):
         if count <= 0:
             continue
-        if host_id not in g.hosts or hub_id not in g.hubs or (hub_id, host_id) not in inst.supervision_minutes:
+        if host_id not in g.hosts or hub_id not in g.hub_size or (hub_id, host_id) not in inst.supervision_minutes:
             return None
         if state.at_host(host_id) == 0:
-            state.cost += g.hosts[host_id].annual_cost
-        state.cost += g.rules.spoke_cost_per_year * count + g.team_step(state, hub_id, count)
+            state.cost += Budget.host_cost(g.hosts[host_id])
+        state.cost += g.budget.spoke_cost * count + g.team_step(state, hub_id, count)
         state.spokes[(hub_id, host_id)] = count
         state.host_spokes[host_id] += count
         state.hub_spokes[hub_id] += count
     for host_id in sorted(state.host_spokes):
-        spokes = state.at_host(host_id)
-        if g.fill(state, host_id, g.rules.caseload_max * spokes) < g.rules.caseload_min * spokes:
+        least, most = g.caseload.load_range(state.at_host(host_id))
+        if g.fill(state, host_id, most) < least:
             return None
     if not g.within_limits(state):
         return None
     for hub_id in sorted(state.hub_spokes):
-        while state.at_hub(hub_id) < g.hubs[hub_id].min_spokes:
+        while state.at_hub(hub_id) < g.hub_size[hub_id].minimum:
             best = g.best_single(state, g.pairs_of_hub[hub_id])
             if best is None:
                 return None
             g.place(state, *best[1])
+    for host_id in HostStatus.of(inst).locked:  # locked hosts (hosts.csv status) get their spoke first
+        if state.at_host(host_id) == 0:
+            nxt = g.best_move(state, {host_id})
+            if nxt is None:
+                return None
+            state = nxt
     for authority in inst.authorities:
         if not authority.required:
             continue
@@ -258,19 +269,21 @@ def coverage_upper_bound(inst: Instance) -> int:
     able to run min_spokes), the max_spokes of the supervised hosts, rules.max_spokes, and the
     budget divided by the cost of a spoke.
     """
-    rules = inst.rules
-    usable_hubs = {h.hub_id for h in inst.hubs if h.capacity >= max(h.min_spokes, 1)}
+    sizes = {h.hub_id: HubSize.of(h) for h in inst.hubs}
+    usable_hubs = {hub_id for hub_id, size in sizes.items() if size.can_open}
     supervised = {host_id for hub_id, host_id in inst.supervision_minutes if hub_id in usable_hubs}
     reachable_areas = {area_id for host_id, area_id in inst.casework_minutes if host_id in supervised}
     reachable_demand = sum(a.demand for a in inst.areas if a.area_id in reachable_areas)
     hub_ids_reaching = {hub_id for hub_id, _ in inst.supervision_minutes if hub_id in usable_hubs}
-    spoke_limits = [sum(h.capacity for h in inst.hubs if h.hub_id in hub_ids_reaching),
-                    sum(h.max_spokes for h in inst.hosts if h.host_id in supervised)]
-    if rules.max_spokes is not None:
-        spoke_limits.append(rules.max_spokes)
-    if rules.budget_per_year is not None and rules.spoke_cost_per_year > 0:
-        spoke_limits.append(int((rules.budget_per_year + 1e-6) // rules.spoke_cost_per_year))
-    return max(0, min(reachable_demand, min(spoke_limits) * rules.caseload_max))
+    spoke_limits = [sum(sizes[h.hub_id].maximum for h in inst.hubs if h.hub_id in hub_ids_reaching),
+                    sum(HostCapacity.of(h).maximum for h in inst.hosts if h.host_id in supervised)]
+    limit, budget = SpokeLimit.of(inst.rules), Budget.of(inst.rules)
+    if limit.maximum is not None:
+        spoke_limits.append(limit.maximum)
+    if budget.limit is not None and budget.spoke_cost > 0:
+        spoke_limits.append(int((budget.limit + 1e-6) // budget.spoke_cost))
+    _, most = Caseload.of(inst.rules).load_range(min(spoke_limits))
+    return max(0, min(reachable_demand, most))
 
 
 def greedy_plan(inst: Instance) -> PlanResult | None:
@@ -287,55 +300,28 @@ def greedy_plan(inst: Instance) -> PlanResult | None:
                       backend="greedy", team=minimum_team(inst, spokes))
 
 
-def greedy_hint(inst: Instance, model) -> tuple[list, list] | None:
-    """Variable values of the greedy plan for a solver hint (warm start), or None."""
+def greedy_values(inst: Instance, model: Model) -> np.ndarray | None:
+    """The greedy plan as one value per column of `model` (a warm start for any back end), or None."""
     state = greedy_state(inst)
     if state is None:
         return None
-    v = model.variables
-    variables, values = [], []
-    for key, var in v.spokes.items():
-        variables.append(var)
-        values.append(float(state.spokes.get(key, 0)))
-    used_hubs = {h for (h, _), n in state.spokes.items() if n > 0}
-    for hub_id, var in v.hub_used.items():
-        variables.append(var)
-        values.append(1.0 if hub_id in used_hubs else 0.0)
-    open_hosts = {j for (_, j), n in state.spokes.items() if n > 0}
-    for host_id, var in v.host_open.items():
-        variables.append(var)
-        values.append(1.0 if host_id in open_hosts else 0.0)
-    for key, var in v.cases.items():
-        variables.append(var)
-        values.append(float(state.cases.get(key, 0)))
-    team = {(t.role, t.hub_id): t.count for t in minimum_team(inst, state.spokes)}
-    for key, var in getattr(model, "team", {}).items():  # support roles (service models)
-        variables.append(var)
-        values.append(float(team.get(key, 0)))
-    return variables, values
-
-
-def greedy_values(inst: Instance, model) -> "np.ndarray | None":
-    """The greedy plan as one value per column of an optimisation.matrix.MatrixModel (a warm start),
-    or None."""
-    import numpy as np
-
-    state = greedy_state(inst)
-    if state is None:
-        return None
-    values = np.zeros(len(model.lower))
+    c = model.columns
+    values = np.zeros(model.linear.columns)
     used_hubs = {h for (h, _), n in state.spokes.items() if n > 0}
     at_host: dict[str, int] = defaultdict(int)
     for (_, j), n in state.spokes.items():
         at_host[j] += n
-    for key, c in model.spokes.items():
-        values[c] = state.spokes.get(key, 0)
-    for hub_id, c in model.hub_used.items():
-        values[c] = 1.0 if hub_id in used_hubs else 0.0
-    for host_id, c in model.host_open.items():
-        values[c] = 1.0 if at_host.get(host_id, 0) > 0 else 0.0
-    for host_id, c in model.host_spokes.items():
-        values[c] = at_host.get(host_id, 0)
-    for key, c in model.cases.items():
-        values[c] = state.cases.get(key, 0)
+    for key, col in c.spokes.items():
+        values[col] = state.spokes.get(key, 0)
+    for hub_id, col in c.hub_used.items():
+        values[col] = 1.0 if hub_id in used_hubs else 0.0
+    for host_id, col in c.host_open.items():
+        values[col] = 1.0 if at_host.get(host_id, 0) > 0 else 0.0
+    for host_id, col in c.host_spokes.items():
+        values[col] = at_host.get(host_id, 0)
+    for key, col in c.cases.items():
+        values[col] = state.cases.get(key, 0)
+    team = {(t.role, t.hub_id): t.count for t in minimum_team(inst, state.spokes)}
+    for key, col in c.team.items():  # support roles (service models)
+        values[col] = team.get(key, 0)
     return values

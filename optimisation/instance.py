@@ -14,7 +14,9 @@ are integers and only pairs within the limits are present:
 * ``casework_minutes[(host_id, area_id)]`` exists only if the host is within
   ``rules.casework_minutes`` of the area (casework travel is host -> area);
 * ``supervision_minutes[(hub_id, host_id)]`` exists only if the host is within the hub's
-  supervision limit (``Hub.supervision_limit``; supervision travel is hub -> host).
+  supervision limit (``Hub.supervision_limit``; supervision travel is hub -> host) and is not
+  banned: an Instance drops a banned host's pairs itself (issue #18), so no back end, greedy plan,
+  presolve or diagnosis can place a spoke there; the checker checks the ban on its own.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ STATUTORY_HOST_TYPES = frozenset({"police", "social_care", "multi_agency"})
 COMMUNITY_HOST_TYPES = frozenset({"community", "voluntary"})
 AIMS = ("statutory", "preventative", "both")
 PRIORITIES = ("coverage", "host_fit", "travel")
+# hosts.csv `status` (issue #18): a candidate may get spokes; a locked host must get at least one
+# (rules.HostStatus, families.locked_hosts, checker.check_locked_host); a banned host none (the
+# Instance drops its supervision pairs, below; checker.check_banned_host).
+HOST_STATUSES = ("candidate", "locked", "banned")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Host:
     annual_cost: float
     drop_in: bool
     aims: str  # "statutory" | "preventative" | "both" | "" (derive from host_type)
+    status: str  # one of HOST_STATUSES (issue #18: a commissioner's lock or ban)
 
 
 @dataclass(frozen=True)
@@ -164,8 +171,10 @@ class Instance:
     existing_spokes: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (hub, host) -> n
 
     def __post_init__(self) -> None:
+        banned = {h.host_id for h in self.hosts if h.status == "banned"}  # out of reach (issue #18)
+        supervision = {pair: m for pair, m in (self.supervision_minutes or {}).items() if pair[1] not in banned}
         object.__setattr__(self, "casework_minutes", _frozen(self.casework_minutes))
-        object.__setattr__(self, "supervision_minutes", _frozen(self.supervision_minutes))
+        object.__setattr__(self, "supervision_minutes", _frozen(supervision))
         object.__setattr__(self, "existing_spokes", _frozen(self.existing_spokes))
 
     def __reduce__(self):

@@ -1,20 +1,24 @@
 """The phased and robust allocation model: the single-period families, once per block, plus the
 families that tie blocks together (see :mod:`optimisation.programme` for blocks and weights).
 
-Variables, per phase t and demand scenario s:
+Columns (optimisation/formulation.py), per phase t and demand scenario s, each set tagged:
 
-* ``y[h, j, t]`` integer, ``u[h, t]`` binary, ``o[j, t]`` binary — placements of phase t, **shared
-  by every demand scenario** (spokes, hubs and hosts are decided once per phase);
-* ``x[i, j, t, s]`` continuous — cases of area i served from host j in phase t under scenario s
+* ``y[h, j, t]`` integer, ``u[h, t]`` binary, ``o[j, t]`` binary (and ``n[r, h, t]`` for a service
+  model's support roles) — placements of phase t, **shared by every demand scenario** (spokes, hubs
+  and hosts are decided once per phase);
+* ``x[i, j, t/s]`` continuous — cases of area i served from host j in phase t under scenario s
   (assignments adapt to the demand that materialises).
 
-Per block (t, s), on :func:`optimisation.programme.block_instance`: the existing families
-``add_caseload``, ``add_demand`` and ``add_open_host_link``. Per phase t: ``add_hub_size``,
-``add_host_capacity``, ``add_budget`` (the phase's budget), ``add_max_spokes``, existing spokes
-(every phase) and required authorities (final phase). Between phases: :func:`add_keep_placements`
-and :func:`add_phase_hubs` below. The caseload minimum therefore holds **in every demand
-scenario**: a spoke in post must find at least ``caseload_min`` cases whichever demand estimate
-comes true (a plan that would leave a worker under-used when demand is low is not robust).
+Every family is the one of :mod:`optimisation.families` (and :mod:`optimisation.team`), emitted
+over that phase's or block's columns. Per block (t, s), on
+:func:`optimisation.programme.block_instance`: ``caseload``, ``demand`` and ``open_host_link``. Per
+phase t: ``hub_size``, ``host_capacity``, ``budget`` (the phase's budget, with its support roles),
+``team_mix``, ``max_spokes``, existing spokes (every phase) and required authorities (final phase).
+Between phases: :func:`keep_placements` and :func:`phase_hubs` below. The caseload minimum therefore
+holds **in every demand scenario**: a spoke in post must find at least ``caseload_min`` cases
+whichever demand estimate comes true (a plan that would leave a worker under-used when demand is
+low is not robust). A phase's own budget or spoke limit is its own rule group
+("phase_budget:<phase>", "phase_spokes:<phase>"); else the scenario's ("budget", "max_spokes").
 
 Objective, lexicographic as in :mod:`optimisation.solve`:
 
@@ -29,64 +33,61 @@ import math
 import time
 from dataclasses import dataclass, field, replace
 
-from ortools.linear_solver import pywraplp
+import numpy as np
 
 from optimisation import families
+from optimisation.backends import PywraplpSession
+from optimisation.checker import check_plan
 from optimisation.diagnosis import describe_group, structural_problems
-from optimisation.families import Variables
+from optimisation.formulation import INF, Columns, LinearModel, case_columns, placement_columns
 from optimisation.instance import Instance
-from optimisation.model import Model, create_solver, objective_expressions, rule_groups
+from optimisation.integral import integral_assignment
+from optimisation.model import objective_terms, rule_groups
+from optimisation.phased_checker import block_plan
 from optimisation.programme import Programme, block_instance
 from optimisation.result import Infeasible, StageResult
-from optimisation.solve import SENSES, configure_solver, integral_assignment
-from optimisation.team import add_team_mix, minimum_team
+from optimisation.solve import SENSES, NoPlanFound
+from optimisation.team import minimum_team, team_columns, team_mix
 
 FEASIBILITY_SECONDS = 10.0
 
 
 @dataclass
 class ProgrammeModel:
-    solver: pywraplp.Solver
-    placements: list[Variables]  # per phase: spokes, hub_used, host_open (cases empty)
-    blocks: dict[tuple[int, str], Variables]  # (phase, scenario) -> the phase's placements + own cases
+    linear: LinearModel
+    placements: list[Columns]  # per phase: spokes, hub_used, host_open, team (no cases)
+    blocks: dict[tuple[int, str], Columns]  # (phase, scenario) -> the phase's placements + own cases
     instances: dict[tuple[int, str], Instance]
-    rows: dict[str, list] = field(default_factory=dict)
-    objectives: dict[str, object] = field(default_factory=dict)
-    discounted: dict[str, object] = field(default_factory=dict)  # scenario -> D_s expression
+    objectives: dict[str, np.ndarray] = field(default_factory=dict)  # one coefficient per column
+    worst_case: int | None = None  # the column z (robust worst_case), else None
     weights: list[float] = field(default_factory=list)  # w_t per phase
     scenario_names: list[str] = field(default_factory=list)
 
 
-def add_keep_placements(solver: pywraplp.Solver, earlier: Variables, later: Variables, tag: str) -> list:
+def keep_placements(m: LinearModel, earlier: Columns, later: Columns, tag: str) -> None:
     """Keep earlier placements: y[h, j, t] ≥ y[h, j, t-1] for every pair, and u[h, t] ≥ u[h, t-1].
 
     A spoke placed in an earlier phase stays in every later one, and a hub once started keeps
-    running (seed 002: each service is funded for three years from its start).
-    """
-    rows = [solver.Add(later.spokes[pair] >= var, f"keep[{pair[0]},{pair[1]},{tag}]")
-            for pair, var in sorted(earlier.spokes.items())]
-    rows += [solver.Add(later.hub_used[hub] >= var, f"keep_hub[{hub},{tag}]")
-             for hub, var in sorted(earlier.hub_used.items())]
-    return rows
+    running (seed 002: each service is funded for three years from its start). Rule group
+    "keep_placements"."""
+    for pair, col in sorted(earlier.spokes.items()):
+        m.add_row("keep_placements", [later.spokes[pair], col], [1.0, -1.0], 0.0, INF, group="keep_placements",
+                  name=f"keep[{pair[0]},{pair[1]},{tag}]")
+    for hub, col in sorted(earlier.hub_used.items()):
+        m.add_row("keep_placements", [later.hub_used[hub], col], [1.0, -1.0], 0.0, INF, group="keep_placements",
+                  name=f"keep_hub[{hub},{tag}]")
 
 
-def add_phase_hubs(solver: pywraplp.Solver, placements: Variables, max_hubs: int | None, tag: str) -> list:
+def phase_hubs(m: LinearModel, placements: Columns, max_hubs: int | None, phase_name: str, tag: str) -> None:
     """Hubs running per phase: Σ_h u[h, t] ≤ max_hubs_t (seed 000: 3, then 5, then 8 services).
 
-    With keep-placements, hubs started in phase t = Σ_h (u[h, t] - u[h, t-1]).
-    """
+    With keep-placements, hubs started in phase t = Σ_h (u[h, t] - u[h, t-1]). Rule group
+    "phase_hubs:<phase>"."""
     if max_hubs is None:
-        return []
-    return [solver.Add(solver.Sum(list(placements.hub_used.values())) <= max_hubs, f"phase_hubs[{tag}]")]
-
-
-def add_phase_budget(solver: pywraplp.Solver, phase_inst: Instance, placements: Variables) -> list:
-    """Per-phase budget: spoke_cost × Σ_{h,j} y[h, j, t] + Σ_j annual_cost_j × o[j, t] ≤ budget_t.
-
-    The single-period budget family on the phase's placements, with budget_t the phase's
-    `budget_per_year` (else the scenario's).
-    """
-    return families.add_budget(solver, phase_inst, placements)
+        return
+    cols = list(placements.hub_used.values())
+    m.add_row("phase_hubs", cols, [1.0] * len(cols), -INF, float(max_hubs), group=f"phase_hubs:{phase_name}",
+              name=f"phase_hubs[{tag}]")
 
 
 def programme_groups(inst: Instance, programme: Programme) -> list[str]:
@@ -104,69 +105,71 @@ def programme_groups(inst: Instance, programme: Programme) -> list[str]:
     return groups
 
 
-def build_programme_model(inst: Instance, programme: Programme, *, backend: str = "SCIP",
+def build_programme_model(inst: Instance, programme: Programme, *,
                           relax: frozenset[str] = frozenset()) -> ProgrammeModel:
     """Every family per block and phase, and the cross-phase families, less the groups in `relax`."""
-    solver = create_solver(backend)
-    model = ProgrammeModel(solver, [], {}, {})
-    rows = model.rows
+    m = LinearModel(relax)
+    model = ProgrammeModel(m, [], {}, {})
     weights = programme.scenario_weights()
     for t, phase in enumerate(programme.phases):
         tag = phase.name
         phase_inst = block_instance(inst, programme, t, programme.scenarios[0])
-        if "budget" in relax and phase.budget_per_year is None or f"phase_budget:{phase.name}" in relax:
-            phase_inst = replace(phase_inst, rules=replace(phase_inst.rules, budget_per_year=None))
-        if "max_spokes" in relax and phase.max_spokes is None or f"phase_spokes:{phase.name}" in relax:
-            phase_inst = replace(phase_inst, rules=replace(phase_inst.rules, max_spokes=None))
-        p = families.add_placement_variables(solver, phase_inst, tag)
+        p = placement_columns(m, phase_inst, tag=tag)  # supervision travel
+        team_columns(m, phase_inst, p, tag=tag)
         model.placements.append(p)
-        rows[f"hub_size@{tag}"] = families.add_hub_size(solver, phase_inst, p, with_minimum="hub_min" not in relax)
-        if "host_capacity" not in relax:
-            rows[f"host_capacity@{tag}"] = families.add_host_capacity(solver, phase_inst, p)
-        else:
-            big = sum(h.capacity for h in inst.hubs) + sum(inst.existing_spokes.values())
-            rows[f"host_capacity@{tag}"] = [solver.Add(solver.Sum(p.spokes_at(j)) <= big * o) for j, o in p.host_open.items()]
-        rows[f"budget@{tag}"] = add_phase_budget(solver, phase_inst, p)
-        if phase_inst.rules.team_roles:  # a service model's support roles, their costs in the phase's budget
-            _, rows[f"team_mix@{tag}"] = add_team_mix(solver, phase_inst, p, rows[f"budget@{tag}"])
-        rows[f"max_spokes@{tag}"] = families.add_max_spokes(solver, phase_inst, p)
-        for authority in phase_inst.authorities:
-            if authority.required and f"required:{authority.authority_code}" not in relax:
-                rows[f"required:{authority.authority_code}@{tag}"] = families.add_required_authority(
-                    solver, phase_inst, p, authority.authority_code)
-        for (hub_id, host_id) in sorted(inst.existing_spokes):
-            if f"existing:{hub_id}:{host_id}" not in relax:
-                rows[f"existing:{hub_id}:{host_id}@{tag}"] = families.add_existing_spoke(solver, phase_inst, p, hub_id, host_id)
-        if f"phase_hubs:{phase.name}" not in relax:
-            rows[f"phase_hubs@{tag}"] = add_phase_hubs(solver, p, phase.max_hubs, tag)
-        if t > 0 and "keep_placements" not in relax:
-            rows[f"keep@{tag}"] = add_keep_placements(solver, model.placements[t - 1], p, tag)
+        families.hub_size(m, phase_inst, p)
+        families.host_capacity(m, phase_inst, p)
+        own_budget, own_limit = phase.budget_per_year is not None, phase.max_spokes is not None
+        families.budget(m, phase_inst, p, group=f"phase_budget:{phase.name}" if own_budget else "budget")
+        team_mix(m, phase_inst, p)
+        families.max_spokes(m, phase_inst, p, group=f"phase_spokes:{phase.name}" if own_limit else "max_spokes")
+        families.required_authorities(m, phase_inst, p)  # required only in the final phase (block_instance)
+        families.locked_hosts(m, phase_inst, p)  # locked only in the final phase (block_instance)
+        families.existing_spokes(m, phase_inst, p)
+        phase_hubs(m, p, phase.max_hubs, phase.name, tag)
+        if t > 0:
+            keep_placements(m, model.placements[t - 1], p, tag)
         for scenario in programme.scenarios:
             block_tag = f"{tag}/{scenario.name}"
             b_inst = block_instance(inst, programme, t, scenario)
-            b = families.add_case_variables(solver, b_inst, p, block_tag)
+            b = case_columns(m, b_inst, p, tag=block_tag)  # casework travel
             model.blocks[(t, scenario.name)] = b
             model.instances[(t, scenario.name)] = b_inst
-            rows[f"caseload@{block_tag}"] = families.add_caseload(solver, b_inst, b, with_minimum="caseload_min" not in relax)
-            rows[f"demand@{block_tag}"] = families.add_demand(solver, b_inst, b)
-            rows[f"link@{block_tag}"] = families.add_open_host_link(solver, b_inst, b)
-    # Objective expressions, reusing the single-period ones per block.
-    per_block = {key: objective_expressions(model.instances[key], Model(solver, v)) for key, v in model.blocks.items()}
-    discounted = {s.name: solver.Sum([programme.phase_weight(t) * per_block[(t, s.name)]["coverage"]
-                                      for t in range(len(programme.phases))]) for s in programme.scenarios}
-    model.discounted = discounted
+            families.caseload(m, b_inst, b)
+            families.demand(m, b_inst, b)
+            families.open_host_link(m, b_inst, b)
     model.weights = [programme.phase_weight(t) for t in range(len(programme.phases))]
     model.scenario_names = [s.name for s in programme.scenarios]
+    per_block = {key: objective_terms(model.instances[key], b) for key, b in model.blocks.items()}
     if programme.robust == "worst_case" and len(programme.scenarios) > 1:
-        z = solver.NumVar(0, solver.infinity(), "worst_case_coverage")
-        rows["worst_case"] = [solver.Add(z <= d, f"worst_case[{name}]") for name, d in discounted.items()]
-        model.objectives["coverage"] = z
-    else:
-        model.objectives["coverage"] = solver.Sum([weights[name] * d for name, d in discounted.items()])
+        (z,) = m.add_columns("worst_case_coverage", [None], [0.0], [INF], False).values()
+        model.worst_case = z
+        for s in programme.scenarios:  # z ≤ D_s = Σ_t w_t C_{t,s}
+            cols, vals = [z], [1.0]
+            for t in range(len(programme.phases)):
+                block_cols, _ = per_block[(t, s.name)]["coverage"]
+                cols += block_cols
+                vals += [-model.weights[t]] * len(block_cols)
+            m.add_row("worst_case", cols, vals, -INF, 0.0, name=f"worst_case[{s.name}]")
+        model.objectives["coverage"] = m.vector([z], [1.0])
+    else:  # Σ_s p_s D_s
+        model.objectives["coverage"] = _weighted(m, programme, per_block, "coverage", weights)
     for name in ("host_fit", "travel"):
-        model.objectives[name] = solver.Sum([weights[s] * programme.phase_weight(t) * per_block[(t, s)][name]
-                                             for (t, s) in model.blocks])
+        model.objectives[name] = _weighted(m, programme, per_block, name, weights)
     return model
+
+
+def _weighted(m: LinearModel, programme: Programme, per_block: dict, name: str,
+              weights: dict[str, float]) -> np.ndarray:
+    """Σ_{t,s} p_s w_t × objective `name` of block (t, s), as one vector (each case column is one block's)."""
+    cols: list[int] = []
+    vals: list[float] = []
+    for (t, s), terms in per_block.items():
+        weight = weights[s] * programme.phase_weight(t)
+        block_cols, block_vals = terms[name]
+        cols += block_cols
+        vals += [weight * value for value in block_vals]
+    return m.vector(cols, vals)
 
 
 @dataclass(frozen=True)
@@ -206,10 +209,7 @@ def programme_objective(programme: Programme, phases: tuple[PhasePlan, ...]) -> 
 
 
 def _feasible(inst: Instance, programme: Programme, relax: frozenset[str], backend: str, seconds: float) -> bool:
-    model = build_programme_model(inst, programme, backend=backend, relax=relax)
-    model.solver.SetTimeLimit(max(100, int(seconds * 1000)))
-    model.solver.Minimize(0)
-    return model.solver.Solve() in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+    return PywraplpSession(build_programme_model(inst, programme, relax=relax).linear, backend).feasible(seconds)
 
 
 def describe_programme_group(inst: Instance, programme: Programme, group: str) -> str:
@@ -227,7 +227,7 @@ def describe_programme_group(inst: Instance, programme: Programme, group: str) -
     several = programme.phased and len(programme.phases) > 1
     if group.startswith("existing:") and several:
         return describe_group(inst, group) + " in every phase"
-    if group.startswith("required:") and several:
+    if group.startswith(("required:", "locked:")) and several:
         return describe_group(inst, group) + " by the final phase"
     if group == "caseload_min" and programme.robust_declared:
         return describe_group(inst, group) + " in every demand scenario (" + ", ".join(
@@ -252,22 +252,23 @@ def diagnose_programme(inst: Instance, programme: Programme, *, backend: str = "
     return [describe_programme_group(inst, programme, g) for g in kept]
 
 
-def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list, list]:
-    """Solution hint from another plan: its placements per phase (y, u, o) and, for every block it
-    has an assignment for, its cases (x); with every block given, z too (a complete start)."""
-    variables, values = [], []
+def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list[int], list[float]]:
+    """Solution hint from another plan, as (columns, values): its placements per phase (y, u, o)
+    and, for every block it has an assignment for, its cases (x); with every block given, z too
+    (a complete start)."""
+    columns, values = [], []
     complete = True
     for t, (p, phase) in enumerate(zip(model.placements, hint.phases)):
         running = {h for (h, _), n in phase.spokes.items() if n}
         open_hosts = {j for (_, j), n in phase.spokes.items() if n}
-        for pair, var in sorted(p.spokes.items()):
-            variables.append(var)
+        for pair, col in sorted(p.spokes.items()):
+            columns.append(col)
             values.append(float(phase.spokes.get(pair, 0)))
-        for hub, var in sorted(p.hub_used.items()):
-            variables.append(var)
+        for hub, col in sorted(p.hub_used.items()):
+            columns.append(col)
             values.append(1.0 if hub in running else 0.0)
-        for host, var in sorted(p.host_open.items()):
-            variables.append(var)
+        for host, col in sorted(p.host_open.items()):
+            columns.append(col)
             values.append(1.0 if host in open_hosts else 0.0)
         for (bt, scenario), block in sorted(model.blocks.items()):
             if bt != t:
@@ -276,24 +277,20 @@ def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list,
                 complete = False
                 continue
             cases = phase.assignments[scenario]
-            for pair, var in sorted(block.cases.items()):
-                variables.append(var)
+            for pair, col in sorted(block.cases.items()):
+                columns.append(col)
                 values.append(float(cases.get(pair, 0)))
-    coverage = model.objectives.get("coverage")
-    if complete and isinstance(coverage, pywraplp.Variable):  # worst_case: z = min_s D_s
-        variables.append(coverage)
+    if complete and model.worst_case is not None:  # worst_case: z = min_s D_s
+        columns.append(model.worst_case)
         values.append(min(sum(w * sum(phase.assignments[s].values()) for w, phase in zip(model.weights, hint.phases))
                           for s in model.scenario_names))
-    return variables, values
+    return columns, values
 
 
 def reassign(inst: Instance, programme: Programme, plan: ProgrammeResult) -> ProgrammeResult | None:
     """`plan`'s placements with whole cases re-assigned in every block of `programme`
-    (optimisation.solve.integral_assignment); None if they break a rule in some block (e.g. the
+    (optimisation.integral.integral_assignment); None if they break a rule in some block (e.g. the
     caseload minimum under low demand), judged by the single-period checker."""
-    from optimisation.checker import check_plan
-    from optimisation.phased_checker import block_plan
-
     phases = []
     for t, phase in enumerate(plan.phases):
         assignments = {}
@@ -320,46 +317,43 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
     "stage 1 ≤ upper_bound": for worst_case, z ≤ D_central ≤ the central plan's proven bound, so a
     robust plan reaching it is proven optimal at once.
     """
-    from optimisation.solve import NoPlanFound
-
     started = time.perf_counter()
     for t, phase in enumerate(programme.phases):
         problems = structural_problems(block_instance(inst, programme, t, programme.scenarios[0]))  # demand-free
         if problems:
             prefix = f"phase {phase.name} (from {phase.start_year}): " if programme.phased and len(programme.phases) > 1 else ""
             raise Infeasible([prefix + p for p in problems])
-    model = build_programme_model(inst, programme, backend=backend)
-    solver = model.solver
+    model = build_programme_model(inst, programme)
+    session = PywraplpSession(model.linear, backend)
     if hint is not None and len(hint.phases) == len(programme.phases):
-        solver.SetHint(*_placement_hint(model, hint))
+        columns, values = _placement_hint(model, hint)
+        session.hint(values, columns)
     if upper_bound is not None:
-        model.rows["known_bound"] = [solver.Add(model.objectives["coverage"] <= upper_bound,
-                                                "known_bound")]
+        session.add_row(model.objectives["coverage"], -math.inf, upper_bound, "known_bound")
     stages: list[StageResult] = []
-    values: list[tuple] | None = None
+    solution: np.ndarray | None = None
     status1, bound1 = "FEASIBLE", 0.0
     for position, name in enumerate(inst.rules.priorities):
         remaining = time_limit * 0.93 - (time.perf_counter() - started)
         if position > 0 and remaining < 0.05 * time_limit:
             break
-        expression = model.objectives[name]
-        solver.Objective().Clear()
-        (solver.Maximize if SENSES[name] == "max" else solver.Minimize)(expression)
+        objective = model.objectives[name]
+        session.set_objective(objective, SENSES[name])
         share = remaining if position == len(inst.rules.priorities) - 1 else remaining * (0.8 if position == 0 else 0.5)
-        configure_solver(solver, share, workers, backend)
+        session.configure(share, workers)
         stage_start = time.perf_counter()
-        status = solver.Solve()
+        result = session.solution(session.solve())
         seconds = time.perf_counter() - stage_start
-        if position == 0 and status == pywraplp.Solver.INFEASIBLE:
+        if position == 0 and result.status == "INFEASIBLE":
             left = max(1.0, time_limit - (time.perf_counter() - started))
             raise Infeasible(diagnose_programme(inst, programme, backend=backend, time_limit=left))
-        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        if result.values is None:
             if position == 0:
-                raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {status}); "
+                raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {session.status_code}); "
                                   "allow more time with --time-limit")
             break
-        value, bound = solver.Objective().Value(), solver.Objective().BestBound()
-        state = "OPTIMAL" if status == pywraplp.Solver.OPTIMAL else "FEASIBLE"
+        value, bound = result.objective, result.bound
+        state = result.status
         if position == 0 and upper_bound is not None and value >= upper_bound - 1e-6 * max(1.0, upper_bound):
             state = "OPTIMAL"  # the known proven bound is reached
             value = bound = min(value, upper_bound)
@@ -367,20 +361,20 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
             status1, bound1 = state, (value if state == "OPTIMAL" else max(value, bound))
             bound = bound1
         stages.append(StageResult(name, SENSES[name], float(value), float(bound), state, seconds))
-        values = [(var, var.solution_value()) for var in solver.variables()]
-        solution = {var.index(): value for var, value in values}
+        solution = result.values
         slack = 1e-6 * max(1.0, abs(value))
-        solver.Add(expression >= value - slack if SENSES[name] == "max" else expression <= value + slack, f"hold[{name}]")
-        solver.SetHint([v for v, _ in values], [x for _, x in values])
-    assert values is not None
+        low, high = (value - slack, math.inf) if SENSES[name] == "max" else (-math.inf, value + slack)
+        session.add_row(objective, low, high, f"hold[{name}]")
+        session.hint(solution)
+    assert solution is not None
     phases = []
     for t, phase in enumerate(programme.phases):
-        spokes = {pair: int(round(solution[var.index()])) for pair, var in model.placements[t].spokes.items()}
+        spokes = {pair: int(round(solution[col])) for pair, col in model.placements[t].spokes.items()}
         spokes = {pair: n for pair, n in spokes.items() if n > 0}
         assignments = {}
         for scenario in programme.scenarios:
             b = model.blocks[(t, scenario.name)]
-            target = int(math.floor(sum(solution[var.index()] for var in b.cases.values()) + 1e-6))
+            target = int(math.floor(sum(float(solution[col]) for col in b.cases.values()) + 1e-6))
             assignments[scenario.name] = integral_assignment(model.instances[(t, scenario.name)], spokes, target)
         phases.append(PhasePlan(phase.name, phase.start_year, spokes, assignments, minimum_team(inst, spokes)))
     phases_t = tuple(phases)

@@ -2,7 +2,7 @@
 
 * **Host limit by reachable demand.** A host j can only carry cases from the areas within its
   casework reach, so its load is at most R_j = Σ_{i in reach(j)} demand_i, and each spoke needs at
-  least caseload_min cases: S_j ≤ ⌊R_j / caseload_min⌋. The host's max_spokes is lowered to that
+  least caseload_min cases: S_j ≤ ⌊R_j / caseload_min⌋ (rules.Caseload.spokes_supported). The host's max_spokes is lowered to that
   (when caseload_min > 0). A host whose limit falls to 0 can never have a spoke: its supervision
   and casework pairs are removed, so the model has no columns for it. Spokes already in post are
   never reduced away (their host keeps at least that many places; if that cannot meet the
@@ -24,12 +24,13 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from optimisation.instance import Instance
+from optimisation.rules import Caseload, HostCapacity, HubSize
 
 
 def reduce_instance(inst: Instance) -> Instance:
     """The instance with host limits lowered to what reachable demand can fill, and hosts and hubs
     that can never have a spoke taken out of reach (see the module docstring)."""
-    rules = inst.rules
+    caseload = Caseload.of(inst.rules)
     demand = {a.area_id: a.demand for a in inst.areas}
     existing_at: dict[str, int] = defaultdict(int)
     existing_of: dict[str, int] = defaultdict(int)
@@ -45,16 +46,17 @@ def reduce_instance(inst: Instance) -> Instance:
         reachable_demand[host_id] += demand[area_id]
     limit = {}
     for host in inst.hosts:
-        places = host.max_spokes
-        if rules.caseload_min > 0:
-            places = min(places, reachable_demand[host.host_id] // rules.caseload_min)
+        places = HostCapacity.of(host).maximum
+        supported = caseload.spokes_supported(reachable_demand[host.host_id])
+        if supported is not None:
+            places = min(places, supported)
         limit[host.host_id] = max(places, existing_at[host.host_id], 0)
     supervision = {pair: m for pair, m in inst.supervision_minutes.items() if limit[pair[1]] > 0}
     places_of_hub: dict[str, int] = defaultdict(int)
     for (hub_id, host_id) in supervision:
         places_of_hub[hub_id] += limit[host_id]
     closed_hubs = {h.hub_id for h in inst.hubs
-                   if places_of_hub[h.hub_id] < h.min_spokes and existing_of[h.hub_id] == 0}
+                   if places_of_hub[h.hub_id] < HubSize.of(h).minimum and existing_of[h.hub_id] == 0}
     supervision = {pair: m for pair, m in supervision.items() if pair[0] not in closed_hubs}
     supervised = {host_id for (_, host_id) in supervision}
     casework = {pair: m for pair, m in with_demand.items() if pair[0] in supervised}

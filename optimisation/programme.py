@@ -142,8 +142,8 @@ def block_instance(inst: Instance, programme: Programme, t: int, scenario: Deman
     * demand_i := demand of area i in scenario s;
     * budget_per_year := the phase's budget if it declares one, else the scenario's;
     * max_spokes := the phase's spoke limit if it declares one, else the scenario's;
-    * required authorities hold in the final phase only (a roll-out reaches them by its end);
-      existing spokes are in post from the start, so they are kept in every phase.
+    * required authorities and locked hosts (issue #18) hold in the final phase only (a roll-out
+      reaches them by its end); existing spokes are in post from the start, so they are kept in every phase.
     """
     phase = programme.phases[t]
     rules = inst.rules
@@ -153,7 +153,8 @@ def block_instance(inst: Instance, programme: Programme, t: int, scenario: Deman
         max_spokes=phase.max_spokes if phase.max_spokes is not None else rules.max_spokes,
     )
     areas = tuple(replace(a, demand=scenario.demand[a.area_id]) for a in inst.areas)
-    authorities = inst.authorities
+    authorities, hosts = inst.authorities, inst.hosts
     if t < len(programme.phases) - 1:
         authorities = tuple(replace(a, required=False) for a in authorities)
-    return replace(inst, areas=areas, rules=rules, authorities=authorities)
+        hosts = tuple(replace(h, status="candidate") if h.status == "locked" else h for h in hosts)
+    return replace(inst, areas=areas, rules=rules, authorities=authorities, hosts=hosts)

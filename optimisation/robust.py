@@ -3,7 +3,7 @@
 The robust plan (:func:`optimisation.phased.solve_programme` over every demand scenario) decides
 placements once; the **central plan** is the same programme solved for the central estimate
 alone. Both are then evaluated in every scenario the same way: with each phase's spokes fixed, the
-cases are re-assigned by the transportation LP of :func:`optimisation.solve.integral_assignment`
+cases are re-assigned by the transportation LP of :func:`optimisation.integral.integral_assignment`
 (most cases first, then host fit and travel), on the block's instance.
 
 Caseload minimum under low demand: the robust plan meets ``caseload_min`` in every scenario (it
@@ -19,15 +19,16 @@ import math
 import time
 from dataclasses import dataclass, replace
 
-from ortools.linear_solver import pywraplp
-
-from optimisation.checker import check_plan, plan_host_fit, plan_travel
+from optimisation.backends import PywraplpSession
+from optimisation.checker import check_caseload
 from optimisation.instance import Instance
-from optimisation.phased_checker import block_plan
-from optimisation.result import PlanResult
+from optimisation.integral import integral_assignment
+from optimisation.measures import plan_host_fit, plan_travel
+from optimisation.model import build_model
 from optimisation.phased import ProgrammeResult, reassign, solve_programme
+from optimisation.phased_checker import block_plan
 from optimisation.programme import CENTRAL, Programme, block_instance
-from optimisation.solve import integral_assignment
+from optimisation.result import PlanResult
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def covered_at_fixed_spokes(inst: Instance, spokes: dict) -> tuple[int, bool]:
         return 0, True
     try:
         assignment = integral_assignment(inst, spokes, 0)
-        if not any(p.startswith("caseload") for p in check_plan(inst, block_plan(spokes, assignment))):
+        if not check_caseload(inst, block_plan(spokes, assignment)):
             return sum(assignment.values()), True
     except RuntimeError:  # the caseload minimum cannot be met by these spokes under this demand
         pass
@@ -104,16 +105,15 @@ class SolvedProgramme:
 
 def final_coverage_bound(inst: Instance, seconds: float) -> float:
     """A proven upper bound on the cases any plan meeting `inst`'s rules covers (coverage stage only)."""
-    from optimisation.model import build_model
-
     model = build_model(inst)
-    model.solver.Maximize(model.objectives["coverage"])
-    model.solver.SetTimeLimit(max(100, int(seconds * 1000)))
-    status = model.solver.Solve()
-    if status == pywraplp.Solver.OPTIMAL:
-        return float(round(model.solver.Objective().Value()))
-    if status == pywraplp.Solver.FEASIBLE:
-        return float(math.floor(model.solver.Objective().BestBound() + 1e-6))
+    session = PywraplpSession(model.linear, "SCIP")
+    session.set_objective(model.linear.objectives["coverage"], "max")
+    session.set_time_limit(seconds)
+    result = session.solution(session.solve())
+    if result.status == "OPTIMAL":
+        return float(round(result.objective))
+    if result.status == "FEASIBLE":
+        return float(math.floor(result.bound + 1e-6))
     return float(inst.demand_total)
 
 

@@ -7,44 +7,44 @@
    Each stage starts from the previous stage's solution as a hint.
 4. With spokes fixed, the assignment of cases is a transportation problem with integer data:
    a simplex vertex of it is integral. It is re-solved as a linear programme (GLOP) to get
-   whole cases, with the later priorities folded into one cost that respects their order.
+   whole cases, with the later priorities folded into one cost that respects their order
+   (optimisation.integral).
 
 The time limit covers all stages together. A run with `workers=1` is deterministic.
 
-Back ends (README "Back end, by measurement"): the default "AUTO" models the exactly reduced
-instance (optimisation.presolve) as one sparse matrix (optimisation.matrix) and solves it with
-HiGHS (scipy.optimize.milp) when it is small, with SCIP (OR-Tools model_builder) otherwise. The
-pywraplp model of optimisation.model (any pywraplp back end, e.g. "SCIP") stays available and is
-what the diagnosis and the models built on the constraint families use.
+Every back end solves the one model of optimisation.model (README "Back end, by measurement"):
+the default "AUTO" models the exactly reduced instance (optimisation.presolve) and solves it with
+HiGHS (scipy.optimize.milp) when it is small, with SCIP (OR-Tools model_builder) otherwise, both
+given the model as one sparse matrix; a pywraplp back end ("SCIP", "CBC", ...) is given it row by
+row (optimisation.backends). The back end decides the layout options (optimisation.model.Layout).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
-from ortools.linear_solver import pywraplp
 
-from optimisation.checker import plan_host_fit, plan_travel
+from optimisation.backends import MATRIX_SOLVERS, PywraplpSession, solve_matrix
 from optimisation.diagnosis import diagnose, structural_problems
+from optimisation.greedy import greedy_values
 from optimisation.instance import Instance
-from optimisation.matrix import SCIP_PARAMETERS, build_matrix, integer_columns, integral_spokes, solve_matrix
-from optimisation.model import Model, build_model, fit_scores
-from optimisation.presolve import merge_areas, reduce_instance, split_cases
+from optimisation.integral import integral_assignment, integral_spokes
+from optimisation.measures import plan_host_fit, plan_travel
+from optimisation.model import Layout, Model, build_model, integer_columns
+from optimisation.presolve import MergedAreas, merge_areas, reduce_instance, split_cases
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
 from optimisation.team import minimum_team
 
 # Chosen by measurement (benchmarks/peers.py, benchmarks/backends.py; figures in the READMEs).
-# optimisation.matrix: the same model as one sparse matrix, solved by HiGHS (scipy.optimize.milp)
-# or by SCIP (OR-Tools model_builder, filled from the matrix in one call).
+# The model as one sparse matrix, solved by HiGHS (scipy.optimize.milp) or by SCIP (OR-Tools
+# model_builder, filled from the matrix in one call): optimisation.backends.
 MATRIX_BACKEND = "SCIPY_HIGHS"
 MATRIX_SCIP_BACKEND = "SCIP_MATRIX"
-MATRIX_SOLVERS = {MATRIX_BACKEND: "highs", MATRIX_SCIP_BACKEND: "scip"}
 DEFAULT_BACKEND = "AUTO"
-DEFAULT_PYWRAPLP_BACKEND = "SCIP"  # the pywraplp model (optimisation.model): team mix, diagnosis
+DEFAULT_PYWRAPLP_BACKEND = "SCIP"  # SCIP through pywraplp: service models with support roles, diagnosis
 # "AUTO" uses HiGHS on the matrix model up to this many integer columns (o and S per host, u per
 # hub), SCIP on the matrix model above: measured, benchmarks/README.md (coverage, 60 s, one run
 # each): HiGHS found more cases on the three postcode-sector medium instances (1,442-1,516 integer
@@ -53,10 +53,9 @@ DEFAULT_PYWRAPLP_BACKEND = "SCIP"  # the pywraplp model (optimisation.model): te
 HIGHS_MAX_INTEGER_COLUMNS = 1_700
 RESERVE_SHARE = 0.07  # of the time limit, kept for the steps after the MIP stages
 SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
-INTEGRALITY_TOLERANCE = 1e-5
 # Back ends given solution hints (warm starts). pywraplp's HiGHS interface crashes on SetHint
-# (OR-Tools 9.15, measured), so it is solved cold.
-HINTED_BACKENDS = frozenset({"SCIP", "CBC", "CP_SAT"})
+# (OR-Tools 9.15, measured), so it is solved cold; scipy's HiGHS takes no hint.
+HINTED_BACKENDS = frozenset({"SCIP", "CBC", "CP_SAT", MATRIX_SCIP_BACKEND})
 # The greedy warm start costs about (hub-host pairs x spokes placed) move evaluations; above this
 # it takes longer than it saves, so larger instances start cold. Measured (greedy time, counted in
 # the time limit): 50-hub, 1,000-host England instance (1,939 pairs x 150 spokes) 4.7 s.
@@ -74,43 +73,12 @@ class NoPlanFound(RuntimeError):
     """The solver found no plan within the time limit, without proving there is none."""
 
 
-def _status_name(status: int) -> str:
-    return {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
-            pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.UNBOUNDED: "UNBOUNDED",
-            pywraplp.Solver.ABNORMAL: "ABNORMAL", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED"}.get(status, str(status))
-
-
-def configure_solver(solver: pywraplp.Solver, seconds: float, workers: int, backend: str) -> None:
-    """Time limit and threads of a pywraplp stage (also the phased model's, optimisation.phased)."""
-    solver.SetTimeLimit(max(1, int(seconds * 1000)))
-    # SCIP as built into OR-Tools solves on one thread; asking it for more changes its search
-    # (measured: a different, equally optimal tie on a 2-host scenario), which would break
-    # byte-identical plans across worker counts. Other back ends get the threads asked for.
-    solver.SetNumThreads(1 if backend == "SCIP" else workers)
-    if backend == "SCIP":
-        # Deterministic: a fixed seed; OPTIMAL means proven within OPTIMALITY_GAP (optimisation/matrix.py).
-        solver.SetSolverSpecificParametersAsString(SCIP_PARAMETERS)
-
-
-def _snapshot(model: Model) -> dict[str, dict]:
-    v = model.variables
-    return {
-        "spokes": {key: int(round(var.solution_value())) for key, var in v.spokes.items()},
-        "cases": {key: var.solution_value() for key, var in v.cases.items()},
-        "all": [(var, var.solution_value()) for var in model.solver.variables()],
-    }
-
-
-def _hint(model: Model, snapshot: dict) -> None:
-    pairs = snapshot["all"]
-    model.solver.SetHint([var for var, _ in pairs], [value for _, value in pairs])
-
-
 def choose_backend(inst: Instance) -> str:
     """The back end "AUTO" stands for: HiGHS on the matrix model up to HIGHS_MAX_INTEGER_COLUMNS
     integer columns, SCIP on the matrix model above (measured: benchmarks/README.md). A service
-    model with support roles (No Wrong Door) needs the team-mix family, which only the pywraplp
-    model has (optimisation/team.py): SCIP there (its demo solves in under a second)."""
+    model with support roles (No Wrong Door) keeps SCIP through pywraplp, the back end its plans
+    were first made and published with (its demo solves in under a second); every back end has the
+    team-mix family."""
     if inst.rules.team_roles:
         return DEFAULT_PYWRAPLP_BACKEND
     return MATRIX_BACKEND if integer_columns(inst) <= HIGHS_MAX_INTEGER_COLUMNS else MATRIX_SCIP_BACKEND
@@ -133,10 +101,10 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
           link_rows: bool = True, presolve: bool = True, merge: bool | None = None) -> PlanResult:
     """The lexicographically optimal plan (or the best found in `time_limit` seconds).
 
-    `backend` is an OR-Tools pywraplp solver name ("SCIP", "CBC", ...: the model of
-    optimisation.model), "SCIPY_HIGHS" or "SCIP_MATRIX" (the matrix model of optimisation.matrix,
-    solved by HiGHS via scipy.optimize.milp or by SCIP via OR-Tools model_builder) or "AUTO" (the
-    default: one of the matrix back ends by instance size, see `choose_backend`). The plan records
+    `backend` is "SCIPY_HIGHS" or "SCIP_MATRIX" (the model as one sparse matrix, solved by HiGHS
+    via scipy.optimize.milp or by SCIP via OR-Tools model_builder), an OR-Tools pywraplp solver
+    name ("SCIP", "CBC", ...) or "AUTO" (the default: chosen by instance size, see
+    `choose_backend`). Every back end solves the same model (optimisation.model); the plan records
     the back end used.
     `presolve` models the exactly reduced instance of optimisation.presolve (same plans, fewer
     columns); the plan is checked and reported on `inst` itself. `merge` (matrix back ends only)
@@ -151,14 +119,8 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     modelled = reduce_instance(inst) if presolve else inst
     if backend == "AUTO":
         backend = choose_backend(modelled)
-    if backend in MATRIX_SOLVERS and inst.rules.team_roles:
-        raise ValueError(f"back end {backend} has no team-mix family; use AUTO or a pywraplp back end (SCIP, CBC)")
-    if backend in MATRIX_SOLVERS:
-        stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_matrix(
-            modelled, inst, time_limit, started, link_rows, MATRIX_SOLVERS[backend], merge)
-    else:
-        stages, spokes, coverage_status, coverage_value, coverage_bound = _stages_pywraplp(
-            modelled, inst, time_limit, workers, backend, started, link_rows)
+    stages, spokes, coverage_status, coverage_value, coverage_bound = _stages(
+        modelled, inst, time_limit, workers, backend, started, link_rows, merge)
     # The reduced instance has the same areas and every pair of a host with a spoke: the same
     # assignment problem, with fewer pairs to scan (the plan is still checked on `inst`).
     assignments = integral_assignment(replace(inst, casework_minutes=modelled.casework_minutes) if presolve else inst,
@@ -193,57 +155,69 @@ def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, st
     return coverage_value, coverage_status, coverage_bound
 
 
-def _stages_matrix(inst: Instance, original: Instance, time_limit: float, started: float, link_rows: bool,
-                   solver: str, merge: bool | None = None):
-    """The lexicographic stages on the matrix model of `inst` with `solver` ("highs" or "scip"; same
-    rules as _stages_pywraplp: SCIP starts from the greedy plan where it is cheap, then from each
-    stage's solution); an infeasible model is diagnosed on `original`. The coverage stage runs on
-    the merged-area model when `merge` says so (solve's docstring); later stages on the full one."""
-    # Layouts by measurement (benchmarks/README.md): SCIP gains most from spokes per host; HiGHS,
-    # used by AUTO on small instances only, is fastest there with integer y.
-    layout = {"link_rows": link_rows, "spokes_per_host": solver == "scip"}
-    merged = merge_areas(inst) if merge is not False else None
+def _stages(inst: Instance, original: Instance, time_limit: float, workers: int, backend: str, started: float,
+            link_rows: bool, merge: bool | None):
+    """The lexicographic stages (module docstring, steps 2-3) on the model of `inst`, by `backend`;
+    an infeasible model is diagnosed on `original`. Hinted back ends start from the greedy plan
+    where it is cheap, then from each stage's solution. On a matrix back end the coverage stage
+    runs on the merged-area model when `merge` says so (solve's docstring); later stages on the
+    full one. Returns (stages, whole spokes, coverage status, value, bound)."""
+    matrix = MATRIX_SOLVERS.get(backend)  # "highs", "scip", or None: pywraplp
+    # Layouts by measurement (benchmarks/README.md): SCIP on the matrix gains most from spokes per
+    # host; HiGHS, used by AUTO on small instances only, is fastest there with integer y.
+    layout = Layout(spokes_per_host=matrix == "scip", link_rows=link_rows)
+    merged = merge_areas(inst) if matrix is not None and merge is not False else None
     if merged is not None and not merge and merged.share < MERGE_MIN_SHARE:
         merged = None
     first = merged.instance if merged is not None else inst
-    model = build_matrix(first, **layout)
-    hint = None
-    if solver == "scip" and _greedy_is_cheap(inst):
-        from optimisation.greedy import greedy_values
-
-        hint = greedy_values(first, model)  # a greedy plan of the merged instance, if merged
+    model = build_model(first, layout=layout)
+    hinted = backend in HINTED_BACKENDS
+    # The greedy plan of the merged instance, if merged (its spoke columns are the full model's).
+    hint = greedy_values(first, model) if hinted and _greedy_is_cheap(inst) else None
+    session = PywraplpSession(model.linear, backend) if matrix is None else None
+    if session is not None and hint is not None:
+        session.hint(hint)
     stages: list[StageResult] = []
-    holds: list[tuple] = []
+    holds: list[tuple] = []  # matrix back ends: the earlier stages' values, as rows
     values = None
     coverage_status, coverage_value, coverage_bound = "FEASIBLE", 0, 0.0
     priorities = inst.rules.priorities
     for position, name in enumerate(priorities):
+        # Keep back a reserve for the integral assignment and writing (measured: ~2 s on the
+        # 50-hub England instance), so the whole solve stays inside the user's limit.
         remaining = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)
         if position > 0 and remaining < 0.05 * time_limit:
-            break
+            break  # out of time: keep the best plan of the earlier stages
         if position == 1 and merged is not None:  # the later stages need every area's minutes
-            coverage_model, model = model, build_matrix(inst, **layout)
+            coverage_model, model = model, build_model(inst, layout=layout)
             values = hint = _split_values(merged, coverage_model, model, values, inst)
-            holds = [(model.objectives["coverage"], low, high) for _, low, high in holds]
-        sense, objective = SENSES[name], model.objectives[name]
-        stage_start = time.perf_counter()
+            holds = [(model.linear.objectives["coverage"], low, high) for _, low, high in holds]
+        sense, objective = SENSES[name], model.linear.objectives[name]
         share = _stage_share(remaining, position, len(priorities))
-        result = solve_matrix(model, objective, sense, share, holds, solver=solver, hint=hint)
-        if result.status == "NOT_SOLVED" and solver == "highs" and position > 0:
-            # HiGHS can stop with "Solve error" on a later stage with the hold rows (found by
-            # tests/test_matrix_backend.py on a 3-host instance); the earlier stage's solution is
-            # feasible there, so SCIP on the same matrix, started from it, finishes the stage.
-            share = max(0.1, time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started))
-            result = solve_matrix(model, objective, sense, share, holds, solver="scip", hint=hint)
+        if session is None:
+            stage_start = time.perf_counter()
+            result = solve_matrix(model.linear, objective, sense, share, holds, solver=matrix, hint=hint)
+            if result.status == "NOT_SOLVED" and matrix == "highs" and position > 0:
+                # HiGHS can stop with "Solve error" on a later stage with the hold rows (found by
+                # tests/test_matrix_backend.py on a 3-host instance); the earlier stage's solution is
+                # feasible there, so SCIP on the same matrix, started from it, finishes the stage.
+                share = max(0.1, time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started))
+                result = solve_matrix(model.linear, objective, sense, share, holds, solver="scip", hint=hint)
+        else:
+            session.set_objective(objective, sense)
+            session.configure(share, workers)
+            stage_start = time.perf_counter()
+            result = session.solution(session.solve())
         seconds = time.perf_counter() - stage_start
         if position == 0:
             if result.status == "INFEASIBLE":
                 left = max(1.0, time_limit - (time.perf_counter() - started))
-                raise Infeasible(diagnose(original, backend="SCIP", time_limit=left))
+                diagnosed_by = backend if session is not None else DEFAULT_PYWRAPLP_BACKEND  # matrix: SCIP
+                raise Infeasible(diagnose(original, backend=diagnosed_by, time_limit=left))
             if result.values is None:
                 raise _no_plan(time_limit, result.status)
         if result.values is None:
-            break
+            break  # a later stage found nothing better in its time: keep the earlier solution
         value, bound = result.objective, result.bound
         if position == 0:
             coverage_value, coverage_status, coverage_bound = _coverage_result(
@@ -251,162 +225,32 @@ def _stages_matrix(inst: Instance, original: Instance, time_limit: float, starte
             value, bound = float(coverage_value), coverage_bound
         stages.append(StageResult(name, sense, float(value), float(bound), result.status, seconds))
         values = hint = result.values
+        # Hold this stage's value for the stages after it (a small tolerance for floating point).
         slack = 1e-6 * max(1.0, abs(value))
-        holds.append((objective, value - slack, np.inf) if sense == "max" else (objective, -np.inf, value + slack))
+        low, high = (value - slack, math.inf) if sense == "max" else (-math.inf, value + slack)
+        if session is None:
+            holds.append((objective, low, high))
+        else:
+            session.add_row(objective, low, high, f"hold[{name}]")
+            if hinted:
+                session.hint(values)
     assert values is not None
-    # The spoke columns (o, u, y, S) have the same keys in the merged and the full model.
+    # The spoke columns (o, u, y, S, n) have the same keys in the merged and the full model.
     return stages, integral_spokes(inst, model, values), coverage_status, coverage_value, coverage_bound
 
 
-def _split_values(merged, coverage_model, model, values: np.ndarray, inst: Instance) -> np.ndarray:
+def _split_values(merged: MergedAreas, coverage_model: Model, model: Model, values: np.ndarray,
+                  inst: Instance) -> np.ndarray:
     """The merged model's solution as values of the full model: spoke columns by key, cases split
     back over the member areas (optimisation.presolve.split_cases): a plan of the full model with
     the same coverage, to start the later stages from."""
-    full = np.zeros(model.columns)
-    for keys in ("host_open", "hub_used", "spokes", "host_spokes"):
-        target = getattr(model, keys)
-        for key, c in getattr(coverage_model, keys).items():
-            full[target[key]] = values[c]
+    full = np.zeros(model.linear.columns)
+    for kind in ("host_open", "hub_used", "spokes", "host_spokes", "team"):
+        target = getattr(model.columns, kind)
+        for key, col in getattr(coverage_model.columns, kind).items():
+            full[target[key]] = values[col]
     demand = {a.area_id: a.demand for a in inst.areas}
-    cases = {key: float(values[c]) for key, c in coverage_model.cases.items() if values[c] > 0}
+    cases = {key: float(values[col]) for key, col in coverage_model.columns.cases.items() if values[col] > 0}
     for key, amount in split_cases(merged, cases, demand).items():
-        full[model.cases[key]] = amount
+        full[model.columns.cases[key]] = amount
     return full
-
-
-def _stages_pywraplp(inst: Instance, original: Instance, time_limit: float, workers: int, backend: str,
-                     started: float, link_rows: bool):
-    """The lexicographic stages on the pywraplp model of `inst` (module docstring, steps 2-3); an
-    infeasible model is diagnosed on `original`."""
-    model = build_model(inst, backend=backend, link_rows=link_rows)
-    solver = model.solver
-    stages: list[StageResult] = []
-    snapshot: dict | None = None
-    coverage_status = "FEASIBLE"
-    coverage_value = 0
-    coverage_bound = 0.0
-
-    hinted = backend in HINTED_BACKENDS
-    if hinted and _greedy_is_cheap(inst):
-        from optimisation.greedy import greedy_hint
-
-        hint = greedy_hint(inst, model)
-        if hint:
-            solver.SetHint(*hint)
-
-    for position, name in enumerate(inst.rules.priorities):
-        # Keep back a reserve for the integral assignment and writing (measured: ~2 s on the
-        # 50-hub England instance), so the whole solve stays inside the user's limit.
-        remaining = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)
-        if position > 0 and remaining < 0.05 * time_limit:
-            break  # out of time: keep the best plan of the earlier stages
-        sense = SENSES[name]
-        expression = model.objectives[name]
-        objective = solver.Objective()
-        objective.Clear()
-        if sense == "max":
-            solver.Maximize(expression)
-        else:
-            solver.Minimize(expression)
-        configure_solver(solver, _stage_share(remaining, position, len(inst.rules.priorities)), workers, backend)
-        stage_start = time.perf_counter()
-        status = solver.Solve()
-        seconds = time.perf_counter() - stage_start
-        status_name = _status_name(status)
-        if position == 0:
-            if status == pywraplp.Solver.INFEASIBLE:
-                left = max(1.0, time_limit - (time.perf_counter() - started))
-                raise Infeasible(diagnose(original, backend=backend, time_limit=left))
-            if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-                raise _no_plan(time_limit, status_name)
-        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            break  # a later stage found nothing better in its time: keep the earlier solution
-        value = objective.Value()
-        bound = objective.BestBound()
-        if position == 0:
-            coverage_value, coverage_status, coverage_bound = _coverage_result(
-                value, status == pywraplp.Solver.OPTIMAL, bound)
-            value, bound = float(coverage_value), coverage_bound
-        stages.append(StageResult(name, sense, float(value), float(bound), status_name if status_name in
-                                  ("OPTIMAL", "FEASIBLE") else "FEASIBLE", seconds))
-        snapshot = _snapshot(model)
-        # Hold this stage's value for the stages after it (a small tolerance for floating point).
-        slack = 1e-6 * max(1.0, abs(value))
-        if sense == "max":
-            solver.Add(expression >= value - slack, f"hold[{name}]")
-        else:
-            solver.Add(expression <= value + slack, f"hold[{name}]")
-        if hinted:
-            _hint(model, snapshot)
-
-    assert snapshot is not None
-    spokes = {key: count for key, count in snapshot["spokes"].items() if count > 0}
-    return stages, spokes, coverage_status, coverage_value, coverage_bound
-
-
-def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], coverage_target: int) -> dict[tuple[str, str], int]:
-    """Whole cases per (area, host) for fixed spokes, lexicographically optimal like the MIP.
-
-    With S_j fixed the rows are: Σ_j x_ij ≤ d_i and cmin·S_j ≤ Σ_i x_ij ≤ cmax·S_j — a network
-    (transportation) matrix with integer right-hand sides, so simplex vertices are integral.
-    First maximise Σx; then, with Σx fixed (still a network), minimise one cost per pair that
-    orders the later priorities: cost_ij = W·(-fit_j) + minutes_ij when host fit comes before
-    travel (W larger than any total travel), or W·minutes_ij - fit_j the other way round.
-    """
-    rules = inst.rules
-    at_host: dict[str, int] = defaultdict(int)
-    for (_, host_id), count in spokes.items():
-        at_host[host_id] += count
-    demand = {a.area_id: a.demand for a in inst.areas}
-    pairs = sorted((area, host) for (host, area) in inst.casework_minutes if at_host.get(host, 0) > 0 and demand[area] > 0)
-    if not pairs:
-        return {}
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    x = {pair: lp.NumVar(0, demand[pair[0]], f"x[{pair[0]},{pair[1]}]") for pair in pairs}
-    by_area: dict[str, list] = defaultdict(list)
-    by_host: dict[str, list] = defaultdict(list)
-    for (area, host), var in x.items():
-        by_area[area].append(var)
-        by_host[host].append(var)
-    for area, vars_ in by_area.items():
-        lp.Add(lp.Sum(vars_) <= demand[area])
-    for host, vars_ in by_host.items():
-        lp.Add(lp.Sum(vars_) <= rules.caseload_max * at_host[host])
-        lp.Add(lp.Sum(vars_) >= rules.caseload_min * at_host[host])
-    total = lp.Sum(list(x.values()))
-    lp.Maximize(total)
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        raise RuntimeError("the assignment for the chosen spokes has no solution; this is a bug")
-    covered = int(round(lp.Objective().Value()))
-    if covered < coverage_target:
-        raise RuntimeError(f"integral assignment covers {covered} < {coverage_target}; this is a bug")
-    scores = fit_scores(inst)
-    order = [p for p in rules.priorities if p != "coverage"]
-    max_minutes = max((inst.casework_minutes[(h, a)] for (a, h) in pairs), default=0)
-    fit_values = [scores[h] for (_, h) in pairs]
-    fit_range = (max(fit_values) - min(fit_values)) if fit_values else 0
-    costs = {}
-    for (area, host) in pairs:
-        minutes = inst.casework_minutes[(host, area)]
-        if order and order[0] == "host_fit":
-            weight = max_minutes * covered + 1
-            costs[(area, host)] = -weight * scores[host] + (minutes if "travel" in order else 0)
-        elif order and order[0] == "travel":
-            weight = fit_range * covered + 1
-            costs[(area, host)] = weight * minutes - (scores[host] if "host_fit" in order else 0)
-        else:
-            costs[(area, host)] = 0
-    if any(costs.values()):  # else (no later priorities) the coverage vertex is already the answer
-        lp.Add(total == covered)
-        lp.Minimize(lp.Sum([costs[p] * x[p] for p in pairs if costs[p]]))
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError("the assignment cost stage failed; this is a bug")
-    result = {}
-    for pair, var in x.items():
-        value = var.solution_value()
-        whole = int(round(value))
-        if abs(value - whole) > INTEGRALITY_TOLERANCE:
-            raise RuntimeError(f"assignment {pair} = {value} is not integral; this is a bug")
-        if whole > 0:
-            result[pair] = whole
-    return result

@@ -53,10 +53,11 @@ def hub(hub_id: str = "H", min_spokes: int = 1, max_spokes: int = HUB_DEFAULTS.m
 
 
 def host(host_id: str, host_type: str = "police", authority: str = AUTH_X, max_spokes: int = HOST_DEFAULTS.max_spokes,
-         annual_cost: float = HOST_DEFAULTS.annual_cost, drop_in: bool = HOST_DEFAULTS.drop_in, aims: str = "") -> Host:
-    """A candidate host with hosts.csv's defaults, in `authority`."""
+         annual_cost: float = HOST_DEFAULTS.annual_cost, drop_in: bool = HOST_DEFAULTS.drop_in, aims: str = "",
+         status: str = HOST_DEFAULTS.status) -> Host:
+    """A host with hosts.csv's defaults (status candidate unless given), in `authority`."""
     row = HostRow.model_construct(host_id=host_id, name=f"Host {host_id}", host_type=host_type, max_spokes=max_spokes,
-                                  annual_cost=annual_cost, drop_in=drop_in, aims=aims or None)
+                                  annual_cost=annual_cost, drop_in=drop_in, aims=aims or None, status=status)
     return host_from(row, Location(0.0, 0.0, authority))
 
 

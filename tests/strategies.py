@@ -2,8 +2,8 @@
 
 `instances()` draws 1-4 hubs, 1-8 hosts of mixed types and authorities, 1-12 areas with demand
 0-30, random subsets of the in-limit travel pairs, and sometimes a budget, an overall max_spokes,
-required authorities and spokes already in post. Degenerate cases arise naturally: no demand,
-one hub, no pair within reach, caseload_min 0, hubs that cannot reach min_spokes.
+required authorities, spokes already in post and locked or banned hosts. Degenerate cases arise
+naturally: no demand, one hub, no pair within reach, caseload_min 0, hubs that cannot reach min_spokes.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ def instances(draw, max_hubs: int = 4, max_hosts: int = 8, max_areas: int = 12, 
                         draw(st.integers(1, 2)), draw(st.integers(1, 5)), 90))
     hosts = [Host(f"J{j}", f"Host {j}", draw(st.sampled_from(HOST_TYPES)), draw(st.sampled_from(CODES)), 0.0, 0.0,
                   draw(st.integers(1, max_host_spokes)), float(draw(st.sampled_from([0, 0, 1000, 5000]))), draw(st.booleans()),
-                  draw(st.sampled_from(["", "", "statutory", "preventative", "both"])))
+                  draw(st.sampled_from(["", "", "statutory", "preventative", "both"])),
+                  draw(st.sampled_from(["candidate"] * 6 + ["locked", "banned"])))  # hosts.csv status (#18)
              for j in range(n_hosts)]
     areas = [Area(f"A{i}", f"Area {i}", draw(st.sampled_from(CODES)), 0.0, 0.0, draw(st.integers(0, 30)))
              for i in range(n_areas)]
@@ -58,7 +59,8 @@ def instances(draw, max_hubs: int = 4, max_hosts: int = 8, max_areas: int = 12, 
         max_spokes=draw(st.one_of(st.none(), st.integers(0, 6))),
     )
     existing = {}
-    if supervision and draw(st.integers(0, 3)) == 0:
-        for pair in draw(st.lists(st.sampled_from(sorted(supervision)), min_size=1, max_size=2, unique=True)):
+    in_post = sorted(pair for pair in supervision if pair[1] not in {j.host_id for j in hosts if j.status == "banned"})
+    if in_post and draw(st.integers(0, 3)) == 0:  # scoping refuses spokes in post at a banned host
+        for pair in draw(st.lists(st.sampled_from(in_post), min_size=1, max_size=2, unique=True)):
             existing[pair] = draw(st.integers(1, 2))
     return Instance(tuple(hubs), tuple(hosts), tuple(areas), authorities, rules, casework, supervision, existing)

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from optimisation.checker import check_plan, plan_cost_per_year, plan_host_fit, plan_travel, spokes_by_host
-
+from optimisation.checker import check_plan
+from optimisation.measures import plan_cost_per_year, plan_host_fit, plan_travel, spokes_by_host
 from optimisation.result import Assignment, PlanResult, SpokePlacement
 from tests.instances import AUTH_X, AUTH_Y, area, host, host_fit_with, hub, instance, rules_with, two_host_base
 

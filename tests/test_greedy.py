@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from optimisation.checker import check_plan, plan_cost_per_year
+from optimisation.checker import check_plan
 from optimisation.greedy import coverage_upper_bound, greedy_plan
-
+from optimisation.measures import plan_cost_per_year
 from optimisation.result import SpokePlacement
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
 from tests.strategies import examples, instances

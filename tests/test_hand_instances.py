@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from optimisation.checker import check_plan, plan_cost_per_year
-
+from optimisation.checker import check_plan
+from optimisation.measures import plan_cost_per_year
 from optimisation.solve import solve
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from common.errors import InputError
+from scoping.scenario.build import build_instance, estimate_demand
 from scoping.scenario.loader import load_scenario
-from scoping.scenario.build import estimate_demand
 from tests.scenario_files import VALID, write_scenario
 
 
@@ -95,6 +95,13 @@ def test_hash_changes_when_a_file_changes(tmp_path):
          "travel_times.csv:3: from_id: pair HOST1 -> AREA1 is listed twice (first on line 2)"),
         ({"existing_spokes.csv": "hub_id,host_id,count\nHUB9,HOST1,1\n"},
          "existing_spokes.csv:2: hub_id: 'HUB9' is not in hubs.csv"),
+        ({"hosts.csv": VALID["hosts.csv"].replace("drop_in\n", "drop_in,status\n").replace(",false\n", ",false,\n")
+          .replace(",true\n", ",true,banish\n")},
+         "hosts.csv:3: status: expected one of 'candidate', 'locked' or 'banned', got 'banish'"),
+        ({"hosts.csv": VALID["hosts.csv"].replace("drop_in\n", "drop_in,status\n").replace(",false\n", ",false,banned\n")
+          .replace(",true\n", ",true,\n"), "existing_spokes.csv": "hub_id,host_id,count\nHUB1,HOST1,1\n"},
+         "existing_spokes.csv:2: host_id: host HOST1 has spokes in post but is banned in hosts.csv (line 2); set its "
+         "status to candidate or locked, or remove this row"),
         ({"existing_spokes.csv": "hub_id,host_id,count\nHUB1,HOST1,0\n"},
          "existing_spokes.csv:2: count: expected at least 1, got '0'"),
         ({"scenario.yaml": "caseload_min: 10\ncaseload_max: 8\n"},
@@ -177,3 +184,15 @@ def test_host_authority_comes_from_its_postcode_when_not_given(tmp_path):
     assert by_id["HOST1"].authority_code == "E06000057"
     assert by_id["HOST2"].authority_code == "E06000002"
     assert planned.locations["HOST1"].postcode == "NE46 1AA"
+
+
+def test_host_status_defaults_to_candidate_and_reaches_the_instance(tmp_path):
+    # hosts.csv `status` (issue #18): empty or absent is candidate; a banned host is out of supervision reach.
+    plain = build_instance(load_scenario(write_scenario(tmp_path / "plain"))).instance
+    assert [h.status for h in plain.hosts] == ["candidate", "candidate"]
+    assert {host for (_, host) in plain.supervision_minutes} == {"HOST1", "HOST2"}
+    hosts = VALID["hosts.csv"].replace("drop_in\n", "drop_in,status\n").replace(",false\n", ",false,locked\n") \
+        .replace(",true\n", ",true,banned\n")
+    inst = build_instance(load_scenario(write_scenario(tmp_path / "status", {"hosts.csv": hosts}))).instance
+    assert [(h.host_id, h.status) for h in inst.hosts] == [("HOST1", "locked"), ("HOST2", "banned")]
+    assert {host for (_, host) in inst.supervision_minutes} == {"HOST1"}

@@ -1,9 +1,10 @@
-"""The matrix model (optimisation.matrix, HiGHS via scipy) against the pywraplp model (SCIP).
+"""The matrix back ends (HiGHS via scipy, SCIP via model_builder) against pywraplp SCIP, all on
+the one formulation (optimisation/formulation.py, optimisation/model.py).
 
-Both layouts of the one model must give the same lexicographic optimum: on hand instances, and on
-random instances re-checked by the solver-free checker. The spokes-per-host reformulation
-(continuous y, integer S_j) must give the same optima as integer y, and its whole-spoke extraction
-must respect hub sizes. "AUTO" picks by size.
+Every back end must give the same lexicographic optimum: on hand instances, and on random instances
+re-checked by the solver-free checker. The spokes-per-host layout (continuous y, integer S_j) must
+give the same optima as integer y, and its whole-spoke extraction must respect hub sizes. "AUTO"
+picks by size.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from hypothesis import given, settings
 
 import optimisation.solve
 from optimisation.checker import check_plan
-
-from optimisation.matrix import build_matrix, integer_columns, integral_spokes, solve_matrix
-from optimisation.model import build_model
+from optimisation.backends import PywraplpSession, solve_matrix
+from optimisation.integral import integral_spokes
+from optimisation.model import Layout, build_model, integer_columns
 from optimisation.result import Infeasible
 from optimisation.solve import MATRIX_BACKEND, MATRIX_SCIP_BACKEND, choose_backend, solve
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base
@@ -34,17 +35,19 @@ def _two_hubs():
     )
 
 
-def test_same_rows_and_columns_as_the_pywraplp_model():
-    # With integer y (no S columns) the matrix is row for row the pywraplp model of build_model.
+def test_same_rows_and_columns_in_every_back_end():
+    # pywraplp gets one variable per column and one constraint per row of the one model.
     inst = _two_hubs()
-    pywraplp_model = build_model(inst)
-    matrix = build_matrix(inst, spokes_per_host=False)
-    assert matrix.matrix.shape == (pywraplp_model.solver.NumConstraints(), pywraplp_model.solver.NumVariables())
+    model = build_model(inst)
+    session = PywraplpSession(model.linear, "SCIP")
+    assert model.linear.matrix().shape == (session.solver.NumConstraints(), session.solver.NumVariables())
+    assert [v.name() for v in session.variables][:5] == ["o[P]", "o[C]", "o[V]", "u[N]", "u[S]"]
     # The reformulation adds one S column and one S = Σ y row per host, and nothing else.
-    reformulated = build_matrix(inst)
-    hosts = len(reformulated.host_open)
-    assert reformulated.matrix.shape == (matrix.matrix.shape[0] + hosts, matrix.matrix.shape[1] + hosts)
-    assert reformulated.integer_columns == matrix.integer_columns - len(inst.supervision_minutes) + hosts
+    reformulated = build_model(inst, layout=Layout(spokes_per_host=True)).linear
+    hosts = len(model.columns.host_open)
+    assert reformulated.matrix().shape == (model.linear.rows + hosts, model.linear.columns + hosts)
+    assert reformulated.integer_columns == model.linear.integer_columns - len(inst.supervision_minutes) + hosts
+    assert reformulated.rows_of("host_spokes") == list(range(hosts))
 
 
 def test_hand_instance_by_both_back_ends():
@@ -67,9 +70,9 @@ def test_whole_spokes_per_hub_respect_hub_sizes():
         casework={("P", "A"): 10, ("Q", "B"): 10},
         supervision={("N", "P"): 10, ("S", "P"): 5, ("S", "Q"): 50},
     )
-    model = build_matrix(inst)
+    model = build_model(inst, layout=Layout(spokes_per_host=True))
     for solver in ("highs", "scip"):
-        result = solve_matrix(model, model.objectives["coverage"], "max", 10, solver=solver)
+        result = solve_matrix(model.linear, model.linear.objectives["coverage"], "max", 10, solver=solver)
         assert result.status == "OPTIMAL" and round(result.objective) == 48
         assert integral_spokes(inst, model, result.values) == {("N", "P"): 2, ("S", "Q"): 2}
 
@@ -96,7 +99,7 @@ def test_infeasible_is_diagnosed_the_same_way():
 
 def test_auto_picks_by_integer_columns(monkeypatch):
     inst = _two_hubs()  # o and S for 3 hosts + u for 2 hubs = 8 integer columns
-    assert integer_columns(inst) == 8 == build_matrix(inst).integer_columns
+    assert integer_columns(inst) == 8 == build_model(inst, layout=Layout(spokes_per_host=True)).linear.integer_columns
     monkeypatch.setattr(optimisation.solve, "HIGHS_MAX_INTEGER_COLUMNS", 8)
     assert choose_backend(inst) == MATRIX_BACKEND
     assert solve(inst, backend="AUTO").backend == MATRIX_BACKEND
@@ -137,15 +140,15 @@ def test_matrix_back_ends_agree_with_scip_on_random_instances(inst):
 def test_spokes_per_host_gives_the_same_optimum_as_integer_spokes(inst):
     values = []
     for spokes_per_host in (False, True):
-        model = build_matrix(inst, spokes_per_host=spokes_per_host)
-        result = solve_matrix(model, model.objectives["coverage"], "max", 10)
+        model = build_model(inst, layout=Layout(spokes_per_host=spokes_per_host))
+        result = solve_matrix(model.linear, model.linear.objectives["coverage"], "max", 10)
         values.append((result.status, None if result.values is None else round(result.objective)))
         if result.status == "OPTIMAL" and spokes_per_host:
             spokes = integral_spokes(inst, model, result.values)
             at_host = {}
             for (_, j), n in spokes.items():
                 at_host[j] = at_host.get(j, 0) + n
-            assert at_host == {j: round(result.values[c]) for j, c in model.host_spokes.items()
+            assert at_host == {j: round(result.values[c]) for j, c in model.columns.host_spokes.items()
                                if round(result.values[c]) > 0}
     assert values[0] == values[1]
 
@@ -162,23 +165,21 @@ def test_matrix_back_ends_are_deterministic_across_worker_counts():
         assert one == two and one.status == "OPTIMAL"
 
 
-@pytest.mark.parametrize("backend", ["SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND])
+@pytest.mark.parametrize("backend", ["AUTO", "SCIP", "CBC", MATRIX_BACKEND, MATRIX_SCIP_BACKEND])
 @pytest.mark.parametrize("presolve", [False, True])
-def test_every_family_and_hand_test_holds_on_every_back_end(backend, presolve, monkeypatch):
-    # tests/test_families.py shows each constraint family binding and violated, and
-    # tests/test_hand_instances.py has hand-computed optima; both run with the default back end.
-    # Here they run again on each back end, with and without the presolve.
+def test_every_hand_test_holds_on_every_back_end(backend, presolve, monkeypatch):
+    # tests/test_hand_instances.py has hand-computed optima and runs with the default back end; here
+    # they run again on each back end, with and without the presolve. (tests/test_families.py runs
+    # every family on every back end itself.)
     import functools
 
-    import tests.test_families as families_tests
     import tests.test_hand_instances as hand_tests
 
-    for module in (families_tests, hand_tests):
-        monkeypatch.setattr(module, "solve", functools.partial(solve, backend=backend, presolve=presolve))
-        cases = [getattr(module, name) for name in sorted(dir(module)) if name.startswith("test_")]
-        assert len(cases) >= 3
-        for test in cases:
-            test()
+    monkeypatch.setattr(hand_tests, "solve", functools.partial(solve, backend=backend, presolve=presolve))
+    cases = [getattr(hand_tests, name) for name in sorted(dir(hand_tests)) if name.startswith("test_")]
+    assert len(cases) >= 3
+    for test in cases:
+        test()
 
 
 def test_caseload_minimum_binds_on_pooled_hosts():

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from optimisation.backends import PywraplpSession
 from optimisation.phased import build_programme_model, solve_programme
 from optimisation.phased_checker import block_plan, check_programme, hubs_started
 from optimisation.programme import Phase, Programme, block_instance, central_scenario
@@ -91,9 +92,9 @@ def test_keep_placements_binding():
     assert result.phases[1].spokes == {("H", "J1"): 1}
     # Without it, phase two would move the spoke to J2 (12 cases): 10 + 12/1.1.
     relaxed = build_programme_model(inst, prog, relax=frozenset({"keep_placements"}))
-    relaxed.solver.Maximize(relaxed.objectives["coverage"])
-    relaxed.solver.Solve()
-    assert relaxed.solver.Objective().Value() == pytest.approx(10 + 12 / 1.1)
+    session = PywraplpSession(relaxed.linear, "SCIP")
+    session.set_objective(relaxed.objectives["coverage"], "max")
+    assert session.solution(session.solve()).objective == pytest.approx(10 + 12 / 1.1)
 
 
 def test_checker_rejects_a_plan_that_drops_an_earlier_placement():
@@ -133,6 +134,24 @@ def test_required_authority_holds_in_the_final_phase_only():
     assert check_programme(inst, prog, result) == []
     assert not block_instance(inst, prog, 0, prog.scenarios[0]).authorities[1].required
     assert block_instance(inst, prog, 1, prog.scenarios[0]).authorities[1].required
+
+
+def test_locked_host_holds_in_the_final_phase_only():
+    # Issue #18, as a required authority: without the lock phase two keeps A alone (max one hub); with JB
+    # locked the final phase must place a spoke at JB, so B is the one hub from the start.
+    prog_of = lambda inst: programme(inst, Phase("one", 2014, max_hubs=1), Phase("two", 2015, max_hubs=1))  # noqa: E731
+    free = solve_programme(two_hubs(), prog_of(two_hubs()))
+    assert free.phases[1].spokes == {("A", "JA"): 2}
+    inst = replace(two_hubs(), hosts=tuple(replace(h, status="locked" if h.host_id == "JB" else h.status)
+                                           for h in two_hubs().hosts))
+    prog = prog_of(inst)
+    result = solve_programme(inst, prog)
+    assert result.phases[0].spokes == result.phases[1].spokes == {("B", "JB"): 1}
+    assert check_programme(inst, prog, result) == []
+    assert check_programme(inst, prog, free) == ["phase two: host status: host JB is locked but the "
+                                                 "plan places no spoke there"]
+    assert block_instance(inst, prog, 0, prog.scenarios[0]).hosts[1].status == "candidate"
+    assert block_instance(inst, prog, 1, prog.scenarios[0]).hosts[1].status == "locked"
 
 
 def test_infeasible_phase_rule_is_explained():

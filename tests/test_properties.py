@@ -103,6 +103,9 @@ def brute_force_optimum(inst: Instance) -> int | None:
         hosted_in = {hosts[j].authority_code for j, n in per_host.items() if n}
         if any(a.required and a.authority_code not in hosted_in for a in inst.authorities):
             continue
+        if any(per_host.get(j.host_id, 0) < 1 if j.status == "locked" else j.status == "banned" and per_host.get(j.host_id)
+               for j in inst.hosts):  # host status (issue #18)
+            continue
         covered = cases_for(tuple(sorted((j, n) for j, n in per_host.items() if n)))
         if covered is not None and (best is None or covered > best):
             best = covered

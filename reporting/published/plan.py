@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from optimisation.checker import spokes_by_host
+from optimisation.measures import spokes_by_host
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED, Bounds, Relation, disclose, suppress
 from reporting.published.monitoring import PublishedMonitoring, published_monitoring

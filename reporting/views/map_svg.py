@@ -21,8 +21,8 @@ from html import escape
 import shapely
 from shapely.geometry import MultiPoint, Point
 
-from optimisation.checker import spokes_by_host
 from optimisation.instance import Instance
+from optimisation.measures import spokes_by_host
 from optimisation.result import PlanResult
 from reporting.published.plan import AREA_DEMAND_UPPERS, unmet_band  # the bands the disclosure audit knows of
 

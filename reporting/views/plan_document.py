@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.version import spokeplan_version
-from optimisation.checker import plan_cost_per_year, spokes_by_authority
+from optimisation.measures import plan_cost_per_year, spokes_by_authority
 from optimisation.result import PlanResult
 from reporting.published.plan import coverage_by_authority
 from reporting.views.monitoring import monitoring_document

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimisation.checker import plan_cost_per_year, spokes_by_authority, spokes_by_host
-from optimisation.model import fit_scores
+from optimisation.measures import fit_scores, plan_cost_per_year, spokes_by_authority, spokes_by_host
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED, disclose
 from reporting.published.plan import PublishedCounts

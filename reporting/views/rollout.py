@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimisation.checker import plan_cost_per_year
+from optimisation.measures import plan_cost_per_year
 from optimisation.phased_checker import block_plan, hubs_started
 from optimisation.programme import CENTRAL, Programme, block_instance
 from reporting.disclosure import SUPPRESSED, disclose

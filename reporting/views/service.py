@@ -18,8 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from optimisation.measures import team_cost_per_year, workers_by_hub
 from optimisation.result import PlanResult
-from optimisation.team import team_cost_per_year, workers_by_hub
 from reporting.disclosure import suppress
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.service_model import episodes_a_year

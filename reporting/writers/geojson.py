@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pyproj import Transformer
 
-from optimisation.checker import spokes_by_host
+from optimisation.measures import spokes_by_host
 from optimisation.result import PlanResult
 from reporting.published.plan import PublishedCounts
 from scoping.scenario.build import PlannedScenario

@@ -21,7 +21,7 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from optimisation.checker import plan_cost_per_year
+from optimisation.measures import plan_cost_per_year
 from optimisation.result import PlanResult
 from reporting.disclosure import SUPPRESSED
 from reporting.published.plan import PublishedCounts

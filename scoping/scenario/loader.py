@@ -241,6 +241,7 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
 
     hub_ids = {row.value.hub_id for row in scenario.hubs.rows}
     host_ids = {row.value.host_id for row in scenario.hosts.rows}
+    banned_hosts = {row.value.host_id: row.line for row in scenario.hosts.rows if row.value.status == "banned"}
     if scenario.travel_times:
         seen: dict[tuple[str, str, str], int] = {}
         for row in scenario.travel_times.rows:
@@ -268,6 +269,11 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
             if row.value.host_id not in host_ids:
                 problems.append(Problem(scenario.existing_spokes.file, row.line, "host_id",
                                         f"{row.value.host_id!r} is not in hosts.csv"))
+            elif row.value.host_id in banned_hosts:  # issue #18: a ban cannot remove spokes in post
+                problems.append(Problem(scenario.existing_spokes.file, row.line, "host_id",
+                                        f"host {row.value.host_id} has spokes in post but is banned in hosts.csv "
+                                        f"(line {banned_hosts[row.value.host_id]}); set its status to candidate or "
+                                        "locked, or remove this row"))
             pair = (row.value.hub_id, row.value.host_id)
             if pair in seen:
                 problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",

@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from optimisation.instance import AIMS, HOST_TYPES
+from optimisation.instance import AIMS, HOST_STATUSES, HOST_TYPES
 
 # Ids are used in file names, spreadsheets and HTML: keep them plain (no path tricks, no formulas).
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -155,6 +155,8 @@ class HostRow(_Located):
     annual_cost: float = Field(default=0.0, ge=0, le=100_000_000)
     drop_in: bool = False
     aims: Literal[AIMS] | None = None  # type: ignore[valid-type]
+    # A commissioner's decision (issue #18): locked = must host at least one spoke, banned = none.
+    status: Literal[HOST_STATUSES] = "candidate"  # type: ignore[valid-type]
 
 
 class AreaRow(_Located):

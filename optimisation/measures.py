@@ -1,0 +1,70 @@
+"""Plan measures, one definition each: what reports, the checker and the objective read of a plan.
+
+Solver-free. Spokes by host and by authority, workers by hub, cost per year (rules.Budget's cost
+plus the support roles), host fit (objective priority 2) and casework travel (priority 3).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from optimisation.instance import Instance, host_fit_score
+from optimisation.result import PlanResult, TeamPlacement
+from optimisation.rules import Budget
+
+
+def spokes_by_host(plan: PlanResult) -> dict[str, int]:
+    """Spokes based at each host (S_j), for hosts with any."""
+    totals: dict[str, int] = defaultdict(int)
+    for spoke in plan.spokes:
+        totals[spoke.host_id] += spoke.count
+    return dict(totals)
+
+
+def spokes_by_authority(instance: Instance, plan: PlanResult) -> dict[str, int]:
+    """Spokes hosted in each authority (a host's authority), for authorities hosting any."""
+    hosts = {h.host_id: h for h in instance.hosts}
+    totals: dict[str, int] = defaultdict(int)
+    for host_id, count in spokes_by_host(plan).items():
+        totals[hosts[host_id].authority_code] += count
+    return dict(totals)
+
+
+def workers_by_hub(spokes) -> dict[str, int]:
+    """Workers (spokes) per hub, from placements or a {(hub, host): count} mapping."""
+    totals: dict[str, int] = defaultdict(int)
+    items = spokes.items() if isinstance(spokes, dict) else [((s.hub_id, s.host_id), s.count) for s in spokes]
+    for (hub_id, _), count in items:
+        totals[hub_id] += count
+    return dict(totals)
+
+
+def team_cost_per_year(inst: Instance, team: tuple[TeamPlacement, ...]) -> float:
+    """Σ count x cost_per_year of the role, over the plan's team (roles unknown to the rules cost 0)."""
+    costs = {r.role_id: r.cost_per_year for r in inst.rules.team_roles}
+    return sum(costs.get(t.role, 0.0) * t.count for t in team)
+
+
+def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
+    """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke
+    + Σ count x cost_per_year of the plan's support roles (service models; none for CSE)."""
+    hosts = {h.host_id: h for h in instance.hosts}
+    used = [hosts[host_id] for host_id, count in spokes_by_host(plan).items() if count > 0]
+    return Budget.of(instance.rules).placement_cost(plan.spokes_total, used) + team_cost_per_year(instance, plan.team)
+
+
+def fit_scores(inst: Instance) -> dict[str, int]:
+    """Host fit per case served at each host (optimisation.instance.host_fit_score)."""
+    authorities = {a.authority_code: a for a in inst.authorities}
+    return {h.host_id: host_fit_score(h, authorities.get(h.authority_code), inst.rules.host_fit) for h in inst.hosts}
+
+
+def plan_host_fit(instance: Instance, plan: PlanResult) -> int:
+    """Objective priority 2: sum over assignments of host_fit_score(host) x cases."""
+    scores = fit_scores(instance)
+    return sum(scores[a.host_id] * a.cases for a in plan.assignments)
+
+
+def plan_travel(instance: Instance, plan: PlanResult) -> int:
+    """Objective priority 3: sum over assignments of casework minutes x cases."""
+    return sum(instance.casework_minutes[(a.host_id, a.area_id)] * a.cases for a in plan.assignments)

@@ -1,0 +1,257 @@
+"""The planning rules, each stated once: what a rule allows, in numbers.
+
+A rule object says what one hard rule means (README "What the plan means"; DESIGN.md
+"Semantics"). Everything that reasons with a rule reads it from here:
+
+* the constraint families (:mod:`optimisation.families`, :mod:`optimisation.team`) take their
+  coefficients from it;
+* the greedy plan (:mod:`optimisation.greedy`), the presolve (:mod:`optimisation.presolve`), the
+  structural diagnosis and the whole-number steps after the MIP (:mod:`optimisation.integral`)
+  reason with it;
+* the solver-free checker (:mod:`optimisation.checker`) judges plans by it.
+
+Rule objects hold no rows and no solver: how a rule becomes rows is its family's business, how a
+broken rule becomes a sentence is its ``check_<family>``'s. They are built from the instance's
+data (:class:`optimisation.instance.Rules`, :class:`~optimisation.instance.Hub`, ...), which stays
+the one source of every number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from optimisation.instance import Host, Hub, Instance, Rules, TeamRole
+
+TOLERANCE = 1e-6  # on money (£ a year): a plan within this of its budget meets it
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """Each spoke carries between `minimum` and `maximum` cases at any one time, pooled over the
+    spokes of its host and summed over the areas the host serves (seed 001: "a caseload of between
+    10 and 12 ... at any one time"):
+
+        minimum × S_j  ≤  load_j  ≤  maximum × S_j      (S_j spokes at host j, load_j its cases)
+    """
+
+    minimum: int
+    maximum: int
+
+    @classmethod
+    def of(cls, rules: Rules) -> Caseload:
+        return cls(rules.caseload_min, rules.caseload_max)
+
+    def load_range(self, spokes: int) -> tuple[int, int]:
+        """What load `spokes` spokes at one host allow: (minimum × spokes, maximum × spokes)."""
+        return self.minimum * spokes, self.maximum * spokes
+
+    def allows(self, spokes: int, load: int) -> bool:
+        low, high = self.load_range(spokes)
+        return low <= load <= high
+
+    def spokes_supported(self, load: int) -> int | None:
+        """How many spokes a host whose load can reach at most `load` cases can keep at the minimum:
+        ⌊load / minimum⌋; None (no limit) when the minimum is 0."""
+        if self.minimum <= 0:
+            return None
+        return load // self.minimum
+
+
+@dataclass(frozen=True)
+class HubSize:
+    """A hub in use runs between `minimum` and `maximum` spokes; a hub not in use runs none:
+
+        minimum × u_h  ≤  Σ_j y[h, j]  ≤  maximum × u_h,    maximum = min(max_spokes, managers × manager_span)
+
+    (seed 000: "each Hub service has between two and five Spoke workers"; its managers can
+    supervise `manager_span` spokes each).
+    """
+
+    minimum: int
+    maximum: int
+
+    @classmethod
+    def of(cls, hub: Hub) -> HubSize:
+        return cls(hub.min_spokes, hub.capacity)
+
+    def allows(self, spokes: int) -> bool:
+        return spokes == 0 or self.minimum <= spokes <= self.maximum
+
+    @property
+    def can_open(self) -> bool:
+        """Whether any number of spokes is a valid size for this hub in use."""
+        return self.maximum >= max(self.minimum, 1)
+
+
+@dataclass(frozen=True)
+class HostCapacity:
+    """At most `maximum` spokes are based at a host (its max_spokes): S_j ≤ max_spokes_j."""
+
+    maximum: int
+
+    @classmethod
+    def of(cls, host: Host) -> HostCapacity:
+        return cls(host.max_spokes)
+
+    def allows(self, spokes: int) -> bool:
+        return spokes <= self.maximum
+
+
+@dataclass(frozen=True)
+class SpokeLimit:
+    """At most `maximum` spokes in the whole plan (rules.max_spokes; None: no limit): Σ S_j ≤ max_spokes."""
+
+    maximum: int | None
+
+    @classmethod
+    def of(cls, rules: Rules) -> SpokeLimit:
+        return cls(rules.max_spokes)
+
+    def allows(self, spokes: int) -> bool:
+        return self.maximum is None or spokes <= self.maximum
+
+
+@dataclass(frozen=True)
+class TeamMix:
+    """The support roles each hub team in use needs (service models; none for CSE). Of role r, a
+    hub with w > 0 workers needs
+
+        needed_r(w) = max(per_team_r, ⌈w / workers_per_role_r⌉)
+
+    (:meth:`optimisation.instance.TeamRole.needed`), and never more than needed_r(capacity_h), the
+    most a hub of that capacity can need. Each costs cost_per_year_r.
+    """
+
+    roles: tuple[TeamRole, ...]
+
+    @classmethod
+    def of(cls, rules: Rules) -> TeamMix:
+        return cls(tuple(rules.team_roles))
+
+    def needed(self, role: TeamRole, workers: int) -> int:
+        return role.needed(workers)
+
+    def most(self, role: TeamRole, hub: Hub) -> int:
+        """N_r,h: the most of role r hub h can ever need (its team at full capacity)."""
+        most = role.needed(hub.capacity) if hub.capacity > 0 else role.per_team
+        return max(most, role.per_team)
+
+    def cost(self, workers: int) -> float:
+        """What the support roles of a team of `workers` cost a year: Σ_r cost_r × needed_r(workers)."""
+        return sum(role.cost_per_year * role.needed(workers) for role in self.roles)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a plan costs a year, and the most it may cost:
+
+        cost = spoke_cost_per_year × Σ spokes + Σ_{hosts j with a spoke} annual_cost_j
+               + Σ_{roles r, hubs h} cost_r × n[r, h]          (support roles, service models)
+        cost ≤ budget_per_year   (when set; within TOLERANCE)
+    """
+
+    spoke_cost: float
+    limit: float | None
+
+    @classmethod
+    def of(cls, rules: Rules) -> Budget:
+        return cls(rules.spoke_cost_per_year, rules.budget_per_year)
+
+    @staticmethod
+    def host_cost(host: Host) -> float:
+        """What basing spokes at `host` costs a year, however many (its annual_cost)."""
+        return host.annual_cost
+
+    def placement_cost(self, spokes: int, hosts_used: Iterable[Host]) -> float:
+        """spoke_cost × spokes + Σ annual_cost of the hosts used (support roles not included)."""
+        return self.spoke_cost * spokes + sum(self.host_cost(host) for host in hosts_used)
+
+    def allows(self, cost: float) -> bool:
+        return self.limit is None or cost <= self.limit + TOLERANCE
+
+
+@dataclass(frozen=True)
+class RequiredAuthorities:
+    """Each required authority hosts at least one spoke: Σ_{j in a} S_j ≥ 1."""
+
+    codes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, inst: Instance) -> RequiredAuthorities:
+        return cls(tuple(a.authority_code for a in inst.authorities if a.required))
+
+    def unserved(self, spokes_in: Mapping[str, int]) -> list[str]:
+        """The required authorities hosting no spoke, given spokes per authority."""
+        return [code for code in self.codes if spokes_in.get(code, 0) < 1]
+
+
+@dataclass(frozen=True)
+class ExistingSpokes:
+    """Spokes already in post are kept: y[h, j] ≥ count in post at (hub h, host j)."""
+
+    counts: Mapping[tuple[str, str], int]
+
+    @classmethod
+    def of(cls, inst: Instance) -> ExistingSpokes:
+        return cls(inst.existing_spokes)
+
+    def at_least(self, hub_id: str, host_id: str) -> int:
+        return self.counts.get((hub_id, host_id), 0)
+
+    def kept(self, hub_id: str, host_id: str, placed: int) -> bool:
+        return placed >= self.at_least(hub_id, host_id)
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    """A commissioner's decision about a host (hosts.csv ``status``, issue #18):
+
+        locked host j:  S_j ≥ 1   (it hosts at least one spoke)
+        banned host j:  S_j = 0   (it hosts none)
+
+    A candidate host (the default) may host spokes or not. A ban is kept by reach: the Instance holds
+    no supervision pair of a banned host (optimisation/instance.py), so no model, greedy plan or
+    presolve has a column or a move for it.
+    """
+
+    locked: tuple[str, ...]
+    banned: tuple[str, ...]
+
+    @classmethod
+    def of(cls, inst: Instance) -> HostStatus:
+        return cls(tuple(h.host_id for h in inst.hosts if h.status == "locked"),
+                   tuple(h.host_id for h in inst.hosts if h.status == "banned"))
+
+    def unserved_locked(self, spokes_at: Mapping[str, int]) -> list[str]:
+        """The locked hosts hosting no spoke, given spokes per host."""
+        return [host_id for host_id in self.locked if spokes_at.get(host_id, 0) < 1]
+
+    def placed_at_banned(self, spokes_at: Mapping[str, int]) -> dict[str, int]:
+        """Spokes per banned host that hosts any, given spokes per host."""
+        return {host_id: spokes_at[host_id] for host_id in self.banned if spokes_at.get(host_id, 0) > 0}
+
+
+@dataclass(frozen=True)
+class TravelReach:
+    """Casework travel: cases of area i are served from host j only if the host is within
+    casework_minutes of the area; supervision travel: hub h employs spokes at host j only if the host
+    is within the hub's supervision limit. The instance lists exactly the pairs within reach
+    (optimisation/instance.py), so the model has columns only for them."""
+
+    casework: Mapping[tuple[str, str], int]  # (host, area) -> minutes
+    supervision: Mapping[tuple[str, str], int]  # (hub, host) -> minutes
+
+    @classmethod
+    def of(cls, inst: Instance) -> TravelReach:
+        return cls(inst.casework_minutes, inst.supervision_minutes)
+
+    def supervises(self, hub_id: str, host_id: str) -> bool:
+        return (hub_id, host_id) in self.supervision
+
+    def serves(self, host_id: str, area_id: str) -> bool:
+        return (host_id, area_id) in self.casework
+
+    def supervised_hosts(self) -> set[str]:
+        """Hosts some hub can supervise: the only hosts that can have spokes (and so an o[j] column)."""
+        return {host for (_, host) in self.supervision}
