@@ -236,7 +236,7 @@ def test_rule_conflicts_name_the_lines_of_their_keys(tmp_path):
     directory = write_scenario(tmp_path / "scn", {"scenario.yaml": "name: x\ncaseload_min: 13\ncaseload_max: 12\n"})
     assert validate(directory) == [f"error: {directory}/scenario.yaml:2: caseload_min: caseload_min 13 is more than "
                                    "caseload_max 12 (caseload_min on line 2, caseload_max on line 3)"]
-    phases = "phases:\n  - {name: a, start_year: 2015}\n  - {name: b, start_year: 2014}\n"
+    phases = "phases:\n  - {name: a, start_year: 2015, new_services: 1}\n  - {name: b, start_year: 2014, new_services: 1}\n"
     directory = write_scenario(tmp_path / "scn2", {"scenario.yaml": phases})
     fails_with(directory, "scenario.yaml:2: phases.0.start_year: phase start years must increase from one phase to "
                           "the next: phase b starts in 2014, phase a in 2015 (phases.0.start_year on line 2, "

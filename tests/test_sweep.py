@@ -49,7 +49,7 @@ def test_bad_settings_are_located_errors(tmp_path):
 def test_a_phased_or_robust_base_scenario_is_refused(tmp_path):
     """Sweep variants are one-snapshot plans: a base with phases or demand scenarios is an input error."""
     rules = TWO_HUBS["scenario.yaml"]
-    for extra in ("phases:\n  - {name: one, start_year: 2014}\n", "demand_range: 0.2\n"):
+    for extra in ("phases:\n  - {name: one, start_year: 2014, new_services: 1}\n", "demand_range: 0.2\n"):
         directory = tmp_path / str(len(extra))
         directory.mkdir()
         with pytest.raises(InputError) as caught:
