@@ -428,7 +428,7 @@ def suppress_by_component(values: dict, relations: list[Relation], threshold: in
     for relation in relations:
         by_component.setdefault(owner[relation[0]], []).append(relation)
     hidden = {key for key, value in values.items() if 1 <= value <= threshold and owner[key] not in by_component}
-    for index, own_relations in sorted(by_component.items()):
+    for _component, own_relations in sorted(by_component.items()):
         keys = {k for total, parts in own_relations for k in (total, *parts)}
         hidden |= suppress({k: values[k] for k in keys}, own_relations, threshold, protected & keys)
     return hidden

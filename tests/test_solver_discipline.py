@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 
 import flows.plan_flow
 from flows.cli import main
-from optimisation.result import Assignment
 from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import planned_plan
 from tests.scenario_files import write_scenario

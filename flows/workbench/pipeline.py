@@ -25,10 +25,10 @@ import csv
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 from uuid import UUID
 
 import shapely

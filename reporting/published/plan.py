@@ -28,12 +28,20 @@ from typing import Any
 from optimisation.measures import spokes_by_host
 from optimisation.result import PlanResult
 from reporting.disclosure import (
-    PUBLIC, SUPPRESSED, Bounds, Pack, Relation, disclose, estimate_bounds, estimate_text, round_estimate, suppress,
+    PUBLIC,
+    SUPPRESSED,
+    Bounds,
+    Pack,
+    Relation,
+    disclose,
+    estimate_bounds,
+    estimate_text,
+    round_estimate,
+    suppress,
 )
 from reporting.published.monitoring import PublishedMonitoring, published_monitoring
 from scoping.scenario.build import PlannedScenario
 from scoping.store.outcomes import MonitoringTable
-
 
 # The map's demand bands (cases at a time): an area's circle shows which band its demand is in, the
 # first band being 0..threshold (reporting/views/map_svg.py draws them): up to 10, 11-20, 21-50, over 50.

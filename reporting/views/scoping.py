@@ -28,12 +28,21 @@ import shapely
 from shapely.geometry import Point
 
 from reporting.disclosure import (
-    ESTIMATE_MARK, PUBLIC, SUPPRESSED, Pack, disclose, estimate_bounds, estimate_legend, estimate_text,
-    round_estimate, suppress, suppressed_cells,
+    ESTIMATE_MARK,
+    PUBLIC,
+    SUPPRESSED,
+    Pack,
+    disclose,
+    estimate_bounds,
+    estimate_legend,
+    estimate_text,
+    round_estimate,
+    suppress,
+    suppressed_cells,
 )
 from reporting.views.map_svg import Frame, svg_path
 from scoping.analysis.importers import format_period
-from scoping.analysis.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
+from scoping.analysis.profiles import PENCE_PER_MILE, SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, AuthorityProfile
 from scoping.analysis.recommendations import Recommendation
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.travel import CASEWORK_DIRECTION, ESTIMATED, MODE_WORDS

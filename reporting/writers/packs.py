@@ -14,8 +14,8 @@ Each pack folder and ``OUT/`` get a README.txt saying which file is which (:func
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fnmatch import fnmatch
-from typing import Mapping
 
 from reporting.disclosure import INTERNAL, MARKING, PUBLIC, Pack
 

@@ -40,9 +40,9 @@ from typing import Any
 
 import yaml
 
-from optimisation.instance import Instance
 from common.errors import InputError, Problem, shown
 from common.files import read_yaml
+from optimisation.instance import Instance
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario, load_scenario
 

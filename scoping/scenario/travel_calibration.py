@@ -22,19 +22,34 @@ trips. The speeds are fitted by scipy's ``least_squares`` on log(model / publish
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
 from scipy.optimize import least_squares
 
-from scoping.scenario.geocode import DENSITY_FILE, DensityGrid, build_density_counts, load_density_grid, save_density_counts
+from scoping.scenario.geocode import (
+    DENSITY_FILE,
+    DensityGrid,
+    build_density_counts,
+    load_density_grid,
+    save_density_counts,
+)
 from scoping.scenario.travel_estimate import (
-    CAR_MODEL, FAR_KM, NEAR_KM, PUBLIC_TRANSPORT_MODEL, URBAN_LOCAL_KMH, CarModel, PublicTransportModel, car_minutes,
-    in_vehicle_minutes, straight_km, urban_share,
+    CAR_MODEL,
+    FAR_KM,
+    NEAR_KM,
+    PUBLIC_TRANSPORT_MODEL,
+    URBAN_LOCAL_KMH,
+    CarModel,
+    PublicTransportModel,
+    car_minutes,
+    in_vehicle_minutes,
+    straight_km,
+    urban_share,
 )
 
 DATA_DIR = Path(__file__).parent / "data"

@@ -37,8 +37,8 @@ rounded half up (:func:`round_half_up`: a 44.5-minute trip counts as 45).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 from scipy.spatial import cKDTree

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,7 +42,7 @@ from common.errors import InputError, Problem
 from scoping.analysis.benchmarks import trend_of
 from scoping.scenario.catalogue import Catalogue, Measure, read_catalogue
 from scoping.scenario.loader import Scenario, monitoring_store_path
-from scoping.scenario.schemas import GssCode, Identifier, CsvRow
+from scoping.scenario.schemas import CsvRow, GssCode, Identifier
 from scoping.scenario.service_model import ServiceModel, load_service_model, shipped_models
 from scoping.scenario.tables import read_table
 from scoping.store.snapshots import source_path, store_snapshots
@@ -68,7 +68,7 @@ def _model(name_or_path: str, base_dir: Path | None = None) -> ServiceModel:
     return load_service_model(name_or_path, base_dir, file="--model")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _models_with_catalogues() -> tuple[str, ...]:
     """The shipped service models that name an outcome catalogue (the ids an outcomes row may name)."""
     return tuple(m for m in shipped_models() if _model(m).outcomes_catalogue is not None)
@@ -80,7 +80,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_catalogue(service_model: str) -> Catalogue:
     return load_catalogue(service_model)
 
@@ -335,7 +335,7 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
     for manifest in manifests:
         snapshot = manifest["snapshot"]
         present: dict[tuple, Figure] = {}
-        for name, entry in sorted(manifest.get("sources", {}).items()):
+        for _name, entry in sorted(manifest.get("sources", {}).items()):
             if entry.get("schema") != "outcomes":
                 continue
             path = source_path(store, entry)  # confined to the store (scoping.store.snapshots.read_manifest)
