@@ -139,7 +139,8 @@ def modelled_keys(planned: PlannedScenario, plan: PlanResult) -> frozenset:
     """
     inst = planned.instance
     modelled_areas = set(planned.estimated_demand)
-    keys = {("assignment", a.area_id, a.host_id) for a in plan.assignments if a.area_id in modelled_areas}
+    keys: set[tuple[str, ...]] = {("assignment", a.area_id, a.host_id) for a in plan.assignments
+                                  if a.area_id in modelled_areas}
     for host_id in spokes_by_host(plan):
         areas = [a.area_id for a in plan.assignments if a.host_id == host_id]
         if areas and all(area in modelled_areas for area in areas):
@@ -222,7 +223,7 @@ def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict
     covered_by_area: dict[str, int] = {}
     for a in plan.assignments:
         covered_by_area[a.area_id] = covered_by_area.get(a.area_id, 0) + a.cases
-    unpublished = set()
+    unpublished: set[tuple[str, ...]] = set()
     by_authority: dict[str, list[tuple]] = {}
     for area in inst.areas:
         demand, covered = area.demand, covered_by_area.get(area.area_id, 0)

@@ -184,9 +184,8 @@ class ServiceModelFile(_Part):
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceModelFile:
-        for kind, items in (("pathway", self.pathways), ("role", self.roles),
-                            ("placement_provision type", [p for p in self.placement_provision])):
-            keys = [getattr(item, "id", None) or item.type for item in items]
+        for kind, keys in (("pathway", [p.id for p in self.pathways]), ("role", [r.id for r in self.roles]),
+                           ("placement_provision type", [p.type for p in self.placement_provision])):
             repeated = sorted({key for key in keys if keys.count(key) > 1})
             if repeated:
                 raise ValueError(f"{kind} {', '.join(repeated)} is listed twice; ids must be unique")

@@ -79,7 +79,7 @@ class SweepSpec:
     base_values: tuple[tuple[str, Any], ...] = ()  # the base scenario's value of every knob
 
 
-def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
     """'grid.budget_per_year' -> line, 'variants.2' -> line, for messages."""
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):

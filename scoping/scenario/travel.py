@@ -168,8 +168,8 @@ def nearest(places: Sequence[Place], candidates: Sequence[Place], mode: str, can
     candidate_index = {p.place_id: k for k, p in enumerate(candidates)}
     place_index = {p.place_id: k for k, p in enumerate(places)}
     for (origin, destination), minutes in given_pairs.minutes.items():
-        candidate, place = (origin, destination) if candidates_are_origins else (destination, origin)
-        by_candidate[candidate_index[candidate], place_index[place]] = minutes
+        candidate_id, place_id = (origin, destination) if candidates_are_origins else (destination, origin)
+        by_candidate[candidate_index[candidate_id], place_index[place_id]] = minutes
     best = np.argmin(by_candidate, axis=0)  # first of equal minimums: the smaller candidate id
     result = {}
     for k, place in enumerate(places):

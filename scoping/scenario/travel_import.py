@@ -126,6 +126,7 @@ def _long_form(path: Path, file: str, time_column: str | None, fmt: str) -> Rout
     problems += [Problem(file, 1, name, "column appears more than once") for name in duplicated]
     if problems:
         raise InputError(problems)
+    assert time_column is not None  # chosen above, or a problem was raised
     index = {name: header.index(name) for name in ("from_id", "to_id", time_column)}
     times: list[RoutedTime] = []
     unreachable: list[tuple[str, str]] = []

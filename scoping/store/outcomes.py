@@ -221,7 +221,7 @@ class OutcomeRow(CsvRow):
             raise ValueError(f"a {unit} needs its denominator (what the value is out of)")
         if unit in ("count", "status") and denominator is not None:
             raise ValueError(f"a {unit} measure has no denominator; leave it empty")
-        if unit == "share" and value is not None and denominator is not None and value > denominator:
+        if unit == "share" and isinstance(value, int | float) and denominator is not None and value > denominator:
             raise ValueError(f"a share's value {value} is more than its denominator {denominator}")
         return denominator
 
@@ -359,8 +359,7 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
                 present[f.key] = f
         for key, f in present.items():
             old = tracked.get(key)
-            same = old is not None and (old.figure.value, old.figure.denominator) == (f.value, f.denominator)
-            if same:
+            if old is not None and (old.figure.value, old.figure.denominator) == (f.value, f.denominator):
                 tracked[key] = Tracked(f, old.snapshot, old.revised_from, True)
             else:
                 tracked[key] = Tracked(f, snapshot, old.snapshot if old else None, True)
@@ -433,10 +432,10 @@ def level(measure: Measure, value: float | str | None, denominator: int | None) 
         if not denominator:
             return None
         return value / denominator * (measure.per if measure.unit == "rate" else 1)  # type: ignore[operator]
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
-READINGS = {("rising", "higher"): ("improving", "green"), ("falling", "lower"): ("improving", "green"),
+READINGS: dict[tuple[str | None, str], tuple[str, str]] = {("rising", "higher"): ("improving", "green"), ("falling", "lower"): ("improving", "green"),
             ("rising", "lower"): ("worsening", "red"), ("falling", "higher"): ("worsening", "red")}
 
 
@@ -444,6 +443,7 @@ def compare_levels(measure: Measure, previous: float | None, latest: float | Non
     """(trend, reading, rag) of `latest` against `previous`, read with the measure's direction."""
     if previous is None or latest is None:
         return None, None, None
+    trend: str | None
     if previous == 0:
         trend = "stable" if latest == 0 else "rising"
     else:
@@ -477,11 +477,13 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
                     if period in totals or not one_kind:
                         continue
                     parts = [by_area[a].get(period) for a in areas]
-                    if any(p is None or p.value is None for p in parts):
+                    # not status (above), so every value given is a number
+                    values = [p.value for p in parts if p is not None and isinstance(p.value, int | float)]
+                    if len(values) < len(parts):
                         continue
-                    value = sum(p.value for p in parts)  # type: ignore[misc]
-                    denominator = (sum(p.denominator for p in parts)  # type: ignore[misc]
-                                   if all(p.denominator is not None for p in parts) else None)
+                    denominators = [p.denominator for p in parts if p is not None and p.denominator is not None]
+                    value = sum(values)
+                    denominator = sum(denominators) if len(denominators) == len(parts) else None
                     if measure.unit in ("share", "rate") and denominator is None:
                         continue
                     totals[period] = Cell(measure.id, WHOLE_SERVICE, period, value, denominator,
@@ -497,7 +499,7 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
                     cell = by_area[area].get(period)
                     if cell is None:
                         continue
-                    if cell.level is not None and previous is not None:
+                    if cell.level is not None and previous is not None and previous.level is not None:
                         trend, reading, rag = compare_levels(measure, previous.level, cell.level)
                         cell = replace(cell, previous_period=previous.period, change=cell.level - previous.level,
                                        trend=trend, reading=reading, rag=rag)
