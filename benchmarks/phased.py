@@ -41,7 +41,7 @@ def main() -> None:
         r = solved.result
         stages = ", ".join(f"{s.name} {s.status} {s.seconds:.1f} s" for s in r.stages)
         print(f"{name}: {r.status} value {r.objective:.2f} bound {r.bound:.2f}; {stages}; wall {wall:.1f} s")
-        for t, phase in enumerate(r.phases):
+        for phase in r.phases:
             print(f"  {phase.name} ({phase.start_year}): {sum(phase.spokes.values())} spokes, hubs "
                   f"{sorted({h for h, _ in phase.spokes})}, central covered {sum(phase.assignments[CENTRAL].values())}")
         if solved.robustness:

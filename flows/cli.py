@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 from flows import checks
 from flows.params import MonitorParams, dask_address

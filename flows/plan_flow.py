@@ -19,7 +19,13 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import PlanParams
 from flows.progress import spinner
 from flows.runtime import (
-    EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, output_folder_rejected,
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    Rejected,
+    RunOutcome,
+    output_folder_rejected,
 )
 from flows.tasks import build_instance_task, flow_result, load_scenario_task, monitoring_task, write_task
 from optimisation.checker import check_plan

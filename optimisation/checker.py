@@ -17,8 +17,19 @@ from collections import defaultdict
 from optimisation.instance import Instance
 from optimisation.measures import plan_cost_per_year, spokes_by_authority, spokes_by_host, workers_by_hub
 from optimisation.result import PlanResult
-from optimisation.rules import (TOLERANCE, Budget, Caseload, ExistingSpokes, HostCapacity, HostStatus, HubSize,
-                                RequiredAuthorities, SpokeLimit, TeamMix, TravelReach)
+from optimisation.rules import (
+    TOLERANCE,
+    Budget,
+    Caseload,
+    ExistingSpokes,
+    HostCapacity,
+    HostStatus,
+    HubSize,
+    RequiredAuthorities,
+    SpokeLimit,
+    TeamMix,
+    TravelReach,
+)
 
 
 def check_identities(instance: Instance, plan: PlanResult) -> list[str]:

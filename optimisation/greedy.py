@@ -36,7 +36,7 @@ class _State:
     host_cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     cost: float = 0.0
 
-    def copy(self) -> "_State":
+    def copy(self) -> _State:
         return _State(dict(self.spokes), dict(self.cases), dict(self.residual), defaultdict(int, self.host_spokes),
                       defaultdict(int, self.hub_spokes), defaultdict(int, self.host_cases), self.cost)
 

@@ -33,9 +33,9 @@ normalised to sum to 1 and used by ``robust: expected`` and by the later objecti
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Mapping
 
 from optimisation.instance import Instance
 
@@ -112,7 +112,7 @@ class Programme:
         """(year, phase index) for every year from the first start to the last phase's end."""
         return [(year, t) for t in range(len(self.phases)) for year in self.phase_years(t)]
 
-    def only(self, scenario_name: str) -> "Programme":
+    def only(self, scenario_name: str) -> Programme:
         """The same programme with one demand scenario (the central plan of a robustness report)."""
         return replace(self, scenarios=tuple(replace(s, weight=1.0) for s in self.scenarios if s.name == scenario_name))
 

@@ -12,7 +12,12 @@ import pytest
 
 from common.errors import InputError
 from scoping.analysis.importers import (
-    ENGLAND, format_period, parse_published_number, read_ees_csv, read_ons_population, sniff_kind,
+    ENGLAND,
+    format_period,
+    parse_published_number,
+    read_ees_csv,
+    read_ons_population,
+    sniff_kind,
 )
 
 DATA = Path(__file__).parent / "data"

@@ -15,7 +15,13 @@ from common.version import spokeplan_version
 from optimisation.measures import plan_cost_per_year, spokes_by_authority
 from optimisation.result import PlanResult
 from reporting.disclosure import (
-    ESTIMATE_MARK, ESTIMATE_STEP, MARKING, NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, round_estimate,
+    ESTIMATE_MARK,
+    ESTIMATE_STEP,
+    MARKING,
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    round_estimate,
 )
 from reporting.published.plan import PublishedCounts, coverage_by_authority
 from reporting.views.monitoring import monitoring_document

@@ -11,13 +11,19 @@ from typing import Any
 from optimisation.measures import fit_scores, plan_cost_per_year, spokes_by_authority, spokes_by_host
 from optimisation.result import PlanResult
 from reporting.disclosure import (
-    ESTIMATE_MARK, NOT_AVAILABLE, SUPPRESSED, disclose, estimate_legend, estimate_text, legend,
+    ESTIMATE_MARK,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    disclose,
+    estimate_legend,
+    estimate_text,
+    legend,
 )
 from reporting.published.plan import PublishedCounts
 from reporting.views.map_svg import demand_band_labels, plan_map
 from reporting.views.monitoring import plan_monitoring_view
-from reporting.views.service import service_view
 from reporting.views.plan_document import travel_sources
+from reporting.views.service import service_view
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.travel import CASEWORK_DIRECTION, ESTIMATED, MODE_WORDS
 

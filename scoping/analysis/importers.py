@@ -29,9 +29,9 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from common.errors import InputError, Problem
 from common.files import input_problem, read_input_bytes
@@ -63,7 +63,7 @@ def _read_csv(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[st
         header = [cell.strip() for cell in next(reader, [])]
         records = [(reader.line_num, record) for record in reader if any(cell.strip() for cell in record)]
     except csv.Error as error:
-        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")])
+        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")]) from error
     if not any(header):
         raise InputError([Problem(file, 1, "-", "file is empty; expected a header row")])
     return header, records

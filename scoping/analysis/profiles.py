@@ -45,14 +45,15 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import shapely
 from shapely.geometry import MultiPoint
 
 from optimisation.instance import host_orientation
-from scoping.analysis.benchmarks import Benchmark, IndicatorSet, benchmark, nearest_neighbours, DEFAULT_NEIGHBOURS
+from scoping.analysis.benchmarks import DEFAULT_NEIGHBOURS, Benchmark, IndicatorSet, benchmark, nearest_neighbours
 from scoping.analysis.demand_model import DemandEstimate, DemandModel, estimate_authority_demand, implied_rate
 from scoping.analysis.importers import ENGLAND, IndicatorTable, Population
 from scoping.scenario.build import PlannedScenario, given_times

@@ -11,8 +11,9 @@ casework in the scenario's ``casework_mode``) with travel_times.csv over the est
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from common.errors import InputError, Problem, shown
 from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules, TeamRole
@@ -20,8 +21,8 @@ from optimisation.programme import DemandScenario, Phase, Programme, central_sce
 from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup, load_density_grid
 from scoping.scenario.loader import Scenario
 from scoping.scenario.schemas import AreaRow, AuthorityRow, HostRow, HubRow
-from scoping.scenario.settings import ScenarioRules
 from scoping.scenario.service_model import ServiceModel
+from scoping.scenario.settings import ScenarioRules
 from scoping.scenario.tables import Table
 from scoping.scenario.travel import GivenTimes, Pair, casework_pairs, supervision_pairs
 from scoping.scenario.travel_estimate import Place

@@ -151,7 +151,7 @@ class ScenarioRules(BaseModel):
             return self.casework_minutes_public_transport
         return self.casework_minutes
 
-    def with_casework_limit(self, minutes: int) -> "ScenarioRules":
+    def with_casework_limit(self, minutes: int) -> ScenarioRules:
         """These rules with the casework limit of their mode set to `minutes` (sweeps widen it)."""
         key = "casework_minutes_public_transport" if (
             self.casework_mode == "public_transport" and self.casework_minutes_public_transport is not None) \
@@ -159,7 +159,7 @@ class ScenarioRules(BaseModel):
         return self.model_copy(update={key: minutes})
 
     @model_validator(mode="after")
-    def _caseload_order(self) -> "ScenarioRules":
+    def _caseload_order(self) -> ScenarioRules:
         if self.caseload_min > self.caseload_max:
             raise rule_conflict(f"caseload_min {self.caseload_min} is more than caseload_max {self.caseload_max}",
                                 ("caseload_min",), ("caseload_max",))

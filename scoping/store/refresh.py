@@ -33,10 +33,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from common.errors import InputError, Problem, shown
 from common.files import OutputError, atomic_write_bytes, output_problem, read_input_bytes, read_yaml
@@ -225,7 +226,7 @@ class RefreshResult:
 
 
 def snapshot_id(now: datetime, store: Path) -> str:
-    base = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate, n = base, 1
     while (store / "snapshots" / candidate).exists():
         n += 1
@@ -300,7 +301,7 @@ def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[st
                     by_name: dict[str, Collected], changes: dict[str, Any],
                     now: datetime | None) -> tuple[str, dict[str, Any]]:
     """Write the new snapshot folder (renamed into place whole), its report and latest.json (last)."""
-    snapshot = snapshot_id(now or datetime.now(timezone.utc), store)
+    snapshot = snapshot_id(now or datetime.now(UTC), store)
     (store / "snapshots").mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{snapshot}.", dir=store / "snapshots"))
     try:
