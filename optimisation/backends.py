@@ -16,10 +16,12 @@ chooses ("AUTO"). The models are the same in every back end, so are their optima
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+import ortools.linear_solver.pywraplp as pywraplp  # not `from ... import`: mypy would look in the typed package
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, vstack
@@ -48,7 +50,7 @@ class Solution:
 
 
 def solve_matrix(model: LinearModel, objective: np.ndarray, sense: str, seconds: float,
-                 holds: list[tuple[np.ndarray, float, float]] = (), *, solver: str = "highs",
+                 holds: Sequence[tuple[np.ndarray, float, float]] = (), *, solver: str = "highs",
                  hint: np.ndarray | None = None) -> Solution:
     """Optimise `objective` ("max" or "min") subject to the model and extra rows `holds`
     (vector, lower, upper) for at most `seconds`; OPTIMAL = proven within OPTIMALITY_GAP.
@@ -86,7 +88,9 @@ def _solve_scip(model: LinearModel, objective: np.ndarray, sense: str, seconds: 
         matrix = vstack([matrix] + [csr_matrix(vector.reshape(1, -1)) for vector, _, _ in holds], format="csr")
         row_lower = np.concatenate([row_lower, [low for _, low, _ in holds]])
         row_upper = np.concatenate([row_upper, [high for _, _, high in holds]])
-    helper = mbh.ModelBuilderHelper()
+    # Any: OR-Tools' .pyi types these arrays as ndarray[float64, dtype[Any]] (a dtype where the shape
+    # goes), which no array matches.
+    helper: Any = mbh.ModelBuilderHelper()
     helper.fill_model_from_sparse_data(lower, upper, np.asarray(objective, float), row_lower, row_upper, matrix)
     for c in np.flatnonzero(integrality).tolist():
         helper.set_var_integrality(c, True)
@@ -177,10 +181,10 @@ class PywraplpSession:
         for col in np.flatnonzero(vector).tolist():
             constraint.SetCoefficient(self.variables[col], float(vector[col]))
 
-    def hint(self, values: np.ndarray, columns: list[int] | None = None) -> None:
+    def hint(self, values: np.ndarray | Sequence[float], columns: list[int] | None = None) -> None:
         """Start the next solve from `values` (every column, or those of `columns`)."""
-        columns = range(len(self.variables)) if columns is None else columns
-        self.solver.SetHint([self.variables[c] for c in columns], [float(v) for v in values])
+        chosen = range(len(self.variables)) if columns is None else columns
+        self.solver.SetHint([self.variables[c] for c in chosen], [float(v) for v in values])
 
     def solve(self) -> str:
         """Solve; the status by name (OPTIMAL, FEASIBLE, INFEASIBLE, NOT_SOLVED, ...). The solver's

@@ -187,6 +187,7 @@ class _Greedy:
         """
         best: tuple[float, int] | None = None
         chosen: tuple[str, str] | _State | None = None
+        move: tuple[str, str] | _State
         for hub_id in sorted(self.pairs_of_hub):
             if state.at_hub(hub_id) == 0 and self.hub_size[hub_id].minimum > 1:
                 opened = self.open_hub(state, hub_id, hosts_allowed)

@@ -378,6 +378,6 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
             assignments[scenario.name] = integral_assignment(model.instances[(t, scenario.name)], spokes, target)
         phases.append(PhasePlan(phase.name, phase.start_year, spokes, assignments, minimum_team(inst, spokes)))
     phases_t = tuple(phases)
-    objective = programme_objective(programme, phases_t)
-    return ProgrammeResult(status1, objective, max(bound1, objective), phases_t, tuple(stages), backend,
+    value = programme_objective(programme, phases_t)
+    return ProgrammeResult(status1, value, max(bound1, value), phases_t, tuple(stages), backend,
                            time.perf_counter() - started)

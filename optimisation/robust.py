@@ -142,8 +142,8 @@ def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 
     else:
         result = solve_programme(inst, programme, time_limit=time_limit * 0.85, workers=workers)
     t_final = len(programme.phases) - 1
-    central = next(s for s in programme.scenarios if s.name == CENTRAL)
-    final_inst = block_instance(inst, programme, t_final, central)
+    central_demand = next(s for s in programme.scenarios if s.name == CENTRAL)
+    final_inst = block_instance(inst, programme, t_final, central_demand)
     final = result.phases[-1]
     assignments = final.assignments[CENTRAL]
     covered = sum(assignments.values())

@@ -179,7 +179,7 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
         session.hint(hint)
     stages: list[StageResult] = []
     holds: list[tuple] = []  # matrix back ends: the earlier stages' values, as rows
-    values = None
+    values: np.ndarray | None = None
     coverage_status, coverage_value, coverage_bound = "FEASIBLE", 0, 0.0
     priorities = inst.rules.priorities
     for position, name in enumerate(priorities):
@@ -189,12 +189,14 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
         if position > 0 and remaining < 0.05 * time_limit:
             break  # out of time: keep the best plan of the earlier stages
         if position == 1 and merged is not None:  # the later stages need every area's minutes
+            assert values is not None  # stage 0 gave values, or raised
             coverage_model, model = model, build_model(inst, layout=layout)
             values = hint = _split_values(merged, coverage_model, model, values, inst)
             holds = [(model.linear.objectives["coverage"], low, high) for _, low, high in holds]
         sense, objective = SENSES[name], model.linear.objectives[name]
         share = _stage_share(remaining, position, len(priorities))
         if session is None:
+            assert matrix is not None  # no pywraplp session: a matrix back end
             stage_start = time.perf_counter()
             result = solve_matrix(model.linear, objective, sense, share, holds, solver=matrix, hint=hint)
             if result.status == "NOT_SOLVED" and matrix == "highs" and position > 0:
