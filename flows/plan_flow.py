@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import replace
 
-from prefect import flow, task
+from prefect import State, flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -30,8 +30,9 @@ from flows.runtime import (
 from flows.tasks import build_instance_task, flow_result, load_scenario_task, monitoring_task, write_task
 from optimisation.checker import check_plan
 from optimisation.phased_checker import check_programme
+from optimisation.programme import Programme
 from optimisation.result import Infeasible, PlanResult
-from optimisation.robust import plan_programme
+from optimisation.robust import SolvedProgramme, plan_programme
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import SUPPRESSED, disclose, estimate_legend, estimate_text, legend
 from reporting.published.plan import PublishedCounts, published_counts
@@ -134,7 +135,8 @@ def service_summary(planned: PlannedScenario, plan: PlanResult) -> dict:
             "team_text": ", ".join(f"{count} {names[role].lower()}{'' if count == 1 else 's'}"
                                   for role, count in totals.items()) or "none"}
 @task(name="solve phased / robust", cache_policy=NO_CACHE)
-def solve_programme_task(planned: PlannedScenario, programme, time_limit: float, workers: int):
+def solve_programme_task(planned: PlannedScenario, programme: Programme, time_limit: float,
+                         workers: int) -> SolvedProgramme | Rejected:
     """The phased and/or robust plan (optimisation.phased), the central plan beside it, and the
     final phase's plan under central demand as a one-snapshot PlanResult for the existing files."""
     try:
@@ -240,7 +242,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
 
 
 @flow(name="spokeplan-plan", log_prints=False)
-def plan_flow(params: PlanParams):
+def plan_flow(params: PlanParams) -> RunOutcome | State:
     """Allocate spokes for one scenario directory and write the plan files."""
     outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers)
     return flow_result(outcome)

@@ -16,7 +16,16 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import RefreshParams
 from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
 from flows.tasks import flow_result
-from scoping.store.refresh import Collected, FetchError, Source, fetch, load_sources, refresh, validate
+from scoping.store.refresh import (
+    Collected,
+    FetchError,
+    RefreshResult,
+    Source,
+    fetch,
+    load_sources,
+    refresh,
+    validate,
+)
 
 
 @task(name="load sources", cache_policy=NO_CACHE)
@@ -35,7 +44,7 @@ def collect_task(source: Source, attempts: int, backoff: float, timeout: float) 
 
 
 @task(name="write snapshot", cache_policy=NO_CACHE)
-def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collected]):
+def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collected]) -> RefreshResult | Rejected:
     return rejecting_bad_input(refresh, sources, store_dir, collected)  # a damaged or unwritable store: exit 2
 
 

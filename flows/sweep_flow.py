@@ -16,6 +16,8 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from prefect import flow, task
 from prefect.artifacts import (
@@ -42,7 +44,8 @@ from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import SUPPRESSED, legend
 from reporting.writers.sweep import render_sweep_files
-from scoping.scenario.build import build_instance
+from scoping.scenario.build import PlannedScenario, build_instance
+from scoping.scenario.loader import Scenario
 from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
@@ -99,12 +102,13 @@ def solve_variant_task(name: str, inst: Instance, key: str, cache_dir: str, time
 
 
 @task(name="load sweep", cache_policy=NO_CACHE)
-def load_sweep_task(sweep_file: str):
+def load_sweep_task(sweep_file: str) -> tuple[SweepSpec, Scenario] | Rejected:
     return rejecting_bad_input(load_sweep, sweep_file)
 
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
-def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: int):
+def build_variants_task(spec: SweepSpec, scenario: Scenario, time_limit: float,
+                        workers: int) -> tuple[PlannedScenario, list[Instance], list[str]] | Rejected:
     casework, supervision = widest_limits(spec, scenario)
     base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
     if isinstance(base, Rejected):
@@ -147,7 +151,8 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
     parameters (Prefect would store them with the flow run and ship them with every task's context).
     """
     records: list[dict | None] = [None] * len(names)
-    artifact = create_progress_artifact(progress=0.0, description="variants solved")
+    # Called from sync code, so the artifact id itself (async_dispatch types it as either)
+    artifact = cast(UUID, create_progress_artifact(progress=0.0, description="variants solved"))
     with runner, stage_progress() as report:
         futures = [runner.submit(solve_variant_task, parameters={
             "name": name, "inst": inst, "key": key, "cache_dir": cache_dir, "time_limit": time_limit,

@@ -7,7 +7,7 @@ operating-system errors (a full disk may clear; bad data won't). Expected failur
 
 from __future__ import annotations
 
-from prefect import task
+from prefect import State, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
@@ -19,7 +19,7 @@ from scoping.scenario.loader import Scenario, load_scenario
 from scoping.store.outcomes import MonitoringTable, scenario_monitoring
 
 
-def flow_result(outcome: RunOutcome):
+def flow_result(outcome: RunOutcome) -> RunOutcome | State:
     """What a flow returns: the outcome on success, else a Failed state carrying it (no traceback)."""
     if outcome.exit_code == EXIT_OK:
         return outcome

@@ -33,7 +33,7 @@ def shown_share(counts: PublishedCounts, covered_key: tuple, demand_key: tuple) 
     demand, worked out from the rounded figures and marked '≈' for modelled estimates (so it reveals no
     more than they do), exact in the internal pack."""
     covered, demand = counts.number(covered_key), counts.number(demand_key)
-    if SUPPRESSED in (covered, demand):
+    if isinstance(covered, str) or isinstance(demand, str):  # the only text a count publishes is SUPPRESSED
         return None, SUPPRESSED
     if not demand:
         return None, NOT_AVAILABLE
@@ -129,7 +129,7 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         per_host.append({
             "id": host_id, "name": host.name, "type": host.host_type.replace("_", " "), "authority": host.authority_code,
             "spokes": count, "cases": counts.text(("host", host_id)),
-            "caseload": SUPPRESSED if cases == SUPPRESSED else f"{mark}{cases / count:.1f}", "fit": scores[host_id],
+            "caseload": SUPPRESSED if isinstance(cases, str) else f"{mark}{cases / count:.1f}", "fit": scores[host_id],
             "drop_in": "yes" if host.drop_in else "", "hubs": ", ".join(hubs),
             "supervision": ", ".join(f"{inst.supervision_minutes[(h, host_id)]}" for h in hubs),
         })

@@ -40,7 +40,7 @@ def programme_document(final_planned, programme: Programme, solved) -> dict[str,
     if programme.phased:
         full = final_planned  # areas and authorities as in the base instance
         started = hubs_started(result.phases)
-        phases = []
+        phases: list[dict[str, Any]] = []
         for t, (phase, plan_phase) in enumerate(zip(programme.phases, result.phases)):
             central = next(s for s in programme.scenarios if s.name == CENTRAL)
             b_inst = block_instance(inst, programme, t, central)

@@ -113,7 +113,7 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the empty sheet a new workbook starts with
     props = workbook.properties
     props.creator = "spokeplan"
     props.created = props.modified = FIXED_TIME

@@ -235,6 +235,7 @@ def build_programme(planned: PlannedScenario) -> Programme | None:
         scenarios += [DemandScenario(name, demand) for name, demand in by_name.items()]
     weights = rules.demand_weights or {}
     scenarios = [DemandScenario(s.name, s.demand, weights.get(s.name, 1.0)) for s in scenarios]
+    phases: tuple[Phase, ...]
     if rules.phases is None:
         phases, phased = (Phase("plan", 0),), False
     else:

@@ -15,11 +15,11 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, overload
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import read_yaml
@@ -174,6 +174,11 @@ class SettingsFile:
     sha256: str | None = None  # None: the scenario has no scenario.yaml (every default applies)
     root: yaml.Node | None = None
 
+    @overload
+    def key_line(self, key: str, default: int = 1) -> int: ...
+    @overload
+    def key_line(self, key: str, default: None) -> int | None: ...
+
     def key_line(self, key: str, default: int | None = 1) -> int | None:
         """Line of a top-level key (keys are unique: common.files.parse_yaml refuses repeats), else `default`."""
         if not isinstance(self.root, yaml.MappingNode):
@@ -268,7 +273,7 @@ def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[Scenario
         return None, problems
 
 
-def _conflict_problem(item: dict, data: dict, implied: dict, source: SettingsFile) -> Problem:
+def _conflict_problem(item: ErrorDetails, data: dict, implied: dict, source: SettingsFile) -> Problem:
     """A rule conflict located at the first of its keys in scenario.yaml, naming every key's line
     (or, for a rule scenario.yaml leaves to the service model, the model it comes from)."""
     places, first = [], None
@@ -290,7 +295,7 @@ def _conflict_problem(item: dict, data: dict, implied: dict, source: SettingsFil
 def service_model_rules(model: ServiceModel) -> dict:
     """The scenario.yaml rules a service model sets: caseload, episodes a year per worker, worker cost."""
     spec = model.spec
-    implied = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
+    implied: dict[str, float] = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
                "cases_per_spoke_per_year": model.episodes_per_worker_per_year}
     if spec.workers.cost_per_year is not None:
         implied["spoke_cost_per_year"] = spec.workers.cost_per_year

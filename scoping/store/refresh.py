@@ -83,7 +83,7 @@ def load_sources(path: str | Path) -> list[Source]:
     path = Path(path)
     file = str(path)
     node, data, _ = read_yaml(path, file, what="SOURCES.yaml file")  # InputError: located
-    if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
+    if node is None or not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
         raise InputError([Problem(file, 1, "sources", "expected `sources:` with a list of {name, url, schema}")])
     items = node.value[[k.value for k, _ in node.value].index("sources")][1].value
     problems: list[Problem] = []
@@ -171,10 +171,10 @@ def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, An
         if schema == "outcomes":
             return figure_records(read_outcomes(path, file)), []
         if schema == "ees":
-            table = read_ees_csv(path, file=file)
+            ees = read_ees_csv(path, file=file)
             records = {}
-            for code in table.authority_codes:
-                records[code] = {"name": table.names.get(code), **table.latest(code)}
+            for code in ees.authority_codes:
+                records[code] = {"name": ees.names.get(code), **ees.latest(code)}
             return records, []
         populations = read_ons_population(path, file=file)
         return {code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
@@ -313,7 +313,7 @@ def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[st
             else:
                 shutil.copyfile(source_path(store, entry), target)
             entry["file"] = f"snapshots/{snapshot}/{name}.csv"
-        manifest = {"snapshot": snapshot, "previous": (latest or {}).get("snapshot"), "sources": entries}
+        manifest: dict[str, Any] = {"snapshot": snapshot, "previous": (latest or {}).get("snapshot"), "sources": entries}
         (temp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         temp.rename(store / "snapshots" / snapshot)
     except BaseException:
