@@ -100,6 +100,10 @@ def plan_document(planned: PlannedScenario, plan: PlanResult, monitoring: Monito
     if monitoring is not None:
         # Extension (README "Outcome monitoring"): only with scenario.yaml `monitoring_store`.
         document["monitoring"] = monitoring_document(monitoring)
+    if planned.scenario.store is not None:
+        # Extension (issue #17, README "Plans from the refresh store"): only with --store; the snapshot and
+        # its sources' SHA-256 (scoping.store.snapshot_data.SnapshotData.provenance).
+        document["store"] = dict(planned.scenario.store)
     return document
 
 
@@ -217,6 +221,8 @@ def public_plan_document(document: dict[str, Any], counts: PublishedCounts, plan
         public["placements"] = document["placements"]
     if "monitoring" in document:
         public["monitoring"] = document["monitoring"]
+    if "store" in document:  # which refresh snapshot the plan used; its sources' hashes stay internal
+        public["store"] = {key: document["store"][key] for key in ("snapshot", "previous") if key in document["store"]}
     if rollout is not None:  # a phased / robust plan: what report.html's roll-out and robustness show
         public["programme"] = {k: document["programme"][k] for k in ("objective", "robust", "status", "discount_rate",
                                                                      "funded_years")}

@@ -106,8 +106,9 @@ def travel_sources_text(counts: dict[str, int]) -> str:
 
 
 def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                counts: PublishedCounts, rollout: dict | None = None) -> dict[str, Any]:
-    """Everything report.html shows, prepared."""
+                counts: PublishedCounts, rollout: dict | None = None, since: dict | None = None) -> dict[str, Any]:
+    """Everything report.html shows, prepared. `since`: what changed since the previous snapshot's plan
+    (reporting/views/store_changes.py), for a plan made from a store snapshot."""
     inst = planned.instance
     rules = inst.rules
     scenario = planned.scenario
@@ -197,6 +198,7 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         "service": service_view(planned, plan, counts.pack),  # None unless scenario.yaml names a service model
         "monitoring": plan_monitoring_view(planned, counts.monitoring),  # None unless scenario.yaml names a monitoring_store
         "rollout": rollout,  # phased / robust plans only (reporting/views/rollout.py)
+        "since": since,  # plans from a store snapshot only (reporting/views/store_changes.py)
     }
 
 

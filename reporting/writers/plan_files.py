@@ -31,6 +31,7 @@ from reporting.views.plan_document import (
 )
 from reporting.views.plan_report import coverage_rows, report_view
 from reporting.views.service import service_view
+from reporting.views.store_changes import published_record
 from reporting.writers.environment import environment
 from reporting.writers.geojson import plan_geojson_bytes
 from reporting.writers.packs import Folders, assemble
@@ -61,27 +62,37 @@ def plan_json_bytes(document: dict[str, Any]) -> bytes:
 
 
 def render_report_html(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                       counts: PublishedCounts, rollout: dict | None = None) -> str:
-    return environment().get_template("report.html.j2").render(**report_view(planned, plan, document, counts, rollout))
+                       counts: PublishedCounts, rollout: dict | None = None, since: dict | None = None) -> str:
+    return environment().get_template("report.html.j2").render(
+        **report_view(planned, plan, document, counts, rollout, since))
 
 
 def render_report_files(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                        counts: PublishedCounts, rollout: dict | None = None) -> dict[str, bytes]:
+                        counts: PublishedCounts, rollout: dict | None = None,
+                        since: dict | None = None) -> dict[str, bytes]:
     """report.html, plan.xlsx and plan.geojson of `counts`' pack, as bytes by file name."""
     return {
-        "report.html": render_report_html(planned, plan, document, counts, rollout).encode("utf-8"),
+        "report.html": render_report_html(planned, plan, document, counts, rollout, since).encode("utf-8"),
         "plan.xlsx": plan_workbook_bytes(planned, plan, document, counts),
         "plan.geojson": plan_geojson_bytes(planned, plan, counts),
     }
 
 
 def render_pack(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts,
-                extension: dict | None = None) -> dict[str, bytes]:
-    """Every plan file of one pack (`counts.pack`), by file name (plan.json last)."""
+                extension: dict | None = None, since: dict | None = None,
+                published: dict | None = None) -> dict[str, bytes]:
+    """Every plan file of one pack (`counts.pack`), by file name (plan.json last). `since`: for a plan
+    made from a store snapshot, what changed since the previous snapshot's plan (published figures only,
+    reporting/views/store_changes.py), shown in report.html; `published`: the public pack's record of
+    its case totals, kept in plan.json's `store`."""
     extension = extension or {}
     monitoring = counts.monitoring.table if counts.monitoring is not None else None
     document = {**plan_document(planned, plan, monitoring), **extension.get("document", {})}
-    files = {**render_report_files(planned, plan, document, counts, extension.get("report")),
+    if "store" in document and published is not None:
+        # what the public report publishes of its case totals, for the next snapshot's plan to compare
+        # with (reporting/views/store_changes.py): never the exact internal figures
+        document["store"] = {**document["store"], "published": published}
+    files = {**render_report_files(planned, plan, document, counts, extension.get("report"), since),
              **extension.get("files", {})}
     marking = counts.pack.marking
     if counts.pack.exact:
@@ -116,11 +127,15 @@ def pack_counts(planned: PlannedScenario, plan: PlanResult, counts: PublishedCou
 
 
 def render_plan_files(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts | None = None,
-                      extension: Extension | None = None, folders: Folders | None = None) -> dict[str, bytes]:
+                      extension: Extension | None = None, folders: Folders | None = None,
+                      since: dict | None = None) -> dict[str, bytes]:
     """Every file a plan writes into OUT, by name: internal/..., public/..., the copies under OUT and the
     README.txt files (reporting/writers/packs.py), plan.json last. `counts`: the public pack's counts
     (:func:`pack_counts`); `extension`: a phased / robust plan's additions, per pack's counts; `folders`:
-    more files of each pack in a folder (the demo's scoping reports in scope/)."""
-    packs = {name: render_pack(planned, plan, own, extension(own) if extension else None)
-             for name, own in pack_counts(planned, plan, counts).items()}
+    more files of each pack in a folder (the demo's scoping reports in scope/); `since`: a store-snapshot
+    plan's changes since the previous snapshot's plan (reporting/views/store_changes.py)."""
+    by_pack = pack_counts(planned, plan, counts)
+    published = published_record(by_pack[PUBLIC.name])
+    packs = {name: render_pack(planned, plan, own, extension(own) if extension else None, since, published)
+             for name, own in by_pack.items()}
     return assemble(packs[INTERNAL.name], packs[PUBLIC.name], TOP_LEVEL, last="plan.json", folders=folders)

@@ -16,9 +16,11 @@ from reporting.writers.spreadsheet import csv_bytes
 ROBUSTNESS_COLUMNS = ["scenario", "weight", "demand_total", "covered_robust", "covered_central_plan"]
 
 
+
 def render_programme_files(final_planned, plan, counts, programme: Programme, solved,
-                           folders: Folders | None = None) -> dict[str, bytes]:
-    """Every plan file of a phased / robust plan, in both packs, by name (plan.json last)."""
+                           folders: Folders | None = None, since: dict | None = None) -> dict[str, bytes]:
+    """Every plan file of a phased / robust plan, in both packs, by name (plan.json last). `since`: as
+    render_plan_files."""
     document = programme_document(final_planned, programme, solved)
     document_with_coverage = {**document, "coverage": {"demand_covered": plan.objective}}
 
@@ -39,7 +41,7 @@ def render_programme_files(final_planned, plan, counts, programme: Programme, so
                  for o in view["scenarios"]])
         return {"document": document, "report": view, "files": files}
 
-    return render_plan_files(final_planned, plan, counts, extension, folders)
+    return render_plan_files(final_planned, plan, counts, extension, folders, since)
 
 
 def _plain(value):
