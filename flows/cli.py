@@ -177,6 +177,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         f"  cases covered      {summary['covered_text']} of {summary['demand_text']} at any one time "
         f"({summary['share_text']})",
         f"  proven bound       {summary['bound_text']} cases, gap {gap:.2%}",
+        *([f"  stages             {summary['stages_text']}"] if summary.get("stages_text") else []),
+        *([f"  started from       {summary['start_text']}"] if summary.get("start_text") else []),
         f"  cost per year      £{summary['cost_per_year']:,.0f}",
         f"  reach per year     {summary['reach_per_year']:,} young people",
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",

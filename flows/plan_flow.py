@@ -104,6 +104,13 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "reach_per_year": document["reach_per_year"],
         "solve_seconds": plan.solve_seconds,
         "backend": plan.backend,
+        # Issue #15: what each objective stage proved (status, gap; its values are the covered counts
+        # and figures derived from them, already shown disclosure-controlled above) and the start.
+        "stages_text": "; ".join(f"{s.name} {s.status}" + ("" if s.gap is None or hidden else f" gap {s.gap:.2%}")
+                                 + ("" if s.bound is not None else " (no bound proven)") for s in plan.stages),
+        "start_text": "" if plan.start_objective is None else (
+            f"{plan.start_source} plan, {SUPPRESSED if hidden else disclose(plan.start_objective, counts.threshold)} "
+            "cases (the plan is never worse)"),
         **service_summary(planned, plan),
     }
 

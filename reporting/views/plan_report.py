@@ -159,7 +159,12 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         "provenance": {
             "inputs": sorted(scenario.inputs_sha256.items()), "version": document["spokeplan_version"],
             "status": plan.status, "backend": plan.backend, "gap": plan.gap,
-            "stages": [(s["name"], s["status"], s["value"]) for s in document["stages"]],
+            # Each stage: what was proven (status, gap to its bound; values are not shown: they are
+            # the covered counts and figures derived from them, published above with disclosure).
+            "stages": [(s["name"], s["status"] + ("" if s.get("gap") is None else f", gap {100 * s['gap']:.2f}%")
+                        + (" (no bound proven)" if s.get("bound", 0) is None else ""), s["value"])
+                       for s in document["stages"]],
+            "start_source": document.get("start_source") or "",
         },
         "estimated_areas": len(planned.estimated_demand),
         "service": service_view(planned, plan, threshold),  # None unless scenario.yaml names a service model
