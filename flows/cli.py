@@ -61,6 +61,10 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     plan.add_argument("--out", required=True, help="output directory for the plan files")
     _solver_options(plan)
+    plan.add_argument("--runner", choices=("local", "dask"), default="local",
+                      help="regions of the reach graph solved in turn (default) or on Dask via prefect-dask")
+    plan.add_argument("--address", type=dask_address, default=None, metavar="ADDR",
+                      help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
 
     scope = commands.add_parser("scope", help="scoping profiles and a scoping report per authority")
     scope.add_argument("scenario_dir", metavar="SCENARIO_DIR")

@@ -73,6 +73,10 @@ class PlanParams(BaseModel):
     out_dir: str = Field(description="folder for plan.json, report.html, plan.xlsx, ...")
     time_limit: float = Field(60.0, gt=0, le=86_400, description="solver seconds, all objective stages together")
     workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
+    runner: Literal["local", "dask"] = Field("local", description="regions solved in turn, or on Dask via prefect-dask")
+    address: str | None = Field(None, pattern=ADDRESS_PATTERN,
+                                description="scheduler address of an existing Dask cluster (runner dask); "
+                                            "empty: a temporary local cluster")
 
 
 class DemoParams(BaseModel):

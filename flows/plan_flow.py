@@ -19,14 +19,30 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import PlanParams
 from flows.progress import spinner
 from flows.runtime import (
-    EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome, output_folder_rejected,
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    Rejected,
+    RunOutcome,
+    output_folder_rejected,
 )
-from flows.tasks import build_instance_task, flow_result, load_scenario_task, monitoring_task, write_task
+from flows.tasks import (
+    build_instance_task,
+    flow_result,
+    load_scenario_task,
+    monitoring_task,
+    task_runner,
+    write_task,
+)
 from optimisation.checker import check_plan
+from optimisation.instance import Instance
 from optimisation.phased_checker import check_programme
+from optimisation.regions import SolveMany, solve_in_turn, solve_or_none
+from optimisation.regions import plan as plan_by_region
 from optimisation.result import Infeasible, PlanResult
 from optimisation.robust import plan_programme
-from optimisation.solve import NoPlanFound, solve
+from optimisation.solve import NoPlanFound
 from reporting.disclosure import SUPPRESSED, disclose, legend
 from reporting.published.plan import PublishedCounts, published_counts
 from reporting.views.rollout import rollout_view
@@ -44,11 +60,34 @@ def no_plan(error: Infeasible | NoPlanFound) -> Rejected:
     return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
 
 
+@task(name="solve region", cache_policy=NO_CACHE)
+def solve_region_task(inst: Instance, seconds: float) -> PlanResult | None:
+    """One region's solve (optimisation.regions), as a task of the plan's runner."""
+    return solve_or_none(inst, seconds)
+
+
+def regional_solves(runner: str, address: str | None) -> SolveMany:
+    """How the regions are solved: in turn in this process (`local`), or as tasks on a Dask cluster
+    through prefect-dask (`dask`: a local cluster, or the one at `address`). The regions, their
+    time limits and the master problem are the same either way, so are the plans."""
+    if runner == "local":
+        return solve_in_turn
+
+    def on_dask(instances: list[Instance], seconds: float) -> list[PlanResult | None]:
+        with task_runner("dask", address, None) as dask:
+            futures = [dask.submit(solve_region_task, parameters={"inst": inst, "seconds": seconds})
+                       for inst in instances]
+            return [future.result() for future in futures]
+    return on_dask
+
+
 @task(name="solve", cache_policy=NO_CACHE)
-def solve_task(planned: PlannedScenario, time_limit: float, workers: int) -> PlanResult | Rejected:
+def solve_task(planned: PlannedScenario, time_limit: float, workers: int, runner: str = "local",
+               address: str | None = None) -> PlanResult | Rejected:
     try:
         with spinner("solving"):
-            return solve(planned.instance, time_limit=time_limit, workers=workers)
+            return plan_by_region(planned.instance, time_limit=time_limit, workers=workers,
+                                  solve_many=regional_solves(runner, address))
     except (Infeasible, NoPlanFound) as error:
         return no_plan(error)
 
@@ -196,7 +235,8 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
                                      for s in view["scenarios"]])
 
 
-def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -> RunOutcome:
+def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int, runner: str = "local",
+             address: str | None = None) -> RunOutcome:
     """The plan pipeline as plain calls of tasks (the plan and demo flows run it)."""
     started = time.perf_counter()
     refused = output_folder_rejected(out_dir, scenario_dir)
@@ -213,7 +253,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
         return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started)
-    plan = solve_task(planned, time_limit, workers)
+    plan = solve_task(planned, time_limit, workers, runner, address)
     if isinstance(plan, Rejected):
         return plan.outcome()
     violations = check_task(planned, plan)
@@ -236,5 +276,6 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int) -
 @flow(name="spokeplan-plan", log_prints=False)
 def plan_flow(params: PlanParams):
     """Allocate spokes for one scenario directory and write the plan files."""
-    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers)
+    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers, params.runner,
+                       params.address)
     return flow_result(outcome)

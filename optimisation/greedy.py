@@ -32,7 +32,15 @@ import numpy as np
 from optimisation.instance import Instance
 from optimisation.model import Model
 from optimisation.result import Assignment, PlanResult, SpokePlacement
-from optimisation.rules import Budget, Caseload, HostCapacity, HostStatus, HubSize, SpokeLimit, TeamMix
+from optimisation.rules import (
+    Budget,
+    Caseload,
+    HostCapacity,
+    HostStatus,
+    HubSize,
+    SpokeLimit,
+    TeamMix,
+)
 from optimisation.team import minimum_team
 
 # Moves are evaluated lazily (module docstring) when (hub-host pairs x spokes that could be placed)

@@ -34,13 +34,19 @@ import numpy as np
 
 from optimisation.backends import MATRIX_SOLVERS, PywraplpSession, solve_matrix
 from optimisation.diagnosis import diagnose, structural_problems
-from optimisation.greedy import greedy_plan, plan_values
+from optimisation.greedy import coverage_upper_bound, greedy_plan, plan_values
 from optimisation.instance import Instance
 from optimisation.integral import integral_assignment, integral_spokes
 from optimisation.measures import plan_host_fit, plan_travel
 from optimisation.model import Layout, Model, build_model, integer_columns
 from optimisation.presolve import MergedAreas, merge_areas, reduce_instance, split_cases
-from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
+from optimisation.result import (
+    Assignment,
+    Infeasible,
+    PlanResult,
+    SpokePlacement,
+    StageResult,
+)
 from optimisation.team import minimum_team
 
 # Chosen by measurement (benchmarks/peers.py, benchmarks/backends.py; figures in the READMEs).
@@ -126,6 +132,8 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
         except NoPlanFound:
             if start is None:
                 raise
+    if solved is not None:  # the best proven coverage bound: the solver's, or the greedy's cheap one
+        solved = _with_bound(solved, min(solved.bound, float(coverage_upper_bound(modelled))))
     if start is not None:
         start = _start_result(inst, start, solved, start_seconds)
     plan = solved if start is None or (solved is not None and _key(inst, solved) >= _key(inst, start)) else start
@@ -138,6 +146,17 @@ def _key(inst: Instance, plan: PlanResult) -> tuple:
     lexicographically as the solve optimises them."""
     value = {"coverage": plan.objective, "host_fit": plan.host_fit, "travel": -plan.travel_case_minutes}
     return tuple(value[name] for name in inst.rules.priorities)
+
+
+def _with_bound(plan: PlanResult, bound: float) -> PlanResult:
+    """`plan` with its coverage bound (and the coverage stage's) lowered to `bound`, a proven one."""
+    bound = max(bound, float(plan.objective))
+    status = "OPTIMAL" if plan.objective >= bound else plan.status
+    stages = list(plan.stages)
+    if stages and stages[0].name == "coverage":
+        stages[0] = replace(stages[0], bound=bound, status=status)
+    return replace(plan, bound=bound, status=status, gap=(bound - plan.objective) / max(bound, 1.0),
+                   stages=tuple(stages))
 
 
 def _start_result(inst: Instance, start: PlanResult, solved: PlanResult | None, seconds: float) -> PlanResult:
@@ -190,7 +209,12 @@ def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, st
     """Covered cases (whole), status, and the proven bound rounded down to whole cases."""
     coverage_value = int(round(value))
     coverage_status = "OPTIMAL" if optimal else "FEASIBLE"
-    coverage_bound = float(coverage_value) if optimal else max(float(coverage_value), math.floor(bound + 1e-6))
+    if optimal:
+        coverage_bound = float(coverage_value)
+    elif not math.isfinite(bound):  # no bound proven by the solver (solve() then uses the cheap one)
+        coverage_bound = math.inf
+    else:
+        coverage_bound = max(float(coverage_value), math.floor(bound + 1e-6))
     return coverage_value, coverage_status, coverage_bound
 
 
@@ -264,7 +288,8 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
             coverage_value, coverage_status, coverage_bound = _coverage_result(
                 value, result.status == "OPTIMAL", bound)
             value, bound = float(coverage_value), coverage_bound
-        stages.append(StageResult(name, sense, float(value), float(bound), result.status, seconds))
+        stages.append(StageResult(name, sense, float(value), float(bound) if math.isfinite(bound) else None,
+                                  result.status, seconds))
         values = hint = result.values
         # Hold this stage's value for the stages after it (a small tolerance for floating point).
         slack = 1e-6 * max(1.0, abs(value))
