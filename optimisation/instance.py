@@ -12,7 +12,9 @@ Identifiers are strings exactly as they appear in the scenario's CSV files. Trav
 are integers and only pairs within the limits are present:
 
 * ``casework_minutes[(host_id, area_id)]`` exists only if the host is within
-  ``rules.casework_minutes`` of the area (casework travel is host -> area);
+  ``rules.casework_minutes`` of the area. The key is always (host, area); the journey it measures
+  is the scenario's ``casework_mode`` (scoping.scenario.travel): by car the worker drives host ->
+  area, by public transport the young person travels area -> host (issue #16);
 * ``supervision_minutes[(hub_id, host_id)]`` exists only if the host is within the hub's
   supervision limit (``Hub.supervision_limit``; supervision travel is hub -> host) and is not
   banned: an Instance drops a banned host's pairs itself (issue #18), so no back end, greedy plan,
