@@ -245,8 +245,9 @@ def solve_by_region(inst: Instance, solve_many: SolveMany, *, time_limit: float 
         plan = combine(inst, list(relaxed), bound, later_bounds=True)
         return replace(plan, solve_seconds=time.perf_counter() - started)
     jobs = [(r, s) for r, p in enumerate(relaxed) for s in menu_levels(p.spokes_total) if s < p.spokes_total]
-    left = max(0.0, time_limit - (time.perf_counter() - started))
-    menu_plans = solve_many([with_spoke_limit(parts[r], s) for r, s in jobs], left * 0.9 / max(1, len(jobs)))
+    # Each job's limit depends on the limits only (never on the clock): the same plans on any runner.
+    seconds = time_limit * (1 - RELAXED_SHARE) / max(1, len(jobs))
+    menu_plans = solve_many([with_spoke_limit(parts[r], s) for r, s in jobs], seconds)
     menus: list[list[PlanResult]] = [[p] for p in relaxed]
     for (r, s), plan in zip(jobs, menu_plans):
         # A level without a plan (proven infeasible, or none found in time) is bounded by the next
