@@ -12,22 +12,17 @@ Every check returns a RunOutcome: exit 0 with the figures of a summary, or exit 
 
 from __future__ import annotations
 
-import os
-
-from common.errors import InputError, Problem
+from common.errors import InputError
 from flows.params import DEMOS
 from flows.progress import stage_progress
 from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, RunOutcome, bad_input
-from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
-from scoping.analysis.importers import known_authority_codes, read_ees_csv, read_ons_population, sniff_kind
-from scoping.analysis.profiles import ScopingInputs
+from scoping.analysis.indicator_files import IndicatorFile, read_scoping_inputs
 from scoping.scenario.build import PlannedScenario, build_instance
 from scoping.scenario.loader import Scenario, load_scenario
 from scoping.scenario.sweep import load_sweep, widened, widest_limits
 from scoping.store.outcomes import model_monitoring_table, scenario_monitoring
 from scoping.store.refresh import load_sources
-
-INDICATORS_DIR = "indicators"
+from scoping.store.snapshot_data import SnapshotData, snapshot_data
 
 
 def build_with_progress(scenario: Scenario) -> PlannedScenario:
@@ -36,41 +31,18 @@ def build_with_progress(scenario: Scenario) -> PlannedScenario:
         return build_instance(scenario, on_progress=report)
 
 
-def read_scoping_inputs(scenario: Scenario) -> ScopingInputs:
-    """neighbours.csv and indicators/*.csv of a scenario directory. Raises InputError.
+def load_with_store(scenario_dir: str, store_dir: str | None = None,
+                    snapshot: str | None = None) -> tuple[SnapshotData | None, Scenario]:
+    """The scenario, with the tables of a refresh store's snapshot when `store_dir` is given (issue #17:
+    `--store DIR [--snapshot ID]`; scoping.store.snapshot_data). Raises InputError."""
+    data = snapshot_data(store_dir, snapshot) if store_dir else None
+    return data, load_scenario(scenario_dir, data.tables_from() if data else None)
 
-    * ``neighbours.csv`` — ``authority_code``, ``neighbour_code`` (optional ``rank``): the comparison
-      group of each authority; without it, nearest neighbours on standardised indicators.
-    * ``indicators/*.csv`` — DfE Explore Education Statistics tidy CSVs and ONS mid-year population
-      estimates (single year of age, wide layout), recognised by their header
-      (scoping.analysis.importers).
-    """
-    codes = [row.value.authority_code for row in scenario.authorities.rows]
-    tables, populations, problems = [], {}, []
-    folder = scenario.directory / INDICATORS_DIR
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        try:
-            kind = sniff_kind(path)
-            if kind == "ees":
-                tables.append(read_ees_csv(path, codes))
-            elif kind == "ons_population":
-                populations.update(read_ons_population(path, codes))
-            else:
-                problems.append(Problem(str(path), 1, "-", "not a recognised indicator file: expected an EES tidy CSV "
-                                        "(time_period, geographic_level, new_la_code, ...) or an ONS mid-year "
-                                        "estimate by single year of age (code, name, 0 ... 90)"))
-        except InputError as error:
-            problems.extend(error.problems)
-    neighbours = None
-    neighbours_path = scenario.directory / NEIGHBOURS_FILE
-    if os.path.lexists(neighbours_path):  # a dangling link is reported, not skipped
-        try:
-            neighbours = read_neighbours(neighbours_path, known_authority_codes(codes))
-        except InputError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise InputError(problems)
-    return ScopingInputs(tuple(tables), populations, neighbours)
+
+def scoping_files(data: SnapshotData | None) -> tuple[IndicatorFile, ...] | None:
+    """The indicator files of a scoping run: a snapshot's ees and ons_population sources when it has
+    any, else None (the scenario's indicators/ folder)."""
+    return data.indicator_files if data is not None and data.indicator_files else None
 
 
 def validate_summary(scenario_dir: str, planned: PlannedScenario) -> dict:
@@ -84,11 +56,11 @@ def validate_summary(scenario_dir: str, planned: PlannedScenario) -> dict:
     }
 
 
-def check_scenario(scenario_dir: str) -> RunOutcome:
-    """A scenario directory: schemas, references, its monitoring store, postcodes, travel pairs
-    (`plan`, `validate`)."""
+def check_scenario(scenario_dir: str, store_dir: str | None = None, snapshot: str | None = None) -> RunOutcome:
+    """A scenario directory (with a store snapshot's tables: `--store`): schemas, references, its
+    monitoring store, postcodes, travel pairs (`plan`, `validate`)."""
     try:
-        scenario = load_scenario(scenario_dir)
+        _, scenario = load_with_store(scenario_dir, store_dir, snapshot)
         scenario_monitoring(scenario)
         planned = build_with_progress(scenario)
     except InputError as error:
@@ -96,11 +68,11 @@ def check_scenario(scenario_dir: str) -> RunOutcome:
     return RunOutcome(EXIT_OK, [], validate_summary(scenario_dir, planned))
 
 
-def check_scope(scenario_dir: str) -> RunOutcome:
-    """A scenario directory and its optional indicator files (`scope`)."""
+def check_scope(scenario_dir: str, store_dir: str | None = None, snapshot: str | None = None) -> RunOutcome:
+    """A scenario directory and its optional indicator files, or a store snapshot's (`scope`)."""
     try:
-        scenario = load_scenario(scenario_dir)
-        read_scoping_inputs(scenario)
+        data, scenario = load_with_store(scenario_dir, store_dir, snapshot)
+        read_scoping_inputs(scenario, scoping_files(data))
         build_with_progress(scenario)
     except InputError as error:
         return bad_input(error).outcome()

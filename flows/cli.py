@@ -26,6 +26,7 @@ from flows import checks
 from flows.params import MonitorParams, dask_address
 from flows.runtime import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, RunOutcome, output_folder_rejected
 from scoping.scenario.schemas import ROUTER_FORMATS, TRAVEL_MODES
+from scoping.store.snapshots import SNAPSHOT_ID
 
 # Prefect reads these at import: no telemetry (this machine has no network), quiet console logs.
 _PREFECT_DEFAULTS = {
@@ -61,6 +62,7 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     plan.add_argument("--out", required=True, help="output directory for the plan files")
     _solver_options(plan)
+    _store_options(plan)
     plan.add_argument("--runner", choices=("local", "dask"), default="local",
                       help="regions of the reach graph solved in turn (default) or on Dask via prefect-dask")
     plan.add_argument("--address", type=dask_address, default=None, metavar="ADDR",
@@ -69,6 +71,7 @@ def _build_parser() -> argparse.ArgumentParser:
     scope = commands.add_parser("scope", help="scoping profiles and a scoping report per authority")
     scope.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     scope.add_argument("--out", required=True, help="output directory for the scoping reports")
+    _store_options(scope)
 
     sweep = commands.add_parser("sweep", help="run many scenario variants and compare them")
     sweep.add_argument("sweep_file", metavar="SWEEP.yaml")
@@ -170,6 +173,21 @@ def _solver_options(parser: argparse.ArgumentParser) -> None:
                         help="solver threads (default 1: deterministic)")
 
 
+def _snapshot_id(text: str) -> str:
+    """argparse type for --snapshot: a refresh snapshot id (YYYYmmddTHHMMSSZ)."""
+    if not re.match(SNAPSHOT_ID, text):
+        raise argparse.ArgumentTypeError(f"expected a snapshot id such as 20250801T063000Z, got {text[:40]!r}")
+    return text
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    """--store DIR [--snapshot ID] of plan and scope (issue #17: the refresh feeds the plan)."""
+    parser.add_argument("--store", metavar="DIR", help="a refresh store (spokeplan refresh ... --store DIR): its "
+                                                       "snapshot gives the scenario's tables and indicator files")
+    parser.add_argument("--snapshot", type=_snapshot_id, metavar="ID",
+                        help="the store's snapshot to use (default: the latest)")
+
+
 def _print_plan_summary(summary: dict, written: list[str]) -> None:
     gap = summary["gap"]
     lines = [
@@ -184,24 +202,42 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         *([f"  stages             {summary['stages_text']}"] if summary.get("stages_text") else []),
         *([f"  started from       {summary['start_text']}"] if summary.get("start_text") else []),
         f"  cost per year      £{summary['cost_per_year']:,.0f}",
-        f"  reach per year     {summary['reach_per_year']:,} young people",
+        f"  reach per year     {summary['reach_text']} young people (spokes x young people per spoke per year)",
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",
     ]
     if summary.get("rollout_lines"):  # a phased plan: coverage by year under central demand
         lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
+    if summary.get("since_lines"):  # a plan from a store snapshot: what changed since the plan it replaces
+        lines += ["  since last plan    " + summary["since_lines"][0]] + [" " * 21 + line for line in summary["since_lines"][1:]]
     if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
         lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
     if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
         lines.append(f"  {summary['disclosure_legend']}")
-    lines.append(f"  files in {summary['out_dir']}: " + ", ".join(os.path.basename(p) for p in written))
+    lines.append(f"  {summary['estimate_legend']}")  # reach is always one
+    lines += pack_lines(summary["out_dir"], written)
     print("\n".join(lines))
+
+
+def pack_lines(out_dir: str, written: list[str]) -> list[str]:
+    """Where the two packs are (issue #17), and the copies directly in OUT (README.txt says which is which)."""
+    top = [os.path.relpath(p, out_dir) for p in written]
+    copies = [name for name in top if os.sep not in name and name != "README.txt"]
+    return [f"  internal pack      {os.path.join(out_dir, 'internal')}  (exact figures, OFFICIAL-SENSITIVE — not for "
+            "publication)",
+            f"  public pack        {os.path.join(out_dir, 'public')}  (disclosure-controlled: the one to publish)",
+            f"  also in {out_dir}: " + ", ".join(copies) + " (copies; README.txt says which pack each is from)"]
 
 
 def _print_scope_summary(summary: dict) -> None:
     print(f"spokeplan: scoped {summary['scenario']}: {summary['reports']} authority reports "
           f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural); "
           f"{summary['authorities_with_gaps']} with service gaps, {summary['red_flags']} red indicator flags; "
-          f"{summary['wall_seconds']:.1f} s\n  open {summary['index']}")
+          f"{summary['wall_seconds']:.1f} s"
+          + (f"\n  data from store snapshot {summary['snapshot']}" if summary.get("snapshot") else "")
+          + f"\n  open {summary['index']}\n"
+          f"  internal pack      {os.path.join(summary['out_dir'], 'internal')}  (exact figures, OFFICIAL-SENSITIVE — "
+          f"not for publication)\n"
+          f"  public pack        {os.path.join(summary['out_dir'], 'public')}  (disclosure-controlled: the one to publish)")
 
 
 def _print_validate_summary(summary: dict) -> None:
@@ -214,10 +250,15 @@ def _print_validate_summary(summary: dict) -> None:
 def check_inputs(args: argparse.Namespace) -> RunOutcome:
     """The command's plain-Python inputs check (flows/checks.py) and its --out folder, reported
     together; exit 0 lets its flow run."""
-    if args.command in ("plan", "validate"):
+    if args.command in ("plan", "scope") and args.snapshot is not None and args.store is None:
+        return RunOutcome(EXIT_BAD_INPUT, [f"error: --snapshot: -: {args.snapshot} names a snapshot of a store; "
+                                           "give the store with --store DIR"])
+    if args.command == "plan":
+        checked = checks.check_scenario(args.scenario_dir, args.store, args.snapshot)
+    elif args.command == "validate":
         checked = checks.check_scenario(args.scenario_dir)
     elif args.command == "scope":
-        checked = checks.check_scope(args.scenario_dir)
+        checked = checks.check_scope(args.scenario_dir, args.store, args.snapshot)
     elif args.command == "demo":
         checked = checks.check_demo(args.model)
     elif args.command == "sweep":
@@ -230,6 +271,8 @@ def check_inputs(args: argparse.Namespace) -> RunOutcome:
         return RunOutcome(EXIT_OK)  # server: nothing to check
     out = getattr(args, "out", None)
     inputs = [getattr(args, name) for name in ("scenario_dir", "sweep_file", "store_dir") if getattr(args, name, None)]
+    if args.command in ("plan", "scope") and args.store:  # --out must not be the store, nor hold it
+        inputs.append(args.store)
     refused = output_folder_rejected(out, *inputs) if out is not None else None
     if refused is None:
         return checked

@@ -29,9 +29,11 @@ def flow_call(args: argparse.Namespace):
                                      workers=args.workers)
     if args.command == "plan":
         return plan_flow, PlanParams(scenario_dir=args.scenario_dir, out_dir=args.out, time_limit=args.time_limit,
-                                     workers=args.workers, runner=args.runner, address=args.address)
+                                     workers=args.workers, store_dir=args.store, snapshot=args.snapshot,
+                                     runner=args.runner, address=args.address)
     if args.command == "scope":
-        return scope_flow, ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out)
+        return scope_flow, ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out, store_dir=args.store,
+                                       snapshot=args.snapshot)
     if args.command == "sweep":
         return sweep_flow, SweepParams(sweep_file=args.sweep_file, out_dir=args.out, runner=args.runner,
                                        address=args.address, max_parallel=args.parallel)

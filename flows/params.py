@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from scoping.scenario.settings import DISCLOSURE_THRESHOLD
+from scoping.store.snapshots import SNAPSHOT_ID
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_SCENARIO = REPO_ROOT / "inputs" / "demo"
@@ -64,7 +65,22 @@ class RefreshParams(BaseModel):
     timeout_seconds: float = Field(30.0, gt=0, le=600, description="HTTP timeout per try")
 
 
-class PlanParams(BaseModel):
+STORE_DESCRIPTION = ("a refresh store (spokeplan refresh ... --store DIR) whose snapshot gives the scenario's "
+                     "tables (and scoping's indicator files); empty: the scenario directory alone")
+SNAPSHOT_DESCRIPTION = "the store snapshot to use, e.g. 20250801T063000Z; empty: the latest"
+
+
+class StoreChoice(BaseModel):
+    """`store_dir` and `snapshot` (issue #17): a snapshot is one of a store's."""
+
+    @model_validator(mode="after")
+    def _snapshot_of_a_store(self):
+        if getattr(self, "snapshot", None) is not None and getattr(self, "store_dir", None) is None:
+            raise ValueError("snapshot names a snapshot of a store: give store_dir too")
+        return self
+
+
+class PlanParams(StoreChoice):
     """Allocate spokes for one scenario directory and write the plan files."""
 
     model_config = ConfigDict(extra="forbid")
@@ -73,6 +89,8 @@ class PlanParams(BaseModel):
     out_dir: str = Field(description="folder for plan.json, report.html, plan.xlsx, ...")
     time_limit: float = Field(60.0, gt=0, le=86_400, description="solver seconds, all objective stages together")
     workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
+    store_dir: str | None = Field(None, description=STORE_DESCRIPTION)
+    snapshot: str | None = Field(None, pattern=SNAPSHOT_ID, description=SNAPSHOT_DESCRIPTION)
     runner: Literal["local", "dask"] = Field("local", description="regions solved in turn, or on Dask via prefect-dask")
     address: str | None = Field(None, pattern=ADDRESS_PATTERN,
                                 description="scheduler address of an existing Dask cluster (runner dask); "
@@ -93,13 +111,16 @@ class DemoParams(BaseModel):
     workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
 
 
-class ScopeParams(BaseModel):
+class ScopeParams(StoreChoice):
     """Scoping profiles and one scoping report per authority."""
 
     model_config = ConfigDict(extra="forbid")
 
-    scenario_dir: str = Field(description="the scenario directory (optional neighbours.csv, indicators/*.csv)")
+    scenario_dir: str = Field(description="the scenario directory (optional neighbours.csv, indicators/*.csv, "
+                                          "indicators/filters.yaml)")
     out_dir: str = Field(description="folder for scoping-<code>.html, index.html and scoping_summary.csv")
+    store_dir: str | None = Field(None, description=STORE_DESCRIPTION)
+    snapshot: str | None = Field(None, pattern=SNAPSHOT_ID, description=SNAPSHOT_DESCRIPTION)
 
 
 class ValidateParams(BaseModel):

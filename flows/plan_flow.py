@@ -18,23 +18,9 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.params import PlanParams
 from flows.progress import spinner
-from flows.runtime import (
-    EXIT_BAD_INPUT,
-    EXIT_INFEASIBLE,
-    EXIT_INTERNAL,
-    EXIT_OK,
-    Rejected,
-    RunOutcome,
-    output_folder_rejected,
-)
-from flows.tasks import (
-    build_instance_task,
-    flow_result,
-    load_scenario_task,
-    monitoring_task,
-    task_runner,
-    write_task,
-)
+from flows.runtime import EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome
+from flows.tasks import (build_instance_task, flow_result, load_scenario_tasks, monitoring_task, task_runner,
+                         write_task)
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.phased_checker import check_programme
@@ -43,13 +29,19 @@ from optimisation.regions import plan as plan_by_region
 from optimisation.result import Infeasible, PlanResult
 from optimisation.robust import plan_programme
 from optimisation.solve import NoPlanFound
-from reporting.disclosure import SUPPRESSED, disclose, legend
+from reporting.disclosure import SUPPRESSED, disclose, estimate_legend, estimate_text, legend
 from reporting.published.plan import PublishedCounts, published_counts
+from reporting.views.plan_document import plan_document
+from reporting.views.plan_report import reach_text, shown_share
 from reporting.views.rollout import rollout_view
+from reporting.views.store_changes import since_previous_lines, since_previous_view
+from reporting.writers.packs import Folders
 from reporting.writers.plan_files import PLAN_FILES, render_plan_files
 from reporting.writers.rollout import render_programme_files
 from scoping.scenario.build import PlannedScenario, build_programme
+from scoping.store.changes import SnapshotComparison, compare_snapshots, previous_plan
 from scoping.store.outcomes import MonitoringTable
+from scoping.store.snapshot_data import SnapshotData
 
 
 def no_plan(error: Infeasible | NoPlanFound) -> Rejected:
@@ -97,6 +89,23 @@ def check_task(planned: PlannedScenario, plan: PlanResult) -> list[str]:
     return check_plan(planned.instance, plan)
 
 
+@task(name="compare with the previous snapshot's plan", cache_policy=NO_CACHE)
+def compare_task(data: SnapshotData, out_dir: str) -> SnapshotComparison | str:
+    """The plan in --out (about to be replaced) against this snapshot (scoping.store.changes)."""
+    return compare_snapshots(data, previous_plan(out_dir))
+
+
+def since_previous(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts,
+                   comparison: SnapshotComparison | str | None) -> dict | None:
+    """report.html's "Since the previous snapshot's plan" (None for a plan not made from a store)."""
+    if comparison is None:
+        return None
+    monitoring = counts.monitoring.table if counts.monitoring is not None else None
+    inst = planned.instance
+    return since_previous_view(comparison, plan_document(planned, plan, monitoring), counts,
+                               {h.host_id: h.name for h in inst.hosts}, {a.authority_code: a.name for a in inst.authorities})
+
+
 def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: dict, counts: PublishedCounts) -> None:
     """Markdown and table artifacts of the run, in the Prefect UI. Case counts are disclosed as
     published (the same suppression as report.html); spokes are workers, not cases."""
@@ -114,22 +123,26 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
                   f"* {plan.spokes_total} spokes at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs\n"
                   f"* cases covered {counts.text(('authority', 'TOTAL', 'covered'))} of "
                   f"{counts.text(('authority', 'TOTAL', 'demand'))} at any one time\n"
-                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_per_year']:,} young people a year\n"))
+                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_text']} young people a year\n"
+                  + "".join(f"* {line}\n" for line in summary.get("since_lines", []))))
 
 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
-    """The figures the CLI prints. Case counts are published as in report.html (same suppression),
-    and figures that would reveal a hidden total (share, bound) are hidden with it."""
-    covered_text = counts.text(("authority", "TOTAL", "covered"))
-    demand_text = counts.text(("authority", "TOTAL", "demand"))
+    """The figures the CLI prints: as the public pack's report.html shows them (same suppression, the
+    same rounded estimates), so figures that would reveal a hidden total (share, bound) are hidden with it."""
+    total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered")}
+    covered_text = counts.text(total["covered"])
+    demand_text = counts.text(total["demand"])
     hidden = SUPPRESSED in (covered_text, demand_text)
-    demand = planned.instance.demand_total
     return {
         "covered_text": covered_text,
         "demand_text": demand_text,
-        "share_text": SUPPRESSED if hidden else f"{plan.objective / demand:.1%}" if demand else "z",
-        "bound_text": SUPPRESSED if hidden else disclose(int(round(plan.bound)), counts.threshold),
+        "share_text": shown_share(counts, total["covered"], total["demand"])[1],
+        "bound_text": SUPPRESSED if hidden else estimate_text(plan.bound) if counts.is_estimate(total["covered"])
+        else disclose(int(round(plan.bound)), counts.threshold),
+        "reach_text": reach_text(document["reach_per_year"], counts),
         "disclosure_legend": legend(counts.threshold),
+        "estimate_legend": estimate_legend(),
         "scenario": str(planned.scenario.directory),
         "status": plan.status,
         "spokes": plan.spokes_total,
@@ -180,7 +193,8 @@ def solve_programme_task(planned: PlannedScenario, programme, time_limit: float,
 
 
 def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
-                  time_limit: float, workers: int, started: float) -> RunOutcome:
+                  time_limit: float, workers: int, started: float, folders: Folders | None = None,
+                  comparison: SnapshotComparison | str | None = None) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
@@ -196,12 +210,14 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     plan = solved.final_plan
     counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_programme_files(final_planned, plan, counts, programme, solved)
+    since = since_previous(final_planned, plan, counts, comparison)
+    files = render_programme_files(final_planned, plan, counts, programme, solved, folders, since)
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     document = json.loads(files["plan.json"])
     summary = plan_summary(final_planned, plan, document, counts)
+    summary["since_lines"] = since_previous_lines(since)
     publish_plan_artifacts(final_planned, plan, summary, counts)
     view = programme_view(document, counts)
     publish_programme_artifacts(view, counts.threshold)
@@ -218,7 +234,7 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
 def programme_view(document: dict, counts: PublishedCounts) -> dict:
     """The roll-out and robustness tables of a phased / robust plan, disclosed as in report.html."""
     hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
-    return rollout_view(document, counts.threshold, hidden)
+    return rollout_view(document, counts.threshold, hidden, counts.is_estimate(("authority", "TOTAL", "demand")))
 
 
 def publish_programme_artifacts(view: dict, threshold: int) -> None:
@@ -230,29 +246,33 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
                                      for y in view["years"]])
     if view["scenarios"]:
         create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              f"scenario, final phase (1-{threshold} shown as c)",
+                              f"scenario ({view['compared']}; 1-{threshold} shown as c)",
                               table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
                                      for s in view["scenarios"]])
 
 
-def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int, runner: str = "local",
-             address: str | None = None) -> RunOutcome:
-    """The plan pipeline as plain calls of tasks (the plan and demo flows run it)."""
+def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
+             folders: Folders | None = None, store_dir: str | None = None, snapshot: str | None = None,
+             runner: str = "local", address: str | None = None) -> RunOutcome:
+    """The plan pipeline as plain calls of tasks (the plan and demo flows run it). `folders`: more files
+    of each pack written with the plan's (the demo's scoping reports: reporting.writers.packs.assemble).
+    `store_dir`, `snapshot`: a refresh store's snapshot as the scenario's data (scoping.store.snapshot_data)."""
     started = time.perf_counter()
-    refused = output_folder_rejected(out_dir, scenario_dir)
-    scenario = load_scenario_task(scenario_dir)
-    if isinstance(scenario, Rejected) or refused:  # every input problem and the folder's, together
-        messages = (list(scenario.messages) if isinstance(scenario, Rejected) else []) + list(refused.messages if refused else ())
-        return RunOutcome(EXIT_BAD_INPUT, messages)
+    loaded = load_scenario_tasks(scenario_dir, out_dir, store_dir, snapshot)
+    if isinstance(loaded, RunOutcome):  # every input problem and the folder's, together
+        return loaded
+    data, scenario = loaded
     monitoring = monitoring_task(scenario)
     if isinstance(monitoring, Rejected):
         return monitoring.outcome()
     planned = build_instance_task(scenario)
     if isinstance(planned, Rejected):
         return planned.outcome()
+    comparison = compare_task(data, out_dir) if data is not None else None  # before --out is replaced
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
-        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started)
+        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, folders,
+                             comparison)
     plan = solve_task(planned, time_limit, workers, runner, address)
     if isinstance(plan, Rejected):
         return plan.outcome()
@@ -262,11 +282,13 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int, r
                                           "nothing was written:"] + [f"  - {v}" for v in violations])
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
     counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
-    files = render_plan_files(planned, plan, counts)
+    since = since_previous(planned, plan, counts, comparison)
+    files = render_plan_files(planned, plan, counts, folders=folders, since=since)
     written = write_task(out_dir, files, PLAN_FILES)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     summary = plan_summary(planned, plan, json.loads(files["plan.json"]), counts)
+    summary["since_lines"] = since_previous_lines(since)
     publish_plan_artifacts(planned, plan, summary, counts)
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
@@ -276,6 +298,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int, r
 @flow(name="spokeplan-plan", log_prints=False)
 def plan_flow(params: PlanParams):
     """Allocate spokes for one scenario directory and write the plan files."""
-    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers, params.runner,
-                       params.address)
+    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers,
+                       store_dir=params.store_dir, snapshot=params.snapshot,
+                       runner=params.runner, address=params.address)
     return flow_result(outcome)

@@ -45,7 +45,7 @@ from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
-from reporting.disclosure import SUPPRESSED, disclose, legend
+from reporting.disclosure import SUPPRESSED, legend
 from reporting.writers.sweep import render_sweep_files
 from scoping.scenario.build import build_instance
 from scoping.scenario.sweep import (
@@ -182,7 +182,8 @@ def run_sweep(params: SweepParams) -> RunOutcome:
     feasible = [r for r in rows if r["covered"] is not None and r["kind"] != "marginal"]
     best = max(feasible, key=lambda r: (r["covered"], -r["cost_per_year"]), default=None)
     threshold = scenario.rules.disclosure_threshold
-    best_covered = disclose(best["covered"], threshold) if best else None
+    # as the public report shows it ('c', or a rounded estimate when the demand is modelled)
+    best_covered = next(t["covered"] for t in view["table"] if t["name"] == best["name"]) if best else None
     summary["text"] = "\n".join([
         f"spokeplan: sweep {spec.name!r}: {len(rows)} variants on the {params.runner} runner "
         f"({solved} solved, {len(rows) - solved} from the cache) in {summary['wall_seconds']:.1f} s",
@@ -190,7 +191,11 @@ def run_sweep(params: SweepParams) -> RunOutcome:
         *([f"  most coverage      {best['name']}: {best_covered} cases for "
            f"£{best['cost_per_year']:,.0f} a year"] if best else []),
         *([f"  {legend(threshold)}"] if best_covered == SUPPRESSED else []),
-        f"  files in {params.out_dir}: sweep.json, variants.csv, report.html",
+        f"  internal pack      {Path(params.out_dir) / 'internal'}  (exact figures, OFFICIAL-SENSITIVE — not for "
+        "publication)",
+        f"  public pack        {Path(params.out_dir) / 'public'}  (disclosure-controlled: the one to publish)",
+        f"  also in {params.out_dir}: sweep.json, variants.csv, report.html (copies; README.txt says which pack "
+        "each is from)",
     ])
     create_table_artifact(key="sweep-variants", table=view["artifact_rows"],
                           description=f"Sweep {spec.name}: {len(rows)} variants")

@@ -17,10 +17,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from common.files import write_files
 from flows.checks import build_with_progress
-from flows.runtime import EXIT_OK, Rejected, RunOutcome, rejecting_bad_input
+from flows.runtime import EXIT_BAD_INPUT, EXIT_OK, Rejected, RunOutcome, output_folder_rejected, rejecting_bad_input
 from scoping.scenario.build import PlannedScenario
-from scoping.scenario.loader import Scenario, load_scenario
+from scoping.scenario.loader import Scenario, TablesFrom, load_scenario
 from scoping.store.outcomes import MonitoringTable, scenario_monitoring
+from scoping.store.snapshot_data import SnapshotData, snapshot_data
 
 
 def flow_result(outcome: RunOutcome):
@@ -42,8 +43,30 @@ def only_os_errors(task, task_run, state) -> bool:
 
 
 @task(name="load scenario", cache_policy=NO_CACHE)
-def load_scenario_task(scenario_dir: str) -> Scenario | Rejected:
-    return rejecting_bad_input(load_scenario, scenario_dir)
+def load_scenario_task(scenario_dir: str, tables_from: TablesFrom | None = None) -> Scenario | Rejected:
+    return rejecting_bad_input(load_scenario, scenario_dir, tables_from)
+
+
+@task(name="read store snapshot", cache_policy=NO_CACHE)
+def snapshot_task(store_dir: str, snapshot: str | None) -> SnapshotData | Rejected:
+    """`--store DIR [--snapshot ID]`: the snapshot, every file checked against its recorded SHA-256."""
+    return rejecting_bad_input(snapshot_data, store_dir, snapshot)
+
+
+def load_scenario_tasks(scenario_dir: str, out_dir: str, store_dir: str | None = None,
+                        snapshot: str | None = None) -> tuple[SnapshotData | None, Scenario] | RunOutcome:
+    """The scenario (with the store snapshot's tables when `store_dir` is given) and --out checked: the
+    snapshot (None without a store) and the scenario, or every problem together as an exit-2 outcome."""
+    refused = output_folder_rejected(out_dir, scenario_dir, *([store_dir] if store_dir else []))
+    folder_messages = list(refused.messages) if refused else []
+    data = snapshot_task(store_dir, snapshot) if store_dir else None
+    if isinstance(data, Rejected):
+        return RunOutcome(EXIT_BAD_INPUT, list(data.messages) + folder_messages)
+    scenario = load_scenario_task(scenario_dir, data.tables_from() if data else None)
+    if isinstance(scenario, Rejected) or refused:
+        return RunOutcome(EXIT_BAD_INPUT, (list(scenario.messages) if isinstance(scenario, Rejected) else [])
+                          + folder_messages)
+    return data, scenario
 
 
 @task(name="read monitoring store", cache_policy=NO_CACHE)

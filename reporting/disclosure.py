@@ -6,6 +6,10 @@ passed in: it is the scenario's ``disclosure_threshold`` (scoping.scenario.setti
 where its default is written once), so every table, chart and sentence says the same.
 Zero is shown as 0. Plan internals (plan.json cases) are exact and not passed through here.
 
+Two packs (issue #17, :class:`Pack`): the internal pack shows every figure exact and carries the
+protective MARKING; the public pack applies everything below, and shows modelled estimates (figures
+that are not counts of children) rounded to the nearest 5 and marked ``≈`` instead of hiding them.
+
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
 exactly one hidden cell), used by the scoping reports; and `suppress`, the group rule followed by
 an audit by integer programming over every published relation, used for the plan's files
@@ -33,6 +37,57 @@ from scipy.optimize import LinearConstraint, linprog, milp
 SUPPRESSED = "c"
 NOT_AVAILABLE = ":"
 NOT_APPLICABLE = "z"
+
+# Issue #17: every report-writing command writes two packs. The internal pack holds the exact figures
+# the commissioning team decides on, marked on every page, sheet and file; the public pack is the one
+# that may be published: counts from case data disclosure-controlled, modelled estimates rounded.
+MARKING = "OFFICIAL-SENSITIVE — not for publication"
+# A modelled estimate (a figure that is not a count of children: demand estimated from a population and
+# a rate, capacity and reach worked out from the rules) is published rounded to the nearest 5 and marked.
+ESTIMATE_STEP = 5
+ESTIMATE_MARK = "≈"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One of the two packs (issue #17): `exact` figures and a protective `marking` on every page, sheet
+    and file (internal), or disclosure-controlled figures for publication (public)."""
+
+    name: str  # the pack's folder under OUT
+    exact: bool
+    marking: str | None
+
+    def threshold(self, disclosure_threshold: int) -> int:
+        """The threshold a view applies: the scenario's in the public pack; 0 (nothing hidden) internally."""
+        return 0 if self.exact else disclosure_threshold
+
+
+INTERNAL = Pack("internal", exact=True, marking=MARKING)
+PUBLIC = Pack("public", exact=False, marking=None)
+PACKS = (INTERNAL, PUBLIC)
+
+
+def round_estimate(value: float) -> int:
+    """A modelled estimate as published: to the nearest ESTIMATE_STEP, halves up (12.5 -> 15, 2 -> 0)."""
+    return int(math.floor(value / ESTIMATE_STEP + 0.5)) * ESTIMATE_STEP
+
+
+def estimate_text(value: float) -> str:
+    """'≈25': a modelled estimate's published form."""
+    return f"{ESTIMATE_MARK}{round_estimate(value):,}"
+
+
+def estimate_bounds(value: float) -> tuple[int, int]:
+    """What a reader learns of a whole-number estimate from its published form: r - 2 .. r + 2 (at least 0)."""
+    shown = round_estimate(value)
+    half = ESTIMATE_STEP // 2
+    return max(0, shown - half), shown + half
+
+
+def estimate_legend() -> str:
+    """The one sentence that explains '≈'."""
+    return (f"{ESTIMATE_MARK} = a modelled estimate (worked out from populations, rates or the plan's rules, not "
+            f"a count of children), rounded to the nearest {ESTIMATE_STEP}")
 
 
 def disclose(count: int | float | None, threshold: int, *, applicable: bool = True) -> str:
@@ -226,9 +281,15 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
     'c' allows (:func:`required_width`), one more cell near it is hidden: a cell of a relation it is
     in, else of a relation of a hidden cell tied to it, nearest first. The cell chosen is always the
     smallest non-zero cell not `protected` (totals shown as headline figures); a zero protects little
-    (a zero total pins its parts), so it is hidden only after non-zero cells, and a protected cell only
-    when there is no other choice, in which case the headline shows 'c' too. Hiding more only widens
-    what a reader can infer, so a count once audited stays safe and one pass suffices.
+    (a zero total pins its parts), so it is hidden only after non-zero cells.
+
+    `protected` cells (the grand totals) are never hidden while hiding other cells can keep the count
+    from being worked out exactly (:func:`audit_target`): a count then keeps 'c''s range where the
+    published rules and the shown totals allow it, and at least two possible values. A protected cell
+    is hidden only when nothing else keeps a count from being pinned to one value, in which case the
+    headline shows 'c' too. Hiding more only widens what a reader can infer, so a count once audited
+    stays safe and one pass suffices. Last, a cell hidden only to protect others that the published
+    figures pin to one value anyway is shown: a 'c' a reader can work out protects nothing.
     """
     bounds = bounds or {}
     published = [key for key in values if key not in unpublished]
@@ -244,11 +305,13 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
         return key in hidden or key in unpublished
 
     def hide_one_more(group: list) -> bool:
-        others = sorted((key in protected, values[key] == 0, values[key], str(key))
-                        for key in group if not unknown(key))
+        # Never a protected total here: whether one must go is the audit's decision (`target`), which
+        # keeps it shown unless only hiding it keeps a count of 1..threshold from being pinned.
+        others = sorted((values[key] == 0, values[key], str(key))
+                        for key in group if not unknown(key) and key not in protected)
         if not others:
             return False
-        hidden.add(next(key for key in group if not unknown(key) and str(key) == others[0][3]))
+        hidden.add(next(key for key in group if not unknown(key) and str(key) == others[0][2]))
         return True
 
     def close_groups() -> None:
@@ -261,15 +324,17 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
                 if len(unknowns) == 1 and unknowns[0] not in unpublished and hide_one_more(group):
                     changed = True
 
-    def widen_near(key, width: float) -> bool:
+    def widen_near(key, width: float, may_hide_protected: bool) -> bool:
         """Hide one more cell near `key`: in the relations nearest to it (breadth-first over hidden cells),
         the first cell the relaxation's duals point at (:func:`_levers`), in preference order (smallest
         non-zero, unprotected), whose hiding widens `key`'s range; if no single cell widens it (two
-        together may), the first such cell anyway, else the first cell near it. False if none is left."""
+        together may), the first such cell anyway, else the first cell near it. Protected cells are
+        candidates only when `may_hide_protected`. False if none is left."""
         seen_groups, seen_keys, frontier = set(), {key}, [key]
         while frontier:
             numbers = sorted({g for k in frontier for g in member_of.get(k, ()) if g not in seen_groups})
-            candidates = sorted({c for g in numbers for c in groups[g] if not unknown(c)},
+            candidates = sorted({c for g in numbers for c in groups[g]
+                                 if not unknown(c) and (may_hide_protected or c not in protected)},
                                 key=lambda c: (c in protected, values[c] == 0, values[c], str(c)))
             if candidates:
                 levers = _levers(key, values, relations, hidden, bounds, unpublished, member_of, candidates)
@@ -290,16 +355,19 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
 
     close_groups()
     everything_hidden = frozenset(published)
-    structural: dict = {}  # key -> its range's width with every figure hidden: what the rules alone allow
 
-    def width_needed(key) -> float:
-        """A count of 1..threshold keeps 'c''s range, any other hidden cell is at least not pinned, and
-        neither more than the published rules alone allow (hiding cannot buy that)."""
-        need = required_width(threshold) if 1 <= values[key] <= threshold else 1
-        if key not in structural:
-            low, high = reader_range(key, everything_hidden)
-            structural[key] = high - low
-        return min(need, max(1, structural[key]))
+    def target(key) -> tuple[float, bool]:
+        """(the width `key`'s range must reach, whether protected cells may be hidden for it):
+        :func:`audit_target` of what the rules alone allow (every figure hidden) and of what they allow
+        with the protected totals still shown (every other figure hidden)."""
+        small = 1 <= values[key] <= threshold
+        low, high = reader_range(key, everything_hidden)
+        shown_totals = protected - hidden
+        if shown_totals:
+            kept_low, kept_high = reader_range(key, everything_hidden - shown_totals)
+        else:
+            kept_low, kept_high = low, high
+        return audit_target(required_width(threshold) if small else 1, high - low, kept_high - kept_low, small)
 
     # A worklist: the counts of 1..threshold first, then every cell hidden on the way, each audited once.
     pending = sorted((k for k in published if 1 <= values[k] <= threshold), key=str)
@@ -309,15 +377,43 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
         if key in audited or key not in hidden:
             continue
         audited.add(key)
+        width, may_hide_protected = target(key)
         while True:
             least, greatest = reader_range(key, hidden)
-            if greatest - least >= width_needed(key) - 1e-9:
+            if greatest - least >= width - 1e-9:
                 break
-            if structural[key] < 1 - 1e-9 or not widen_near(key, greatest - least):
+            if width < 1 - 1e-9 or not widen_near(key, greatest - least, may_hide_protected):
                 break  # the published rules alone pin it (caseload_min = caseload_max): nothing to hide
             close_groups()
         pending += sorted((k for k in hidden if k not in audited), key=str)
+    # A cell hidden to protect another that the published figures and rules pin to one value hides
+    # nothing (a reader works it out), so it is shown. Fixing a variable at its only possible value
+    # leaves every other cell's range as it was, so what the audit established still holds.
+    for key in sorted(hidden, key=str):
+        if not 1 <= values[key] <= threshold:
+            least, greatest = reader_range(key, hidden)
+            if greatest - least < 1 - 1e-9:
+                hidden.discard(key)
     return frozenset(hidden)
+
+
+def audit_target(need: float, rules_width: float, with_totals_width: float, small: bool) -> tuple[float, bool]:
+    """How wide a hidden cell's range must be, and whether a protected total may be hidden to get there.
+
+    `need`: what 'c' promises (:func:`required_width` for a count of 1..threshold, `small`; 1, not
+    pinned, for a cell hidden to protect another); `rules_width`: its range's width with every figure
+    hidden (what the published rules alone allow: hiding cannot buy more); `with_totals_width`: with
+    every figure hidden but the protected totals. The totals stay shown and the cell gets all the width
+    they leave (up to `need`), unless it is a count of 1..threshold that the totals would pin to one
+    value: then, and only then, a total may be hidden, for as much width as the rules allow. (A cell
+    hidden only to protect another is no disclosure if the totals pin it: the count it protects is
+    audited with every relation the cell is in.)
+    """
+    if rules_width < 1 - 1e-9:
+        return rules_width, False  # the rules alone pin it: nothing to hide (the caller stops)
+    if with_totals_width >= 1 - 1e-9 or not small:
+        return min(need, rules_width, max(0.0, with_totals_width)), False
+    return min(need, rules_width), True
 
 
 def suppress_by_component(values: dict, relations: list[Relation], threshold: int, protected: frozenset) -> set:

@@ -55,3 +55,8 @@ def write_plan(scenario_dir: Path, out_dir: Path) -> dict[str, bytes]:
     files = render_plan_files(planned, solve(planned.instance))
     write_files(out_dir, files)
     return {name: (out_dir / name).read_bytes() for name in files}
+
+
+def folder_bytes(out_dir: Path) -> dict[str, bytes]:
+    """Every file under `out_dir` by its path relative to it (the packs' folders included, issue #17)."""
+    return {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*")) if p.is_file()}

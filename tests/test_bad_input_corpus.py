@@ -14,7 +14,7 @@ import re
 import pytest
 
 from flows.cli import main
-from tests.scenario_files import VALID, write_plan, write_scenario
+from tests.scenario_files import VALID, folder_bytes, write_plan, write_scenario
 
 LINE = re.compile(r"^error: \S.*:\d+: [^:]+: .+$")
 H, HO, A, AU = VALID["hubs.csv"], VALID["hosts.csv"], VALID["areas.csv"], VALID["authorities.csv"]
@@ -111,7 +111,7 @@ def test_the_corpus_is_large_and_distinct():
 def previous_plan(tmp_path_factory):
     out = tmp_path_factory.mktemp("previous") / "out"
     before = write_plan(write_scenario(tmp_path_factory.mktemp("ok") / "scn"), out)
-    assert "plan.json" in before and len(before) == 7
+    assert {"plan.json", "internal/plan.json", "public/plan.json"} <= set(before) and len(before) == 24
     return out, before
 
 
@@ -127,4 +127,4 @@ def test_broken_scenario_exits_2_with_located_errors(case, tmp_path, capsys, pre
     assert lines and all(LINE.match(line) for line in lines), lines
     assert any(expected in line for line in lines), (expected, lines)
     assert "Traceback" not in captured.err + captured.out
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert folder_bytes(out) == before

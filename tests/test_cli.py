@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from tests.scenario_files import VALID, write_plan, write_scenario
+from tests.scenario_files import VALID, folder_bytes, write_plan, write_scenario
 
 flow_run = pytest.mark.usefixtures("prefect_harness")
 
@@ -58,19 +58,25 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert plan["coverage"]["demand_total"] == 26
     assert sum(s["count"] for s in plan["spokes"]) == 2
     assert plan["reach_per_year"] == 40  # 2 spokes x 20 young people a year (seed 001)
+    # DESIGN.md's files directly in OUT, the two packs beside them (issue #17) and a README.txt
     assert {"allocation.csv", "coverage.csv", "spokes.csv", "plan.json", "report.html", "plan.xlsx",
-            "plan.geojson"} == {p.name for p in out_dir.iterdir()}
+            "plan.geojson", "README.txt", "internal", "public"} == {p.name for p in out_dir.iterdir()}
+    assert (out_dir / "plan.json").read_bytes() == (out_dir / "internal" / "plan.json").read_bytes()
+    assert (out_dir / "report.html").read_bytes() == (out_dir / "public" / "report.html").read_bytes()
     assert "spokes placed      2" in out
-    # 24 of 26 leaves 2 unmet (1-5): the total covered is suppressed, and the share and bound with it;
-    # with 2 spokes of 10-12 cases published, showing the demand of 26 would narrow that 2 to 2-4 (fewer
-    # values than 'c''s 1-5), so it is hidden too (reporting.disclosure.required_width)
-    assert "cases covered      c of c at any one time (c)" in out and "proven bound       c cases" in out
+    # 24 of 26 leaves 2 unmet (1-5): shown together the two totals would reveal it, so one goes. The
+    # grand totals are kept where other cells can protect a count (issue #17): the covered 24 is shown,
+    # the demand of 26 hidden, and the share and bound with it (reporting.disclosure.audit_target)
+    assert "cases covered      24 of c at any one time (c)" in out and "proven bound       c cases" in out
+    assert f"internal pack      {out_dir / 'internal'}  (exact figures, OFFICIAL-SENSITIVE" in out
+    assert f"public pack        {out_dir / 'public'}  (disclosure-controlled" in out
 
 
 @flow_run
 def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(tmp_path, capsys, monkeypatch):
-    """disclosure_threshold: 3. 24 of 26 cases covered leaves 2 unmet, a count from 1 to 3: the total
-    covered is hidden, and every sentence about hidden counts says 1 to 3, none says 1 to 5."""
+    """disclosure_threshold: 3. 24 of 26 cases covered leaves 2 unmet, a count from 1 to 3: with 'c''s
+    range narrower (1-3), only hiding the total covered too keeps every count of 1-3 from being worked
+    out, and every sentence about hidden counts says 1 to 3, none says 1 to 5."""
     import flows.plan_flow
 
     descriptions = []
@@ -88,7 +94,7 @@ def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(t
     assert "  c = a count from 1 to 3, or a figure hidden so that none can be worked out, not shown (disclosure " \
            "control)" in out
     html = (tmp_path / "out" / "report.html").read_text()
-    assert "Counts from 1 to 3 are shown as <b>c</b>" in html and "counts 1-3 shown as c" in html
+    assert "Counts from case data from 1 to 3 are shown as <b>c</b>" in html and "counts 1-3 shown as c" in html
     assert not re.search(r"\b1( to |-|–)5\b", html)
     assert "Coverage and unmet need by authority (counts 1-3 shown as c)" in descriptions
 
@@ -121,7 +127,7 @@ def test_bad_input_leaves_earlier_outputs_untouched(tmp_path, capsys):
     before = write_plan(write_scenario(tmp_path / "ok"), out_dir)
     broken = write_scenario(tmp_path / "bad", {"hubs.csv": None})
     assert run(capsys, "plan", str(broken), "--out", str(out_dir))[0] == 2
-    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+    assert folder_bytes(out_dir) == before
 
 
 def test_missing_scenario_directory_is_bad_input(tmp_path, capsys):
@@ -224,5 +230,5 @@ def test_plan_run_publishes_disclosed_artifacts(tmp_path, capsys):
     assert table is not None and summary is not None
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     assert {row["authority"] for row in rows} == {"E06000001", "E06000002"}
-    assert "status **OPTIMAL**" in summary.data and "cases covered c of c" in summary.data
-    assert "24 of" not in summary.data
+    assert "status **OPTIMAL**" in summary.data and "cases covered 24 of c" in summary.data
+    assert "26" not in summary.data  # the demand total the report hides (see test_plan_writes_checked_plan_files)

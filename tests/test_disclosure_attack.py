@@ -161,14 +161,29 @@ def test_no_hidden_count_is_pinned_with_whole_numbers_and_the_plans_bounds(table
     from reporting.disclosure import required_width
 
     values, relations, bounds = tables
-    hidden = suppress(values, relations, DISCLOSURE_THRESHOLD, frozenset({("covered", "TOTAL")}), bounds)
+    total = ("covered", "TOTAL")
+    hidden = suppress(values, relations, DISCLOSURE_THRESHOLD, frozenset({total}), bounds)
     assert {k for k, v in values.items() if 1 <= v <= DISCLOSURE_THRESHOLD} <= hidden
     ranges = integer_ranges(values, relations, hidden, bounds)
     widest = integer_ranges(values, relations, frozenset(values), bounds)  # what the rules alone allow
+    # ... and with the grand total shown: issue #17 keeps it unless only hiding it keeps a count unpinned
+    with_total = integer_ranges(values, relations, frozenset(values) - {total}, bounds)
+    pinned_by_total = []
     for key, (low, high) in ranges.items():
-        need = required_width(DISCLOSURE_THRESHOLD) if 1 <= values[key] <= DISCLOSURE_THRESHOLD else 1
         allowed = widest[key][1] - widest[key][0]
-        assert high - low >= min(need, max(1, allowed)) or allowed < 1, (key, values[key], (low, high), widest[key])
+        if not 1 <= values[key] <= DISCLOSURE_THRESHOLD:
+            assert high > low, key  # a cell hidden to protect others that a reader could work out is shown
+            continue
+        if allowed < 1:
+            continue  # the published rules alone pin it: nothing to hide
+        kept = with_total[key][1] - with_total[key][0]
+        if kept < 1:
+            pinned_by_total.append(key)
+            assert high - low >= min(required_width(DISCLOSURE_THRESHOLD), allowed), (key, (low, high))
+        else:
+            assert high - low >= min(required_width(DISCLOSURE_THRESHOLD), allowed, kept), (key, (low, high))
+    # the grand total is hidden only when, shown, it would pin a count of 1..threshold
+    assert (total in hidden) == (bool(pinned_by_total) or 1 <= values[total] <= DISCLOSURE_THRESHOLD)
 
 
 def test_the_integer_attack_finds_what_the_linear_one_misses():

@@ -12,7 +12,8 @@ import pytest
 
 from common.errors import InputError
 from scoping.analysis.importers import (
-    ENGLAND, format_period, parse_published_number, read_ees_csv, read_ons_population, sniff_kind,
+    ENGLAND, EesFilter, EesLayout, ees_layout, format_period, parse_published_number, read_ees_csv,
+    read_ons_population, sniff_kind,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -94,17 +95,145 @@ def test_ees_missing_standard_column(tmp_path):
     assert _lines(caught.value) == ["error: ees.csv:1: new_la_code: required column is missing (EES tidy layout)"]
 
 
-def test_ees_filter_column_names_the_indicator(tmp_path):
-    path = tmp_path / "factors.csv"
-    path.write_text(
-        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
-        "new_la_code,old_la_code,la_name,assessment_factor,number\n"
-        "202223,Reporting year,Local authority,E92000001,England,E12000001,North East,E06000001,805,Hartlepool,"
-        "Child sexual exploitation,40\n"
-        "202223,Reporting year,Local authority,E92000001,England,E12000001,North East,E06000001,805,Hartlepool,"
-        "Going missing,c\n")
-    table = read_ees_csv(path, filter_columns=["assessment_factor"])
-    assert table.latest("E06000001") == {"number: Child sexual exploitation": 40.0, "number: Going missing": None}
+# --- EES filters: the published C3 table (wide) and its long layout --------------------------------
+#
+# tests/data/ees_c3_factors_at_end_of_assessment.csv has the column layout of the DfE "Characteristics
+# of children in need" table C3, factors identified at the end of assessment
+# (c3_factors_identified_at_end_of_assessment_2018_to_2025.csv: the standard EES columns with
+# old_la_code before new_la_code, a `category` filter column holding one value, then 40 factor
+# columns) with SYNTHETIC figures for five North East authorities; ..._long.csv is the same table in
+# EES's long layout (an `assessment_factor` filter column and one `number` column) for five factors.
+
+C3 = DATA / "ees_c3_factors_at_end_of_assessment.csv"
+C3_LONG = DATA / "ees_c3_factors_at_end_of_assessment_long.csv"
+CATEGORY = EesFilter("category", ("Factors identified at the end of assessment",), line=7)
+FACTORS = ("Going missing", "Child sexual exploitation", "Trafficking", "Gangs", "Child criminal exploitation")
+
+
+def layout(*filters: EesFilter, indicators: tuple[str, ...] = ()) -> EesLayout:
+    return EesLayout(filters, indicators, file="sources.yaml", line=9)
+
+
+def test_c3_wide_without_filters_names_its_category_column_as_a_filter():
+    """The published table's `category` column is text in every row: one located hint, not a line per row."""
+    with pytest.raises(InputError) as caught:
+        read_ees_csv(C3, file="c3.csv")
+    assert _lines(caught.value) == [
+        "error: c3.csv:2: category: holds text such as 'Factors identified at the end of assessment', not numbers: "
+        "it looks like an EES filter column; name it under `filters:` with the value(s) to keep "
+        "(category: Factors identified at the end of assessment) in SOURCES.yaml or indicators/filters.yaml"]
+
+
+def test_c3_wide_with_its_category_filter_reads_every_factor_column():
+    table = read_ees_csv(C3, layout=layout(CATEGORY))
+    assert len(table.indicators) == 40 and table.indicators[0] == "Episodes_with_assessment_factor"
+    assert "Child_sexual_exploitation" in table.indicators  # one value throughout: `category` names nothing
+    assert table.authority_codes == ("E06000001", "E06000002", "E06000003", "E06000004", "E06000005")
+    assert table.series("E06000001", "Child_sexual_exploitation") == [("2024", 32.0), ("2025", None)]  # 2025: c
+    assert table.series("E06000004", "Child_sexual_exploitation")[0] == ("2024", 4.0)
+    assert table.series(ENGLAND, "Child_sexual_exploitation") == [("2024", 12942.0), ("2025", 16287.0)]
+    assert table.measure("Child_sexual_exploitation") == "Child_sexual_exploitation"
+
+
+def test_c3_wide_with_chosen_indicator_columns_reads_those_only():
+    table = read_ees_csv(C3, layout=layout(CATEGORY, indicators=("Child_sexual_exploitation", "Going_missing")))
+    assert table.indicators == ("Child_sexual_exploitation", "Going_missing")
+    assert table.series("E06000005", "Going_missing") == [("2024", None), ("2025", 76.0)]  # 2024: x
+    assert table.latest("E06000005") == {"Child_sexual_exploitation": 84.0, "Going_missing": 76.0}
+
+
+def test_long_layout_with_its_filter_gives_the_wide_files_figures():
+    """The same table both ways: each factor's figures agree, authority by authority and period by period."""
+    wide = read_ees_csv(C3, layout=layout(CATEGORY))
+    long = read_ees_csv(C3_LONG, layout=layout(EesFilter("assessment_factor", FACTORS, line=7)))
+    assert long.indicators == tuple(f"number: {factor}" for factor in FACTORS)  # the filter names the indicator
+    for code in (*wide.authority_codes, ENGLAND):
+        for factor in FACTORS:
+            assert long.series(code, f"number: {factor}") == wide.series(code, factor.replace(" ", "_"))
+    assert long.measure("number: Child sexual exploitation") == "number"
+
+
+def test_long_layout_keeps_only_the_filter_values_asked_for():
+    """One value kept of a column with several: the value still names the indicator (it is the breakdown)."""
+    table = read_ees_csv(C3_LONG, layout=layout(EesFilter("assessment_factor", ("Child sexual exploitation",))))
+    assert table.indicators == ("number: Child sexual exploitation",)
+    assert table.latest("E06000001") == {"number: Child sexual exploitation": None}  # c in 2025
+
+
+def test_long_layout_without_filters_is_the_issue_message_made_useful():
+    """Issue #17: `expected a number … got 'Child sexual exploitation'`, now one line that says what to do."""
+    with pytest.raises(InputError) as caught:
+        read_ees_csv(C3_LONG, file="long.csv")
+    assert _lines(caught.value) == [
+        "error: long.csv:2: assessment_factor: holds text such as 'Going missing', not numbers: it looks like an "
+        "EES filter column; name it under `filters:` with the value(s) to keep (assessment_factor: Going missing) "
+        "in SOURCES.yaml or indicators/filters.yaml"]
+
+
+def test_rows_told_apart_by_a_column_left_out_are_one_located_problem():
+    """Reading `number` alone, each authority's figure repeats five times (once per factor)."""
+    with pytest.raises(InputError) as caught:
+        read_ees_csv(C3_LONG, file="long.csv", layout=layout(indicators=("number",)))
+    assert _lines(caught.value) == [
+        "error: long.csv:3: number: a second figure for E92000001 in 2024 (first on line 2); column "
+        "'assessment_factor' tells these rows apart: name it under `filters:` with the value(s) to keep "
+        "(47 more figures repeat the same way)"]
+
+
+def test_a_filter_column_the_file_lacks_is_located_where_the_filter_is_declared():
+    with pytest.raises(InputError) as caught:
+        read_ees_csv(C3_LONG, file="long.csv", layout=layout(EesFilter("assesment_factor", FACTORS[:1], line=7)))
+    assert _lines(caught.value) == [
+        "error: sources.yaml:7: filters.assesment_factor: column 'assesment_factor' is not in long.csv; its "
+        "columns after the standard EES ones: 'assessment_factor', 'number'"]
+
+
+def test_a_filter_value_the_file_lacks_is_located_and_the_values_listed():
+    with pytest.raises(InputError) as caught:
+        read_ees_csv(C3_LONG, file="long.csv",
+                     layout=layout(EesFilter("assessment_factor", ("Child sexual exploitaton", "Gangs"), line=8)))
+    assert _lines(caught.value) == [
+        "error: sources.yaml:8: filters.assessment_factor: 'Child sexual exploitaton' is not a value of column "
+        "assessment_factor in long.csv; its values: 'Child criminal exploitation', 'Child sexual exploitation', "
+        "'Gangs', 'Going missing', 'Trafficking'"]
+
+
+def test_an_indicator_column_the_file_lacks_is_located_at_the_indicators_key():
+    with pytest.raises(InputError) as caught:
+        read_ees_csv(C3, file="c3.csv", layout=layout(CATEGORY, indicators=("Child_sexual_exploitaton",)))
+    [message] = _lines(caught.value)
+    assert message.startswith("error: sources.yaml:9: indicators: column 'Child_sexual_exploitaton' is not in c3.csv; "
+                              "its columns after the standard EES ones: 'category', 'Episodes_with_assessment_factor',")
+    assert message.endswith("... (41 in all)")
+
+
+def _parsed(raw: dict) -> tuple[EesLayout, list[str]]:
+    found, problems = ees_layout(raw, "f.yaml", lambda loc: 10 + len(loc))
+    return found, [str(p) for p in problems]
+
+
+def test_layout_keys_are_parsed_and_checked():
+    found, problems = _parsed({"filters": {"category": "Factors", "time_period": [2024, "2025"]},
+                               "indicators": ["Going_missing"]})
+    assert problems == []
+    assert found.filters == (EesFilter("category", ("Factors",), 12), EesFilter("time_period", ("2024", "2025"), 12))
+    assert found.indicators == ("Going_missing",) and found.line == 11
+    assert found.as_manifest() == {"filters": {"category": ["Factors"], "time_period": ["2024", "2025"]},
+                                   "indicators": ["Going_missing"]}
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ({"filters": ["assessment_factor"]}, "error: f.yaml:11: filters: expected a mapping of filter column"),
+    ({"filters": {"assessment_factor": []}}, "error: f.yaml:12: filters.assessment_factor: expected the value to keep"),
+    ({"filters": {"assessment_factor": {"a": 1}}}, "error: f.yaml:12: filters.assessment_factor: expected the value"),
+    ({"filters": {"assessment_factor": True}}, "error: f.yaml:12: filters.assessment_factor: expected the value"),
+    ({"indicators": "number"}, "error: f.yaml:11: indicators: expected a list of the indicator columns"),
+    ({"filters": {"number": "x"}, "indicators": ["number"]}, "error: f.yaml:11: indicators: 'number' is also a "
+                                                             "filter column"),
+])
+def test_bad_layouts_are_located(raw, expected):
+    _, problems = _parsed(raw)
+    assert len(problems) == 1 and problems[0].startswith(expected)
 
 
 def test_format_period():

@@ -6,7 +6,7 @@ kill provably lands mid-write (the half-written file is there to see), every poi
 sequence is covered, and the test knows exactly what must then be old and what new (a plan's files
 are one set, swapped in whole: issue #19; tests/test_whole_set_writes.py kills at random moments):
 
-* the plan writer (common.files) rewriting all seven plan files;
+* the plan writer (common.files) rewriting every plan file (both packs and the copies under OUT);
 * the real `spokeplan plan` command (its flow run on the session's Prefect test server);
 * the scoping refresh writing a snapshot, its reports and latest.json.
 """

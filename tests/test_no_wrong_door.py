@@ -14,6 +14,7 @@ import json
 import pytest
 
 from flows.cli import main
+from reporting.disclosure import INTERNAL, PUBLIC
 from reporting.views.service import service_view
 from common.errors import InputError
 from scoping.scenario.build import build_instance
@@ -105,15 +106,20 @@ def test_bad_model_file_from_scenario_is_located(tmp_path):
     assert f"error: {directory}/mine.yaml:1: eligibility: is required" in lines
 
 
-def test_pathway_counts_are_disclosed(tmp_path):
+def test_pathway_figures_are_modelled_estimates_rounded_in_public_and_exact_internally(tmp_path):
+    """Pathway episodes and cases at a time are an eligible population times the model's stated rates:
+    modelled estimates, not counts of children (issue #17). The public pack shows them rounded to the
+    nearest 5 and marked, instead of hiding the small ones; the internal pack shows them whole."""
     planned = build_instance(load_scenario(nwd_scenario(tmp_path)))
     plan = solve(planned.instance, time_limit=20)
-    view = service_view(planned, plan, threshold=5)
-    cases = {row["name"]: row["cases"] for row in view["pathways"]}
-    # 28-day: 15 x 14 / 52 = 4.04 -> 4, a count of 1-5: 'c'; another cell hidden so the total cannot reveal it.
-    assert cases["Twenty Eight Day pathway"] == "c"
-    assert list(cases.values()).count("c") >= 2
-    assert view["team"] == [{"hub": "HUB1", "name": "Hub team", "workers": 4, "roles": [1, 1, 1]}]
+    public = service_view(planned, plan, PUBLIC)
+    cases = {row["name"]: row["cases"] for row in public["pathways"]}
+    # 28-day: 15 x 14 / 52 = 4.04 cases at a time: ≈5 in public (was 'c'), 4 internally
+    assert cases["Twenty Eight Day pathway"] == "≈5"
+    assert "c" not in cases.values() and all(value.startswith("≈") for value in cases.values())
+    internal = {row["name"]: row["cases"] for row in service_view(planned, plan, INTERNAL)["pathways"]}
+    assert internal["Twenty Eight Day pathway"] == "4"
+    assert public["team"] == [{"hub": "HUB1", "name": "Hub team", "workers": 4, "roles": [1, 1, 1]}]
 
 
 def test_cse_scenarios_keep_their_plan_json_keys(tmp_path):

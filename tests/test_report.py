@@ -61,6 +61,32 @@ def test_protected_totals_are_hidden_only_when_nothing_else_protects_a_cell():
     assert suppress({"a": 3, "z": 0, "total": 9}, [("total", ["a", "z"])], 5, frozenset({"total"})) == {"a", "z"}
 
 
+def test_a_grand_total_stays_shown_when_other_cells_keep_a_count_from_being_worked_out():
+    """Issue #17: a host of one spoke (10..12 cases) holds a = 3 and b = 9; b's area is in the band 6-10.
+    With the grand total 12 = the hosts' caseload maximum shown, the host is pinned at 12 and a = 12 - b
+    is 2..6 within its own band 1..5: 4 possible values, not 'c''s 5, but never one. Hiding the total
+    would buy the fifth; the total stays shown and b is hidden instead."""
+    values = {"total": 12, "host": 12, "a": 3, "b": 9}
+    relations = [("total", ["host"]), ("host", ["a", "b"])]
+    bounds = {"host": (10, 12), "a": (1, 5), "b": (6, 10)}
+    hidden = suppress(values, relations, 5, frozenset({"total"}), bounds)
+    assert "total" not in hidden and {"a", "b"} <= hidden
+    # the host is pinned at 12 by the shown total: a 'c' there would hide nothing, so it is shown
+    assert "host" not in hidden
+    # without the total's protection the full range is bought by hiding it
+    assert {"a", "b", "total", "host"} == suppress(values, relations, 5, frozenset(), bounds)
+
+
+def test_a_grand_total_is_hidden_when_only_that_keeps_a_count_from_being_pinned():
+    """The same host with b = 10 known from its band (10..10): with the total 12 shown, a = 12 - 10 = 2
+    exactly, whatever else is hidden. Only hiding the total (the host may then carry 10 to 12) keeps a
+    from being worked out (1 or 2), so the total goes."""
+    relations = [("total", ["host"]), ("host", ["a", "b"])]
+    values = {"total": 12, "host": 12, "a": 2, "b": 10}
+    hidden = suppress(values, relations, 5, frozenset({"total"}), {"host": (10, 12), "a": (1, 5), "b": (10, 10)})
+    assert {"a", "total"} <= hidden
+
+
 def recoverable_cells(values: dict, relations: list, hidden) -> list:
     """Independent oracle: hidden cells whose smallest and largest possible values (linear programs
     over every published sum, unknowns >= 0) differ by less than 1, i.e. a reader can work them out."""
@@ -148,12 +174,13 @@ def test_report_headline_figures(rendered):
     headline = re.search(r'<section id="headline".*?</section>', html, re.S).group(0)
     assert f'<div class="value">{plan.spokes_total}</div>' in headline and "from 2 hubs" in headline
     assert (document["coverage"]["demand_covered"], document["coverage"]["demand_total"]) == (48, 60)
-    # 48 covered is hidden: shown with the demand of 60 and the published caseloads it would narrow the
-    # unmet 12 of Authority one, whose parts include counts of 1-5 (reporting.disclosure.required_width)
-    assert "c / 60" in headline and "(c)" in headline and "48" not in headline
+    # The grand totals are shown (issue #17): hiding other cells keeps every count of 1-5 from being worked
+    # out, so the headline total is not hidden (reporting.disclosure.audit_target)
+    assert "48 / 60" in headline and "(80.0%)" in headline
     assert f"£{document['cost_per_year']:,.0f}" in headline
     assert f"£{document['cost_per_year'] / document['reach_per_year']:,.0f}" in headline
-    assert f">{document['reach_per_year']}<" in headline
+    # young people reached a year = spokes x 20: worked out from the rules, a modelled estimate (issue #17)
+    assert document["reach_per_year"] == 80 and ">≈80<" in headline
 
 
 def test_report_tables_show_the_published_counts(rendered):
@@ -170,10 +197,10 @@ def test_report_tables_show_the_published_counts(rendered):
         shown = numbers(f"{name} <small>{code}</small>")
         assert shown[:3] == [counts.text(("authority", code, c)) for c in ("demand", "covered", "unmet")]
         assert shown[3] == "c"  # share covered would reveal the hidden covered cases
-    # Authority two's unmet 0 and the demand of 60 are published; every other count is hidden (area
-    # assignments of 4, 5, 3... each keep 'c''s range of values: reporting.disclosure.required_width)
+    # Authority two's unmet 0 and the grand totals are published; the authorities' other counts are hidden
+    # (area assignments of 4, 5, 3... each keep 'c''s range of values: reporting.disclosure.required_width)
     assert numbers("Authority two <small>")[:3] == ["c", "c", "0"]
-    assert numbers("<tr class=\"total\">")[:3] == ["60", "c", "c"]
+    assert numbers("<tr class=\"total\">")[:3] == ["60", "48", "12"]
     hosts = {name: numbers(f"<tr><td>{name}") for name in ("Social care office Sunderland",)}
     assert hosts["Social care office Sunderland"][:3] == ["1", "12", "12.0"]  # spokes, cases, caseload
     assert "Outreach Berwick" in re.search(r'<table id="unused-host-table">.*?</table>', html, re.S).group(0)

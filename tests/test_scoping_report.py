@@ -43,7 +43,11 @@ def page(files, code="E06000001") -> str:
 
 def test_one_page_per_authority_an_index_and_a_summary(rendered):
     _, _, files = rendered
-    assert sorted(files) == ["index.html", "scoping-E06000001.html", "scoping-E06000002.html", "scoping_summary.csv"]
+    pages = ["index.html", "scoping-E06000001.html", "scoping-E06000002.html", "scoping_summary.csv"]
+    # both packs (issue #17), README.txt files, and the public pages directly in OUT as before
+    assert sorted(files) == sorted(["README.txt", *pages, *[f"{pack}/{name}" for pack in ("internal", "public")
+                                                             for name in ["README.txt", *pages]]])
+    assert all(files[name] == files[f"public/{name}"] for name in pages)
     index = files["index.html"].decode()
     assert 'href="scoping-E06000001.html"' in index and 'href="scoping-E06000002.html"' in index
 

@@ -25,8 +25,9 @@ def test_grid_list_and_marginal_curve_expand_in_order(tmp_path):
     names = [v.name for v in spec.variants]
     # 3 budgets x 2 caseloads = 6, one of which is the base itself (no budget, 10-12): 5 grid variants
     assert names[0] == "base"
-    assert names[1:6] == ["budget_per_year=80000", "budget_per_year=80000, caseload_min=8", "budget_per_year=125000",
-                          "budget_per_year=125000, caseload_min=8", "caseload_min=8"]
+    # money as people write it (issue #17: a budget read as a float printed as 780000.0)
+    assert names[1:6] == ["budget_per_year=£80,000", "budget_per_year=£80,000, caseload_min=8",
+                          "budget_per_year=£125,000", "budget_per_year=£125,000, caseload_min=8", "caseload_min=8"]
     assert names[6:9] == ["east hub off", "casework within 8 minutes", "required=E06000001+E06000003"]
     assert names[9:] == [f"at most {k} spokes" for k in range(1, 5)]
     assert [v.kind for v in spec.variants].count("marginal") == 4
@@ -130,7 +131,11 @@ def test_sweep_flow_writes_the_comparison(tmp_path, prefect_harness):
     document = json.loads((tmp_path / "out" / "sweep.json").read_text())
     rows = {r["name"]: r for r in document["variants"]}
     assert rows["base"]["covered"] == 54 and rows["base"]["status"] == "OPTIMAL"
-    assert rows["budget_per_year=80000"]["covered"] == 24 and rows["budget_per_year=80000"]["cost_per_year"] <= 80000
+    assert rows["budget_per_year=£80,000"]["covered"] == 24 and rows["budget_per_year=£80,000"]["cost_per_year"] <= 80000
+    assert document["classification"] == "OFFICIAL-SENSITIVE — not for publication"  # sweep.json: the internal pack's
+    assert json.loads((tmp_path / "out" / "internal" / "sweep.json").read_text()) == document
+    public = json.loads((tmp_path / "out" / "public" / "sweep.json").read_text())
+    assert "classification" in public and not {"host_fit", "travel_case_minutes"} & set(public["variants"][0])
     assert [rows[f"at most {k} spokes"]["covered"] for k in range(1, 5)] == [12, 24, 36, 48]
     html = (tmp_path / "out" / "report.html").read_text()
     assert html.count("<svg") == 2 and "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
@@ -139,6 +144,11 @@ def test_sweep_flow_writes_the_comparison(tmp_path, prefect_harness):
     assert "+12" in html
     csv_lines = (tmp_path / "out" / "variants.csv").read_text().splitlines()
     assert csv_lines[0].startswith("variant,kind,settings,status,covered") and len(csv_lines) == 14
+    assert csv_lines[0].endswith(",figures")  # the public pack's: counts or estimates
+    assert (tmp_path / "out" / "report.html").read_bytes() == (tmp_path / "out" / "public" / "report.html").read_bytes()
+    internal = (tmp_path / "out" / "internal" / "report.html").read_text()
+    assert internal.count("OFFICIAL-SENSITIVE — not for publication</div>") == 2
+    assert "budget_per_year: £80,000 -&gt; £125,000; caseload_min: 8 -&gt; 10" in html  # money, not 80000.0
 
 
 def test_sweep_with_bad_input_fails_with_exit_2(tmp_path, prefect_harness):
@@ -231,5 +241,5 @@ def test_report_suppresses_small_counts_and_escapes_names(tmp_path):
     assert sweep_view(spec, rows, threshold=5)["neighbours"][0]["covered_delta"] == "+12"
     from reporting.writers.environment import environment
 
-    html = environment().get_template("sweep_report.html.j2").render(view=view)
+    html = environment().get_template("sweep_report.html.j2").render(view=view, pack=view["pack"])
     assert "<b>base</b>" not in html and "&lt;b&gt;base&lt;/b&gt;" in html

@@ -282,9 +282,12 @@ def test_a_resolve_is_kept_as_a_version_with_its_record_report_and_pack(prefect_
         assert report.content == (folder / "plan" / "report.html").read_bytes()
         assert report.headers["content-security-policy"].startswith("default-src 'none'")
         pack = zipfile.ZipFile(io.BytesIO(client.get("/s/tiny/v/v0001/pack.zip").content))
-        assert sorted(pack.namelist()) == sorted(f"tiny-v0001/{name}" for name in (
-            "report.html", "plan.xlsx", "plan.geojson", "allocation.csv", "spokes.csv", "coverage.csv"))
-        assert pack.read("tiny-v0001/spokes.csv") == (folder / "plan" / "spokes.csv").read_bytes()
+        # both packs whole (issue #17), not the copies in the plan folder that mix exact tables and the report
+        assert sorted(pack.namelist()) == sorted(f"tiny-v0001/{name}" for name in ("README.txt", *[f"{pack}/{name}" for pack in ("internal", "public") for name in (
+            "README.txt", "report.html", "plan.xlsx", "plan.geojson", "allocation.csv", "spokes.csv", "coverage.csv",
+            "plan.json")]))
+        assert pack.read("tiny-v0001/internal/spokes.csv") == (folder / "plan" / "internal" / "spokes.csv").read_bytes()
+        assert pack.read("tiny-v0001/public/report.html") == report.content
         renamed = client.post("/s/tiny/v/v0001/name", data={"csrf_token": token(client), "name": "baseline"},
                               follow_redirects=False)
         assert renamed.status_code == 303 and "<h1 id=\"version-title\">baseline" in client.get("/s/tiny/v/v0001").text

@@ -210,8 +210,9 @@ def test_ban_a_host_resolve_compare_and_download_in_a_real_browser(browser, tmp_
         while not pack.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         names = sorted(zipfile.ZipFile(pack).namelist())
-        assert names == sorted(f"demo-v0002/{n}" for n in ("report.html", "plan.xlsx", "plan.geojson",
-                                                           "allocation.csv", "spokes.csv", "coverage.csv"))
+        assert names == sorted(f"demo-v0002/{n}" for n in ("README.txt", *[f"{pack}/{name}" for pack in (
+            "internal", "public") for name in ("README.txt", "report.html", "plan.xlsx", "plan.geojson",
+                                               "allocation.csv", "spokes.csv", "coverage.csv", "plan.json")]))
 
         severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []

@@ -28,10 +28,13 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
     assert book.sheetnames == ["Summary", "Spokes", "Assignments", "Coverage", "Scenario"]
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Status"] == document["status"]
-    assert document["objective"] == 48 and summary["Cases covered at any one time"] == "c"  # hidden: see test_report
+    assert document["objective"] == 48 and summary["Cases covered at any one time"] == 48  # shown: see test_report
     assert summary["Demand (cases at any one time)"] == document["coverage"]["demand_total"]
     assert summary["Cost per year"] == document["cost_per_year"]
-    assert summary["Young people reached per year"] == document["reach_per_year"]
+    # reach = spokes x young people per spoke per year: a modelled estimate, rounded to 5 and marked
+    assert summary["Young people reached per year"] == document["reach_per_year"] == 80
+    reach = next(row[1] for row in book["Summary"].iter_rows(min_row=2) if row[0].value == "Young people reached per year")
+    assert reach.number_format == '"≈"#,##0'
     spokes = [(r[0], r[2], r[6]) for r in book["Spokes"].iter_rows(min_row=2, values_only=True)]
     assert spokes == [(s["hub_id"], s["host_id"], s["count"]) for s in document["spokes"]]
     counts = published_counts(planned, plan, 5, None)
@@ -50,7 +53,11 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
     assert coverage["E06000002"][6] == 0  # unmet, published
     scenario = {r[0]: r[1] for r in book["Scenario"].iter_rows(min_row=2, values_only=True)}
     assert scenario["caseload_max"] == document["rules"]["caseload_max"]
-    assert all(scenario[f"sha256 {name}"] == digest for name, digest in document["inputs_sha256"].items())
+    # the inputs' SHA-256 in the internal pack only (a hash lets a reader test guesses of a file's counts)
+    assert all(scenario[f"sha256 {name}"] == "in the internal pack" for name in document["inputs_sha256"])
+    internal = load_workbook(io.BytesIO(files["internal/plan.xlsx"]))
+    exact = {r[0]: r[1] for r in internal["Scenario"].iter_rows(min_row=3, values_only=True)}
+    assert all(exact[f"sha256 {name}"] == digest for name, digest in document["inputs_sha256"].items())
     sheet = book["Spokes"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
 

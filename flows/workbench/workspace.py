@@ -47,9 +47,12 @@ VERSION_ID = re.compile(r"^v[0-9]{4,6}$")
 VERSION_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,80}$")
 SCENARIO_FILE = "scenario.yaml"
 STORE_FOLDER = "outcomes_store"  # a seeded demo's refresh store, copied inside its scenario
-# The pack a version downloads as (issue #18): the report, the workbook, the CSV tables, the GeoJSON.
+# A version's plan files the workbench serves (issue #18): the report, the workbook, the CSV tables, the
+# GeoJSON (the copies directly in the plan folder: report.html is the public pack's).
 PACK_FILES = ("report.html", "plan.xlsx", "plan.geojson", "allocation.csv", "spokes.csv", "coverage.csv",
               "robustness.csv")
+# What a version downloads as (issue #17): both packs, whole, and the README.txt saying which is which.
+PACK_FOLDERS = ("internal", "public")
 
 
 class Refused(Exception):
@@ -324,14 +327,17 @@ class Workspace:
         return self.inside(self.version_dir(scenario_id, version_id) / "inputs" / scenario_id)
 
     def pack(self, scenario_id: str, version_id: str) -> bytes:
-        """The version's pack as a zip: report.html, plan.xlsx, plan.geojson and the CSV tables,
-        in a folder named after the scenario and version."""
+        """The version's two packs as a zip (issue #17): internal/ (exact, marked OFFICIAL-SENSITIVE) and
+        public/ (disclosure-controlled) as the plan wrote them, each with its README.txt, and the
+        README.txt saying which is which, in a folder named after the scenario and version. Not the
+        copies directly in the plan folder: those mix the exact tables with the public report."""
         folder = self.version_dir(scenario_id, version_id) / "plan"
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
-            for name in PACK_FILES:
-                path = folder / name
-                if path.is_file():
+            paths = [folder / "README.txt"] + sorted(p for name in PACK_FOLDERS for p in (folder / name).rglob("*"))
+            for path in paths:
+                if path.is_file() and not path.is_symlink():
+                    name = path.relative_to(folder).as_posix()
                     info = zipfile.ZipInfo(f"{scenario_id}-{version_id}/{name}", date_time=(2000, 1, 1, 0, 0, 0))
                     info.compress_type = zipfile.ZIP_DEFLATED
                     pack.writestr(info, self.inside(path).read_bytes())

@@ -1,9 +1,11 @@
 """The case counts a plan publishes, and which of them are shown as ``c``.
 
-Every published file of a plan (report.html, plan.xlsx, plan.geojson, the CLI summary and the
-Prefect artifacts) shows the same counts from one :class:`PublishedCounts`: primary suppression of
-1..threshold, then secondary suppression over all the published tables at once (they are tied by
-sums across tables and files), audited by integer programming (reporting/disclosure.py `suppress`).
+Every file of the public pack (report.html, plan.xlsx, plan.geojson, plan.json, the CSV tables, the
+CLI summary and the Prefect artifacts) shows the same counts from one :class:`PublishedCounts`:
+primary suppression of 1..threshold, then secondary suppression over all the published tables at
+once (they are tied by sums across tables and files), audited by integer programming
+(reporting/disclosure.py `suppress`); modelled estimates (:func:`modelled_keys`) are shown rounded to
+the nearest 5 instead. The internal pack's counts are the same figures, exact (issue #17).
 
 What a reader of the published files knows, and the audit assumes (:func:`published_problem`):
 
@@ -15,7 +17,7 @@ What a reader of the published files knows, and the audit assumes (:func:`publis
   the caseload: report.html rules, plan.xlsx Scenario);
 * each area's demand band and whether its demand is all, partly or not met (report.html's map): an
   area's demand and covered cases are not shown, but they are tied to what is, with those bounds;
-* that counts are whole numbers.
+* that counts are whole numbers, and that a modelled estimate shown as ≈r is within 2 of r.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from typing import Any
 
 from optimisation.measures import spokes_by_host
 from optimisation.result import PlanResult
-from reporting.disclosure import SUPPRESSED, Bounds, Relation, disclose, suppress
+from reporting.disclosure import (
+    PUBLIC, SUPPRESSED, Bounds, Pack, Relation, disclose, estimate_bounds, estimate_text, round_estimate, suppress,
+)
 from reporting.published.monitoring import PublishedMonitoring, published_monitoring
 from scoping.scenario.build import PlannedScenario
 from scoping.store.outcomes import MonitoringTable
@@ -82,23 +86,71 @@ class PublishedCounts:
 
     values: dict[tuple, int]
     hidden: frozenset
-    threshold: int
+    threshold: int  # the threshold the pack's views apply: 0 in the internal pack (nothing hidden)
     # scenario.yaml `monitoring_store`: the outcome figures' own disclosure (reporting.views.monitoring),
     # worked out once with the plan's counts so report.html and plan.xlsx show the same 'c's.
     monitoring: PublishedMonitoring | None = None
+    # Issue #17: the figures that are modelled estimates, not counts of children (:func:`modelled_keys`),
+    # shown rounded to the nearest 5 and marked in the public pack; and the pack these counts are for.
+    estimates: frozenset = frozenset()
+    pack: Pack = PUBLIC
 
     def text(self, key: tuple) -> str:
-        """The published text of a count: 'c' if hidden, else the number with thousands separators."""
-        return SUPPRESSED if key in self.hidden else disclose(self.values[key], self.threshold)
+        """The published text of a figure: 'c' if hidden, '≈25' for a modelled estimate (public pack),
+        else the number with thousands separators (every figure, exact, in the internal pack)."""
+        if self.pack.exact:
+            return f"{self.values[key]:,}"
+        if key in self.hidden:
+            return SUPPRESSED
+        return estimate_text(self.values[key]) if key in self.estimates else disclose(self.values[key], self.threshold)
 
     def number(self, key: tuple) -> int | str:
-        """The published value for a spreadsheet or GeoJSON: the exact int, or 'c' if hidden."""
-        return SUPPRESSED if key in self.hidden else self.values[key]
+        """The published value for a spreadsheet or GeoJSON: the int (a modelled estimate rounded to the
+        nearest 5 in the public pack), or 'c' if hidden."""
+        if self.pack.exact:
+            return self.values[key]
+        if key in self.hidden:
+            return SUPPRESSED
+        return round_estimate(self.values[key]) if key in self.estimates else self.values[key]
+
+    def is_estimate(self, key: tuple) -> bool:
+        """True for a modelled estimate shown rounded (public pack)."""
+        return not self.pack.exact and key in self.estimates
+
+
+def modelled_keys(planned: PlannedScenario, plan: PlanResult) -> frozenset:
+    """The plan's figures that are modelled estimates, not counts of children (issue #17).
+
+    An area's demand is a count derived from case data when areas.csv gives it (spokeplan cannot tell
+    where a given figure came from, so it assumes the sensitive case), and a modelled estimate when it is
+    estimated from a population and a rate (planned.estimated_demand: the demand estimate, or a service
+    model's pathways). Cases assigned from an estimated area are modelled too (the plan's allocation of
+    modelled demand). A sum is modelled only when every part is: a host whose areas are all estimated,
+    an authority (demand, covered, unmet) whose areas are all estimated, the total when every area is.
+    One count from case data in a sum makes it a count from case data.
+    """
+    inst = planned.instance
+    modelled_areas = set(planned.estimated_demand)
+    keys = {("assignment", a.area_id, a.host_id) for a in plan.assignments if a.area_id in modelled_areas}
+    for host_id in spokes_by_host(plan):
+        areas = [a.area_id for a in plan.assignments if a.host_id == host_id]
+        if areas and all(area in modelled_areas for area in areas):
+            keys.add(("host", host_id))
+    areas_of: dict[str, list[str]] = {}
+    for area in inst.areas:
+        areas_of.setdefault(area.authority_code, []).append(area.area_id)
+    everything = [area.area_id for area in inst.areas]
+    for code, areas in [*areas_of.items(), ("TOTAL", everything)]:
+        if areas and all(area in modelled_areas for area in areas):
+            keys |= {("authority", code, column) for column in ("demand", "covered", "unmet")}
+    return frozenset(keys)
 
 
 def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int,
-                     monitoring: MonitoringTable | None) -> PublishedCounts:
-    """The counts every published file shows, with primary and secondary suppression applied jointly.
+                     monitoring: MonitoringTable | None, pack: Pack = PUBLIC) -> PublishedCounts:
+    """The counts every file of `pack` shows: in the public pack with primary and secondary suppression
+    applied jointly, and modelled estimates (:func:`modelled_keys`) shown rounded; in the internal pack
+    exact (nothing hidden, threshold 0).
 
     `monitoring`: the scenario's monitoring table (scoping.store.outcomes.scenario_monitoring), None
     without scenario.yaml `monitoring_store`; its counts are disclosed here too, as their own problem.
@@ -129,11 +181,22 @@ def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int,
                   for host_id in host_ids]
     relations += [(("authority", code, "covered"), [("assignment", a.area_id, a.host_id) for a in plan.assignments
                                                     if area_authority[a.area_id] == code]) for code in codes]
+    estimates = modelled_keys(planned, plan)
+    if pack.exact:
+        return PublishedCounts(values, frozenset(), 0, None if monitoring is None else published_monitoring(monitoring, 0),
+                               estimates, pack)
     protected = frozenset(("authority", "TOTAL", column) for column in columns)
     bounds, unpublished = published_structure(planned, plan, values, relations, threshold)
-    hidden = suppress(values, relations, threshold, protected, bounds, unpublished)
+    # A modelled estimate is shown rounded: to a reader it is a whole number within 2 of what is shown, so
+    # the audit takes it as an unknown with those bounds (never hidden, never audited: not a count).
+    for key in estimates:
+        low, high = bounds.get(key, (0, None))
+        shown_low, shown_high = estimate_bounds(values[key])
+        bounds[key] = (max(low, shown_low), shown_high if high is None else min(high, shown_high))
+    hidden = suppress(values, relations, threshold, protected, bounds, unpublished | estimates)
     return PublishedCounts({k: v for k, v in values.items() if k not in unpublished}, hidden, threshold,
-                           None if monitoring is None else published_monitoring(monitoring, threshold))
+                           None if monitoring is None else published_monitoring(monitoring, threshold),
+                           estimates, pack)
 
 
 def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict[tuple, int],
@@ -162,7 +225,11 @@ def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict
         relations.append((keys["covered"], [("assignment", a.area_id, a.host_id) for a in plan.assignments
                                               if a.area_id == area.area_id]))
         by_authority.setdefault(area.authority_code, []).append(keys["demand"])
-        bounds[keys["demand"]] = area_demand_band(demand, threshold)
+        least, greatest = area_demand_band(demand, threshold)
+        if area.area_id in planned.estimated_demand:  # public plan.json: estimated_demand, rounded
+            shown_low, shown_high = estimate_bounds(demand)
+            least, greatest = max(least, shown_low), shown_high if greatest is None else min(greatest, shown_high)
+        bounds[keys["demand"]] = (least, greatest)
         band = unmet_band(demand, covered)
         if band == "all demand met":
             bounds[keys["unmet"]] = (0, 0)

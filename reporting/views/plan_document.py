@@ -1,8 +1,10 @@
 """The plan's machine-readable views: plan.json as a dictionary and the rows of allocation.csv,
 spokes.csv and coverage.csv (DESIGN.md "Plan (output)").
 
-These are plan internals, exact (not disclosure-controlled), and deterministic: sorted, rounded,
-no timestamps and no timings, so the same inputs give the same bytes.
+`plan_document` and the `*_rows` functions are the plan internals of the internal pack, exact (not
+disclosure-controlled); `public_plan_document` and the `published_*_rows` functions are the same
+files of the public pack (issue #17), from the pack's one set of published counts. All deterministic:
+sorted, rounded, no timestamps and no timings, so the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from typing import Any
 from common.version import spokeplan_version
 from optimisation.measures import plan_cost_per_year, spokes_by_authority
 from optimisation.result import PlanResult
-from reporting.published.plan import coverage_by_authority
+from reporting.disclosure import (
+    ESTIMATE_MARK, ESTIMATE_STEP, MARKING, NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, round_estimate,
+)
+from reporting.published.plan import PublishedCounts, coverage_by_authority
 from reporting.views.monitoring import monitoring_document
 from reporting.views.service import service_document
 from scoping.scenario.build import PlannedScenario
@@ -44,6 +49,8 @@ def plan_document(planned: PlannedScenario, plan: PlanResult, monitoring: Monito
     inst = planned.instance
     rules = inst.rules
     document = {
+        # Issue #17: the plan internals are the internal pack's; the marking travels with the file.
+        "classification": MARKING,
         "status": plan.status,
         "objective": int(plan.objective),
         "bound": rounded(plan.bound),
@@ -92,6 +99,10 @@ def plan_document(planned: PlannedScenario, plan: PlanResult, monitoring: Monito
     if monitoring is not None:
         # Extension (README "Outcome monitoring"): only with scenario.yaml `monitoring_store`.
         document["monitoring"] = monitoring_document(monitoring)
+    if planned.scenario.store is not None:
+        # Extension (issue #17, README "Plans from the refresh store"): only with --store; the snapshot and
+        # its sources' SHA-256 (scoping.store.snapshot_data.SnapshotData.provenance).
+        document["store"] = dict(planned.scenario.store)
     return document
 
 
@@ -128,3 +139,125 @@ def coverage_table_rows(planned: PlannedScenario, plan: PlanResult) -> list[list
         rows.append([code, authority.name, authority.aim, str(authority.required).lower(), entry["demand"],
                      entry["covered"], entry["demand"] - entry["covered"], f"{share:.3f}", spokes_in.get(code, 0)])
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The public pack's plan.json and CSV tables (issue #17)
+# ---------------------------------------------------------------------------------------------
+
+COUNT, ESTIMATE = "count", "estimate"  # the `figures` of a public CSV row: what its numbers are
+
+
+def published_value(text: str) -> int | str | dict:
+    """A published figure for JSON from its text: 1234 ('1,234'), 'c' / ':' / 'z' as they are, and
+    {"estimate": 25} for a modelled estimate ('≈25')."""
+    if text.startswith(ESTIMATE_MARK):
+        return {"estimate": int(text[len(ESTIMATE_MARK):].replace(",", ""))}
+    plain = text.replace(",", "")
+    return int(plain) if plain.isdigit() else text
+
+
+def public_plan_document(document: dict[str, Any], counts: PublishedCounts, planned: PlannedScenario,
+                         rollout: dict | None = None, service: dict | None = None) -> dict[str, Any]:
+    """public/plan.json: the DESIGN.md fields, with every case count as the public pack publishes it
+    (an int, 'c', or {"estimate": n}), and only figures the disclosure audit knows of.
+
+    Left out, each for a reason: `inputs_sha256` (a hash of areas.csv lets a reader test guesses of the
+    counts it holds), `host_fit`, `travel_case_minutes` and the stages' values (sums of cases weighted by
+    published scores and minutes: equations a reader could solve for hidden counts), the per-phase
+    assignments and coverage and the discounted robustness values (further sums of cases), and a service
+    model's `demand_given_directly` (a sum of counts beside the estimates) and low / high pathway cases.
+    """
+    total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered", "unmet")}
+    covered_hidden = total["covered"] in counts.hidden
+    bound = (SUPPRESSED if covered_hidden else {"estimate": round_estimate(document["bound"])}
+             if counts.is_estimate(total["covered"]) else int(document["bound"]))
+    public: dict[str, Any] = {
+        "classification": "disclosure-controlled for publication",
+        "disclosure": {
+            "threshold": counts.threshold,
+            SUPPRESSED: f"a count from case data of 1 to {counts.threshold}, or a figure hidden so that none "
+                        "can be worked out",
+            NOT_AVAILABLE: "not available", NOT_APPLICABLE: "not applicable",
+            "estimate": f"a modelled estimate (not a count of children), rounded to the nearest {ESTIMATE_STEP}",
+        },
+        "status": document["status"],
+        "objective": published_value(counts.text(total["covered"])),
+        "bound": bound,
+        "gap": document["gap"],
+        "spokes": document["spokes"],
+        "assignments": [{"area_id": a["area_id"], "host_id": a["host_id"],
+                         "cases": published_value(counts.text(("assignment", a["area_id"], a["host_id"])))}
+                        for a in document["assignments"]],
+        "coverage": {
+            "demand_total": published_value(counts.text(total["demand"])),
+            "demand_covered": published_value(counts.text(total["covered"])),
+            "demand_unmet": published_value(counts.text(total["unmet"])),
+            "by_authority": [{"authority_code": entry["authority_code"],
+                              **{column: published_value(counts.text(("authority", entry["authority_code"], column)))
+                                 for column in ("demand", "covered", "unmet")}}
+                             for entry in document["coverage"]["by_authority"]],
+        },
+        "cost_per_year": document["cost_per_year"],
+        "reach_per_year": {"estimate": round_estimate(document["reach_per_year"])},
+        "inputs": sorted(document["inputs_sha256"]),
+        "spokeplan_version": document["spokeplan_version"],
+        "spokes_total": document["spokes_total"],
+        "backend": document["backend"],
+        "stages": [{k: stage[k] for k in ("name", "sense", "status")} for stage in document["stages"]],
+        "estimated_demand": {area: {"estimate": round_estimate(value)} for area, value in document["estimated_demand"].items()},
+        "rules": document["rules"],
+        "travel_sources": document["travel_sources"],
+    }
+    if service is not None:
+        public["service_model"] = document["service_model"]
+        public["team"] = document["team"]
+        public["team_cost_per_year"] = document["team_cost_per_year"]
+        public["pathways"] = [{**{k: p[k] for k in ("pathway", "planning_weeks", "weeks_min", "weeks_max")},
+                               "episodes_per_year": {"estimate": round_estimate(p["episodes_per_year"])},
+                               "cases_at_a_time": {"estimate": round_estimate(p["cases_at_a_time"])}}
+                              for p in document["pathways"]]
+        public["placements"] = document["placements"]
+    if "monitoring" in document:
+        public["monitoring"] = document["monitoring"]
+    if "store" in document:  # which refresh snapshot the plan used; its sources' hashes stay internal
+        public["store"] = {key: document["store"][key] for key in ("snapshot", "previous") if key in document["store"]}
+    if rollout is not None:  # a phased / robust plan: what report.html's roll-out and robustness show
+        public["programme"] = {k: document["programme"][k] for k in ("objective", "robust", "status", "discount_rate",
+                                                                     "funded_years")}
+        public["coverage_by_year"] = [{"year": y["year"], "phase": y["phase"], "spokes_total": y["spokes"],
+                                       "demand_total": published_value(y["demand"]),
+                                       "demand_covered": published_value(y["covered"])} for y in rollout["years"]]
+        public["phases"] = [{"name": p["name"], "years": p["years"], "hubs_started": p["started"],
+                             "hubs_running": p["running"], "spokes_total": p["spokes"],
+                             "demand_covered": published_value(p["covered"]), "cost_per_year": p["cost"],
+                             "budget_per_year": p["budget"]} for p in rollout["phases"]]
+        public["robustness"] = [{"name": o["name"], "weight": o["weight"], "demand_total": published_value(o["demand"]),
+                                 "covered_robust": published_value(o["robust"]),
+                                 "covered_central_plan": published_value(o["central"]),
+                                 "central_plan_meets_caseload_min": o["central_min"] == "yes"}
+                                for o in rollout["scenarios"]]
+    return public
+
+
+def published_allocation_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> list[list[Any]]:
+    """allocation.csv of the public pack: cases as published ('c', a rounded estimate) and `figures`."""
+    return [[*row[:6], counts.number(key), *row[7:], ESTIMATE if counts.is_estimate(key) else COUNT]
+            for row, key in ((row, ("assignment", row[0], row[3])) for row in allocation_rows(planned, plan))]
+
+
+def published_coverage_rows(rows: list[dict], total: dict, counts: PublishedCounts, spokes_total: int) -> list[list[Any]]:
+    """coverage.csv of the public pack, from the report's disclosed coverage rows (views.plan_report
+    coverage_rows): counts as published, the share as the report shows it, `figures`, and the total row."""
+    def number(text: str) -> int | str:
+        plain = text.removeprefix(ESTIMATE_MARK).replace(",", "")
+        return int(plain) if plain.isdigit() else text
+
+    out = [[r["code"], r["name"], r["aim"], "true" if r["required"] else "false", number(r["demand"]),
+            number(r["covered"]), number(r["unmet"]), r["share_text"] if r["share"] is None else f"{r['share']:.3f}",
+            r["spokes"],
+            ESTIMATE if r["estimate"] else COUNT] for r in rows]
+    estimate = counts.is_estimate(("authority", "TOTAL", "demand"))
+    out.append(["TOTAL", "All authorities", "", "", number(total["demand"]), number(total["covered"]),
+                number(total["unmet"]), "", spokes_total, ESTIMATE if estimate else COUNT])
+    return out

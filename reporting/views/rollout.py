@@ -16,7 +16,7 @@ from typing import Any
 from optimisation.measures import plan_cost_per_year
 from optimisation.phased_checker import block_plan, hubs_started
 from optimisation.programme import CENTRAL, Programme, block_instance
-from reporting.disclosure import SUPPRESSED, disclose
+from reporting.disclosure import ESTIMATE_MARK, SUPPRESSED, disclose, estimate_text, round_estimate
 from reporting.published.plan import coverage_by_authority
 from reporting.views.plan_document import rounded
 
@@ -90,10 +90,16 @@ def robustness_rows(document: dict) -> list[list[Any]]:
 
 
 def disclosed_pair(demand: int, covered: int, threshold: int, hide_demand: bool = False,
-                   hide_covered: bool = False) -> tuple[str, str, str | None]:
+                   hide_covered: bool = False, estimates: bool = False) -> tuple[str, str, str | None]:
     """(demand, covered, share) as published. Primary suppression of each count; covered is hidden
     too when the unmet need (demand - covered) is 1..threshold, which the two would reveal; and
-    where the figure is the main coverage table's total, whatever that table hides stays hidden."""
+    where the figure is the main coverage table's total, whatever that table hides stays hidden.
+    `estimates` (issue #17: every area's demand is modelled): both are modelled estimates, shown
+    rounded to the nearest 5 and marked, the share from the rounded figures."""
+    if estimates:
+        shown_demand, shown_covered = round_estimate(demand), round_estimate(covered)
+        share = f"{ESTIMATE_MARK}{shown_covered / shown_demand * 100:.0f}%" if shown_demand else None
+        return estimate_text(demand), estimate_text(covered), share
     demand_text = SUPPRESSED if hide_demand else disclose(demand, threshold)
     unmet = demand - covered
     covered_text = SUPPRESSED if hide_covered or 0 < unmet <= threshold else disclose(covered, threshold)
@@ -105,20 +111,27 @@ CHART_WIDTH = 520
 CHART_ROW = 24
 
 
-def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = frozenset()) -> dict[str, Any]:
-    """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c).
+def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = frozenset(),
+                 estimates: bool = False) -> dict[str, Any]:
+    """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c; the
+    internal pack passes threshold 0: exact).
 
     `hidden_totals` ⊆ {"demand", "covered"}: the main coverage table's totals shown as c; the same
-    figures here (central demand; the final phase's covered cases) are hidden with them.
+    figures here (central demand; the final phase's covered cases) are hidden with them. `estimates`:
+    every area's demand is a modelled estimate (reporting.published.plan.modelled_keys), so every figure
+    here is too (demand scenarios scale it): rounded and marked (:func:`disclosed_pair`).
     """
     view: dict[str, Any] = {"programme": document["programme"], "years": [], "phases": [], "scenarios": [],
-                            "chart": None}
+                            "chart": None,
+                            # what the robustness table compares: a plan without phases has no "final phase"
+                            "compared": "final phase; cases at any one time" if "phases" in document
+                            else "cases at any one time"}
     final_covered = document.get("coverage", {}).get("demand_covered")
     hide_demand = "demand" in hidden_totals
 
     def central_pair(demand: int, covered: int) -> tuple[str, str, str | None]:
         return disclosed_pair(demand, covered, threshold, hide_demand,
-                              "covered" in hidden_totals and covered == final_covered)
+                              "covered" in hidden_totals and covered == final_covered, estimates)
 
     if "coverage_by_year" in document:
         years = document["coverage_by_year"]
@@ -145,7 +158,7 @@ def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = froz
         scenarios = []
         for o in document["robustness"]["scenarios"]:
             pair = central_pair if o["name"] == CENTRAL else (
-                lambda d, c: disclosed_pair(d, c, threshold))
+                lambda d, c: disclosed_pair(d, c, threshold, estimates=estimates))
             demand, robust, _ = pair(o["demand_total"], o["covered_robust"])
             _, central, _ = pair(o["demand_total"], o["covered_central_plan"])
             scenarios.append({"name": o["name"], "weight": o["weight"], "demand": demand, "robust": robust,

@@ -8,10 +8,13 @@ Pages need no network access (inline CSS and SVG, no scripts) and print on A4.
 
 Views are prepared here — rounded, ordered and disclosed — so templates hold no logic beyond loops
 and the shared number filters (:mod:`reporting.writers.environment`, autoescaped: hostile names are
-escaped). Disclosure control (DESIGN.md) is applied at this boundary to every count derived from
-case-level data — demand, cases within reach, the demand estimate, published CSE counts — and to
-rates computed from a hidden count; a total whose parts include exactly one hidden cell gets
-secondary suppression. Counts of services and host sites are not case data and are shown as they are.
+escaped). Disclosure control (DESIGN.md) is applied at this boundary, in the public pack (issue #17),
+to every count derived from case-level data — demand given in areas.csv, cases within reach,
+published CSE counts — and to rates computed from a hidden count; a total whose parts include
+exactly one hidden cell gets secondary suppression. Modelled estimates — the demand estimate and its
+range, demand estimated for areas without it — are shown rounded to the nearest 5 and marked '≈'.
+The internal pack shows every figure exact (threshold 0) under the protective marking. Counts of
+services and host sites are not case data and are shown as they are.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ from typing import Any
 import shapely
 from shapely.geometry import Point
 
-from reporting.disclosure import SUPPRESSED, disclose, suppressed_cells
+from reporting.disclosure import (
+    ESTIMATE_MARK, PUBLIC, SUPPRESSED, Pack, disclose, estimate_bounds, estimate_legend, estimate_text,
+    round_estimate, suppress, suppressed_cells,
+)
 from reporting.views.map_svg import Frame, svg_path
+from scoping.analysis.importers import format_period
 from scoping.analysis.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
 from scoping.analysis.recommendations import Recommendation
 from scoping.scenario.build import PlannedScenario
@@ -48,8 +55,9 @@ def report_file_name(code: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold: int) -> str:
-    """Inline SVG: the authority's footprint, its demand areas, candidate hosts and the hubs nearest them."""
+def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold: int, pack: Pack = PUBLIC) -> str:
+    """Inline SVG: the authority's footprint, its demand areas, candidate hosts and the hubs nearest them.
+    An area whose demand is a modelled estimate is drawn and labelled at its rounded value (public pack)."""
     inst = planned.instance
     areas = [a for a in inst.areas if a.authority_code == profile.code]
     hosts = [h for h in inst.hosts if h.authority_code == profile.code]
@@ -73,9 +81,12 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
     # Per-area demand is disclosed like a table whose total is published: an area hidden alone
     # would be recoverable from the authority's total, so secondary suppression applies; hidden
     # areas are all drawn at the same size.
+    modelled = set() if pack.exact else {a.area_id for a in areas if a.area_id in planned.estimated_demand}
     values = {a.area_id: a.demand for a in areas}
     values["total"] = sum(a.demand for a in areas)
-    hidden = suppressed_cells(values, [list(values)], threshold)
+    # modelled areas count as shown (their rounded value is); one hidden alongside is shown as c
+    hidden = suppressed_cells({k: 0 if k in modelled else v for k, v in values.items()}, [list(values)], threshold)
+    drawn = {a.area_id: round_estimate(a.demand) if a.area_id in modelled else a.demand for a in areas}
 
     name = escape(profile.name)
     out = [f'<svg class="footprint-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} {height}" '
@@ -89,13 +100,15 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
         x0, y0 = 10, height - 12
         out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0 + 10_000 * scale:.1f}" y2="{y0}" stroke="#1a202c" stroke-width="2"/>'
                    f'<text x="{x0}" y="{y0 - 4}" class="map-note">10 km</text>')
-    max_demand = max((a.demand for a in areas), default=0) or 1
+    max_demand = max(drawn.values(), default=0) or 1
     for area in areas:
         x, y = xy(area.easting, area.northing)
+        demand = drawn[area.area_id]
         if area.area_id in hidden:
             radius, shown = 3.5, SUPPRESSED
         else:
-            radius, shown = (2.0 if area.demand == 0 else 2 + 7 * math.sqrt(area.demand / max_demand)), disclose(area.demand, threshold)
+            radius = 2.0 if demand == 0 else 2 + 7 * math.sqrt(demand / max_demand)
+            shown = estimate_text(area.demand) if area.area_id in modelled else disclose(area.demand, threshold)
         out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="0.45" stroke="#742a2a" '
                    f'stroke-width="0.5"><title>{escape(area.name)}: demand {shown}</title></circle>')
     for host in hosts:
@@ -127,15 +140,32 @@ def _number(value: float | None, digits: int = 1) -> str:
     return ":" if value is None else f"{value:,.{digits}f}"
 
 
-def demand_cells(profile: AuthorityProfile, threshold: int) -> dict[str, str]:
-    """Demand figures of the page, disclosed with secondary suppression, and the share in reach."""
+def demand_cells(profile: AuthorityProfile, threshold: int, pack: Pack = PUBLIC) -> dict[str, str]:
+    """Demand figures of the page, disclosed with secondary suppression, and the share in reach.
+
+    Public pack (issue #17): demand estimated for areas without it is a modelled estimate, shown rounded
+    and marked; when every area's demand is estimated, so are the total and the demand in reach. Given
+    and estimated demand side by side are audited together (reporting.disclosure.suppress: the rounded
+    estimate is a figure a reader knows to within 2)."""
     geo, dem = profile.geography, profile.demography
     values = {"total": geo.demand_total, "given": dem.demand_given, "estimated": dem.demand_estimated,
               "in_reach": geo.demand_in_reach, "beyond": geo.demand_total - geo.demand_in_reach}
-    groups = [["total", "given", "estimated"], ["total", "in_reach", "beyond"]]
-    hidden = suppressed_cells(values, groups, threshold)
-    cells = {key: SUPPRESSED if key in hidden else disclose(value, threshold) for key, value in values.items()}
+    relations = [("total", ["given", "estimated"]), ("total", ["in_reach", "beyond"])]
+    if pack.exact:
+        estimates, hidden = set(), set()
+    elif dem.demand_estimated == 0:
+        estimates, hidden = set(), suppressed_cells(values, [[t, *parts] for t, parts in relations], threshold)
+    else:
+        estimates = {"estimated"} | ({"total", "in_reach", "beyond"} if dem.demand_given == 0 else set())
+        bounds = {key: estimate_bounds(values[key]) for key in estimates}
+        hidden = suppress(values, relations, threshold, frozenset(), bounds, frozenset(estimates))
+    cells = {key: SUPPRESSED if key in hidden else estimate_text(value) if key in estimates else
+             f"{value:,}" if pack.exact else disclose(value, threshold) for key, value in values.items()}
     share_hidden = "in_reach" in hidden or "beyond" in hidden or geo.share_in_reach is None
+    if "in_reach" in estimates and geo.share_in_reach is not None:  # from the rounded figures
+        total = round_estimate(geo.demand_total)
+        cells["share_in_reach"] = f"{ESTIMATE_MARK}{round_estimate(geo.demand_in_reach) / total * 100:.0f}%" if total else ":"
+        return cells
     cells["share_in_reach"] = SUPPRESSED if share_hidden and geo.share_in_reach is not None else (
         ":" if geo.share_in_reach is None else f"{geo.share_in_reach * 100:.0f}%")
     return cells
@@ -162,23 +192,32 @@ def profile_title(planned: PlannedScenario) -> str:
     return model.spec.profile_title if model is not None else "CSE profile"
 
 
+def estimate_shown(value: int | None, pack: Pack) -> str:
+    """A modelled estimate (the demand estimate): exact in the internal pack, '≈25' in the public pack."""
+    if value is None:
+        return ":"
+    return f"{value:,}" if pack.exact else estimate_text(value)
+
+
 def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommendations: list[Recommendation],
-                   threshold: int) -> dict[str, Any]:
-    """Everything one authority's page shows, prepared and disclosed."""
+                   threshold: int, pack: Pack = PUBLIC) -> dict[str, Any]:
+    """Everything one authority's page shows, prepared and disclosed for `pack` (the internal pack
+    passes threshold 0: exact)."""
     rules = planned.scenario.rules
     geo, dem, cse, services = profile.geography, profile.demography, profile.cse, profile.services
     estimate = dem.estimate
     benchmarks = []
     for b in cse.benchmarks:
-        value = SUPPRESSED if b.hidden else _number(b.value)
+        value = SUPPRESSED if b.hidden and not pack.exact else _number(b.value)
         benchmarks.append({
             "label": b.label, "value": value, "england": _number(b.england),
             "neighbours": _number(b.neighbours_mean), "neighbours_with_figure": b.neighbours_with_figure,
             "comparator": b.comparator or ":", "rag": b.rag or "none",
             "rag_words": RAG_WORDS.get(b.rag or "", "no comparator"),
             "trend": b.trend or ":",
-            "trend_text": "" if b.trend is None else f"{b.trend_change * 100:+.0f}% {b.first_period}→{b.last_period}",
-            "bars": _bars([("this authority", None if b.hidden else b.value),
+            "trend_text": "" if b.trend is None else
+            f"{b.trend_change * 100:+.0f}% {format_period(b.first_period)}→{format_period(b.last_period)}",
+            "bars": _bars([("this authority", None if b.hidden and not pack.exact else b.value),
                            ("neighbours", b.neighbours_mean), ("England", b.england)]),
         })
     return {
@@ -188,7 +227,8 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
         "scenario_name": rules.name or str(planned.scenario.directory),
         "profile_title": profile_title(planned),
         "threshold": threshold,
-        "demand": demand_cells(profile, threshold),
+        "pack": {"name": pack.name, "exact": pack.exact, "marking": pack.marking, "estimates": estimate_legend()},
+        "demand": demand_cells(profile, threshold, pack),
         "services": {
             "rows": _bars([(SERVICE_TYPE_LABELS[k], v) for k, v in services.services_by_type.items() if v]),
             "list": [{"id": s[0], "name": s[1], "type": SERVICE_TYPE_LABELS[s[2]]} for s in services.services],
@@ -203,7 +243,7 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
                       for h in services.candidate_hosts],
         },
         "geography": {
-            "map": footprint_map(profile, planned, threshold),
+            "map": footprint_map(profile, planned, threshold, pack),
             "footprint_source": geo.footprint.source if geo.footprint else "no footprint",
             "postcodes": geo.footprint.postcodes if geo.footprint else 0,
             "area_km2": geo.area_km2, "population_density": _number(geo.population_density),
@@ -228,8 +268,9 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
             "base_rate": _number(estimate.base_rate, 2), "base_rate_source": estimate.base_rate_source,
             "adjustment": _number(estimate.adjustment, 2), "adjustment_reason": estimate.adjustment_reason,
             "rate": _number(estimate.rate, 2),
-            "central": disclose(estimate.central, threshold), "low": disclose(estimate.low, threshold),
-            "high": disclose(estimate.high, threshold),
+            # the demand estimate is modelled (population x rate), not a count of children: rounded, not hidden
+            "central": estimate_shown(estimate.central, pack), "low": estimate_shown(estimate.low, pack),
+            "high": estimate_shown(estimate.high, pack),
             "spokes": ":" if estimate.spokes_central is None else
             f"{estimate.spokes_central} (range {estimate.spokes_low}–{estimate.spokes_high})",
             "caseload_max": rules.caseload_max,
@@ -245,11 +286,13 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
     }
 
 
-def index_view(views: list[dict[str, Any]], scenario_name: str, threshold: int, profile: str) -> dict[str, Any]:
+def index_view(views: list[dict[str, Any]], scenario_name: str, threshold: int, profile: str,
+               pack: Pack = PUBLIC) -> dict[str, Any]:
     rows = [{"file": report_file_name(v["code"]), "name": v["name"], "code": v["code"], "aim": v["aim"],
              "settlement_class": v["geography"]["settlement_class"], "area_km2": v["geography"]["area_km2"],
              "demand": v["demand"]["total"], "share_in_reach": v["demand"]["share_in_reach"],
              "gaps": len(v["services"]["gaps"]), "hosts": len(v["services"]["hosts"]),
              "red_flags": sum(1 for b in v["cse"]["benchmarks"] if b["rag"] == "red"),
              "recommendations": len(v["recommendations"])} for v in views]
-    return {"title": f"Scoping: {scenario_name}", "rows": rows, "threshold": threshold, "profile_title": profile}
+    return {"title": f"Scoping: {scenario_name}", "rows": rows, "threshold": threshold, "profile_title": profile,
+            "pack": {"name": pack.name, "exact": pack.exact, "marking": pack.marking, "estimates": estimate_legend()}}

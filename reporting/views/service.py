@@ -3,10 +3,12 @@
 Used only when scenario.yaml names a `service_model` (so existing scenarios' files are unchanged).
 
 * `service_document` — the plan.json extension (exact figures: plan internals);
-* `service_view` — the same for report.html and plan.xlsx, disclosed: pathway episodes and cases
-  at a time are counts of young people, so 1..threshold are shown as 'c' with secondary suppression
-  (the pathway rows add up to the total). Workers, team members and places are resources, not
-  counts of young people, and are shown as they are (like spokes).
+* `service_view` — the same for report.html and plan.xlsx, by pack (issue #17): pathway episodes and
+  cases at a time are modelled estimates (an eligible population times the model's stated rates), not
+  counts of children, so the public pack shows them rounded to the nearest 5 and marked '≈' (each
+  rounded on its own: the rows need not add up to the total) and the internal pack exactly. Workers,
+  team members and places are resources, not counts of young people, and are shown as they are (like
+  spokes).
 
 Pathway figures cover the areas whose demand was estimated from the model's eligible population
 (scoping/scenario/service_model.py); areas that give `demand` directly have no pathway split and are
@@ -20,7 +22,7 @@ from typing import Any
 
 from optimisation.measures import team_cost_per_year, workers_by_hub
 from optimisation.result import PlanResult
-from reporting.disclosure import suppress
+from reporting.disclosure import Pack, estimate_text
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.service_model import episodes_a_year
 
@@ -84,27 +86,26 @@ def service_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, An
     }
 
 
-def service_view(planned: PlannedScenario, plan: PlanResult, threshold: int) -> dict[str, Any] | None:
-    """The service-model section of report.html and plan.xlsx (None without a declared model)."""
+def service_view(planned: PlannedScenario, plan: PlanResult, pack: Pack) -> dict[str, Any] | None:
+    """The service-model section of report.html and plan.xlsx in `pack` (None without a declared model)."""
     scenario = planned.scenario
     if not scenario.service_model_declared or scenario.service_model is None:
         return None
     model = scenario.service_model
     document = service_document(planned, plan)
     roles = {r.id: r for r in model.spec.roles}
-    # Disclosure: pathway episodes and cases at a time (young people), rounded to whole numbers.
-    values: dict[tuple, int] = {}
+    # Pathway episodes and cases at a time: modelled estimates, whole numbers internally, rounded to the
+    # nearest 5 and marked in the public pack (the totals from the unrounded figures).
+    values: dict[tuple, float] = {}
     for row in document["pathways"]:
-        values[("episodes", row["pathway"])] = int(math.floor(row["episodes_per_year"] + 0.5))
-        values[("cases", row["pathway"])] = int(math.floor(row["cases_at_a_time"] + 0.5))
+        values[("episodes", row["pathway"])] = row["episodes_per_year"]
+        values[("cases", row["pathway"])] = row["cases_at_a_time"]
     keys = [row["pathway"] for row in document["pathways"]]
     for column in ("episodes", "cases"):
         values[(column, "TOTAL")] = sum(values[(column, k)] for k in keys)
-    relations = [((column, "TOTAL"), [(column, k) for k in keys]) for column in ("episodes", "cases")]
-    hidden = suppress(values, relations, threshold) if keys else frozenset()
 
     def shown(key: tuple) -> str:
-        return "c" if key in hidden else f"{values[key]:,}"
+        return f"{int(math.floor(values[key] + 0.5)):,}" if pack.exact else estimate_text(values[key])
 
     names = {p.id: p for p in model.spec.pathways}
     pathway_rows = [{"name": names[k].name, "weeks": f"{names[k].weeks_min:g}-{names[k].weeks_max:g}",

@@ -2,8 +2,11 @@
 
 Coordinates are converted from British National Grid (EPSG:27700) to WGS84 (EPSG:4326) with
 pyproj, longitude first (RFC 7946), rounded to 6 decimal places (about 0.1 m). Case counts are
-published as in report.html: "c" for 1 to the disclosure threshold and for cells hidden by
-secondary suppression (reporting.published.plan.published_counts).
+published as in report.html of the same pack (issue #17): in the public pack "c" for 1 to the
+disclosure threshold and for cells hidden by secondary suppression, modelled estimates rounded to the
+nearest 5 (an assignment's `figures`: "count" or "estimate"; reporting.published.plan.published_counts);
+exact in the internal pack, whose collection carries a first member "classification" with the
+protective marking (a foreign member, RFC 7946 §6.1).
 """
 
 from __future__ import annotations
@@ -62,12 +65,14 @@ def plan_geojson(planned: PlannedScenario, plan: PlanResult, counts: PublishedCo
             bng_to_wgs84(host.easting, host.northing), bng_to_wgs84(area.easting, area.northing)]},
             area_id=assignment.area_id, host_id=assignment.host_id,
             cases=counts.number(("assignment", assignment.area_id, assignment.host_id)),
+            figures="estimate" if ("assignment", assignment.area_id, assignment.host_id) in counts.estimates else "count",
             casework_minutes=inst.casework_minutes[(assignment.host_id, assignment.area_id)],
             casework_mode=planned.scenario.rules.casework_mode,
             casework_source=planned.travel_source((assignment.host_id, assignment.area_id))))
     # A foreign member (RFC 7946 §6.1): a plan that is only FEASIBLE says so here too, with its gap.
     plan_facts = {"status": plan.status, "gap": round(plan.gap, 6), "spokes": plan.spokes_total}
-    return {"type": "FeatureCollection", "spokeplan_plan": plan_facts, "features": features}
+    marking = {"classification": counts.pack.marking} if counts.pack.marking else {}
+    return {**marking, "type": "FeatureCollection", "spokeplan_plan": plan_facts, "features": features}
 
 
 def plan_geojson_bytes(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts) -> bytes:

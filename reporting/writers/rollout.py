@@ -1,26 +1,49 @@
 """The plan files of a phased and/or robust plan (issue #8): the one-snapshot files of the final
 phase under central demand, plus robustness.csv and the roll-out and robustness sections
-(reporting/views/rollout.py) in plan.json and report.html.
+(reporting/views/rollout.py) in plan.json and report.html, in both packs (issue #17).
 """
 
 from __future__ import annotations
 
 from optimisation.programme import Programme
+from reporting.published.plan import PublishedCounts
+from reporting.views.plan_document import COUNT, ESTIMATE, published_value
 from reporting.views.rollout import programme_document, robustness_rows, rollout_view
+from reporting.writers.packs import Folders
 from reporting.writers.plan_files import render_plan_files
 from reporting.writers.spreadsheet import csv_bytes
 
+ROBUSTNESS_COLUMNS = ["scenario", "weight", "demand_total", "covered_robust", "covered_central_plan"]
 
-def render_programme_files(final_planned, plan, counts, programme: Programme, solved) -> dict[str, bytes]:
-    """Every plan file of a phased / robust plan, by name (plan.json last)."""
+
+
+def render_programme_files(final_planned, plan, counts, programme: Programme, solved,
+                           folders: Folders | None = None, since: dict | None = None) -> dict[str, bytes]:
+    """Every plan file of a phased / robust plan, in both packs, by name (plan.json last). `since`: as
+    render_plan_files."""
     document = programme_document(final_planned, programme, solved)
-    files = {}
-    if "robustness" in document:
-        files["robustness.csv"] = csv_bytes(
-            ["scenario", "weight", "demand_total", "covered_robust", "covered_central_plan", "discounted_robust",
-             "discounted_central_plan", "central_plan_meets_caseload_min"], robustness_rows(document))
-    hidden = frozenset(column for column in ("demand", "covered") if ("authority", "TOTAL", column) in counts.hidden)
     document_with_coverage = {**document, "coverage": {"demand_covered": plan.objective}}
-    extension = {"document": document, "report": rollout_view(document_with_coverage, counts.threshold, hidden),
-                 "files": files}
-    return render_plan_files(final_planned, plan, counts, extension)
+
+    def extension(own: PublishedCounts) -> dict:
+        hidden = frozenset(column for column in ("demand", "covered") if ("authority", "TOTAL", column) in own.hidden)
+        estimates = own.is_estimate(("authority", "TOTAL", "demand"))
+        view = rollout_view(document_with_coverage, own.threshold, hidden, estimates)
+        files = {}
+        if "robustness" in document and own.pack.exact:
+            files["robustness.csv"] = csv_bytes(
+                [*ROBUSTNESS_COLUMNS, "discounted_robust", "discounted_central_plan", "central_plan_meets_caseload_min"],
+                robustness_rows(document), own.pack.marking)
+        elif "robustness" in document:  # the report's disclosed robustness table
+            files["robustness.csv"] = csv_bytes(
+                [*ROBUSTNESS_COLUMNS, "central_plan_meets_caseload_min", "figures"],
+                [[o["name"], o["weight"], *[_plain(published_value(o[k])) for k in ("demand", "robust", "central")],
+                  "true" if o["central_min"] == "yes" else "false", ESTIMATE if estimates else COUNT]
+                 for o in view["scenarios"]])
+        return {"document": document, "report": view, "files": files}
+
+    return render_plan_files(final_planned, plan, counts, extension, folders, since)
+
+
+def _plain(value):
+    """A CSV cell: a rounded estimate as its number (the row's `figures` says it is an estimate)."""
+    return value["estimate"] if isinstance(value, dict) else value

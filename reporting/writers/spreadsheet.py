@@ -32,10 +32,21 @@ def neutralise_cell(cell: Any) -> None:
         cell.quotePrefix = True
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], marking: str | None = None) -> bytes:
+    """A CSV table; with a protective `marking` (the internal pack, issue #17), a last column
+    `classification` holding it on every row.
+
+    Why a column: a first-line comment would break every CSV reader (pandas, csv.DictReader and Excel
+    would take it for the header row), and a note in a file beside it (README.txt) stays behind when the
+    file is copied or mailed on its own; a column travels with every row, shows in a spreadsheet beside
+    the figures, and readers that pick columns by name, or by position among the existing ones (it is
+    last), read the table as before."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([*header, *([CLASSIFICATION_COLUMN] if marking else [])])
     for row in rows:
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
+        writer.writerow([spreadsheet_safe(cell) for cell in row] + ([marking] if marking else []))
     return buffer.getvalue().encode("utf-8")
+
+
+CLASSIFICATION_COLUMN = "classification"

@@ -4,12 +4,22 @@ Two sources, read as their publishers lay them out, so a user can drop the downl
 
 * **DfE Explore Education Statistics (EES) tidy CSV** — the standard columns ``time_period``,
   ``time_identifier``, ``geographic_level``, ``country_code``, ``country_name``, ``region_code``,
-  ``region_name``, ``new_la_code``, ``old_la_code``, ``la_name``, then one column per indicator
-  (e.g. children-in-need assessments with child sexual exploitation as a factor, missing
-  episodes). Rows at ``National`` level give England's figure, rows at ``Local authority`` level
-  the authority's (keyed by ``new_la_code``); other levels (regions) are skipped. Suppression and
-  availability symbols (``c``, ``x``, ``z``, ``:``, ``low``, ``k``, ``u`` and empty cells) become
-  ``None``.
+  ``region_name``, ``new_la_code``, ``old_la_code``, ``la_name``, then *filter* columns (text that
+  says which breakdown a row is, e.g. ``category`` or ``assessment_factor``) and *indicator*
+  columns (numbers). Rows at ``National`` level give England's figure, rows at ``Local authority``
+  level the authority's (keyed by ``new_la_code``); other levels (regions) are skipped. Suppression
+  and availability symbols (``c``, ``x``, ``z``, ``:``, ``low``, ``k``, ``u`` and empty cells)
+  become ``None``.
+
+  Files come in two layouts. *Wide*: one column per indicator, as the published "Characteristics
+  of children in need" table C3 (factors identified at the end of assessment: ``category`` then
+  ``Episodes_with_assessment_factor``, ``Going_missing``, ``Child_sexual_exploitation``, ...).
+  *Long*: a filter column names the breakdown and one measure column holds the figure
+  (``assessment_factor`` = ``Child sexual exploitation``, ``number``). An :class:`EesLayout`
+  (``filters:`` and ``indicators:`` in SOURCES.yaml, or ``indicators/filters.yaml`` beside a
+  scenario) says which filter values to keep and which indicator columns to read. A filter column
+  with more than one value in the file names the indicator (``number: Child sexual
+  exploitation``); one with a single value throughout (C3's ``category``) only selects rows.
 * **ONS mid-year population estimates by single year of age** in the published wide layout:
   a code column (``code``, ``ladcode``, ``ladcode21``...), a name column, optionally ``geography``
   and ``all_ages``, then one column per age ``0`` … ``90`` (``90+``; ``age_0`` and ``age 0``
@@ -29,11 +39,11 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
-from common.errors import InputError, Problem
+from common.errors import InputError, Problem, shown
 from common.files import input_problem, read_input_bytes
 from scoping.scenario.geocode import authority_for_district, authority_names
 from scoping.scenario.tables import decode_csv_bytes
@@ -53,9 +63,9 @@ DISTRICT_PREFIXES = ("E07",)
 AGE_COLUMN = re.compile(r"^(?:age[_ ]?)?(\d{1,2})(\+)?$", re.IGNORECASE)
 
 
-def _read_csv(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_csv(path: Path, file: str, within: str | Path | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line, cells) records of a UTF-8 CSV; raises InputError on unreadable files."""
-    text, problems = decode_csv_bytes(read_input_bytes(path, file, what="CSV file"), file)
+    text, problems = decode_csv_bytes(read_input_bytes(path, file, within=within, what="CSV file"), file)
     if text is None:
         raise InputError(problems)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -97,6 +107,113 @@ def _code_problem(code: str, known: frozenset[str]) -> str | None:
 # DfE Explore Education Statistics
 # ---------------------------------------------------------------------------------------------
 
+MAX_FILTERS = 20
+MAX_FILTER_VALUES = 1000
+MAX_LAYOUT_TEXT = 200  # characters of one column name or filter value
+LISTED = 12  # columns or values named in a message before "..."
+
+
+@dataclass(frozen=True)
+class EesFilter:
+    """One entry of ``filters:``: keep only the rows whose `column` holds one of `values`."""
+
+    column: str
+    values: tuple[str, ...]
+    line: int = 0  # where it is declared (for messages)
+
+
+@dataclass(frozen=True)
+class EesLayout:
+    """How to read an EES file beyond its standard columns: `filters` keep rows by a filter column's
+    values; `indicators` are the indicator columns to read (empty: every other column). `file` and
+    `line` say where the layout is declared (SOURCES.yaml, indicators/filters.yaml or a store
+    manifest), so a filter column or value that the file does not have is reported there."""
+
+    filters: tuple[EesFilter, ...] = ()
+    indicators: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0  # the `indicators` key's line (or the entry's)
+
+    def as_manifest(self) -> dict[str, object]:
+        """The layout as a store manifest records it (only the keys that are set)."""
+        recorded: dict[str, object] = {}
+        if self.filters:
+            recorded["filters"] = {f.column: list(f.values) for f in self.filters}
+        if self.indicators:
+            recorded["indicators"] = list(self.indicators)
+        return recorded
+
+
+LAYOUT_KEYS = ("filters", "indicators")
+
+
+def _layout_text(value: object) -> str | None:
+    """A column name or filter value as text (whole numbers allowed: YAML reads 202223 as one)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, str) and value.strip() and len(value) <= MAX_LAYOUT_TEXT \
+            and not re.search(r"[\x00-\x1f\x7f]", value):
+        return value.strip()
+    return None
+
+
+def ees_layout(raw: Mapping[str, object], file: str, line_of: Callable[[tuple], int]) -> tuple[EesLayout, list[Problem]]:
+    """The `filters` and `indicators` keys of one entry (a SOURCES.yaml source, an entry of
+    indicators/filters.yaml or a store manifest's source), checked; `line_of(location)` gives the
+    line of a key inside the entry, e.g. ("filters", "assessment_factor")."""
+    problems: list[Problem] = []
+    filters: list[EesFilter] = []
+    raw_filters = raw.get("filters")
+    if raw_filters is not None:
+        if not isinstance(raw_filters, Mapping) or not raw_filters:
+            problems.append(Problem(file, line_of(("filters",)), "filters",
+                                    "expected a mapping of filter column to the value (or list of values) to keep, "
+                                    f"e.g. assessment_factor: Child sexual exploitation; got {shown(raw_filters)}"))
+        elif len(raw_filters) > MAX_FILTERS:
+            problems.append(Problem(file, line_of(("filters",)), "filters",
+                                    f"expected at most {MAX_FILTERS} filter columns, got {len(raw_filters)}"))
+        else:
+            for column, values in raw_filters.items():
+                line = line_of(("filters", column))
+                name = _layout_text(column)
+                if name is None:
+                    problems.append(Problem(file, line, "filters", f"expected a column name, got {shown(column)}"))
+                    continue
+                listed = values if isinstance(values, list) else [values]
+                texts = [_layout_text(v) for v in listed]
+                if not listed or None in texts or len(listed) > MAX_FILTER_VALUES:
+                    problems.append(Problem(file, line, f"filters.{name}",
+                                            "expected the value to keep, or a list of 1 to "
+                                            f"{MAX_FILTER_VALUES} values, each text of up to {MAX_LAYOUT_TEXT} "
+                                            f"characters; got {shown(values)}"))
+                    continue
+                filters.append(EesFilter(name, tuple(dict.fromkeys(texts)), line))  # type: ignore[arg-type]
+    indicators: list[str] = []
+    raw_indicators = raw.get("indicators")
+    if raw_indicators is not None:
+        texts = [_layout_text(v) for v in raw_indicators] if isinstance(raw_indicators, list) else [None]
+        if not texts or None in texts or len(texts) > MAX_FILTER_VALUES:
+            problems.append(Problem(file, line_of(("indicators",)), "indicators",
+                                    "expected a list of the indicator columns to read (column names), "
+                                    f"got {shown(raw_indicators)}"))
+        else:
+            indicators = list(dict.fromkeys(texts))  # type: ignore[arg-type]
+    both = sorted({f.column for f in filters} & set(indicators))
+    for column in both:
+        problems.append(Problem(file, line_of(("indicators",)), "indicators",
+                                f"{column!r} is also a filter column; a column either selects rows (filters) "
+                                "or holds figures (indicators)"))
+    line = line_of(("indicators",)) if raw_indicators is not None else line_of(())
+    return EesLayout(tuple(filters), tuple(indicators), file, line), problems
+
+
+def _listing(names: Iterable[str]) -> str:
+    names = list(names)
+    shown_names = ", ".join(repr(n[:60]) for n in names[:LISTED])
+    return shown_names + (f", ... ({len(names)} in all)" if len(names) > LISTED else "")
+
 
 @dataclass(frozen=True)
 class IndicatorValue:
@@ -117,6 +234,11 @@ class IndicatorTable:
     indicators: tuple[str, ...]
     values: tuple[IndicatorValue, ...]
     names: dict[str, str] = field(default_factory=dict)  # authority code -> la_name
+    measures: dict[str, str] = field(default_factory=dict)  # indicator -> the column its figures are in
+
+    def measure(self, indicator: str) -> str:
+        """The column an indicator's figures come from (`number` for ``number: Going missing``)."""
+        return self.measures.get(indicator, indicator)
 
     def series(self, authority_code: str, indicator: str) -> list[tuple[str, float | None]]:
         """(period, value) for one authority and indicator, oldest period first."""
@@ -144,35 +266,73 @@ def format_period(period: str) -> str:
     return period
 
 
-def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | None = None,
-                 filter_columns: Iterable[str] = ()) -> IndicatorTable:
-    """Read an EES tidy CSV. Raises InputError listing every bad code and number.
+def _layout_problems(layout: EesLayout, header: list[str], file: str) -> list[Problem]:
+    """Filter and indicator columns the layout names that the file's header does not have."""
+    others = [c for c in header if c and c not in EES_STANDARD_COLUMNS]
+    where = layout.file or file
+    problems = [Problem(where, f.line, f"filters.{f.column}",
+                        f"column {f.column!r} is not in {file}; its columns after the standard EES ones: "
+                        f"{_listing(others)}") for f in layout.filters if f.column not in header]
+    problems += [Problem(where, layout.line, "indicators",
+                         f"column {column!r} is not in {file}; its columns after the standard EES ones: "
+                         f"{_listing(others)}") for column in layout.indicators if column not in header]
+    return problems
 
-    `filter_columns` names EES filter columns (e.g. ``assessment_factor``) whose value becomes
-    part of the indicator name (``number: Child sexual exploitation``); every other non-standard
-    column is an indicator and must hold numbers or suppression symbols.
+
+def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | None = None,
+                 layout: EesLayout = EesLayout(), within: str | Path | None = None) -> IndicatorTable:
+    """Read an EES tidy CSV, wide or long (see the module docstring). Raises InputError listing every
+    bad code and number, and every filter column or value of `layout` the file does not have
+    (located where the layout is declared).
+
+    `within`: the folder the file must stay in once links are followed (the scenario or the store).
     """
     path = Path(path)
     file = file or str(path)
-    header, records = _read_csv(path, file)
-    filters = tuple(filter_columns)
+    header, records = _read_csv(path, file, within)
     problems = [Problem(file, 1, name, "required column is missing (EES tidy layout)")
                 for name in EES_REQUIRED_COLUMNS if name not in header]
-    problems += [Problem(file, 1, name, "filter column is missing") for name in filters if name not in header]
+    problems += _layout_problems(layout, header, file)
     if problems:
         raise InputError(problems)
-    indicator_columns = [c for c in header if c not in EES_STANDARD_COLUMNS and c not in filters and c]
+    filter_columns = {f.column for f in layout.filters}
+    indicator_columns = list(layout.indicators) or [
+        c for c in header if c and c not in EES_STANDARD_COLUMNS and c not in filter_columns]
     if not indicator_columns:
         raise InputError([Problem(file, 1, "-", "no indicator columns after the standard EES columns")])
-    known = known_authority_codes(known_codes)
     position = {name: index for index, name in enumerate(header)}
-    values: list[IndicatorValue] = []
-    names: dict[str, str] = {}
+    rows: list[tuple[int, dict[str, str]]] = []
     for line, record in records:
         if len(record) != len(header):
             problems.append(Problem(file, line, "-", f"row has {len(record)} fields but the header has {len(header)}"))
             continue
-        cell = {name: record[index].strip() for name, index in position.items()}
+        rows.append((line, {name: record[index].strip() for name, index in position.items()}))
+    # Every value of each filter column in the file: a filter value must be one of them, and a
+    # filter column with more than one value names the indicators (the breakdown is the indicator).
+    in_file = {f.column: {cell[f.column] for _, cell in rows} for f in layout.filters}
+    where = layout.file or file
+    for f in layout.filters:
+        for value in f.values:
+            if value not in in_file[f.column]:
+                problems.append(Problem(where, f.line, f"filters.{f.column}",
+                                        f"{value!r} is not a value of column {f.column} in {file}; its values: "
+                                        f"{_listing(sorted(in_file[f.column]))}"))
+    if problems:
+        raise InputError(problems)
+    naming = [f.column for f in layout.filters if f.column not in EES_STANDARD_COLUMNS and len(in_file[f.column]) > 1]
+    kept = {f.column: set(f.values) for f in layout.filters}
+
+    known = known_authority_codes(known_codes)
+    values: list[IndicatorValue] = []
+    names: dict[str, str] = {}
+    measures: dict[str, str] = {}
+    first: dict[tuple[str, str, str], tuple[int, dict[str, str]]] = {}
+    repeated: list[Problem] = []
+    not_numbers: dict[str, list[tuple[int, str]]] = {column: [] for column in indicator_columns}
+    numbers = {column: 0 for column in indicator_columns}
+    for line, cell in rows:
+        if any(cell[column] not in allowed for column, allowed in kept.items()):
+            continue
         level = cell["geographic_level"].lower()
         if level == "national":
             code = cell.get("country_code") or ENGLAND
@@ -187,20 +347,54 @@ def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | 
             names[code] = cell["la_name"]
         else:
             continue  # regional and other levels are not compared
-        suffix = ": ".join(cell[name] for name in filters)
+        suffix = ": ".join(cell[name] for name in naming)
         for column in indicator_columns:
+            indicator = f"{column}: {suffix}" if suffix else column
+            key = (code, cell["time_period"], indicator)
+            if key in first:
+                repeated.append(_second_figure(file, line, column, key, first[key], cell, indicator_columns, kept))
+                continue
+            first[key] = (line, cell)
             try:
                 number = parse_published_number(cell[column])
             except ValueError:
-                problems.append(Problem(file, line, column, f"expected a number or a suppression symbol "
-                                        f"(c, x, z, :, low), got {cell[column][:40]!r}"))
+                not_numbers[column].append((line, cell[column]))
                 continue
-            indicator = f"{column}: {suffix}" if suffix else column
+            numbers[column] += number is not None
+            measures[indicator] = column
             values.append(IndicatorValue(code, cell["time_period"], indicator, number, line))
+    # Text in every row and no number: a filter column read as an indicator (the long layout, or
+    # C3's `category`). That alone explains the rest (its rows also repeat each figure): say only that.
+    filter_like = [Problem(file, bad[0][0], column,
+                           f"holds text such as {bad[0][1][:60]!r}, not numbers: it looks like an EES filter column; "
+                           f"name it under `filters:` with the value(s) to keep ({column}: {bad[0][1][:60]}) in "
+                           "SOURCES.yaml or indicators/filters.yaml")
+                   for column, bad in not_numbers.items() if bad and not numbers[column]]
+    if filter_like:
+        raise InputError(filter_like)
+    for column, bad in not_numbers.items():
+        problems += [Problem(file, line, column, "expected a number or a suppression symbol (c, x, z, :, low), "
+                             f"got {text[:40]!r}") for line, text in bad]
+    if repeated:  # the first, and how many more: one cause, usually a filter column left out
+        more = f" ({len(repeated) - 1} more figures repeat the same way)" if len(repeated) > 1 else ""
+        problems.append(replace(repeated[0], message=repeated[0].message + more))
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: (p.line, p.column)))
     indicators = tuple(dict.fromkeys(v.indicator for v in values))
-    return IndicatorTable(file, indicators, tuple(values), names)
+    return IndicatorTable(file, indicators, tuple(values), names, measures)
+
+
+def _second_figure(file: str, line: int, column: str, key: tuple[str, str, str],
+                   earlier: tuple[int, dict[str, str]], cell: dict[str, str], indicator_columns: list[str],
+                   kept: Mapping[str, set[str]]) -> Problem:
+    """Two rows give one indicator of one authority in one period: a column the layout leaves out
+    tells them apart (a filter column of the long layout not named under `filters:`)."""
+    first_line, first_cell = earlier
+    apart = [c for c in cell if c not in EES_STANDARD_COLUMNS and c not in indicator_columns and c not in kept
+             and cell[c] != first_cell[c]]
+    hint = (f"column {_listing(apart)} tells these rows apart: name it under `filters:` with the value(s) to keep"
+            if apart else "remove the repeated row")
+    return Problem(file, line, column, f"a second figure for {key[0]} in {key[1]} (first on line {first_line}); {hint}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,14 +428,15 @@ def _age_columns(header: list[str]) -> dict[int, int]:
 
 
 def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
-                        file: str | None = None) -> dict[str, Population]:
+                        file: str | None = None, within: str | Path | None = None) -> dict[str, Population]:
     """Read an ONS mid-year estimate (wide, single year of age): authority code -> Population.
 
-    England's figure, when the file has it, is under ``E92000001``. Raises InputError.
+    England's figure, when the file has it, is under ``E92000001``. Raises InputError. `within`: the
+    folder the file must stay in once links are followed (the scenario or the store).
     """
     path = Path(path)
     file = file or str(path)
-    header, records = _read_csv(path, file)
+    header, records = _read_csv(path, file, within)
     normalised = [_normalise(name) for name in header]
     code_index = next((i for i, name in enumerate(normalised)
                        if name in ("code", "ladcode", "lad_code", "area_code", "geography_code")
@@ -307,14 +502,14 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
     return dict(sorted(direct.items()))
 
 
-def sniff_kind(path: str | Path) -> str | None:
+def sniff_kind(path: str | Path, within: str | Path | None = None) -> str | None:
     """'ees', 'ons_population' or None, from a CSV file's header. Raises InputError for a file that
-    cannot be read at all (a folder, a named pipe, permission)."""
-    problem = input_problem(path, str(path), what="CSV file")
+    cannot be read at all (a folder, a named pipe, permission, a link out of `within`)."""
+    problem = input_problem(path, str(path), within=within, what="CSV file")
     if problem is not None:
         raise InputError([problem])
     try:
-        header, _ = _read_csv(Path(path), str(path))
+        header, _ = _read_csv(Path(path), str(path), within)
     except InputError:
         return None
     if "time_period" in header and "geographic_level" in header:

@@ -462,7 +462,7 @@ def indicator_set(planned: PlannedScenario, inputs: ScopingInputs) -> tuple[Indi
                 points = table.series(code, indicator)
                 if not points:
                     continue
-                if _is_rate(indicator):
+                if _is_rate(table.measure(indicator)):  # the column's name says rate, not a filter value
                     labels[indicator] = indicator.replace("_", " ")
                     if code == ENGLAND:
                         england[indicator] = points[-1][1]
@@ -486,10 +486,18 @@ def indicator_set(planned: PlannedScenario, inputs: ScopingInputs) -> tuple[Indi
     return IndicatorSet(values, series, england, labels, frozenset(hidden)), counts
 
 
+def is_cse_indicator(name: str) -> bool:
+    """An indicator about child sexual exploitation: `cse` in its name (authorities.csv
+    ``cin_cse_assessments``) or the words of EES's factor (C3's ``Child_sexual_exploitation``
+    column, or ``number: Child sexual exploitation`` from the long layout)."""
+    lowered = name.lower()
+    return "cse" in lowered or "sexual exploitation" in lowered.replace("_", " ")
+
+
 def _cse_rate_key(values: Mapping[str, float | None]) -> str | None:
     """The indicator the demand model adjusts by: a CSE rate (computed CIN rate first)."""
     keys = sorted(values, key=lambda k: (not k.startswith("cin_cse_assessments_per_10000"), k))
-    return next((k for k in keys if "cse" in k.lower() and (_is_rate(k)) and values[k] is not None), None)
+    return next((k for k in keys if is_cse_indicator(k) and _is_rate(k) and values[k] is not None), None)
 
 
 def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInputs(), lookup: Any = None,

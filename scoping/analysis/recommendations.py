@@ -91,7 +91,10 @@ def soft_access_point(profile: AuthorityProfile) -> Recommendation | None:
                           "no drop-in service or drop-in candidate host in the authority", SEED_SOFT_ACCESS)
 
 
-def rural_travel_burden(profile: AuthorityProfile, casework_minutes: int) -> Recommendation | None:
+def rural_travel_burden(profile: AuthorityProfile, casework_minutes: int, caseload_max: int) -> Recommendation | None:
+    """Rural or long travel: the plan holds every spoke, rural or not, to the scenario's caseload
+    (caseload_min..caseload_max, one rule for all hosts), so the text says what that means for the
+    hours, not that a rural spoke carries fewer cases (issue #17)."""
     geo = profile.geography
     reasons = []
     if geo.settlement_class in ("rural", "mixed"):
@@ -108,9 +111,11 @@ def rural_travel_burden(profile: AuthorityProfile, casework_minutes: int) -> Rec
         cost = (f"; about {geo.travel_hours_per_case_year:.0f} hours and £{geo.mileage_cost_per_case_year:,.0f} "
                 "of mileage per case-year")
     return Recommendation("Rural travel burden",
-                          "Budget travel time and mileage into caseloads (a rural spoke carries fewer cases in the "
-                          "same hours), consider a second base or outreach sessions in outlying towns, and replace "
-                          "the travel estimate with measured times for the longest trips.",
+                          f"The plan holds a rural spoke to the same caseload as any other (up to {caseload_max} cases "
+                          "at any one time), so its travel comes out of the same working hours: budget travel time "
+                          "and mileage for it, consider a second base or outreach sessions in outlying towns, and "
+                          "replace the travel estimate with measured times for the longest trips. For rural spokes "
+                          "with fewer cases, plan a scenario (or a sweep variant) with a lower caseload.",
                           "; ".join(reasons) + cost, SEED_GEOGRAPHY)
 
 
@@ -163,6 +168,7 @@ def service_gaps(profile: AuthorityProfile) -> Recommendation | None:
 def recommendations(profile: AuthorityProfile, casework_minutes: int, supervision_minutes: int,
                     caseload_max: int) -> list[Recommendation]:
     """Every rule that applies to this authority, in a fixed order."""
-    found = [location_by_aim(profile), soft_access_point(profile), rural_travel_burden(profile, casework_minutes),
+    found = [location_by_aim(profile), soft_access_point(profile),
+             rural_travel_burden(profile, casework_minutes, caseload_max),
              supervision_risk(profile, supervision_minutes), scale(profile, caseload_max), service_gaps(profile)]
     return [r for r in found if r is not None]

@@ -16,6 +16,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 from common.errors import InputError, Problem, shown
 from common.files import read_input_bytes
@@ -37,6 +38,17 @@ from scoping.scenario.tables import Table, parse_table
 
 
 @dataclass(frozen=True)
+class TablesFrom:
+    """Tables of the scenario read from elsewhere (a refresh store's snapshot: ``--store``): file name
+    (``hosts.csv``) -> its path, every one inside `root` once links are followed. `provenance` is what
+    plan.json records of where they came from (scoping.store.snapshot_data)."""
+
+    root: Path
+    files: Mapping[str, Path]
+    provenance: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Every input of a scenario directory, validated. Rows keep their line numbers."""
 
@@ -55,6 +67,8 @@ class Scenario:
     service_model: ServiceModel | None = None
     service_model_declared: bool = False
     demand_scenarios: Table[DemandScenarioRow] | None = None  # issue #8: robust plans
+    # Issue #17: the store snapshot some tables came from (TablesFrom.provenance), None without --store.
+    store: Mapping[str, Any] | None = None
 
     def file(self, name: str) -> str:
         """How a file of this scenario is named in messages (the path the user gave)."""
@@ -74,8 +88,12 @@ def _duplicates(table: Table, column: str) -> list[Problem]:
     return problems
 
 
-def load_scenario(directory: str | Path) -> Scenario:
-    """Read and validate a scenario directory. Raises InputError listing every problem."""
+def load_scenario(directory: str | Path, tables_from: TablesFrom | None = None) -> Scenario:
+    """Read and validate a scenario directory. Raises InputError listing every problem.
+
+    `tables_from`: tables read from a store snapshot instead of the directory (its files win; the
+    scenario's own file of that name, if any, is not read).
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError([Problem(str(directory), 0, "-", "is not a directory; expected a scenario "
@@ -87,15 +105,17 @@ def load_scenario(directory: str | Path) -> Scenario:
     tables: dict[str, Table | None] = {}
     hashes: dict[str, str] = {}
     for name, (model, required) in TABLES.items():
-        path = directory / name
-        file = str(directory / name)
+        path, within = directory / name, directory
+        if tables_from is not None and name in tables_from.files:
+            path, within = tables_from.files[name], tables_from.root
+        file = str(path)
         if not os.path.lexists(path):  # a dangling link is not a missing file: it is reported when read
             if required:
                 problems.append(Problem(file, 0, "-", "required file is missing"))
             tables[name] = None
             continue
         try:
-            raw = read_input_bytes(path, file, within=directory, what="CSV file")
+            raw = read_input_bytes(path, file, within=within, what="CSV file")
         except InputError as error:
             problems.extend(error.problems)
             tables[name] = None
@@ -130,6 +150,7 @@ def load_scenario(directory: str | Path) -> Scenario:
         service_model=service_model,
         service_model_declared=rules.service_model is not None,  # type: ignore[union-attr]
         demand_scenarios=tables["demand_scenarios.csv"],
+        store=dict(tables_from.provenance) if tables_from is not None else None,
     )
     problems = cross_check(scenario, settings)
     if problems:

@@ -94,13 +94,25 @@ def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
     return lines
 
 
+MONEY_KNOBS = ("budget_per_year",)
+
+
+def setting_text(key: str, value: Any) -> str:
+    """A knob's value as people read it: money as £780,000 (a budget read from scenario.yaml is a float,
+    which printed as 780000.0), lists joined with +, None as none."""
+    if value is None:
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return "+".join(value) if value else "none"
+    if key in MONEY_KNOBS and isinstance(value, (int, float)):
+        return f"£{value:,.0f}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _label(changes: dict[str, Any]) -> str:
-    parts = []
-    for key, value in sorted(changes.items()):
-        if isinstance(value, (list, tuple)):
-            value = "+".join(value) if value else "none"
-        parts.append(f"{key}={'none' if value is None else value}")
-    return ", ".join(parts) or "base"
+    return ", ".join(f"{key}={setting_text(key, value)}" for key, value in sorted(changes.items())) or "base"
 
 
 def _normalise_changes(raw: dict, where: str, file: str, lines: dict[str, int], scenario: Scenario,
@@ -325,7 +337,7 @@ def neighbour_changes(before: dict, after: dict, base_values: dict[str, Any] | N
         a, b = (list(v) if isinstance(v, tuple) else v for v in (before["settings"].get(key, base_values.get(key)),
                                                                  after["settings"].get(key, base_values.get(key))))
         if a != b:
-            settings.append(f"{key}: {_label({key: a}).split('=', 1)[1]} -> {_label({key: b}).split('=', 1)[1]}")
+            settings.append(f"{key}: {setting_text(key, a)} -> {setting_text(key, b)}")
     spokes_a = {s["host_id"]: s["count"] for s in before.get("spokes") or []}
     spokes_b = {s["host_id"]: s["count"] for s in after.get("spokes") or []}
     moved = []

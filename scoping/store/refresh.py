@@ -8,6 +8,16 @@ A SOURCES.yaml file reads::
         schema: authorities          # hubs, hosts, areas, authorities, services, travel_times,
                                      # existing_spokes (scenario tables), ees, ons_population
                                      # or outcomes (outcome measures: scoping/store/outcomes.py)
+      - name: cin_factors
+        url: https://.../c3_factors_identified_at_end_of_assessment_2018_to_2025.csv
+        schema: ees
+        filters:                     # ees only: EES filter columns and the value(s) to keep
+          category: Factors identified at the end of assessment
+        indicators: [Child_sexual_exploitation, Going_missing]   # ees only: columns to read
+
+An ees source's ``filters`` and ``indicators`` (scoping.analysis.importers.EesLayout) are recorded
+in the snapshot's manifest with the source, so whoever reads the snapshot reads the file the same
+way; changing them is a change of the source (a new snapshot) even when the file is the same.
 
 The store (``--store DIR``)::
 
@@ -38,9 +48,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from common.errors import InputError, Problem, shown
+from common.errors import InputError, Problem, shown, yaml_line
 from common.files import OutputError, atomic_write_bytes, output_problem, read_input_bytes, read_yaml
-from scoping.analysis.importers import read_ees_csv, read_ons_population
+from scoping.analysis.importers import LAYOUT_KEYS, EesLayout, ees_layout, read_ees_csv, read_ons_population
 from scoping.scenario.schemas import TABLES
 from scoping.scenario.tables import read_table
 from scoping.store.outcomes import figure_records, read_outcomes
@@ -61,6 +71,11 @@ class Source:
     url: str  # http(s) URL or an absolute path
     schema: str
     line: int = 0
+    layout: EesLayout = EesLayout()  # ees sources: filters and indicator columns (SOURCES.yaml)
+
+    def entry_layout(self) -> dict[str, Any]:
+        """The layout as the manifest records it (nothing for a source without one)."""
+        return self.layout.as_manifest()
 
 
 @dataclass
@@ -93,10 +108,18 @@ def load_sources(path: str | Path) -> list[Source]:
         if not isinstance(raw, dict):
             problems.append(Problem(file, line, "-", "expected a mapping with name, url and schema"))
             continue
-        unknown = sorted(set(raw) - {"name", "url", "schema"})
+        unknown = sorted(str(key) for key in set(raw) - {"name", "url", "schema", *LAYOUT_KEYS})
         for key in unknown:
-            problems.append(Problem(file, line, str(key), "unknown key; expected name, url, schema"))
+            problems.append(Problem(file, yaml_line(item, (key,)), key[:80], "unknown key; expected name, url, schema "
+                                    "(and for an ees source filters, indicators)"))
         name, url, schema = raw.get("name"), raw.get("url"), raw.get("schema")
+        layout, layout_problems = ees_layout(raw, file, lambda loc, item=item: yaml_line(item, loc))
+        problems += layout_problems
+        if schema != "ees" and (layout.filters or layout.indicators):
+            key = "filters" if "filters" in raw else "indicators"
+            problems.append(Problem(file, yaml_line(item, (key,)), key,
+                                    f"filters and indicators apply to ees sources only; this source's schema is "
+                                    f"{shown(schema)}"))
         if not isinstance(name, str) or not re.match(NAME_SHAPE, name):
             problems.append(Problem(file, line, "name", f"expected letters, digits, _ . -, got {shown(name)}"))
         elif name in seen:
@@ -112,7 +135,7 @@ def load_sources(path: str | Path) -> list[Source]:
             url = url[len("file://"):]
         if not url.startswith(("http://", "https://")):
             url = str((path.parent / url).resolve())
-        sources.append(Source(name, url, schema, line))
+        sources.append(Source(name, url, schema, line, layout))
     if problems:
         raise InputError(problems)
     return sources
@@ -152,8 +175,11 @@ def fetch(url: str, attempts: int = 3, backoff: float = 1.0, timeout: float = 30
     raise FetchError(f"could not fetch after {attempt + 1} tries: {last}")
 
 
-def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
-    """Validate a collected file; return its records keyed for comparison, or its problems."""
+def source_records(schema: str, path: Path, file: str, layout: EesLayout = EesLayout(),
+                   within: Path | None = None) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
+    """Validate a source's file; return its records keyed for comparison (a scenario table by its key
+    columns, an EES or ONS file by authority), or its problems. `layout`: an ees source's filters and
+    indicator columns; `within`: the folder the file must stay in (the store)."""
     if schema in TABLE_KEYS:
         model = TABLES[f"{schema}.csv"][0]
         table, problems = read_table(path, model, file)
@@ -170,12 +196,12 @@ def _records(schema: str, path: Path, file: str) -> tuple[dict[str, dict[str, An
         if schema == "outcomes":
             return figure_records(read_outcomes(path, file)), []
         if schema == "ees":
-            table = read_ees_csv(path, file=file)
+            table = read_ees_csv(path, file=file, layout=layout, within=within)
             records = {}
             for code in table.authority_codes:
                 records[code] = {"name": table.names.get(code), **table.latest(code)}
             return records, []
-        populations = read_ons_population(path, file=file)
+        populations = read_ons_population(path, file=file, within=within)
         return {code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
                 for code, p in populations.items()}, []
     except InputError as error:
@@ -187,7 +213,7 @@ def validate(source: Source, data: bytes) -> Collected:
     with tempfile.TemporaryDirectory(prefix="spokeplan-refresh-") as folder:
         path = Path(folder) / f"{source.name}.csv"
         path.write_bytes(data)
-        records, problems = _records(source.schema, path, source.url)
+        records, problems = source_records(source.schema, path, source.url, source.layout)
     if records is None:
         collected.problems = [str(p) for p in problems] or [f"error: {source.url}:0: -: not valid"]
     else:
@@ -198,9 +224,29 @@ def validate(source: Source, data: bytes) -> Collected:
 def previous_records(store: Path, latest: dict | None, source: Source) -> dict[str, dict[str, Any]] | None:
     if not latest or source.name not in latest["sources"]:
         return None
-    entry = latest["sources"][source.name]
-    records, _ = _records(entry["schema"], source_path(store, entry), entry["file"])
+    return entry_records(store, latest["sources"][source.name])
+
+
+def entry_records(store: Path, entry: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The records of a source as a snapshot holds it (read the way its manifest entry says), or None
+    when the file no longer reads (a layout the file does not fit, a damaged store)."""
+    layout = entry_layout(entry)
+    if layout is None:
+        return None
+    records, _ = source_records(entry["schema"], source_path(store, entry), entry["file"], layout, within=store)
     return records
+
+
+def entry_layout(entry: dict[str, Any], file: str = "", line: int = 0) -> EesLayout | None:
+    """The EES layout a manifest entry records (EesLayout() when none), or None when it is not one."""
+    layout, problems = ees_layout({k: entry[k] for k in LAYOUT_KEYS if k in entry}, file, lambda loc: line)
+    return None if problems else layout
+
+
+def same_source(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Two manifest entries give the same data: the same bytes (sha256), checked and read the same way
+    (schema, and an ees source's filters and indicator columns)."""
+    return all(before.get(key) == after.get(key) for key in ("sha256", "schema", *LAYOUT_KEYS))
 
 
 def compare(before: dict[str, dict[str, Any]] | None, after: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -222,6 +268,7 @@ class RefreshResult:
     problems: list[str]
     written: list[str]
     report_markdown: str
+    previous: str | None = None  # the snapshot before the new one (None: the store's first)
 
 
 def snapshot_id(now: datetime, store: Path) -> str:
@@ -270,8 +317,9 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
             if kept:
                 entries[source.name] = kept
             continue
-        entry = {"sha256": item.sha256, "schema": source.schema, "url": source.url, "rows": len(item.records or {})}
-        if source.name in old and old[source.name]["sha256"] == item.sha256 and old[source.name]["schema"] == source.schema:
+        entry = {"sha256": item.sha256, "schema": source.schema, "url": source.url, "rows": len(item.records or {}),
+                 **source.entry_layout()}
+        if source.name in old and same_source(old[source.name], entry):
             changes[source.name] = {"status": "unchanged"}
             entries[source.name] = old[source.name]
             continue
@@ -293,7 +341,8 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
         raise OutputError([output_problem(store, error)]) from None
     written = [str(store / "snapshots" / snapshot), str(store / "reports" / f"{snapshot}.md"),
                str(store / "latest.json")]
-    return RefreshResult(snapshot, changes, problems, written, report_markdown(snapshot, manifest["previous"], changes))
+    return RefreshResult(snapshot, changes, problems, written, report_markdown(snapshot, manifest["previous"], changes),
+                         manifest["previous"])
 
 
 def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[str, Any]],

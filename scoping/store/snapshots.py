@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from common.files import read_input_bytes
 
 SNAPSHOT_ID = r"^[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$"
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
+LISTED_SNAPSHOTS = 10  # snapshot ids named in a message
 
 
 class SourceEntry(BaseModel):
@@ -111,6 +113,26 @@ def read_latest(store: Path) -> dict[str, Any] | None:
     if not os.path.lexists(path):
         return None
     return read_manifest(path, store)
+
+
+def read_snapshot(store: str | Path, snapshot: str | None = None) -> dict[str, Any]:
+    """One snapshot's validated manifest: `snapshot` (an id such as 20250801T063000Z), else the latest.
+    A store that is not one, an id that is not one, or a snapshot the store does not hold is an
+    InputError naming the store's snapshots (``--snapshot`` is checked before anything is read)."""
+    store = Path(store)
+    chain = store_snapshots(store)  # the store itself checked: a folder with latest.json, every manifest valid
+    ids = [manifest["snapshot"] for manifest in chain]
+    if snapshot is None:
+        return chain[-1]
+    known = (f"the store's snapshots: {', '.join(ids[-LISTED_SNAPSHOTS:])}"
+             f"{f' (and {len(ids) - LISTED_SNAPSHOTS} earlier)' if len(ids) > LISTED_SNAPSHOTS else ''}; "
+             f"the latest is {ids[-1]}")
+    if not re.match(SNAPSHOT_ID, snapshot):
+        raise InputError([Problem(str(store), 0, "--snapshot", f"{shown(snapshot)} is not a snapshot id "
+                                  f"(YYYYmmddTHHMMSSZ); {known}")])
+    if snapshot not in ids:
+        raise InputError([Problem(str(store), 0, "--snapshot", f"no snapshot {snapshot} in the store; {known}")])
+    return chain[ids.index(snapshot)]
 
 
 def store_snapshots(store: str | Path) -> list[dict[str, Any]]:
