@@ -37,7 +37,8 @@ def flow_call(args: argparse.Namespace):
                                      workers=args.workers)
     if args.command == "plan":
         return plan_flow, PlanParams(scenario_dir=args.scenario_dir, out_dir=args.out, time_limit=args.time_limit,
-                                     workers=args.workers, store_dir=args.store, snapshot=args.snapshot)
+                                     workers=args.workers, store_dir=args.store, snapshot=args.snapshot,
+                                     runner=args.runner, address=args.address)
     if args.command == "scope":
         return scope_flow, ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out, store_dir=args.store,
                                        snapshot=args.snapshot)

@@ -16,6 +16,7 @@ chooses ("AUTO"). The models are the same in every back end, so are their optima
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,12 @@ def solve_matrix(model: LinearModel, objective: np.ndarray, sense: str, seconds:
         return Solution("NOT_SOLVED", None, float("nan"), float("nan"))
     value = sign * float(result.fun)
     bound = getattr(result, "mip_dual_bound", None)
-    bound = value if bound is None or not np.isfinite(bound) else sign * float(bound)
+    if result.status == 0:
+        bound = value
+    elif bound is None or not np.isfinite(bound):  # no bound proven yet
+        bound = math.inf if sense == "max" else -math.inf
+    else:
+        bound = sign * float(bound)
     return Solution("OPTIMAL" if result.status == 0 else "FEASIBLE", result.x, value, bound)
 
 
@@ -110,8 +116,11 @@ def _solve_scip(model: LinearModel, objective: np.ndarray, sense: str, seconds: 
     value = float(scip.objective_value())
     bound = float(scip.best_objective_bound())
     optimal = status == mbh.SolveStatus.OPTIMAL
-    return Solution("OPTIMAL" if optimal else "FEASIBLE", np.array(scip.variable_values()), value,
-                    value if optimal or not np.isfinite(bound) else bound)
+    if optimal:
+        bound = value
+    elif not np.isfinite(bound) or abs(bound) >= 1e19:  # SCIP's "infinity" (1e20): no bound proven yet
+        bound = math.inf if sense == "max" else -math.inf
+    return Solution("OPTIMAL" if optimal else "FEASIBLE", np.array(scip.variable_values()), value, bound)
 
 
 def create_solver(backend: str) -> pywraplp.Solver:

@@ -192,7 +192,15 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
             [(name, None) for name in sorted(scenario.inputs_sha256)],
             "version": document["spokeplan_version"],
             "status": plan.status, "backend": plan.backend, "gap": plan.gap,
-            "stages": [(s["name"], s["status"], s["value"]) for s in document["stages"]],
+            # Each stage: what was proven (status; in the internal pack also the gap to its bound).
+            # Values are not shown: they are the covered counts and sums of cases weighted by scores
+            # and minutes; the public pack leaves the later stages' gaps out with them (ratios of those
+            # sums, which the disclosure audit does not know of).
+            "stages": [(s["name"], s["status"] + ("" if s.get("gap") is None or not counts.pack.exact
+                                                  else f", gap {100 * s['gap']:.2f}%")
+                        + (" (no bound proven)" if s.get("bound", 0) is None else ""), s["value"])
+                       for s in document["stages"]],
+            "start_source": document.get("start_source") or "",
         },
         "estimated_areas": len(planned.estimated_demand),
         "service": service_view(planned, plan, counts.pack),  # None unless scenario.yaml names a service model
