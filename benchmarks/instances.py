@@ -11,7 +11,6 @@ total is below what the spoke limit could carry — placement and reach, not cap
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass, replace
 

@@ -15,7 +15,7 @@ import argparse
 import random
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reporting.writers.monitoring import render_monitoring_files
@@ -31,7 +31,7 @@ def demo_store(folder: Path) -> Path:
     for day, name in enumerate(("sources_outcomes_demo.yaml", "sources_outcomes_demo_2.yaml")):
         sources = load_sources(REPO / "inputs" / name)
         refresh(sources, store, [validate(s, Path(s.url).read_bytes()) for s in sources],
-                now=datetime(2025, 7, 1, tzinfo=timezone.utc) + timedelta(days=day))
+                now=datetime(2025, 7, 1, tzinfo=UTC) + timedelta(days=day))
     return store
 
 
@@ -61,7 +61,7 @@ def synthetic_store(folder: Path, authorities: int, quarters: int, snapshots: in
         (folder / "outcomes.csv").write_text("\n".join(lines) + "\n")
         sources = load_sources(folder / "sources.yaml")
         refresh(sources, store, [validate(s, Path(s.url).read_bytes()) for s in sources],
-                now=datetime(2025, 7, 1, tzinfo=timezone.utc) + timedelta(days=round_))
+                now=datetime(2025, 7, 1, tzinfo=UTC) + timedelta(days=round_))
     return store
 
 

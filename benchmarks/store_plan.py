@@ -17,7 +17,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scoping.scenario.loader import load_scenario
@@ -43,7 +43,7 @@ def demo_store(folder: Path) -> tuple[Path, str]:
             hosts.write_text("".join(lines))
         sources = load_sources(sources_file)
         result = refresh(sources, folder / "store", [validate(s, Path(s.url).read_bytes()) for s in sources],
-                         now=when.replace(tzinfo=timezone.utc))
+                         now=when.replace(tzinfo=UTC))
         first = first or result.snapshot
     return folder / "store", first
 

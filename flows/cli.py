@@ -20,7 +20,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 from flows import checks
 from flows.params import MonitorParams, dask_address
@@ -63,6 +63,10 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", required=True, help="output directory for the plan files")
     _solver_options(plan)
     _store_options(plan)
+    plan.add_argument("--runner", choices=("local", "dask"), default="local",
+                      help="regions of the reach graph solved in turn (default) or on Dask via prefect-dask")
+    plan.add_argument("--address", type=dask_address, default=None, metavar="ADDR",
+                      help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
 
     scope = commands.add_parser("scope", help="scoping profiles and a scoping report per authority")
     scope.add_argument("scenario_dir", metavar="SCENARIO_DIR")
@@ -195,6 +199,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         f"  cases covered      {summary['covered_text']} of {summary['demand_text']} at any one time "
         f"({summary['share_text']})",
         f"  proven bound       {summary['bound_text']} cases, gap {gap:.2%}",
+        *([f"  stages             {summary['stages_text']}"] if summary.get("stages_text") else []),
+        *([f"  started from       {summary['start_text']}"] if summary.get("start_text") else []),
         f"  cost per year      £{summary['cost_per_year']:,.0f}",
         f"  reach per year     {summary['reach_text']} young people (spokes x young people per spoke per year)",
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",

@@ -18,7 +18,15 @@ from flows.plan_flow import plan_flow
 from flows.refresh_flow import refresh_flow
 from flows.runtime import EXIT_INTERNAL, EXIT_OK, RunOutcome
 from flows.scope_flow import scope_flow
-from flows.server import ServerError, flow_server, read_record, running_server, start_server, stop_server
+from flows.server import (
+    ServerError,
+    ServerRecord,
+    flow_server,
+    read_record,
+    running_server,
+    start_server,
+    stop_server,
+)
 from flows.sweep_flow import sweep_flow
 
 
@@ -29,7 +37,8 @@ def flow_call(args: argparse.Namespace):
                                      workers=args.workers)
     if args.command == "plan":
         return plan_flow, PlanParams(scenario_dir=args.scenario_dir, out_dir=args.out, time_limit=args.time_limit,
-                                     workers=args.workers, store_dir=args.store, snapshot=args.snapshot)
+                                     workers=args.workers, store_dir=args.store, snapshot=args.snapshot,
+                                     runner=args.runner, address=args.address)
     if args.command == "scope":
         return scope_flow, ScopeParams(scenario_dir=args.scenario_dir, out_dir=args.out, store_dir=args.store,
                                        snapshot=args.snapshot)
@@ -64,6 +73,7 @@ def run_flow(args: argparse.Namespace) -> RunOutcome:
 
 def run_server_command(action: str, port: int | None = None) -> RunOutcome:
     """`spokeplan server start|stop|status`: the text to print, exit 0 (1 when a start fails)."""
+    record: ServerRecord | None
     try:
         if action == "start":
             record, started = start_server(port)

@@ -91,6 +91,10 @@ class PlanParams(StoreChoice):
     workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
     store_dir: str | None = Field(None, description=STORE_DESCRIPTION)
     snapshot: str | None = Field(None, pattern=SNAPSHOT_ID, description=SNAPSHOT_DESCRIPTION)
+    runner: Literal["local", "dask"] = Field("local", description="regions solved in turn, or on Dask via prefect-dask")
+    address: str | None = Field(None, pattern=ADDRESS_PATTERN,
+                                description="scheduler address of an existing Dask cluster (runner dask); "
+                                            "empty: a temporary local cluster")
 
 
 class DemoParams(BaseModel):

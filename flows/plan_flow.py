@@ -12,19 +12,23 @@ import json
 import time
 from dataclasses import replace
 
-from prefect import flow, task
+from prefect import State, flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.params import PlanParams
 from flows.progress import spinner
 from flows.runtime import EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome
-from flows.tasks import build_instance_task, flow_result, load_scenario_tasks, monitoring_task, write_task
+from flows.tasks import build_instance_task, flow_result, load_scenario_tasks, monitoring_task, task_runner, write_task
 from optimisation.checker import check_plan
+from optimisation.instance import Instance
 from optimisation.phased_checker import check_programme
+from optimisation.programme import Programme
+from optimisation.regions import SolveMany, solve_in_turn, solve_or_none
+from optimisation.regions import plan as plan_by_region
 from optimisation.result import Infeasible, PlanResult
-from optimisation.robust import plan_programme
-from optimisation.solve import NoPlanFound, solve
+from optimisation.robust import SolvedProgramme, plan_programme
+from optimisation.solve import NoPlanFound
 from reporting.disclosure import SUPPRESSED, disclose, estimate_legend, estimate_text, legend
 from reporting.published.plan import PublishedCounts, published_counts
 from reporting.views.plan_document import plan_document
@@ -48,11 +52,34 @@ def no_plan(error: Infeasible | NoPlanFound) -> Rejected:
     return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
 
 
+@task(name="solve region", cache_policy=NO_CACHE)
+def solve_region_task(inst: Instance, seconds: float) -> PlanResult | None:
+    """One region's solve (optimisation.regions), as a task of the plan's runner."""
+    return solve_or_none(inst, seconds)
+
+
+def regional_solves(runner: str, address: str | None) -> SolveMany:
+    """How the regions are solved: in turn in this process (`local`), or as tasks on a Dask cluster
+    through prefect-dask (`dask`: a local cluster, or the one at `address`). The regions, their
+    time limits and the master problem are the same either way, so are the plans."""
+    if runner == "local":
+        return solve_in_turn
+
+    def on_dask(instances: list[Instance], seconds: float) -> list[PlanResult | None]:
+        with task_runner("dask", address, None) as dask:
+            futures = [dask.submit(solve_region_task, parameters={"inst": inst, "seconds": seconds})
+                       for inst in instances]
+            return [future.result() for future in futures]
+    return on_dask
+
+
 @task(name="solve", cache_policy=NO_CACHE)
-def solve_task(planned: PlannedScenario, time_limit: float, workers: int) -> PlanResult | Rejected:
+def solve_task(planned: PlannedScenario, time_limit: float, workers: int, runner: str = "local",
+               address: str | None = None) -> PlanResult | Rejected:
     try:
         with spinner("solving"):
-            return solve(planned.instance, time_limit=time_limit, workers=workers)
+            return plan_by_region(planned.instance, time_limit=time_limit, workers=workers,
+                                  solve_many=regional_solves(runner, address))
     except (Infeasible, NoPlanFound) as error:
         return no_plan(error)
 
@@ -129,6 +156,13 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "reach_per_year": document["reach_per_year"],
         "solve_seconds": plan.solve_seconds,
         "backend": plan.backend,
+        # Issue #15: what each objective stage proved (status, gap; its values are the covered counts
+        # and figures derived from them, already shown disclosure-controlled above) and the start.
+        "stages_text": "; ".join(f"{s.name} {s.status}" + ("" if s.gap is None or hidden else f" gap {s.gap:.2%}")
+                                 + ("" if s.bound is not None else " (no bound proven)") for s in plan.stages),
+        "start_text": "" if plan.start_objective is None else (
+            f"{plan.start_source} plan, {SUPPRESSED if hidden else disclose(plan.start_objective, counts.threshold)} "
+            "cases (the plan is never worse)"),
         **service_summary(planned, plan),
     }
 
@@ -148,7 +182,8 @@ def service_summary(planned: PlannedScenario, plan: PlanResult) -> dict:
             "team_text": ", ".join(f"{count} {names[role].lower()}{'' if count == 1 else 's'}"
                                   for role, count in totals.items()) or "none"}
 @task(name="solve phased / robust", cache_policy=NO_CACHE)
-def solve_programme_task(planned: PlannedScenario, programme, time_limit: float, workers: int):
+def solve_programme_task(planned: PlannedScenario, programme: Programme, time_limit: float,
+                         workers: int) -> SolvedProgramme | Rejected:
     """The phased and/or robust plan (optimisation.phased), the central plan beside it, and the
     final phase's plan under central demand as a one-snapshot PlanResult for the existing files."""
     try:
@@ -241,7 +276,8 @@ def publish_programme_artifacts(view: dict, threshold: int) -> None:
 
 
 def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
-             folders: Folders | None = None, store_dir: str | None = None, snapshot: str | None = None) -> RunOutcome:
+             folders: Folders | None = None, store_dir: str | None = None, snapshot: str | None = None,
+             runner: str = "local", address: str | None = None) -> RunOutcome:
     """The plan pipeline as plain calls of tasks (the plan and demo flows run it). `folders`: more files
     of each pack written with the plan's (the demo's scoping reports: reporting.writers.packs.assemble).
     `store_dir`, `snapshot`: a refresh store's snapshot as the scenario's data (scoping.store.snapshot_data)."""
@@ -261,7 +297,7 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
         return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, folders,
                              comparison)
-    plan = solve_task(planned, time_limit, workers)
+    plan = solve_task(planned, time_limit, workers, runner, address)
     if isinstance(plan, Rejected):
         return plan.outcome()
     violations = check_task(planned, plan)
@@ -284,8 +320,9 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
 
 
 @flow(name="spokeplan-plan", log_prints=False)
-def plan_flow(params: PlanParams):
+def plan_flow(params: PlanParams) -> RunOutcome | State:
     """Allocate spokes for one scenario directory and write the plan files."""
     outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers,
-                       store_dir=params.store_dir, snapshot=params.snapshot)
+                       store_dir=params.store_dir, snapshot=params.snapshot,
+                       runner=params.runner, address=params.address)
     return flow_result(outcome)

@@ -44,7 +44,7 @@ def collect_task(source: Source, attempts: int, backoff: float, timeout: float) 
 
 
 @task(name="write snapshot", cache_policy=NO_CACHE)
-def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collected]):
+def snapshot_task(sources: list[Source], store_dir: str, collected: list[Collected]) -> RefreshResult | Rejected:
     return rejecting_bad_input(refresh, sources, store_dir, collected)  # a damaged or unwritable store: exit 2
 
 

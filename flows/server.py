@@ -38,9 +38,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from prefect.context import refresh_global_settings_context
 from prefect.events.worker import EventsWorker

@@ -16,6 +16,8 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from prefect import flow, task
 from prefect.artifacts import (
@@ -25,24 +27,30 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from common.errors import InputError
 from common.files import atomic_write_bytes, read_input_bytes
 from common.version import spokeplan_version
 from flows.params import SweepParams
 from flows.progress import stage_progress
-from flows.runtime import EXIT_OK, Rejected, RunOutcome, bad_input, output_folder_rejected, rejecting_bad_input
-from flows.tasks import flow_result, write_task
+from flows.runtime import (
+    EXIT_OK,
+    Rejected,
+    RunOutcome,
+    bad_input,
+    output_folder_rejected,
+    rejecting_bad_input,
+)
+from flows.tasks import flow_result, task_runner, write_task
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import SUPPRESSED, legend
 from reporting.writers.sweep import render_sweep_files
-from scoping.scenario.build import build_instance
+from scoping.scenario.build import PlannedScenario, build_instance
+from scoping.scenario.loader import Scenario
 from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
@@ -99,12 +107,13 @@ def solve_variant_task(name: str, inst: Instance, key: str, cache_dir: str, time
 
 
 @task(name="load sweep", cache_policy=NO_CACHE)
-def load_sweep_task(sweep_file: str):
+def load_sweep_task(sweep_file: str) -> tuple[SweepSpec, Scenario] | Rejected:
     return rejecting_bad_input(load_sweep, sweep_file)
 
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
-def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: int):
+def build_variants_task(spec: SweepSpec, scenario: Scenario, time_limit: float,
+                        workers: int) -> tuple[PlannedScenario, list[Instance], list[str]] | Rejected:
     casework, supervision = widest_limits(spec, scenario)
     base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
     if isinstance(base, Rejected):
@@ -112,31 +121,6 @@ def build_variants_task(spec: SweepSpec, scenario, time_limit: float, workers: i
     version = spokeplan_version()
     instances = [apply_variant(base, scenario, v) for v in spec.variants]
     return base, instances, [variant_key(i, time_limit, workers, version) for i in instances]
-
-
-def _worker_env() -> dict[str, str]:
-    """Point the local cluster's worker processes at this run's Prefect API (else each would start its own
-    temporary server), with the same quiet, no-telemetry settings."""
-    env = {key: os.environ[key] for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_LOGGING_LEVEL",
-                                           "PREFECT_HOME") if key in os.environ}
-    with get_client(sync_client=True) as client:
-        env["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
-    return env
-
-
-def task_runner(runner: str, address: str | None, max_parallel: int | None):
-    """ThreadPoolTaskRunner for `local`; prefect-dask's DaskTaskRunner (local cluster or `address`)."""
-    if runner == "dask":
-        # Imported only when asked for: Dask and distributed take about a second to import, which
-        # every other command would pay if this were at the top.
-        from prefect_dask import DaskTaskRunner
-
-        if address:
-            return DaskTaskRunner(address=address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": max_parallel or os.cpu_count() or 1,
-                                              "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None, "env": _worker_env()})
-    return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)
 
 
 def solve_all(runner, names: list[str], instances: list[Instance], keys: list[str], cache_dir: str,
@@ -147,7 +131,8 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
     parameters (Prefect would store them with the flow run and ship them with every task's context).
     """
     records: list[dict | None] = [None] * len(names)
-    artifact = create_progress_artifact(progress=0.0, description="variants solved")
+    # Called from sync code, so the artifact id itself (async_dispatch types it as either)
+    artifact = cast(UUID, create_progress_artifact(progress=0.0, description="variants solved"))
     with runner, stage_progress() as report:
         futures = [runner.submit(solve_variant_task, parameters={
             "name": name, "inst": inst, "key": key, "cache_dir": cache_dir, "time_limit": time_limit,

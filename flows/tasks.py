@@ -7,9 +7,13 @@ operating-system errors (a full disk may clear; bad data won't). Expected failur
 
 from __future__ import annotations
 
-from prefect import task
+import os
+
+from prefect import State, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 from prefect.states import Failed
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from common.files import write_files
 from flows.checks import build_with_progress
@@ -20,7 +24,7 @@ from scoping.store.outcomes import MonitoringTable, scenario_monitoring
 from scoping.store.snapshot_data import SnapshotData, snapshot_data
 
 
-def flow_result(outcome: RunOutcome):
+def flow_result(outcome: RunOutcome) -> RunOutcome | State:
     """What a flow returns: the outcome on success, else a Failed state carrying it (no traceback)."""
     if outcome.exit_code == EXIT_OK:
         return outcome
@@ -84,3 +88,29 @@ def write_task(out_dir: str, files: dict[str, bytes], replaces: tuple[str, ...] 
     read-only folder or a permission refused come back as Rejected (exit 2, one line), the previous
     files untouched."""
     return rejecting_bad_input(lambda: [str(path) for path in write_files(out_dir, files, replaces)])
+
+
+# The task runners of the sweep and the plan (`--runner local|dask`, `--address`).
+def _worker_env() -> dict[str, str]:
+    """Point the local cluster's worker processes at this run's Prefect API (else each would start its own
+    temporary server), with the same quiet, no-telemetry settings."""
+    env = {key: os.environ[key] for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_LOGGING_LEVEL",
+                                           "PREFECT_HOME") if key in os.environ}
+    with get_client(sync_client=True) as client:
+        env["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
+    return env
+
+
+def task_runner(runner: str, address: str | None, max_parallel: int | None):
+    """ThreadPoolTaskRunner for `local`; prefect-dask's DaskTaskRunner (local cluster or `address`)."""
+    if runner == "dask":
+        # Imported only when asked for: Dask and distributed take about a second to import, which
+        # every other command would pay if this were at the top.
+        from prefect_dask import DaskTaskRunner
+
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": max_parallel or os.cpu_count() or 1,
+                                              "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None, "env": _worker_env()})
+    return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)

@@ -23,8 +23,8 @@ from pathlib import Path
 from common.errors import InputError, Problem
 from common.files import atomic_write_bytes
 from reporting.writers.spreadsheet import csv_bytes
-from scoping.scenario.travel import MODE_WORDS
 from scoping.scenario.schemas import ROUTER_DEFAULT_MODE, ROUTER_FORMATS
+from scoping.scenario.travel import MODE_WORDS
 from scoping.scenario.travel_import import id_problems, import_router_file, read_id_list, travel_times_csv
 from scoping.scenario.travel_table import travel_table
 

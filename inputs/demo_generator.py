@@ -129,7 +129,7 @@ def main() -> None:
         mine = districts[districts["authority"] == code].sort_values(["postcodes", "district"], ascending=[False, True])
         chosen = [d for d in RURAL_HOST_DISTRICTS if d in by_district and by_district[d].authority == code]
         chosen += [d for d in mine["district"] if d not in chosen]
-        for slot, district in enumerate(chosen[:4]):
+        for district in chosen[:4]:
             counter += 1
             host_type = HOST_TYPES[(counter - 1) % len(HOST_TYPES)]
             row = by_district[district]

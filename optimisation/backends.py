@@ -16,10 +16,13 @@ chooses ("AUTO"). The models are the same in every back end, so are their optima
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+import ortools.linear_solver.pywraplp as pywraplp  # not `from ... import`: mypy would look in the typed package
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, vstack
@@ -48,7 +51,7 @@ class Solution:
 
 
 def solve_matrix(model: LinearModel, objective: np.ndarray, sense: str, seconds: float,
-                 holds: list[tuple[np.ndarray, float, float]] = (), *, solver: str = "highs",
+                 holds: Sequence[tuple[np.ndarray, float, float]] = (), *, solver: str = "highs",
                  hint: np.ndarray | None = None) -> Solution:
     """Optimise `objective` ("max" or "min") subject to the model and extra rows `holds`
     (vector, lower, upper) for at most `seconds`; OPTIMAL = proven within OPTIMALITY_GAP.
@@ -73,7 +76,12 @@ def solve_matrix(model: LinearModel, objective: np.ndarray, sense: str, seconds:
         return Solution("NOT_SOLVED", None, float("nan"), float("nan"))
     value = sign * float(result.fun)
     bound = getattr(result, "mip_dual_bound", None)
-    bound = value if bound is None or not np.isfinite(bound) else sign * float(bound)
+    if result.status == 0:
+        bound = value
+    elif bound is None or not np.isfinite(bound):  # no bound proven yet
+        bound = math.inf if sense == "max" else -math.inf
+    else:
+        bound = sign * float(bound)
     return Solution("OPTIMAL" if result.status == 0 else "FEASIBLE", result.x, value, bound)
 
 
@@ -86,7 +94,9 @@ def _solve_scip(model: LinearModel, objective: np.ndarray, sense: str, seconds: 
         matrix = vstack([matrix] + [csr_matrix(vector.reshape(1, -1)) for vector, _, _ in holds], format="csr")
         row_lower = np.concatenate([row_lower, [low for _, low, _ in holds]])
         row_upper = np.concatenate([row_upper, [high for _, _, high in holds]])
-    helper = mbh.ModelBuilderHelper()
+    # Any: OR-Tools' .pyi types these arrays as ndarray[float64, dtype[Any]] (a dtype where the shape
+    # goes), which no array matches.
+    helper: Any = mbh.ModelBuilderHelper()
     helper.fill_model_from_sparse_data(lower, upper, np.asarray(objective, float), row_lower, row_upper, matrix)
     for c in np.flatnonzero(integrality).tolist():
         helper.set_var_integrality(c, True)
@@ -106,8 +116,11 @@ def _solve_scip(model: LinearModel, objective: np.ndarray, sense: str, seconds: 
     value = float(scip.objective_value())
     bound = float(scip.best_objective_bound())
     optimal = status == mbh.SolveStatus.OPTIMAL
-    return Solution("OPTIMAL" if optimal else "FEASIBLE", np.array(scip.variable_values()), value,
-                    value if optimal or not np.isfinite(bound) else bound)
+    if optimal:
+        bound = value
+    elif not np.isfinite(bound) or abs(bound) >= 1e19:  # SCIP's "infinity" (1e20): no bound proven yet
+        bound = math.inf if sense == "max" else -math.inf
+    return Solution("OPTIMAL" if optimal else "FEASIBLE", np.array(scip.variable_values()), value, bound)
 
 
 def create_solver(backend: str) -> pywraplp.Solver:
@@ -177,10 +190,10 @@ class PywraplpSession:
         for col in np.flatnonzero(vector).tolist():
             constraint.SetCoefficient(self.variables[col], float(vector[col]))
 
-    def hint(self, values: np.ndarray, columns: list[int] | None = None) -> None:
+    def hint(self, values: np.ndarray | Sequence[float], columns: list[int] | None = None) -> None:
         """Start the next solve from `values` (every column, or those of `columns`)."""
-        columns = range(len(self.variables)) if columns is None else columns
-        self.solver.SetHint([self.variables[c] for c in columns], [float(v) for v in values])
+        chosen = range(len(self.variables)) if columns is None else columns
+        self.solver.SetHint([self.variables[c] for c in chosen], [float(v) for v in values])
 
     def solve(self) -> str:
         """Solve; the status by name (OPTIMAL, FEASIBLE, INFEASIBLE, NOT_SOLVED, ...). The solver's

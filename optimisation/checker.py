@@ -17,8 +17,19 @@ from collections import defaultdict
 from optimisation.instance import Instance
 from optimisation.measures import plan_cost_per_year, spokes_by_authority, spokes_by_host, workers_by_hub
 from optimisation.result import PlanResult
-from optimisation.rules import (TOLERANCE, Budget, Caseload, ExistingSpokes, HostCapacity, HostStatus, HubSize,
-                                RequiredAuthorities, SpokeLimit, TeamMix, TravelReach)
+from optimisation.rules import (
+    TOLERANCE,
+    Budget,
+    Caseload,
+    ExistingSpokes,
+    HostCapacity,
+    HostStatus,
+    HubSize,
+    RequiredAuthorities,
+    SpokeLimit,
+    TeamMix,
+    TravelReach,
+)
 
 
 def check_identities(instance: Instance, plan: PlanResult) -> list[str]:
@@ -144,7 +155,8 @@ def check_max_spokes(instance: Instance, plan: PlanResult) -> list[str]:
 def check_required_authority(instance: Instance, plan: PlanResult) -> list[str]:
     """At least one spoke hosted in each required authority (rules.RequiredAuthorities)."""
     unserved = RequiredAuthorities.of(instance).unserved(spokes_by_authority(instance, plan))
-    return [f"required authority: {code} ({instance.authority(code).name}) hosts no spoke" for code in unserved]
+    names = {a.authority_code: a.name for a in instance.authorities}
+    return [f"required authority: {code} ({names.get(code, code)}) hosts no spoke" for code in unserved]
 
 
 def check_existing_spokes(instance: Instance, plan: PlanResult) -> list[str]:

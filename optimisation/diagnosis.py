@@ -21,7 +21,7 @@ An empty plan (no spokes) meets every rule except "required authorities", "exist
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from optimisation.backends import PywraplpSession
 from optimisation.instance import Instance

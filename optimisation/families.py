@@ -47,8 +47,16 @@ import numpy as np
 
 from optimisation.formulation import INF, Columns, LinearModel
 from optimisation.instance import Instance
-from optimisation.rules import (Budget, Caseload, ExistingSpokes, HostCapacity, HostStatus, HubSize,
-                                RequiredAuthorities, SpokeLimit)
+from optimisation.rules import (
+    Budget,
+    Caseload,
+    ExistingSpokes,
+    HostCapacity,
+    HostStatus,
+    HubSize,
+    RequiredAuthorities,
+    SpokeLimit,
+)
 
 
 def host_spokes(m: LinearModel, inst: Instance, c: Columns) -> None:

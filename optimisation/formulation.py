@@ -34,6 +34,7 @@ byte-identical): columns o, u, y, [S], x, [n]; rows in the assembler's order.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,7 +78,7 @@ class LinearModel:
     def integer_columns(self) -> int:
         return sum(self.integer)
 
-    def add_columns(self, kind: str, keys: list, lower: list[float], upper: list[float], integer: bool,
+    def add_columns(self, kind: str, keys: list, lower: Sequence[float], upper: Sequence[float], integer: bool,
                     tag: str = "") -> dict:
         """Columns `kind[key]` for `keys` (in that order), with bounds; returns key -> column."""
         start = len(self.lower)
@@ -175,7 +176,7 @@ class LinearModel:
         """(row lower bounds, row upper bounds) as arrays."""
         return np.array(self.row_lower, float), np.array(self.row_upper, float)
 
-    def vector(self, cols: list[int] = (), vals: list[float] = ()) -> np.ndarray:
+    def vector(self, cols: Sequence[int] = (), vals: Sequence[float] = ()) -> np.ndarray:
         """A vector over the columns (an objective): `vals` at `cols`, 0 elsewhere."""
         vector = np.zeros(len(self.lower))
         if len(cols):

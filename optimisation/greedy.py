@@ -10,10 +10,20 @@ service models with roles) and `max_spokes` are respected at every step, and loc
 required authorities are served first; every limit is read from the rule objects of
 optimisation/rules.py. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
+
+Every solve starts from this plan (optimisation.solve: the anytime start), so it must be fast at
+postcode-sector scale. Each move normally re-evaluates every hub (exact: the best move every time).
+Above LAZY_WORK_LIMIT it evaluates lazily: each hub keeps the value of its last evaluation, the hub
+with the highest such value is re-evaluated, and it moves if its fresh value still beats every other
+hub's last value (a hub's gains only shrink as demand is met, so the old values are upper bounds;
+hubs sharing a host that just gained a spoke, whose caseload minimum may now be met, are
+re-evaluated at once). The plan is as valid as the exact one and may differ from it in ties and in
+the rare move whose value grew.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -22,8 +32,22 @@ import numpy as np
 from optimisation.instance import Instance
 from optimisation.model import Model
 from optimisation.result import Assignment, PlanResult, SpokePlacement
-from optimisation.rules import Budget, Caseload, HostCapacity, HostStatus, HubSize, SpokeLimit, TeamMix
+from optimisation.rules import (
+    Budget,
+    Caseload,
+    HostCapacity,
+    HostStatus,
+    HubSize,
+    SpokeLimit,
+    TeamMix,
+)
 from optimisation.team import minimum_team
+
+# Moves are evaluated lazily (module docstring) when (hub-host pairs x spokes that could be placed)
+# exceeds this. Measured: the exact search took 4.7 s on the 50-hub, 1,000-host England instance
+# (1,939 pairs x 150 spokes) and about 3.5 s per move on the postcode-sector national instance
+# (25,215 pairs x 300 spokes, ~150 moves: ~9 minutes); lazily, see benchmarks/README.md.
+LAZY_WORK_LIMIT = 500_000
 
 
 @dataclass
@@ -35,10 +59,14 @@ class _State:
     hub_spokes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     host_cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     cost: float = 0.0
+    # host -> index in its nearest-area list before which every area's demand is met (a speed-up
+    # only: residual demand never rises in a state or its copies, so the index stays valid).
+    first_unmet: dict[str, int] = field(default_factory=dict)
 
-    def copy(self) -> "_State":
+    def copy(self) -> _State:
         return _State(dict(self.spokes), dict(self.cases), dict(self.residual), defaultdict(int, self.host_spokes),
-                      defaultdict(int, self.hub_spokes), defaultdict(int, self.host_cases), self.cost)
+                      defaultdict(int, self.hub_spokes), defaultdict(int, self.host_cases), self.cost,
+                      dict(self.first_unmet))
 
     def at_host(self, host_id: str) -> int:
         return self.host_spokes.get(host_id, 0)
@@ -61,8 +89,10 @@ class _Greedy:
         self.host_capacity = {h.host_id: HostCapacity.of(h) for h in inst.hosts}
         self.hub_size = {h.hub_id: HubSize.of(h) for h in inst.hubs}
         near: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        demand = {a.area_id: a.demand for a in inst.areas}
         for (host_id, area_id), minutes in inst.casework_minutes.items():
-            near[host_id].append((minutes, area_id))
+            if demand[area_id] > 0:  # an area without demand never gives a case (same plan, shorter scans)
+                near[host_id].append((minutes, area_id))
         self.near = {host: [area for _, area in sorted(pairs)] for host, pairs in near.items()}
         self.pairs = sorted(inst.supervision_minutes)
         self.pairs_of_hub: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -71,6 +101,8 @@ class _Greedy:
 
     def team_step(self, state: _State, hub_id: str, added: int = 1) -> float:
         """Extra support-role cost of `added` more workers at `hub_id` (service models; 0 without roles)."""
+        if not self.team.roles:
+            return 0.0
         workers = state.at_hub(hub_id)
         return self.team.cost(workers + added) - self.team.cost(workers)
 
@@ -86,11 +118,19 @@ class _Greedy:
 
     def available(self, state: _State, host_id: str, wanted: int) -> int:
         """How many of up to `wanted` unmet cases `host_id` could take now (read-only)."""
+        near, residual = self.near.get(host_id, ()), state.residual
+        # Skip the nearest areas already met (residual demand only falls, so the skip is kept).
+        first = state.first_unmet.get(host_id, 0)
+        while first < len(near) and residual[near[first]] <= 0:
+            first += 1
+        state.first_unmet[host_id] = first
         taken = 0
-        for area_id in self.near.get(host_id, ()):
-            taken += min(state.residual[area_id], wanted - taken)
-            if taken >= wanted:
-                break
+        for k in range(first, len(near)):
+            left = residual[near[k]]
+            if left > 0:
+                taken += left if left < wanted - taken else wanted - taken
+                if taken >= wanted:
+                    break
         return taken
 
     def gain_if_placed(self, state: _State, hub_id: str, host_id: str) -> int | None:
@@ -187,6 +227,7 @@ class _Greedy:
         """
         best: tuple[float, int] | None = None
         chosen: tuple[str, str] | _State | None = None
+        move: tuple[str, str] | _State
         for hub_id in sorted(self.pairs_of_hub):
             if state.at_hub(hub_id) == 0 and self.hub_size[hub_id].minimum > 1:
                 opened = self.open_hub(state, hub_id, hosts_allowed)
@@ -209,9 +250,90 @@ class _Greedy:
         self.place(state, *chosen)
         return state
 
+    def hub_move(self, state: _State, hub_id: str, min_gain: int
+                 ) -> tuple[tuple[float, int], tuple[str, str] | _State] | None:
+        """The best move of one hub now: ((cases per spoke, cases), move), or None (as in best_move)."""
+        move: tuple[str, str] | _State
+        if state.at_hub(hub_id) == 0 and self.hub_size[hub_id].minimum > 1:
+            opened = self.open_hub(state, hub_id, None)
+            if opened is None:
+                return None
+            trial, gained, added = opened
+            key, move = (gained / added, gained), trial
+        else:
+            single = self.best_single(state, self.pairs_of_hub[hub_id])
+            if single is None:
+                return None
+            gained, move = single
+            key = (float(gained), gained)
+        return (key, move) if gained >= min_gain else None
 
-def greedy_state(inst: Instance) -> _State | None:
-    """The greedy search itself (see the module docstring); None if its rules reach no valid plan."""
+    def lazy_moves(self, state: _State) -> _State:
+        """Add moves gaining at least one case until none is left, evaluating hubs lazily (module
+        docstring): a max-heap of each hub's last value, ties to the first hub in id order."""
+        order = {hub_id: k for k, hub_id in enumerate(sorted(self.pairs_of_hub))}
+        hubs_at: dict[str, list[str]] = defaultdict(list)
+        for hub_id, host_id in self.pairs:
+            hubs_at[host_id].append(hub_id)
+        current: dict[str, tuple] = {}  # hub -> its entry in the heap (older entries are skipped)
+        heap: list[tuple] = []
+
+        def push(hub_id: str, ratio: float, gained: int) -> None:
+            entry = (-ratio, -gained, order[hub_id], hub_id)
+            current[hub_id] = entry
+            heapq.heappush(heap, entry)
+
+        for hub_id in order:
+            found = self.hub_move(state, hub_id, 1)
+            if found is not None:
+                push(hub_id, *found[0])
+        while heap:
+            entry = heapq.heappop(heap)
+            hub_id = entry[3]
+            if current.get(hub_id) != entry:
+                continue  # superseded by a later entry of the same hub
+            del current[hub_id]
+            found = self.hub_move(state, hub_id, 1)
+            if found is None:
+                continue
+            (ratio, gained), move = found
+            if heap and heap[0] < (-ratio, -gained, order[hub_id], hub_id):
+                push(hub_id, ratio, gained)  # another hub may beat it: back with its fresh value
+                continue
+            before = dict(state.host_spokes)
+            if isinstance(move, _State):
+                state = move
+            else:
+                self.place(state, *move)
+            found = self.hub_move(state, hub_id, 1)
+            if found is not None:
+                push(hub_id, *found[0])
+            # A host that just gained a spoke carries more cases, so the next spoke there may now
+            # meet its caseload minimum: its hubs' values may rise to that spoke's gain.
+            for host_id in sorted(j for j, n in state.host_spokes.items() if n != before.get(j, 0)):
+                for other in hubs_at[host_id]:
+                    if other == hub_id:
+                        continue
+                    gain = self.gain_if_placed(state, other, host_id)
+                    if gain is not None and gain >= 1 and (other not in current or
+                                                           (-float(gain), -gain) < current[other][:2]):
+                        push(other, float(gain), gain)
+        return state
+
+
+def greedy_work(inst: Instance) -> int:
+    """(hub-host pairs) x (spokes that could be placed): what an exact greedy search costs."""
+    spokes_possible = sum(h.capacity for h in inst.hubs)
+    if inst.rules.max_spokes is not None:
+        spokes_possible = min(spokes_possible, inst.rules.max_spokes)
+    return len(inst.supervision_minutes) * max(1, spokes_possible)
+
+
+def greedy_state(inst: Instance, lazy: bool | None = None) -> _State | None:
+    """The greedy search itself (see the module docstring); None if its rules reach no valid plan.
+    `lazy` None: lazy above LAZY_WORK_LIMIT."""
+    if lazy is None:
+        lazy = greedy_work(inst) > LAZY_WORK_LIMIT
     g = _Greedy(inst)
     state = _State(residual={a.area_id: a.demand for a in inst.areas})
     for (hub_id, host_id), count in sorted(inst.existing_spokes.items()):
@@ -253,6 +375,8 @@ def greedy_state(inst: Instance) -> _State | None:
         if nxt is None:
             return None
         state = nxt
+    if lazy:
+        return g.lazy_moves(state)
     while True:
         nxt = g.best_move(state, min_gain=1)  # a spoke that covers nothing new is not worth adding
         if nxt is None:
@@ -286,9 +410,9 @@ def coverage_upper_bound(inst: Instance) -> int:
     return max(0, min(reachable_demand, most))
 
 
-def greedy_plan(inst: Instance) -> PlanResult | None:
+def greedy_plan(inst: Instance, lazy: bool | None = None) -> PlanResult | None:
     """The greedy plan as a PlanResult (status FEASIBLE), or None if greedy finds no valid plan."""
-    state = greedy_state(inst)
+    state = greedy_state(inst, lazy)
     if state is None:
         return None
     spokes = tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in state.spokes.items() if n > 0))
@@ -300,28 +424,33 @@ def greedy_plan(inst: Instance) -> PlanResult | None:
                       backend="greedy", team=minimum_team(inst, spokes))
 
 
-def greedy_values(inst: Instance, model: Model) -> np.ndarray | None:
-    """The greedy plan as one value per column of `model` (a warm start for any back end), or None."""
-    state = greedy_state(inst)
-    if state is None:
-        return None
+def plan_values(inst: Instance, plan: PlanResult, model: Model,
+                representative: dict[str, str] | None = None) -> np.ndarray:
+    """A plan of `inst` as one value per column of `model` (a warm start for any back end).
+
+    `representative` maps each area to the area standing for it when the model is of an instance
+    with merged areas (optimisation.presolve.merge_areas): its cases are added there."""
     c = model.columns
     values = np.zeros(model.linear.columns)
-    used_hubs = {h for (h, _), n in state.spokes.items() if n > 0}
+    spokes = {(s.hub_id, s.host_id): s.count for s in plan.spokes}
+    used_hubs = {h for (h, _), n in spokes.items() if n > 0}
     at_host: dict[str, int] = defaultdict(int)
-    for (_, j), n in state.spokes.items():
+    for (_, j), n in spokes.items():
         at_host[j] += n
     for key, col in c.spokes.items():
-        values[col] = state.spokes.get(key, 0)
+        values[col] = spokes.get(key, 0)
     for hub_id, col in c.hub_used.items():
         values[col] = 1.0 if hub_id in used_hubs else 0.0
     for host_id, col in c.host_open.items():
         values[col] = 1.0 if at_host.get(host_id, 0) > 0 else 0.0
     for host_id, col in c.host_spokes.items():
         values[col] = at_host.get(host_id, 0)
-    for key, col in c.cases.items():
-        values[col] = state.cases.get(key, 0)
-    team = {(t.role, t.hub_id): t.count for t in minimum_team(inst, state.spokes)}
+    for a in plan.assignments:
+        area_id = representative.get(a.area_id, a.area_id) if representative else a.area_id
+        case_col = c.cases.get((area_id, a.host_id))
+        if case_col is not None:
+            values[case_col] += a.cases
+    team = {(t.role, t.hub_id): t.count for t in minimum_team(inst, spokes)}
     for key, col in c.team.items():  # support roles (service models)
         values[col] = team.get(key, 0)
     return values

@@ -23,10 +23,10 @@ are integers and only pairs within the limits are present:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Mapping
 
 HOST_TYPES = ("police", "social_care", "multi_agency", "community", "voluntary", "outreach")
 STATUTORY_HOST_TYPES = frozenset({"police", "social_care", "multi_agency"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from ortools.linear_solver import pywraplp
+import ortools.linear_solver.pywraplp as pywraplp  # not `from ... import`: mypy would look in the typed package
 
 from optimisation.instance import Instance
 from optimisation.measures import fit_scores

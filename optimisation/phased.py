@@ -445,6 +445,6 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
         periods.append(PeriodPlan(period.first_year, period.last_year, period.live, spokes, assignments,
                                   minimum_team(inst, spokes)))
     periods_t = tuple(periods)
-    objective = programme_objective(programme, periods_t)
-    return ProgrammeResult(status1, objective, max(bound1, objective), tuple(services), periods_t, tuple(stages),
+    value = programme_objective(programme, periods_t)
+    return ProgrammeResult(status1, value, max(bound1, value), tuple(services), periods_t, tuple(stages),
                            backend, time.perf_counter() - started)

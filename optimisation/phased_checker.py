@@ -71,16 +71,19 @@ def check_one_service_per_hub(services) -> list[str]:
     return problems
 
 
+def _phase_names(programme: Programme, live) -> str:
+    return ", ".join(programme.phases[t].name for t in live) or "none"
+
+
 def check_live_services(programme: Programme, services, periods) -> list[str]:
     """Period p runs exactly its live services' spokes: Y[h, j, p] = Σ_{t live in p} y[h, j, t]."""
     problems = []
     for period, expected in zip(periods, programme.periods()):
         if (period.first_year, period.last_year, tuple(period.live)) != (expected.first_year, expected.last_year,
                                                                          expected.live):
-            names = lambda live: ", ".join(programme.phases[t].name for t in live) or "none"
             problems.append(f"period {period.first_year}-{period.last_year}: runs the services of phases "
-                            f"{names(period.live)}, but with services funded {programme.funded_years} years, then "
-                            f"{programme.after_funding}, the period {expected.label} runs those of {names(expected.live)}")
+                            f"{_phase_names(programme, period.live)}, but with services funded {programme.funded_years} years, then "
+                            f"{programme.after_funding}, the period {expected.label} runs those of {_phase_names(programme, expected.live)}")
             continue
         live = period_spokes(services, expected.live)
         if dict(period.spokes) != live:

@@ -118,7 +118,7 @@ def split_cases(merged: MergedAreas, cases: dict[tuple[str, str], float],
                 demand: dict[str, int]) -> dict[tuple[str, str], float]:
     """Cases per (merged area, host) split back over the member areas (module docstring of
     merge_areas: fill the members one after the other, hosts in sorted order)."""
-    left = {}
+    left: dict[str, float] = {}
     result: dict[tuple[str, str], float] = {}
     for (first, host_id) in sorted(cases):
         amount = cases[(first, host_id)]

@@ -48,9 +48,9 @@ normalised to sum to 1 and used by ``robust: expected`` and by the later objecti
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Mapping
 
 from optimisation.instance import Instance
 
@@ -185,7 +185,7 @@ class Programme:
         """(year, period index) for every year of the programme."""
         return [(year, p) for p, period in enumerate(self.periods()) for year in period.years]
 
-    def only(self, scenario_name: str) -> "Programme":
+    def only(self, scenario_name: str) -> Programme:
         """The same programme with one demand scenario (the central plan of a robustness report)."""
         return replace(self, scenarios=tuple(replace(s, weight=1.0) for s in self.scenarios if s.name == scenario_name))
 

@@ -39,9 +39,18 @@ class StageResult:
     name: str
     sense: str  # "max" | "min"
     value: float
-    bound: float
-    status: str  # "OPTIMAL" | "FEASIBLE"
+    bound: float | None  # proven bound given the earlier stages' values; None: none proven
+    status: str  # "OPTIMAL" (proven, given the earlier stages' values) | "FEASIBLE" (not proven)
     seconds: float
+
+    @property
+    def gap(self) -> float | None:
+        """|bound - value| / max(|bound|, 1); 0 when proven optimal; None without a bound."""
+        if self.status == "OPTIMAL":
+            return 0.0
+        if self.bound is None:
+            return None
+        return abs(self.bound - self.value) / max(abs(self.bound), 1.0)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,10 @@ class PlanResult:
     solve_seconds: float = 0.0
     stages: tuple[StageResult, ...] = field(default_factory=tuple)
     team: tuple[TeamPlacement, ...] = field(default_factory=tuple)  # support roles per hub (sorted)
+    # The feasible plan the solve started from (optimisation.solve: the anytime start): its covered
+    # cases and where it came from ("greedy"); the plan returned is never worse than it.
+    start_objective: int | None = None
+    start_source: str = ""
 
     @property
     def spokes_total(self) -> int:

@@ -105,7 +105,7 @@ class SolvedProgramme:
     programme: Programme  # the programme this plan was solved for (after_funding continue or close)
     # after_funding: compare — this plan closes services when their funding ends; `alternative`
     # is the same programme planned with services continuing (None otherwise).
-    alternative: "SolvedProgramme | None" = None
+    alternative: SolvedProgramme | None = None
 
 
 def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1) -> SolvedProgramme:
@@ -157,8 +157,8 @@ def _plan_one(inst: Instance, programme: Programme, *, time_limit: float = 60.0,
     else:
         result = solve_programme(inst, programme, time_limit=time_limit * 0.85, workers=workers)
     full = programme.full_period
-    central = next(s for s in programme.scenarios if s.name == CENTRAL)
-    final_inst = block_instance(inst, programme, full, central)
+    central_demand = next(s for s in programme.scenarios if s.name == CENTRAL)
+    final_inst = block_instance(inst, programme, full, central_demand)
     final = result.periods[full]
     assignments = final.assignments[CENTRAL]
     covered = sum(assignments.values())

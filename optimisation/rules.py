@@ -18,8 +18,8 @@ the one source of every number.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from optimisation.instance import Host, Hub, Instance, Rules, TeamRole
 

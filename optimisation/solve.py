@@ -1,6 +1,11 @@
 """solve(): the allocation, optimised lexicographically, with integral published cases.
 
 1. Structural checks (optimisation.diagnosis) catch rules that cannot be met before any solve.
+1a. The anytime start: the greedy plan (optimisation.greedy, lazy at postcode-sector scale) on
+   the exactly reduced instance, built first, whatever the time limit. Hinted back ends start from
+   it. The plan returned is never worse than it on the lexicographic objective: if the solver finds
+   nothing better in the time left (or there is no time left), the start is returned, status
+   FEASIBLE, with the best proven bound (the solver's, else the greedy's cheap bound).
 2. Stage "coverage": maximise covered cases. Its proven bound and gap are the plan's.
 3. Later stages in `rules.priorities` order (host fit, travel), each with the earlier stages'
    values held as constraints (coverage ≥ C*), so priority 1 is never traded for 2 or 3.
@@ -29,13 +34,19 @@ import numpy as np
 
 from optimisation.backends import MATRIX_SOLVERS, PywraplpSession, solve_matrix
 from optimisation.diagnosis import diagnose, structural_problems
-from optimisation.greedy import greedy_values
+from optimisation.greedy import coverage_upper_bound, greedy_plan, plan_values
 from optimisation.instance import Instance
 from optimisation.integral import integral_assignment, integral_spokes
 from optimisation.measures import plan_host_fit, plan_travel
 from optimisation.model import Layout, Model, build_model, integer_columns
 from optimisation.presolve import MergedAreas, merge_areas, reduce_instance, split_cases
-from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
+from optimisation.result import (
+    Assignment,
+    Infeasible,
+    PlanResult,
+    SpokePlacement,
+    StageResult,
+)
 from optimisation.team import minimum_team
 
 # Chosen by measurement (benchmarks/peers.py, benchmarks/backends.py; figures in the READMEs).
@@ -56,10 +67,9 @@ SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
 # Back ends given solution hints (warm starts). pywraplp's HiGHS interface crashes on SetHint
 # (OR-Tools 9.15, measured), so it is solved cold; scipy's HiGHS takes no hint.
 HINTED_BACKENDS = frozenset({"SCIP", "CBC", "CP_SAT", MATRIX_SCIP_BACKEND})
-# The greedy warm start costs about (hub-host pairs x spokes placed) move evaluations; above this
-# it takes longer than it saves, so larger instances start cold. Measured (greedy time, counted in
-# the time limit): 50-hub, 1,000-host England instance (1,939 pairs x 150 spokes) 4.7 s.
-GREEDY_WORK_LIMIT = 500_000
+# The solver is started only when the time limit leaves it at least this much (seconds); with less,
+# the start plan is the answer (a MIP stopped within a second finds nothing better at scale).
+MIN_SOLVER_SECONDS = 1.0
 # The coverage stage of the matrix back ends is solved on the instance with areas of equal
 # reachable hosts merged (optimisation.presolve.merge_areas, exact for coverage) when the merge
 # removes at least this share of the case columns. Measured (benchmarks/README.md, HiGHS on the
@@ -82,14 +92,6 @@ def choose_backend(inst: Instance) -> str:
     if inst.rules.team_roles:
         return DEFAULT_PYWRAPLP_BACKEND
     return MATRIX_BACKEND if integer_columns(inst) <= HIGHS_MAX_INTEGER_COLUMNS else MATRIX_SCIP_BACKEND
-
-
-def _greedy_is_cheap(inst: Instance) -> bool:
-    """Whether the greedy warm start costs less than it saves (GREEDY_WORK_LIMIT)."""
-    spokes_possible = sum(h.capacity for h in inst.hubs)
-    if inst.rules.max_spokes is not None:
-        spokes_possible = min(spokes_possible, inst.rules.max_spokes)
-    return len(inst.supervision_minutes) * max(1, spokes_possible) <= GREEDY_WORK_LIMIT
 
 
 def _stage_share(remaining: float, position: int, count: int) -> float:
@@ -117,10 +119,71 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     if problems:
         raise Infeasible(problems)
     modelled = reduce_instance(inst) if presolve else inst
+    # The anytime start (module docstring, step 1a). The reduced instance has the same plans.
+    start = greedy_plan(modelled)
+    start_seconds = time.perf_counter() - started
     if backend == "AUTO":
         backend = choose_backend(modelled)
+    solved = None
+    # Whether the solver runs depends on the limit only, not on the clock, so equal limits give equal
+    # plans wherever the solve runs (the stages then share the time left as before).
+    if start is None or time_limit * (1 - RESERVE_SHARE) >= MIN_SOLVER_SECONDS:
+        try:
+            solved = _solved_plan(inst, modelled, time_limit, workers, backend, started, link_rows, presolve, merge,
+                                  start)
+        except NoPlanFound:
+            if start is None:
+                raise
+    if solved is not None:  # the best proven coverage bound: the solver's, or the greedy's cheap one
+        solved = _with_bound(solved, min(solved.bound, float(coverage_upper_bound(modelled))))
+    if start is not None:
+        start = _start_result(inst, start, solved, start_seconds)
+    plan = solved if start is None or (solved is not None and _key(inst, solved) >= _key(inst, start)) else start
+    if plan is None:  # no start (the greedy found none) and the solver raised nothing: it found no plan
+        raise NoPlanFound("the solver returned no plan")
+    return replace(plan, start_objective=None if start is None else start.objective,
+                   start_source="" if start is None else "greedy", solve_seconds=time.perf_counter() - started)
+
+
+def _key(inst: Instance, plan: PlanResult) -> tuple:
+    """A plan's values in priority order, each to be maximised (travel negated): plans compare
+    lexicographically as the solve optimises them."""
+    value = {"coverage": plan.objective, "host_fit": plan.host_fit, "travel": -plan.travel_case_minutes}
+    return tuple(value[name] for name in inst.rules.priorities)
+
+
+def _with_bound(plan: PlanResult, bound: float) -> PlanResult:
+    """`plan` with its coverage bound (and the coverage stage's) lowered to `bound`, a proven one."""
+    bound = max(bound, float(plan.objective))
+    status = "OPTIMAL" if plan.objective >= bound else plan.status
+    stages = list(plan.stages)
+    if stages and stages[0].name == "coverage":
+        stages[0] = replace(stages[0], bound=bound, status=status)
+    return replace(plan, bound=bound, status=status, gap=(bound - plan.objective) / max(bound, 1.0),
+                   stages=tuple(stages))
+
+
+def _start_result(inst: Instance, start: PlanResult, solved: PlanResult | None, seconds: float) -> PlanResult:
+    """The greedy start as a returned plan: its coverage bound the best proven (the solver's coverage
+    bound, valid for every plan, else the greedy's cheap bound); later stages unproven."""
+    bound = start.bound if solved is None else min(start.bound, solved.bound)
+    bound = max(bound, float(start.objective))
+    status = "OPTIMAL" if start.objective >= bound else "FEASIBLE"
+    plan = replace(start, status=status, bound=bound, gap=(bound - start.objective) / max(bound, 1.0),
+                   backend=f"greedy start ({solved.backend if solved is not None else 'no solver time'})")
+    plan = replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan))
+    later = {"host_fit": plan.host_fit, "travel": plan.travel_case_minutes}
+    stages = [StageResult("coverage", "max", float(plan.objective), bound, status, seconds)]
+    stages += [StageResult(name, SENSES[name], float(later[name]), None, "FEASIBLE", 0.0)
+               for name in inst.rules.priorities[1:]]
+    return replace(plan, stages=tuple(stages))
+
+
+def _solved_plan(inst: Instance, modelled: Instance, time_limit: float, workers: int, backend: str, started: float,
+                 link_rows: bool, presolve: bool, merge: bool | None, start: PlanResult | None) -> PlanResult:
+    """The solver's plan: the lexicographic stages, then the integral assignment (module docstring)."""
     stages, spokes, coverage_status, coverage_value, coverage_bound = _stages(
-        modelled, inst, time_limit, workers, backend, started, link_rows, merge)
+        modelled, inst, time_limit, workers, backend, started, link_rows, merge, start)
     # The reduced instance has the same areas and every pair of a host with a spoke: the same
     # assignment problem, with fewer pairs to scan (the plan is still checked on `inst`).
     assignments = integral_assignment(replace(inst, casework_minutes=modelled.casework_minutes) if presolve else inst,
@@ -138,8 +201,7 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
         stages=tuple(stages),
         team=minimum_team(inst, spokes),  # service-model support roles (none for CSE)
     )
-    return replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan),
-                   solve_seconds=time.perf_counter() - started)
+    return replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan))
 
 
 def _no_plan(time_limit: float, status_name: str) -> NoPlanFound:
@@ -151,15 +213,20 @@ def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, st
     """Covered cases (whole), status, and the proven bound rounded down to whole cases."""
     coverage_value = int(round(value))
     coverage_status = "OPTIMAL" if optimal else "FEASIBLE"
-    coverage_bound = float(coverage_value) if optimal else max(float(coverage_value), math.floor(bound + 1e-6))
+    if optimal:
+        coverage_bound = float(coverage_value)
+    elif not math.isfinite(bound):  # no bound proven by the solver (solve() then uses the cheap one)
+        coverage_bound = math.inf
+    else:
+        coverage_bound = max(float(coverage_value), math.floor(bound + 1e-6))
     return coverage_value, coverage_status, coverage_bound
 
 
 def _stages(inst: Instance, original: Instance, time_limit: float, workers: int, backend: str, started: float,
-            link_rows: bool, merge: bool | None):
+            link_rows: bool, merge: bool | None, start: PlanResult | None):
     """The lexicographic stages (module docstring, steps 2-3) on the model of `inst`, by `backend`;
-    an infeasible model is diagnosed on `original`. Hinted back ends start from the greedy plan
-    where it is cheap, then from each stage's solution. On a matrix back end the coverage stage
+    an infeasible model is diagnosed on `original`. Hinted back ends start from `start` (the greedy
+    plan), then from each stage's solution. On a matrix back end the coverage stage
     runs on the merged-area model when `merge` says so (solve's docstring); later stages on the
     full one. Returns (stages, whole spokes, coverage status, value, bound)."""
     matrix = MATRIX_SOLVERS.get(backend)  # "highs", "scip", or None: pywraplp
@@ -172,14 +239,16 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
     first = merged.instance if merged is not None else inst
     model = build_model(first, layout=layout)
     hinted = backend in HINTED_BACKENDS
-    # The greedy plan of the merged instance, if merged (its spoke columns are the full model's).
-    hint = greedy_values(first, model) if hinted and _greedy_is_cheap(inst) else None
+    # The start plan, its cases added up per merged area if merged (spoke columns are the full model's).
+    representative = None if merged is None else {
+        member: kept for kept, members in merged.members.items() for member in members}
+    hint = plan_values(first, start, model, representative) if hinted and start is not None else None
     session = PywraplpSession(model.linear, backend) if matrix is None else None
     if session is not None and hint is not None:
         session.hint(hint)
     stages: list[StageResult] = []
     holds: list[tuple] = []  # matrix back ends: the earlier stages' values, as rows
-    values = None
+    values: np.ndarray | None = None
     coverage_status, coverage_value, coverage_bound = "FEASIBLE", 0, 0.0
     priorities = inst.rules.priorities
     for position, name in enumerate(priorities):
@@ -189,12 +258,14 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
         if position > 0 and remaining < 0.05 * time_limit:
             break  # out of time: keep the best plan of the earlier stages
         if position == 1 and merged is not None:  # the later stages need every area's minutes
+            assert values is not None  # stage 0 gave values, or raised
             coverage_model, model = model, build_model(inst, layout=layout)
             values = hint = _split_values(merged, coverage_model, model, values, inst)
             holds = [(model.linear.objectives["coverage"], low, high) for _, low, high in holds]
         sense, objective = SENSES[name], model.linear.objectives[name]
         share = _stage_share(remaining, position, len(priorities))
         if session is None:
+            assert matrix is not None  # no pywraplp session: a matrix back end
             stage_start = time.perf_counter()
             result = solve_matrix(model.linear, objective, sense, share, holds, solver=matrix, hint=hint)
             if result.status == "NOT_SOLVED" and matrix == "highs" and position > 0:
@@ -223,7 +294,8 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
             coverage_value, coverage_status, coverage_bound = _coverage_result(
                 value, result.status == "OPTIMAL", bound)
             value, bound = float(coverage_value), coverage_bound
-        stages.append(StageResult(name, sense, float(value), float(bound), result.status, seconds))
+        stages.append(StageResult(name, sense, float(value), float(bound) if math.isfinite(bound) else None,
+                                  result.status, seconds))
         values = hint = result.values
         # Hold this stage's value for the stages after it (a small tolerance for floating point).
         slack = 1e-6 * max(1.0, abs(value))

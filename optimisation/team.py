@@ -37,7 +37,7 @@ def team_columns(m: LinearModel, inst: Instance, c: Columns, *, tag: str = "") -
     if not mix.roles:
         return
     keys = [(role.role_id, hub.hub_id) for hub in inst.hubs for role in mix.roles]
-    most = [mix.most(role, hub) for hub in inst.hubs for role in mix.roles]
+    most: list[float] = [mix.most(role, hub) for hub in inst.hubs for role in mix.roles]
     c.team.update(m.add_columns("n", keys, [0] * len(keys), most, True, tag))
 
 

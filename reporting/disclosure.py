@@ -25,6 +25,7 @@ numbers: a hidden count must keep at least as many possible values as 'c' itself
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,7 +131,7 @@ def suppressed_cells(values: dict, groups: list[list], threshold: int) -> set:
     return hidden
 
 
-Relation = tuple[tuple, list[tuple]]  # (key of a published sum, keys of its parts)
+Relation = tuple[Hashable, Sequence[Hashable]]  # (key of a published sum, keys of its parts)
 Bounds = dict  # key -> (least, greatest or None): what the published structure tells a reader of a cell
 
 
@@ -183,10 +184,15 @@ def _reader_model(key: tuple, values: dict, relations: list[Relation], hidden, b
                     todo.append(cell)
     unknowns = sorted(cells, key=str)
     index = {k: i for i, k in enumerate(unknowns)}
-    data, row_of, column_of, rhs, row_of_relation = [], [], [], [], {}
+    data: list[float] = []
+    row_of: list[int] = []
+    column_of: list[int] = []
+    rhs: list[float] = []
+    row_of_relation: dict[int, int] = {}
     for number in sorted(used):
         total, parts = relations[number]
-        constant, row = 0.0, {}
+        constant = 0.0
+        row: dict[int, float] = {}
         for cell, sign in [(total, -1.0), *[(part, 1.0) for part in parts]]:
             if cell in index:
                 row[index[cell]] = row.get(index[cell], 0.0) + sign
@@ -223,7 +229,7 @@ def value_range(key: tuple, values: dict, relations: list[Relation], hidden, bou
     objective = np.zeros(len(model.unknowns))
     objective[model.index[key]] = 1.0
     constraints = [LinearConstraint(model.matrix, model.rhs, model.rhs)] if len(model.rhs) else []
-    integrality = np.ones(len(model.unknowns)) if integral else np.zeros(len(model.unknowns))
+    integrality = np.full(len(model.unknowns), 1 if integral else 0, dtype=np.int_)  # 1: integer
     box = Bounds_(model.lower, model.upper)
     low = milp(objective, constraints=constraints, integrality=integrality, bounds=box)
     if low.status != 0:  # infeasible (the figures disagree) or no answer: nothing to learn from them
@@ -419,7 +425,7 @@ def audit_target(need: float, rules_width: float, with_totals_width: float, smal
 def suppress_by_component(values: dict, relations: list[Relation], threshold: int, protected: frozenset) -> set:
     """`suppress` on each group of figures tied together by relations (networkx connected components):
     figures in different components share no equation, so the result is the same, with far smaller LPs."""
-    graph = nx.Graph()
+    graph: nx.Graph[Hashable] = nx.Graph()
     graph.add_nodes_from(values)
     for total, parts in relations:
         nx.add_path(graph, [total, *parts])
@@ -428,7 +434,7 @@ def suppress_by_component(values: dict, relations: list[Relation], threshold: in
     for relation in relations:
         by_component.setdefault(owner[relation[0]], []).append(relation)
     hidden = {key for key, value in values.items() if 1 <= value <= threshold and owner[key] not in by_component}
-    for index, own_relations in sorted(by_component.items()):
+    for _component, own_relations in sorted(by_component.items()):
         keys = {k for total, parts in own_relations for k in (total, *parts)}
         hidden |= suppress({k: values[k] for k in keys}, own_relations, threshold, protected & keys)
     return hidden

@@ -46,3 +46,28 @@ def test_an_existing_cluster_by_address_reuses_the_cache_written_by_the_local_ru
         outcome = _run(sweep_file, out, runner="dask", address=cluster.scheduler_address)
         # workers ran tasks: the cluster saw the variants
         assert outcome.summary["cached"] == 3 and outcome.summary["solved"] == 0
+
+
+def test_regional_solves_on_dask_equal_the_local_runner():
+    """Issue #15 item 3: the regions of a three-region instance (max_spokes binding, so a master
+    problem coordinates them) solved as Prefect tasks on a local Dask cluster give the local plan."""
+    from prefect import flow
+
+    from flows.plan_flow import regional_solves
+    from optimisation.regions import solve_by_region, solve_in_turn
+    from tests.test_regions import three_regions
+
+    inst = three_regions(max_spokes=3)
+
+    @flow(name="regions-on-dask")
+    def on_dask():
+        return solve_by_region(inst, regional_solves("dask", None), time_limit=30)
+
+    local = solve_by_region(inst, solve_in_turn, time_limit=30)
+    dask = on_dask()
+    assert local.objective == dask.objective == 36
+    strip = dict(solve_seconds=0.0, stages=tuple(s.__class__(s.name, s.sense, s.value, s.bound, s.status, 0.0)
+                                                  for s in local.stages))
+    from dataclasses import replace
+    assert replace(dask, **{**strip, "stages": tuple(s.__class__(s.name, s.sense, s.value, s.bound, s.status, 0.0)
+                                                      for s in dask.stages)}) == replace(local, **strip)

@@ -6,7 +6,6 @@ import pytest
 
 from optimisation.checker import check_plan
 from optimisation.diagnosis import diagnose, structural_problems
-
 from optimisation.result import Infeasible
 from optimisation.solve import solve
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, two_host_base

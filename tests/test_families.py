@@ -14,10 +14,23 @@ from dataclasses import replace
 import pytest
 
 from optimisation import checker
-from optimisation.checker import (CHECKS, check_banned_host, check_budget, check_casework_travel, check_caseload,
-                                  check_demand, check_existing_spokes, check_host_capacity, check_hub_size,
-                                  check_locked_host, check_max_spokes, check_plan, check_required_authority,
-                                  check_supervision_travel, check_team_mix)
+from optimisation.checker import (
+    CHECKS,
+    check_banned_host,
+    check_budget,
+    check_caseload,
+    check_casework_travel,
+    check_demand,
+    check_existing_spokes,
+    check_host_capacity,
+    check_hub_size,
+    check_locked_host,
+    check_max_spokes,
+    check_plan,
+    check_required_authority,
+    check_supervision_travel,
+    check_team_mix,
+)
 from optimisation.model import Layout, build_model, rule_groups
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, TeamPlacement
 from optimisation.solve import solve as solve_with

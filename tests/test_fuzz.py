@@ -13,10 +13,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import InputError
 from optimisation.checker import check_plan
 from optimisation.result import Infeasible
 from optimisation.solve import solve
-from common.errors import InputError
 from scoping.scenario.build import build_instance
 from scoping.scenario.loader import load_scenario
 from tests.scenario_files import VALID, write_scenario
@@ -113,7 +113,7 @@ def test_degenerate_scenarios_never_crash(hubs, hosts, areas, spread_km, demand,
         "areas.csv": "area_id,name,authority_code,easting,northing,demand\n" + "".join(
             f"AREA{k},Area {k},E06000001,{400000 + k * step},{500000 - step},{demand}\n" for k in range(areas)),
         "authorities.csv": f"authority_code,name,required\nE06000001,Authority one,{str(required).lower()}\n",
-        "scenario.yaml": f"spoke_cost_per_year: 40000\n" + (f"budget_per_year: {budget}\n" if budget else ""),
+        "scenario.yaml": "spoke_cost_per_year: 40000\n" + (f"budget_per_year: {budget}\n" if budget else ""),
     }
     with tempfile.TemporaryDirectory() as folder:
         directory = write_scenario(Path(folder) / "scn", files)

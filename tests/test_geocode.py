@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from scoping.scenario.geocode import (
-    NOT_A_POSTCODE, TERMINATED, UNKNOWN, GeocodedPostcode, GeocodeProblem, PostcodeLookup,
-    authority_for_district, normalise_postcode,
+    NOT_A_POSTCODE,
+    TERMINATED,
+    UNKNOWN,
+    GeocodedPostcode,
+    GeocodeProblem,
+    PostcodeLookup,
+    authority_for_district,
+    normalise_postcode,
 )
 
 

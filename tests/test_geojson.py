@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from reporting.writers.plan_files import render_plan_files
 from reporting.published.plan import published_counts
+from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import POSTCODES, planned_plan
 
 

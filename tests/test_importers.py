@@ -12,8 +12,15 @@ import pytest
 
 from common.errors import InputError
 from scoping.analysis.importers import (
-    ENGLAND, EesFilter, EesLayout, ees_layout, format_period, parse_published_number, read_ees_csv,
-    read_ons_population, sniff_kind,
+    ENGLAND,
+    EesFilter,
+    EesLayout,
+    ees_layout,
+    format_period,
+    parse_published_number,
+    read_ees_csv,
+    read_ons_population,
+    sniff_kind,
 )
 
 DATA = Path(__file__).parent / "data"

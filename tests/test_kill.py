@@ -74,7 +74,7 @@ def assert_old_or_new_set(out: Path, old: dict[str, bytes], new: dict[str, bytes
     staging = list(out.parent.glob(f".{out.name}.spokeplan-new-*"))
     if point == "write":
         (folder,) = staging
-        for position, name in enumerate(names[:index]):
+        for name in names[:index]:
             assert (folder / name).read_bytes() == new[name], f"{point} {index}: staged {name} incomplete"
         assert (folder / names[index]).stat().st_size == len(new[names[index]]) // 2
         assert not any((folder / name).exists() for name in names[index + 1:])

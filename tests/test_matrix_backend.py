@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 
 import optimisation.solve
-from optimisation.checker import check_plan
 from optimisation.backends import PywraplpSession, solve_matrix
+from optimisation.checker import check_plan
 from optimisation.integral import integral_spokes
 from optimisation.model import Layout, build_model, integer_columns
 from optimisation.result import Infeasible

@@ -13,13 +13,13 @@ import json
 
 import pytest
 
+from common.errors import InputError
 from flows.cli import main
+from optimisation.solve import solve
 from reporting.disclosure import INTERNAL, PUBLIC
 from reporting.views.service import service_view
-from common.errors import InputError
 from scoping.scenario.build import build_instance
 from scoping.scenario.loader import load_scenario
-from optimisation.solve import solve
 from tests.scenario_files import write_scenario
 
 FILES = {

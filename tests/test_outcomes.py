@@ -12,19 +12,26 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.errors import InputError
 from reporting.published.monitoring import published_monitoring
 from reporting.writers.monitoring import render_monitoring_files
-from common.errors import InputError
 from scoping.store.outcomes import (
-    SERVICE_MODELS, WHOLE_SERVICE, Figure, Tracked, load_catalogue, monitoring_table, monitoring_table_from_store,
-    read_outcomes, track,
+    SERVICE_MODELS,
+    WHOLE_SERVICE,
+    Figure,
+    Tracked,
+    load_catalogue,
+    monitoring_table,
+    monitoring_table_from_store,
+    read_outcomes,
+    track,
 )
 from scoping.store.refresh import load_sources, refresh, validate
 from tests.strategies import examples
@@ -160,7 +167,7 @@ def refresh_rounds(root: Path, rounds: list[str]) -> Path:
         sources = load_sources(sources_file)
         collected = [validate(s, Path(s.url).read_bytes()) for s in sources]
         assert all(c.ok for c in collected), [c.problems for c in collected]
-        result = refresh(sources, store, collected, now=datetime(2025, 7, 1, tzinfo=timezone.utc) + timedelta(days=day))
+        result = refresh(sources, store, collected, now=datetime(2025, 7, 1, tzinfo=UTC) + timedelta(days=day))
         assert result.snapshot is not None
     return store
 
@@ -368,7 +375,7 @@ def test_hostile_names_are_escaped(tmp_path):
     hostile = '<script>alert("x")</script>'
     text = (REPO / "inputs/outcomes/cse-hub-and-spoke.yaml").read_text()
     text = text.replace("title: CSE Hub and Spoke", f"title: '{hostile}'", 1)
-    text = text.replace("title: Young people supported by spoke workers", f"title: '<img src=x onerror=alert(1)>'")
+    text = text.replace("title: Young people supported by spoke workers", "title: '<img src=x onerror=alert(1)>'")
     catalogue = load_catalogue("cse-hub-and-spoke", write(tmp_path / "cat" / "cse-hub-and-spoke.yaml", text).parent)
     store = small_store(tmp_path)
     table = monitoring_table_from_store(store, "cse-hub-and-spoke", catalogue)

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
+from common.errors import InputError
 from optimisation.solve import solve
 from reporting.published.plan import published_counts
 from reporting.writers.plan_files import render_plan_files
-from common.errors import InputError
-from scoping.store.outcomes import SERVICE_MODELS, load_catalogue, scenario_monitoring
 from scoping.scenario.build import build_instance
 from scoping.scenario.loader import load_scenario
 from scoping.scenario.service_model import SHIPPED_DIR, load_service_model, read_service_model, shipped_models
+from scoping.store.outcomes import SERVICE_MODELS, load_catalogue, scenario_monitoring
 from tests.scenario_files import VALID, write_scenario
 from tests.test_outcomes import HEADER, refresh_rounds, rows, write
 

@@ -16,13 +16,20 @@ import math
 import pandas as pd
 import pytest
 
-from scoping.analysis.benchmarks import IndicatorSet, benchmark, nearest_neighbours, rag_flag, read_neighbours, trend_of
-from scoping.analysis.demand_model import DemandModel, estimate_authority_demand, indicator_adjustment, implied_rate
 from common.errors import InputError
+from scoping.analysis.benchmarks import IndicatorSet, benchmark, nearest_neighbours, rag_flag, read_neighbours, trend_of
+from scoping.analysis.demand_model import DemandModel, estimate_authority_demand, implied_rate, indicator_adjustment
 from scoping.analysis.importers import read_ees_csv
 from scoping.analysis.profiles import (
-    FOOTPRINT_BUFFER_M, KM_PER_MILE, PENCE_PER_MILE, VISITS_PER_CASE_YEAR, ScopingInputs, authority_footprint,
-    build_profiles, footprint_from_points, settlement_class,
+    FOOTPRINT_BUFFER_M,
+    KM_PER_MILE,
+    PENCE_PER_MILE,
+    VISITS_PER_CASE_YEAR,
+    ScopingInputs,
+    authority_footprint,
+    build_profiles,
+    footprint_from_points,
+    settlement_class,
 )
 from scoping.analysis.recommendations import recommendations
 from scoping.scenario.build import build_instance

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import InputError
 from flows.params import RefreshParams
 from flows.refresh_flow import refresh_flow
-from common.errors import InputError
 from scoping.store.refresh import FetchError, fetch, load_sources
 
 AUTHORITIES = ("authority_code,name,aim,required,population_10_17\n"
@@ -115,7 +115,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     requests: dict[str, int] = {}
     body = AUTHORITIES.encode()
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         count = self.requests[self.path] = self.requests.get(self.path, 0) + 1
         if self.path == "/gone" or (self.path == "/flaky" and count <= 2):
             self.send_response(404 if self.path == "/gone" else 503)

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -76,7 +76,7 @@ def api(port: int, path: str) -> list[dict]:
 def runs_by_deployment(port: int) -> dict[str, list[dict]]:
     """Flow runs by deployment name, leaving out the refresh schedule's future runs (Mondays 06:30)."""
     names = {d["id"]: d["name"] for d in api(port, "deployments/filter")}
-    soon = datetime.now(timezone.utc) + timedelta(minutes=5)
+    soon = datetime.now(UTC) + timedelta(minutes=5)
     found: dict[str, list[dict]] = {}
     for run in api(port, "flow_runs/filter"):
         if run["deployment_id"] not in names:

@@ -12,10 +12,18 @@ from hypothesis import strategies as st
 
 from optimisation.phased import solve_programme
 from optimisation.phased_checker import check_programme
-from optimisation.programme import (CENTRAL, DemandScenario, Phase, Programme, central_scenario, range_scenarios, round_half_up,
-                                    single_phase)
-from optimisation.robust import covered_at_fixed_spokes, plan_programme
+from optimisation.programme import (
+    CENTRAL,
+    DemandScenario,
+    Phase,
+    Programme,
+    central_scenario,
+    range_scenarios,
+    round_half_up,
+    single_phase,
+)
 from optimisation.result import Infeasible
+from optimisation.robust import covered_at_fixed_spokes, plan_programme
 from tests.instances import area, host, hub, instance, rules_with
 from tests.strategies import examples, instances
 

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 
 import flows.plan_flow
 from flows.cli import main
-from optimisation.result import Assignment
 from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import planned_plan
 from tests.scenario_files import write_scenario
@@ -33,7 +32,7 @@ def test_a_feasible_plan_says_so_with_its_gap_in_every_output(tmp_path):
 
 
 def test_a_plan_that_fails_the_checker_is_never_written(tmp_path, capsys, monkeypatch, prefect_harness):
-    real_solve = flows.plan_flow.solve
+    real_solve = flows.plan_flow.plan_by_region  # the plan flow solves through optimisation.regions.plan
 
     def broken_solve(instance, **kwargs):  # a solver bug: one case more than an area's demand
         plan = real_solve(instance, **kwargs)
@@ -41,7 +40,7 @@ def test_a_plan_that_fails_the_checker_is_never_written(tmp_path, capsys, monkey
         tampered = (replace(first, cases=first.cases + 100), *plan.assignments[1:])
         return replace(plan, assignments=tampered, objective=plan.objective + 100)
 
-    monkeypatch.setattr(flows.plan_flow, "solve", broken_solve)
+    monkeypatch.setattr(flows.plan_flow, "plan_by_region", broken_solve)
     out = tmp_path / "out"
     code = main(["plan", str(write_scenario(tmp_path / "scn")), "--out", str(out)])
     err = capsys.readouterr().err

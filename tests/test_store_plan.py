@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -58,7 +58,7 @@ def write_data(root: Path, hosts: str = VALID["hosts.csv"], areas: str = VALID["
 def refreshed(sources: Path, store: Path, when: str):
     """One refresh, as the refresh flow runs it, at a fixed time (so the snapshot id is `when`)."""
     found = load_sources(sources)
-    now = datetime.strptime(when, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    now = datetime.strptime(when, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     return refresh(found, store, [validate(s, fetch(s.url)) for s in found], now=now)
 
 

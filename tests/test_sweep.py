@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 import flows.sweep_flow as sweep_flow_module
+from common.errors import InputError
 from flows.params import SweepParams
 from flows.sweep_flow import sweep_flow
-from common.errors import InputError
 from scoping.scenario.build import build_instance
-from scoping.scenario.loader import load_scenario
 from scoping.scenario.sweep import apply_variant, load_sweep, widened, widest_limits
 from tests.sweep_files import SWEEP, TWO_HUBS, write_sweep
 

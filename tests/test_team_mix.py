@@ -86,7 +86,7 @@ def test_checker_rejects_too_few_clinicians():
     inst = nwd_instance(None)
     good = plan_of(7, minimum_team(inst, (SpokePlacement("H", "J1", 7),)))
     assert check_plan(inst, good) == []
-    assert dict(((t.role, t.count) for t in good.team)) == {"clinician": 2, "communications_worker": 1,
+    assert dict((t.role, t.count) for t in good.team) == {"clinician": 2, "communications_worker": 1,
                                                               "police_officer": 2}
     short = plan_of(7, (TeamPlacement("H", "clinician", 1), TeamPlacement("H", "communications_worker", 1),
                         TeamPlacement("H", "police_officer", 2)))

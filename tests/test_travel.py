@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoping.scenario.geocode import DensityGrid
 from scoping.scenario.schemas import TravelTimeRow
 from scoping.scenario.travel import (
-    ESTIMATED, GivenTime, GivenTimes, Nearest, apply_measured, casework_pairs, nearest, supervision_pairs, travel_pairs,
+    ESTIMATED,
+    GivenTime,
+    GivenTimes,
+    Nearest,
+    apply_measured,
+    casework_pairs,
+    nearest,
+    supervision_pairs,
+    travel_pairs,
 )
 from scoping.scenario.travel_estimate import Place, estimated_pairs, minutes_between
 from tests.strategies import examples

@@ -6,17 +6,29 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scoping.scenario.geocode as geocode
 import scoping.scenario.travel_calibration as tc
 import scoping.scenario.travel_estimate as te
-from tests.strategies import examples
 from scoping.scenario.geocode import DensityGrid, count_grid, disk_kernel
 from scoping.scenario.travel_estimate import (
-    CAR_MODEL, PUBLIC_TRANSPORT_MODEL, CarModel, Place, PublicTransportModel, car_minutes, estimated_pairs,
-    minutes_between, nearest_estimates, pair_arrays, public_transport_minutes, round_half_up, urban_share,
+    CAR_MODEL,
+    PUBLIC_TRANSPORT_MODEL,
+    CarModel,
+    Place,
+    PublicTransportModel,
+    car_minutes,
+    estimated_pairs,
+    minutes_between,
+    nearest_estimates,
+    pair_arrays,
+    public_transport_minutes,
+    round_half_up,
+    urban_share,
 )
+from tests.strategies import examples
 
 RURAL, URBAN = 10.0, 1500.0  # densities: open country (urban share 0), city centre (urban share 1)
 HAND_CAR = CarModel(urban_kmh=40.0, rural_kmh=20.0, trunk_near_kmh=60.0, trunk_far_kmh=90.0)

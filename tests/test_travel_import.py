@@ -20,8 +20,15 @@ from common.errors import InputError
 from scoping.scenario.schemas import TravelTimeRow
 from scoping.scenario.travel_estimate import whole_minutes
 from scoping.scenario.travel_import import (
-    RoutedTime, RouterImport, id_problems, import_router_file, read_id_list, read_osrm_table, read_plain_csv,
-    read_r5py_csv, travel_times_csv,
+    RoutedTime,
+    RouterImport,
+    id_problems,
+    import_router_file,
+    read_id_list,
+    read_osrm_table,
+    read_plain_csv,
+    read_r5py_csv,
+    travel_times_csv,
 )
 
 ROUTERS = Path(__file__).parent / "data" / "routers"

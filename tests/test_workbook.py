@@ -10,8 +10,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from reporting.writers.plan_files import render_plan_files
 from reporting.published.plan import published_counts
+from reporting.writers.plan_files import render_plan_files
 from tests.report_fixtures import HOSTILE_FORMULA, planned_plan
 
 

@@ -255,15 +255,16 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
     async def upload(request: Request, scenario_id: str):
         bench.workspace.scenario_dir(scenario_id)
         form = await bench.form(request, files=True)
-        uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename]
+        uploads = [(item.filename, item) for item in form.getlist("files")
+                   if isinstance(item, UploadFile) and item.filename]
         if not uploads:
             return bench.scenario_page(request, scenario_id, 422, upload=["choose one or more CSV files to upload"])
         changes: dict[str, bytes | None] = {}
-        for item in uploads:
-            name = Path(item.filename.replace("\\", "/")).name
-            if name != item.filename or name not in pipeline.SCENARIO_TABLES:
+        for filename, item in uploads:
+            name = Path(filename.replace("\\", "/")).name
+            if name != filename or name not in pipeline.SCENARIO_TABLES:
                 return bench.scenario_page(request, scenario_id, 422, upload=[
-                    f"{item.filename[:80]!r} is not a file of a scenario; upload files named "
+                    f"{filename[:80]!r} is not a file of a scenario; upload files named "
                     + ", ".join(pipeline.SCENARIO_TABLES) + " (nothing was saved)"])
             changes[name] = await item.read()
         problems = bench.check_change(scenario_id, changes)
@@ -287,7 +288,7 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
         if job.flow_run_id:
             with contextlib.suppress(Exception):  # progress is best effort; the solve goes on regardless
                 steps = pipeline.flow_run_steps(job.flow_run_id)
-        context = {"job": job, "steps": steps, "waiting": bench.queue.waiting_before(job),
+        context: dict[str, Any] = {"job": job, "steps": steps, "waiting": bench.queue.waiting_before(job),
                    "ui_url": bench.ui_url(job.flow_run_id),
                    "done": DONE, "failed": FAILED, "scenario": scenario_id}
         fragment = request.headers.get("hx-request") == "true"

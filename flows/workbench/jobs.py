@@ -17,10 +17,10 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from flows.workbench import pipeline
 from flows.workbench.workspace import Workspace, inputs_hash, now_text

@@ -25,10 +25,10 @@ import csv
 import json
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 from uuid import UUID
 
 import shapely
@@ -278,7 +278,7 @@ def flow_run_steps(flow_run_id: str) -> list[tuple[str, str]]:
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
                                      sort=TaskRunSort.EXPECTED_START_TIME_ASC)
-    return [(run.name.rsplit("-", 1)[0], run.state.name if run.state else "Pending") for run in runs]
+    return [(run.name.rsplit("-", 1)[0], (run.state.name if run.state else None) or "Pending") for run in runs]
 
 
 def prefect_ui_url(flow_run_id: str, server: FlowServer | None) -> str | None:

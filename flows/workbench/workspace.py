@@ -33,9 +33,9 @@ import shutil
 import threading
 import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
@@ -126,7 +126,7 @@ class Workspace:
     # --- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, root: Path, demos: dict[str, Path]) -> "Workspace":
+    def open(cls, root: Path, demos: dict[str, Path]) -> Workspace:
         """Open (creating if needed) the workspace at `root`; a fresh one is seeded with `demos`
         (scenario id -> shipped scenario directory). Leftovers of an interrupted run are removed."""
         root = Path(root)
@@ -346,4 +346,4 @@ class Workspace:
 
 def now_text() -> str:
     """The time a version was saved, UTC, to the second (shown to people; not part of any plan file)."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -28,15 +28,15 @@ import csv
 import dataclasses
 import random
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "demo"
 REPO = Path(__file__).resolve().parents[2]
 STORE = Path(__file__).resolve().parent / "demo_store"
 # The two refresh rounds: the sources file and when its return arrived (after the quarter it adds).
-ROUNDS = (("inputs/sources_outcomes_demo.yaml", datetime(2025, 5, 1, 6, 30, tzinfo=timezone.utc)),
-          ("inputs/sources_outcomes_demo_2.yaml", datetime(2025, 8, 1, 6, 30, tzinfo=timezone.utc)))
+ROUNDS = (("inputs/sources_outcomes_demo.yaml", datetime(2025, 5, 1, 6, 30, tzinfo=UTC)),
+          ("inputs/sources_outcomes_demo_2.yaml", datetime(2025, 8, 1, 6, 30, tzinfo=UTC)))
 HEADER = ["service_model", "measure_id", "period", "authority_code", "hub_id", "value", "denominator",
           "x_note"]
 QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2"]

@@ -28,12 +28,20 @@ from typing import Any
 from optimisation.measures import spokes_by_host
 from optimisation.result import PlanResult
 from reporting.disclosure import (
-    PUBLIC, SUPPRESSED, Bounds, Pack, Relation, disclose, estimate_bounds, estimate_text, round_estimate, suppress,
+    PUBLIC,
+    SUPPRESSED,
+    Bounds,
+    Pack,
+    Relation,
+    disclose,
+    estimate_bounds,
+    estimate_text,
+    round_estimate,
+    suppress,
 )
 from reporting.published.monitoring import PublishedMonitoring, published_monitoring
 from scoping.scenario.build import PlannedScenario
 from scoping.store.outcomes import MonitoringTable
-
 
 # The map's demand bands (cases at a time): an area's circle shows which band its demand is in, the
 # first band being 0..threshold (reporting/views/map_svg.py draws them): up to 10, 11-20, 21-50, over 50.
@@ -131,7 +139,8 @@ def modelled_keys(planned: PlannedScenario, plan: PlanResult) -> frozenset:
     """
     inst = planned.instance
     modelled_areas = set(planned.estimated_demand)
-    keys = {("assignment", a.area_id, a.host_id) for a in plan.assignments if a.area_id in modelled_areas}
+    keys: set[tuple[str, ...]] = {("assignment", a.area_id, a.host_id) for a in plan.assignments
+                                  if a.area_id in modelled_areas}
     for host_id in spokes_by_host(plan):
         areas = [a.area_id for a in plan.assignments if a.host_id == host_id]
         if areas and all(area in modelled_areas for area in areas):
@@ -214,7 +223,7 @@ def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict
     covered_by_area: dict[str, int] = {}
     for a in plan.assignments:
         covered_by_area[a.area_id] = covered_by_area.get(a.area_id, 0) + a.cases
-    unpublished = set()
+    unpublished: set[tuple[str, ...]] = set()
     by_authority: dict[str, list[tuple]] = {}
     for area in inst.areas:
         demand, covered = area.demand, covered_by_area.get(area.area_id, 0)

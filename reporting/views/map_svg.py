@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape
 
 import shapely
-from shapely.geometry import MultiPoint, Point
+from shapely.geometry import MultiPoint, Point, Polygon
 
 from optimisation.instance import Instance
 from optimisation.measures import spokes_by_host
@@ -51,14 +51,14 @@ class Frame:
         return round((easting - self.min_x) * self.scale, 1), round((self.max_y - northing) * self.scale, 1)
 
 
-def footprints(inst: Instance) -> dict[str, shapely.Geometry]:
+def footprints(inst: Instance) -> dict[str, Polygon]:
     """Authority code -> footprint polygon from its areas' and hosts' locations."""
     points: dict[str, list[tuple[float, float]]] = {}
     for area in inst.areas:
         points.setdefault(area.authority_code, []).append((area.easting, area.northing))
     for host in inst.hosts:
         points.setdefault(host.authority_code, []).append((host.easting, host.northing))
-    shapes = {}
+    shapes: dict[str, Polygon] = {}
     for code, coords in sorted(points.items()):
         cloud = MultiPoint(sorted(set(coords)))
         hull = shapely.concave_hull(cloud, ratio=CONCAVE_RATIO) if len(set(coords)) >= 3 else cloud

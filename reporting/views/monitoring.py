@@ -111,6 +111,7 @@ def trend_chart(measure: Measure, periods: tuple[str, ...], series: list[dict]) 
         lines += [{"points": seg, "colour": s["colour"], "width": 2.5 if s["whole"] else 1.5} for seg in segments]
     labels = [{"x": x_of[p], "text": p} for i, p in enumerate(periods)
               if len(periods) <= 6 or i in (0, len(periods) - 1) or i % 2 == 0]
+    y_ticks: list[tuple[str, float]]
     if measure.unit == "share":
         y_ticks = [("0%", base_y), ("100%", PAD_TOP)]
     elif measure.unit == "status":

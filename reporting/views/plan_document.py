@@ -15,7 +15,13 @@ from common.version import spokeplan_version
 from optimisation.measures import plan_cost_per_year, spokes_by_authority
 from optimisation.result import PlanResult
 from reporting.disclosure import (
-    ESTIMATE_MARK, ESTIMATE_STEP, MARKING, NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED, round_estimate,
+    ESTIMATE_MARK,
+    ESTIMATE_STEP,
+    MARKING,
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    round_estimate,
 )
 from reporting.published.plan import PublishedCounts, coverage_by_authority
 from reporting.views.monitoring import monitoring_document
@@ -72,8 +78,13 @@ def plan_document(planned: PlannedScenario, plan: PlanResult, monitoring: Monito
         "host_fit": int(plan.host_fit),
         "travel_case_minutes": int(plan.travel_case_minutes),
         "backend": plan.backend,
-        "stages": [{"name": s.name, "sense": s.sense, "value": rounded(s.value), "bound": rounded(s.bound),
-                    "status": s.status} for s in plan.stages],
+        # Issue #15: each priority's value, proven bound (given the earlier stages' values; null if
+        # none) and gap; and the feasible start the solve began from (never better than the plan).
+        "stages": [{"name": s.name, "sense": s.sense, "value": rounded(s.value),
+                    "bound": None if s.bound is None else rounded(s.bound),
+                    "gap": None if s.gap is None else rounded(s.gap), "status": s.status} for s in plan.stages],
+        "start_objective": plan.start_objective,
+        "start_source": plan.start_source,
         "estimated_demand": dict(sorted(planned.estimated_demand.items())),
         "rules": {
             "caseload_min": rules.caseload_min, "caseload_max": rules.caseload_max,

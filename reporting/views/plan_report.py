@@ -11,13 +11,19 @@ from typing import Any
 from optimisation.measures import fit_scores, plan_cost_per_year, spokes_by_authority, spokes_by_host
 from optimisation.result import PlanResult
 from reporting.disclosure import (
-    ESTIMATE_MARK, NOT_AVAILABLE, SUPPRESSED, disclose, estimate_legend, estimate_text, legend,
+    ESTIMATE_MARK,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    disclose,
+    estimate_legend,
+    estimate_text,
+    legend,
 )
 from reporting.published.plan import PublishedCounts
 from reporting.views.map_svg import demand_band_labels, plan_map
 from reporting.views.monitoring import plan_monitoring_view
-from reporting.views.service import service_view
 from reporting.views.plan_document import travel_sources
+from reporting.views.service import service_view
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.travel import CASEWORK_DIRECTION, ESTIMATED, MODE_WORDS
 
@@ -27,7 +33,7 @@ def shown_share(counts: PublishedCounts, covered_key: tuple, demand_key: tuple) 
     demand, worked out from the rounded figures and marked '≈' for modelled estimates (so it reveals no
     more than they do), exact in the internal pack."""
     covered, demand = counts.number(covered_key), counts.number(demand_key)
-    if SUPPRESSED in (covered, demand):
+    if isinstance(covered, str) or isinstance(demand, str):  # the only text a count publishes is SUPPRESSED
         return None, SUPPRESSED
     if not demand:
         return None, NOT_AVAILABLE
@@ -124,7 +130,7 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
         per_host.append({
             "id": host_id, "name": host.name, "type": host.host_type.replace("_", " "), "authority": host.authority_code,
             "spokes": count, "cases": counts.text(("host", host_id)),
-            "caseload": SUPPRESSED if cases == SUPPRESSED else f"{mark}{cases / count:.1f}", "fit": scores[host_id],
+            "caseload": SUPPRESSED if isinstance(cases, str) else f"{mark}{cases / count:.1f}", "fit": scores[host_id],
             "drop_in": "yes" if host.drop_in else "", "hubs": ", ".join(hubs),
             "supervision": ", ".join(f"{inst.supervision_minutes[(h, host_id)]}" for h in hubs),
         })
@@ -186,7 +192,15 @@ def report_view(planned: PlannedScenario, plan: PlanResult, document: dict[str, 
             [(name, None) for name in sorted(scenario.inputs_sha256)],
             "version": document["spokeplan_version"],
             "status": plan.status, "backend": plan.backend, "gap": plan.gap,
-            "stages": [(s["name"], s["status"], s["value"]) for s in document["stages"]],
+            # Each stage: what was proven (status; in the internal pack also the gap to its bound).
+            # Values are not shown: they are the covered counts and sums of cases weighted by scores
+            # and minutes; the public pack leaves the later stages' gaps out with them (ratios of those
+            # sums, which the disclosure audit does not know of).
+            "stages": [(s["name"], s["status"] + ("" if s.get("gap") is None or not counts.pack.exact
+                                                  else f", gap {100 * s['gap']:.2f}%")
+                        + (" (no bound proven)" if s.get("bound", 0) is None else ""), s["value"])
+                       for s in document["stages"]],
+            "start_source": document.get("start_source") or "",
         },
         "estimated_areas": len(planned.estimated_demand),
         "service": service_view(planned, plan, counts.pack),  # None unless scenario.yaml names a service model

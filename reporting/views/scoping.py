@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
 from html import escape
 from typing import Any
 
@@ -28,12 +30,23 @@ import shapely
 from shapely.geometry import Point
 
 from reporting.disclosure import (
-    ESTIMATE_MARK, PUBLIC, SUPPRESSED, Pack, disclose, estimate_bounds, estimate_legend, estimate_text,
-    round_estimate, suppress, suppressed_cells,
+    ESTIMATE_MARK,
+    PUBLIC,
+    SUPPRESSED,
+    Pack,
+    Relation,
+    disclose,
+    estimate_bounds,
+    estimate_legend,
+    estimate_text,
+    round_estimate,
+    suppress,
+    suppressed_cells,
 )
 from reporting.views.map_svg import Frame, svg_path
+from scoping.analysis.benchmarks import Benchmark
 from scoping.analysis.importers import format_period
-from scoping.analysis.profiles import SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, PENCE_PER_MILE, AuthorityProfile
+from scoping.analysis.profiles import PENCE_PER_MILE, SERVICE_TYPE_LABELS, VISITS_PER_CASE_YEAR, AuthorityProfile
 from scoping.analysis.recommendations import Recommendation
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.travel import CASEWORK_DIRECTION, ESTIMATED, MODE_WORDS
@@ -68,7 +81,8 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
         nearest_hubs.add(best.hub_id)
     hubs = [h for h in inst.hubs if h.hub_id in nearest_hubs
             or (footprint is not None and footprint.geometry.contains(Point(h.easting, h.northing)))]
-    shapes = [Point(p.easting, p.northing) for p in [*areas, *hosts, *hubs]]
+    shapes = [Point(p.easting, p.northing) for p in areas] + [Point(p.easting, p.northing) for p in hosts] + [
+        Point(p.easting, p.northing) for p in hubs]
     if profile.geography.footprint is not None:
         shapes.append(profile.geography.footprint.geometry)
     if not shapes:
@@ -129,6 +143,13 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
 # ---------------------------------------------------------------------------------------------
 
 
+def _trend_text(b: Benchmark) -> str:
+    """'+12% 2022→2024': the change from the first to the last period with figures; '' without a trend."""
+    if b.trend is None or b.trend_change is None or b.first_period is None or b.last_period is None:
+        return ""  # trend_of gives all four or none
+    return f"{b.trend_change * 100:+.0f}% {format_period(b.first_period)}→{format_period(b.last_period)}"
+
+
 def _bars(items: list[tuple[str, float | None]]) -> list[dict[str, Any]]:
     """Label, value and a width (percent of the largest) for a small CSS bar chart."""
     top = max((v for _, v in items if v is not None), default=0) or 1
@@ -150,12 +171,12 @@ def demand_cells(profile: AuthorityProfile, threshold: int, pack: Pack = PUBLIC)
     geo, dem = profile.geography, profile.demography
     values = {"total": geo.demand_total, "given": dem.demand_given, "estimated": dem.demand_estimated,
               "in_reach": geo.demand_in_reach, "beyond": geo.demand_total - geo.demand_in_reach}
-    relations = [("total", ["given", "estimated"]), ("total", ["in_reach", "beyond"])]
-    if pack.exact:
-        estimates, hidden = set(), set()
-    elif dem.demand_estimated == 0:
-        estimates, hidden = set(), suppressed_cells(values, [[t, *parts] for t, parts in relations], threshold)
-    else:
+    relations: list[Relation] = [("total", ["given", "estimated"]), ("total", ["in_reach", "beyond"])]
+    estimates: set[str] = set()
+    hidden: AbstractSet[Hashable] = set()  # the internal pack (exact) hides nothing
+    if not pack.exact and dem.demand_estimated == 0:
+        hidden = suppressed_cells(values, [[t, *parts] for t, parts in relations], threshold)
+    elif not pack.exact:
         estimates = {"estimated"} | ({"total", "in_reach", "beyond"} if dem.demand_given == 0 else set())
         bounds = {key: estimate_bounds(values[key]) for key in estimates}
         hidden = suppress(values, relations, threshold, frozenset(), bounds, frozenset(estimates))
@@ -215,8 +236,7 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
             "comparator": b.comparator or ":", "rag": b.rag or "none",
             "rag_words": RAG_WORDS.get(b.rag or "", "no comparator"),
             "trend": b.trend or ":",
-            "trend_text": "" if b.trend is None else
-            f"{b.trend_change * 100:+.0f}% {format_period(b.first_period)}→{format_period(b.last_period)}",
+            "trend_text": _trend_text(b),
             "bars": _bars([("this authority", None if b.hidden and not pack.exact else b.value),
                            ("neighbours", b.neighbours_mean), ("England", b.england)]),
         })

@@ -50,6 +50,8 @@ def given_demand(planned: PlannedScenario) -> int:
 def service_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, Any]:
     """plan.json keys `service_model`, `team`, `pathways`, `placements` (exact)."""
     model = planned.scenario.service_model
+    if model is None:
+        raise ValueError(f"scenario {planned.scenario.directory} has no service model to document")
     totals = pathway_totals(planned)
     covered_share = plan.objective / planned.instance.demand_total if planned.instance.demand_total else 0.0
     pathways = []
@@ -115,7 +117,7 @@ def service_view(planned: PlannedScenario, plan: PlanResult, pack: Pack) -> dict
                     for k in keys]
     workers = workers_by_hub(plan.spokes)
     hubs = {h.hub_id: h for h in planned.instance.hubs}
-    team_rows = []
+    team_rows: list[dict[str, Any]] = []
     for hub_id in sorted(workers):
         counts = {t.role: t.count for t in plan.team if t.hub_id == hub_id}
         team_rows.append({"hub": hub_id, "name": hubs[hub_id].name, "workers": workers[hub_id],

@@ -13,7 +13,8 @@ column names only (scoping.store.changes).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from reporting.disclosure import NOT_AVAILABLE, SUPPRESSED
 from reporting.published.plan import PublishedCounts

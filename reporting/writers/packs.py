@@ -14,8 +14,8 @@ Each pack folder and ``OUT/`` get a README.txt saying which file is which (:func
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fnmatch import fnmatch
-from typing import Mapping
 
 from reporting.disclosure import INTERNAL, MARKING, PUBLIC, Pack
 
@@ -114,10 +114,10 @@ def assemble(internal: dict[str, bytes], public: dict[str, bytes], top_level: Ma
     packs = {INTERNAL.name: internal, PUBLIC.name: public}
     files: dict[str, bytes] = {}
     for pack in (INTERNAL, PUBLIC):
-        own = packs[pack.name]
-        ordered = [name for name in own if name != last] + ([last] if last in own else [])
+        pack_files = packs[pack.name]
+        ordered = [name for name in pack_files if name != last] + ([last] if last is not None and last in pack_files else [])
         files[f"{pack.name}/README.txt"] = pack_readme(pack, ordered)
-        files.update({f"{pack.name}/{name}": own[name] for name in ordered})
+        files.update({f"{pack.name}/{name}": pack_files[name] for name in ordered})
     copies = {name: packs[pack.name][name] for name, pack in top_level.items() if name in packs[pack.name]}
     files["README.txt"] = top_readme({name: pack for name, pack in top_level.items() if name in copies})
     files.update({name: data for name, data in copies.items() if name != last})

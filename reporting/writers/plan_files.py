@@ -14,14 +14,20 @@ with a leading apostrophe (reporting/writers/spreadsheet.py).
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from optimisation.result import PlanResult
 from reporting.disclosure import INTERNAL, PUBLIC, Pack
 from reporting.published.plan import PublishedCounts, published_counts
 from reporting.views.plan_document import (
-    allocation_rows, coverage_table_rows, plan_document, public_plan_document, published_allocation_rows,
-    published_coverage_rows, spoke_rows,
+    allocation_rows,
+    coverage_table_rows,
+    plan_document,
+    public_plan_document,
+    published_allocation_rows,
+    published_coverage_rows,
+    spoke_rows,
 )
 from reporting.views.plan_report import coverage_rows, report_view
 from reporting.views.service import service_view

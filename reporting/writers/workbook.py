@@ -20,13 +20,14 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from optimisation.measures import plan_cost_per_year
 from optimisation.result import PlanResult
@@ -112,7 +113,7 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the empty sheet a new workbook starts with
     props = workbook.properties
     props.creator = "spokeplan"
     props.created = props.modified = FIXED_TIME

@@ -16,9 +16,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -109,7 +110,7 @@ def nearest_neighbours(values: dict[str, dict[str, float | None]], k: int = DEFA
         return {code: [] for code in codes}
     indicators = sorted({name for row in values.values() for name in row})
     common = [name for name in indicators if all(values[code].get(name) is not None for code in codes)]
-    matrix = np.array([[float(values[code][name]) for name in common] for code in codes], dtype=float)
+    matrix = np.array([[values[code][name] for name in common] for code in codes], dtype=np.float64)
     if matrix.size:
         spread = matrix.std(axis=0)
         keep = spread > 0
@@ -142,7 +143,7 @@ def trend_of(series: list[tuple[str, float | None]]) -> tuple[str | None, float 
     if len(known) < 2 or known[0][1] == 0:
         return None, None, None, None
     (first_period, first), (last_period, last) = known[0], known[-1]
-    change = (last - first) / abs(first)  # type: ignore[operator]
+    change = (last - first) / abs(first)
     if change > TREND_TOLERANCE:
         trend = "rising"
     elif change < -TREND_TOLERANCE:
@@ -160,8 +161,8 @@ def benchmark(code: str, indicators: IndicatorSet, neighbours: list[str]) -> lis
     for name in names:
         value = own.get(name)
         hidden = (code, name) in indicators.hidden
-        neighbour_values = [indicators.values.get(other, {}).get(name) for other in neighbours]
-        neighbour_values = [v for v in neighbour_values if v is not None and not math.isnan(v)]
+        neighbour_figures = [indicators.values.get(other, {}).get(name) for other in neighbours]
+        neighbour_values = [v for v in neighbour_figures if v is not None and not math.isnan(v)]
         neighbours_mean = sum(neighbour_values) / len(neighbour_values) if neighbour_values else None
         england = indicators.england.get(name)
         if neighbours_mean is not None:

@@ -39,9 +39,9 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from common.errors import InputError, Problem, shown
 from common.files import input_problem, read_input_bytes
@@ -73,7 +73,7 @@ def _read_csv(path: Path, file: str, within: str | Path | None = None) -> tuple[
         header = [cell.strip() for cell in next(reader, [])]
         records = [(reader.line_num, record) for record in reader if any(cell.strip() for cell in record)]
     except csv.Error as error:
-        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")])
+        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")]) from error
     if not any(header):
         raise InputError([Problem(file, 1, "-", "file is empty; expected a header row")])
     return header, records

@@ -30,16 +30,26 @@ reported at its line in filters.yaml (or SOURCES.yaml).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Sequence
+
+import yaml
 
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import read_yaml
 from scoping.analysis.benchmarks import NEIGHBOURS_FILE, read_neighbours
 from scoping.analysis.importers import (
-    LAYOUT_KEYS, EesLayout, IndicatorTable, Population, ees_layout, known_authority_codes, read_ees_csv,
-    read_ons_population, sniff_kind,
+    LAYOUT_KEYS,
+    EesLayout,
+    IndicatorTable,
+    Population,
+    ees_layout,
+    known_authority_codes,
+    read_ees_csv,
+    read_ons_population,
+    sniff_kind,
 )
 from scoping.analysis.profiles import ScopingInputs
 from scoping.scenario.loader import Scenario
@@ -60,6 +70,11 @@ class IndicatorFile:
     file: str  # as named in messages
     within: Path  # the folder it must stay in once links are followed (the scenario or the store)
     layout: EesLayout = EesLayout()
+
+
+def _entry_line(root: yaml.Node | None, name: object, loc: tuple) -> int:
+    """Line of `loc` inside the layout entry `name` of the file's node tree."""
+    return yaml_line(root, (name, *loc))
 
 
 def read_layouts(path: Path, folder: Path, names: Sequence[str]) -> dict[str, EesLayout]:
@@ -87,7 +102,7 @@ def read_layouts(path: Path, folder: Path, names: Sequence[str]) -> dict[str, Ee
         unknown = sorted(str(key) for key in entry if key not in LAYOUT_KEYS)
         problems += [Problem(file, yaml_line(root, (name, key)), key[:80], "unknown key; expected filters or "
                              "indicators") for key in unknown]
-        layout, found = ees_layout(entry, file, lambda loc, name=name: yaml_line(root, (name, *loc)))
+        layout, found = ees_layout(entry, file, partial(_entry_line, root, name))
         problems += found
         layouts[str(name)] = layout
     if problems:

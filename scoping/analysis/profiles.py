@@ -45,14 +45,15 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import shapely
 from shapely.geometry import MultiPoint
 
 from optimisation.instance import host_orientation
-from scoping.analysis.benchmarks import Benchmark, IndicatorSet, benchmark, nearest_neighbours, DEFAULT_NEIGHBOURS
+from scoping.analysis.benchmarks import DEFAULT_NEIGHBOURS, Benchmark, IndicatorSet, benchmark, nearest_neighbours
 from scoping.analysis.demand_model import DemandEstimate, DemandModel, estimate_authority_demand, implied_rate
 from scoping.analysis.importers import ENGLAND, IndicatorTable, Population
 from scoping.scenario.build import PlannedScenario, given_times
@@ -269,8 +270,8 @@ def service_landscape(planned: PlannedScenario, code: str, travel: NearestTravel
                                    reach.get(host.host_id, 0) / total if total else None,
                                    hub.source if hub else None))
     hosts_by_type: dict[str, int] = {}
-    for host in hosts:
-        hosts_by_type[host.host_type] = hosts_by_type.get(host.host_type, 0) + 1
+    for candidate in hosts:
+        hosts_by_type[candidate.host_type] = hosts_by_type.get(candidate.host_type, 0) + 1
     soft = by_type["drop_in"] + sum(1 for h in hosts if h.drop_in)
     return ServiceLandscape(by_type, tuple(sorted(services)), gaps, dict(sorted(hosts_by_type.items())),
                             tuple(hosts), soft)
@@ -529,7 +530,7 @@ def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInpu
     # Demand model inputs: the base rate and the indicator's comparison rate.
     pairs = [(r.value.demand, r.value.population_10_17) for r in planned.scenario.areas.rows
              if r.value.demand is not None and r.value.population_10_17 is not None]
-    implied = implied_rate(pairs)  # type: ignore[arg-type]
+    implied = implied_rate(pairs)
     rate_key = {code: _cse_rate_key(indicators.values.get(code, {})) for code in scenario_codes}
 
     profiles = []

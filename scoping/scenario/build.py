@@ -12,8 +12,9 @@ scenarios (issue #8).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from common.errors import InputError, Problem, shown
 from optimisation.instance import Area, Authority, Host, HostFitScores, Hub, Instance, Rules, TeamRole
@@ -21,8 +22,8 @@ from optimisation.programme import DemandScenario, Phase, Programme, central_sce
 from scoping.scenario.geocode import GeocodedPostcode, PostcodeLookup, load_density_grid
 from scoping.scenario.loader import Scenario
 from scoping.scenario.schemas import AreaRow, AuthorityRow, HostRow, HubRow
-from scoping.scenario.settings import ScenarioRules
 from scoping.scenario.service_model import ServiceModel
+from scoping.scenario.settings import ScenarioRules
 from scoping.scenario.tables import Table
 from scoping.scenario.travel import GivenTimes, Pair, casework_pairs, supervision_pairs
 from scoping.scenario.travel_estimate import Place
@@ -235,6 +236,7 @@ def build_programme(planned: PlannedScenario) -> Programme | None:
         scenarios += [DemandScenario(name, demand) for name, demand in by_name.items()]
     weights = rules.demand_weights or {}
     scenarios = [DemandScenario(s.name, s.demand, weights.get(s.name, 1.0)) for s in scenarios]
+    phases: tuple[Phase, ...]
     if rules.phases is None:
         phases, phased = (Phase("plan", 0),), False
     else:

@@ -40,7 +40,7 @@ class Measure(BaseModel):
     notes: str | None = Field(None, max_length=1000)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Measure":
+    def _consistent(self) -> Measure:
         if self.unit in ("share", "rate") and not self.denominator:
             raise ValueError(f"measure {self.id}: a {self.unit} needs `denominator` (what it is out of)")
         if self.unit == "status" and self.case_derived:
@@ -69,7 +69,7 @@ class Catalogue(BaseModel):
     outcomes: tuple[Outcome, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "Catalogue":
+    def _unique_ids(self) -> Catalogue:
         ids = [m.id for o in self.outcomes for m in o.measures]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:

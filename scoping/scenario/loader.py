@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from common.errors import InputError, Problem, shown
 from common.files import read_input_bytes
@@ -183,7 +184,7 @@ def _monitoring_store_problems(store: str, directory: Path, model: ServiceModel,
 def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
     """Checks that span files: unique ids, known references, estimable demand."""
     problems: list[Problem] = []
-    place_tables = [scenario.hubs, scenario.hosts, scenario.areas]
+    place_tables: list[Table[Any]] = [scenario.hubs, scenario.hosts, scenario.areas]
     for table in (*place_tables, scenario.authorities, *( [scenario.services] if scenario.services else [])):
         column = type(table.rows[0].value).id_column if table.rows else None
         if column:
@@ -261,7 +262,7 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
                                         f"pair {pair[0]} -> {pair[1]}{by} is listed twice (first on line {seen[pair]})"))
             seen.setdefault(pair, row.line)
     if scenario.existing_spokes:
-        seen = {}
+        placed: dict[tuple[str, str], int] = {}
         for row in scenario.existing_spokes.rows:
             if row.value.hub_id not in hub_ids:
                 problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",
@@ -274,11 +275,11 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
                                         f"host {row.value.host_id} has spokes in post but is banned in hosts.csv "
                                         f"(line {banned_hosts[row.value.host_id]}); set its status to candidate or "
                                         "locked, or remove this row"))
-            pair = (row.value.hub_id, row.value.host_id)
-            if pair in seen:
+            spoke = (row.value.hub_id, row.value.host_id)
+            if spoke in placed:
                 problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",
-                                        f"hub {pair[0]} at host {pair[1]} is listed twice (first on line {seen[pair]})"))
-            seen.setdefault(pair, row.line)
+                                        f"hub {spoke[0]} at host {spoke[1]} is listed twice (first on line {placed[spoke]})"))
+            placed.setdefault(spoke, row.line)
     problems.extend(_programme_problems(scenario, settings))
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
 

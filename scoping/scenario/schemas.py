@@ -104,7 +104,7 @@ class _Located(CsvRow):
     northing: float | None = Field(default=None, ge=-10_000_000, le=10_000_000)
 
     @model_validator(mode="after")
-    def _one_location(self) -> "_Located":
+    def _one_location(self) -> _Located:
         has_grid = self.easting is not None or self.northing is not None
         if self.postcode and has_grid:
             raise ValueError("give either postcode or easting and northing, not both")
@@ -135,7 +135,7 @@ class HubRow(_Located):
     supervision_minutes: int | None = Field(default=None, ge=1, le=600)
 
     @model_validator(mode="after")
-    def _min_not_over_max(self) -> "HubRow":
+    def _min_not_over_max(self) -> HubRow:
         if self.min_spokes > self.max_spokes:
             raise ValueError(f"min_spokes {self.min_spokes} is more than max_spokes {self.max_spokes}")
         return self

@@ -43,9 +43,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from optimisation.instance import TeamRole
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import read_yaml
+from optimisation.instance import TeamRole
 from scoping.scenario.catalogue import Catalogue, read_catalogue
 from scoping.scenario.schemas import describe_expectation
 
@@ -80,7 +80,7 @@ class Caseload(_Part):
     max: int = Field(ge=1, le=1000)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Caseload":
+    def _ordered(self) -> Caseload:
         if self.min > self.max:
             raise ValueError(f"caseload min {self.min} is more than max {self.max}")
         return self
@@ -95,7 +95,7 @@ class Eligibility(_Part):
     population_column: Literal[POPULATION_COLUMNS]  # type: ignore[valid-type]
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Eligibility":
+    def _ordered(self) -> Eligibility:
         if self.age_min > self.age_max:
             raise ValueError(f"age_min {self.age_min} is more than age_max {self.age_max}")
         return self
@@ -124,7 +124,7 @@ class Pathway(_Part):
     placement: Placement | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Pathway":
+    def _ordered(self) -> Pathway:
         if self.weeks_min > self.weeks_max:
             raise ValueError(f"weeks_min {self.weeks_min:g} is more than weeks_max {self.weeks_max:g}")
         if not self.weeks_min <= self.planning_weeks <= self.weeks_max:
@@ -144,7 +144,7 @@ class Role(_Part):
     note: str | None = Field(default=None, max_length=1000)
 
     @model_validator(mode="after")
-    def _needed(self) -> "Role":
+    def _needed(self) -> Role:
         if self.per_team == 0 and self.workers_per_role is None:
             raise ValueError("a role needs per_team (at least 1) or workers_per_role, else it is never staffed")
         return self
@@ -183,10 +183,9 @@ class ServiceModelFile(_Part):
                                                          pattern=r"^[^\x00-\x1f\x7f]*\.ya?ml$")] | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ServiceModelFile":
-        for kind, items in (("pathway", self.pathways), ("role", self.roles),
-                            ("placement_provision type", [p for p in self.placement_provision])):
-            keys = [getattr(item, "id", None) or getattr(item, "type") for item in items]
+    def _consistent(self) -> ServiceModelFile:
+        for kind, keys in (("pathway", [p.id for p in self.pathways]), ("role", [r.id for r in self.roles]),
+                           ("placement_provision type", [p.type for p in self.placement_provision])):
             repeated = sorted({key for key in keys if keys.count(key) > 1})
             if repeated:
                 raise ValueError(f"{kind} {', '.join(repeated)} is listed twice; ids must be unique")

@@ -15,11 +15,11 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import read_yaml
@@ -161,7 +161,7 @@ class ScenarioRules(BaseModel):
             return self.casework_minutes_public_transport
         return self.casework_minutes
 
-    def with_casework_limit(self, minutes: int) -> "ScenarioRules":
+    def with_casework_limit(self, minutes: int) -> ScenarioRules:
         """These rules with the casework limit of their mode set to `minutes` (sweeps widen it)."""
         key = "casework_minutes_public_transport" if (
             self.casework_mode == "public_transport" and self.casework_minutes_public_transport is not None) \
@@ -169,7 +169,7 @@ class ScenarioRules(BaseModel):
         return self.model_copy(update={key: minutes})
 
     @model_validator(mode="after")
-    def _caseload_order(self) -> "ScenarioRules":
+    def _caseload_order(self) -> ScenarioRules:
         if self.caseload_min > self.caseload_max:
             raise rule_conflict(f"caseload_min {self.caseload_min} is more than caseload_max {self.caseload_max}",
                                 ("caseload_min",), ("caseload_max",))
@@ -183,6 +183,11 @@ class SettingsFile:
     file: str
     sha256: str | None = None  # None: the scenario has no scenario.yaml (every default applies)
     root: yaml.Node | None = None
+
+    @overload
+    def key_line(self, key: str, default: int = 1) -> int: ...
+    @overload
+    def key_line(self, key: str, default: None) -> int | None: ...
 
     def key_line(self, key: str, default: int | None = 1) -> int | None:
         """Line of a top-level key (keys are unique: common.files.parse_yaml refuses repeats), else `default`."""
@@ -312,7 +317,7 @@ def old_phase_message(phases: Any, loc: tuple) -> str:
             f"after_funding: continue, close or compare): replace max_hubs with new_services{advice}")
 
 
-def _conflict_problem(item: dict, data: dict, implied: dict, source: SettingsFile) -> Problem:
+def _conflict_problem(item: ErrorDetails, data: dict, implied: dict, source: SettingsFile) -> Problem:
     """A rule conflict located at the first of its keys in scenario.yaml, naming every key's line
     (or, for a rule scenario.yaml leaves to the service model, the model it comes from)."""
     places, first = [], None
@@ -334,7 +339,7 @@ def _conflict_problem(item: dict, data: dict, implied: dict, source: SettingsFil
 def service_model_rules(model: ServiceModel) -> dict:
     """The scenario.yaml rules a service model sets: caseload, episodes a year per worker, worker cost."""
     spec = model.spec
-    implied = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
+    implied: dict[str, float] = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
                "cases_per_spoke_per_year": model.episodes_per_worker_per_year}
     if spec.workers.cost_per_year is not None:
         implied["spoke_cost_per_year"] = spec.workers.cost_per_year

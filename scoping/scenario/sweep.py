@@ -40,9 +40,9 @@ from typing import Any
 
 import yaml
 
-from optimisation.instance import Instance
 from common.errors import InputError, Problem, shown
 from common.files import read_yaml
+from optimisation.instance import Instance
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario, load_scenario
 
@@ -79,7 +79,7 @@ class SweepSpec:
     base_values: tuple[tuple[str, Any], ...] = ()  # the base scenario's value of every knob
 
 
-def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+def _key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
     """'grid.budget_per_year' -> line, 'variants.2' -> line, for messages."""
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):

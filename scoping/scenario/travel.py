@@ -19,8 +19,8 @@ Every time says where it came from (:attr:`TravelPairs.sources`): ``measured``, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class GivenTimes:
     by_mode: Mapping[str, Mapping[Pair, GivenTime]] = field(default_factory=dict)
 
     @classmethod
-    def from_rows(cls, rows: Iterable[TravelTimeRow]) -> "GivenTimes":
+    def from_rows(cls, rows: Iterable[TravelTimeRow]) -> GivenTimes:
         by_mode: dict[str, dict[Pair, GivenTime]] = {}
         for row in rows:
             by_mode.setdefault(row.mode, {})[(row.from_id, row.to_id)] = GivenTime(row.minutes, row.source)
@@ -80,7 +80,7 @@ class TravelPairs:
     def source(self, pair: Pair) -> str:
         return self.sources.get(pair, ESTIMATED)
 
-    def flipped(self) -> "TravelPairs":
+    def flipped(self) -> TravelPairs:
         """The same times keyed (target, source), in that order."""
         return TravelPairs(dict(sorted(((b, a), m) for (a, b), m in self.minutes.items())),
                            dict(sorted(((b, a), s) for (a, b), s in self.sources.items())))
@@ -168,8 +168,8 @@ def nearest(places: Sequence[Place], candidates: Sequence[Place], mode: str, can
     candidate_index = {p.place_id: k for k, p in enumerate(candidates)}
     place_index = {p.place_id: k for k, p in enumerate(places)}
     for (origin, destination), minutes in given_pairs.minutes.items():
-        candidate, place = (origin, destination) if candidates_are_origins else (destination, origin)
-        by_candidate[candidate_index[candidate], place_index[place]] = minutes
+        candidate_id, place_id = (origin, destination) if candidates_are_origins else (destination, origin)
+        by_candidate[candidate_index[candidate_id], place_index[place_id]] = minutes
     best = np.argmin(by_candidate, axis=0)  # first of equal minimums: the smaller candidate id
     result = {}
     for k, place in enumerate(places):

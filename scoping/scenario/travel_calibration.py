@@ -22,19 +22,35 @@ trips. The speeds are fitted by scipy's ``least_squares`` on log(model / publish
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from pyproj import Transformer
 from scipy.optimize import least_squares
 
-from scoping.scenario.geocode import DENSITY_FILE, DensityGrid, build_density_counts, load_density_grid, save_density_counts
+from scoping.scenario.geocode import (
+    DENSITY_FILE,
+    DensityGrid,
+    build_density_counts,
+    load_density_grid,
+    save_density_counts,
+)
 from scoping.scenario.travel_estimate import (
-    CAR_MODEL, FAR_KM, NEAR_KM, PUBLIC_TRANSPORT_MODEL, URBAN_LOCAL_KMH, CarModel, PublicTransportModel, car_minutes,
-    in_vehicle_minutes, straight_km, urban_share,
+    CAR_MODEL,
+    FAR_KM,
+    NEAR_KM,
+    PUBLIC_TRANSPORT_MODEL,
+    URBAN_LOCAL_KMH,
+    CarModel,
+    PublicTransportModel,
+    car_minutes,
+    in_vehicle_minutes,
+    straight_km,
+    urban_share,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -104,9 +120,9 @@ def fit_public_transport_model(table: pd.DataFrame) -> PublicTransportModel:
     return PublicTransportModel(*[round(float(v), 1) for v in fitted.x])
 
 
-def error_summary(errors: np.ndarray) -> dict[str, float]:
+def error_summary(relative_errors: ArrayLike) -> dict[str, float]:
     """Pairs, median absolute relative error and share within WITHIN (35%)."""
-    errors = np.asarray(errors, dtype=float)
+    errors = np.asarray(relative_errors, dtype=float)
     if not len(errors):
         return {"pairs": 0, "median_abs": float("nan"), "within_35": float("nan")}
     return {"pairs": int(len(errors)), "median_abs": float(np.median(np.abs(errors))),
@@ -133,8 +149,8 @@ def calibration_report(table: pd.DataFrame, predicted: np.ndarray) -> dict[str, 
     report = {"split": {name: error_summary(table.loc[table["split"] == name, "error"]) for name in ("fit", "test")}}
     report["split"]["fit + test"] = error_summary(published["error"])
     report["split"]["check rows"] = error_summary(table.loc[table["split"] == "check", "error"])
-    report["class"] = {c: error_summary(g["error"]) for c, g in published.groupby("cls")}
-    report["band"] = {b: error_summary(g["error"]) for b, g in published.groupby("band")}
+    report["class"] = {str(c): error_summary(g["error"]) for c, g in published.groupby("cls")}
+    report["band"] = {str(b): error_summary(g["error"]) for b, g in published.groupby("band")}
     return report
 
 
@@ -155,10 +171,10 @@ def public_transport_calibration(model: PublicTransportModel | None = None) -> t
 def _print_report(title: str, table: pd.DataFrame, report: dict) -> None:
     print(f"## {title}")
     print(f"{'pair':<48} {'km':>6} {'dens A':>7} {'dens B':>7} {'published':>9} {'model':>6} {'error':>7}  split")
-    for row in table.sort_values("km").itertuples():
-        print(f"{row.from_place + ' - ' + row.to_place:<48} {row.km:>6.1f} {row.density_from:>7.0f} "
-              f"{row.density_to:>7.0f} {row.minutes:>9.0f} {row.predicted:>6.1f} "
-              f"{(row.predicted - row.minutes) / row.minutes:>+7.0%}  {row.split}")
+    for row in table.sort_values("km").to_dict("records"):
+        print(f"{row['from_place'] + ' - ' + row['to_place']:<48} {row['km']:>6.1f} {row['density_from']:>7.0f} "
+              f"{row['density_to']:>7.0f} {row['minutes']:>9.0f} {row['predicted']:>6.1f} "
+              f"{(row['predicted'] - row['minutes']) / row['minutes']:>+7.0%}  {row['split']}")
     for group, figures in report.items():
         for name, f in figures.items():
             print(f"{group:<6} {name:<20} pairs {f['pairs']:>3}  median |error| {f['median_abs']:>6.1%}  "

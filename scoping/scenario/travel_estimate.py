@@ -37,10 +37,11 @@ rounded half up (:func:`round_half_up`: a 44.5-minute trip counts as 45).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
 from scoping.scenario.geocode import DensityGrid, load_density_grid
@@ -208,7 +209,7 @@ def public_transport_minutes(km, density_a, density_b, model: PublicTransportMod
     return np.where(km * 1000.0 < SAME_PLACE_M, 0.0, total)
 
 
-MinutesFormula = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+MinutesFormula = Callable[[ArrayLike, ArrayLike, ArrayLike], np.ndarray]  # km, density at each end
 
 
 def formula(mode: str) -> MinutesFormula:

@@ -35,12 +35,13 @@ import io
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from common.errors import InputError, Problem
-from scoping.scenario.schemas import ID_PATTERN, ROUTER_FORMATS as FORMATS, TRAVEL_MODES
+from scoping.scenario.schemas import ID_PATTERN, TRAVEL_MODES
+from scoping.scenario.schemas import ROUTER_FORMATS as FORMATS
 from scoping.scenario.tables import decode_csv_bytes
 from scoping.scenario.travel_estimate import whole_minutes
 
@@ -92,7 +93,7 @@ def _read_csv(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[st
         header = [cell.strip() for cell in next(reader, [])]
         records = [(reader.line_num, record) for record in reader if any(cell.strip() for cell in record)]
     except csv.Error as error:
-        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")])
+        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")]) from error
     if not any(header):
         raise InputError([Problem(file, 1, "-", "file is empty; expected a header row")])
     return header, records
@@ -125,6 +126,7 @@ def _long_form(path: Path, file: str, time_column: str | None, fmt: str) -> Rout
     problems += [Problem(file, 1, name, "column appears more than once") for name in duplicated]
     if problems:
         raise InputError(problems)
+    assert time_column is not None  # chosen above, or a problem was raised
     index = {name: header.index(name) for name in ("from_id", "to_id", time_column)}
     times: list[RoutedTime] = []
     unreachable: list[tuple[str, str]] = []
@@ -268,11 +270,11 @@ def read_osrm_table(path: str | Path, source_ids: Sequence[str] | None = None,
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError([Problem(file, raw[: err.start].count(b"\n") + 1, "-", "not UTF-8 text; expected the JSON "
-                                  "an OSRM table request returns")])
+                                  "an OSRM table request returns")]) from err
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as err:
-        raise InputError([Problem(file, err.lineno, "-", f"not valid JSON: {err.msg} (column {err.colno})")])
+        raise InputError([Problem(file, err.lineno, "-", f"not valid JSON: {err.msg} (column {err.colno})")]) from err
     if not isinstance(payload, dict):
         raise InputError([Problem(file, 1, "-", "expected a JSON object with code and durations (OSRM table response)")])
     code = payload.get("code")

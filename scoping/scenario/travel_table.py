@@ -97,6 +97,7 @@ def travel_table(pairs_csv: str | Path, scenario_dir: str | Path | None = None) 
             else:
                 wanted[(row.line, column)] = postcode
     found = PostcodeLookup().lookup(sorted(set(wanted.values()))) if wanted else {}
+    located = {postcode: result for postcode, result in found.items() if isinstance(result, GeocodedPostcode)}
     for (line, column), postcode in sorted(wanted.items()):
         result = found[postcode]
         if not isinstance(result, GeocodedPostcode):
@@ -107,7 +108,7 @@ def travel_table(pairs_csv: str | Path, scenario_dir: str | Path | None = None) 
     def place(line: int, column: str, text: str) -> Place:
         if text in scenario_places:
             return scenario_places[text]
-        geocoded = found[wanted[(line, column)]]
+        geocoded = located[wanted[(line, column)]]
         return Place(POSTCODE_KEY + geocoded.postcode, geocoded.easting, geocoded.northing)
 
     origins = [place(row.line, "from", row.value.from_place) for row in table.rows]

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,7 +42,7 @@ from common.errors import InputError, Problem
 from scoping.analysis.benchmarks import trend_of
 from scoping.scenario.catalogue import Catalogue, Measure, read_catalogue
 from scoping.scenario.loader import Scenario, monitoring_store_path
-from scoping.scenario.schemas import GssCode, Identifier, CsvRow
+from scoping.scenario.schemas import CsvRow, GssCode, Identifier
 from scoping.scenario.service_model import ServiceModel, load_service_model, shipped_models
 from scoping.scenario.tables import read_table
 from scoping.store.snapshots import source_path, store_snapshots
@@ -68,7 +68,7 @@ def _model(name_or_path: str, base_dir: Path | None = None) -> ServiceModel:
     return load_service_model(name_or_path, base_dir, file="--model")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _models_with_catalogues() -> tuple[str, ...]:
     """The shipped service models that name an outcome catalogue (the ids an outcomes row may name)."""
     return tuple(m for m in shipped_models() if _model(m).outcomes_catalogue is not None)
@@ -80,7 +80,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_catalogue(service_model: str) -> Catalogue:
     return load_catalogue(service_model)
 
@@ -221,7 +221,7 @@ class OutcomeRow(CsvRow):
             raise ValueError(f"a {unit} needs its denominator (what the value is out of)")
         if unit in ("count", "status") and denominator is not None:
             raise ValueError(f"a {unit} measure has no denominator; leave it empty")
-        if unit == "share" and value is not None and denominator is not None and value > denominator:
+        if unit == "share" and isinstance(value, int | float) and denominator is not None and value > denominator:
             raise ValueError(f"a share's value {value} is more than its denominator {denominator}")
         return denominator
 
@@ -335,7 +335,7 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
     for manifest in manifests:
         snapshot = manifest["snapshot"]
         present: dict[tuple, Figure] = {}
-        for name, entry in sorted(manifest.get("sources", {}).items()):
+        for _name, entry in sorted(manifest.get("sources", {}).items()):
             if entry.get("schema") != "outcomes":
                 continue
             path = source_path(store, entry)  # confined to the store (scoping.store.snapshots.read_manifest)
@@ -359,8 +359,7 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
                 present[f.key] = f
         for key, f in present.items():
             old = tracked.get(key)
-            same = old is not None and (old.figure.value, old.figure.denominator) == (f.value, f.denominator)
-            if same:
+            if old is not None and (old.figure.value, old.figure.denominator) == (f.value, f.denominator):
                 tracked[key] = Tracked(f, old.snapshot, old.revised_from, True)
             else:
                 tracked[key] = Tracked(f, snapshot, old.snapshot if old else None, True)
@@ -433,10 +432,10 @@ def level(measure: Measure, value: float | str | None, denominator: int | None) 
         if not denominator:
             return None
         return value / denominator * (measure.per if measure.unit == "rate" else 1)  # type: ignore[operator]
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
-READINGS = {("rising", "higher"): ("improving", "green"), ("falling", "lower"): ("improving", "green"),
+READINGS: dict[tuple[str | None, str], tuple[str, str]] = {("rising", "higher"): ("improving", "green"), ("falling", "lower"): ("improving", "green"),
             ("rising", "lower"): ("worsening", "red"), ("falling", "higher"): ("worsening", "red")}
 
 
@@ -444,6 +443,7 @@ def compare_levels(measure: Measure, previous: float | None, latest: float | Non
     """(trend, reading, rag) of `latest` against `previous`, read with the measure's direction."""
     if previous is None or latest is None:
         return None, None, None
+    trend: str | None
     if previous == 0:
         trend = "stable" if latest == 0 else "rising"
     else:
@@ -477,11 +477,13 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
                     if period in totals or not one_kind:
                         continue
                     parts = [by_area[a].get(period) for a in areas]
-                    if any(p is None or p.value is None for p in parts):
+                    # not status (above), so every value given is a number
+                    values = [p.value for p in parts if p is not None and isinstance(p.value, int | float)]
+                    if len(values) < len(parts):
                         continue
-                    value = sum(p.value for p in parts)  # type: ignore[misc]
-                    denominator = (sum(p.denominator for p in parts)  # type: ignore[misc]
-                                   if all(p.denominator is not None for p in parts) else None)
+                    denominators = [p.denominator for p in parts if p is not None and p.denominator is not None]
+                    value = sum(values)
+                    denominator = sum(denominators) if len(denominators) == len(parts) else None
                     if measure.unit in ("share", "rate") and denominator is None:
                         continue
                     totals[period] = Cell(measure.id, WHOLE_SERVICE, period, value, denominator,
@@ -497,7 +499,7 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
                     cell = by_area[area].get(period)
                     if cell is None:
                         continue
-                    if cell.level is not None and previous is not None:
+                    if cell.level is not None and previous is not None and previous.level is not None:
                         trend, reading, rag = compare_levels(measure, previous.level, cell.level)
                         cell = replace(cell, previous_period=previous.period, change=cell.level - previous.level,
                                        trend=trend, reading=reading, rag=rag)

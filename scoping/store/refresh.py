@@ -43,10 +43,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import OutputError, atomic_write_bytes, output_problem, read_input_bytes, read_yaml
@@ -97,7 +99,7 @@ def load_sources(path: str | Path) -> list[Source]:
     path = Path(path)
     file = str(path)
     node, data, _ = read_yaml(path, file, what="SOURCES.yaml file")  # InputError: located
-    if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
+    if node is None or not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
         raise InputError([Problem(file, 1, "sources", "expected `sources:` with a list of {name, url, schema}")])
     items = node.value[[k.value for k, _ in node.value].index("sources")][1].value
     problems: list[Problem] = []
@@ -113,7 +115,7 @@ def load_sources(path: str | Path) -> list[Source]:
             problems.append(Problem(file, yaml_line(item, (key,)), key[:80], "unknown key; expected name, url, schema "
                                     "(and for an ees source filters, indicators)"))
         name, url, schema = raw.get("name"), raw.get("url"), raw.get("schema")
-        layout, layout_problems = ees_layout(raw, file, lambda loc, item=item: yaml_line(item, loc))
+        layout, layout_problems = ees_layout(raw, file, partial(yaml_line, item))
         problems += layout_problems
         if schema != "ees" and (layout.filters or layout.indicators):
             key = "filters" if "filters" in raw else "indicators"
@@ -196,10 +198,10 @@ def source_records(schema: str, path: Path, file: str, layout: EesLayout = EesLa
         if schema == "outcomes":
             return figure_records(read_outcomes(path, file)), []
         if schema == "ees":
-            table = read_ees_csv(path, file=file, layout=layout, within=within)
+            ees = read_ees_csv(path, file=file, layout=layout, within=within)
             records = {}
-            for code in table.authority_codes:
-                records[code] = {"name": table.names.get(code), **table.latest(code)}
+            for code in ees.authority_codes:
+                records[code] = {"name": ees.names.get(code), **ees.latest(code)}
             return records, []
         populations = read_ons_population(path, file=file, within=within)
         return {code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
@@ -272,7 +274,7 @@ class RefreshResult:
 
 
 def snapshot_id(now: datetime, store: Path) -> str:
-    base = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate, n = base, 1
     while (store / "snapshots" / candidate).exists():
         n += 1
@@ -349,7 +351,7 @@ def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[st
                     by_name: dict[str, Collected], changes: dict[str, Any],
                     now: datetime | None) -> tuple[str, dict[str, Any]]:
     """Write the new snapshot folder (renamed into place whole), its report and latest.json (last)."""
-    snapshot = snapshot_id(now or datetime.now(timezone.utc), store)
+    snapshot = snapshot_id(now or datetime.now(UTC), store)
     (store / "snapshots").mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=f".{snapshot}.", dir=store / "snapshots"))
     try:
@@ -361,7 +363,7 @@ def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[st
             else:
                 shutil.copyfile(source_path(store, entry), target)
             entry["file"] = f"snapshots/{snapshot}/{name}.csv"
-        manifest = {"snapshot": snapshot, "previous": (latest or {}).get("snapshot"), "sources": entries}
+        manifest: dict[str, Any] = {"snapshot": snapshot, "previous": (latest or {}).get("snapshot"), "sources": entries}
         (temp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         temp.rename(store / "snapshots" / snapshot)
     except BaseException:
