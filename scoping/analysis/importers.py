@@ -35,8 +35,6 @@ the file, line and column, like every other input.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -44,9 +42,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.errors import InputError, Problem, shown
-from common.files import input_problem, read_input_bytes
+from common.files import input_problem
 from scoping.scenario.geocode import authority_for_district, authority_names
-from scoping.scenario.tables import decode_csv_bytes
+from scoping.scenario.tables import read_csv_records
 
 ENGLAND = "E92000001"
 EES_STANDARD_COLUMNS = (
@@ -61,22 +59,6 @@ GSS_SHAPE = re.compile(r"^[EWSNK]\d{8}$")
 SKIPPED_PREFIXES = ("E12", "E92", "K02", "K03", "K04", "W92", "S92", "N92", "E13", "E11", "E47")
 DISTRICT_PREFIXES = ("E07",)
 AGE_COLUMN = re.compile(r"^(?:age[_ ]?)?(\d{1,2})(\+)?$", re.IGNORECASE)
-
-
-def _read_csv(path: Path, file: str, within: str | Path | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line, cells) records of a UTF-8 CSV; raises InputError on unreadable files."""
-    text, problems = decode_csv_bytes(read_input_bytes(path, file, within=within, what="CSV file"), file)
-    if text is None:
-        raise InputError(problems)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [cell.strip() for cell in next(reader, [])]
-        records = [(reader.line_num, record) for record in reader if any(cell.strip() for cell in record)]
-    except csv.Error as error:
-        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")]) from error
-    if not any(header):
-        raise InputError([Problem(file, 1, "-", "file is empty; expected a header row")])
-    return header, records
 
 
 def parse_published_number(text: str) -> float | None:
@@ -289,7 +271,7 @@ def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | 
     """
     path = Path(path)
     file = file or str(path)
-    header, records = _read_csv(path, file, within)
+    header, records = read_csv_records(path, file, within)
     problems = [Problem(file, 1, name, "required column is missing (EES tidy layout)")
                 for name in EES_REQUIRED_COLUMNS if name not in header]
     problems += _layout_problems(layout, header, file)
@@ -436,7 +418,7 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
     """
     path = Path(path)
     file = file or str(path)
-    header, records = _read_csv(path, file, within)
+    header, records = read_csv_records(path, file, within)
     normalised = [_normalise(name) for name in header]
     code_index = next((i for i, name in enumerate(normalised)
                        if name in ("code", "ladcode", "lad_code", "area_code", "geography_code")
@@ -509,7 +491,7 @@ def sniff_kind(path: str | Path, within: str | Path | None = None) -> str | None
     if problem is not None:
         raise InputError([problem])
     try:
-        header, _ = _read_csv(Path(path), str(path), within)
+        header, _ = read_csv_records(Path(path), str(path), within)
     except InputError:
         return None
     if "time_period" in header and "geographic_level" in header:

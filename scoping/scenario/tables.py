@@ -61,6 +61,24 @@ def decode_csv_bytes(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
                               "(save as 'CSV UTF-8 (comma delimited)')")]
 
 
+
+def read_csv_records(path: Path, file: str, within: str | Path | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line, cells) records of a UTF-8 CSV read through the safe reader (common.files:
+    regular files only, size-capped, confined to `within`); blank rows skipped; raises InputError on
+    unreadable or malformed files. The importers (EES, ONS, router matrices) read their files with it."""
+    text, problems = decode_csv_bytes(read_input_bytes(path, file, within=within, what="CSV file"), file)
+    if text is None:
+        raise InputError(problems)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        records = [(reader.line_num, record) for record in reader if any(cell.strip() for cell in record)]
+    except csv.Error as error:
+        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")]) from error
+    if not any(header):
+        raise InputError([Problem(file, 1, "-", "file is empty; expected a header row")])
+    return header, records
+
 def _header_problems(file: str, header: list[str], model: type[BaseModel]) -> list[Problem]:
     problems: list[Problem] = []
     known = {field.alias or name for name, field in model.model_fields.items()}  # as written in the file

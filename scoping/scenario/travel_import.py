@@ -42,7 +42,7 @@ from pathlib import Path
 from common.errors import InputError, Problem
 from scoping.scenario.schemas import ID_PATTERN, TRAVEL_MODES
 from scoping.scenario.schemas import ROUTER_FORMATS as FORMATS
-from scoping.scenario.tables import decode_csv_bytes
+from scoping.scenario.tables import read_csv_records
 from scoping.scenario.travel_estimate import whole_minutes
 
 MAX_MINUTES = 1440  # travel_times.csv bound (scoping/scenario/schemas.py TravelTimeRow.minutes)
@@ -83,24 +83,8 @@ def _minutes_problem(value: float, unit: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, file: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line, cells) records of a UTF-8 CSV; raises InputError on unreadable files."""
-    text, problems = decode_csv_bytes(path.read_bytes(), file)
-    if text is None:
-        raise InputError(problems)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [cell.strip() for cell in next(reader, [])]
-        records = [(reader.line_num, record) for record in reader if any(cell.strip() for cell in record)]
-    except csv.Error as error:
-        raise InputError([Problem(file, reader.line_num, "-", f"not a well-formed CSV file: {error}")]) from error
-    if not any(header):
-        raise InputError([Problem(file, 1, "-", "file is empty; expected a header row")])
-    return header, records
-
-
 def _long_form(path: Path, file: str, time_column: str | None, fmt: str) -> RouterImport:
-    header, records = _read_csv(path, file)
+    header, records = read_csv_records(path, file)
     problems: list[Problem] = []
     if fmt == "r5py":
         candidates = [name for name in header if name == "travel_time" or R5PY_PERCENTILE_COLUMN.match(name)]
@@ -184,7 +168,7 @@ def read_id_list(path: str | Path, file: str | None = None) -> list[str]:
     """Ids in file order from a CSV with an ``id`` column (the order the coordinates were sent)."""
     path = Path(path)
     file = file or path.name
-    header, records = _read_csv(path, file)
+    header, records = read_csv_records(path, file)
     if "id" not in header:
         raise InputError([Problem(file, 1, "id", "required column is missing (one id per row, in the order "
                                   "the coordinates were sent to the router)")])
