@@ -3,7 +3,7 @@
 #                 run, or the one `spokeplan server start` keeps)
 #   make test   - install into .venv and run the whole test suite (what CI runs)
 #   make check  - the fast tier: no Prefect server, under a minute (tests/conftest.py)
-#   make lint   - ruff (lint; format check once switched on), mypy and the import layers (run by make test)
+#   make lint   - ruff (lint and format check), mypy and the import layers (run by make test)
 #   make format - rewrite the tree in ruff's format (pyproject [tool.ruff.format]), then re-check it
 PYTHON ?= python3
 VENV ?= .venv
@@ -51,9 +51,9 @@ check: install
 
 # Lint (ruff check), types (mypy, files and settings in pyproject [tool.mypy]) and the package layers
 # with no import cycles (lint-imports, pyproject [tool.importlinter]). README "Tooling".
-# FORMAT_CHECK=yes adds `ruff format --check`. It is off until the tree has been through `make format`
-# once (one mechanical commit after the open branches merged); that commit sets the default to yes.
-FORMAT_CHECK ?= no
+# FORMAT_CHECK=yes (the default) adds `ruff format --check`; FORMAT_CHECK=no skips it while a branch
+# is mid-edit (run `make format` before committing).
+FORMAT_CHECK ?= yes
 lint: install
 	$(BIN)/ruff check .
 ifeq ($(FORMAT_CHECK),yes)

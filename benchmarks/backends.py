@@ -41,7 +41,15 @@ import time
 from pathlib import Path
 
 CANDIDATES = [  # (back end, linking rows x <= d*o); the first three read the model as a matrix
-    ("AUTO", True), ("SCIPY_HIGHS", True), ("SCIP_MATRIX", True), ("SCIP", True), ("SCIP", False), ("HIGHS", True), ("HIGHS", False), ("CBC", True), ("CP_SAT", True),
+    ("AUTO", True),
+    ("SCIPY_HIGHS", True),
+    ("SCIP_MATRIX", True),
+    ("SCIP", True),
+    ("SCIP", False),
+    ("HIGHS", True),
+    ("HIGHS", False),
+    ("CBC", True),
+    ("CP_SAT", True),
 ]
 
 
@@ -64,8 +72,14 @@ def run_one(instance_file: str, backend: str, link_rows: bool, time_limit: float
     plan = solve_module.solve(inst, time_limit=time_limit, backend=backend, link_rows=link_rows)
     wall = time.perf_counter() - started
     return {
-        "backend": plan.backend if backend != "AUTO" else f"AUTO:{plan.backend[:6]}", "link_rows": link_rows, "wall_s": round(wall, 2), "status": plan.status,
-        "covered": plan.objective, "bound": plan.bound, "host_fit": plan.host_fit, "travel": plan.travel_case_minutes,
+        "backend": plan.backend if backend != "AUTO" else f"AUTO:{plan.backend[:6]}",
+        "link_rows": link_rows,
+        "wall_s": round(wall, 2),
+        "status": plan.status,
+        "covered": plan.objective,
+        "bound": plan.bound,
+        "host_fit": plan.host_fit,
+        "travel": plan.travel_case_minutes,
         "stages": [(s.name, round(s.seconds, 2), s.status) for s in plan.stages],
         "valid": check_plan(inst, plan) == [],
         "peak_mb": peak_memory_mb(),
@@ -89,12 +103,23 @@ def instances(sizes: list[str]) -> dict[str, object]:
 def run_candidate(file: str, backend: str, link: bool, time_limit: float, root: Path | None = None) -> dict:
     """One back end in a fresh subprocess; `root`: another checkout first on the path (--baseline)."""
     env = {**os.environ, "PYTHONPATH": str(root)} if root else None
-    command = [sys.executable, "-m", "benchmarks.backends", "--run", file, backend, "1" if link else "0", str(time_limit)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.backends",
+        "--run",
+        file,
+        backend,
+        "1" if link else "0",
+        str(time_limit),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=time_limit * 4 + 120, cwd=root, env=env)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
-        return {"error": f"failed (exit {result.returncode}): "
-                         f"{(result.stderr.strip().splitlines() or ['no output'])[-1][:80]}"}
+        return {
+            "error": f"failed (exit {result.returncode}): "
+            f"{(result.stderr.strip().splitlines() or ['no output'])[-1][:80]}"
+        }
     return json.loads(lines[-1])
 
 
@@ -103,8 +128,9 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", default=["small"], help="England instance sizes (small medium national)")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--backends", nargs="*", help="run only these back ends (default: every candidate)")
-    parser.add_argument("--baseline", type=Path,
-                        help="another spokeplan checkout: each back end runs there too, right after this one")
+    parser.add_argument(
+        "--baseline", type=Path, help="another spokeplan checkout: each back end runs there too, right after this one"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per back end (and checkout), interleaved")
     parser.add_argument("--run", nargs=4, metavar=("FILE", "BACKEND", "LINK", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -118,8 +144,10 @@ def main() -> None:
     candidates = [(b, link) for b, link in CANDIDATES if not args.backends or b in args.backends]
     for name, inst in instances(args.sizes).items():
         print(f"\n## {name}: {describe(inst)}")
-        print(f"{'checkout':<9} {'back end':<11} {'link':<5} {'wall s':>7} {'status':<9} {'covered':>7} {'bound':>7} "
-              f"{'fit':>6} {'travel':>7} {'MB':>5}  stages (s)")
+        print(
+            f"{'checkout':<9} {'back end':<11} {'link':<5} {'wall s':>7} {'status':<9} {'covered':>7} {'bound':>7} "
+            f"{'fit':>6} {'travel':>7} {'MB':>5}  stages (s)"
+        )
         with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
             pickle.dump(inst, handle)
         for backend, link in candidates:
@@ -130,9 +158,11 @@ def main() -> None:
                         print(f"{label:<9} {backend:<11} {str(link):<5} {r['error']}")
                         continue
                     stages = ", ".join(f"{n} {s} {st[:3]}" for n, s, st in r["stages"])
-                    print(f"{label:<9} {r['backend']:<11} {str(r['link_rows']):<5} {r['wall_s']:>7} {r['status']:<9} "
-                          f"{r['covered']:>7} {r['bound']:>7.0f} {r['host_fit']:>6} {r['travel']:>7} {r['peak_mb']:>5}  "
-                          f"{stages}" + ("" if r["valid"] else "  CHECKER FAILED"))
+                    print(
+                        f"{label:<9} {r['backend']:<11} {str(r['link_rows']):<5} {r['wall_s']:>7} {r['status']:<9} "
+                        f"{r['covered']:>7} {r['bound']:>7.0f} {r['host_fit']:>6} {r['travel']:>7} {r['peak_mb']:>5}  "
+                        f"{stages}" + ("" if r["valid"] else "  CHECKER FAILED")
+                    )
         Path(handle.name).unlink()
 
 

@@ -101,8 +101,13 @@ assert trivial() == 1
 def environment(home: Path, api_url: str | None = None) -> dict[str, str]:
     home.parent.mkdir(parents=True, exist_ok=True)  # Prefect creates PREFECT_HOME itself, not its parents
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
-               PREFECT_LOGGING_LEVEL="WARNING", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+    )
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return env
@@ -147,10 +152,20 @@ def stop_server(spokeplan: str, env: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
-                        help="another checkout with its own .venv, run side by side (before/after)")
-    parser.add_argument("--only", nargs="+", default=None, metavar="COMMAND",
-                        help="only these rows: validate, 'bad input', plan, demo, 'trivial flow' (more repeats in the time)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="another checkout with its own .venv, run side by side (before/after)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="COMMAND",
+        help="only these rows: validate, 'bad input', plan, demo, 'trivial flow' (more repeats in the time)",
+    )
     parser.add_argument("--no-cold", action="store_true", help="skip the cold runs (fresh PREFECT_HOME each)")
     args = parser.parse_args()
     python = sys.executable
@@ -168,13 +183,17 @@ def main() -> None:
     try:
         # cold: a fresh PREFECT_HOME each time (Prefect creates and migrates its database)
         for i in range(0 if args.no_cold else args.repeat):
-            record("plan, temporary server, cold", timed(
-                [spokeplan, "plan", str(DEMO), "--out", out], environment(cold_homes / f"t{i}")))
+            record(
+                "plan, temporary server, cold",
+                timed([spokeplan, "plan", str(DEMO), "--out", out], environment(cold_homes / f"t{i}")),
+            )
             home = cold_homes / f"p{i}"
             seconds, url = start_server(spokeplan, environment(home))
             record("server start, cold", seconds)
-            record("plan, persistent server, first run", timed(
-                [spokeplan, "plan", str(DEMO), "--out", out], environment(home)))
+            record(
+                "plan, persistent server, first run",
+                timed([spokeplan, "plan", str(DEMO), "--out", out], environment(home)),
+            )
             stop_server(spokeplan, environment(home))
         timed([spokeplan, "plan", str(DEMO), "--out", out], environment(warm))  # warms the database
         seconds, url = start_server(spokeplan, environment(persistent_home))
@@ -202,14 +221,16 @@ def main() -> None:
             }
             if base:
                 with_url = environment(warm, api_url=url)
-                commands.update({
-                    "validate: baseline": ([base, "validate", str(DEMO)], no_server, 0),
-                    "bad input: baseline": ([base, "plan", str(broken), "--out", out], no_server, 2),
-                    "plan: baseline": ([base, "plan", str(DEMO), "--out", out], no_server, 0),
-                    "plan: baseline, persistent server": ([base, "plan", str(DEMO), "--out", out], with_url, 0),
-                    "demo: baseline": ([base, "demo", "--out", out], no_server, 0),
-                    "demo: baseline, persistent server": ([base, "demo", "--out", out], with_url, 0),
-                })
+                commands.update(
+                    {
+                        "validate: baseline": ([base, "validate", str(DEMO)], no_server, 0),
+                        "bad input: baseline": ([base, "plan", str(broken), "--out", out], no_server, 2),
+                        "plan: baseline": ([base, "plan", str(DEMO), "--out", out], no_server, 0),
+                        "plan: baseline, persistent server": ([base, "plan", str(DEMO), "--out", out], with_url, 0),
+                        "demo: baseline": ([base, "demo", "--out", out], no_server, 0),
+                        "demo: baseline, persistent server": ([base, "demo", "--out", out], with_url, 0),
+                    }
+                )
             for name, (command, env, expect) in commands.items():
                 if wanted is None or name.startswith(wanted):
                     record(name, timed(command, env, expect))
@@ -223,21 +244,31 @@ def main() -> None:
         print(f"{name:<40} {median[name]:>9.2f} {min(seconds):>7.2f} {max(seconds):>7.2f}  {len(seconds)}")
     print()
     if "validate: spokeplan" in median:
-        print(f"validate / own work: {median['validate: spokeplan'] / median['validate: own work']:.2f}x "
-              f"(target <= 1.5x)")
+        print(
+            f"validate / own work: {median['validate: spokeplan'] / median['validate: own work']:.2f}x (target <= 1.5x)"
+        )
     for command in ("plan", "demo"):
         for way in ("persistent server", "temporary server"):
             if f"{command}: {way}" in median:
-                print(f"{command} on the {way}: +{median[f'{command}: {way}'] - median[f'{command}: own work']:.2f} s "
-                      f"over its own work (target <= 3 s)")
+                print(
+                    f"{command} on the {way}: +{median[f'{command}: {way}'] - median[f'{command}: own work']:.2f} s "
+                    f"over its own work (target <= 3 s)"
+                )
     if "bad input: spokeplan plan" in median:
-        print(f"bad input: exit 2 after {median['bad input: spokeplan plan']:.2f} s "
-              f"(the loader alone: {median['bad input: own work (loader)']:.2f} s)")
+        print(
+            f"bad input: exit 2 after {median['bad input: spokeplan plan']:.2f} s "
+            f"(the loader alone: {median['bad input: own work (loader)']:.2f} s)"
+        )
     if base:
         print()
         for name in ("validate", "bad input", "plan", "demo"):
-            after = ("bad input: spokeplan plan" if name == "bad input" else
-                     f"{name}: spokeplan" if name == "validate" else f"{name}: persistent server")
+            after = (
+                "bad input: spokeplan plan"
+                if name == "bad input"
+                else f"{name}: spokeplan"
+                if name == "validate"
+                else f"{name}: persistent server"
+            )
             if after in median and f"{name}: baseline" in median:
                 print(f"{name}: baseline {median[f'{name}: baseline']:.2f} s -> {median[after]:.2f} s")
 

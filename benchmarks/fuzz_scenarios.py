@@ -54,24 +54,110 @@ from tests.scenario_files import VALID, write_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^error: \S.*:\d+: [^:]+: .+$")
-RULE_KEYS = ["caseload_min", "caseload_max", "cases_per_spoke_per_year", "casework_minutes", "supervision_minutes",
-             "spoke_cost_per_year", "budget_per_year", "max_spokes", "demand_per_10000_aged_10_17", "priorities",
-             "host_fit", "disclosure_threshold", "name", "description", "service_model", "monitoring_store",
-             "phases", "funded_years", "discount_rate", "demand_range", "robust", "demand_weights"]
-CELL_VALUES = ["", "0", "-1", "1", "7", "12", "1e9", "1e309", "-0", "NaN", "inf", "-inf", "true", "yes", "x",
-               "=SUM(A1)", "+1", "@x", "9" * 40, "E06000001", "E06000002", "E06000099", "N09000003", "HUB1", "HOST1",
-               "AREA1", "police", "outreach", "NE1 4LP", "BT1 5GS", "ZZ1 1ZZ", "N10 9AD", "1.57", "54.7", "-1.6",
-               " ", "\u00e9", ";", '"', "'", "\t", "a,b", "\x00", "\u202e", "..", "../../etc/passwd"]
+RULE_KEYS = [
+    "caseload_min",
+    "caseload_max",
+    "cases_per_spoke_per_year",
+    "casework_minutes",
+    "supervision_minutes",
+    "spoke_cost_per_year",
+    "budget_per_year",
+    "max_spokes",
+    "demand_per_10000_aged_10_17",
+    "priorities",
+    "host_fit",
+    "disclosure_threshold",
+    "name",
+    "description",
+    "service_model",
+    "monitoring_store",
+    "phases",
+    "funded_years",
+    "discount_rate",
+    "demand_range",
+    "robust",
+    "demand_weights",
+]
+CELL_VALUES = [
+    "",
+    "0",
+    "-1",
+    "1",
+    "7",
+    "12",
+    "1e9",
+    "1e309",
+    "-0",
+    "NaN",
+    "inf",
+    "-inf",
+    "true",
+    "yes",
+    "x",
+    "=SUM(A1)",
+    "+1",
+    "@x",
+    "9" * 40,
+    "E06000001",
+    "E06000002",
+    "E06000099",
+    "N09000003",
+    "HUB1",
+    "HOST1",
+    "AREA1",
+    "police",
+    "outreach",
+    "NE1 4LP",
+    "BT1 5GS",
+    "ZZ1 1ZZ",
+    "N10 9AD",
+    "1.57",
+    "54.7",
+    "-1.6",
+    " ",
+    "\u00e9",
+    ";",
+    '"',
+    "'",
+    "\t",
+    "a,b",
+    "\x00",
+    "\u202e",
+    "..",
+    "../../etc/passwd",
+]
 YAML_SCALARS = st.one_of(
-    st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
-    st.text(max_size=20), st.sampled_from(["coverage", "host_fit", "travel", "worst_case", "expected",
-                                           "cse-hub-and-spoke", "no-wrong-door", "../x.yaml", "2024-02-30", "9" * 5000]))
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "coverage",
+            "host_fit",
+            "travel",
+            "worst_case",
+            "expected",
+            "cse-hub-and-spoke",
+            "no-wrong-door",
+            "../x.yaml",
+            "2024-02-30",
+            "9" * 5000,
+        ]
+    ),
+)
 
 
 def yaml_values(depth: int = 3):
-    return st.recursive(YAML_SCALARS, lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(RULE_KEYS + ["name", "start_year", "x"]), inner,
-                                                     max_size=4)), max_leaves=8)
+    return st.recursive(
+        YAML_SCALARS,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.sampled_from(RULE_KEYS + ["name", "start_year", "x"]), inner, max_size=4),
+        ),
+        max_leaves=8,
+    )
 
 
 def dump_scalar(value) -> str:
@@ -82,8 +168,15 @@ def dump_scalar(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return ".nan" if value != value else ".inf" if value == float("inf") else "-.inf" if value == float("-inf") \
+        return (
+            ".nan"
+            if value != value
+            else ".inf"
+            if value == float("inf")
+            else "-.inf"
+            if value == float("-inf")
             else repr(value)
+        )
     return str(value)
 
 
@@ -104,21 +197,45 @@ def scenario_yaml(draw) -> str | bytes | None:
     if kind == "valid":
         return VALID["scenario.yaml"]
     if kind == "tight":  # rules no plan can meet: exit 3
-        return VALID["scenario.yaml"] + draw(st.sampled_from(["max_spokes: 0\n", "budget_per_year: 1000\n",
-                                                              "caseload_min: 12\ncaseload_max: 12\nmax_spokes: 1\n",
-                                                              "casework_minutes: 1\nsupervision_minutes: 1\n"]))
+        return VALID["scenario.yaml"] + draw(
+            st.sampled_from(
+                [
+                    "max_spokes: 0\n",
+                    "budget_per_year: 1000\n",
+                    "caseload_min: 12\ncaseload_max: 12\nmax_spokes: 1\n",
+                    "casework_minutes: 1\nsupervision_minutes: 1\n",
+                ]
+            )
+        )
     if kind == "sensible":  # the valid file with plausible rules: plans, and infeasible ones, come from here
-        rules = draw(st.dictionaries(st.sampled_from(["caseload_min", "caseload_max", "budget_per_year", "max_spokes",
-                                                      "casework_minutes", "supervision_minutes", "disclosure_threshold",
-                                                      "demand_range", "spoke_cost_per_year"]),
-                                     st.sampled_from([0, 1, 2, 3, 5, 8, 10, 12, 20, 45, 0.2, 10000, 80000, 500000]),
-                                     max_size=3))
+        rules = draw(
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "caseload_min",
+                        "caseload_max",
+                        "budget_per_year",
+                        "max_spokes",
+                        "casework_minutes",
+                        "supervision_minutes",
+                        "disclosure_threshold",
+                        "demand_range",
+                        "spoke_cost_per_year",
+                    ]
+                ),
+                st.sampled_from([0, 1, 2, 3, 5, 8, 10, 12, 20, 45, 0.2, 10000, 80000, 500000]),
+                max_size=3,
+            )
+        )
         return VALID["scenario.yaml"] + "".join(f"{key}: {value}\n" for key, value in rules.items())
     if kind == "random":
         keys = draw(st.lists(st.sampled_from(RULE_KEYS + ["unknown_rule"]), max_size=6))
         return "".join(f"{key}: {dump(draw(yaml_values()))}\n" for key in keys)
-    trick = draw(st.sampled_from(["alias", "bomb", "repeat", "deep", "tag", "merge", "huge", "phases", "binary",
-                                  "document", "tabs"]))
+    trick = draw(
+        st.sampled_from(
+            ["alias", "bomb", "repeat", "deep", "tag", "merge", "huge", "phases", "binary", "document", "tabs"]
+        )
+    )
     return {
         "alias": "name: &n x\ndescription: *n\n",
         "bomb": "a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\ncaseload_min: *b\n",
@@ -128,7 +245,7 @@ def scenario_yaml(draw) -> str | bytes | None:
         "merge": "base: &b {caseload_min: 10}\nhost_fit: {<<: *b}\n",
         "huge": "caseload_min: " + "9" * 6000 + "\n",
         "phases": "phases:\n  - {name: a, start_year: 2015, new_services: 1}\n  - {name: b, start_year: "
-                  f"{draw(st.integers(1800, 2300))}}}\n",
+        f"{draw(st.integers(1800, 2300))}}}\n",
         "binary": "name: x\n\x00\xff\n",
         "document": "---\nname: a\n---\nname: b\n",
         "tabs": "name:\tx\n\tcaseload_min: 3\n",
@@ -139,13 +256,28 @@ def scenario_yaml(draw) -> str | bytes | None:
 def csv_file(draw, text: str) -> str | bytes | None:
     lines = text.splitlines()
     for _ in range(draw(st.integers(0, 3))):
-        action = draw(st.sampled_from(["cell", "cell", "cell", "drop_row", "repeat_row", "drop_column", "header",
-                                       "truncate", "bytes", "blank"]))
+        action = draw(
+            st.sampled_from(
+                [
+                    "cell",
+                    "cell",
+                    "cell",
+                    "drop_row",
+                    "repeat_row",
+                    "drop_column",
+                    "header",
+                    "truncate",
+                    "bytes",
+                    "blank",
+                ]
+            )
+        )
         if action == "cell" and len(lines) > 1:
             row = draw(st.integers(1, len(lines) - 1))
             cells = lines[row].split(",")
-            cells[draw(st.integers(0, len(cells) - 1))] = draw(st.one_of(st.sampled_from(CELL_VALUES),
-                                                                         st.text(max_size=8)))
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(
+                st.one_of(st.sampled_from(CELL_VALUES), st.text(max_size=8))
+            )
             lines[row] = ",".join(cells)
         elif action == "drop_row" and len(lines) > 1:
             lines.pop(draw(st.integers(1, len(lines) - 1)))
@@ -162,8 +294,11 @@ def csv_file(draw, text: str) -> str | bytes | None:
         elif action == "bytes":
             raw = "\n".join(lines).encode("utf-8")
             at = draw(st.integers(0, len(raw)))
-            return raw[:at] + draw(st.sampled_from([b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"PK\x03\x04", b"\xe9",
-                                                    b"\r", b'"'])) + raw[at:]
+            return (
+                raw[:at]
+                + draw(st.sampled_from([b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"PK\x03\x04", b"\xe9", b"\r", b'"']))
+                + raw[at:]
+            )
         elif action == "blank":
             lines.insert(draw(st.integers(1, len(lines))), "")
     if draw(st.integers(0, 19)) == 0:  # a whole other encoding now and then
@@ -265,8 +400,14 @@ def main() -> int:
     count = [0]
     started = time.perf_counter()
 
-    @settings(max_examples=args.examples, deadline=None, database=None, derandomize=False,
-              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=args.examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(scenarios())
     def example(files):
         count[0] += 1
@@ -289,14 +430,21 @@ def main() -> int:
         else:
             shutil.rmtree(directory, ignore_errors=True)
         if count[0] % 1000 == 0:
-            print(f"  {count[0]:>6} examples, {time.perf_counter() - started:7.0f} s: "
-                  f"exit 0 {outcomes[0]}, 2 {outcomes[2]}, 3 {outcomes[3]}, other {outcomes[1]}", flush=True)
+            print(
+                f"  {count[0]:>6} examples, {time.perf_counter() - started:7.0f} s: "
+                f"exit 0 {outcomes[0]}, 2 {outcomes[2]}, 3 {outcomes[3]}, other {outcomes[1]}",
+                flush=True,
+            )
 
     hypothesis_seed(args.seed)(example)()
     wall = time.perf_counter() - started
-    print(f"spokeplan fuzz: {count[0]} scenario examples in {wall:.0f} s ({wall / max(1, count[0]) * 1000:.0f} ms each)")
-    print(f"  exit 0: {outcomes[0]} ({details['plan']} planned and written, {details['programme']} phased/robust, "
-          f"{outcomes[0] - details['plan'] - details['programme']} validated only)")
+    print(
+        f"spokeplan fuzz: {count[0]} scenario examples in {wall:.0f} s ({wall / max(1, count[0]) * 1000:.0f} ms each)"
+    )
+    print(
+        f"  exit 0: {outcomes[0]} ({details['plan']} planned and written, {details['programme']} phased/robust, "
+        f"{outcomes[0] - details['plan'] - details['programme']} validated only)"
+    )
     print(f"  exit 2 (bad input, every line located): {outcomes[2]}")
     print(f"  exit 3 (infeasible, with reasons): {outcomes[3]}")
     print(f"  anything else (a bug): {outcomes[1]}")
@@ -306,14 +454,24 @@ def main() -> int:
 
     cli_bad = 0
     for directory in cli_examples:
-        process = subprocess.run([sys.executable, "-m", "flows.cli", "validate", str(directory)], capture_output=True,
-                                 text=True, cwd=REPO, timeout=600)
+        process = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "validate", str(directory)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=600,
+        )
         stderr = process.stderr.strip().splitlines()
-        fine = process.returncode in (0, 2, 3) and all(LINE.match(line) for line in stderr) \
+        fine = (
+            process.returncode in (0, 2, 3)
+            and all(LINE.match(line) for line in stderr)
             and "Traceback" not in process.stderr + process.stdout
+        )
         cli_bad += not fine
-        print(f"  spokeplan validate {directory.name}: exit {process.returncode}, {len(stderr)} stderr lines"
-              + ("" if fine else f"  NOT FINE:\n{process.stderr[-3000:]}"))
+        print(
+            f"  spokeplan validate {directory.name}: exit {process.returncode}, {len(stderr)} stderr lines"
+            + ("" if fine else f"  NOT FINE:\n{process.stderr[-3000:]}")
+        )
     shutil.rmtree(work, ignore_errors=True)
     return 1 if failures or cli_bad else 0
 

@@ -48,12 +48,23 @@ def england_districts() -> pd.DataFrame:
     for letter in LETTERS:
         frame = lookup.postcodes_of_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
         frame = frame[frame["laua"].astype(str).str.startswith("E")]
-        frames.append(pd.DataFrame({
-            "district": frame.index.str[:-3], "easting": frame["oseast1m"].to_numpy(),
-            "northing": frame["osnrth1m"].to_numpy(), "laua": frame["laua"].astype(str).to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "district": frame.index.str[:-3],
+                    "easting": frame["oseast1m"].to_numpy(),
+                    "northing": frame["osnrth1m"].to_numpy(),
+                    "laua": frame["laua"].astype(str).to_numpy(),
+                }
+            )
+        )
     rows = pd.concat(frames)
-    grouped = rows.groupby("district").agg(easting=("easting", "mean"), northing=("northing", "mean"),
-                                           postcodes=("easting", "size"), laua=("laua", lambda s: s.mode().iloc[0]))
+    grouped = rows.groupby("district").agg(
+        easting=("easting", "mean"),
+        northing=("northing", "mean"),
+        postcodes=("easting", "size"),
+        laua=("laua", lambda s: s.mode().iloc[0]),
+    )
     grouped = grouped[grouped["postcodes"] >= 50].reset_index().sort_values("district").reset_index(drop=True)
     grouped["authority"] = [(authority_for_district(code) or (code,))[0] for code in grouped["laua"]]
     return grouped
@@ -85,20 +96,46 @@ def make_instance(size_name: str, seed: int = 1, districts: pd.DataFrame | None 
     weights = districts["postcodes"].to_numpy(dtype=float) * rng.uniform(0.5, 1.5, len(districts))
     target = 0.9 * size.spokes * rules.caseload_max
     demand = np.floor(weights / weights.sum() * target + rng.uniform(0, 1, len(districts))).astype(int)
-    areas = tuple(Area(f"A-{row.district}", row.district, row.authority, float(row.easting), float(row.northing),
-                       int(demand[i])) for i, row in enumerate(districts.itertuples()))
+    areas = tuple(
+        Area(f"A-{row.district}", row.district, row.authority, float(row.easting), float(row.northing), int(demand[i]))
+        for i, row in enumerate(districts.itertuples())
+    )
+
     # Hosts and hubs as hosts.csv / hubs.csv rows (their defaults where not set) at each district.
     def at(i: int) -> Location:
-        return Location(float(districts.at[i, "easting"]), float(districts.at[i, "northing"]), districts.at[i, "authority"])
+        return Location(
+            float(districts.at[i, "easting"]), float(districts.at[i, "northing"]), districts.at[i, "authority"]
+        )
 
-    hosts = tuple(host_from(HostRow.model_construct(
-        host_id=f"J-{districts.at[i, 'district']}", name=districts.at[i, "district"], host_type=HOST_TYPES[k % len(HOST_TYPES)],
-        max_spokes=1 + (k % 3 == 0), annual_cost=float(1000 * (k % 4)), drop_in=k % 5 == 0), at(i))
-        for k, i in enumerate(host_rows))
-    hubs = tuple(hub_from(HubRow.model_construct(
-        hub_id=f"H-{districts.at[i, 'district']}", name=districts.at[i, "district"], min_spokes=2,
-        max_spokes=5 if k % 4 else 8, managers=1 + (k % 4 == 0), manager_span=5), at(i), settings.supervision_minutes)
-        for k, i in enumerate(hub_rows))
+    hosts = tuple(
+        host_from(
+            HostRow.model_construct(
+                host_id=f"J-{districts.at[i, 'district']}",
+                name=districts.at[i, "district"],
+                host_type=HOST_TYPES[k % len(HOST_TYPES)],
+                max_spokes=1 + (k % 3 == 0),
+                annual_cost=float(1000 * (k % 4)),
+                drop_in=k % 5 == 0,
+            ),
+            at(i),
+        )
+        for k, i in enumerate(host_rows)
+    )
+    hubs = tuple(
+        hub_from(
+            HubRow.model_construct(
+                hub_id=f"H-{districts.at[i, 'district']}",
+                name=districts.at[i, "district"],
+                min_spokes=2,
+                max_spokes=5 if k % 4 else 8,
+                managers=1 + (k % 4 == 0),
+                manager_span=5,
+            ),
+            at(i),
+            settings.supervision_minutes,
+        )
+        for k, i in enumerate(hub_rows)
+    )
     codes = sorted({a.authority_code for a in areas} | {h.authority_code for h in hosts})
     aims = ("statutory", "preventative", "both")
     authorities = tuple(Authority(code, code, aims[n % 3], False) for n, code in enumerate(codes))
@@ -121,21 +158,36 @@ def england_sectors(min_postcodes: int = 10) -> pd.DataFrame:
         frame = lookup.postcodes_of_letter(letter).dropna(subset=["oseast1m", "osnrth1m", "laua"])
         frame = frame[frame["laua"].astype(str).str.startswith("E")]
         codes = frame.index.astype(str)
-        frames.append(pd.DataFrame({
-            "district": codes.str[:-3].str.strip() + " " + codes.str[-3], "easting": frame["oseast1m"].to_numpy(),
-            "northing": frame["osnrth1m"].to_numpy(), "laua": frame["laua"].astype(str).to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "district": codes.str[:-3].str.strip() + " " + codes.str[-3],
+                    "easting": frame["oseast1m"].to_numpy(),
+                    "northing": frame["osnrth1m"].to_numpy(),
+                    "laua": frame["laua"].astype(str).to_numpy(),
+                }
+            )
+        )
     rows = pd.concat(frames)
-    grouped = rows.groupby("district").agg(easting=("easting", "mean"), northing=("northing", "mean"),
-                                           postcodes=("easting", "size"), laua=("laua", lambda s: s.mode().iloc[0]))
-    grouped = grouped[grouped["postcodes"] >= min_postcodes].reset_index().sort_values("district").reset_index(drop=True)
+    grouped = rows.groupby("district").agg(
+        easting=("easting", "mean"),
+        northing=("northing", "mean"),
+        postcodes=("easting", "size"),
+        laua=("laua", lambda s: s.mode().iloc[0]),
+    )
+    grouped = (
+        grouped[grouped["postcodes"] >= min_postcodes].reset_index().sort_values("district").reset_index(drop=True)
+    )
     grouped["authority"] = [(authority_for_district(code) or (code,))[0] for code in grouped["laua"]]
     return grouped
 
 
 def describe(inst: Instance) -> str:
-    return (f"{len(inst.hubs)} hubs, {len(inst.hosts)} hosts, {len(inst.areas)} areas, demand {inst.demand_total}, "
-            f"max_spokes {inst.rules.max_spokes}, {len(inst.supervision_minutes)} hub-host and "
-            f"{len(inst.casework_minutes)} host-area pairs in reach")
+    return (
+        f"{len(inst.hubs)} hubs, {len(inst.hosts)} hosts, {len(inst.areas)} areas, demand {inst.demand_total}, "
+        f"max_spokes {inst.rules.max_spokes}, {len(inst.supervision_minutes)} hub-host and "
+        f"{len(inst.casework_minutes)} host-area pairs in reach"
+    )
 
 
 if __name__ == "__main__":

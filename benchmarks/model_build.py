@@ -118,8 +118,12 @@ def main() -> None:
                     if seconds is not None:
                         times[name].append(seconds)
             medians = {name: statistics.median(t) if t else float("nan") for name, t in times.items()}
-            print(f"{kind:<10} " + " ".join(f"{medians[name]:>14.3f}" for name in roots) + "   " +
-                  "; ".join(f"{name} " + ", ".join(f"{t:.3f}" for t in times[name]) for name in roots))
+            print(
+                f"{kind:<10} "
+                + " ".join(f"{medians[name]:>14.3f}" for name in roots)
+                + "   "
+                + "; ".join(f"{name} " + ", ".join(f"{t:.3f}" for t in times[name]) for name in roots)
+            )
         Path(handle.name).unlink()
 
 

@@ -30,8 +30,12 @@ def demo_store(folder: Path) -> Path:
     store = folder / "store"
     for day, name in enumerate(("sources_outcomes_demo.yaml", "sources_outcomes_demo_2.yaml")):
         sources = load_sources(REPO / "inputs" / name)
-        refresh(sources, store, [validate(s, Path(s.url).read_bytes()) for s in sources],
-                now=datetime(2025, 7, 1, tzinfo=UTC) + timedelta(days=day))
+        refresh(
+            sources,
+            store,
+            [validate(s, Path(s.url).read_bytes()) for s in sources],
+            now=datetime(2025, 7, 1, tzinfo=UTC) + timedelta(days=day),
+        )
     return store
 
 
@@ -60,8 +64,12 @@ def synthetic_store(folder: Path, authorities: int, quarters: int, snapshots: in
                     lines.append(f"cse-hub-and-spoke,{measure.id},{period},{code},,{value},{denominator}")
         (folder / "outcomes.csv").write_text("\n".join(lines) + "\n")
         sources = load_sources(folder / "sources.yaml")
-        refresh(sources, store, [validate(s, Path(s.url).read_bytes()) for s in sources],
-                now=datetime(2025, 7, 1, tzinfo=UTC) + timedelta(days=round_))
+        refresh(
+            sources,
+            store,
+            [validate(s, Path(s.url).read_bytes()) for s in sources],
+            now=datetime(2025, 7, 1, tzinfo=UTC) + timedelta(days=round_),
+        )
     return store
 
 
@@ -83,8 +91,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        store = (synthetic_store(Path(folder), args.authorities, args.quarters, args.snapshots) if args.authorities
-                 else demo_store(Path(folder)))
+        store = (
+            synthetic_store(Path(folder), args.authorities, args.quarters, args.snapshots)
+            if args.authorities
+            else demo_store(Path(folder))
+        )
         build = time.perf_counter() - started
         size = sum(p.stat().st_size for p in store.rglob("*") if p.is_file())
         print(f"store: {'synthetic' if args.authorities else 'demo'}, built in {build:.2f} s, {size / 1024:.0f} KiB")
@@ -94,8 +105,10 @@ def main() -> None:
         for model in models:
             track_s, table = best_of(args.repeat, monitoring_table_from_store, store, model)
             render_s, (files, view) = best_of(args.repeat, render_monitoring_files, table, 5, names)
-            print(f"{model:<18} {len(table.cells):>6} {view['suppressed_points']:>7} {track_s:>8.3f} {render_s:>9.3f} "
-                  f"{len(files['monitoring.html']) / 1024:>9.0f} {len(files['monitoring.csv']) / 1024:>8.0f}")
+            print(
+                f"{model:<18} {len(table.cells):>6} {view['suppressed_points']:>7} {track_s:>8.3f} {render_s:>9.3f} "
+                f"{len(files['monitoring.html']) / 1024:>9.0f} {len(files['monitoring.csv']) / 1024:>8.0f}"
+            )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,10 @@ def describe(inst, plan) -> str:
     for entry in plan.team:
         team[entry.role] += entry.count
     hubs = len({s.hub_id for s in plan.spokes})
-    return (f"{plan.status}, covered {plan.objective}/{inst.demand_total}, {plan.spokes_total} workers in {hubs} teams, "
-            f"team {dict(sorted(team.items()))}, £{plan_cost_per_year(inst, plan):,.0f}")
+    return (
+        f"{plan.status}, covered {plan.objective}/{inst.demand_total}, {plan.spokes_total} workers in {hubs} teams, "
+        f"team {dict(sorted(team.items()))}, £{plan_cost_per_year(inst, plan):,.0f}"
+    )
 
 
 def main() -> None:
@@ -63,11 +65,15 @@ def main() -> None:
     render_plan_files(planned, plan, published_counts(planned, plan, scenario.rules.disclosure_threshold, monitoring))
     rendered = time.perf_counter()
     assert check_plan(inst, plan) == []
-    print(f"instance: {len(inst.hubs)} hub teams, {len(inst.hosts)} bases, {len(inst.areas)} areas, demand "
-          f"{inst.demand_total} cases at a time; {len(inst.supervision_minutes)} hub-base and "
-          f"{len(inst.casework_minutes)} base-area pairs")
-    print(f"load+geocode+travel {built - started:.2f} s, solve {solved - built:.2f} s "
-          f"(stages {', '.join(f'{s.name} {s.seconds:.2f}' for s in plan.stages)}), render {rendered - solved:.2f} s")
+    print(
+        f"instance: {len(inst.hubs)} hub teams, {len(inst.hosts)} bases, {len(inst.areas)} areas, demand "
+        f"{inst.demand_total} cases at a time; {len(inst.supervision_minutes)} hub-base and "
+        f"{len(inst.casework_minutes)} base-area pairs"
+    )
+    print(
+        f"load+geocode+travel {built - started:.2f} s, solve {solved - built:.2f} s "
+        f"(stages {', '.join(f'{s.name} {s.seconds:.2f}' for s in plan.stages)}), render {rendered - solved:.2f} s"
+    )
     print(f"plan: {describe(inst, plan)}")
 
     bare = dataclasses.replace(inst, rules=dataclasses.replace(inst.rules, team_roles=()))
@@ -89,9 +95,14 @@ def main() -> None:
         out = tempfile.mkdtemp(prefix="spokeplan-nwd-")
         try:
             t0 = time.perf_counter()
-            done = subprocess.run([str(Path(sys.executable).with_name("spokeplan")), "demo", "--model", "no-wrong-door",
-                                   "--out", out], capture_output=True, text=True)
-            print(f"spokeplan demo --model no-wrong-door: exit {done.returncode}, {time.perf_counter() - t0:.1f} s wall")
+            done = subprocess.run(
+                [str(Path(sys.executable).with_name("spokeplan")), "demo", "--model", "no-wrong-door", "--out", out],
+                capture_output=True,
+                text=True,
+            )
+            print(
+                f"spokeplan demo --model no-wrong-door: exit {done.returncode}, {time.perf_counter() - t0:.1f} s wall"
+            )
         finally:
             shutil.rmtree(out, ignore_errors=True)
 

@@ -59,9 +59,15 @@ def run_spokeplan(inst, time_limit: float, full: bool, before: bool = False) -> 
     started = time.perf_counter()
     plan = solve(inst, time_limit=time_limit, **options)
     wall = time.perf_counter() - started
-    return {"wall_s": wall, "objective": plan.objective, "bound": plan.bound, "gap": plan.gap,
-            "status": plan.status, "valid": check_plan(inst, plan) == [],
-            "note": plan.backend + ": " + "; ".join(f"{s.name} {s.seconds:.1f}s {s.status[:3]}" for s in plan.stages)}
+    return {
+        "wall_s": wall,
+        "objective": plan.objective,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "status": plan.status,
+        "valid": check_plan(inst, plan) == [],
+        "note": plan.backend + ": " + "; ".join(f"{s.name} {s.seconds:.1f}s {s.status[:3]}" for s in plan.stages),
+    }
 
 
 def coverage_matrix(inst):
@@ -89,11 +95,11 @@ def coverage_matrix(inst):
     o = {j: var(("o", j), 0, 1, 1) for j in hosts_reachable}
     u = {h.hub_id: var(("u", h.hub_id), 0, 1, 1) for h in inst.hubs}
     y = {}
-    for (h, j) in sorted(inst.supervision_minutes):
+    for h, j in sorted(inst.supervision_minutes):
         upper = max(min(host_max[j], hub_cap[h]), inst.existing_spokes.get((h, j), 0))
         y[(h, j)] = var(("y", h, j), 0, upper, 1)
     x = {}
-    for (j, i) in sorted(inst.casework_minutes):
+    for j, i in sorted(inst.casework_minutes):
         if j in o and demand[i] > 0:
             x[(i, j)] = var(("x", i, j), 0, demand[i], 0)
     rows, cols, vals, rlo, rhi = [], [], [], [], []
@@ -133,8 +139,11 @@ def coverage_matrix(inst):
         row([(c, 1.0), (o[j], -demand[i])], -inf, 0)
     if rules.budget_per_year is not None:
         annual = {h.host_id: h.annual_cost for h in inst.hosts}
-        row([(c, rules.spoke_cost_per_year) for c in y.values()] +
-            [(o[j], annual[j]) for j in o if annual[j]], -inf, rules.budget_per_year)
+        row(
+            [(c, rules.spoke_cost_per_year) for c in y.values()] + [(o[j], annual[j]) for j in o if annual[j]],
+            -inf,
+            rules.budget_per_year,
+        )
     if rules.max_spokes is not None:
         row([(c, 1.0) for c in y.values()], -inf, rules.max_spokes)
     authority_of = {h.host_id: h.authority_code for h in inst.hosts}
@@ -156,14 +165,25 @@ def run_scipy(inst, time_limit: float) -> dict:
     started = time.perf_counter()
     cost, A, rlo, rhi, integ, lo, hi = coverage_matrix(inst)
     built = time.perf_counter() - started
-    res = milp(cost, constraints=LinearConstraint(A, rlo, rhi), integrality=integ, bounds=Bounds(lo, hi),
-               options={"time_limit": time_limit, "disp": False, "mip_rel_gap": 0.0})
+    res = milp(
+        cost,
+        constraints=LinearConstraint(A, rlo, rhi),
+        integrality=integ,
+        bounds=Bounds(lo, hi),
+        options={"time_limit": time_limit, "disp": False, "mip_rel_gap": 0.0},
+    )
     wall = time.perf_counter() - started
     objective = -res.fun if res.x is not None else None
     bound = -getattr(res, "mip_dual_bound", float("nan")) if res.x is not None else None
-    return {"wall_s": wall, "objective": objective, "bound": bound, "gap": getattr(res, "mip_gap", None),
-            "status": "OPTIMAL" if res.status == 0 else f"status {res.status}", "valid": None,
-            "note": f"{A.shape[0]} rows x {A.shape[1]} cols, {A.nnz} nz, build {built:.1f}s"}
+    return {
+        "wall_s": wall,
+        "objective": objective,
+        "bound": bound,
+        "gap": getattr(res, "mip_gap", None),
+        "status": "OPTIMAL" if res.status == 0 else f"status {res.status}",
+        "valid": None,
+        "note": f"{A.shape[0]} rows x {A.shape[1]} cols, {A.nnz} nz, build {built:.1f}s",
+    }
 
 
 def dense_minutes(inst, big: float = 1e4):
@@ -184,15 +204,26 @@ def run_mclp(inst, time_limit: float) -> dict:
 
     started = time.perf_counter()
     weights = np.array([a.demand for a in inst.areas], dtype=float)
-    model = MCLP.from_cost_matrix(dense_minutes(inst), weights, service_radius=inst.rules.casework_minutes,
-                                  p_facilities=int(inst.rules.max_spokes))
+    model = MCLP.from_cost_matrix(
+        dense_minutes(inst),
+        weights,
+        service_radius=inst.rules.casework_minutes,
+        p_facilities=int(inst.rules.max_spokes),
+    )
     model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1))
     wall = time.perf_counter() - started
     objective = pulp.value(model.problem.objective)
     status = pulp.LpStatus[model.problem.status]
-    return {"wall_s": wall, "objective": objective, "bound": None, "gap": None, "status": status.upper(),
-            "valid": None, "note": f"demand within {inst.rules.casework_minutes} min of {inst.rules.max_spokes} "
-                                   f"hosts (no caseload/hub rules)"}
+    return {
+        "wall_s": wall,
+        "objective": objective,
+        "bound": None,
+        "gap": None,
+        "status": status.upper(),
+        "valid": None,
+        "note": f"demand within {inst.rules.casework_minutes} min of {inst.rules.max_spokes} "
+        f"hosts (no caseload/hub rules)",
+    }
 
 
 def run_pmedian(inst, time_limit: float) -> dict:
@@ -203,13 +234,20 @@ def run_pmedian(inst, time_limit: float) -> dict:
     started = time.perf_counter()
     weights = np.array([a.demand for a in inst.areas], dtype=float)
     capacities = np.array([h.max_spokes * inst.rules.caseload_max for h in inst.hosts], dtype=float)
-    model = PMedian.from_cost_matrix(dense_minutes(inst, big=600.0), weights, p_facilities=int(inst.rules.max_spokes),
-                                     facility_capacities=capacities)
+    model = PMedian.from_cost_matrix(
+        dense_minutes(inst, big=600.0), weights, p_facilities=int(inst.rules.max_spokes), facility_capacities=capacities
+    )
     model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1))
     wall = time.perf_counter() - started
-    return {"wall_s": wall, "objective": pulp.value(model.problem.objective), "bound": None, "gap": None,
-            "status": pulp.LpStatus[model.problem.status].upper(), "valid": None,
-            "note": "case-minutes, every case assigned (out-of-reach pairs cost 600)"}
+    return {
+        "wall_s": wall,
+        "objective": pulp.value(model.problem.objective),
+        "bound": None,
+        "gap": None,
+        "status": pulp.LpStatus[model.problem.status].upper(),
+        "valid": None,
+        "note": "case-minutes, every case assigned (out-of-reach pairs cost 600)",
+    }
 
 
 def child(peer: str, file: str, time_limit: float) -> dict:
@@ -234,7 +272,7 @@ def run_peer(peer: str, file: str, time_limit: float, baseline: Path | None = No
     own benchmarks/peers.py and optimisation/): the same measurement of an earlier spokeplan."""
     root, env = None, None
     if peer.startswith(BASELINE_PREFIX):
-        peer, root = peer[len(BASELINE_PREFIX):], baseline
+        peer, root = peer[len(BASELINE_PREFIX) :], baseline
         env = {**os.environ, "PYTHONPATH": str(baseline)}
     command = [sys.executable, "-m", "benchmarks.peers", "--run", peer, file, str(time_limit)]
     try:
@@ -253,8 +291,11 @@ def ratios(results: dict[str, dict]) -> dict[str, float | None]:
         if name not in SAME_PROBLEM or r.get("objective") is None:
             out[name] = None
             continue
-        reached = [s["wall_s"] for n, s in results.items() if n in SAME_PROBLEM and s.get("objective") is not None
-                   and s["objective"] >= r["objective"] - 1e-6]
+        reached = [
+            s["wall_s"]
+            for n, s in results.items()
+            if n in SAME_PROBLEM and s.get("objective") is not None and s["objective"] >= r["objective"] - 1e-6
+        ]
         out[name] = r["wall_s"] / min(reached)
     return out
 
@@ -268,15 +309,26 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", default=["small"])
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--areas", choices=["district", "sector"], default="district",
-                        help="postcode districts (~2,200 areas) or sectors (~9,000)")
+    parser.add_argument(
+        "--areas",
+        choices=["district", "sector"],
+        default="district",
+        help="postcode districts (~2,200 areas) or sectors (~9,000)",
+    )
     parser.add_argument("--pmedian", action="store_true", help="also spopt's capacitated p-median (slow, dense)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run each peer N times, interleaved, and report its median-time run (for small sizes)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each peer N times, interleaved, and report its median-time run (for small sizes)",
+    )
     parser.add_argument("--peers", nargs="*", help=f"run only these peers (default: {' '.join(PEERS)})")
-    parser.add_argument("--baseline", type=Path,
-                        help="another spokeplan checkout (e.g. main before a change): its spokeplan and "
-                             "spokeplan-full run too, interleaved, as baseline:spokeplan and baseline:spokeplan-full")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another spokeplan checkout (e.g. main before a change): its spokeplan and "
+        "spokeplan-full run too, interleaved, as baseline:spokeplan and baseline:spokeplan-full",
+    )
     parser.add_argument("--json", help="append each size's results to this JSON-lines file")
     parser.add_argument("--run", nargs=3, metavar=("PEER", "FILE", "LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -310,31 +362,49 @@ def main() -> None:
             done.sort(key=lambda r: r["wall_s"])
             results[peer] = done[(len(done) - 1) // 2]
             if args.repeat > 1:
-                results[peer]["note"] += f" [median of {len(done)}: " + ", ".join(f"{r['wall_s']:.2f}" for r in done) + " s]"
+                results[peer]["note"] += (
+                    f" [median of {len(done)}: " + ", ".join(f"{r['wall_s']:.2f}" for r in done) + " s]"
+                )
         Path(handle.name).unlink()
         ratio = ratios(results)
-        print(f"{'peer':<24} {'wall s':>7} {'objective':>10} {'bound':>8} {'gap':>7} {'peak MB':>8} {'ratio':>6}  "
-              f"status / note")
+        print(
+            f"{'peer':<24} {'wall s':>7} {'objective':>10} {'bound':>8} {'gap':>7} {'peak MB':>8} {'ratio':>6}  "
+            f"status / note"
+        )
         for peer, r in results.items():
             if "error" in r:
                 print(f"{peer:<24} failed: {r['error']}")
                 continue
             gap = None if r["gap"] is None else 100 * r["gap"]
-            print(f"{peer:<24} {r['wall_s']:>7.2f} {fmt(r['objective'], '.1f'):>10} {fmt(r['bound'], '.1f'):>8} "
-                  f"{fmt(gap, '.2f') + '%' if gap is not None else '—':>7} {r['peak_mb']:>8} "
-                  f"{fmt(ratio[peer], '.2f'):>6}  {r['status']}"
-                  + (" checker ok" if r.get("valid") else " CHECKER FAILED" if r.get("valid") is False else "")
-                  + f" / {r['note']}")
+            print(
+                f"{peer:<24} {r['wall_s']:>7.2f} {fmt(r['objective'], '.1f'):>10} {fmt(r['bound'], '.1f'):>8} "
+                f"{fmt(gap, '.2f') + '%' if gap is not None else '—':>7} {r['peak_mb']:>8} "
+                f"{fmt(ratio[peer], '.2f'):>6}  {r['status']}"
+                + (" checker ok" if r.get("valid") else " CHECKER FAILED" if r.get("valid") is False else "")
+                + f" / {r['note']}"
+            )
         ours, peer = results.get("spokeplan", {}), results.get("scipy-milp", {})
         if ours.get("objective") is not None and peer.get("objective") is not None:
             met = ours["objective"] >= peer["objective"] - 1e-6 and ours["wall_s"] <= peer["wall_s"]
-            print(f"target (spokeplan <= 1.0x best peer to its objective): {'met' if met else 'NOT met'} "
-                  f"(spokeplan {ours['objective']:.0f} in {ours['wall_s']:.2f} s, scipy-milp "
-                  f"{peer['objective']:.0f} in {peer['wall_s']:.2f} s)")
+            print(
+                f"target (spokeplan <= 1.0x best peer to its objective): {'met' if met else 'NOT met'} "
+                f"(spokeplan {ours['objective']:.0f} in {ours['wall_s']:.2f} s, scipy-milp "
+                f"{peer['objective']:.0f} in {peer['wall_s']:.2f} s)"
+            )
         if args.json:
             with open(args.json, "a") as out:
-                out.write(json.dumps({"size": size, "areas": args.areas, "time_limit": args.time_limit, "results": results,
-                                      "ratio": ratio}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "size": size,
+                            "areas": args.areas,
+                            "time_limit": args.time_limit,
+                            "results": results,
+                            "ratio": ratio,
+                        }
+                    )
+                    + "\n"
+                )
 
 
 if __name__ == "__main__":

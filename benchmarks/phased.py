@@ -45,15 +45,19 @@ def main() -> None:
         stages = ", ".join(f"{s.name} {s.status} {s.seconds:.1f} s" for s in r.stages)
         print(f"{name}: {r.status} value {r.objective:.2f} bound {r.bound:.2f}; {stages}; wall {wall:.1f} s")
         for period in r.periods:
-            print(f"  {period.label}: {sum(period.spokes.values())} spokes, hubs "
-                  f"{sorted({h for h, _ in period.spokes})}, central covered {sum(period.assignments[CENTRAL].values())}")
+            print(
+                f"  {period.label}: {sum(period.spokes.values())} spokes, hubs "
+                f"{sorted({h for h, _ in period.spokes})}, central covered {sum(period.assignments[CENTRAL].values())}"
+            )
         if solved.robustness:
             c = solved.robustness.central
             print(f"  central plan: {c.status} value {c.objective:.2f} in {c.solve_seconds:.1f} s")
             for o in solved.robustness.scenarios:
-                print(f"  scenario {o.name}: demand {o.demand_total}, robust {o.covered_robust} "
-                      f"(discounted {o.discounted_robust:.1f}), central plan {o.covered_central_plan} "
-                      f"(discounted {o.discounted_central_plan:.1f}, caseload_min met: {o.central_plan_meets_caseload_min})")
+                print(
+                    f"  scenario {o.name}: demand {o.demand_total}, robust {o.covered_robust} "
+                    f"(discounted {o.discounted_robust:.1f}), central plan {o.covered_central_plan} "
+                    f"(discounted {o.discounted_central_plan:.1f}, caseload_min met: {o.central_plan_meets_caseload_min})"
+                )
 
 
 if __name__ == "__main__":

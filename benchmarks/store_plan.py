@@ -42,8 +42,12 @@ def demo_store(folder: Path) -> tuple[Path, str]:
             lines[1] = lines[1].replace(",1,0,false,", ",2,0,false,")
             hosts.write_text("".join(lines))
         sources = load_sources(sources_file)
-        result = refresh(sources, folder / "store", [validate(s, Path(s.url).read_bytes()) for s in sources],
-                         now=when.replace(tzinfo=UTC))
+        result = refresh(
+            sources,
+            folder / "store",
+            [validate(s, Path(s.url).read_bytes()) for s in sources],
+            now=when.replace(tzinfo=UTC),
+        )
         first = first or result.snapshot
     return folder / "store", first
 
@@ -69,11 +73,15 @@ def main() -> None:
             compare_snapshots(data, {"store": {"snapshot": first}})
             comparing.append(time.perf_counter() - started)
         print(f"inputs/demo, {args.repeat} interleaved repeats, median (min-max) in ms")
-        for name, times in (("load_scenario(inputs/demo)", alone),
-                            ("snapshot_data + load_scenario(tables_from)", from_store),
-                            ("compare_snapshots (4 sources, 1 changed)", comparing)):
-            print(f"  {name:<45} {statistics.median(times) * 1000:8.1f}  ({min(times) * 1000:.1f}-"
-                  f"{max(times) * 1000:.1f})")
+        for name, times in (
+            ("load_scenario(inputs/demo)", alone),
+            ("snapshot_data + load_scenario(tables_from)", from_store),
+            ("compare_snapshots (4 sources, 1 changed)", comparing),
+        ):
+            print(
+                f"  {name:<45} {statistics.median(times) * 1000:8.1f}  ({min(times) * 1000:.1f}-"
+                f"{max(times) * 1000:.1f})"
+            )
 
 
 if __name__ == "__main__":

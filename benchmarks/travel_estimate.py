@@ -100,8 +100,9 @@ def main() -> None:
     times = {"spokeplan": [], "scipy csgraph": []}
     pairs = {}
     for _ in range(args.repeat):
-        setup_s, search_s, pairs["spokeplan"] = spokeplan_pairs(hubs, hosts, areas, rules.supervision_minutes,
-                                                                rules.casework_minutes)
+        setup_s, search_s, pairs["spokeplan"] = spokeplan_pairs(
+            hubs, hosts, areas, rules.supervision_minutes, rules.casework_minutes
+        )
         times["spokeplan"].append((setup_s, search_s))
         graph_s, search_s, pairs["scipy csgraph"] = scipy_pairs(hubs + hosts + areas, groups)
         times["scipy csgraph"].append((graph_s, search_s))
@@ -118,11 +119,15 @@ def main() -> None:
     ours, graph = pairs["spokeplan"], pairs["scipy csgraph"]
     common = sorted(ours.keys() & graph.keys())
     ratios = np.array([ours[k] / graph[k] for k in common if graph[k] > 0])
-    print(f"pairs within the limits: spokeplan {len(ours):,}, graph {len(graph):,}, both {len(common):,}, "
-          f"spokeplan only {len(ours.keys() - graph.keys()):,}, graph only {len(graph.keys() - ours.keys()):,}")
+    print(
+        f"pairs within the limits: spokeplan {len(ours):,}, graph {len(graph):,}, both {len(common):,}, "
+        f"spokeplan only {len(ours.keys() - graph.keys()):,}, graph only {len(graph.keys() - ours.keys()):,}"
+    )
     if len(ratios):
-        print(f"spokeplan / graph minutes on pairs both keep: median {np.median(ratios):.2f}, "
-              f"quartiles {np.quantile(ratios, 0.25):.2f}-{np.quantile(ratios, 0.75):.2f}")
+        print(
+            f"spokeplan / graph minutes on pairs both keep: median {np.median(ratios):.2f}, "
+            f"quartiles {np.quantile(ratios, 0.25):.2f}-{np.quantile(ratios, 0.75):.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -78,8 +78,12 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="spokeplan-workbench-bench-"))
     workspace, port = work / "workspace", free_port()
-    server = subprocess.Popen([SPOKEPLAN, "serve", "--workspace", str(workspace), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [SPOKEPLAN, "serve", "--workspace", str(workspace), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     runs: dict[str, list[tuple[float, float]]] = {"command line (spokeplan plan)": [], "page (Re-solve)": []}
     try:
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
@@ -104,8 +108,10 @@ def main() -> None:
     for name, results in runs.items():
         walls = [w for w, _ in results]
         medians[name] = statistics.median(walls)
-        print(f"{name:<32} {medians[name]:7.2f} {min(walls):6.2f} {max(walls):6.2f}   "
-              f"{statistics.median(f for _, f in results):11.2f}")
+        print(
+            f"{name:<32} {medians[name]:7.2f} {min(walls):6.2f} {max(walls):6.2f}   "
+            f"{statistics.median(f for _, f in results):11.2f}"
+        )
     difference = medians["page (Re-solve)"] - medians["command line (spokeplan plan)"]
     print(f"page minus command line: {difference:+.2f} s (issue #18 target: at most +2 s)")
 

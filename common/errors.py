@@ -38,7 +38,7 @@ def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
     elif value is None or isinstance(value, (bool, float)):
         text = str(value)[:limit]
     elif isinstance(value, int):
-        text = str(value)[:limit] if abs(value) < 10 ** limit else f"a number of {value.bit_length() * 3 // 10}+ digits"
+        text = str(value)[:limit] if abs(value) < 10**limit else f"a number of {value.bit_length() * 3 // 10}+ digits"
     else:
         text = _BOUNDED.repr(value)[:limit]
     return repr(text)
@@ -80,7 +80,9 @@ def yaml_line(root: yaml.Node | None, loc: tuple) -> int:
     node, line = root, (root.start_mark.line + 1 if root is not None else 1)
     for part in loc:
         if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+            match = next(
+                ((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None
+            )
             if match is None:
                 break
             line, node = match[0].start_mark.line + 1, match[1]

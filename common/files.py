@@ -49,8 +49,12 @@ MAX_CARRIED_ENTRIES = 10_000
 # What the former one-file-at-a-time writer left when killed: `.NAME.<8 random characters>.tmp`.
 _STALE_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 
-_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 # Operating-system errors of writing that are the machine's state, not a bug: exit 2 with one line.
 OUTPUT_ERRNOS = {
@@ -76,8 +80,14 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def input_problem(path: str | Path, file: str | None = None, *, within: str | Path | None = None,
-                  limit: int = MAX_INPUT_BYTES, what: str = "file") -> Problem | None:
+def input_problem(
+    path: str | Path,
+    file: str | None = None,
+    *,
+    within: str | Path | None = None,
+    limit: int = MAX_INPUT_BYTES,
+    what: str = "file",
+) -> Problem | None:
     """Why `path` cannot be read as an input file, or None. Looks only at the file's metadata.
 
     `within`: the folder the file must stay in once symbolic links are followed (a scenario or a
@@ -94,13 +104,21 @@ def input_problem(path: str | Path, file: str | None = None, *, within: str | Pa
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return Problem(file, 0, "-", f"is a symbolic link to {_short(real)}, which does not exist (a dangling link); "
-                                     f"expected a {what}")
+        return Problem(
+            file,
+            0,
+            "-",
+            f"is a symbolic link to {_short(real)}, which does not exist (a dangling link); expected a {what}",
+        )
     except OSError as error:
         return Problem(file, 0, "-", f"cannot be read: {_reason(error)}")
     if within is not None and not _inside(real, os.path.realpath(within)):
-        return Problem(file, 0, "-", f"leads out of {within} (a symbolic link to {_short(real)}); copy the file "
-                                     "into the folder instead")
+        return Problem(
+            file,
+            0,
+            "-",
+            f"leads out of {within} (a symbolic link to {_short(real)}); copy the file into the folder instead",
+        )
     if stat.S_ISDIR(info.st_mode):
         return Problem(file, 0, "-", f"is a folder; expected a {what}")
     for test, kind in _KINDS:
@@ -109,13 +127,24 @@ def input_problem(path: str | Path, file: str | None = None, *, within: str | Pa
     if not stat.S_ISREG(info.st_mode):
         return Problem(file, 0, "-", f"is not a regular file; expected a {what}")
     if info.st_size > limit:
-        return Problem(file, 0, "-", f"is {info.st_size / 2**20:,.1f} MiB; the most spokeplan reads from one file is "
-                                     f"{limit / 2**20:,.0f} MiB: is this the right file?")
+        return Problem(
+            file,
+            0,
+            "-",
+            f"is {info.st_size / 2**20:,.1f} MiB; the most spokeplan reads from one file is "
+            f"{limit / 2**20:,.0f} MiB: is this the right file?",
+        )
     return None
 
 
-def read_input_bytes(path: str | Path, file: str | None = None, *, within: str | Path | None = None,
-                     limit: int = MAX_INPUT_BYTES, what: str = "file") -> bytes:
+def read_input_bytes(
+    path: str | Path,
+    file: str | None = None,
+    *,
+    within: str | Path | None = None,
+    limit: int = MAX_INPUT_BYTES,
+    what: str = "file",
+) -> bytes:
     """The bytes of an input file, or InputError with one located problem (see :func:`input_problem`).
 
     The file is opened without blocking and checked again once open, so a named pipe swapped in
@@ -144,8 +173,17 @@ def read_input_bytes(path: str | Path, file: str | None = None, *, within: str |
     finally:
         os.close(descriptor)
     if size > limit:
-        raise InputError([Problem(file, 0, "-", f"is larger than {limit / 2**20:,.0f} MiB, the most spokeplan reads "
-                                               "from one file: is this the right file?")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    0,
+                    "-",
+                    f"is larger than {limit / 2**20:,.0f} MiB, the most spokeplan reads "
+                    "from one file: is this the right file?",
+                )
+            ]
+        )
     return b"".join(chunks)
 
 
@@ -155,8 +193,16 @@ def decode_text(raw: bytes, file: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise InputError([Problem(file, line, "-", f"byte 0x{raw[error.start:error.start + 1].hex()} is not UTF-8 "
-                                                   "text; expected UTF-8")]) from None
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    line,
+                    "-",
+                    f"byte 0x{raw[error.start : error.start + 1].hex()} is not UTF-8 text; expected UTF-8",
+                )
+            ]
+        ) from None
 
 
 def read_input_text(path: str | Path, file: str | None = None, **options) -> tuple[str, bytes]:
@@ -174,8 +220,12 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, f"an alias (*{event.anchor[:40]}) repeats another part of the file; spokeplan does not "
-                            "accept YAML aliases: write the value out", event.start_mark)
+                None,
+                None,
+                f"an alias (*{event.anchor[:40]}) repeats another part of the file; spokeplan does not "
+                "accept YAML aliases: write the value out",
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
 
@@ -191,8 +241,14 @@ def duplicate_keys(root: yaml.Node | None, file: str) -> list[Problem]:
                 if isinstance(key, yaml.ScalarNode):
                     line = key.start_mark.line + 1
                     if key.value in seen:
-                        problems.append(Problem(file, line, key.value[:80], f"is given twice (first on line "
-                                                f"{seen[key.value]}, again on line {line}); give it once"))
+                        problems.append(
+                            Problem(
+                                file,
+                                line,
+                                key.value[:80],
+                                f"is given twice (first on line {seen[key.value]}, again on line {line}); give it once",
+                            )
+                        )
                     else:
                         seen[key.value] = line
                 stack.append(value)
@@ -217,25 +273,34 @@ def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, object]:
         return root, (loader.construct_document(root) if root is not None else None)
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. a form feed or NUL
         line = text[: error.position].count("\n") + 1
-        raise InputError([Problem(file, line, "-", f"not valid YAML: character #x{error.character:04x} is not "
-                                                   "allowed in YAML text")]) from None
+        raise InputError(
+            [Problem(file, line, "-", f"not valid YAML: character #x{error.character:04x} is not allowed in YAML text")]
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        raise InputError([Problem(file, line, "-", f"not valid YAML: {getattr(error, 'problem', None) or error}")]) \
-            from None
+        raise InputError(
+            [Problem(file, line, "-", f"not valid YAML: {getattr(error, 'problem', None) or error}")]
+        ) from None
     except RecursionError:
         raise InputError([Problem(file, 0, "-", "not valid YAML: nested too deeply")]) from None
     except (ValueError, OverflowError, TypeError) as error:  # e.g. a 5,000-digit number, 2024-02-30
-        raise InputError([Problem(file, 0, "-", f"not valid YAML: a value cannot be read ({str(error)[:80]})")]) \
-            from None
+        raise InputError(
+            [Problem(file, 0, "-", f"not valid YAML: a value cannot be read ({str(error)[:80]})")]
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
 
 
-def read_yaml(path: str | Path, file: str | None = None, *, within: str | Path | None = None,
-              limit: int = MAX_YAML_BYTES, what: str = "YAML file") -> tuple[yaml.Node | None, object, bytes]:
+def read_yaml(
+    path: str | Path,
+    file: str | None = None,
+    *,
+    within: str | Path | None = None,
+    limit: int = MAX_YAML_BYTES,
+    what: str = "YAML file",
+) -> tuple[yaml.Node | None, object, bytes]:
     """(node tree, values, raw bytes) of a YAML input file, read and parsed safely. Raises InputError."""
     file = file or str(path)
     text, raw = read_input_text(path, file, within=within, limit=limit, what=what)
@@ -282,7 +347,7 @@ def _write_synced(path: Path, data: bytes, mode: int) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(descriptor, view):]
+            view = view[os.write(descriptor, view) :]
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
@@ -429,8 +494,11 @@ def write_files(out_dir: str | Path, files: dict[str, bytes], replaces: Iterable
         patterns = tuple(replaces)
         if out.is_dir():
             for entry in out.iterdir():
-                if entry.name in new_tops or any(entry.match(p) for p in patterns) or \
-                        _STALE_TEMPORARY.match(entry.name):
+                if (
+                    entry.name in new_tops
+                    or any(entry.match(p) for p in patterns)
+                    or _STALE_TEMPORARY.match(entry.name)
+                ):
                     continue
                 _carry(entry, staging / entry.name)
             shutil.copymode(out, staging)
@@ -477,12 +545,15 @@ def check_output_folder(out_dir: str | Path, keep_clear_of: Iterable[str | Path]
         if out == out.parent or os.path.ismount(out):
             return problem("is a mount point; spokeplan replaces its output folder as a whole: give a folder inside it")
         if _inside(cwd, str(out)):
-            return problem("is the current folder or holds it; spokeplan replaces its output folder as a whole: "
-                           "give a folder of its own, e.g. --out plan")
+            return problem(
+                "is the current folder or holds it; spokeplan replaces its output folder as a whole: "
+                "give a folder of its own, e.g. --out plan"
+            )
     for inputs in keep_clear_of:
         if _inside(os.path.realpath(inputs), str(out)):
-            return problem(f"holds the input {inputs}; spokeplan replaces its output folder as a whole: give a "
-                           "folder of its own")
+            return problem(
+                f"holds the input {inputs}; spokeplan replaces its output folder as a whole: give a folder of its own"
+            )
     probe_in = out.parent if out.parent.exists() else existing
     try:
         probe = tempfile.mkdtemp(prefix=_staging_prefix(out) + "probe-", dir=probe_in)
@@ -497,6 +568,8 @@ def check_output_folder(out_dir: str | Path, keep_clear_of: Iterable[str | Path]
                 if os.path.ismount(os.path.join(root, folder)):
                     return problem(f"holds a mount point ({os.path.join(root, folder)}); give a folder of its own")
             if count > MAX_CARRIED_ENTRIES:
-                return problem(f"holds more than {MAX_CARRIED_ENTRIES:,} files; spokeplan replaces its output "
-                               "folder as a whole: give a folder of its own")
+                return problem(
+                    f"holds more than {MAX_CARRIED_ENTRIES:,} files; spokeplan replaces its output "
+                    "folder as a whole: give a folder of its own"
+                )
     return []

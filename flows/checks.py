@@ -31,8 +31,9 @@ def build_with_progress(scenario: Scenario) -> PlannedScenario:
         return build_instance(scenario, on_progress=report)
 
 
-def load_with_store(scenario_dir: str, store_dir: str | None = None,
-                    snapshot: str | None = None) -> tuple[SnapshotData | None, Scenario]:
+def load_with_store(
+    scenario_dir: str, store_dir: str | None = None, snapshot: str | None = None
+) -> tuple[SnapshotData | None, Scenario]:
     """The scenario, with the tables of a refresh store's snapshot when `store_dir` is given (issue #17:
     `--store DIR [--snapshot ID]`; scoping.store.snapshot_data). Raises InputError."""
     data = snapshot_data(store_dir, snapshot) if store_dir else None
@@ -49,9 +50,14 @@ def validate_summary(scenario_dir: str, planned: PlannedScenario) -> dict:
     """The figures `spokeplan validate` prints for a valid scenario."""
     inst = planned.instance
     return {
-        "scenario": scenario_dir, "hubs": len(inst.hubs), "hosts": len(inst.hosts), "areas": len(inst.areas),
-        "authorities": len(inst.authorities), "demand": inst.demand_total,
-        "casework_pairs": len(inst.casework_minutes), "supervision_pairs": len(inst.supervision_minutes),
+        "scenario": scenario_dir,
+        "hubs": len(inst.hubs),
+        "hosts": len(inst.hosts),
+        "areas": len(inst.areas),
+        "authorities": len(inst.authorities),
+        "demand": inst.demand_total,
+        "casework_pairs": len(inst.casework_minutes),
+        "supervision_pairs": len(inst.supervision_minutes),
         "estimated_demand_areas": len(planned.estimated_demand),
     }
 
@@ -83,8 +89,9 @@ def unknown_demo(model: str) -> RunOutcome | None:
     """Exit 2 for a service model without a shipped demo (DEMOS), else None."""
     if model in DEMOS:
         return None
-    return RunOutcome(EXIT_BAD_INPUT, [
-        f"error: --model: -: unknown service model {model[:80]!r}; expected one of {', '.join(DEMOS)}"])
+    return RunOutcome(
+        EXIT_BAD_INPUT, [f"error: --model: -: unknown service model {model[:80]!r}; expected one of {', '.join(DEMOS)}"]
+    )
 
 
 def check_demo(model: str) -> RunOutcome:
@@ -118,4 +125,3 @@ def check_monitoring(store_dir: str, service_model: str) -> RunOutcome:
     except InputError as error:
         return bad_input(error).outcome()
     return RunOutcome(EXIT_OK)
-

@@ -45,17 +45,22 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spokeplan",
         description="Plan Hub and Spoke expansion: allocate spokes to hosts under travel, caseload and "
-                    "supervision limits.",
+        "supervision limits.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="scope and plan a shipped demo scenario (inputs/demo, or --model)")
-    demo.add_argument("--model", default="cse-hub-and-spoke", metavar="ID",
-                      help="service model of the demo: cse-hub-and-spoke (default, inputs/demo) or no-wrong-door "
-                           "(inputs/demo_no_wrong_door)")
-    demo.add_argument("--out", default=None,
-                      help="output directory (default: outputs/demo, or outputs/demo-no-wrong-door)")
+    demo.add_argument(
+        "--model",
+        default="cse-hub-and-spoke",
+        metavar="ID",
+        help="service model of the demo: cse-hub-and-spoke (default, inputs/demo) or no-wrong-door "
+        "(inputs/demo_no_wrong_door)",
+    )
+    demo.add_argument(
+        "--out", default=None, help="output directory (default: outputs/demo, or outputs/demo-no-wrong-door)"
+    )
     _solver_options(demo)
 
     plan = commands.add_parser("plan", help="allocate spokes for a scenario directory")
@@ -63,10 +68,19 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", required=True, help="output directory for the plan files")
     _solver_options(plan)
     _store_options(plan)
-    plan.add_argument("--runner", choices=("local", "dask"), default="local",
-                      help="regions of the reach graph solved in turn (default) or on Dask via prefect-dask")
-    plan.add_argument("--address", type=dask_address, default=None, metavar="ADDR",
-                      help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    plan.add_argument(
+        "--runner",
+        choices=("local", "dask"),
+        default="local",
+        help="regions of the reach graph solved in turn (default) or on Dask via prefect-dask",
+    )
+    plan.add_argument(
+        "--address",
+        type=dask_address,
+        default=None,
+        metavar="ADDR",
+        help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)",
+    )
 
     scope = commands.add_parser("scope", help="scoping profiles and a scoping report per authority")
     scope.add_argument("scenario_dir", metavar="SCENARIO_DIR")
@@ -76,12 +90,23 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="run many scenario variants and compare them")
     sweep.add_argument("sweep_file", metavar="SWEEP.yaml")
     sweep.add_argument("--out", required=True, help="output directory (finished variants cached in OUT/.cache)")
-    sweep.add_argument("--runner", choices=("local", "dask"), default="local",
-                       help="local threads (default) or Dask via prefect-dask")
-    sweep.add_argument("--address", type=dask_address, default=None, metavar="ADDR",
-                       help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    sweep.add_argument("--parallel", type=_positive_int, default=None, metavar="N",
-                       help="variants solved at once (default: one per CPU)")
+    sweep.add_argument(
+        "--runner", choices=("local", "dask"), default="local", help="local threads (default) or Dask via prefect-dask"
+    )
+    sweep.add_argument(
+        "--address",
+        type=dask_address,
+        default=None,
+        metavar="ADDR",
+        help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)",
+    )
+    sweep.add_argument(
+        "--parallel",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="variants solved at once (default: one per CPU)",
+    )
 
     refresh = commands.add_parser("refresh", help="collect scoping data into a versioned store; report what changed")
     refresh.add_argument("sources_file", metavar="SOURCES.yaml")
@@ -90,30 +115,49 @@ def _build_parser() -> argparse.ArgumentParser:
     # --- monitor (outcome measures across refresh snapshots; flows/monitor_flow.py) ---
     monitor = commands.add_parser("monitor", help="track a service model's outcome measures across a refresh store")
     monitor.add_argument("store_dir", metavar="STORE")
-    monitor.add_argument("--model", required=True, metavar="ID|PATH",
-                         help="the service model whose outcome measures are tracked: a shipped id "
-                              "(cse-hub-and-spoke, no-wrong-door) or a service-model .yaml path, as in scenario.yaml; "
-                              "its `outcomes_catalogue` names the measures")
+    monitor.add_argument(
+        "--model",
+        required=True,
+        metavar="ID|PATH",
+        help="the service model whose outcome measures are tracked: a shipped id "
+        "(cse-hub-and-spoke, no-wrong-door) or a service-model .yaml path, as in scenario.yaml; "
+        "its `outcomes_catalogue` names the measures",
+    )
     monitor.add_argument("--out", required=True, help="output directory for monitoring.html and monitoring.csv")
-    monitor.add_argument("--threshold", type=int, default=MonitorParams.model_fields["disclosure_threshold"].default,
-                         choices=range(0, 101), metavar="N",
-                         help="disclosure threshold: case-derived counts 1..N shown as c (default %(default)s)")
+    monitor.add_argument(
+        "--threshold",
+        type=int,
+        default=MonitorParams.model_fields["disclosure_threshold"].default,
+        choices=range(0, 101),
+        metavar="N",
+        help="disclosure threshold: case-derived counts 1..N shown as c (default %(default)s)",
+    )
     # --- end monitor ---
 
     validate = commands.add_parser("validate", help="check a scenario's inputs only (exit 0 or 2)")
     validate.add_argument("scenario_dir", metavar="SCENARIO_DIR")
     _travel_parser(commands)
 
-    server = commands.add_parser("server", help="keep a local Prefect server for every command's flow runs "
-                                                "(start | stop | status)")
+    server = commands.add_parser(
+        "server", help="keep a local Prefect server for every command's flow runs (start | stop | status)"
+    )
     server.add_argument("action", choices=("start", "stop", "status"))
-    server.add_argument("--port", type=_port, default=None, metavar="N",
-                        help="port of 127.0.0.1 for `start` (default: Prefect's 4200, or a free one)")
+    server.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        metavar="N",
+        help="port of 127.0.0.1 for `start` (default: Prefect's 4200, or a free one)",
+    )
 
     serve = commands.add_parser("serve", help="a local web workbench: try options, re-solve, compare versions")
-    serve.add_argument("--workspace", default="spokeplan-workspace", metavar="DIR",
-                       help="folder of the workbench's scenarios and versions (default ./spokeplan-workspace; "
-                            "a new one starts with copies of the shipped demos)")
+    serve.add_argument(
+        "--workspace",
+        default="spokeplan-workspace",
+        metavar="DIR",
+        help="folder of the workbench's scenarios and versions (default ./spokeplan-workspace; "
+        "a new one starts with copies of the shipped demos)",
+    )
     serve.add_argument("--port", type=_port, default=8765, metavar="N", help="port on 127.0.0.1 (default 8765)")
     return parser
 
@@ -121,28 +165,46 @@ def _build_parser() -> argparse.ArgumentParser:
 def _travel_parser(commands: argparse._SubParsersAction) -> None:
     """`spokeplan travel` (flows/travel_command.py): both forms share one parser; `import` is the first word."""
     travel = commands.add_parser(
-        "travel", help="car and public-transport minutes for a list of journeys, or import a router's times",
+        "travel",
+        help="car and public-transport minutes for a list of journeys, or import a router's times",
         usage="spokeplan travel PAIRS.csv --out OUT.csv [--scenario DIR]\n"
-              "       spokeplan travel import FILE --format osrm|r5py|csv --out travel_times.csv [--ids FILE] ...",
+        "       spokeplan travel import FILE --format osrm|r5py|csv --out travel_times.csv [--ids FILE] ...",
         description="PAIRS.csv: from,to columns of UK postcodes (or ids of the scenario given with --scenario); "
-                    "OUT.csv adds car_minutes, public_transport_minutes, source and public_transport_source "
-                    "(measured, routed or estimated). `travel import` turns a router's answer into "
-                    "travel_times.csv rows (source routed).")
+        "OUT.csv adds car_minutes, public_transport_minutes, source and public_transport_source "
+        "(measured, routed or estimated). `travel import` turns a router's answer into "
+        "travel_times.csv rows (source routed).",
+    )
     travel.add_argument("pairs_csv", metavar="PAIRS.csv|import", help="the journeys, or the word import")
     travel.add_argument("import_file", nargs="?", metavar="FILE", help="(import) the router's output file")
     travel.add_argument("--out", required=True, help="the file to write (OUT.csv, or travel_times.csv for import)")
-    travel.add_argument("--scenario", metavar="DIR", help="a scenario directory: PAIRS.csv may name its places by "
-                                                          "id, and its travel_times.csv applies")
-    travel.add_argument("--format", choices=ROUTER_FORMATS, help="(import) OSRM table JSON, r5py travel-time "
-                                                                 "matrix CSV, or a plain from_id,to_id,minutes CSV")
-    travel.add_argument("--ids", metavar="FILE", help="(import, osrm) CSV with an id column: the place of each "
-                                                      "coordinate, in the order sent (sources and destinations alike)")
+    travel.add_argument(
+        "--scenario",
+        metavar="DIR",
+        help="a scenario directory: PAIRS.csv may name its places by id, and its travel_times.csv applies",
+    )
+    travel.add_argument(
+        "--format",
+        choices=ROUTER_FORMATS,
+        help="(import) OSRM table JSON, r5py travel-time matrix CSV, or a plain from_id,to_id,minutes CSV",
+    )
+    travel.add_argument(
+        "--ids",
+        metavar="FILE",
+        help="(import, osrm) CSV with an id column: the place of each "
+        "coordinate, in the order sent (sources and destinations alike)",
+    )
     travel.add_argument("--source-ids", metavar="FILE", help="(import, osrm) ids of the table's sources, in order")
     travel.add_argument("--destination-ids", metavar="FILE", help="(import, osrm) ids of the table's destinations")
-    travel.add_argument("--mode", choices=TRAVEL_MODES, help="(import) the mode the router was asked for "
-                        "(default: car for osrm and csv, public_transport for r5py)")
-    travel.add_argument("--time-column", metavar="NAME", help="(import, r5py) the travel-time column when there "
-                                                              "are several (travel_time_p50, ...)")
+    travel.add_argument(
+        "--mode",
+        choices=TRAVEL_MODES,
+        help="(import) the mode the router was asked for (default: car for osrm and csv, public_transport for r5py)",
+    )
+    travel.add_argument(
+        "--time-column",
+        metavar="NAME",
+        help="(import, r5py) the travel-time column when there are several (travel_time_p50, ...)",
+    )
 
 
 def _positive_float(text: str) -> float:
@@ -167,10 +229,16 @@ def _positive_int(text: str) -> int:
 
 
 def _solver_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--time-limit", type=_positive_float, default=60.0, metavar="S",
-                        help="solver time limit in seconds, all objective stages together (default 60)")
-    parser.add_argument("--workers", type=_positive_int, default=1, metavar="N",
-                        help="solver threads (default 1: deterministic)")
+    parser.add_argument(
+        "--time-limit",
+        type=_positive_float,
+        default=60.0,
+        metavar="S",
+        help="solver time limit in seconds, all objective stages together (default 60)",
+    )
+    parser.add_argument(
+        "--workers", type=_positive_int, default=1, metavar="N", help="solver threads (default 1: deterministic)"
+    )
 
 
 def _snapshot_id(text: str) -> str:
@@ -182,10 +250,15 @@ def _snapshot_id(text: str) -> str:
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
     """--store DIR [--snapshot ID] of plan and scope (issue #17: the refresh feeds the plan)."""
-    parser.add_argument("--store", metavar="DIR", help="a refresh store (spokeplan refresh ... --store DIR): its "
-                                                       "snapshot gives the scenario's tables and indicator files")
-    parser.add_argument("--snapshot", type=_snapshot_id, metavar="ID",
-                        help="the store's snapshot to use (default: the latest)")
+    parser.add_argument(
+        "--store",
+        metavar="DIR",
+        help="a refresh store (spokeplan refresh ... --store DIR): its "
+        "snapshot gives the scenario's tables and indicator files",
+    )
+    parser.add_argument(
+        "--snapshot", type=_snapshot_id, metavar="ID", help="the store's snapshot to use (default: the latest)"
+    )
 
 
 def _print_plan_summary(summary: dict, written: list[str]) -> None:
@@ -193,8 +266,8 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
     lines = [
         f"spokeplan: plan for {summary['scenario']} ({summary['status']}, backend {summary['backend']})",
         f"  spokes placed      {summary['spokes']} at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs"
-        if "service_model" not in summary else
-        f"  {summary['workers_label']:<18} {summary['spokes']} at {summary['hosts_used']} bases in {summary['hubs_used']} "
+        if "service_model" not in summary
+        else f"  {summary['workers_label']:<18} {summary['spokes']} at {summary['hosts_used']} bases in {summary['hubs_used']} "
         f"hub teams (service model {summary['service_model']})\n  support team       {summary['team_text']}",
         f"  cases covered      {summary['covered_text']} of {summary['demand_text']} at any one time "
         f"({summary['share_text']})",
@@ -206,13 +279,21 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",
     ]
     if summary.get("rollout_lines"):  # a phased plan: coverage by year under central demand
-        lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [" " * 21 + line for line in summary["rollout_lines"][1:]]
+        lines += ["  roll-out by year   " + summary["rollout_lines"][0]] + [
+            " " * 21 + line for line in summary["rollout_lines"][1:]
+        ]
     if summary.get("programme_lines"):  # a programme of services: its total cost and reach
-        lines += ["  programme total    " + summary["programme_lines"][0]] + [" " * 21 + line for line in summary["programme_lines"][1:]]
+        lines += ["  programme total    " + summary["programme_lines"][0]] + [
+            " " * 21 + line for line in summary["programme_lines"][1:]
+        ]
     if summary.get("since_lines"):  # a plan from a store snapshot: what changed since the plan it replaces
-        lines += ["  since last plan    " + summary["since_lines"][0]] + [" " * 21 + line for line in summary["since_lines"][1:]]
+        lines += ["  since last plan    " + summary["since_lines"][0]] + [
+            " " * 21 + line for line in summary["since_lines"][1:]
+        ]
     if summary.get("robustness_lines"):  # demand scenarios: this plan next to the central plan
-        lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [" " * 21 + line for line in summary["robustness_lines"][1:]]
+        lines += ["  demand scenarios   " + summary["robustness_lines"][0]] + [
+            " " * 21 + line for line in summary["robustness_lines"][1:]
+        ]
     if any(re.search(r"(^|[\s(])c([\s),]|$)", line) for line in lines[2:]):  # a count shown as c: say why
         lines.append(f"  {summary['disclosure_legend']}")
     lines.append(f"  {summary['estimate_legend']}")  # reach is always one
@@ -224,37 +305,45 @@ def pack_lines(out_dir: str, written: list[str]) -> list[str]:
     """Where the two packs are (issue #17), and the copies directly in OUT (README.txt says which is which)."""
     top = [os.path.relpath(p, out_dir) for p in written]
     copies = [name for name in top if os.sep not in name and name != "README.txt"]
-    return [f"  internal pack      {os.path.join(out_dir, 'internal')}  (exact figures, OFFICIAL-SENSITIVE — not for "
-            "publication)",
-            f"  public pack        {os.path.join(out_dir, 'public')}  (disclosure-controlled: the one to publish)",
-            f"  also in {out_dir}: " + ", ".join(copies) + " (copies; README.txt says which pack each is from)"]
+    return [
+        f"  internal pack      {os.path.join(out_dir, 'internal')}  (exact figures, OFFICIAL-SENSITIVE — not for "
+        "publication)",
+        f"  public pack        {os.path.join(out_dir, 'public')}  (disclosure-controlled: the one to publish)",
+        f"  also in {out_dir}: " + ", ".join(copies) + " (copies; README.txt says which pack each is from)",
+    ]
 
 
 def _print_scope_summary(summary: dict) -> None:
-    print(f"spokeplan: scoped {summary['scenario']}: {summary['reports']} authority reports "
-          f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural); "
-          f"{summary['authorities_with_gaps']} with service gaps, {summary['red_flags']} red indicator flags; "
-          f"{summary['wall_seconds']:.1f} s"
-          + (f"\n  data from store snapshot {summary['snapshot']}" if summary.get("snapshot") else "")
-          + f"\n  open {summary['index']}\n"
-          f"  internal pack      {os.path.join(summary['out_dir'], 'internal')}  (exact figures, OFFICIAL-SENSITIVE — "
-          f"not for publication)\n"
-          f"  public pack        {os.path.join(summary['out_dir'], 'public')}  (disclosure-controlled: the one to publish)")
+    print(
+        f"spokeplan: scoped {summary['scenario']}: {summary['reports']} authority reports "
+        f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural); "
+        f"{summary['authorities_with_gaps']} with service gaps, {summary['red_flags']} red indicator flags; "
+        f"{summary['wall_seconds']:.1f} s"
+        + (f"\n  data from store snapshot {summary['snapshot']}" if summary.get("snapshot") else "")
+        + f"\n  open {summary['index']}\n"
+        f"  internal pack      {os.path.join(summary['out_dir'], 'internal')}  (exact figures, OFFICIAL-SENSITIVE — "
+        f"not for publication)\n"
+        f"  public pack        {os.path.join(summary['out_dir'], 'public')}  (disclosure-controlled: the one to publish)"
+    )
 
 
 def _print_validate_summary(summary: dict) -> None:
-    print(f"spokeplan: {summary['scenario']} is valid: {summary['hubs']} hubs, {summary['hosts']} hosts, "
-          f"{summary['areas']} areas in {summary['authorities']} authorities; "
-          f"{summary['supervision_pairs']} hub-host and {summary['casework_pairs']} host-area pairs within the "
-          f"travel limits")
+    print(
+        f"spokeplan: {summary['scenario']} is valid: {summary['hubs']} hubs, {summary['hosts']} hosts, "
+        f"{summary['areas']} areas in {summary['authorities']} authorities; "
+        f"{summary['supervision_pairs']} hub-host and {summary['casework_pairs']} host-area pairs within the "
+        f"travel limits"
+    )
 
 
 def check_inputs(args: argparse.Namespace) -> RunOutcome:
     """The command's plain-Python inputs check (flows/checks.py) and its --out folder, reported
     together; exit 0 lets its flow run."""
     if args.command in ("plan", "scope") and args.snapshot is not None and args.store is None:
-        return RunOutcome(EXIT_BAD_INPUT, [f"error: --snapshot: -: {args.snapshot} names a snapshot of a store; "
-                                           "give the store with --store DIR"])
+        return RunOutcome(
+            EXIT_BAD_INPUT,
+            [f"error: --snapshot: -: {args.snapshot} names a snapshot of a store; give the store with --store DIR"],
+        )
     if args.command == "plan":
         checked = checks.check_scenario(args.scenario_dir, args.store, args.snapshot)
     elif args.command == "validate":
@@ -322,8 +411,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # an internal error, not the user's input: one line unless --debug
         if args.debug:
             raise
-        print(f"spokeplan: internal error: {type(error).__name__}: {error} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"spokeplan: internal error: {type(error).__name__}: {error} (run with --debug for details)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
     if args.command in ("sweep", "refresh", "monitor", "server") and outcome.summary.get("text"):
         print(outcome.summary["text"])  # refresh: also when a source was rejected (exit 2)

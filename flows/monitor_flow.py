@@ -46,19 +46,34 @@ def run_monitor(params: MonitorParams) -> RunOutcome:
     written = write_task(params.out_dir, files)
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
-    create_table_artifact(key="monitoring-latest", description="Latest position per measure and area (disclosed)",
-                          table=[{k: r[k] for k in ("outcome", "measure_id", "area", "latest_period", "latest",
-                                                    "change", "reading")} for r in view["summary"]])
-    create_markdown_artifact(key="monitoring-summary", markdown=monitoring_markdown(view),
-                             description="Outcome monitoring")
-    summary = {"service_model": table.catalogue.service_model, "store": params.store_dir, "snapshots": len(table.snapshots),
-               "measures": view["measures"], "measures_with_data": view["measures_with_data"],
-               "suppressed_points": view["suppressed_points"], "cells": len(table.cells),
-               "wall_seconds": time.perf_counter() - started, "out_dir": params.out_dir}
-    summary["text"] = (f"spokeplan: monitoring of {summary['service_model']} from {params.store_dir}: "
-                       f"{summary['snapshots']} snapshots, {summary['measures_with_data']} of {summary['measures']} "
-                       f"measures with figures, {summary['suppressed_points']} figures shown as c; "
-                       f"{summary['wall_seconds']:.1f} s\n  open {Path(params.out_dir) / 'monitoring.html'}")
+    create_table_artifact(
+        key="monitoring-latest",
+        description="Latest position per measure and area (disclosed)",
+        table=[
+            {k: r[k] for k in ("outcome", "measure_id", "area", "latest_period", "latest", "change", "reading")}
+            for r in view["summary"]
+        ],
+    )
+    create_markdown_artifact(
+        key="monitoring-summary", markdown=monitoring_markdown(view), description="Outcome monitoring"
+    )
+    summary = {
+        "service_model": table.catalogue.service_model,
+        "store": params.store_dir,
+        "snapshots": len(table.snapshots),
+        "measures": view["measures"],
+        "measures_with_data": view["measures_with_data"],
+        "suppressed_points": view["suppressed_points"],
+        "cells": len(table.cells),
+        "wall_seconds": time.perf_counter() - started,
+        "out_dir": params.out_dir,
+    }
+    summary["text"] = (
+        f"spokeplan: monitoring of {summary['service_model']} from {params.store_dir}: "
+        f"{summary['snapshots']} snapshots, {summary['measures_with_data']} of {summary['measures']} "
+        f"measures with figures, {summary['suppressed_points']} figures shown as c; "
+        f"{summary['wall_seconds']:.1f} s\n  open {Path(params.out_dir) / 'monitoring.html'}"
+    )
     return RunOutcome(EXIT_OK, [], summary, written)
 
 

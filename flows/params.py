@@ -40,15 +40,19 @@ class SweepParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sweep_file: str = Field(description="SWEEP.yaml: the base scenario and its variants")
-    out_dir: str = Field(description="folder for sweep.json, variants.csv and report.html; "
-                                     "finished variants are cached in OUT_DIR/.cache")
+    out_dir: str = Field(
+        description="folder for sweep.json, variants.csv and report.html; "
+        "finished variants are cached in OUT_DIR/.cache"
+    )
     runner: Literal["local", "dask"] = Field("local", description="local threads, or Dask via prefect-dask")
-    address: str | None = Field(None, pattern=ADDRESS_PATTERN,
-                                description="scheduler address of an existing Dask cluster (runner dask); "
-                                            "empty: a temporary local cluster")
-    max_parallel: int | None = Field(None, ge=1, le=256,
-                                     description="variants solved at once (local threads or Dask workers); "
-                                                 "empty: one per CPU")
+    address: str | None = Field(
+        None,
+        pattern=ADDRESS_PATTERN,
+        description="scheduler address of an existing Dask cluster (runner dask); empty: a temporary local cluster",
+    )
+    max_parallel: int | None = Field(
+        None, ge=1, le=256, description="variants solved at once (local threads or Dask workers); empty: one per CPU"
+    )
     time_limit: float | None = Field(None, gt=0, description="solver seconds per variant; empty: the file's")
     workers: int | None = Field(None, ge=1, le=64, description="solver threads per variant; empty: the file's")
 
@@ -65,8 +69,10 @@ class RefreshParams(BaseModel):
     timeout_seconds: float = Field(30.0, gt=0, le=600, description="HTTP timeout per try")
 
 
-STORE_DESCRIPTION = ("a refresh store (spokeplan refresh ... --store DIR) whose snapshot gives the scenario's "
-                     "tables (and scoping's indicator files); empty: the scenario directory alone")
+STORE_DESCRIPTION = (
+    "a refresh store (spokeplan refresh ... --store DIR) whose snapshot gives the scenario's "
+    "tables (and scoping's indicator files); empty: the scenario directory alone"
+)
 SNAPSHOT_DESCRIPTION = "the store snapshot to use, e.g. 20250801T063000Z; empty: the latest"
 
 
@@ -92,9 +98,11 @@ class PlanParams(StoreChoice):
     store_dir: str | None = Field(None, description=STORE_DESCRIPTION)
     snapshot: str | None = Field(None, pattern=SNAPSHOT_ID, description=SNAPSHOT_DESCRIPTION)
     runner: Literal["local", "dask"] = Field("local", description="regions solved in turn, or on Dask via prefect-dask")
-    address: str | None = Field(None, pattern=ADDRESS_PATTERN,
-                                description="scheduler address of an existing Dask cluster (runner dask); "
-                                            "empty: a temporary local cluster")
+    address: str | None = Field(
+        None,
+        pattern=ADDRESS_PATTERN,
+        description="scheduler address of an existing Dask cluster (runner dask); empty: a temporary local cluster",
+    )
 
 
 class DemoParams(BaseModel):
@@ -102,11 +110,17 @@ class DemoParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field("cse-hub-and-spoke", max_length=100,
-                       description="service model of the demo: cse-hub-and-spoke (inputs/demo) or no-wrong-door "
-                                   "(inputs/demo_no_wrong_door)")
-    out_dir: str | None = Field(None, description="folder for the plan files; scoping reports go to OUT_DIR/scope; "
-                                                  "empty: outputs/demo (CSE) or outputs/demo-no-wrong-door")
+    model: str = Field(
+        "cse-hub-and-spoke",
+        max_length=100,
+        description="service model of the demo: cse-hub-and-spoke (inputs/demo) or no-wrong-door "
+        "(inputs/demo_no_wrong_door)",
+    )
+    out_dir: str | None = Field(
+        None,
+        description="folder for the plan files; scoping reports go to OUT_DIR/scope; "
+        "empty: outputs/demo (CSE) or outputs/demo-no-wrong-door",
+    )
     time_limit: float = Field(60.0, gt=0, le=86_400, description="solver seconds, all objective stages together")
     workers: int = Field(1, ge=1, le=64, description="solver threads (SCIP runs one)")
 
@@ -116,8 +130,9 @@ class ScopeParams(StoreChoice):
 
     model_config = ConfigDict(extra="forbid")
 
-    scenario_dir: str = Field(description="the scenario directory (optional neighbours.csv, indicators/*.csv, "
-                                          "indicators/filters.yaml)")
+    scenario_dir: str = Field(
+        description="the scenario directory (optional neighbours.csv, indicators/*.csv, indicators/filters.yaml)"
+    )
     out_dir: str = Field(description="folder for scoping-<code>.html, index.html and scoping_summary.csv")
     store_dir: str | None = Field(None, description=STORE_DESCRIPTION)
     snapshot: str | None = Field(None, pattern=SNAPSHOT_ID, description=SNAPSHOT_DESCRIPTION)
@@ -138,9 +153,12 @@ class MonitorParams(BaseModel):
 
     store_dir: str = Field(description="the refresh store (spokeplan refresh ... --store DIR) holding outcomes sources")
     service_model: str = Field(
-        min_length=1, max_length=300,
+        min_length=1,
+        max_length=300,
         description="whose outcome measures: a shipped service model id (cse-hub-and-spoke, no-wrong-door) or the "
-                    "path of a service-model .yaml file; its `outcomes_catalogue` names the catalogue")
+        "path of a service-model .yaml file; its `outcomes_catalogue` names the catalogue",
+    )
     out_dir: str = Field(description="folder for monitoring.html and monitoring.csv")
-    disclosure_threshold: int = Field(DISCLOSURE_THRESHOLD, ge=0, le=100,
-                                      description="case-derived counts 1..threshold shown as c")
+    disclosure_threshold: int = Field(
+        DISCLOSURE_THRESHOLD, ge=0, le=100, description="case-derived counts 1..threshold shown as c"
+    )

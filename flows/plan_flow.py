@@ -47,8 +47,10 @@ from scoping.store.snapshot_data import SnapshotData
 def no_plan(error: Infeasible | NoPlanFound) -> Rejected:
     """Infeasible: exit 3 with the rules in conflict; no plan found in the time: exit 1."""
     if isinstance(error, Infeasible):
-        return Rejected(EXIT_INFEASIBLE, ("infeasible: no plan meets every hard rule. In conflict:",
-                                          *(f"  - {reason}" for reason in error.reasons)))
+        return Rejected(
+            EXIT_INFEASIBLE,
+            ("infeasible: no plan meets every hard rule. In conflict:", *(f"  - {reason}" for reason in error.reasons)),
+        )
     return Rejected(EXIT_INTERNAL, (f"no plan: {error}",))
 
 
@@ -67,19 +69,23 @@ def regional_solves(runner: str, address: str | None) -> SolveMany:
 
     def on_dask(instances: list[Instance], seconds: float) -> list[PlanResult | None]:
         with task_runner("dask", address, None) as dask:
-            futures = [dask.submit(solve_region_task, parameters={"inst": inst, "seconds": seconds})
-                       for inst in instances]
+            futures = [
+                dask.submit(solve_region_task, parameters={"inst": inst, "seconds": seconds}) for inst in instances
+            ]
             return [future.result() for future in futures]
+
     return on_dask
 
 
 @task(name="solve", cache_policy=NO_CACHE)
-def solve_task(planned: PlannedScenario, time_limit: float, workers: int, runner: str = "local",
-               address: str | None = None) -> PlanResult | Rejected:
+def solve_task(
+    planned: PlannedScenario, time_limit: float, workers: int, runner: str = "local", address: str | None = None
+) -> PlanResult | Rejected:
     try:
         with spinner("solving"):
-            return plan_by_region(planned.instance, time_limit=time_limit, workers=workers,
-                                  solve_many=regional_solves(runner, address))
+            return plan_by_region(
+                planned.instance, time_limit=time_limit, workers=workers, solve_many=regional_solves(runner, address)
+            )
     except (Infeasible, NoPlanFound) as error:
         return no_plan(error)
 
@@ -95,15 +101,21 @@ def compare_task(data: SnapshotData, out_dir: str) -> SnapshotComparison | str:
     return compare_snapshots(data, previous_plan(out_dir))
 
 
-def since_previous(planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts,
-                   comparison: SnapshotComparison | str | None) -> dict | None:
+def since_previous(
+    planned: PlannedScenario, plan: PlanResult, counts: PublishedCounts, comparison: SnapshotComparison | str | None
+) -> dict | None:
     """report.html's "Since the previous snapshot's plan" (None for a plan not made from a store)."""
     if comparison is None:
         return None
     monitoring = counts.monitoring.table if counts.monitoring is not None else None
     inst = planned.instance
-    return since_previous_view(comparison, plan_document(planned, plan, monitoring), counts,
-                               {h.host_id: h.name for h in inst.hosts}, {a.authority_code: a.name for a in inst.authorities})
+    return since_previous_view(
+        comparison,
+        plan_document(planned, plan, monitoring),
+        counts,
+        {h.host_id: h.name for h in inst.hosts},
+        {a.authority_code: a.name for a in inst.authorities},
+    )
 
 
 def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: dict, counts: PublishedCounts) -> None:
@@ -113,18 +125,29 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
     create_table_artifact(
         key="plan-coverage",
         description=f"Coverage and unmet need by authority (counts 1-{counts.threshold} shown as c)",
-        table=[{"authority": code, "demand": counts.text(("authority", code, "demand")),
+        table=[
+            {
+                "authority": code,
+                "demand": counts.text(("authority", code, "demand")),
                 "covered": counts.text(("authority", code, "covered")),
-                "unmet": counts.text(("authority", code, "unmet"))} for code in codes])
+                "unmet": counts.text(("authority", code, "unmet")),
+            }
+            for code in codes
+        ],
+    )
     create_markdown_artifact(
-        key="plan-summary", description="Plan summary",
-        markdown=(f"# Plan for {summary['scenario']}\n\n"
-                  f"* status **{plan.status}**, proven gap {plan.gap:.2%} (back end {plan.backend})\n"
-                  f"* {plan.spokes_total} spokes at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs\n"
-                  f"* cases covered {counts.text(('authority', 'TOTAL', 'covered'))} of "
-                  f"{counts.text(('authority', 'TOTAL', 'demand'))} at any one time\n"
-                  f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_text']} young people a year\n"
-                  + "".join(f"* {line}\n" for line in summary.get("since_lines", []))))
+        key="plan-summary",
+        description="Plan summary",
+        markdown=(
+            f"# Plan for {summary['scenario']}\n\n"
+            f"* status **{plan.status}**, proven gap {plan.gap:.2%} (back end {plan.backend})\n"
+            f"* {plan.spokes_total} spokes at {summary['hosts_used']} hosts from {summary['hubs_used']} hubs\n"
+            f"* cases covered {counts.text(('authority', 'TOTAL', 'covered'))} of "
+            f"{counts.text(('authority', 'TOTAL', 'demand'))} at any one time\n"
+            f"* cost per year £{summary['cost_per_year']:,.0f}; reach {summary['reach_text']} young people a year\n"
+            + "".join(f"* {line}\n" for line in summary.get("since_lines", []))
+        ),
+    )
 
 
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
@@ -138,7 +161,10 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "covered_text": covered_text,
         "demand_text": demand_text,
         "share_text": shown_share(counts, total["covered"], total["demand"])[1],
-        "bound_text": SUPPRESSED if hidden else estimate_text(plan.bound) if counts.is_estimate(total["covered"])
+        "bound_text": SUPPRESSED
+        if hidden
+        else estimate_text(plan.bound)
+        if counts.is_estimate(total["covered"])
         else disclose(int(round(plan.bound)), counts.threshold),
         "reach_text": reach_text(document["reach_per_year"], counts),
         "disclosure_legend": legend(counts.threshold),
@@ -158,11 +184,18 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "backend": plan.backend,
         # Issue #15: what each objective stage proved (status, gap; its values are the covered counts
         # and figures derived from them, already shown disclosure-controlled above) and the start.
-        "stages_text": "; ".join(f"{s.name} {s.status}" + ("" if s.gap is None or hidden else f" gap {s.gap:.2%}")
-                                 + ("" if s.bound is not None else " (no bound proven)") for s in plan.stages),
-        "start_text": "" if plan.start_objective is None else (
+        "stages_text": "; ".join(
+            f"{s.name} {s.status}"
+            + ("" if s.gap is None or hidden else f" gap {s.gap:.2%}")
+            + ("" if s.bound is not None else " (no bound proven)")
+            for s in plan.stages
+        ),
+        "start_text": ""
+        if plan.start_objective is None
+        else (
             f"{plan.start_source} plan, {SUPPRESSED if hidden else disclose(plan.start_objective, counts.threshold)} "
-            "cases (the plan is never worse)"),
+            "cases (the plan is never worse)"
+        ),
         **service_summary(planned, plan),
     }
 
@@ -178,12 +211,20 @@ def service_summary(planned: PlannedScenario, plan: PlanResult) -> dict:
     for entry in plan.team:
         totals[entry.role] += entry.count
     names = {r.id: r.name for r in model.spec.roles}
-    return {"service_model": model.id, "workers_label": model.spec.workers.plural,
-            "team_text": ", ".join(f"{count} {names[role].lower()}{'' if count == 1 else 's'}"
-                                  for role, count in totals.items()) or "none"}
+    return {
+        "service_model": model.id,
+        "workers_label": model.spec.workers.plural,
+        "team_text": ", ".join(
+            f"{count} {names[role].lower()}{'' if count == 1 else 's'}" for role, count in totals.items()
+        )
+        or "none",
+    }
+
+
 @task(name="solve phased / robust", cache_policy=NO_CACHE)
-def solve_programme_task(planned: PlannedScenario, programme: Programme, time_limit: float,
-                         workers: int) -> SolvedProgramme | Rejected:
+def solve_programme_task(
+    planned: PlannedScenario, programme: Programme, time_limit: float, workers: int
+) -> SolvedProgramme | Rejected:
     """The phased and/or robust plan (optimisation.phased), the central plan beside it, and the
     final phase's plan under central demand as a one-snapshot PlanResult for the existing files."""
     try:
@@ -193,9 +234,17 @@ def solve_programme_task(planned: PlannedScenario, programme: Programme, time_li
         return no_plan(error)
 
 
-def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTable | None, out_dir: str,
-                  time_limit: float, workers: int, started: float, folders: Folders | None = None,
-                  comparison: SnapshotComparison | str | None = None) -> RunOutcome:
+def run_programme(
+    planned: PlannedScenario,
+    programme,
+    monitoring: MonitoringTable | None,
+    out_dir: str,
+    time_limit: float,
+    workers: int,
+    started: float,
+    folders: Folders | None = None,
+    comparison: SnapshotComparison | str | None = None,
+) -> RunOutcome:
     """The plan pipeline for a scenario that declares phases or demand scenarios (issue #8)."""
     solved = solve_programme_task(planned, programme, time_limit, workers)
     if isinstance(solved, Rejected):
@@ -209,11 +258,16 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
         violations += [label + v for v in check_programme(planned.instance, each.programme, each.result)]
         violations += [label + v for v in check_plan(each.final_instance, each.final_plan)]
         if each.robustness is not None:
-            violations += [f"{label}central plan: {v}" for v in check_programme(
-                planned.instance, each.programme.only("central"), each.robustness.central)]
+            violations += [
+                f"{label}central plan: {v}"
+                for v in check_programme(planned.instance, each.programme.only("central"), each.robustness.central)
+            ]
     if violations:
-        return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
-                                          "nothing was written:"] + [f"  - {v}" for v in violations])
+        return RunOutcome(
+            EXIT_INTERNAL,
+            ["internal error: the solver's plan failed the independent check; nothing was written:"]
+            + [f"  - {v}" for v in violations],
+        )
     plan = solved.final_plan
     counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     since = since_previous(final_planned, plan, counts, comparison)
@@ -228,11 +282,16 @@ def run_programme(planned: PlannedScenario, programme, monitoring: MonitoringTab
     view = programme_view(document, counts)
     publish_programme_artifacts(view, counts.threshold)
     # The CLI's roll-out and robustness lines: the same disclosed figures as report.html.
-    summary["rollout_lines"] = [f"{y['year']}: {y['services']} service{'' if y['services'] == 1 else 's'}, {y['spokes']} spokes, {y['covered']} of "
-                                f"{y['demand']} cases, £{y['cost']:,.0f}" for y in view["years"]]
+    summary["rollout_lines"] = [
+        f"{y['year']}: {y['services']} service{'' if y['services'] == 1 else 's'}, {y['spokes']} spokes, {y['covered']} of "
+        f"{y['demand']} cases, £{y['cost']:,.0f}"
+        for y in view["years"]
+    ]
     summary["programme_lines"] = programme_lines(view)
-    summary["robustness_lines"] = [f"{s['name']}: this plan {s['robust']}, central plan {s['central']} of {s['demand']} cases"
-                                   for s in view["scenarios"]]
+    summary["robustness_lines"] = [
+        f"{s['name']}: this plan {s['robust']}, central plan {s['central']} of {s['demand']} cases"
+        for s in view["scenarios"]
+    ]
     summary["wall_seconds"] = time.perf_counter() - started
     summary["out_dir"] = out_dir
     return RunOutcome(EXIT_OK, [], summary, written)
@@ -242,16 +301,24 @@ def programme_lines(view: dict) -> list[str]:
     """The programme's totals for the CLI (money and a modelled reach: not counts of young people
     from case records), for the plan shown and, with after_funding: compare, the other one."""
     lines = []
-    for name, programme in (("", view["programme"]), ("if services continue: " if view["compare"] and
-                                                      view["compare"]["after_funding"] == "continue" else
-                                                      "if services close: ", (view["compare"] or {}).get("programme"))):
+    for name, programme in (
+        ("", view["programme"]),
+        (
+            "if services continue: "
+            if view["compare"] and view["compare"]["after_funding"] == "continue"
+            else "if services close: ",
+            (view["compare"] or {}).get("programme"),
+        ),
+    ):
         if not programme or "total_cost" not in programme:
             continue
         per_person = programme["cost_per_young_person_reached"]
-        lines.append(f"{name}£{programme['total_cost']:,.0f} over {programme['first_year']}-{programme['end_year']}, "
-                     f"net present cost £{programme['net_present_cost']:,.0f} at {programme['discount_rate']:.1%}; "
-                     f"{programme['young_people_reached']:,} young people reached"
-                     + (f", £{per_person:,.0f} each" if per_person is not None else ""))
+        lines.append(
+            f"{name}£{programme['total_cost']:,.0f} over {programme['first_year']}-{programme['end_year']}, "
+            f"net present cost £{programme['net_present_cost']:,.0f} at {programme['discount_rate']:.1%}; "
+            f"{programme['young_people_reached']:,} young people reached"
+            + (f", £{per_person:,.0f} each" if per_person is not None else "")
+        )
     return lines
 
 
@@ -264,20 +331,35 @@ def programme_view(document: dict, counts: PublishedCounts) -> dict:
 def publish_programme_artifacts(view: dict, threshold: int) -> None:
     """Roll-out by year and robustness tables in the Prefect UI (`programme_view`)."""
     if view["years"]:
-        create_table_artifact(key="plan-rollout",
-                              description=f"Cases covered by year, central demand (1-{threshold} shown as c)",
-                              table=[{k: y[k] for k in ("year", "services", "spokes", "demand", "covered", "cost")}
-                                     for y in view["years"]])
+        create_table_artifact(
+            key="plan-rollout",
+            description=f"Cases covered by year, central demand (1-{threshold} shown as c)",
+            table=[
+                {k: y[k] for k in ("year", "services", "spokes", "demand", "covered", "cost")} for y in view["years"]
+            ],
+        )
     if view["scenarios"]:
-        create_table_artifact(key="plan-robustness", description="This plan and the central plan in each demand "
-                              f"scenario ({view['compared']}; 1-{threshold} shown as c)",
-                              table=[{k: s[k] for k in ("name", "demand", "robust", "central", "central_min")}
-                                     for s in view["scenarios"]])
+        create_table_artifact(
+            key="plan-robustness",
+            description="This plan and the central plan in each demand "
+            f"scenario ({view['compared']}; 1-{threshold} shown as c)",
+            table=[
+                {k: s[k] for k in ("name", "demand", "robust", "central", "central_min")} for s in view["scenarios"]
+            ],
+        )
 
 
-def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
-             folders: Folders | None = None, store_dir: str | None = None, snapshot: str | None = None,
-             runner: str = "local", address: str | None = None) -> RunOutcome:
+def run_plan(
+    scenario_dir: str,
+    out_dir: str,
+    time_limit: float,
+    workers: int,
+    folders: Folders | None = None,
+    store_dir: str | None = None,
+    snapshot: str | None = None,
+    runner: str = "local",
+    address: str | None = None,
+) -> RunOutcome:
     """The plan pipeline as plain calls of tasks (the plan and demo flows run it). `folders`: more files
     of each pack written with the plan's (the demo's scoping reports: reporting.writers.packs.assemble).
     `store_dir`, `snapshot`: a refresh store's snapshot as the scenario's data (scoping.store.snapshot_data)."""
@@ -295,15 +377,17 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
     comparison = compare_task(data, out_dir) if data is not None else None  # before --out is replaced
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
-        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, folders,
-                             comparison)
+        return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, folders, comparison)
     plan = solve_task(planned, time_limit, workers, runner, address)
     if isinstance(plan, Rejected):
         return plan.outcome()
     violations = check_task(planned, plan)
     if violations:  # never write a plan the independent checker rejects
-        return RunOutcome(EXIT_INTERNAL, ["internal error: the solver's plan failed the independent check; "
-                                          "nothing was written:"] + [f"  - {v}" for v in violations])
+        return RunOutcome(
+            EXIT_INTERNAL,
+            ["internal error: the solver's plan failed the independent check; nothing was written:"]
+            + [f"  - {v}" for v in violations],
+        )
     # One suppression for every published figure: the files, the CLI summary and the artifacts.
     counts = published_counts(planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
     since = since_previous(planned, plan, counts, comparison)
@@ -322,7 +406,14 @@ def run_plan(scenario_dir: str, out_dir: str, time_limit: float, workers: int,
 @flow(name="spokeplan-plan", log_prints=False)
 def plan_flow(params: PlanParams) -> RunOutcome | State:
     """Allocate spokes for one scenario directory and write the plan files."""
-    outcome = run_plan(params.scenario_dir, params.out_dir, params.time_limit, params.workers,
-                       store_dir=params.store_dir, snapshot=params.snapshot,
-                       runner=params.runner, address=params.address)
+    outcome = run_plan(
+        params.scenario_dir,
+        params.out_dir,
+        params.time_limit,
+        params.workers,
+        store_dir=params.store_dir,
+        snapshot=params.snapshot,
+        runner=params.runner,
+        address=params.address,
+    )
     return flow_result(outcome)

@@ -27,8 +27,13 @@ stderr_console = Console(stderr=True)  # resolves sys.stderr at write time
 def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
     """Yield a callback `(stage, done, total)` that drives one progress bar per stage."""
     with Progress(
-        TextColumn("[bold]{task.description:<20}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=stderr_console, transient=False, disable=not stderr_console.is_terminal,
+        TextColumn("[bold]{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr_console,
+        transient=False,
+        disable=not stderr_console.is_terminal,
     ) as progress:
         tasks: dict[str, TaskID] = {}
 
@@ -43,8 +48,14 @@ def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
 @contextlib.contextmanager
 def spinner(description: str) -> Iterator[None]:
     """An elapsed-time spinner for a step that cannot report fractions (the solver)."""
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description:<20}"), TimeElapsedColumn(),
-                  console=stderr_console, transient=False, disable=not stderr_console.is_terminal) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description:<20}"),
+        TimeElapsedColumn(),
+        console=stderr_console,
+        transient=False,
+        disable=not stderr_console.is_terminal,
+    ) as progress:
         task = progress.add_task(description, total=None)
         try:
             yield

@@ -56,10 +56,16 @@ def store_resource(store_dir: str) -> str:
 def announce_snapshot(store_dir: str, result: RefreshResult) -> None:
     """Tell Prefect a new snapshot is in the store (the automations of prefect.yaml's triggers start the
     scope and plan deployments on it). Names and ids only: no figures leave the store this way."""
-    emit_event(event=SNAPSHOT_EVENT,
-               resource={"prefect.resource.id": store_resource(store_dir), "prefect.resource.name": store_dir},
-               payload={"store_dir": store_dir, "snapshot": result.snapshot, "previous": result.previous,
-                        "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed"))})
+    emit_event(
+        event=SNAPSHOT_EVENT,
+        resource={"prefect.resource.id": store_resource(store_dir), "prefect.resource.name": store_dir},
+        payload={
+            "store_dir": store_dir,
+            "snapshot": result.snapshot,
+            "previous": result.previous,
+            "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed")),
+        },
+    )
 
 
 def run_refresh(params: RefreshParams) -> RunOutcome:
@@ -67,30 +73,58 @@ def run_refresh(params: RefreshParams) -> RunOutcome:
     sources = load_sources_task(params.sources_file)
     if isinstance(sources, Rejected):
         return sources.outcome()
-    futures = [collect_task.submit(s, params.attempts, params.backoff_seconds, params.timeout_seconds)
-               for s in sources]
+    futures = [collect_task.submit(s, params.attempts, params.backoff_seconds, params.timeout_seconds) for s in sources]
     collected = [f.result() for f in futures]
     result = snapshot_task(sources, params.store_dir, collected)
     if isinstance(result, Rejected):
         return RunOutcome(result.exit_code, list(result.messages))
     if result.snapshot is not None:  # something changed: the triggered scope and plan follow it
         announce_snapshot(params.store_dir, result)
-    summary = {"sources": len(sources), "valid": sum(1 for c in collected if c.ok),
-               "rejected": sum(1 for c in collected if not c.ok), "snapshot": result.snapshot,
-               "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed")),
-               "store": params.store_dir, "wall_seconds": time.perf_counter() - started,
-               "changes": result.changes}
+    summary = {
+        "sources": len(sources),
+        "valid": sum(1 for c in collected if c.ok),
+        "rejected": sum(1 for c in collected if not c.ok),
+        "snapshot": result.snapshot,
+        "changed": sorted(n for n, c in result.changes.items() if c["status"] in ("new", "changed")),
+        "store": params.store_dir,
+        "wall_seconds": time.perf_counter() - started,
+        "changes": result.changes,
+    }
     summary["text"] = "\n".join(
-        [f"spokeplan: refresh of {params.sources_file}: "
-         + (f"new snapshot {result.snapshot} in {params.store_dir}" if result.snapshot else "nothing changed; nothing written")]
-        + [f"  {name:<18} {change['status']}"
-           + (f" ({len(change.get('added', []))} added, {len(change.get('removed', []))} removed, "
-              f"{len(change.get('moved', []))} values moved)" if change["status"] in ("new", "changed") else "")
-           for name, change in result.changes.items()])
-    create_table_artifact(key="refresh-sources", description="Sources collected",
-                          table=[{"source": n, "status": c["status"], "added": len(c.get("added", [])),
-                                  "removed": len(c.get("removed", [])), "moved": len(c.get("moved", [])),
-                                  "problems": len(c.get("problems", []))} for n, c in result.changes.items()])
+        [
+            f"spokeplan: refresh of {params.sources_file}: "
+            + (
+                f"new snapshot {result.snapshot} in {params.store_dir}"
+                if result.snapshot
+                else "nothing changed; nothing written"
+            )
+        ]
+        + [
+            f"  {name:<18} {change['status']}"
+            + (
+                f" ({len(change.get('added', []))} added, {len(change.get('removed', []))} removed, "
+                f"{len(change.get('moved', []))} values moved)"
+                if change["status"] in ("new", "changed")
+                else ""
+            )
+            for name, change in result.changes.items()
+        ]
+    )
+    create_table_artifact(
+        key="refresh-sources",
+        description="Sources collected",
+        table=[
+            {
+                "source": n,
+                "status": c["status"],
+                "added": len(c.get("added", [])),
+                "removed": len(c.get("removed", [])),
+                "moved": len(c.get("moved", [])),
+                "problems": len(c.get("problems", [])),
+            }
+            for n, c in result.changes.items()
+        ],
+    )
     create_markdown_artifact(key="refresh-changes", markdown=result.report_markdown, description="What changed")
     exit_code = EXIT_BAD_INPUT if result.problems else EXIT_OK
     return RunOutcome(exit_code, list(result.problems), summary, result.written)

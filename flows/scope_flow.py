@@ -52,8 +52,10 @@ def profiles_task(planned: PlannedScenario, inputs: ScopingInputs) -> list[Autho
 def render_task(planned: PlannedScenario, profiles: list[AuthorityProfile]) -> dict[str, dict[str, bytes]]:
     """Pack name -> the pack's scoping files (internal exact, public disclosure-controlled)."""
     rules = planned.scenario.rules
-    advice = {p.code: recommendations(p, rules.casework_limit, rules.supervision_minutes, rules.caseload_max)
-              for p in profiles}
+    advice = {
+        p.code: recommendations(p, rules.casework_limit, rules.supervision_minutes, rules.caseload_max)
+        for p in profiles
+    }
     return render_scoping_packs(planned, profiles, advice)
 
 
@@ -64,7 +66,9 @@ def scope_summary(planned: PlannedScenario, profiles: list[AuthorityProfile]) ->
         "scenario": str(planned.scenario.directory),
         "authorities": len(profiles),
         "reports": len(profiles),
-        "rural": classes.count("rural"), "mixed": classes.count("mixed"), "urban": classes.count("urban"),
+        "rural": classes.count("rural"),
+        "mixed": classes.count("mixed"),
+        "urban": classes.count("urban"),
         "authorities_with_gaps": sum(1 for p in profiles if p.services.gaps),
         "red_flags": sum(1 for p in profiles for b in p.cse.benchmarks if b.rag == "red"),
     }
@@ -73,21 +77,34 @@ def scope_summary(planned: PlannedScenario, profiles: list[AuthorityProfile]) ->
 def publish_scope_artifacts(profiles: list[AuthorityProfile], summary: dict) -> None:
     """A table and a markdown summary of the run in the Prefect UI (no case counts in either)."""
     create_table_artifact(
-        key="scope-authorities", description="Authorities scoped",
-        table=[{"authority": p.code, "class": p.geography.settlement_class or "unknown",
+        key="scope-authorities",
+        description="Authorities scoped",
+        table=[
+            {
+                "authority": p.code,
+                "class": p.geography.settlement_class or "unknown",
                 "service_gaps": len(p.services.gaps),
-                "red_flags": sum(1 for b in p.cse.benchmarks if b.rag == "red")} for p in profiles])
+                "red_flags": sum(1 for b in p.cse.benchmarks if b.rag == "red"),
+            }
+            for p in profiles
+        ],
+    )
     create_markdown_artifact(
-        key="scope-summary", description="Scoping summary",
-        markdown=(f"# Scoping of {summary['scenario']}\n\n* {summary['reports']} authority reports "
-                  f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural)\n"
-                  f"* {summary['authorities_with_gaps']} authorities with service gaps; "
-                  f"{summary['red_flags']} red indicator flags\n"
-                  + (f"* data: refresh store snapshot {summary['snapshot']}\n" if summary.get("snapshot") else "")))
+        key="scope-summary",
+        description="Scoping summary",
+        markdown=(
+            f"# Scoping of {summary['scenario']}\n\n* {summary['reports']} authority reports "
+            f"({summary['urban']} urban, {summary['mixed']} mixed, {summary['rural']} rural)\n"
+            f"* {summary['authorities_with_gaps']} authorities with service gaps; "
+            f"{summary['red_flags']} red indicator flags\n"
+            + (f"* data: refresh store snapshot {summary['snapshot']}\n" if summary.get("snapshot") else "")
+        ),
+    )
 
 
-def scope_packs(scenario_dir: str, out_dir: str, store_dir: str | None = None, snapshot: str | None = None
-                ) -> tuple[RunOutcome, dict[str, dict[str, bytes]]]:
+def scope_packs(
+    scenario_dir: str, out_dir: str, store_dir: str | None = None, snapshot: str | None = None
+) -> tuple[RunOutcome, dict[str, dict[str, bytes]]]:
     """The scope pipeline up to the files: (the outcome, pack name -> the pack's scoping files; empty
     unless the outcome is exit 0). `out_dir` is checked before any work; nothing is written.
     `store_dir`, `snapshot`: a refresh store's snapshot as the scenario's data and indicator files

@@ -102,8 +102,10 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float, log:
         if healthy(url, timeout=0.5):
             return
         if process.poll() is not None:
-            raise ServerError(f"the Prefect server exited with code {process.returncode} before it answered "
-                              f"(its log: {log}){_log_tail(log)}")
+            raise ServerError(
+                f"the Prefect server exited with code {process.returncode} before it answered "
+                f"(its log: {log}){_log_tail(log)}"
+            )
         time.sleep(0.1)
     raise ServerError(f"the Prefect server did not answer within {timeout:.0f} s (its log: {log}){_log_tail(log)}")
 
@@ -134,6 +136,7 @@ def process_alive(pid: int) -> bool:
 
 
 # --- the persistent server: spokeplan server start | stop | status ---
+
 
 @dataclass(frozen=True)
 class ServerRecord:
@@ -197,17 +200,24 @@ def start_server(port: int | None = None, timeout: float = START_TIMEOUT_SECONDS
     with open(log, "ab") as output:
         # stdin, stdout and stderr away from the caller's terminal or pipes: a CI job that reads this
         # command's output must not wait for a server that outlives it.
-        process = subprocess.Popen(command + ["server", "start", "--host", HOST, "--port", str(port)],
-                                   stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True, cwd=home)
+        process = subprocess.Popen(
+            command + ["server", "start", "--host", HOST, "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            cwd=home,
+        )
     record = ServerRecord(pid=process.pid, port=port, log=str(log))
     try:
         wait_until_healthy(record.url, process, timeout, log)
     except ServerError:
         _end_group(process.pid)
         raise
-    record_path().write_text(json.dumps({"pid": record.pid, "port": record.port, "log": record.log}) + "\n",
-                             encoding="utf-8")
+    record_path().write_text(
+        json.dumps({"pid": record.pid, "port": record.port, "log": record.log}) + "\n", encoding="utf-8"
+    )
     return record, True
 
 
@@ -252,6 +262,7 @@ def _end_group(pid: int, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
 
 # --- the server of one command's flow run ---
 
+
 @dataclass(frozen=True)
 class FlowServer:
     """The server a command's flow runs report to: its API and which of the three kinds it is."""
@@ -291,9 +302,13 @@ def temporary_server(timeout: float | None = None) -> Iterator[str]:
         for attempt in range(3):
             port = free_port()
             with open(log, "wb") as output:
-                process = subprocess.Popen([sys.executable, "-m", "flows.server", str(port), str(os.getpid())],
-                                           stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                                           env=env)
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "flows.server", str(port), str(os.getpid())],
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                )
             try:
                 wait_until_healthy(api_url(port), process, timeout, log)
                 break
@@ -345,6 +360,7 @@ def _drain_prefect_workers() -> None:
 
 # --- the temporary server process itself: python -m flows.server PORT PARENT_PID ---
 
+
 def _exit_when_parent_ends(parent: int) -> None:
     """Stop this server (SIGTERM to itself: uvicorn's clean shutdown) once `parent` has ended."""
     while os.getppid() == parent:
@@ -360,8 +376,9 @@ def _serve(port: int, parent: int) -> None:
     if os.getppid() != parent:  # the command ended before this process got going
         return
     threading.Thread(target=_exit_when_parent_ends, args=(parent,), daemon=True).start()
-    uvicorn.run("prefect.server.api.server:create_app", factory=True, host=HOST, port=port, log_level="error",
-                lifespan="on")
+    uvicorn.run(
+        "prefect.server.api.server:create_app", factory=True, host=HOST, port=port, log_level="error", lifespan="on"
+    )
 
 
 if __name__ == "__main__":

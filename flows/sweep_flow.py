@@ -69,20 +69,48 @@ def solve_record(inst: Instance, time_limit: float, workers: int) -> dict:
     try:
         plan = solve(inst, time_limit=time_limit, workers=workers)
     except Infeasible as error:
-        return {**record, "status": "INFEASIBLE", "covered": None, "bound": None, "gap": None, "spokes": None,
-                "cost_per_year": None, "spokes_total": None, "reasons": list(error.reasons)}
+        return {
+            **record,
+            "status": "INFEASIBLE",
+            "covered": None,
+            "bound": None,
+            "gap": None,
+            "spokes": None,
+            "cost_per_year": None,
+            "spokes_total": None,
+            "reasons": list(error.reasons),
+        }
     except NoPlanFound as error:
-        return {**record, "status": "NO_PLAN", "covered": None, "bound": None, "gap": None, "spokes": None,
-                "cost_per_year": None, "spokes_total": None, "reasons": [str(error)]}
+        return {
+            **record,
+            "status": "NO_PLAN",
+            "covered": None,
+            "bound": None,
+            "gap": None,
+            "spokes": None,
+            "cost_per_year": None,
+            "spokes_total": None,
+            "reasons": [str(error)],
+        }
     violations = check_plan(inst, plan)
     if violations:
         raise RuntimeError("the solver's plan failed the independent check: " + "; ".join(violations))
     spokes = [{"hub_id": s.hub_id, "host_id": s.host_id, "count": s.count} for s in plan.spokes]
-    return {**record, "status": plan.status, "covered": plan.objective, "bound": round(plan.bound, 6),
-            "gap": round(plan.gap, 6), "spokes": spokes, "spokes_total": plan.spokes_total,
-            "hosts_used": len({s["host_id"] for s in spokes}), "hubs_used": len({s["hub_id"] for s in spokes}),
-            "cost_per_year": round(plan_cost(inst, spokes), 2), "host_fit": plan.host_fit,
-            "travel_case_minutes": plan.travel_case_minutes, "reasons": []}
+    return {
+        **record,
+        "status": plan.status,
+        "covered": plan.objective,
+        "bound": round(plan.bound, 6),
+        "gap": round(plan.gap, 6),
+        "spokes": spokes,
+        "spokes_total": plan.spokes_total,
+        "hosts_used": len({s["host_id"] for s in spokes}),
+        "hubs_used": len({s["hub_id"] for s in spokes}),
+        "cost_per_year": round(plan_cost(inst, spokes), 2),
+        "host_fit": plan.host_fit,
+        "travel_case_minutes": plan.travel_case_minutes,
+        "reasons": [],
+    }
 
 
 def cached_solve(inst: Instance, key: str, cache_dir: str, time_limit: float, workers: int) -> dict:
@@ -101,8 +129,7 @@ def cached_solve(inst: Instance, key: str, cache_dir: str, time_limit: float, wo
 
 
 @task(name="solve variant", cache_policy=NO_CACHE, task_run_name="solve {name}")
-def solve_variant_task(name: str, inst: Instance, key: str, cache_dir: str, time_limit: float,
-                       workers: int) -> dict:
+def solve_variant_task(name: str, inst: Instance, key: str, cache_dir: str, time_limit: float, workers: int) -> dict:
     return cached_solve(inst, key, cache_dir, time_limit, workers)
 
 
@@ -112,8 +139,9 @@ def load_sweep_task(sweep_file: str) -> tuple[SweepSpec, Scenario] | Rejected:
 
 
 @task(name="build variant instances", cache_policy=NO_CACHE)
-def build_variants_task(spec: SweepSpec, scenario: Scenario, time_limit: float,
-                        workers: int) -> tuple[PlannedScenario, list[Instance], list[str]] | Rejected:
+def build_variants_task(
+    spec: SweepSpec, scenario: Scenario, time_limit: float, workers: int
+) -> tuple[PlannedScenario, list[Instance], list[str]] | Rejected:
     casework, supervision = widest_limits(spec, scenario)
     base = rejecting_bad_input(build_instance, widened(scenario, casework, supervision))
     if isinstance(base, Rejected):
@@ -123,8 +151,15 @@ def build_variants_task(spec: SweepSpec, scenario: Scenario, time_limit: float,
     return base, instances, [variant_key(i, time_limit, workers, version) for i in instances]
 
 
-def solve_all(runner, names: list[str], instances: list[Instance], keys: list[str], cache_dir: str,
-              time_limit: float, workers: int) -> list[dict]:
+def solve_all(
+    runner,
+    names: list[str],
+    instances: list[Instance],
+    keys: list[str],
+    cache_dir: str,
+    time_limit: float,
+    workers: int,
+) -> list[dict]:
     """Submit every variant to `runner` (entered here); report progress on stderr and as a Prefect artifact.
 
     The runner is used directly rather than through a subflow so that the instances never become flow
@@ -134,9 +169,20 @@ def solve_all(runner, names: list[str], instances: list[Instance], keys: list[st
     # Called from sync code, so the artifact id itself (async_dispatch types it as either)
     artifact = cast(UUID, create_progress_artifact(progress=0.0, description="variants solved"))
     with runner, stage_progress() as report:
-        futures = [runner.submit(solve_variant_task, parameters={
-            "name": name, "inst": inst, "key": key, "cache_dir": cache_dir, "time_limit": time_limit,
-            "workers": workers}) for name, inst, key in zip(names, instances, keys)]
+        futures = [
+            runner.submit(
+                solve_variant_task,
+                parameters={
+                    "name": name,
+                    "inst": inst,
+                    "key": key,
+                    "cache_dir": cache_dir,
+                    "time_limit": time_limit,
+                    "workers": workers,
+                },
+            )
+            for name, inst, key in zip(names, instances, keys)
+        ]
         index = {id(f): i for i, f in enumerate(futures)}
         report("variants", 0, len(futures))
         for done, future in enumerate(as_completed(futures), start=1):
@@ -173,30 +219,44 @@ def run_sweep(params: SweepParams) -> RunOutcome:
     if isinstance(written, Rejected):
         return RunOutcome(written.exit_code, list(written.messages))
     solved = sum(1 for r in rows if not r["cached"])
-    summary = {"sweep": params.sweep_file, "name": spec.name, "variants": len(rows), "solved": solved,
-               "cached": len(rows) - solved, "feasible": sum(1 for r in rows if r["covered"] is not None),
-               "runner": params.runner, "wall_seconds": time.perf_counter() - started, "out_dir": params.out_dir,
-               "report": str(Path(params.out_dir) / "report.html")}
+    summary = {
+        "sweep": params.sweep_file,
+        "name": spec.name,
+        "variants": len(rows),
+        "solved": solved,
+        "cached": len(rows) - solved,
+        "feasible": sum(1 for r in rows if r["covered"] is not None),
+        "runner": params.runner,
+        "wall_seconds": time.perf_counter() - started,
+        "out_dir": params.out_dir,
+        "report": str(Path(params.out_dir) / "report.html"),
+    }
     feasible = [r for r in rows if r["covered"] is not None and r["kind"] != "marginal"]
     best = max(feasible, key=lambda r: (r["covered"], -r["cost_per_year"]), default=None)
     threshold = scenario.rules.disclosure_threshold
     # as the public report shows it ('c', or a rounded estimate when the demand is modelled)
     best_covered = next(t["covered"] for t in view["table"] if t["name"] == best["name"]) if best else None
-    summary["text"] = "\n".join([
-        f"spokeplan: sweep {spec.name!r}: {len(rows)} variants on the {params.runner} runner "
-        f"({solved} solved, {len(rows) - solved} from the cache) in {summary['wall_seconds']:.1f} s",
-        f"  feasible           {summary['feasible']} of {len(rows)}",
-        *([f"  most coverage      {best['name']}: {best_covered} cases for "
-           f"£{best['cost_per_year']:,.0f} a year"] if best else []),
-        *([f"  {legend(threshold)}"] if best_covered == SUPPRESSED else []),
-        f"  internal pack      {Path(params.out_dir) / 'internal'}  (exact figures, OFFICIAL-SENSITIVE — not for "
-        "publication)",
-        f"  public pack        {Path(params.out_dir) / 'public'}  (disclosure-controlled: the one to publish)",
-        f"  also in {params.out_dir}: sweep.json, variants.csv, report.html (copies; README.txt says which pack "
-        "each is from)",
-    ])
-    create_table_artifact(key="sweep-variants", table=view["artifact_rows"],
-                          description=f"Sweep {spec.name}: {len(rows)} variants")
+    summary["text"] = "\n".join(
+        [
+            f"spokeplan: sweep {spec.name!r}: {len(rows)} variants on the {params.runner} runner "
+            f"({solved} solved, {len(rows) - solved} from the cache) in {summary['wall_seconds']:.1f} s",
+            f"  feasible           {summary['feasible']} of {len(rows)}",
+            *(
+                [f"  most coverage      {best['name']}: {best_covered} cases for £{best['cost_per_year']:,.0f} a year"]
+                if best
+                else []
+            ),
+            *([f"  {legend(threshold)}"] if best_covered == SUPPRESSED else []),
+            f"  internal pack      {Path(params.out_dir) / 'internal'}  (exact figures, OFFICIAL-SENSITIVE — not for "
+            "publication)",
+            f"  public pack        {Path(params.out_dir) / 'public'}  (disclosure-controlled: the one to publish)",
+            f"  also in {params.out_dir}: sweep.json, variants.csv, report.html (copies; README.txt says which pack "
+            "each is from)",
+        ]
+    )
+    create_table_artifact(
+        key="sweep-variants", table=view["artifact_rows"], description=f"Sweep {spec.name}: {len(rows)} variants"
+    )
     create_markdown_artifact(key="sweep-summary", markdown=view["markdown"], description="Sweep summary")
     return RunOutcome(EXIT_OK, [], summary, written)
 

@@ -53,8 +53,9 @@ def snapshot_task(store_dir: str, snapshot: str | None) -> SnapshotData | Reject
     return rejecting_bad_input(snapshot_data, store_dir, snapshot)
 
 
-def load_scenario_tasks(scenario_dir: str, out_dir: str, store_dir: str | None = None,
-                        snapshot: str | None = None) -> tuple[SnapshotData | None, Scenario] | RunOutcome:
+def load_scenario_tasks(
+    scenario_dir: str, out_dir: str, store_dir: str | None = None, snapshot: str | None = None
+) -> tuple[SnapshotData | None, Scenario] | RunOutcome:
     """The scenario (with the store snapshot's tables when `store_dir` is given) and --out checked: the
     snapshot (None without a store) and the scenario, or every problem together as an exit-2 outcome."""
     refused = output_folder_rejected(out_dir, scenario_dir, *([store_dir] if store_dir else []))
@@ -64,8 +65,9 @@ def load_scenario_tasks(scenario_dir: str, out_dir: str, store_dir: str | None =
         return RunOutcome(EXIT_BAD_INPUT, list(data.messages) + folder_messages)
     scenario = load_scenario_task(scenario_dir, data.tables_from() if data else None)
     if isinstance(scenario, Rejected) or refused:
-        return RunOutcome(EXIT_BAD_INPUT, (list(scenario.messages) if isinstance(scenario, Rejected) else [])
-                          + folder_messages)
+        return RunOutcome(
+            EXIT_BAD_INPUT, (list(scenario.messages) if isinstance(scenario, Rejected) else []) + folder_messages
+        )
     return data, scenario
 
 
@@ -80,8 +82,7 @@ def build_instance_task(scenario: Scenario) -> PlannedScenario | Rejected:
     return rejecting_bad_input(build_with_progress, scenario)
 
 
-@task(name="write files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
-      retry_condition_fn=only_os_errors)
+@task(name="write files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=only_os_errors)
 def write_task(out_dir: str, files: dict[str, bytes], replaces: tuple[str, ...] = ()) -> list[str] | Rejected:
     """The whole set of files at once (common.files.write_files: readers see the previous set or the
     new one, never a mix); `replaces` names the earlier files this command may remove. A full disk, a
@@ -94,8 +95,11 @@ def write_task(out_dir: str, files: dict[str, bytes], replaces: tuple[str, ...] 
 def _worker_env() -> dict[str, str]:
     """Point the local cluster's worker processes at this run's Prefect API (else each would start its own
     temporary server), with the same quiet, no-telemetry settings."""
-    env = {key: os.environ[key] for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_LOGGING_LEVEL",
-                                           "PREFECT_HOME") if key in os.environ}
+    env = {
+        key: os.environ[key]
+        for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_LOGGING_LEVEL", "PREFECT_HOME")
+        if key in os.environ
+    }
     with get_client(sync_client=True) as client:
         env["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
     return env
@@ -110,7 +114,13 @@ def task_runner(runner: str, address: str | None, max_parallel: int | None):
 
         if address:
             return DaskTaskRunner(address=address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": max_parallel or os.cpu_count() or 1,
-                                              "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None, "env": _worker_env()})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": max_parallel or os.cpu_count() or 1,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+                "env": _worker_env(),
+            }
+        )
     return ThreadPoolTaskRunner(max_workers=max_parallel or os.cpu_count() or 1)

@@ -67,9 +67,11 @@ def _travel(args: argparse.Namespace) -> int:
     table = travel_table(args.pairs_csv, args.scenario)
     atomic_write_bytes(out, csv_bytes(table.header, (journey.cells() for journey in table.journeys)))
     car, bus = table.count("car"), table.count("public_transport")
-    print(f"spokeplan: travel times for {len(table.journeys):,} journeys written to {out}\n"
-          f"  car               {_counts_text(car)}\n"
-          f"  public transport  {_counts_text(bus)}")
+    print(
+        f"spokeplan: travel times for {len(table.journeys):,} journeys written to {out}\n"
+        f"  car               {_counts_text(car)}\n"
+        f"  public transport  {_counts_text(bus)}"
+    )
     return EXIT_OK
 
 
@@ -89,8 +91,9 @@ def _import(args: argparse.Namespace) -> int:
     if args.scenario is not None:
         return _usage_error("--scenario is not used by import; check the written file with spokeplan validate")
     if args.format != "osrm" and (args.ids or args.source_ids or args.destination_ids):
-        return _usage_error("--ids, --source-ids and --destination-ids are for --format osrm (the other formats "
-                            "name their places)")
+        return _usage_error(
+            "--ids, --source-ids and --destination-ids are for --format osrm (the other formats name their places)"
+        )
     if args.ids and (args.source_ids or args.destination_ids):
         return _usage_error("give --ids, or --source-ids with --destination-ids, not both")
     if bool(args.source_ids) != bool(args.destination_ids):
@@ -105,8 +108,10 @@ def _import(args: argparse.Namespace) -> int:
     if args.ids:
         sources = destinations = read_id_list(args.ids, args.ids)
     elif args.source_ids:
-        sources, destinations = read_id_list(args.source_ids, args.source_ids), \
-            read_id_list(args.destination_ids, args.destination_ids)
+        sources, destinations = (
+            read_id_list(args.source_ids, args.source_ids),
+            read_id_list(args.destination_ids, args.destination_ids),
+        )
     result = import_router_file(path, args.format, sources, destinations, args.time_column, file=args.import_file)
     problems = id_problems(result, args.import_file)
     if problems:
@@ -117,7 +122,9 @@ def _import(args: argparse.Namespace) -> int:
     if result.unreachable:
         lines.append(f"  {_pairs(len(result.unreachable))} without a route left out (the estimate applies to them)")
     if result.router_estimates:
-        lines.append(f"  {_pairs(len(result.router_estimates))} with only the router's own crow-fly estimate "
-                     "(fallback_speed) left out")
+        lines.append(
+            f"  {_pairs(len(result.router_estimates))} with only the router's own crow-fly estimate "
+            "(fallback_speed) left out"
+        )
     print("\n".join(lines))
     return EXIT_OK

@@ -50,9 +50,16 @@ class Solution:
     bound: float
 
 
-def solve_matrix(model: LinearModel, objective: np.ndarray, sense: str, seconds: float,
-                 holds: Sequence[tuple[np.ndarray, float, float]] = (), *, solver: str = "highs",
-                 hint: np.ndarray | None = None) -> Solution:
+def solve_matrix(
+    model: LinearModel,
+    objective: np.ndarray,
+    sense: str,
+    seconds: float,
+    holds: Sequence[tuple[np.ndarray, float, float]] = (),
+    *,
+    solver: str = "highs",
+    hint: np.ndarray | None = None,
+) -> Solution:
     """Optimise `objective` ("max" or "min") subject to the model and extra rows `holds`
     (vector, lower, upper) for at most `seconds`; OPTIMAL = proven within OPTIMALITY_GAP.
 
@@ -68,8 +75,13 @@ def solve_matrix(model: LinearModel, objective: np.ndarray, sense: str, seconds:
     for vector, low, high in holds:
         constraints.append(LinearConstraint(vector.reshape(1, -1), [low], [high]))
     sign = -1.0 if sense == "max" else 1.0
-    result = milp(sign * objective, constraints=constraints, integrality=integrality, bounds=Bounds(lower, upper),
-                  options={"time_limit": max(0.1, seconds), "mip_rel_gap": OPTIMALITY_GAP, "disp": False})
+    result = milp(
+        sign * objective,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        options={"time_limit": max(0.1, seconds), "mip_rel_gap": OPTIMALITY_GAP, "disp": False},
+    )
     if result.status == 2:
         return Solution("INFEASIBLE", None, float("nan"), float("nan"))
     if result.x is None:
@@ -85,8 +97,9 @@ def solve_matrix(model: LinearModel, objective: np.ndarray, sense: str, seconds:
     return Solution("OPTIMAL" if result.status == 0 else "FEASIBLE", result.x, value, bound)
 
 
-def _solve_scip(model: LinearModel, objective: np.ndarray, sense: str, seconds: float,
-                holds, hint: np.ndarray | None) -> Solution:
+def _solve_scip(
+    model: LinearModel, objective: np.ndarray, sense: str, seconds: float, holds, hint: np.ndarray | None
+) -> Solution:
     lower, upper, integrality = model.column_arrays()
     matrix = model.matrix()
     row_lower, row_upper = model.row_arrays()
@@ -130,9 +143,14 @@ def create_solver(backend: str) -> pywraplp.Solver:
     return solver
 
 
-_STATUS_NAMES = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
-                 pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.UNBOUNDED: "UNBOUNDED",
-                 pywraplp.Solver.ABNORMAL: "ABNORMAL", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED"}
+_STATUS_NAMES = {
+    pywraplp.Solver.OPTIMAL: "OPTIMAL",
+    pywraplp.Solver.FEASIBLE: "FEASIBLE",
+    pywraplp.Solver.INFEASIBLE: "INFEASIBLE",
+    pywraplp.Solver.UNBOUNDED: "UNBOUNDED",
+    pywraplp.Solver.ABNORMAL: "ABNORMAL",
+    pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED",
+}
 
 
 class PywraplpSession:
@@ -146,8 +164,10 @@ class PywraplpSession:
         self.backend = backend
         self.status_code: int | None = None
         self.solver = solver = create_solver(backend)
-        self.variables = [solver.Var(low, high, bool(integer), name) for low, high, integer, name
-                          in zip(model.lower, model.upper, model.integer, model.column_names())]
+        self.variables = [
+            solver.Var(low, high, bool(integer), name)
+            for low, high, integer, name in zip(model.lower, model.upper, model.integer, model.column_names())
+        ]
         matrix = model.matrix()
         starts, columns, values = matrix.indptr.tolist(), matrix.indices.tolist(), matrix.data.tolist()
         variables = self.variables

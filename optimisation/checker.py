@@ -46,8 +46,10 @@ def check_identities(instance: Instance, plan: PlanResult) -> list[str]:
         if spoke.host_id not in hosts:
             problems.append(f"spokes: unknown host {spoke.host_id}")
         if not isinstance(spoke.count, int) or spoke.count < 1:
-            problems.append(f"spokes: hub {spoke.hub_id} at host {spoke.host_id} has count {spoke.count!r}; "
-                            "expected a whole number of at least 1")
+            problems.append(
+                f"spokes: hub {spoke.hub_id} at host {spoke.host_id} has count {spoke.count!r}; "
+                "expected a whole number of at least 1"
+            )
         if key in seen_spokes:
             problems.append(f"spokes: hub {spoke.hub_id} at host {spoke.host_id} is listed twice")
         seen_spokes.add(key)
@@ -59,8 +61,10 @@ def check_identities(instance: Instance, plan: PlanResult) -> list[str]:
         if assignment.host_id not in hosts:
             problems.append(f"assignments: unknown host {assignment.host_id}")
         if not isinstance(assignment.cases, int) or assignment.cases < 1:
-            problems.append(f"assignments: area {assignment.area_id} at host {assignment.host_id} has cases "
-                            f"{assignment.cases!r}; expected a whole number of at least 1")
+            problems.append(
+                f"assignments: area {assignment.area_id} at host {assignment.host_id} has cases "
+                f"{assignment.cases!r}; expected a whole number of at least 1"
+            )
         if key in seen_assignments:
             problems.append(f"assignments: area {assignment.area_id} at host {assignment.host_id} is listed twice")
         seen_assignments.add(key)
@@ -70,16 +74,22 @@ def check_identities(instance: Instance, plan: PlanResult) -> list[str]:
 def check_supervision_travel(instance: Instance, plan: PlanResult) -> list[str]:
     """Spokes only at hosts within their hub's supervision limit."""
     reach = TravelReach.of(instance)
-    return [f"supervision travel: host {spoke.host_id} is not within hub {spoke.hub_id}'s supervision limit of "
-            f"{instance.hub(spoke.hub_id).supervision_limit} minutes"
-            for spoke in plan.spokes if not reach.supervises(spoke.hub_id, spoke.host_id)]
+    return [
+        f"supervision travel: host {spoke.host_id} is not within hub {spoke.hub_id}'s supervision limit of "
+        f"{instance.hub(spoke.hub_id).supervision_limit} minutes"
+        for spoke in plan.spokes
+        if not reach.supervises(spoke.hub_id, spoke.host_id)
+    ]
 
 
 def check_casework_travel(instance: Instance, plan: PlanResult) -> list[str]:
     """Cases only from hosts within the casework limit of their area."""
     reach = TravelReach.of(instance)
-    return [f"casework travel: area {a.area_id} is not within {instance.rules.casework_minutes} minutes of host "
-            f"{a.host_id}" for a in plan.assignments if not reach.serves(a.host_id, a.area_id)]
+    return [
+        f"casework travel: area {a.area_id} is not within {instance.rules.casework_minutes} minutes of host {a.host_id}"
+        for a in plan.assignments
+        if not reach.serves(a.host_id, a.area_id)
+    ]
 
 
 def _cases_by_host(plan: PlanResult) -> dict[str, int]:
@@ -98,11 +108,15 @@ def check_caseload(instance: Instance, plan: PlanResult) -> list[str]:
         spokes, cases = spokes_at.get(host_id, 0), cases_at.get(host_id, 0)
         least, most = rule.load_range(spokes)
         if cases > most:
-            problems.append(f"caseload: host {host_id}: {cases} cases for {spokes} spokes exceeds caseload_max "
-                            f"{rule.maximum} x {spokes} = {most}")
+            problems.append(
+                f"caseload: host {host_id}: {cases} cases for {spokes} spokes exceeds caseload_max "
+                f"{rule.maximum} x {spokes} = {most}"
+            )
         if cases < least:
-            problems.append(f"caseload: host {host_id}: {cases} cases for {spokes} spokes is below caseload_min "
-                            f"{rule.minimum} x {spokes} = {least}")
+            problems.append(
+                f"caseload: host {host_id}: {cases} cases for {spokes} spokes is below caseload_min "
+                f"{rule.minimum} x {spokes} = {least}"
+            )
     return problems
 
 
@@ -111,8 +125,11 @@ def check_demand(instance: Instance, plan: PlanResult) -> list[str]:
     cases_of: dict[str, int] = defaultdict(int)
     for assignment in plan.assignments:
         cases_of[assignment.area_id] += assignment.cases
-    return [f"demand: area {area_id} is assigned {cases} cases but its demand is {instance.area(area_id).demand}"
-            for area_id, cases in sorted(cases_of.items()) if cases > instance.area(area_id).demand]
+    return [
+        f"demand: area {area_id} is assigned {cases} cases but its demand is {instance.area(area_id).demand}"
+        for area_id, cases in sorted(cases_of.items())
+        if cases > instance.area(area_id).demand
+    ]
 
 
 def check_hub_size(instance: Instance, plan: PlanResult) -> list[str]:
@@ -122,17 +139,21 @@ def check_hub_size(instance: Instance, plan: PlanResult) -> list[str]:
         hub = instance.hub(hub_id)
         size = HubSize.of(hub)
         if not size.allows(count):
-            problems.append(f"hub size: hub {hub_id} has {count} spokes; a used hub needs {size.minimum} to "
-                            f"{size.maximum} (min(max_spokes {hub.max_spokes}, managers {hub.managers} x "
-                            f"span {hub.manager_span}))")
+            problems.append(
+                f"hub size: hub {hub_id} has {count} spokes; a used hub needs {size.minimum} to "
+                f"{size.maximum} (min(max_spokes {hub.max_spokes}, managers {hub.managers} x "
+                f"span {hub.manager_span}))"
+            )
     return problems
 
 
 def check_host_capacity(instance: Instance, plan: PlanResult) -> list[str]:
     """At most max_spokes spokes per host (rules.HostCapacity)."""
-    return [f"host capacity: host {host_id} has {count} spokes; its max_spokes is {instance.host(host_id).max_spokes}"
-            for host_id, count in sorted(spokes_by_host(plan).items())
-            if not HostCapacity.of(instance.host(host_id)).allows(count)]
+    return [
+        f"host capacity: host {host_id} has {count} spokes; its max_spokes is {instance.host(host_id).max_spokes}"
+        for host_id, count in sorted(spokes_by_host(plan).items())
+        if not HostCapacity.of(instance.host(host_id)).allows(count)
+    ]
 
 
 def check_budget(instance: Instance, plan: PlanResult) -> list[str]:
@@ -164,12 +185,15 @@ def check_existing_spokes(instance: Instance, plan: PlanResult) -> list[str]:
     rule = ExistingSpokes.of(instance)
     placed = {(s.hub_id, s.host_id): s.count for s in plan.spokes}
     problems = []
-    for (hub_id, host_id) in sorted(rule.counts):
+    for hub_id, host_id in sorted(rule.counts):
         kept = placed.get((hub_id, host_id), 0)
         if not rule.kept(hub_id, host_id, kept):
-            problems.append(f"existing spokes: hub {hub_id} has {rule.at_least(hub_id, host_id)} spokes in post at "
-                            f"host {host_id}; the plan keeps {kept}")
+            problems.append(
+                f"existing spokes: hub {hub_id} has {rule.at_least(hub_id, host_id)} spokes in post at "
+                f"host {host_id}; the plan keeps {kept}"
+            )
     return problems
+
 
 def check_locked_host(instance: Instance, plan: PlanResult) -> list[str]:
     """A locked host hosts at least one spoke: S_j ≥ 1 (hosts.csv status, rules.HostStatus)."""
@@ -181,8 +205,10 @@ def check_banned_host(instance: Instance, plan: PlanResult) -> list[str]:
     """A banned host hosts no spoke: S_j = 0 (hosts.csv status, rules.HostStatus). The model cannot
     place one (the Instance has no supervision pair of a banned host); this checks it on its own."""
     placed = HostStatus.of(instance).placed_at_banned(spokes_by_host(plan))
-    return [f"host status: host {host_id} is banned but the plan places {count} spoke(s) there"
-            for host_id, count in placed.items()]
+    return [
+        f"host status: host {host_id} is banned but the plan places {count} spoke(s) there"
+        for host_id, count in placed.items()
+    ]
 
 
 def check_team_mix(instance: Instance, plan: PlanResult) -> list[str]:
@@ -201,7 +227,9 @@ def check_team_mix(instance: Instance, plan: PlanResult) -> list[str]:
         elif entry.hub_id not in hub_ids:
             problems.append(f"team: unknown hub {entry.hub_id}")
         elif not isinstance(entry.count, int) or entry.count < 1:
-            problems.append(f"team: hub {entry.hub_id} has {entry.count!r} of {entry.role}; expected a whole number of at least 1")
+            problems.append(
+                f"team: hub {entry.hub_id} has {entry.count!r} of {entry.role}; expected a whole number of at least 1"
+            )
         elif (entry.hub_id, entry.role) in staffed:
             problems.append(f"team: {entry.role} at hub {entry.hub_id} is listed twice")
         else:
@@ -217,9 +245,11 @@ def check_team_mix(instance: Instance, plan: PlanResult) -> list[str]:
             need = mix.needed(role, workers)
             if have < need:
                 rule = f"at least {role.per_team} per team" + (
-                    f" and one per {role.workers_per_role} workers" if role.workers_per_role else "")
-                problems.append(f"team mix: hub {hub_id} has {workers} workers and {have} {role.name}; "
-                                f"it needs {need} ({rule})")
+                    f" and one per {role.workers_per_role} workers" if role.workers_per_role else ""
+                )
+                problems.append(
+                    f"team mix: hub {hub_id} has {workers} workers and {have} {role.name}; it needs {need} ({rule})"
+                )
     return problems
 
 
@@ -235,9 +265,22 @@ def check_reported_figures(instance: Instance, plan: PlanResult) -> list[str]:
 
 
 # Every family's check, in the order its problems are reported (after check_identities).
-CHECKS = (check_supervision_travel, check_casework_travel, check_caseload, check_demand, check_hub_size,
-          check_host_capacity, check_budget, check_max_spokes, check_required_authority, check_existing_spokes,
-          check_locked_host, check_banned_host, check_team_mix, check_reported_figures)
+CHECKS = (
+    check_supervision_travel,
+    check_casework_travel,
+    check_caseload,
+    check_demand,
+    check_hub_size,
+    check_host_capacity,
+    check_budget,
+    check_max_spokes,
+    check_required_authority,
+    check_existing_spokes,
+    check_locked_host,
+    check_banned_host,
+    check_team_mix,
+    check_reported_figures,
+)
 
 
 def check_plan(instance: Instance, plan: PlanResult) -> list[str]:

@@ -53,27 +53,35 @@ def structural_problems(inst: Instance) -> list[str]:
         elif not any(h.host_id in reachable_hosts for h in hosts_in):
             limits = sorted({h.supervision_limit for h in inst.hubs})
             limit_text = f"{limits[0]} minutes" if len(limits) == 1 else f"{limits[0]}-{limits[-1]} minutes"
-            problems.append(f"authority {_authority_label(inst, code)} is required but no host "
-                            f"in it is within {limit_text} of any hub (the supervision limit)")
+            problems.append(
+                f"authority {_authority_label(inst, code)} is required but no host "
+                f"in it is within {limit_text} of any hub (the supervision limit)"
+            )
     for host_id in HostStatus.of(inst).locked:  # hosts.csv status: a locked host no hub can supervise
         if host_id not in reachable_hosts:
             limits = sorted({h.supervision_limit for h in inst.hubs})
             limit_text = f"{limits[0]} minutes" if len(limits) == 1 else f"{limits[0]}-{limits[-1]} minutes"
-            problems.append(f"host {_host_label(inst, host_id)} is locked but no hub is within {limit_text} "
-                            "of it (the supervision limit), so it cannot have a spoke")
+            problems.append(
+                f"host {_host_label(inst, host_id)} is locked but no hub is within {limit_text} "
+                "of it (the supervision limit), so it cannot have a spoke"
+            )
     per_hub: dict[str, int] = defaultdict(int)
     per_host: dict[str, int] = defaultdict(int)
     for (hub_id, host_id), count in sorted(inst.existing_spokes.items()):
         per_hub[hub_id] += count
         per_host[host_id] += count
         if (hub_id, host_id) not in inst.supervision_minutes:
-            problems.append(f"hub {hub_id} has {count} existing spoke(s) at host {host_id}, which is not within its "
-                            f"supervision limit of {inst.hub(hub_id).supervision_limit} minutes")
+            problems.append(
+                f"hub {hub_id} has {count} existing spoke(s) at host {host_id}, which is not within its "
+                f"supervision limit of {inst.hub(hub_id).supervision_limit} minutes"
+            )
     for hub_id, count in sorted(per_hub.items()):
         hub = inst.hub(hub_id)
         if count > HubSize.of(hub).maximum:
-            problems.append(f"hub {hub_id} has {count} existing spokes but can run at most {hub.capacity} "
-                            f"(min(max_spokes {hub.max_spokes}, managers {hub.managers} x span {hub.manager_span}))")
+            problems.append(
+                f"hub {hub_id} has {count} existing spokes but can run at most {hub.capacity} "
+                f"(min(max_spokes {hub.max_spokes}, managers {hub.managers} x span {hub.manager_span}))"
+            )
     for host_id, count in sorted(per_host.items()):
         host = inst.host(host_id)
         if not HostCapacity.of(host).allows(count):
@@ -81,15 +89,18 @@ def structural_problems(inst: Instance) -> list[str]:
     for hub_id in sorted(per_hub):
         size = HubSize.of(inst.hub(hub_id))
         if per_hub[hub_id] > 0 and size.minimum > size.maximum:
-            problems.append(f"hub {hub_id} has existing spokes but its min_spokes {size.minimum} is above the most "
-                            f"it can run, {size.maximum}, so it cannot be used")
+            problems.append(
+                f"hub {hub_id} has existing spokes but its min_spokes {size.minimum} is above the most "
+                f"it can run, {size.maximum}, so it cannot be used"
+            )
     existing_total = sum(inst.existing_spokes.values())
     if not limit.allows(existing_total):
         problems.append(f"{existing_total} spokes are already in post but max_spokes is {limit.maximum}")
     existing_cost = budget.placement_cost(existing_total, [inst.host(h) for h in per_host])
     if budget.limit is not None and inst.existing_spokes and existing_cost > budget.limit:
-        problems.append(f"the spokes already in post cost £{existing_cost:,.0f} a year, over the budget of "
-                        f"£{budget.limit:,.0f}")
+        problems.append(
+            f"the spokes already in post cost £{existing_cost:,.0f} a year, over the budget of £{budget.limit:,.0f}"
+        )
     if problems:
         return problems
     # Required authorities not yet served by an existing spoke each need one more spoke, at the
@@ -101,18 +112,24 @@ def structural_problems(inst: Instance) -> list[str]:
     needed_spokes = existing_total + len(unserved)
     names = ", ".join(_authority_label(inst, code) for code in unserved)
     if not limit.allows(needed_spokes):
-        problems.append(f"max_spokes is {limit.maximum} but the plan needs at least {needed_spokes} spokes: "
-                        f"{existing_total} already in post and one in each required authority not yet served "
-                        f"({names})")
+        problems.append(
+            f"max_spokes is {limit.maximum} but the plan needs at least {needed_spokes} spokes: "
+            f"{existing_total} already in post and one in each required authority not yet served "
+            f"({names})"
+        )
     if budget.limit is not None:
-        cheapest = [min(Budget.host_cost(h) for h in inst.hosts
-                        if h.authority_code == code and h.host_id in reachable_hosts) for code in unserved]
+        cheapest = [
+            min(Budget.host_cost(h) for h in inst.hosts if h.authority_code == code and h.host_id in reachable_hosts)
+            for code in unserved
+        ]
         needed_cost = existing_cost + budget.spoke_cost * len(unserved) + sum(cheapest)
         if needed_cost > budget.limit:
-            problems.append(f"the budget is £{budget.limit:,.0f} a year but the plan costs at least "
-                            f"£{needed_cost:,.0f}: £{existing_cost:,.0f} for spokes already in post and a spoke "
-                            f"(£{budget.spoke_cost:,.0f}) at the cheapest reachable host in each required "
-                            f"authority not yet served ({names})")
+            problems.append(
+                f"the budget is £{budget.limit:,.0f} a year but the plan costs at least "
+                f"£{needed_cost:,.0f}: £{existing_cost:,.0f} for spokes already in post and a spoke "
+                f"(£{budget.spoke_cost:,.0f}) at the cheapest reachable host in each required "
+                f"authority not yet served ({names})"
+            )
     return problems
 
 
@@ -131,17 +148,21 @@ def _required_wording(inst: Instance, group: str) -> str:
         if host.host_id in reachable:
             near = sum(demand[area] for (h, area) in inst.casework_minutes if h == host.host_id)
             best = max(best, near)
-    return (f"authority {_authority_label(inst, code)} is required to host a spoke (its best reachable host has "
-            f"{best} cases of demand within {inst.rules.casework_minutes} minutes)")
+    return (
+        f"authority {_authority_label(inst, code)} is required to host a spoke (its best reachable host has "
+        f"{best} cases of demand within {inst.rules.casework_minutes} minutes)"
+    )
 
 
 def _locked_wording(inst: Instance, group: str) -> str:
     host_id = group.split(":", 1)[1]
     demand = {a.area_id: a.demand for a in inst.areas}
     near = sum(demand[area] for (h, area) in inst.casework_minutes if h == host_id)
-    return (f"host {_host_label(inst, host_id)} is locked, so it must host at least one spoke (it has {near} "
-            f"cases of demand within {inst.rules.casework_minutes} minutes; a spoke needs caseload_min = "
-            f"{inst.rules.caseload_min})")
+    return (
+        f"host {_host_label(inst, host_id)} is locked, so it must host at least one spoke (it has {near} "
+        f"cases of demand within {inst.rules.casework_minutes} minutes; a spoke needs caseload_min = "
+        f"{inst.rules.caseload_min})"
+    )
 
 
 def _existing_wording(inst: Instance, group: str) -> str:
@@ -152,8 +173,11 @@ def _existing_wording(inst: Instance, group: str) -> str:
 def _hub_min_wording(inst: Instance, group: str) -> str:
     mins = sorted({h.min_spokes for h in inst.hubs})
     if len(mins) > 1:
-        return ("a hub that is used must run at least its min_spokes spokes (" +
-                ", ".join(f"{h.hub_id}: {h.min_spokes}" for h in inst.hubs) + ")")
+        return (
+            "a hub that is used must run at least its min_spokes spokes ("
+            + ", ".join(f"{h.hub_id}: {h.min_spokes}" for h in inst.hubs)
+            + ")"
+        )
     return f"a hub that is used must run at least min_spokes = {mins[0]} spokes"
 
 
@@ -161,8 +185,10 @@ def _budget_wording(inst: Instance, group: str) -> str:
     rules = inst.rules
     roles = "".join(f", a {r.name.lower()} £{r.cost_per_year:,.0f}" for r in rules.team_roles if r.cost_per_year)
     team = (f", plus each hub team's support roles ({roles.lstrip(', ')})") if roles else ""
-    return (f"the budget is £{rules.budget_per_year:,.0f} a year (a spoke costs £{rules.spoke_cost_per_year:,.0f}, "
-            f"plus each host's annual cost{team})")
+    return (
+        f"the budget is £{rules.budget_per_year:,.0f} a year (a spoke costs £{rules.spoke_cost_per_year:,.0f}, "
+        f"plus each host's annual cost{team})"
+    )
 
 
 # How each relaxable rule group (optimisation.model.rule_groups) reads in a diagnosis, keyed by the
@@ -171,8 +197,9 @@ GROUP_WORDING: dict[str, Callable[[Instance, str], str]] = {
     "required": _required_wording,
     "existing": _existing_wording,
     "locked": _locked_wording,
-    "caseload_min": lambda inst, group: f"every spoke must carry at least caseload_min = {inst.rules.caseload_min} "
-                                        "cases at a time",
+    "caseload_min": lambda inst, group: (
+        f"every spoke must carry at least caseload_min = {inst.rules.caseload_min} cases at a time"
+    ),
     "hub_min": _hub_min_wording,
     "host_capacity": lambda inst, group: "each host takes at most its max_spokes spokes",
     "budget": _budget_wording,

@@ -84,8 +84,9 @@ def caseload(m: LinearModel, inst: Instance, c: Columns) -> None:
         m.add_row("caseload", load + cols, ones + vals, -INF, 0.0, name=f"caseload_max[{host_id}]")
         if rule.minimum > 0:
             cols, vals = c.host_total(host_id, -float(rule.minimum))
-            m.add_row("caseload", load + cols, ones + vals, 0.0, INF, group="caseload_min",
-                      name=f"caseload_min[{host_id}]")
+            m.add_row(
+                "caseload", load + cols, ones + vals, 0.0, INF, group="caseload_min", name=f"caseload_min[{host_id}]"
+            )
 
 
 def demand(m: LinearModel, inst: Instance, c: Columns) -> None:
@@ -110,8 +111,15 @@ def hub_size(m: LinearModel, inst: Instance, c: Columns) -> None:
         ones = [1.0] * len(ys)
         m.add_row("hub_size", ys + [u], ones + [-float(size.maximum)], -INF, 0.0, name=f"hub_max[{hub.hub_id}]")
         if size.minimum > 0:
-            m.add_row("hub_size", ys + [u], ones + [-float(size.minimum)], 0.0, INF, group="hub_min",
-                      name=f"hub_min[{hub.hub_id}]")
+            m.add_row(
+                "hub_size",
+                ys + [u],
+                ones + [-float(size.minimum)],
+                0.0,
+                INF,
+                group="hub_min",
+                name=f"hub_min[{hub.hub_id}]",
+            )
 
 
 def host_capacity(m: LinearModel, inst: Instance, c: Columns) -> None:
@@ -130,8 +138,15 @@ def host_capacity(m: LinearModel, inst: Instance, c: Columns) -> None:
     most = {h.host_id: HostCapacity.of(h).maximum for h in inst.hosts}
     for host_id, o in c.host_open.items():
         cols, vals = c.host_total(host_id, 1.0)
-        m.add_row("host_capacity", cols + [o], vals + [-float(most[host_id])], -INF, 0.0, group="host_capacity",
-                  name=f"host_max[{host_id}]")
+        m.add_row(
+            "host_capacity",
+            cols + [o],
+            vals + [-float(most[host_id])],
+            -INF,
+            0.0,
+            group="host_capacity",
+            name=f"host_max[{host_id}]",
+        )
 
 
 def open_host_link(m: LinearModel, inst: Instance, c: Columns) -> None:
@@ -145,8 +160,14 @@ def open_host_link(m: LinearModel, inst: Instance, c: Columns) -> None:
     x = np.fromiter(c.cases.values(), np.int64, count)
     o = np.fromiter((host_open[host_id] for (_, host_id) in c.cases), np.int64, count)
     demand = np.fromiter((demand_of[area_id] for (area_id, _) in c.cases), float, count)
-    m.add_rows("open_host_link", np.column_stack([x, o]), np.column_stack([np.ones(count), -demand]), -INF, 0.0,
-               names=("link", list(c.cases)))
+    m.add_rows(
+        "open_host_link",
+        np.column_stack([x, o]),
+        np.column_stack([np.ones(count), -demand]),
+        -INF,
+        0.0,
+        names=("link", list(c.cases)),
+    )
 
 
 def budget(m: LinearModel, inst: Instance, c: Columns, *, group: str = "budget") -> None:
@@ -193,8 +214,9 @@ def required_authorities(m: LinearModel, inst: Instance, c: Columns) -> None:
         for host_id in c.host_open:
             if authority_of[host_id] == code:
                 cols += c.host_total(host_id, 1.0)[0]
-        m.add_row("required_authority", cols, [1.0] * len(cols), 1.0, INF, group=f"required:{code}",
-                  name=f"required[{code}]")
+        m.add_row(
+            "required_authority", cols, [1.0] * len(cols), 1.0, INF, group=f"required:{code}", name=f"required[{code}]"
+        )
 
 
 def existing_spokes(m: LinearModel, inst: Instance, c: Columns) -> None:
@@ -203,11 +225,18 @@ def existing_spokes(m: LinearModel, inst: Instance, c: Columns) -> None:
 
     A pair out of supervision reach has no column: its row is 0 ≥ count, which no plan meets."""
     existing = ExistingSpokes.of(inst)
-    for (hub_id, host_id) in sorted(existing.counts):
+    for hub_id, host_id in sorted(existing.counts):
         count = float(existing.at_least(hub_id, host_id))
         col = c.spokes.get((hub_id, host_id))
-        m.add_row("existing_spokes", [col] if col is not None else [], [1.0] if col is not None else [], count, INF,
-                  group=f"existing:{hub_id}:{host_id}", name=f"existing[{hub_id},{host_id}]")
+        m.add_row(
+            "existing_spokes",
+            [col] if col is not None else [],
+            [1.0] if col is not None else [],
+            count,
+            INF,
+            group=f"existing:{hub_id}:{host_id}",
+            name=f"existing[{hub_id},{host_id}]",
+        )
 
 
 def locked_hosts(m: LinearModel, inst: Instance, c: Columns) -> None:
@@ -221,5 +250,6 @@ def locked_hosts(m: LinearModel, inst: Instance, c: Columns) -> None:
     pairs, so it has no column (S_j = 0)."""
     for host_id in HostStatus.of(inst).locked:
         cols = c.host_total(host_id, 1.0)[0] if host_id in c.host_open else []
-        m.add_row("locked_host", cols, [1.0] * len(cols), 1.0, INF, group=f"locked:{host_id}",
-                  name=f"locked[{host_id}]")
+        m.add_row(
+            "locked_host", cols, [1.0] * len(cols), 1.0, INF, group=f"locked:{host_id}", name=f"locked[{host_id}]"
+        )

@@ -78,8 +78,9 @@ class LinearModel:
     def integer_columns(self) -> int:
         return sum(self.integer)
 
-    def add_columns(self, kind: str, keys: list, lower: Sequence[float], upper: Sequence[float], integer: bool,
-                    tag: str = "") -> dict:
+    def add_columns(
+        self, kind: str, keys: list, lower: Sequence[float], upper: Sequence[float], integer: bool, tag: str = ""
+    ) -> dict:
         """Columns `kind[key]` for `keys` (in that order), with bounds; returns key -> column."""
         start = len(self.lower)
         self.lower.extend(lower)
@@ -108,8 +109,17 @@ class LinearModel:
     def relaxed(self, group: str) -> bool:
         return group in self.relax
 
-    def add_row(self, family: str, cols: list[int], vals: list[float], lower: float, upper: float, *,
-                group: str | None = None, name: str = "") -> int | None:
+    def add_row(
+        self,
+        family: str,
+        cols: list[int],
+        vals: list[float],
+        lower: float,
+        upper: float,
+        *,
+        group: str | None = None,
+        name: str = "",
+    ) -> int | None:
         """lower ≤ Σ vals · columns ≤ upper, owned by `family`; left out (None) if `group` is relaxed."""
         if group is not None and group in self.relax:
             return None
@@ -124,8 +134,17 @@ class LinearModel:
         self._row_names.append(name)
         return row
 
-    def add_rows(self, family: str, cols: np.ndarray, vals: np.ndarray, lower: float, upper: float, *,
-                 group: str | None = None, names: tuple[str, list] | None = None) -> range:
+    def add_rows(
+        self,
+        family: str,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        lower: float,
+        upper: float,
+        *,
+        group: str | None = None,
+        names: tuple[str, list] | None = None,
+    ) -> range:
         """Many rows of one shape at once: row k is lower ≤ Σ_t vals[k, t] · cols[k, t] ≤ upper (a
         family with one row per column, e.g. the linking rows). `names` = (label, keys): row k is
         named ``label[key_k]`` when names are asked for."""
@@ -162,8 +181,13 @@ class LinearModel:
         """The rows as one sparse matrix (each row's terms in the order they were emitted)."""
         shape = (len(self.row_lower), len(self.lower))
         if self._csr is None or self._csr.shape != shape:
-            blocks = [(np.array(self.entry_row, np.int64), np.array(self.entry_col, np.int64),
-                       np.array(self.entry_val, float))] + self._entry_blocks
+            blocks = [
+                (
+                    np.array(self.entry_row, np.int64),
+                    np.array(self.entry_col, np.int64),
+                    np.array(self.entry_val, float),
+                )
+            ] + self._entry_blocks
             rows, cols, vals = (np.concatenate([block[k] for block in blocks]) for k in range(3))
             self._csr = csr_matrix((vals, (rows, cols)), shape=shape)
         return self._csr
@@ -253,11 +277,21 @@ def case_columns(m: LinearModel, inst: Instance, placements: Columns, *, tag: st
     Casework travel: x exists only within reach. `tag` names a block (a phase × demand scenario)."""
     demand = {a.area_id: a.demand for a in inst.areas}
     host_open = placements.host_open
-    keys = [(area_id, host_id) for (host_id, area_id) in sorted(inst.casework_minutes)
-            if host_id in host_open and demand[area_id] > 0]
-    c = Columns(tag=tag or placements.tag, host_open=host_open, hub_used=placements.hub_used,
-                spokes=placements.spokes, host_spokes=placements.host_spokes, team=placements.team,
-                spokes_at=placements.spokes_at, spokes_of=placements.spokes_of)
+    keys = [
+        (area_id, host_id)
+        for (host_id, area_id) in sorted(inst.casework_minutes)
+        if host_id in host_open and demand[area_id] > 0
+    ]
+    c = Columns(
+        tag=tag or placements.tag,
+        host_open=host_open,
+        hub_used=placements.hub_used,
+        spokes=placements.spokes,
+        host_spokes=placements.host_spokes,
+        team=placements.team,
+        spokes_at=placements.spokes_at,
+        spokes_of=placements.spokes_of,
+    )
     c.cases = m.add_columns("x", keys, [0] * len(keys), [demand[i] for i, _ in keys], False, tag)
     c.cases_at = {j: [] for j in host_open}
     for (area_id, host_id), col in c.cases.items():

@@ -64,9 +64,16 @@ class _State:
     first_unmet: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> _State:
-        return _State(dict(self.spokes), dict(self.cases), dict(self.residual), defaultdict(int, self.host_spokes),
-                      defaultdict(int, self.hub_spokes), defaultdict(int, self.host_cases), self.cost,
-                      dict(self.first_unmet))
+        return _State(
+            dict(self.spokes),
+            dict(self.cases),
+            dict(self.residual),
+            defaultdict(int, self.host_spokes),
+            defaultdict(int, self.hub_spokes),
+            defaultdict(int, self.host_cases),
+            self.cost,
+            dict(self.first_unmet),
+        )
 
     def at_host(self, host_id: str) -> int:
         return self.host_spokes.get(host_id, 0)
@@ -137,13 +144,18 @@ class _Greedy:
         """Cases one more spoke at (hub, host) would cover, or None if it breaks a limit or leaves the
         host below caseload_min x its spokes (caseloads are pooled per host). Read-only."""
         host = self.hosts[host_id]
-        if not self.host_capacity[host_id].allows(state.at_host(host_id) + 1) or \
-                state.at_hub(hub_id) + 1 > self.hub_size[hub_id].maximum:
+        if (
+            not self.host_capacity[host_id].allows(state.at_host(host_id) + 1)
+            or state.at_hub(hub_id) + 1 > self.hub_size[hub_id].maximum
+        ):
             return None
         if not self.spoke_limit.allows(state.total() + 1):
             return None
-        extra_cost = self.budget.spoke_cost + (Budget.host_cost(host) if state.at_host(host_id) == 0 else 0.0) + \
-            self.team_step(state, hub_id)
+        extra_cost = (
+            self.budget.spoke_cost
+            + (Budget.host_cost(host) if state.at_host(host_id) == 0 else 0.0)
+            + self.team_step(state, hub_id)
+        )
         if not self.budget.allows(state.cost + extra_cost):
             return None
         gained = self.available(state, host_id, self.caseload.maximum)  # one spoke's most
@@ -177,8 +189,9 @@ class _Greedy:
             taken += amount
         return taken
 
-    def best_single(self, state: _State, pairs: list[tuple[str, str]],
-                    hosts_allowed: set[str] | None = None) -> tuple[int, tuple[str, str]] | None:
+    def best_single(
+        self, state: _State, pairs: list[tuple[str, str]], hosts_allowed: set[str] | None = None
+    ) -> tuple[int, tuple[str, str]] | None:
         """The valid placement among `pairs` covering most new cases (ties: first in id order)."""
         best: tuple[int, tuple[str, str]] | None = None
         for hub_id, host_id in pairs:
@@ -189,8 +202,9 @@ class _Greedy:
                 best = (gained, (hub_id, host_id))
         return best
 
-    def open_hub(self, state: _State, hub_id: str, hosts_allowed: set[str] | None,
-                 tries: int = 3) -> tuple[_State, int, int] | None:
+    def open_hub(
+        self, state: _State, hub_id: str, hosts_allowed: set[str] | None, tries: int = 3
+    ) -> tuple[_State, int, int] | None:
         """Open an unused hub on a copy: a first placement (in `hosts_allowed`), then its best placements
         up to min_spokes. First placements are tried in order of cases covered until `tries` openings
         succeed; the one covering most cases wins. Returns (state, cases gained, spokes added) or None."""
@@ -250,8 +264,9 @@ class _Greedy:
         self.place(state, *chosen)
         return state
 
-    def hub_move(self, state: _State, hub_id: str, min_gain: int
-                 ) -> tuple[tuple[float, int], tuple[str, str] | _State] | None:
+    def hub_move(
+        self, state: _State, hub_id: str, min_gain: int
+    ) -> tuple[tuple[float, int], tuple[str, str] | _State] | None:
         """The best move of one hub now: ((cases per spoke, cases), move), or None (as in best_move)."""
         move: tuple[str, str] | _State
         if state.at_hub(hub_id) == 0 and self.hub_size[hub_id].minimum > 1:
@@ -315,8 +330,11 @@ class _Greedy:
                     if other == hub_id:
                         continue
                     gain = self.gain_if_placed(state, other, host_id)
-                    if gain is not None and gain >= 1 and (other not in current or
-                                                           (-float(gain), -gain) < current[other][:2]):
+                    if (
+                        gain is not None
+                        and gain >= 1
+                        and (other not in current or (-float(gain), -gain) < current[other][:2])
+                    ):
                         push(other, float(gain), gain)
         return state
 
@@ -399,8 +417,10 @@ def coverage_upper_bound(inst: Instance) -> int:
     reachable_areas = {area_id for host_id, area_id in inst.casework_minutes if host_id in supervised}
     reachable_demand = sum(a.demand for a in inst.areas if a.area_id in reachable_areas)
     hub_ids_reaching = {hub_id for hub_id, _ in inst.supervision_minutes if hub_id in usable_hubs}
-    spoke_limits = [sum(sizes[h.hub_id].maximum for h in inst.hubs if h.hub_id in hub_ids_reaching),
-                    sum(HostCapacity.of(h).maximum for h in inst.hosts if h.host_id in supervised)]
+    spoke_limits = [
+        sum(sizes[h.hub_id].maximum for h in inst.hubs if h.hub_id in hub_ids_reaching),
+        sum(HostCapacity.of(h).maximum for h in inst.hosts if h.host_id in supervised),
+    ]
     limit, budget = SpokeLimit.of(inst.rules), Budget.of(inst.rules)
     if limit.maximum is not None:
         spoke_limits.append(limit.maximum)
@@ -419,13 +439,21 @@ def greedy_plan(inst: Instance, lazy: bool | None = None) -> PlanResult | None:
     assignments = tuple(sorted(Assignment(i, j, c) for (i, j), c in state.cases.items() if c > 0))
     covered = sum(a.cases for a in assignments)
     bound = float(coverage_upper_bound(inst))
-    return PlanResult(status="FEASIBLE", objective=covered, bound=bound,
-                      gap=(bound - covered) / max(bound, 1.0), spokes=spokes, assignments=assignments,
-                      backend="greedy", team=minimum_team(inst, spokes))
+    return PlanResult(
+        status="FEASIBLE",
+        objective=covered,
+        bound=bound,
+        gap=(bound - covered) / max(bound, 1.0),
+        spokes=spokes,
+        assignments=assignments,
+        backend="greedy",
+        team=minimum_team(inst, spokes),
+    )
 
 
-def plan_values(inst: Instance, plan: PlanResult, model: Model,
-                representative: dict[str, str] | None = None) -> np.ndarray:
+def plan_values(
+    inst: Instance, plan: PlanResult, model: Model, representative: dict[str, str] | None = None
+) -> np.ndarray:
     """A plan of `inst` as one value per column of `model` (a warm start for any back end).
 
     `representative` maps each area to the area standing for it when the model is of an instance

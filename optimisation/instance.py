@@ -181,8 +181,19 @@ class Instance:
 
     def __reduce__(self):
         """Pickle with plain dicts (mapping proxies cannot be pickled): for subprocesses and Dask."""
-        return (Instance, (self.hubs, self.hosts, self.areas, self.authorities, self.rules,
-                           dict(self.casework_minutes), dict(self.supervision_minutes), dict(self.existing_spokes)))
+        return (
+            Instance,
+            (
+                self.hubs,
+                self.hosts,
+                self.areas,
+                self.authorities,
+                self.rules,
+                dict(self.casework_minutes),
+                dict(self.supervision_minutes),
+                dict(self.existing_spokes),
+            ),
+        )
 
     # Look-ups by id.
     @cached_property

@@ -22,7 +22,9 @@ from optimisation.rules import Caseload, ExistingSpokes, HubSize, TeamMix
 INTEGRALITY_TOLERANCE = 1e-5
 
 
-def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], coverage_target: int) -> dict[tuple[str, str], int]:
+def integral_assignment(
+    inst: Instance, spokes: dict[tuple[str, str], int], coverage_target: int
+) -> dict[tuple[str, str], int]:
     """Whole cases per (area, host) for fixed spokes, lexicographically optimal like the MIP.
 
     With S_j fixed the rows are: Σ_j x_ij ≤ d_i and the caseload rule's load range for S_j spokes,
@@ -38,7 +40,9 @@ def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], cove
     for (_, host_id), count in spokes.items():
         at_host[host_id] += count
     demand = {a.area_id: a.demand for a in inst.areas}
-    pairs = sorted((area, host) for (host, area) in inst.casework_minutes if at_host.get(host, 0) > 0 and demand[area] > 0)
+    pairs = sorted(
+        (area, host) for (host, area) in inst.casework_minutes if at_host.get(host, 0) > 0 and demand[area] > 0
+    )
     if not pairs:
         return {}
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -67,7 +71,7 @@ def integral_assignment(inst: Instance, spokes: dict[tuple[str, str], int], cove
     fit_values = [scores[h] for (_, h) in pairs]
     fit_range = (max(fit_values) - min(fit_values)) if fit_values else 0
     costs = {}
-    for (area, host) in pairs:
+    for area, host in pairs:
         minutes = inst.casework_minutes[(host, area)]
         if order and order[0] == "host_fit":
             weight = max_minutes * covered + 1

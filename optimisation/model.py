@@ -86,9 +86,11 @@ def objective_terms(inst: Instance, c: Columns) -> dict[str, tuple[list[int], li
     scores = fit_scores(inst)
     minutes = inst.casework_minutes
     cols = list(c.cases.values())
-    return {"coverage": (cols, [1.0] * len(cols)),
-            "host_fit": (cols, [scores[host_id] for (_, host_id) in c.cases]),
-            "travel": (cols, [minutes[(host_id, area_id)] for (area_id, host_id) in c.cases])}
+    return {
+        "coverage": (cols, [1.0] * len(cols)),
+        "host_fit": (cols, [scores[host_id] for (_, host_id) in c.cases]),
+        "travel": (cols, [minutes[(host_id, area_id)] for (area_id, host_id) in c.cases]),
+    }
 
 
 def integer_columns(inst: Instance) -> int:

@@ -83,8 +83,15 @@ def new_services(m: LinearModel, cohort: Columns, count: int, phase_name: str) -
     """New services per phase: Σ_h u[h, t] = new_services_t — phase t opens exactly that many
     services (seed 000: three, then five, then eight). Rule group "phase_services:<phase>"."""
     cols = list(cohort.hub_used.values())
-    m.add_row("new_services", cols, [1.0] * len(cols), float(count), float(count),
-              group=f"phase_services:{phase_name}", name=f"new_services[{phase_name}]")
+    m.add_row(
+        "new_services",
+        cols,
+        [1.0] * len(cols),
+        float(count),
+        float(count),
+        group=f"phase_services:{phase_name}",
+        name=f"new_services[{phase_name}]",
+    )
 
 
 def one_service_per_hub(m: LinearModel, cohorts: list[Columns]) -> None:
@@ -121,8 +128,9 @@ def programme_groups(inst: Instance, programme: Programme) -> list[str]:
     return groups
 
 
-def build_programme_model(inst: Instance, programme: Programme, *,
-                          relax: frozenset[str] = frozenset()) -> ProgrammeModel:
+def build_programme_model(
+    inst: Instance, programme: Programme, *, relax: frozenset[str] = frozenset()
+) -> ProgrammeModel:
     """Every family per phase, period and block, and the programme's own families, less the groups in `relax`."""
     m = LinearModel(relax)
     model = ProgrammeModel(m, [], [], {}, {})
@@ -188,8 +196,9 @@ def build_programme_model(inst: Instance, programme: Programme, *,
     return model
 
 
-def _weighted(m: LinearModel, programme: Programme, per_block: dict, name: str,
-              weights: dict[str, float]) -> np.ndarray:
+def _weighted(
+    m: LinearModel, programme: Programme, per_block: dict, name: str, weights: dict[str, float]
+) -> np.ndarray:
     """Σ_{p,s} p_s w_p × objective `name` of block (p, s), as one vector (each case column is one block's)."""
     cols: list[int] = []
     vals: list[float] = []
@@ -242,8 +251,9 @@ class ProgrammeResult:
 
 def discounted_coverage(programme: Programme, periods: tuple[PeriodPlan, ...], scenario: str) -> float:
     """D_s = Σ_p w_p × covered cases of period p under scenario s."""
-    return sum(programme.period_weight(p) * sum(period.assignments[scenario].values())
-               for p, period in enumerate(periods))
+    return sum(
+        programme.period_weight(p) * sum(period.assignments[scenario].values()) for p, period in enumerate(periods)
+    )
 
 
 def programme_objective(programme: Programme, periods: tuple[PeriodPlan, ...]) -> float:
@@ -264,11 +274,15 @@ def describe_programme_group(inst: Instance, programme: Programme, group: str) -
     kind, _, name = group.partition(":")
     phase = next((p for p in programme.phases if p.name == name), None)
     if kind == "phase_services" and phase:
-        return (f"phase {name} (from {phase.start_year}) opens {phase.new_services} new "
-                f"service{'' if phase.new_services == 1 else 's'} (a hub opens at most one service)")
+        return (
+            f"phase {name} (from {phase.start_year}) opens {phase.new_services} new "
+            f"service{'' if phase.new_services == 1 else 's'} (a hub opens at most one service)"
+        )
     if kind == "phase_budget" and phase:
-        return (f"phase {name} (from {phase.start_year}) has a budget of £{phase.budget_per_year:,.0f} a year "
-                "for its new services")
+        return (
+            f"phase {name} (from {phase.start_year}) has a budget of £{phase.budget_per_year:,.0f} a year "
+            "for its new services"
+        )
     several = programme.phased
     if group.startswith("existing:") and several:
         return describe_group(inst, group) + f" (a service of the first phase, {programme.phases[0].name})"
@@ -277,13 +291,18 @@ def describe_programme_group(inst: Instance, programme: Programme, group: str) -
     if group == "budget" and several:
         return describe_group(inst, group) + " in every year, for every service running"
     if group == "caseload_min" and programme.robust_declared:
-        return describe_group(inst, group) + " in every demand scenario (" + ", ".join(
-            s.name for s in programme.scenarios) + ")"
+        return (
+            describe_group(inst, group)
+            + " in every demand scenario ("
+            + ", ".join(s.name for s in programme.scenarios)
+            + ")"
+        )
     return describe_group(inst, group)
 
 
-def diagnose_programme(inst: Instance, programme: Programme, *, backend: str = "SCIP",
-                       time_limit: float = 60.0) -> list[str]:
+def diagnose_programme(
+    inst: Instance, programme: Programme, *, backend: str = "SCIP", time_limit: float = 60.0
+) -> list[str]:
     """The smallest set of conflicting rule groups (deletion filter, as optimisation.diagnosis)."""
     groups = programme_groups(inst, programme)
     seconds = min(FEASIBILITY_SECONDS, time_limit / (len(groups) + 2))
@@ -340,8 +359,12 @@ def _placement_hint(model: ProgrammeModel, hint: ProgrammeResult) -> tuple[list[
                 values.append(float(cases.get(pair, 0)))
     if complete and model.worst_case is not None:  # worst_case: z = min_s D_s
         columns.append(model.worst_case)
-        values.append(min(sum(w * sum(period.assignments[s].values()) for w, period in zip(model.weights, hint.periods))
-                          for s in model.scenario_names))
+        values.append(
+            min(
+                sum(w * sum(period.assignments[s].values()) for w, period in zip(model.weights, hint.periods))
+                for s in model.scenario_names
+            )
+        )
     return columns, values
 
 
@@ -365,9 +388,16 @@ def reassign(inst: Instance, programme: Programme, plan: ProgrammeResult) -> Pro
     return ProgrammeResult("FEASIBLE", value, value, plan.services, tuple(periods), (), plan.backend, 0.0)
 
 
-def solve_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1,
-                    backend: str = "SCIP", hint: ProgrammeResult | None = None,
-                    upper_bound: float | None = None) -> ProgrammeResult:
+def solve_programme(
+    inst: Instance,
+    programme: Programme,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    backend: str = "SCIP",
+    hint: ProgrammeResult | None = None,
+    upper_bound: float | None = None,
+) -> ProgrammeResult:
     """The lexicographically optimal programme (or the best found in `time_limit` s).
 
     `hint` (e.g. the central plan, solved first) warm-starts stage 1 with its placements.
@@ -405,8 +435,10 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
             raise Infeasible(diagnose_programme(inst, programme, backend=backend, time_limit=left))
         if result.values is None:
             if position == 0:
-                raise NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {session.status_code}); "
-                                  "allow more time with --time-limit")
+                raise NoPlanFound(
+                    f"no plan was found within {time_limit:g} s (solver status {session.status_code}); "
+                    "allow more time with --time-limit"
+                )
             break
         value, bound = result.objective, result.bound
         state = result.status
@@ -442,9 +474,20 @@ def solve_programme(inst: Instance, programme: Programme, *, time_limit: float =
             b = model.blocks[(p, scenario.name)]
             target = int(math.floor(sum(float(solution[col]) for col in b.cases.values()) + 1e-6))
             assignments[scenario.name] = integral_assignment(model.instances[(p, scenario.name)], spokes, target)
-        periods.append(PeriodPlan(period.first_year, period.last_year, period.live, spokes, assignments,
-                                  minimum_team(inst, spokes)))
+        periods.append(
+            PeriodPlan(
+                period.first_year, period.last_year, period.live, spokes, assignments, minimum_team(inst, spokes)
+            )
+        )
     periods_t = tuple(periods)
     value = programme_objective(programme, periods_t)
-    return ProgrammeResult(status1, value, max(bound1, value), tuple(services), periods_t, tuple(stages),
-                           backend, time.perf_counter() - started)
+    return ProgrammeResult(
+        status1,
+        value,
+        max(bound1, value),
+        tuple(services),
+        periods_t,
+        tuple(stages),
+        backend,
+        time.perf_counter() - started,
+    )

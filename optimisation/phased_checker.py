@@ -35,10 +35,15 @@ def block_plan(spokes: dict, assignments: dict, status: str = "OPTIMAL", team: t
     """A one-snapshot PlanResult of one block's placements, assignments and support team
     (objective = Σ cases)."""
     covered = sum(assignments.values())
-    return PlanResult(status=status, objective=covered, bound=float(covered), gap=0.0,
-                      spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
-                      assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c)),
-                      team=tuple(team))
+    return PlanResult(
+        status=status,
+        objective=covered,
+        bound=float(covered),
+        gap=0.0,
+        spokes=tuple(sorted(SpokePlacement(h, j, n) for (h, j), n in spokes.items())),
+        assignments=tuple(sorted(Assignment(i, j, c) for (i, j), c in assignments.items() if c)),
+        team=tuple(team),
+    )
 
 
 def period_spokes(services, live: tuple[int, ...]) -> dict:
@@ -51,23 +56,34 @@ def period_spokes(services, live: tuple[int, ...]) -> dict:
 
 
 def _weighted(programme: Programme, periods, scenario: str) -> float:
-    return sum(programme.period_weight(p) * sum(period.assignments[scenario].values()) for p, period in enumerate(periods))
+    return sum(
+        programme.period_weight(p) * sum(period.assignments[scenario].values()) for p, period in enumerate(periods)
+    )
 
 
 def check_new_services(programme: Programme, services) -> list[str]:
     """Phase t opens exactly new_services_t services: |{services of phase t}| = new_services_t."""
     opened = Counter(s.t for s in services)
-    return [f"phase {phase.name}: opens {opened.get(t, 0)} new services; the phase funds {phase.new_services}"
-            for t, phase in enumerate(programme.phases)
-            if phase.new_services is not None and opened.get(t, 0) != phase.new_services]
+    return [
+        f"phase {phase.name}: opens {opened.get(t, 0)} new services; the phase funds {phase.new_services}"
+        for t, phase in enumerate(programme.phases)
+        if phase.new_services is not None and opened.get(t, 0) != phase.new_services
+    ]
 
 
 def check_one_service_per_hub(services) -> list[str]:
     """A hub opens at most one service, and a service's spokes are its own hub's."""
-    problems = [f"hub {hub}: opens {n} services; a hub opens at most one"
-                for hub, n in sorted(Counter(s.hub_id for s in services).items()) if n > 1]
-    problems += [f"service of hub {s.hub_id}: has spokes of hub {h} at host {j}"
-                 for s in services for (h, j) in sorted(s.spokes) if h != s.hub_id]
+    problems = [
+        f"hub {hub}: opens {n} services; a hub opens at most one"
+        for hub, n in sorted(Counter(s.hub_id for s in services).items())
+        if n > 1
+    ]
+    problems += [
+        f"service of hub {s.hub_id}: has spokes of hub {h} at host {j}"
+        for s in services
+        for (h, j) in sorted(s.spokes)
+        if h != s.hub_id
+    ]
     return problems
 
 
@@ -79,16 +95,23 @@ def check_live_services(programme: Programme, services, periods) -> list[str]:
     """Period p runs exactly its live services' spokes: Y[h, j, p] = Σ_{t live in p} y[h, j, t]."""
     problems = []
     for period, expected in zip(periods, programme.periods()):
-        if (period.first_year, period.last_year, tuple(period.live)) != (expected.first_year, expected.last_year,
-                                                                         expected.live):
-            problems.append(f"period {period.first_year}-{period.last_year}: runs the services of phases "
-                            f"{_phase_names(programme, period.live)}, but with services funded {programme.funded_years} years, then "
-                            f"{programme.after_funding}, the period {expected.label} runs those of {_phase_names(programme, expected.live)}")
+        if (period.first_year, period.last_year, tuple(period.live)) != (
+            expected.first_year,
+            expected.last_year,
+            expected.live,
+        ):
+            problems.append(
+                f"period {period.first_year}-{period.last_year}: runs the services of phases "
+                f"{_phase_names(programme, period.live)}, but with services funded {programme.funded_years} years, then "
+                f"{programme.after_funding}, the period {expected.label} runs those of {_phase_names(programme, expected.live)}"
+            )
             continue
         live = period_spokes(services, expected.live)
         if dict(period.spokes) != live:
-            problems.append(f"period {expected.label}: runs spokes {dict(period.spokes)} but its live services "
-                            f"have {live} (funded {programme.funded_years} years, then {programme.after_funding})")
+            problems.append(
+                f"period {expected.label}: runs spokes {dict(period.spokes)} but its live services "
+                f"have {live} (funded {programme.funded_years} years, then {programme.after_funding})"
+            )
     return problems
 
 
@@ -105,8 +128,10 @@ def check_service_rules(instance, programme: Programme, services) -> list[str]:
                 team += tuple(service.team)
         plan = block_plan(spokes, {}, team=team)
         c_inst = cohort_instance(instance, programme, t)
-        problems += [f"phase {phase.name}'s new services: {p}"
-                     for p in check_budget(c_inst, plan) + check_existing_spokes(c_inst, plan)]
+        problems += [
+            f"phase {phase.name}'s new services: {p}"
+            for p in check_budget(c_inst, plan) + check_existing_spokes(c_inst, plan)
+        ]
     return problems
 
 
@@ -121,9 +146,11 @@ def check_programme_objective(programme: Programme, result) -> list[str]:
         expected = sum(weights[name] * value for name, value in values.items())
     problems = []
     if abs(result.objective - expected) > TOLERANCE * max(1.0, abs(expected)):
-        problems.append(f"objective: reported {result.objective} but the plan's "
-                        f"{'worst-case' if programme.robust == 'worst_case' else 'expected'} discounted coverage is "
-                        f"{expected}")
+        problems.append(
+            f"objective: reported {result.objective} but the plan's "
+            f"{'worst-case' if programme.robust == 'worst_case' else 'expected'} discounted coverage is "
+            f"{expected}"
+        )
     if result.bound + TOLERANCE * max(1.0, abs(expected)) < result.objective:
         problems.append(f"bound: proven bound {result.bound} is below the objective {result.objective}")
     return problems
@@ -135,8 +162,10 @@ def check_programme(instance, programme: Programme, result) -> list[str]:
     periods = result.periods
     expected = programme.periods()
     if len(periods) != len(expected):
-        return [f"periods: the plan has {len(periods)} periods; the programme has {len(expected)} "
-                f"({', '.join(p.label for p in expected)})"]
+        return [
+            f"periods: the plan has {len(periods)} periods; the programme has {len(expected)} "
+            f"({', '.join(p.label for p in expected)})"
+        ]
     if programme.phased:
         problems += check_new_services(programme, result.services)
         problems += check_one_service_per_hub(result.services)
@@ -150,8 +179,12 @@ def check_programme(instance, programme: Programme, result) -> list[str]:
                 continue
             inst = block_instance(instance, programme, p, scenario)
             where = f"{label}, demand scenario {scenario.name}: " if programme.robust_declared else f"{label}: "
-            problems += [where + v for v in check_plan(inst, block_plan(period.spokes, period.assignments[scenario.name],
-                                                                          team=period.team))]
+            problems += [
+                where + v
+                for v in check_plan(
+                    inst, block_plan(period.spokes, period.assignments[scenario.name], team=period.team)
+                )
+            ]
     if problems:
         return problems
     return check_programme_objective(programme, result)

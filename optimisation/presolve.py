@@ -42,7 +42,7 @@ def reduce_instance(inst: Instance) -> Instance:
     # England sector instance: 67,140 pairs in reach, under 5,000 with demand).
     with_demand = {pair: m for pair, m in inst.casework_minutes.items() if demand.get(pair[1], 0) > 0}
     reachable_demand: dict[str, int] = defaultdict(int)
-    for (host_id, area_id) in with_demand:
+    for host_id, area_id in with_demand:
         reachable_demand[host_id] += demand[area_id]
     limit = {}
     for host in inst.hosts:
@@ -53,15 +53,17 @@ def reduce_instance(inst: Instance) -> Instance:
         limit[host.host_id] = max(places, existing_at[host.host_id], 0)
     supervision = {pair: m for pair, m in inst.supervision_minutes.items() if limit[pair[1]] > 0}
     places_of_hub: dict[str, int] = defaultdict(int)
-    for (hub_id, host_id) in supervision:
+    for hub_id, host_id in supervision:
         places_of_hub[hub_id] += limit[host_id]
-    closed_hubs = {h.hub_id for h in inst.hubs
-                   if places_of_hub[h.hub_id] < HubSize.of(h).minimum and existing_of[h.hub_id] == 0}
+    closed_hubs = {
+        h.hub_id for h in inst.hubs if places_of_hub[h.hub_id] < HubSize.of(h).minimum and existing_of[h.hub_id] == 0
+    }
     supervision = {pair: m for pair, m in supervision.items() if pair[0] not in closed_hubs}
     supervised = {host_id for (_, host_id) in supervision}
     casework = {pair: m for pair, m in with_demand.items() if pair[0] in supervised}
-    hosts = tuple(replace(h, max_spokes=limit[h.host_id]) if 0 < limit[h.host_id] < h.max_spokes else h
-                  for h in inst.hosts)
+    hosts = tuple(
+        replace(h, max_spokes=limit[h.host_id]) if 0 < limit[h.host_id] < h.max_spokes else h for h in inst.hosts
+    )
     return replace(inst, hosts=hosts, supervision_minutes=supervision, casework_minutes=casework)
 
 
@@ -94,7 +96,7 @@ def merge_areas(inst: Instance) -> MergedAreas:
     demand = {a.area_id: a.demand for a in inst.areas}
     supervised = {host_id for (_, host_id) in inst.supervision_minutes}
     reach: dict[str, list[str]] = defaultdict(list)
-    for (host_id, area_id) in inst.casework_minutes:
+    for host_id, area_id in inst.casework_minutes:
         if host_id in supervised and demand.get(area_id, 0) > 0:
             reach[area_id].append(host_id)
     groups: dict[frozenset, list[str]] = defaultdict(list)
@@ -105,22 +107,25 @@ def merge_areas(inst: Instance) -> MergedAreas:
         ids.sort()
         members[ids[0]] = tuple(ids)
     by_id = {a.area_id: a for a in inst.areas}
-    areas = tuple(replace(by_id[first], demand=sum(demand[i] for i in ids))
-                  for first, ids in sorted(members.items()))
-    casework = {(host_id, area_id): minutes for (host_id, area_id), minutes in inst.casework_minutes.items()
-                if area_id in members and host_id in supervised}
+    areas = tuple(replace(by_id[first], demand=sum(demand[i] for i in ids)) for first, ids in sorted(members.items()))
+    casework = {
+        (host_id, area_id): minutes
+        for (host_id, area_id), minutes in inst.casework_minutes.items()
+        if area_id in members and host_id in supervised
+    }
     before = sum(len(hosts) for hosts in reach.values())
     share = 1 - len(casework) / before if before else 0.0
     return MergedAreas(replace(inst, areas=areas, casework_minutes=casework), members, share)
 
 
-def split_cases(merged: MergedAreas, cases: dict[tuple[str, str], float],
-                demand: dict[str, int]) -> dict[tuple[str, str], float]:
+def split_cases(
+    merged: MergedAreas, cases: dict[tuple[str, str], float], demand: dict[str, int]
+) -> dict[tuple[str, str], float]:
     """Cases per (merged area, host) split back over the member areas (module docstring of
     merge_areas: fill the members one after the other, hosts in sorted order)."""
     left: dict[str, float] = {}
     result: dict[tuple[str, str], float] = {}
-    for (first, host_id) in sorted(cases):
+    for first, host_id in sorted(cases):
         amount = cases[(first, host_id)]
         for area_id in merged.members[first]:
             if amount <= 0:

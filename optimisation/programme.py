@@ -237,5 +237,6 @@ def cohort_instance(inst: Instance, programme: Programme, t: int) -> Instance:
     rules = replace(inst.rules, budget_per_year=phase.budget_per_year, max_spokes=None)
     authorities = tuple(replace(a, required=False) for a in inst.authorities)
     hosts = tuple(replace(h, status="candidate") if h.status == "locked" else h for h in inst.hosts)
-    return replace(inst, rules=rules, authorities=authorities, hosts=hosts,
-                   existing_spokes=inst.existing_spokes if t == 0 else {})
+    return replace(
+        inst, rules=rules, authorities=authorities, hosts=hosts, existing_spokes=inst.existing_spokes if t == 0 else {}
+    )

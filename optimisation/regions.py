@@ -80,8 +80,9 @@ def reach_parts(inst: Instance) -> int:
     cols = [ids.setdefault(b, len(ids)) for _, b in ends]
     if not ids:
         return 0
-    count, label = connected_components(coo_matrix((np.ones(len(rows)), (np.array(rows), np.array(cols))), shape=(len(ids),) * 2),
-                                        directed=False)
+    count, label = connected_components(
+        coo_matrix((np.ones(len(rows)), (np.array(rows), np.array(cols))), shape=(len(ids),) * 2), directed=False
+    )
     hub_parts = {label[k] for (kind, _), k in ids.items() if kind == "hub"}
     return len(hub_parts)
 
@@ -116,11 +117,15 @@ def region_instance(inst: Instance, region: Region) -> Instance:
     # A required authority binds only the region holding its hosts (its row joins them all).
     authorities = tuple(a if a.authority_code in codes else replace(a, required=False) for a in inst.authorities)
     return Instance(
-        tuple(h for h in inst.hubs if h.hub_id in hubs), tuple(h for h in inst.hosts if h.host_id in hosts),
-        tuple(a for a in inst.areas if a.area_id in areas), authorities, inst.rules,
+        tuple(h for h in inst.hubs if h.hub_id in hubs),
+        tuple(h for h in inst.hosts if h.host_id in hosts),
+        tuple(a for a in inst.areas if a.area_id in areas),
+        authorities,
+        inst.rules,
         {pair: m for pair, m in inst.casework_minutes.items() if pair[0] in hosts and pair[1] in areas},
         {pair: m for pair, m in inst.supervision_minutes.items() if pair[0] in hubs and pair[1] in hosts},
-        {pair: n for pair, n in inst.existing_spokes.items() if pair[0] in hubs})
+        {pair: n for pair, n in inst.existing_spokes.items() if pair[0] in hubs},
+    )
 
 
 def region_instances(inst: Instance) -> list[Instance]:
@@ -138,8 +143,9 @@ def menu_levels(most: int) -> list[int]:
     return sorted({round(k * most / (MENU_LEVELS - 1)) for k in range(MENU_LEVELS)})
 
 
-def coupled_bound(curves: list[dict[int, float]], spoke_limit: int | None, budget: float | None,
-                  spoke_cost: float) -> float:
+def coupled_bound(
+    curves: list[dict[int, float]], spoke_limit: int | None, budget: float | None, spoke_cost: float
+) -> float:
     """max Σ_r ŪB_r(s_r) over Σ s_r ≤ the spoke limit and spoke_cost × Σ s_r ≤ budget (module
     docstring): `curves[r]` maps evaluated levels to bounds, the highest level bounding every s."""
     most = sum(max(curve) for curve in curves)
@@ -176,13 +182,21 @@ def _master(choices: list[list[PlanResult]], inst: Instance, priorities: tuple[s
         rows.append([plan_cost_per_year(inst, p) for _, p in flat])
         lower.append(-np.inf)
         upper.append(budget.limit + TOLERANCE)
-    value = {"coverage": [float(p.objective) for _, p in flat], "host_fit": [float(p.host_fit) for _, p in flat],
-             "travel": [-float(p.travel_case_minutes) for _, p in flat]}
+    value = {
+        "coverage": [float(p.objective) for _, p in flat],
+        "host_fit": [float(p.host_fit) for _, p in flat],
+        "travel": [-float(p.travel_case_minutes) for _, p in flat],
+    }
     chosen = None
     for name in priorities:
         objective = -np.array(value[name])
-        result = milp(objective, constraints=LinearConstraint(np.array(rows), lower, upper),
-                      integrality=np.ones(n, dtype=int), bounds=Bounds(0, 1), options={"disp": False})
+        result = milp(
+            objective,
+            constraints=LinearConstraint(np.array(rows), lower, upper),
+            integrality=np.ones(n, dtype=int),
+            bounds=Bounds(0, 1),
+            options={"disp": False},
+        )
         if result.x is None:
             break
         chosen = np.round(result.x)
@@ -213,18 +227,32 @@ def combine(inst: Instance, plans: list[PlanResult], bound: float, later_bounds:
             proven = later_bounds and len(bounds) == len(parts)
             stage_bound = float(sum(bounds)) if proven else None
             stage_status = "OPTIMAL" if proven and all(s.status == "OPTIMAL" for s in known) else "FEASIBLE"
-        stages.append(StageResult(name, plans[0].stages[k].sense if plans and k < len(plans[0].stages) else "max",
-                                  value, stage_bound, stage_status, sum(s.seconds for s in parts if s is not None)))
+        stages.append(
+            StageResult(
+                name,
+                plans[0].stages[k].sense if plans and k < len(plans[0].stages) else "max",
+                value,
+                stage_bound,
+                stage_status,
+                sum(s.seconds for s in parts if s is not None),
+            )
+        )
     starts = [p.start_objective for p in plans]
     return PlanResult(
-        status=status, objective=covered, bound=bound, gap=(bound - covered) / max(bound, 1.0),
+        status=status,
+        objective=covered,
+        bound=bound,
+        gap=(bound - covered) / max(bound, 1.0),
         spokes=tuple(sorted(s for p in plans for s in p.spokes)),
         assignments=tuple(sorted(a for p in plans for a in p.assignments)),
-        host_fit=sum(p.host_fit for p in plans), travel_case_minutes=sum(p.travel_case_minutes for p in plans),
+        host_fit=sum(p.host_fit for p in plans),
+        travel_case_minutes=sum(p.travel_case_minutes for p in plans),
         backend=f"regions ({len(plans)}): " + ", ".join(sorted({p.backend for p in plans})),
-        stages=tuple(stages), team=tuple(sorted(t for p in plans for t in p.team)),
+        stages=tuple(stages),
+        team=tuple(sorted(t for p in plans for t in p.team)),
         start_objective=None if None in starts else sum(s for s in starts if s is not None),
-        start_source="greedy per region")
+        start_source="greedy per region",
+    )
 
 
 def solve_by_region(inst: Instance, solve_many: SolveMany, *, time_limit: float = 60.0) -> PlanResult:
@@ -279,8 +307,9 @@ def solve_in_turn(instances: list[Instance], seconds: float) -> list[PlanResult 
     return [solve_or_none(inst, seconds) for inst in instances]
 
 
-def plan(inst: Instance, *, time_limit: float = 60.0, workers: int = 1,
-         solve_many: SolveMany = solve_in_turn) -> PlanResult:
+def plan(
+    inst: Instance, *, time_limit: float = 60.0, workers: int = 1, solve_many: SolveMany = solve_in_turn
+) -> PlanResult:
     """The plan of `inst`: solved whole when its reach graph is one part (optimisation.solve.solve),
     else by region (solve_by_region; `solve_many` runs the regional solves)."""
     if reach_parts(inst) <= 1 or len(regions(inst)) <= 1:

@@ -88,9 +88,17 @@ def robustness(inst: Instance, programme: Programme, robust: ProgrammeResult, ce
     for scenario in programme.scenarios:
         r_cov, _ = robust_eval[scenario.name]
         c_cov, c_met = central_eval[scenario.name]
-        rows.append(ScenarioOutcome(
-            scenario.name, sum(scenario.demand.values()), r_cov[full], c_cov[full],
-            sum(w * c for w, c in zip(weights, r_cov)), sum(w * c for w, c in zip(weights, c_cov)), c_met))
+        rows.append(
+            ScenarioOutcome(
+                scenario.name,
+                sum(scenario.demand.values()),
+                r_cov[full],
+                c_cov[full],
+                sum(w * c for w, c in zip(weights, r_cov)),
+                sum(w * c for w, c in zip(weights, c_cov)),
+                c_met,
+            )
+        )
     return Robustness(programme.robust, tuple(rows), central)
 
 
@@ -108,7 +116,9 @@ class SolvedProgramme:
     alternative: SolvedProgramme | None = None
 
 
-def plan_programme(inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1) -> SolvedProgramme:
+def plan_programme(
+    inst: Instance, programme: Programme, *, time_limit: float = 60.0, workers: int = 1
+) -> SolvedProgramme:
     """Solve the programme; with ``after_funding: compare`` twice, services closing when their
     funding ends (the plan the files show) and continuing (beside it), each with half the time."""
     if programme.after_funding != "compare":
@@ -147,12 +157,18 @@ def _plan_one(inst: Instance, programme: Programme, *, time_limit: float = 60.0,
         # The central plan, re-assigned in every scenario, is a complete warm start when it keeps
         # every rule there (then the robust plan is never worse than it); else its placements only.
         start = reassign(inst, programme, central)
-        result = solve_programme(inst, programme, time_limit=time_limit * 0.6, workers=workers,
-                                 hint=start or central, upper_bound=known)
+        result = solve_programme(
+            inst, programme, time_limit=time_limit * 0.6, workers=workers, hint=start or central, upper_bound=known
+        )
         if start is not None and start.objective > result.objective + 1e-6 * max(1.0, start.objective):
             # Stopped by its time share below the central plan: keep the better of the two, say so.
-            result = replace(start, status="FEASIBLE", bound=max(result.bound, start.objective),
-                             stages=result.stages, solve_seconds=result.solve_seconds)
+            result = replace(
+                start,
+                status="FEASIBLE",
+                bound=max(result.bound, start.objective),
+                stages=result.stages,
+                solve_seconds=result.solve_seconds,
+            )
         report = robustness(inst, programme, result, central)
     else:
         result = solve_programme(inst, programme, time_limit=time_limit * 0.85, workers=workers)
@@ -164,7 +180,13 @@ def _plan_one(inst: Instance, programme: Programme, *, time_limit: float = 60.0,
     covered = sum(assignments.values())
     bound = max(float(covered), final_coverage_bound(final_inst, time_limit * 0.1))
     plan = block_plan(final.spokes, assignments, result.status, team=final.team)
-    plan = replace(plan, bound=bound, gap=(bound - covered) / max(bound, 1.0), backend=result.backend,
-                   solve_seconds=time.perf_counter() - started, stages=result.stages)
+    plan = replace(
+        plan,
+        bound=bound,
+        gap=(bound - covered) / max(bound, 1.0),
+        backend=result.backend,
+        solve_seconds=time.perf_counter() - started,
+        stages=result.stages,
+    )
     plan = replace(plan, host_fit=plan_host_fit(final_inst, plan), travel_case_minutes=plan_travel(final_inst, plan))
     return SolvedProgramme(result, report, final_inst, plan, programme)

@@ -146,9 +146,9 @@ class TeamMix:
 class Budget:
     """What a plan costs a year, and the most it may cost:
 
-        cost = spoke_cost_per_year × Σ spokes + Σ_{hosts j with a spoke} annual_cost_j
-               + Σ_{roles r, hubs h} cost_r × n[r, h]          (support roles, service models)
-        cost ≤ budget_per_year   (when set; within TOLERANCE)
+    cost = spoke_cost_per_year × Σ spokes + Σ_{hosts j with a spoke} annual_cost_j
+           + Σ_{roles r, hubs h} cost_r × n[r, h]          (support roles, service models)
+    cost ≤ budget_per_year   (when set; within TOLERANCE)
     """
 
     spoke_cost: float
@@ -220,8 +220,10 @@ class HostStatus:
 
     @classmethod
     def of(cls, inst: Instance) -> HostStatus:
-        return cls(tuple(h.host_id for h in inst.hosts if h.status == "locked"),
-                   tuple(h.host_id for h in inst.hosts if h.status == "banned"))
+        return cls(
+            tuple(h.host_id for h in inst.hosts if h.status == "locked"),
+            tuple(h.host_id for h in inst.hosts if h.status == "banned"),
+        )
 
     def unserved_locked(self, spokes_at: Mapping[str, int]) -> list[str]:
         """The locked hosts hosting no spoke, given spokes per host."""

@@ -99,8 +99,16 @@ def _stage_share(remaining: float, position: int, count: int) -> float:
     return remaining if position == count - 1 else remaining * (0.8 if position == 0 else 0.5)
 
 
-def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend: str = DEFAULT_BACKEND,
-          link_rows: bool = True, presolve: bool = True, merge: bool | None = None) -> PlanResult:
+def solve(
+    inst: Instance,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 1,
+    backend: str = DEFAULT_BACKEND,
+    link_rows: bool = True,
+    presolve: bool = True,
+    merge: bool | None = None,
+) -> PlanResult:
     """The lexicographically optimal plan (or the best found in `time_limit` seconds).
 
     `backend` is "SCIPY_HIGHS" or "SCIP_MATRIX" (the model as one sparse matrix, solved by HiGHS
@@ -129,8 +137,9 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     # plans wherever the solve runs (the stages then share the time left as before).
     if start is None or time_limit * (1 - RESERVE_SHARE) >= MIN_SOLVER_SECONDS:
         try:
-            solved = _solved_plan(inst, modelled, time_limit, workers, backend, started, link_rows, presolve, merge,
-                                  start)
+            solved = _solved_plan(
+                inst, modelled, time_limit, workers, backend, started, link_rows, presolve, merge, start
+            )
         except NoPlanFound:
             if start is None:
                 raise
@@ -141,8 +150,12 @@ def solve(inst: Instance, *, time_limit: float = 60.0, workers: int = 1, backend
     plan = solved if start is None or (solved is not None and _key(inst, solved) >= _key(inst, start)) else start
     if plan is None:  # no start (the greedy found none) and the solver raised nothing: it found no plan
         raise NoPlanFound("the solver returned no plan")
-    return replace(plan, start_objective=None if start is None else start.objective,
-                   start_source="" if start is None else "greedy", solve_seconds=time.perf_counter() - started)
+    return replace(
+        plan,
+        start_objective=None if start is None else start.objective,
+        start_source="" if start is None else "greedy",
+        solve_seconds=time.perf_counter() - started,
+    )
 
 
 def _key(inst: Instance, plan: PlanResult) -> tuple:
@@ -159,8 +172,9 @@ def _with_bound(plan: PlanResult, bound: float) -> PlanResult:
     stages = list(plan.stages)
     if stages and stages[0].name == "coverage":
         stages[0] = replace(stages[0], bound=bound, status=status)
-    return replace(plan, bound=bound, status=status, gap=(bound - plan.objective) / max(bound, 1.0),
-                   stages=tuple(stages))
+    return replace(
+        plan, bound=bound, status=status, gap=(bound - plan.objective) / max(bound, 1.0), stages=tuple(stages)
+    )
 
 
 def _start_result(inst: Instance, start: PlanResult, solved: PlanResult | None, seconds: float) -> PlanResult:
@@ -169,25 +183,43 @@ def _start_result(inst: Instance, start: PlanResult, solved: PlanResult | None, 
     bound = start.bound if solved is None else min(start.bound, solved.bound)
     bound = max(bound, float(start.objective))
     status = "OPTIMAL" if start.objective >= bound else "FEASIBLE"
-    plan = replace(start, status=status, bound=bound, gap=(bound - start.objective) / max(bound, 1.0),
-                   backend=f"greedy start ({solved.backend if solved is not None else 'no solver time'})")
+    plan = replace(
+        start,
+        status=status,
+        bound=bound,
+        gap=(bound - start.objective) / max(bound, 1.0),
+        backend=f"greedy start ({solved.backend if solved is not None else 'no solver time'})",
+    )
     plan = replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan))
     later = {"host_fit": plan.host_fit, "travel": plan.travel_case_minutes}
     stages = [StageResult("coverage", "max", float(plan.objective), bound, status, seconds)]
-    stages += [StageResult(name, SENSES[name], float(later[name]), None, "FEASIBLE", 0.0)
-               for name in inst.rules.priorities[1:]]
+    stages += [
+        StageResult(name, SENSES[name], float(later[name]), None, "FEASIBLE", 0.0) for name in inst.rules.priorities[1:]
+    ]
     return replace(plan, stages=tuple(stages))
 
 
-def _solved_plan(inst: Instance, modelled: Instance, time_limit: float, workers: int, backend: str, started: float,
-                 link_rows: bool, presolve: bool, merge: bool | None, start: PlanResult | None) -> PlanResult:
+def _solved_plan(
+    inst: Instance,
+    modelled: Instance,
+    time_limit: float,
+    workers: int,
+    backend: str,
+    started: float,
+    link_rows: bool,
+    presolve: bool,
+    merge: bool | None,
+    start: PlanResult | None,
+) -> PlanResult:
     """The solver's plan: the lexicographic stages, then the integral assignment (module docstring)."""
     stages, spokes, coverage_status, coverage_value, coverage_bound = _stages(
-        modelled, inst, time_limit, workers, backend, started, link_rows, merge, start)
+        modelled, inst, time_limit, workers, backend, started, link_rows, merge, start
+    )
     # The reduced instance has the same areas and every pair of a host with a spoke: the same
     # assignment problem, with fewer pairs to scan (the plan is still checked on `inst`).
-    assignments = integral_assignment(replace(inst, casework_minutes=modelled.casework_minutes) if presolve else inst,
-                                      spokes, coverage_value)
+    assignments = integral_assignment(
+        replace(inst, casework_minutes=modelled.casework_minutes) if presolve else inst, spokes, coverage_value
+    )
     covered = sum(assignments.values())
     gap = 0.0 if coverage_status == "OPTIMAL" else (coverage_bound - covered) / max(coverage_bound, 1.0)
     plan = PlanResult(
@@ -205,8 +237,10 @@ def _solved_plan(inst: Instance, modelled: Instance, time_limit: float, workers:
 
 
 def _no_plan(time_limit: float, status_name: str) -> NoPlanFound:
-    return NoPlanFound(f"no plan was found within {time_limit:g} s (solver status {status_name}); "
-                       "the scenario was not proven infeasible: allow more time with --time-limit")
+    return NoPlanFound(
+        f"no plan was found within {time_limit:g} s (solver status {status_name}); "
+        "the scenario was not proven infeasible: allow more time with --time-limit"
+    )
 
 
 def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, str, float]:
@@ -222,8 +256,17 @@ def _coverage_result(value: float, optimal: bool, bound: float) -> tuple[int, st
     return coverage_value, coverage_status, coverage_bound
 
 
-def _stages(inst: Instance, original: Instance, time_limit: float, workers: int, backend: str, started: float,
-            link_rows: bool, merge: bool | None, start: PlanResult | None):
+def _stages(
+    inst: Instance,
+    original: Instance,
+    time_limit: float,
+    workers: int,
+    backend: str,
+    started: float,
+    link_rows: bool,
+    merge: bool | None,
+    start: PlanResult | None,
+):
     """The lexicographic stages (module docstring, steps 2-3) on the model of `inst`, by `backend`;
     an infeasible model is diagnosed on `original`. Hinted back ends start from `start` (the greedy
     plan), then from each stage's solution. On a matrix back end the coverage stage
@@ -240,8 +283,9 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
     model = build_model(first, layout=layout)
     hinted = backend in HINTED_BACKENDS
     # The start plan, its cases added up per merged area if merged (spoke columns are the full model's).
-    representative = None if merged is None else {
-        member: kept for kept, members in merged.members.items() for member in members}
+    representative = (
+        None if merged is None else {member: kept for kept, members in merged.members.items() for member in members}
+    )
     hint = plan_values(first, start, model, representative) if hinted and start is not None else None
     session = PywraplpSession(model.linear, backend) if matrix is None else None
     if session is not None and hint is not None:
@@ -291,11 +335,13 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
             break  # a later stage found nothing better in its time: keep the earlier solution
         value, bound = result.objective, result.bound
         if position == 0:
-            coverage_value, coverage_status, coverage_bound = _coverage_result(
-                value, result.status == "OPTIMAL", bound)
+            coverage_value, coverage_status, coverage_bound = _coverage_result(value, result.status == "OPTIMAL", bound)
             value, bound = float(coverage_value), coverage_bound
-        stages.append(StageResult(name, sense, float(value), float(bound) if math.isfinite(bound) else None,
-                                  result.status, seconds))
+        stages.append(
+            StageResult(
+                name, sense, float(value), float(bound) if math.isfinite(bound) else None, result.status, seconds
+            )
+        )
         values = hint = result.values
         # Hold this stage's value for the stages after it (a small tolerance for floating point).
         slack = 1e-6 * max(1.0, abs(value))
@@ -311,8 +357,9 @@ def _stages(inst: Instance, original: Instance, time_limit: float, workers: int,
     return stages, integral_spokes(inst, model, values), coverage_status, coverage_value, coverage_bound
 
 
-def _split_values(merged: MergedAreas, coverage_model: Model, model: Model, values: np.ndarray,
-                  inst: Instance) -> np.ndarray:
+def _split_values(
+    merged: MergedAreas, coverage_model: Model, model: Model, values: np.ndarray, inst: Instance
+) -> np.ndarray:
     """The merged model's solution as values of the full model: spoke columns by key, cases split
     back over the member areas (optimisation.presolve.split_cases): a plan of the full model with
     the same coverage, to start the later stages from."""

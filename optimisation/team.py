@@ -51,15 +51,22 @@ def team_mix(m: LinearModel, inst: Instance, c: Columns) -> None:
             n = c.team[(role.role_id, hub.hub_id)]
             key = f"{role.role_id},{hub.hub_id}"
             if role.workers_per_role:
-                m.add_row("team_mix", [n] + workers, [float(role.workers_per_role)] + [-1.0] * len(workers), 0.0, INF,
-                          name=f"team_ratio[{key}]")
+                m.add_row(
+                    "team_mix",
+                    [n] + workers,
+                    [float(role.workers_per_role)] + [-1.0] * len(workers),
+                    0.0,
+                    INF,
+                    name=f"team_ratio[{key}]",
+                )
             if role.per_team:
                 m.add_row("team_mix", [n, used], [1.0, -float(role.per_team)], 0.0, INF, name=f"team_min[{key}]")
             m.add_row("team_mix", [n, used], [1.0, -float(mix.most(role, hub))], -INF, 0.0, name=f"team_unused[{key}]")
 
 
-def minimum_team(inst: Instance,
-                 spokes: dict[tuple[str, str], int] | tuple[SpokePlacement, ...]) -> tuple[TeamPlacement, ...]:
+def minimum_team(
+    inst: Instance, spokes: dict[tuple[str, str], int] | tuple[SpokePlacement, ...]
+) -> tuple[TeamPlacement, ...]:
     """The cheapest team for the chosen workers: needed_r(w_h) of each role at each used hub."""
     mix = TeamMix.of(inst.rules)
     team = []

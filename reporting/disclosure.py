@@ -87,8 +87,10 @@ def estimate_bounds(value: float) -> tuple[int, int]:
 
 def estimate_legend() -> str:
     """The one sentence that explains '≈'."""
-    return (f"{ESTIMATE_MARK} = a modelled estimate (worked out from populations, rates or the plan's rules, not "
-            f"a count of children), rounded to the nearest {ESTIMATE_STEP}")
+    return (
+        f"{ESTIMATE_MARK} = a modelled estimate (worked out from populations, rates or the plan's rules, not "
+        f"a count of children), rounded to the nearest {ESTIMATE_STEP}"
+    )
 
 
 def disclose(count: int | float | None, threshold: int, *, applicable: bool = True) -> str:
@@ -105,8 +107,10 @@ def disclose(count: int | float | None, threshold: int, *, applicable: bool = Tr
 
 def legend(threshold: int) -> str:
     """The one sentence that explains 'c' where a count is shown as one (the CLI's summary)."""
-    return (f"{SUPPRESSED} = a count from 1 to {threshold}, or a figure hidden so that none can be worked out, "
-            "not shown (disclosure control)")
+    return (
+        f"{SUPPRESSED} = a count from 1 to {threshold}, or a figure hidden so that none can be worked out, "
+        "not shown (disclosure control)"
+    )
 
 
 def suppressed_cells(values: dict, groups: list[list], threshold: int) -> set:
@@ -167,8 +171,9 @@ class _ReaderModel:
     upper: np.ndarray
 
 
-def _reader_model(key: tuple, values: dict, relations: list[Relation], hidden, bounds: Bounds,
-                  unpublished: frozenset, members: dict) -> _ReaderModel:
+def _reader_model(
+    key: tuple, values: dict, relations: list[Relation], hidden, bounds: Bounds, unpublished: frozenset, members: dict
+) -> _ReaderModel:
     cells, todo, used = {key}, [key], []
     seen_relations: set = set()
     while todo:
@@ -212,9 +217,17 @@ def _reader_model(key: tuple, values: dict, relations: list[Relation], hidden, b
     return _ReaderModel(unknowns, index, matrix, np.array(rhs, dtype=float), row_of_relation, lower, upper)
 
 
-def value_range(key: tuple, values: dict, relations: list[Relation], hidden, bounds: Bounds | None = None,
-                unpublished: frozenset = frozenset(), *, integral: bool = True,
-                members: dict | None = None) -> tuple[float, float]:
+def value_range(
+    key: tuple,
+    values: dict,
+    relations: list[Relation],
+    hidden,
+    bounds: Bounds | None = None,
+    unpublished: frozenset = frozenset(),
+    *,
+    integral: bool = True,
+    members: dict | None = None,
+) -> tuple[float, float]:
     """The least and greatest whole value a hidden cell can take, by integer programming, given every
     published cell and sum, the bounds the published structure implies (a listed row has at least one
     case; a host's cases lie within its spokes x caseload_min..caseload_max) and that counts are whole.
@@ -224,8 +237,15 @@ def value_range(key: tuple, values: dict, relations: list[Relation], hidden, bou
     `key` through unknown cells matter, so only they are solved. `integral=False`: the linear
     relaxation, whose range contains the integer one. Greatest is inf when unbounded.
     """
-    model = _reader_model(key, values, relations, hidden, bounds or {}, unpublished,
-                          members if members is not None else relation_index(relations))
+    model = _reader_model(
+        key,
+        values,
+        relations,
+        hidden,
+        bounds or {},
+        unpublished,
+        members if members is not None else relation_index(relations),
+    )
     objective = np.zeros(len(model.unknowns))
     objective[model.index[key]] = 1.0
     constraints = [LinearConstraint(model.matrix, model.rhs, model.rhs)] if len(model.rhs) else []
@@ -239,8 +259,16 @@ def value_range(key: tuple, values: dict, relations: list[Relation], hidden, bou
     return low.fun, greatest
 
 
-def _levers(key: tuple, values: dict, relations: list[Relation], hidden, bounds: Bounds, unpublished: frozenset,
-            members: dict, candidates: list) -> list:
+def _levers(
+    key: tuple,
+    values: dict,
+    relations: list[Relation],
+    hidden,
+    bounds: Bounds,
+    unpublished: frozenset,
+    members: dict,
+    candidates: list,
+) -> list:
     """The shown cells among `candidates` whose hiding moves `key`'s least or greatest value in the
     linear relaxation, to first order: from the duals of the two relaxations (one solve each, instead
     of one pair per candidate). A reader's equation loses a known constant; the objective moves by
@@ -274,8 +302,14 @@ def _levers(key: tuple, values: dict, relations: list[Relation], hidden, bounds:
     return [cell for cell in candidates if cell in set(found)]
 
 
-def suppress(values: dict, relations: list[Relation], threshold: int, protected: frozenset = frozenset(),
-             bounds: Bounds | None = None, unpublished: frozenset = frozenset()) -> frozenset:
+def suppress(
+    values: dict,
+    relations: list[Relation],
+    threshold: int,
+    protected: frozenset = frozenset(),
+    bounds: Bounds | None = None,
+    unpublished: frozenset = frozenset(),
+) -> frozenset:
     """Primary suppression (1..threshold) plus secondary suppression, audited by integer programming.
 
     `values`: every figure (the published cells, and the `unpublished` ones a relation ties to them);
@@ -304,8 +338,9 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
     member_of = relation_index(relations)
 
     def reader_range(key, unknown_cells, integral: bool = True) -> tuple[float, float]:
-        return value_range(key, values, relations, unknown_cells, bounds, unpublished, integral=integral,
-                           members=member_of)
+        return value_range(
+            key, values, relations, unknown_cells, bounds, unpublished, integral=integral, members=member_of
+        )
 
     def unknown(key) -> bool:
         return key in hidden or key in unpublished
@@ -313,8 +348,9 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
     def hide_one_more(group: list) -> bool:
         # Never a protected total here: whether one must go is the audit's decision (`target`), which
         # keeps it shown unless only hiding it keeps a count of 1..threshold from being pinned.
-        others = sorted((values[key] == 0, values[key], str(key))
-                        for key in group if not unknown(key) and key not in protected)
+        others = sorted(
+            (values[key] == 0, values[key], str(key)) for key in group if not unknown(key) and key not in protected
+        )
         if not others:
             return False
         hidden.add(next(key for key in group if not unknown(key) and str(key) == others[0][2]))
@@ -339,9 +375,15 @@ def suppress(values: dict, relations: list[Relation], threshold: int, protected:
         seen_groups, seen_keys, frontier = set(), {key}, [key]
         while frontier:
             numbers = sorted({g for k in frontier for g in member_of.get(k, ()) if g not in seen_groups})
-            candidates = sorted({c for g in numbers for c in groups[g]
-                                 if not unknown(c) and (may_hide_protected or c not in protected)},
-                                key=lambda c: (c in protected, values[c] == 0, values[c], str(c)))
+            candidates = sorted(
+                {
+                    c
+                    for g in numbers
+                    for c in groups[g]
+                    if not unknown(c) and (may_hide_protected or c not in protected)
+                },
+                key=lambda c: (c in protected, values[c] == 0, values[c], str(c)),
+            )
             if candidates:
                 levers = _levers(key, values, relations, hidden, bounds, unpublished, member_of, candidates)
                 for cell in levers:

@@ -45,10 +45,13 @@ def file_hashes(out: Path) -> dict[str, str]:
 
     sweep.json records its base scenario's absolute path, so the checkout's own folder is replaced
     by `<repo>` first: a clean clone anywhere (CI, a worktree) gives the same hashes."""
-    return {path.relative_to(out).as_posix():
-            hashlib.sha256(path.read_bytes().replace(str(REPO).encode(), b"<repo>")).hexdigest()
-            for path in sorted(out.rglob("*"))
-            if path.is_file() and ".cache" not in path.relative_to(out).parts}
+    return {
+        path.relative_to(out).as_posix(): hashlib.sha256(
+            path.read_bytes().replace(str(REPO).encode(), b"<repo>")
+        ).hexdigest()
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and ".cache" not in path.relative_to(out).parts
+    }
 
 
 def run_demo(name: str, out: Path) -> int:

@@ -38,26 +38,58 @@ def team_role(role_id: str, name: str, **changes) -> TeamRole:
     """A support role with a service model's Role defaults, with `changes` (per_team, workers_per_role,
     cost_per_year)."""
     role = Role.model_construct(id=role_id, name=name, **changes)
-    return TeamRole(role_id=role.id, name=role.name, per_team=role.per_team, workers_per_role=role.workers_per_role,
-                    cost_per_year=role.cost_per_year)
+    return TeamRole(
+        role_id=role.id,
+        name=role.name,
+        per_team=role.per_team,
+        workers_per_role=role.workers_per_role,
+        cost_per_year=role.cost_per_year,
+    )
 
 
-def hub(hub_id: str = "H", min_spokes: int = 1, max_spokes: int = HUB_DEFAULTS.max_spokes,
-        managers: int = HUB_DEFAULTS.managers, manager_span: int = HUB_DEFAULTS.manager_span,
-        limit: int | None = None) -> Hub:
+def hub(
+    hub_id: str = "H",
+    min_spokes: int = 1,
+    max_spokes: int = HUB_DEFAULTS.max_spokes,
+    managers: int = HUB_DEFAULTS.managers,
+    manager_span: int = HUB_DEFAULTS.manager_span,
+    limit: int | None = None,
+) -> Hub:
     """A hub with hubs.csv's defaults, except min_spokes 1 (hand instances stay small); `limit`: its
     own supervision minutes, else the scenario's."""
-    row = HubRow.model_construct(hub_id=hub_id, name=f"Hub {hub_id}", min_spokes=min_spokes, max_spokes=max_spokes,
-                                 managers=managers, manager_span=manager_span, supervision_minutes=limit)
+    row = HubRow.model_construct(
+        hub_id=hub_id,
+        name=f"Hub {hub_id}",
+        min_spokes=min_spokes,
+        max_spokes=max_spokes,
+        managers=managers,
+        manager_span=manager_span,
+        supervision_minutes=limit,
+    )
     return hub_from(row, HERE, default_settings().supervision_minutes)
 
 
-def host(host_id: str, host_type: str = "police", authority: str = AUTH_X, max_spokes: int = HOST_DEFAULTS.max_spokes,
-         annual_cost: float = HOST_DEFAULTS.annual_cost, drop_in: bool = HOST_DEFAULTS.drop_in, aims: str = "",
-         status: str = HOST_DEFAULTS.status) -> Host:
+def host(
+    host_id: str,
+    host_type: str = "police",
+    authority: str = AUTH_X,
+    max_spokes: int = HOST_DEFAULTS.max_spokes,
+    annual_cost: float = HOST_DEFAULTS.annual_cost,
+    drop_in: bool = HOST_DEFAULTS.drop_in,
+    aims: str = "",
+    status: str = HOST_DEFAULTS.status,
+) -> Host:
     """A host with hosts.csv's defaults (status candidate unless given), in `authority`."""
-    row = HostRow.model_construct(host_id=host_id, name=f"Host {host_id}", host_type=host_type, max_spokes=max_spokes,
-                                  annual_cost=annual_cost, drop_in=drop_in, aims=aims or None, status=status)
+    row = HostRow.model_construct(
+        host_id=host_id,
+        name=f"Host {host_id}",
+        host_type=host_type,
+        max_spokes=max_spokes,
+        annual_cost=annual_cost,
+        drop_in=drop_in,
+        aims=aims or None,
+        status=status,
+    )
     return host_from(row, Location(0.0, 0.0, authority))
 
 
@@ -68,15 +100,40 @@ def area(area_id: str, demand: int, authority: str = AUTH_X) -> Area:
 def authorities(required: tuple[str, ...] = (), aims: dict[str, str] | None = None) -> tuple[Authority, ...]:
     """Authorities X and Y with authorities.csv's defaults (aim, required) unless given."""
     aims = aims or {}
-    return tuple(authority_from(AuthorityRow.model_construct(
-        authority_code=code, name=f"Authority {code[-1]}", required=code in required,
-        **({"aim": aims[code]} if code in aims else {}))) for code in (AUTH_X, AUTH_Y))
+    return tuple(
+        authority_from(
+            AuthorityRow.model_construct(
+                authority_code=code,
+                name=f"Authority {code[-1]}",
+                required=code in required,
+                **({"aim": aims[code]} if code in aims else {}),
+            )
+        )
+        for code in (AUTH_X, AUTH_Y)
+    )
 
 
-def instance(hubs, hosts, areas, casework: dict, supervision: dict, rules: Rules | None = None,
-             required: tuple[str, ...] = (), aims: dict[str, str] | None = None, existing: dict | None = None) -> Instance:
-    return Instance(tuple(hubs), tuple(hosts), tuple(areas), authorities(required, aims), rules or rules_with(),
-                    casework, supervision, existing or {})
+def instance(
+    hubs,
+    hosts,
+    areas,
+    casework: dict,
+    supervision: dict,
+    rules: Rules | None = None,
+    required: tuple[str, ...] = (),
+    aims: dict[str, str] | None = None,
+    existing: dict | None = None,
+) -> Instance:
+    return Instance(
+        tuple(hubs),
+        tuple(hosts),
+        tuple(areas),
+        authorities(required, aims),
+        rules or rules_with(),
+        casework,
+        supervision,
+        existing or {},
+    )
 
 
 def two_host_base(**changes) -> dict:

@@ -81,8 +81,9 @@ def install(root: str | Path, point: str, index: int) -> None:
         resolved = Path(os.fsdecode(path)).resolve()
         if resolved == root or root in resolved.parents:
             return True
-        return any(parent.parent == root.parent and parent.name.startswith(staging_prefix)
-                   for parent in resolved.parents)
+        return any(
+            parent.parent == root.parent and parent.name.startswith(staging_prefix) for parent in resolved.parents
+        )
 
     def opened(file, target, mode: str):
         if isinstance(target, int):  # a file descriptor: counted if mkstemp made it under root

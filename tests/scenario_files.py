@@ -16,18 +16,17 @@ from scoping.scenario.build import build_instance
 from scoping.scenario.loader import load_scenario
 
 VALID = {
-    "hubs.csv": "hub_id,name,easting,northing,min_spokes,max_spokes\n"
-                "HUB1,North hub,420000,560000,1,3\n",
+    "hubs.csv": "hub_id,name,easting,northing,min_spokes,max_spokes\nHUB1,North hub,420000,560000,1,3\n",
     "hosts.csv": "host_id,name,host_type,easting,northing,authority_code,max_spokes,annual_cost,drop_in\n"
-                 "HOST1,Police base,police,421000,560000,E06000001,2,0,false\n"
-                 "HOST2,Community centre,community,422000,560000,E06000002,1,1500,true\n",
+    "HOST1,Police base,police,421000,560000,E06000001,2,0,false\n"
+    "HOST2,Community centre,community,422000,560000,E06000002,1,1500,true\n",
     "areas.csv": "area_id,name,authority_code,easting,northing,demand\n"
-                 "AREA1,Town one,E06000001,421500,560000,14\n"
-                 "AREA2,Town two,E06000002,422500,560000,9\n"
-                 "AREA3,Town three,E06000002,423000,560000,3\n",
+    "AREA1,Town one,E06000001,421500,560000,14\n"
+    "AREA2,Town two,E06000002,422500,560000,9\n"
+    "AREA3,Town three,E06000002,423000,560000,3\n",
     "authorities.csv": "authority_code,name,aim,required\n"
-                       "E06000001,Authority one,statutory,true\n"
-                       "E06000002,Authority two,preventative,false\n",
+    "E06000001,Authority one,statutory,true\n"
+    "E06000002,Authority two,preventative,false\n",
     "scenario.yaml": "caseload_min: 10\ncaseload_max: 12\nspoke_cost_per_year: 40000\n",
 }
 

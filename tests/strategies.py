@@ -20,12 +20,14 @@ def examples(ci_count: int) -> int:
     loaded in tests/conftest.py (ci: max_examples 100, so `ci_count` itself; dev: a fifth)."""
     return max(5, round(ci_count * settings().max_examples / 100))
 
+
 CODES = ("E06000001", "E06000002", "E06000003")
 
 
 @st.composite
-def instances(draw, max_hubs: int = 4, max_hosts: int = 8, max_areas: int = 12, max_hub_spokes: int = 5,
-              max_host_spokes: int = 3) -> Instance:
+def instances(
+    draw, max_hubs: int = 4, max_hosts: int = 8, max_areas: int = 12, max_hub_spokes: int = 5, max_host_spokes: int = 3
+) -> Instance:
     """A random valid Instance; the keyword limits shrink it (e.g. for brute-force comparisons)."""
     n_hubs = draw(st.integers(1, max_hubs))
     n_hosts = draw(st.integers(1, max_hosts))
@@ -33,27 +35,59 @@ def instances(draw, max_hubs: int = 4, max_hosts: int = 8, max_areas: int = 12, 
     hubs = []
     for h in range(n_hubs):
         max_spokes = draw(st.integers(1, max_hub_spokes))
-        hubs.append(Hub(f"H{h}", f"Hub {h}", 0.0, 0.0, draw(st.integers(0, max_spokes)), max_spokes,
-                        draw(st.integers(1, 2)), draw(st.integers(1, 5)), 90))
-    hosts = [Host(f"J{j}", f"Host {j}", draw(st.sampled_from(HOST_TYPES)), draw(st.sampled_from(CODES)), 0.0, 0.0,
-                  draw(st.integers(1, max_host_spokes)), float(draw(st.sampled_from([0, 0, 1000, 5000]))), draw(st.booleans()),
-                  draw(st.sampled_from(["", "", "statutory", "preventative", "both"])),
-                  draw(st.sampled_from(["candidate"] * 6 + ["locked", "banned"])))  # hosts.csv status (#18)
-             for j in range(n_hosts)]
-    areas = [Area(f"A{i}", f"Area {i}", draw(st.sampled_from(CODES)), 0.0, 0.0, draw(st.integers(0, 30)))
-             for i in range(n_areas)]
-    required_codes = (draw(st.sets(st.sampled_from(CODES), min_size=1, max_size=2))
-                      if draw(st.integers(0, 3)) == 0 else set())
-    authorities = tuple(Authority(code, f"Authority {code[-1]}", draw(st.sampled_from(["statutory", "preventative",
-                                                                                       "both"])), code in required_codes)
-                        for code in CODES)
-    supervision = {(h.hub_id, j.host_id): draw(st.integers(0, 90)) for h in hubs for j in hosts
-                   if draw(st.booleans())}
-    casework = {(j.host_id, a.area_id): draw(st.integers(0, 45)) for j in hosts for a in areas
-                if draw(st.integers(0, 2)) > 0}
+        hubs.append(
+            Hub(
+                f"H{h}",
+                f"Hub {h}",
+                0.0,
+                0.0,
+                draw(st.integers(0, max_spokes)),
+                max_spokes,
+                draw(st.integers(1, 2)),
+                draw(st.integers(1, 5)),
+                90,
+            )
+        )
+    hosts = [
+        Host(
+            f"J{j}",
+            f"Host {j}",
+            draw(st.sampled_from(HOST_TYPES)),
+            draw(st.sampled_from(CODES)),
+            0.0,
+            0.0,
+            draw(st.integers(1, max_host_spokes)),
+            float(draw(st.sampled_from([0, 0, 1000, 5000]))),
+            draw(st.booleans()),
+            draw(st.sampled_from(["", "", "statutory", "preventative", "both"])),
+            draw(st.sampled_from(["candidate"] * 6 + ["locked", "banned"])),
+        )  # hosts.csv status (#18)
+        for j in range(n_hosts)
+    ]
+    areas = [
+        Area(f"A{i}", f"Area {i}", draw(st.sampled_from(CODES)), 0.0, 0.0, draw(st.integers(0, 30)))
+        for i in range(n_areas)
+    ]
+    required_codes = (
+        draw(st.sets(st.sampled_from(CODES), min_size=1, max_size=2)) if draw(st.integers(0, 3)) == 0 else set()
+    )
+    authorities = tuple(
+        Authority(
+            code,
+            f"Authority {code[-1]}",
+            draw(st.sampled_from(["statutory", "preventative", "both"])),
+            code in required_codes,
+        )
+        for code in CODES
+    )
+    supervision = {(h.hub_id, j.host_id): draw(st.integers(0, 90)) for h in hubs for j in hosts if draw(st.booleans())}
+    casework = {
+        (j.host_id, a.area_id): draw(st.integers(0, 45)) for j in hosts for a in areas if draw(st.integers(0, 2)) > 0
+    }
     caseload_min = draw(st.integers(0, 10))
     rules = rules_with(
-        caseload_min=caseload_min, caseload_max=caseload_min + draw(st.integers(0, 4)),
+        caseload_min=caseload_min,
+        caseload_max=caseload_min + draw(st.integers(0, 4)),
         spoke_cost_per_year=float(draw(st.sampled_from([0, 100]))),
         budget_per_year=draw(st.one_of(st.none(), st.sampled_from([0.0, 250.0, 1000.0, 10_000.0]))),
         max_spokes=draw(st.one_of(st.none(), st.integers(0, 6))),

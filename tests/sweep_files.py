@@ -8,23 +8,23 @@ from tests.scenario_files import write_scenario
 
 TWO_HUBS = {
     "hubs.csv": "hub_id,name,easting,northing,min_spokes,max_spokes\n"
-                "HUB1,West hub,420000,560000,1,3\n"
-                "HUB2,East hub,440000,560000,1,2\n",
+    "HUB1,West hub,420000,560000,1,3\n"
+    "HUB2,East hub,440000,560000,1,2\n",
     "hosts.csv": "host_id,name,host_type,easting,northing,authority_code,max_spokes,annual_cost,drop_in\n"
-                 "H1,Police base,police,421000,560000,E06000001,2,0,false\n"
-                 "H2,Community centre,community,423000,560000,E06000002,1,1500,true\n"
-                 "H3,Social care office,social_care,439000,560000,E06000003,2,0,false\n"
-                 "H4,Youth project,voluntary,441000,562000,E06000003,1,500,false\n",
+    "H1,Police base,police,421000,560000,E06000001,2,0,false\n"
+    "H2,Community centre,community,423000,560000,E06000002,1,1500,true\n"
+    "H3,Social care office,social_care,439000,560000,E06000003,2,0,false\n"
+    "H4,Youth project,voluntary,441000,562000,E06000003,1,500,false\n",
     "areas.csv": "area_id,name,authority_code,easting,northing,demand\n"
-                 "A1,Town one,E06000001,421500,560000,14\n"
-                 "A2,Town two,E06000002,422500,560000,9\n"
-                 "A3,Town three,E06000002,430000,560000,3\n"
-                 "A4,Town four,E06000003,439500,560000,20\n"
-                 "A5,Town five,E06000003,441500,566000,8\n",
+    "A1,Town one,E06000001,421500,560000,14\n"
+    "A2,Town two,E06000002,422500,560000,9\n"
+    "A3,Town three,E06000002,430000,560000,3\n"
+    "A4,Town four,E06000003,439500,560000,20\n"
+    "A5,Town five,E06000003,441500,566000,8\n",
     "authorities.csv": "authority_code,name,aim,required\n"
-                       "E06000001,Authority one,statutory,true\n"
-                       "E06000002,Authority two,preventative,false\n"
-                       "E06000003,Authority three,both,false\n",
+    "E06000001,Authority one,statutory,true\n"
+    "E06000002,Authority two,preventative,false\n"
+    "E06000003,Authority three,both,false\n",
     "scenario.yaml": "caseload_min: 10\ncaseload_max: 12\nspoke_cost_per_year: 40000\n",
 }
 

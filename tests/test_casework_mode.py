@@ -39,14 +39,14 @@ HUB, HOST, NEAR, FAR = (425500, 564500), (424800, 564300), (427800, 564300), (42
 FILES = {
     "hubs.csv": f"hub_id,name,easting,northing,min_spokes,max_spokes\nHUB1,City hub,{HUB[0]},{HUB[1]},1,3\n",
     "hosts.csv": "host_id,name,host_type,easting,northing,authority_code,max_spokes\n"
-                 f"HOST1,City police,police,{HOST[0]},{HOST[1]},E06000001,2\n",
+    f"HOST1,City police,police,{HOST[0]},{HOST[1]},E06000001,2\n",
     "areas.csv": "area_id,name,authority_code,easting,northing,demand\n"
-                 f"NEAR,East of the centre,E06000001,{NEAR[0]},{NEAR[1]},10\n"
-                 f"FAR,North of the city,E06000001,{FAR[0]},{FAR[1]},12\n",
+    f"NEAR,East of the centre,E06000001,{NEAR[0]},{NEAR[1]},10\n"
+    f"FAR,North of the city,E06000001,{FAR[0]},{FAR[1]},12\n",
     "authorities.csv": "authority_code,name,aim\nE06000001,City,both\n",
     "travel_times.csv": "from_id,to_id,minutes,mode,source\n"
-                        "HUB1,HOST1,12,car,measured\n"
-                        "NEAR,HOST1,30,public_transport,routed\n",
+    "HUB1,HOST1,12,car,measured\n"
+    "NEAR,HOST1,30,public_transport,routed\n",
 }
 RULES = "caseload_min: 10\ncaseload_max: 12\nspoke_cost_per_year: 40000\n"
 
@@ -123,7 +123,8 @@ def test_plan_files_name_the_mode_and_the_source_of_each_time(both_plans):
     files = render_plan_files(planned, plan)
     allocation = list(csv.DictReader(files["allocation.csv"].decode().splitlines()))
     assert [(r["area_id"], r["casework_minutes"], r["casework_mode"], r["casework_source"]) for r in allocation] == [
-        ("NEAR", "30", "public_transport", "routed")]
+        ("NEAR", "30", "public_transport", "routed")
+    ]
     spokes = list(csv.DictReader(files["spokes.csv"].decode().splitlines()))
     assert [(r["supervision_minutes"], r["supervision_source"]) for r in spokes] == [("12", "measured")]
     document = json.loads(files["plan.json"])
@@ -140,15 +141,17 @@ def test_plan_files_name_the_mode_and_the_source_of_each_time(both_plans):
 
 
 def test_scoping_report_names_the_mode_and_the_sources(both_plans):
-    for mode, words, reach in (("car", "by car (host → area)", "100%"),
-                               ("public_transport", "by public transport (area → host)", "45%")):
+    for mode, words, reach in (
+        ("car", "by car (host → area)", "100%"),
+        ("public_transport", "by public transport (area → host)", "45%"),
+    ):
         planned, _ = both_plans[mode]
         profiles = build_profiles(planned)
         (profile,) = profiles
         advice = {p.code: recommendations(p, planned.scenario.rules.casework_limit, 90, 12) for p in profiles}
         page = render_scoping_files(planned, profiles, advice)[report_file_name("E06000001")].decode()
         assert f"Median travel to the nearest candidate host, {words}" in page
-        assert f"{reach}</div><div class=\"label\">of demand within 45 min of a candidate host by " in page
+        assert f'{reach}</div><div class="label">of demand within 45 min of a candidate host by ' in page
         assert "(times measured for 1 host)" in page  # the hub -> host time is measured
     # by bus: NEAR's nearest-host time is the routed one, FAR's the estimate; hours are young people's
     assert profile.geography.sources_area_to_host == {"estimated": 1, "routed": 1}

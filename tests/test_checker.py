@@ -13,14 +13,23 @@ from optimisation.result import Assignment, PlanResult, SpokePlacement
 from tests.instances import AUTH_X, AUTH_Y, area, host, host_fit_with, hub, instance, rules_with, two_host_base
 
 
-def make_plan(spokes: list[tuple[str, str, int]], assignments: list[tuple[str, str, int]],
-              objective: int | None = None, bound: float | None = None) -> PlanResult:
+def make_plan(
+    spokes: list[tuple[str, str, int]],
+    assignments: list[tuple[str, str, int]],
+    objective: int | None = None,
+    bound: float | None = None,
+) -> PlanResult:
     covered = sum(cases for _, _, cases in assignments)
     objective = covered if objective is None else objective
     bound = float(objective) if bound is None else bound
-    return PlanResult(status="FEASIBLE", objective=objective, bound=bound, gap=0.0,
-                      spokes=tuple(SpokePlacement(*s) for s in spokes),
-                      assignments=tuple(Assignment(*a) for a in assignments))
+    return PlanResult(
+        status="FEASIBLE",
+        objective=objective,
+        bound=bound,
+        gap=0.0,
+        spokes=tuple(SpokePlacement(*s) for s in spokes),
+        assignments=tuple(Assignment(*a) for a in assignments),
+    )
 
 
 def base(**changes):
@@ -39,12 +48,15 @@ def test_an_empty_plan_is_valid_when_nothing_is_required():
     assert check_plan(base(), make_plan([], [])) == []
 
 
-@pytest.mark.parametrize("spokes, assignments, expected", [
-    ([("HX", "J1", 1)], [("A1", "J1", 12)], "spokes: unknown hub HX"),
-    ([("H", "JX", 1)], [("A1", "J1", 12)], "spokes: unknown host JX"),
-    ([("H", "J1", 1)], [("AX", "J1", 12)], "assignments: unknown area AX"),
-    ([("H", "J1", 1)], [("A1", "JX", 12)], "assignments: unknown host JX"),
-])
+@pytest.mark.parametrize(
+    "spokes, assignments, expected",
+    [
+        ([("HX", "J1", 1)], [("A1", "J1", 12)], "spokes: unknown hub HX"),
+        ([("H", "JX", 1)], [("A1", "J1", 12)], "spokes: unknown host JX"),
+        ([("H", "J1", 1)], [("AX", "J1", 12)], "assignments: unknown area AX"),
+        ([("H", "J1", 1)], [("A1", "JX", 12)], "assignments: unknown host JX"),
+    ],
+)
 def test_unknown_ids_are_named(spokes, assignments, expected):
     assert check_plan(base(), make_plan(spokes, assignments)) == [expected]
 
@@ -78,8 +90,9 @@ def test_cases_only_within_casework_reach():
 
 
 def test_caseload_max_per_host_scales_with_its_spokes():
-    inst = base(hosts=[host("J1", max_spokes=2), host("J2", authority=AUTH_Y)],
-                areas=[area("A1", 30), area("A2", 12, AUTH_Y)])
+    inst = base(
+        hosts=[host("J1", max_spokes=2), host("J2", authority=AUTH_Y)], areas=[area("A1", 30), area("A2", 12, AUTH_Y)]
+    )
     assert check_plan(inst, make_plan([("H", "J1", 2)], [("A1", "J1", 24)])) == []
     problems = check_plan(inst, make_plan([("H", "J1", 2)], [("A1", "J1", 25)]))
     assert problems == ["caseload: host J1: 25 cases for 2 spokes exceeds caseload_max 12 x 2 = 24"]
@@ -113,14 +126,19 @@ def test_demand_is_summed_over_hosts():
 def test_a_used_hub_has_at_least_min_spokes():
     inst = base(hubs=[hub(min_spokes=3)])
     problems = check_plan(inst, make_plan(BOTH_SPOKES, BOTH_CASES))
-    assert problems == ["hub size: hub H has 2 spokes; a used hub needs 3 to 5 (min(max_spokes 5, managers 1 x span 5))"]
+    assert problems == [
+        "hub size: hub H has 2 spokes; a used hub needs 3 to 5 (min(max_spokes 5, managers 1 x span 5))"
+    ]
     assert check_plan(inst, make_plan([], [])) == [], "an unused hub has no minimum"
 
 
-@pytest.mark.parametrize("limits, capacity_text", [
-    (dict(max_spokes=1), "1 to 1 (min(max_spokes 1, managers 1 x span 5))"),
-    (dict(managers=1, manager_span=1), "1 to 1 (min(max_spokes 5, managers 1 x span 1))"),
-])
+@pytest.mark.parametrize(
+    "limits, capacity_text",
+    [
+        (dict(max_spokes=1), "1 to 1 (min(max_spokes 1, managers 1 x span 5))"),
+        (dict(managers=1, manager_span=1), "1 to 1 (min(max_spokes 5, managers 1 x span 1))"),
+    ],
+)
 def test_a_hub_has_at_most_its_capacity(limits, capacity_text):
     inst = base(hubs=[hub(**limits)])
     assert check_plan(inst, make_plan([("H", "J1", 1)], [("A1", "J1", 12)])) == []
@@ -129,8 +147,11 @@ def test_a_hub_has_at_most_its_capacity(limits, capacity_text):
 
 
 def test_host_capacity_counts_spokes_from_every_hub():
-    inst = base(hubs=[hub("H"), hub("G")], areas=[area("A1", 24), area("A2", 12, AUTH_Y)],
-                supervision={("H", "J1"): 30, ("G", "J1"): 30, ("H", "J2"): 30, ("G", "J2"): 30})
+    inst = base(
+        hubs=[hub("H"), hub("G")],
+        areas=[area("A1", 24), area("A2", 12, AUTH_Y)],
+        supervision={("H", "J1"): 30, ("G", "J1"): 30, ("H", "J2"): 30, ("G", "J2"): 30},
+    )
     spokes = [("G", "J1", 1), ("G", "J2", 1), ("H", "J1", 1), ("H", "J2", 1)]
     cases = [("A1", "J1", 24), ("A2", "J2", 12)]
     problems = check_plan(inst, make_plan(spokes, cases))
@@ -164,8 +185,11 @@ def test_required_authority_hosts_a_spoke():
 
 
 def test_a_spoke_serving_an_authority_from_outside_does_not_count_as_hosted_in_it():
-    inst = base(required=(AUTH_Y,), casework={("J1", "A1"): 10, ("J1", "A2"): 10, ("J2", "A2"): 10},
-                rules=rules_with(caseload_min=0))
+    inst = base(
+        required=(AUTH_Y,),
+        casework={("J1", "A1"): 10, ("J1", "A2"): 10, ("J2", "A2"): 10},
+        rules=rules_with(caseload_min=0),
+    )
     problems = check_plan(inst, make_plan([("H", "J1", 1)], [("A2", "J1", 12)]))
     assert problems == [f"required authority: {AUTH_Y} (Authority 2) hosts no spoke"]
 
@@ -197,9 +221,12 @@ def test_several_violations_are_all_reported():
 def test_plan_measures_host_fit_and_travel():
     # J1: police (statutory) in a statutory authority, drop-in: 2 + 1 = 3 per case.
     # J2: outreach in a "both" authority: partial 1 - outreach 2 = -1 per case.
-    inst = base(hosts=[host("J1", drop_in=True), host("J2", host_type="outreach", authority=AUTH_Y)],
-                casework={("J1", "A1"): 10, ("J2", "A2"): 25}, aims={AUTH_X: "statutory", AUTH_Y: "both"},
-                rules=rules_with(host_fit=host_fit_with()))
+    inst = base(
+        hosts=[host("J1", drop_in=True), host("J2", host_type="outreach", authority=AUTH_Y)],
+        casework={("J1", "A1"): 10, ("J2", "A2"): 25},
+        aims={AUTH_X: "statutory", AUTH_Y: "both"},
+        rules=rules_with(host_fit=host_fit_with()),
+    )
     plan = make_plan(BOTH_SPOKES, [("A1", "J1", 12), ("A2", "J2", 11)])
     assert check_plan(inst, plan) == []
     assert plan_host_fit(inst, plan) == 3 * 12 - 1 * 11

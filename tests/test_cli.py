@@ -59,8 +59,18 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert sum(s["count"] for s in plan["spokes"]) == 2
     assert plan["reach_per_year"] == 40  # 2 spokes x 20 young people a year (seed 001)
     # DESIGN.md's files directly in OUT, the two packs beside them (issue #17) and a README.txt
-    assert {"allocation.csv", "coverage.csv", "spokes.csv", "plan.json", "report.html", "plan.xlsx",
-            "plan.geojson", "README.txt", "internal", "public"} == {p.name for p in out_dir.iterdir()}
+    assert {
+        "allocation.csv",
+        "coverage.csv",
+        "spokes.csv",
+        "plan.json",
+        "report.html",
+        "plan.xlsx",
+        "plan.geojson",
+        "README.txt",
+        "internal",
+        "public",
+    } == {p.name for p in out_dir.iterdir()}
     assert (out_dir / "plan.json").read_bytes() == (out_dir / "internal" / "plan.json").read_bytes()
     assert (out_dir / "report.html").read_bytes() == (out_dir / "public" / "report.html").read_bytes()
     assert "spokes placed      2" in out
@@ -87,12 +97,16 @@ def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(t
         return create_table_artifact(*args, **kwargs)
 
     monkeypatch.setattr(flows.plan_flow, "create_table_artifact", recording)
-    directory = write_scenario(tmp_path / "scn", {"scenario.yaml": VALID["scenario.yaml"] + "disclosure_threshold: 3\n"})
+    directory = write_scenario(
+        tmp_path / "scn", {"scenario.yaml": VALID["scenario.yaml"] + "disclosure_threshold: 3\n"}
+    )
     code, out, err = run(capsys, "plan", str(directory), "--out", str(tmp_path / "out"))
     assert code == 0, err
     assert "cases covered      c of c at any one time (c)" in out
-    assert "  c = a count from 1 to 3, or a figure hidden so that none can be worked out, not shown (disclosure " \
-           "control)" in out
+    assert (
+        "  c = a count from 1 to 3, or a figure hidden so that none can be worked out, not shown (disclosure "
+        "control)" in out
+    )
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Counts from case data from 1 to 3 are shown as <b>c</b>" in html and "counts 1-3 shown as c" in html
     assert not re.search(r"\b1( to |-|–)5\b", html)
@@ -154,7 +168,10 @@ def test_scope_writes_a_report_per_authority_and_an_index(tmp_path, capsys):
     code, out, err = run(capsys, "scope", str(write_scenario(tmp_path / "scn")), "--out", str(out_dir))
     assert code == 0, err
     assert (out_dir / "index.html").exists()
-    assert sorted(p.name for p in out_dir.glob("scoping-*.html")) == ["scoping-E06000001.html", "scoping-E06000002.html"]
+    assert sorted(p.name for p in out_dir.glob("scoping-*.html")) == [
+        "scoping-E06000001.html",
+        "scoping-E06000002.html",
+    ]
     assert "2 authority reports" in out
     from prefect.artifacts import Artifact
 
@@ -181,10 +198,16 @@ def test_validate_and_bad_input_answer_before_prefect_is_imported(tmp_path):
     good = str(write_scenario(tmp_path / "good"))
     bad = str(write_scenario(tmp_path / "bad", {"areas.csv": VALID["areas.csv"].replace(",14\n", ",lots\n")}))
     out = str(tmp_path / "out")
-    commands = [["validate", good], ["validate", bad], ["plan", bad, "--out", out], ["scope", bad, "--out", out],
-                ["demo", "--model", "nonsense", "--out", out]]
-    result = subprocess.run([sys.executable, "-c", NO_PREFECT, json.dumps(commands)], capture_output=True, text=True,
-                            timeout=120)
+    commands = [
+        ["validate", good],
+        ["validate", bad],
+        ["plan", bad, "--out", out],
+        ["scope", bad, "--out", out],
+        ["demo", "--model", "nonsense", "--out", out],
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", NO_PREFECT, json.dumps(commands)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == [0, 2, 2, 2, 2]
     assert result.stdout.count("is valid: 1 hubs, 2 hosts, 3 areas") == 1

@@ -41,8 +41,9 @@ def test_an_existing_cluster_by_address_reuses_the_cache_written_by_the_local_ru
     sweep_file = write_sweep(tmp_path, small)
     out = tmp_path / "out"
     _run(sweep_file, out, runner="local")
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
-                      protocol="tcp", host="127.0.0.1") as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None, protocol="tcp", host="127.0.0.1"
+    ) as cluster:
         outcome = _run(sweep_file, out, runner="dask", address=cluster.scheduler_address)
         # workers ran tasks: the cluster saw the variants
         assert outcome.summary["cached"] == 3 and outcome.summary["solved"] == 0
@@ -66,8 +67,16 @@ def test_regional_solves_on_dask_equal_the_local_runner():
     local = solve_by_region(inst, solve_in_turn, time_limit=30)
     dask = on_dask()
     assert local.objective == dask.objective == 36
-    strip = dict(solve_seconds=0.0, stages=tuple(s.__class__(s.name, s.sense, s.value, s.bound, s.status, 0.0)
-                                                  for s in local.stages))
+    strip = dict(
+        solve_seconds=0.0,
+        stages=tuple(s.__class__(s.name, s.sense, s.value, s.bound, s.status, 0.0) for s in local.stages),
+    )
     from dataclasses import replace
-    assert replace(dask, **{**strip, "stages": tuple(s.__class__(s.name, s.sense, s.value, s.bound, s.status, 0.0)
-                                                      for s in dask.stages)}) == replace(local, **strip)
+
+    assert replace(
+        dask,
+        **{
+            **strip,
+            "stages": tuple(s.__class__(s.name, s.sense, s.value, s.bound, s.status, 0.0) for s in dask.stages),
+        },
+    ) == replace(local, **strip)

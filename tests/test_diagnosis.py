@@ -19,8 +19,11 @@ def reasons(spec) -> tuple[str, ...]:
 
 def test_required_authority_against_budget_is_seen_without_a_solver():
     # The only host in X costs £500 a year; the budget is £400: a lower bound, no solve needed.
-    spec = two_host_base(hosts=[host("J1", annual_cost=500), host("J2", authority=AUTH_Y)],
-                         rules=rules_with(budget_per_year=400), required=(AUTH_X,))
+    spec = two_host_base(
+        hosts=[host("J1", annual_cost=500), host("J2", authority=AUTH_Y)],
+        rules=rules_with(budget_per_year=400),
+        required=(AUTH_X,),
+    )
     assert reasons(spec) == (
         "the budget is £400 a year but the plan costs at least £500: £0 for spokes already in post and a spoke "
         f"(£0) at the cheapest reachable host in each required authority not yet served ({AUTH_X} (Authority 1))",
@@ -30,8 +33,9 @@ def test_required_authority_against_budget_is_seen_without_a_solver():
 def test_required_authority_against_budget_through_hub_minimum():
     # One spoke in X costs £100 (within £150), but a used hub must run 2 spokes = £200: the
     # deletion filter names all three rules, and the host capacity (not in conflict) is not named.
-    spec = two_host_base(hubs=[hub(min_spokes=2)], rules=rules_with(spoke_cost_per_year=100, budget_per_year=150),
-                         required=(AUTH_X,))
+    spec = two_host_base(
+        hubs=[hub(min_spokes=2)], rules=rules_with(spoke_cost_per_year=100, budget_per_year=150), required=(AUTH_X,)
+    )
     assert structural_problems(instance(**spec)) == []
     assert reasons(spec) == (
         f"authority {AUTH_X} (Authority 1) is required to host a spoke (its best reachable host has 12 cases of "
@@ -62,15 +66,18 @@ def test_required_authority_against_max_spokes_through_hub_minimum():
     # One spoke would serve X within max_spokes = 1, but a used hub must run 2.
     spec = two_host_base(hubs=[hub(min_spokes=2)], rules=rules_with(max_spokes=1), required=(AUTH_X,))
     found = reasons(spec)
-    assert found[1:] == ("a hub that is used must run at least min_spokes = 2 spokes",
-                         "at most max_spokes = 1 spokes in the plan")
+    assert found[1:] == (
+        "a hub that is used must run at least min_spokes = 2 spokes",
+        "at most max_spokes = 1 spokes in the plan",
+    )
     assert "required to host a spoke" in found[0]
 
 
 def test_hub_whose_minimum_exceeds_its_capacity_cannot_keep_existing_spokes():
     inst = instance(**two_host_base(hubs=[hub(min_spokes=6)], existing={("H", "J1"): 1}))
     assert structural_problems(inst) == [
-        "hub H has existing spokes but its min_spokes 6 is above the most it can run, 5, so it cannot be used"]
+        "hub H has existing spokes but its min_spokes 6 is above the most it can run, 5, so it cannot be used"
+    ]
 
 
 def test_no_demand_gives_an_empty_plan_unless_something_is_required():
@@ -87,8 +94,10 @@ def test_existing_spokes_against_hub_minimum_free_rules_are_not_blamed():
     # The hub keeps one existing spoke but needs 3 to run; only two hosts exist (1 place each).
     spec = two_host_base(hubs=[hub(min_spokes=3)], existing={("H", "J1"): 1}, rules=rules_with(budget_per_year=10**9))
     found = reasons(spec)
-    assert found == ("hub H's 1 existing spoke(s) at host J1 must be kept",
-                     "a hub that is used must run at least min_spokes = 3 spokes")
+    assert found == (
+        "hub H's 1 existing spoke(s) at host J1 must be kept",
+        "a hub that is used must run at least min_spokes = 3 spokes",
+    )
     assert not any("budget" in r for r in found)  # a rule not in conflict is not named
 
 

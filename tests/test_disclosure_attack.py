@@ -64,8 +64,11 @@ def recoverable_cells(values: dict, groups: list[list], hidden: set) -> list:
     return found
 
 
-tables = st.integers(2, 4).flatmap(lambda rows: st.integers(2, 4).flatmap(
-    lambda cols: st.lists(st.lists(st.integers(0, 40), min_size=cols, max_size=cols), min_size=rows, max_size=rows)))
+tables = st.integers(2, 4).flatmap(
+    lambda rows: st.integers(2, 4).flatmap(
+        lambda cols: st.lists(st.lists(st.integers(0, 40), min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+    )
+)
 
 
 @settings(max_examples=examples(150))
@@ -111,8 +114,10 @@ def integer_ranges(values: dict, relations: list, hidden, bounds: dict) -> dict:
         if row.any():
             rows.append(row)
             rhs.append(-constant)
-    box = Bounds([bounds.get(k, (0, None))[0] for k in unknowns],
-                 [math.inf if bounds.get(k, (0, None))[1] is None else bounds[k][1] for k in unknowns])
+    box = Bounds(
+        [bounds.get(k, (0, None))[0] for k in unknowns],
+        [math.inf if bounds.get(k, (0, None))[1] is None else bounds[k][1] for k in unknowns],
+    )
     constraint = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
     found = {}
     for key in unknowns:
@@ -193,9 +198,15 @@ def test_the_integer_attack_finds_what_the_linear_one_misses():
     relations = [(("host",), [("a", 1), ("a", 2), ("a", 3), ("a", 4)])]
     bounds = {("a", i): (1, None) for i in range(1, 5)} | {("host",): (10, 12)}
     primary_and_host = {("a", 2), ("a", 3), ("a", 4), ("host",)}
-    assert all(high - low == 0 for low, high in integer_ranges(values, relations, primary_and_host, bounds).values()
-               if high < 5)
+    assert all(
+        high - low == 0
+        for low, high in integer_ranges(values, relations, primary_and_host, bounds).values()
+        if high < 5
+    )
     hidden = suppress(values, relations, DISCLOSURE_THRESHOLD, frozenset(), bounds)
     assert ("a", 1) in hidden
-    assert all(high - low >= 3 for key, (low, high) in integer_ranges(values, relations, hidden, bounds).items()
-               if key != ("host",))
+    assert all(
+        high - low >= 3
+        for key, (low, high) in integer_ranges(values, relations, hidden, bounds).items()
+        if key != ("host",)
+    )

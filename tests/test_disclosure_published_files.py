@@ -44,10 +44,14 @@ from scoping.scenario.loader import load_scenario
 from scoping.store.outcomes import scenario_monitoring
 
 REPO = Path(__file__).resolve().parents[1]
-AREA_CIRCLE = re.compile(r'<circle [^>]*r="([0-9.]+)" fill="#c53030"[^>]*><title>([^<]+): (all demand met|demand partly '
-                         r'unmet|demand unmet)</title>')
-HOST_ROW = re.compile(r'<tr><td>[^<]*<small>([^<]+)</small></td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td>\s*'
-                      r'<td class="num">(\d+)</td><td class="num">([^<]+)</td>')
+AREA_CIRCLE = re.compile(
+    r'<circle [^>]*r="([0-9.]+)" fill="#c53030"[^>]*><title>([^<]+): (all demand met|demand partly '
+    r"unmet|demand unmet)</title>"
+)
+HOST_ROW = re.compile(
+    r"<tr><td>[^<]*<small>([^<]+)</small></td><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td>\s*"
+    r'<td class="num">(\d+)</td><td class="num">([^<]+)</td>'
+)
 TOTALS = frozenset(("authority", "TOTAL", column) for column in ("demand", "covered", "unmet"))
 COLUMNS = ("demand", "covered", "unmet")
 
@@ -60,7 +64,7 @@ def observed(value, estimate: bool = False):
         return None
     text = str(value).replace(",", "")
     if text.startswith(ESTIMATE_MARK):
-        return ("estimate", int(text[len(ESTIMATE_MARK):]))
+        return ("estimate", int(text[len(ESTIMATE_MARK) :]))
     return ("estimate", int(text)) if estimate else int(text)
 
 
@@ -97,9 +101,13 @@ def read_public_pack(out: Path) -> dict:
         seen[("authority", "TOTAL", column)].append(observed(document["coverage"][field]))
     for row in csv.DictReader(io.StringIO((pack / "coverage.csv").read_text())):
         for column in COLUMNS:
-            seen[("authority", row["authority_code"], column)].append(observed(row[column], row["figures"] == "estimate"))
+            seen[("authority", row["authority_code"], column)].append(
+                observed(row[column], row["figures"] == "estimate")
+            )
     for row in csv.DictReader(io.StringIO((pack / "allocation.csv").read_text())):
-        seen[("assignment", row["area_id"], row["host_id"])].append(observed(row["cases"], row["figures"] == "estimate"))
+        seen[("assignment", row["area_id"], row["host_id"])].append(
+            observed(row["cases"], row["figures"] == "estimate")
+        )
     for feature in json.loads((pack / "plan.geojson").read_text())["features"]:
         p = feature["properties"]
         if p["kind"] == "assignment":
@@ -107,17 +115,28 @@ def read_public_pack(out: Path) -> dict:
     threshold = int(re.search(r"counts 1-(\d+) shown as c", html).group(1))
     uppers = [threshold, *[upper for upper, _ in DEMAND_BANDS if upper > threshold]]
     radii = [SMALLEST_RADIUS, *[radius for upper, radius in DEMAND_BANDS if upper > threshold], LARGEST_RADIUS]
-    band_of = {f"{radius:.1f}": (0 if i == 0 else uppers[i - 1] + 1, uppers[i] if i < len(uppers) else math.inf)
-               for i, radius in enumerate(radii)}
+    band_of = {
+        f"{radius:.1f}": (0 if i == 0 else uppers[i - 1] + 1, uppers[i] if i < len(uppers) else math.inf)
+        for i, radius in enumerate(radii)
+    }
     area_names = {name: area for (area, _), (_, name) in assignments.items()}
     # The map: each assigned area's demand band (circle size) and how much of it is met (shade, title).
-    areas = {area_names[name]: (band_of[radius], met) for radius, name, met in AREA_CIRCLE.findall(html)
-             if name in area_names}
+    areas = {
+        area_names[name]: (band_of[radius], met)
+        for radius, name, met in AREA_CIRCLE.findall(html)
+        if name in area_names
+    }
     assert len(areas) == len(area_names), "the map's areas were not read"
     estimated = {area: value["estimate"] for area, value in document["estimated_demand"].items()}
-    return {"seen": dict(seen), "assignments": assignments, "spokes": dict(spokes), "areas": areas,
-            "estimated_demand": estimated, "threshold": threshold,
-            "caseload": (int(rules["caseload_min"]), int(rules["caseload_max"]))}
+    return {
+        "seen": dict(seen),
+        "assignments": assignments,
+        "spokes": dict(spokes),
+        "areas": areas,
+        "estimated_demand": estimated,
+        "threshold": threshold,
+        "caseload": (int(rules["caseload_min"]), int(rules["caseload_max"])),
+    }
 
 
 def knowledge(published: dict) -> dict:
@@ -167,10 +186,14 @@ def attack(published: dict) -> dict:
             shown = published["estimated_demand"][area]
             least, greatest = max(least, shown - 2), min(greatest, shown + 2)
         demand = term(("area", area, "demand"), least, greatest)
-        covered = term(("area", area, "covered"), *{"all demand met": (0, math.inf), "demand unmet": (0, 0),
-                                                    "demand partly unmet": (1, math.inf)}[met])
-        unmet = term(("area", area, "unmet"), *{"all demand met": (0, 0), "demand unmet": (0, math.inf),
-                                                "demand partly unmet": (1, math.inf)}[met])
+        covered = term(
+            ("area", area, "covered"),
+            *{"all demand met": (0, math.inf), "demand unmet": (0, 0), "demand partly unmet": (1, math.inf)}[met],
+        )
+        unmet = term(
+            ("area", area, "unmet"),
+            *{"all demand met": (0, 0), "demand unmet": (0, math.inf), "demand partly unmet": (1, math.inf)}[met],
+        )
         equation(demand, [covered, unmet])
         equation(covered, [cells[(a, h)] for (a, h) in cells if a == area])
     codes = sorted({key[1] for key in known if key[0] == "authority" and key[1] != "TOTAL"})
@@ -178,8 +201,10 @@ def attack(published: dict) -> dict:
         row = {column: term(("authority", code, column)) for column in COLUMNS}
         equation(row["demand"], [row["covered"], row["unmet"]])
         if code != "TOTAL":
-            equation(row["covered"], [cells[pair] for pair, (authority, _) in published["assignments"].items()
-                                      if authority == code])
+            equation(
+                row["covered"],
+                [cells[pair] for pair, (authority, _) in published["assignments"].items() if authority == code],
+            )
     for column in COLUMNS:
         equation(term(("authority", "TOTAL", column)), [term(("authority", code, column)) for code in codes])
     rows = [eq for eq in equations if eq[0]]
@@ -231,8 +256,9 @@ def test_the_integer_attack_on_the_demos_public_pack_recovers_no_hidden_count(de
     assert recovered == {}
     # No count of 1..threshold from case data is shown exactly in any file of the pack.
     known = knowledge(published)
-    assert not [key for key, value in counts.values.items()
-                if 1 <= value <= counts.threshold and known.get(key) is not None]
+    assert not [
+        key for key, value in counts.values.items() if 1 <= value <= counts.threshold and known.get(key) is not None
+    ]
     # HOST-005 of #19: NE3 = 9 is hidden too, and each of its three 1s is one of at least four values (the
     # map's bands, "up to 5" for these areas, are what stops it at four).
     host = {key: bounds for key, bounds in ranges.items() if key[0] == "assignment" and key[2] == "HOST-005"}
@@ -251,8 +277,7 @@ def test_every_small_count_keeps_the_range_c_promises_where_the_files_allow_it(d
     ranges = attack(read_public_pack(write(tmp_path / "out", planned, plan, counts)))
     everything = PublishedCounts(counts.values, frozenset(counts.values), counts.threshold, counts.monitoring)
     widest = attack(read_public_pack(write(tmp_path / "all-hidden", planned, plan, everything)))
-    with_totals = PublishedCounts(counts.values, frozenset(counts.values) - TOTALS, counts.threshold,
-                                  counts.monitoring)
+    with_totals = PublishedCounts(counts.values, frozenset(counts.values) - TOTALS, counts.threshold, counts.monitoring)
     kept = attack(read_public_pack(write(tmp_path / "totals-shown", planned, plan, with_totals)))
     narrower = []
     for key, (low, high) in ranges.items():
@@ -260,7 +285,10 @@ def test_every_small_count_keeps_the_range_c_promises_where_the_files_allow_it(d
             possible = min(widest[key][1] - widest[key][0], kept[key][1] - kept[key][0])
             assert high - low >= min(required_width(counts.threshold), possible) >= 1, (key, (low, high), kept[key])
             narrower += [key] if high - low < required_width(counts.threshold) else []
-    assert ("assignment", "AREA-NE15", "HOST-007") in narrower and ranges[("assignment", "AREA-NE15", "HOST-007")] == (2, 4)
+    assert ("assignment", "AREA-NE15", "HOST-007") in narrower and ranges[("assignment", "AREA-NE15", "HOST-007")] == (
+        2,
+        4,
+    )
 
 
 def test_control_primary_suppression_alone_is_recovered(demo_plan, tmp_path):
@@ -314,5 +342,8 @@ def test_modelled_estimates_are_shown_rounded_and_the_attack_still_recovers_noth
     ranges = attack(published)
     assert set(ranges) == set(counts.hidden) and ranges  # the counts from case data are still audited
     assert {key: bounds for key, bounds in ranges.items() if bounds[0] == bounds[1]} == {}
-    assert not [key for key, value in counts.values.items()
-                if 1 <= value <= counts.threshold and key not in counts.estimates and known.get(key) is not None]
+    assert not [
+        key
+        for key, value in counts.values.items()
+        if 1 <= value <= counts.threshold and key not in counts.estimates and known.get(key) is not None
+    ]

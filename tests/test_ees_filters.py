@@ -40,8 +40,9 @@ cin_factors_long.csv:
 """
 
 
-def scenario_with_indicators(root: Path, filters_yaml: str | None = FILTERS_YAML,
-                             authorities: str | None = None) -> Path:
+def scenario_with_indicators(
+    root: Path, filters_yaml: str | None = FILTERS_YAML, authorities: str | None = None
+) -> Path:
     """The profiles scenario (authorities E06000001 and E06000002) with the C3 table both ways."""
     scenario = write(root, {"authorities.csv": authorities} if authorities else None)
     folder = scenario / "indicators"
@@ -79,24 +80,52 @@ def test_without_filters_yaml_the_published_table_is_refused_with_what_to_write(
         "(category: Factors identified at the end of assessment) in SOURCES.yaml or indicators/filters.yaml",
         f"error: {folder / 'cin_factors_long.csv'}:2: assessment_factor: holds text such as 'Going missing', not "
         "numbers: it looks like an EES filter column; name it under `filters:` with the value(s) to keep "
-        "(assessment_factor: Going missing) in SOURCES.yaml or indicators/filters.yaml"]
+        "(assessment_factor: Going missing) in SOURCES.yaml or indicators/filters.yaml",
+    ]
 
 
-@pytest.mark.parametrize("text, line, column, message", [
-    (FILTERS_YAML.replace("category:", "categroy:"), 4, "filters.categroy",
-     f"column 'categroy' is not in {{folder}}/{C3_NAME}; its columns after the standard EES ones: 'category',"),
-    (FILTERS_YAML.replace("[Child sexual exploitation,", "[Child sexual exploitaton,"), 8,
-     "filters.assessment_factor", "'Child sexual exploitaton' is not a value of column assessment_factor in "
-                                  "{folder}/cin_factors_long.csv; its values: 'Child criminal exploitation',"),
-    (FILTERS_YAML.replace("Going_missing]", "Going_Missing]"), 5, "indicators",
-     f"column 'Going_Missing' is not in {{folder}}/{C3_NAME}; its columns after"),
-    (FILTERS_YAML.replace("cin_factors_long.csv:", "cin_factors.csv:"), 6, "cin_factors.csv",
-     f"no file 'cin_factors.csv' in {{folder}}; its CSV files: {C3_NAME}, cin_factors_long.csv"),
-    (FILTERS_YAML.replace("  indicators:", "  indicator:"), 5, "indicator", "unknown key; expected filters or "
-                                                                           "indicators"),
-    (FILTERS_YAML + "ons.csv:\n  indicators: [population]\n", 10, "ons.csv", "filters and indicators apply to EES "
-                                                                           "files; this one is an ONS"),
-])
+@pytest.mark.parametrize(
+    "text, line, column, message",
+    [
+        (
+            FILTERS_YAML.replace("category:", "categroy:"),
+            4,
+            "filters.categroy",
+            f"column 'categroy' is not in {{folder}}/{C3_NAME}; its columns after the standard EES ones: 'category',",
+        ),
+        (
+            FILTERS_YAML.replace("[Child sexual exploitation,", "[Child sexual exploitaton,"),
+            8,
+            "filters.assessment_factor",
+            "'Child sexual exploitaton' is not a value of column assessment_factor in "
+            "{folder}/cin_factors_long.csv; its values: 'Child criminal exploitation',",
+        ),
+        (
+            FILTERS_YAML.replace("Going_missing]", "Going_Missing]"),
+            5,
+            "indicators",
+            f"column 'Going_Missing' is not in {{folder}}/{C3_NAME}; its columns after",
+        ),
+        (
+            FILTERS_YAML.replace("cin_factors_long.csv:", "cin_factors.csv:"),
+            6,
+            "cin_factors.csv",
+            f"no file 'cin_factors.csv' in {{folder}}; its CSV files: {C3_NAME}, cin_factors_long.csv",
+        ),
+        (
+            FILTERS_YAML.replace("  indicators:", "  indicator:"),
+            5,
+            "indicator",
+            "unknown key; expected filters or indicators",
+        ),
+        (
+            FILTERS_YAML + "ons.csv:\n  indicators: [population]\n",
+            10,
+            "ons.csv",
+            "filters and indicators apply to EES files; this one is an ONS",
+        ),
+    ],
+)
 def test_bad_filters_yaml_is_located_at_its_line(tmp_path, text, line, column, message):
     directory = scenario_with_indicators(tmp_path / "scn", filters_yaml=text)
     shutil.copy(ONS, directory / "indicators" / "ons.csv")
@@ -105,15 +134,18 @@ def test_bad_filters_yaml_is_located_at_its_line(tmp_path, text, line, column, m
         read_scoping_inputs(load_scenario(directory))
     assert len(caught.value.problems) == 1
     assert messages(caught.value)[0].startswith(
-        f"error: {folder / 'filters.yaml'}:{line}: {column}: {message.format(folder=folder)}")
+        f"error: {folder / 'filters.yaml'}:{line}: {column}: {message.format(folder=folder)}"
+    )
 
 
 def test_the_published_c3_column_is_the_demand_models_cse_indicator(tmp_path):
     """Child_sexual_exploitation (C3) per 10,000 aged 0-17 adjusts the demand estimate, against England's rate
     from the ONS file: 99 of 10,000 children in Authority B in 2025 against 16,287 of 11,610,000 in England."""
-    authorities = ("authority_code,name,aim,population_0_17,population_10_17\n"
-                   "E06000001,Authority A,statutory,30000,15000\n"
-                   "E06000002,Authority B,preventative,10000,5000\n")
+    authorities = (
+        "authority_code,name,aim,population_0_17,population_10_17\n"
+        "E06000001,Authority A,statutory,30000,15000\n"
+        "E06000002,Authority B,preventative,10000,5000\n"
+    )
     directory = scenario_with_indicators(tmp_path / "scn", authorities=authorities)
     shutil.copy(ONS, directory / "indicators" / "ons.csv")
     planned = build_instance(load_scenario(directory))
@@ -169,10 +201,17 @@ def test_an_ees_source_reads_with_its_filters_and_the_manifest_records_them(tmp_
     assert ees.layout.filters[0].column == "category" and ees.layout.filters[0].line == 9
     result = collect_and_refresh(path, tmp_path / "store")
     assert result.problems == [] and result.changes["cin_factors"]["status"] == "new"
-    assert result.changes["cin_factors"]["added"] == ["E06000001", "E06000002", "E06000003", "E06000004",
-                                                      "E06000005"]  # England's row is the comparison
+    assert result.changes["cin_factors"]["added"] == [
+        "E06000001",
+        "E06000002",
+        "E06000003",
+        "E06000004",
+        "E06000005",
+    ]  # England's row is the comparison
     manifest = json.loads((tmp_path / "store" / "latest.json").read_text())
-    assert manifest["sources"]["cin_factors"]["filters"] == {"category": ["Factors identified at the end of assessment"]}
+    assert manifest["sources"]["cin_factors"]["filters"] == {
+        "category": ["Factors identified at the end of assessment"]
+    }
     assert manifest["sources"]["cin_factors"]["indicators"] == ["Child_sexual_exploitation"]
     assert "filters" not in manifest["sources"]["authorities"]
 
@@ -196,17 +235,30 @@ def test_a_filter_value_the_file_lacks_rejects_the_source_at_its_sources_yaml_li
     assert result.changes["cin_factors"]["status"] == "rejected, none kept"
     assert result.problems == [
         f"error: {path}:9: filters.category: 'Factors identified at the end of assesment' is not a value of column "
-        f"category in {tmp_path / 'data' / C3_NAME}; its values: 'Factors identified at the end of assessment'"]
+        f"category in {tmp_path / 'data' / C3_NAME}; its values: 'Factors identified at the end of assessment'"
+    ]
     assert result.changes["authorities"]["status"] == "new"  # the others still land
 
 
-@pytest.mark.parametrize("text, message", [
-    (SOURCES.replace("    url: data/authorities.csv\n", "    url: data/authorities.csv\n    filters: {aim: both}\n"),
-     ":4: filters: filters and indicators apply to ees sources only; this source's schema is 'authorities'"),
-    (SOURCES.replace("    indicators: [Child_sexual_exploitation]", "    indicators: Child_sexual_exploitation"),
-     ":10: indicators: expected a list of the indicator columns to read"),
-    (SOURCES.replace("    indicators:", "    indicator:"), ":10: indicator: unknown key; expected name, url, schema"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            SOURCES.replace(
+                "    url: data/authorities.csv\n", "    url: data/authorities.csv\n    filters: {aim: both}\n"
+            ),
+            ":4: filters: filters and indicators apply to ees sources only; this source's schema is 'authorities'",
+        ),
+        (
+            SOURCES.replace("    indicators: [Child_sexual_exploitation]", "    indicators: Child_sexual_exploitation"),
+            ":10: indicators: expected a list of the indicator columns to read",
+        ),
+        (
+            SOURCES.replace("    indicators:", "    indicator:"),
+            ":10: indicator: unknown key; expected name, url, schema",
+        ),
+    ],
+)
 def test_bad_layout_keys_in_sources_yaml_are_located(tmp_path, text, message):
     path = sources_file(tmp_path, text)
     with pytest.raises(InputError) as caught:

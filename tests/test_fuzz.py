@@ -23,8 +23,32 @@ from tests.scenario_files import VALID, write_scenario
 from tests.strategies import examples
 
 CELLS = st.one_of(
-    st.sampled_from(["", "0", "-1", "1e9", "NaN", "inf", "true", "x", "=SUM(A1)", "999999999999", "E06000001",
-                     "HUB1", "HOST1", "AREA1", "police", "outreach", "NE1 4LP", "ZZ1 1ZZ", " ", "\u00e9", ";", '"']),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "1e9",
+            "NaN",
+            "inf",
+            "true",
+            "x",
+            "=SUM(A1)",
+            "999999999999",
+            "E06000001",
+            "HUB1",
+            "HOST1",
+            "AREA1",
+            "police",
+            "outreach",
+            "NE1 4LP",
+            "ZZ1 1ZZ",
+            " ",
+            "\u00e9",
+            ";",
+            '"',
+        ]
+    ),
     st.text(max_size=12),
     st.integers(-5, 100).map(str),
 )
@@ -64,8 +88,18 @@ def mutated_scenarios(draw) -> dict[str, str | None]:
             files[name] = text[: draw(st.integers(0, len(text)))]
             continue
         if name == "scenario.yaml":
-            key = draw(st.sampled_from(["caseload_min", "caseload_max", "budget_per_year", "max_spokes",
-                                        "casework_minutes", "spoke_cost_per_year"]))
+            key = draw(
+                st.sampled_from(
+                    [
+                        "caseload_min",
+                        "caseload_max",
+                        "budget_per_year",
+                        "max_spokes",
+                        "casework_minutes",
+                        "spoke_cost_per_year",
+                    ]
+                )
+            )
             files[name] = text + f"{key}: {draw(CELLS)!s}\n" if draw(st.booleans()) else text
             continue
         if not lines:
@@ -97,21 +131,28 @@ def test_mutated_scenarios_never_crash(files):
 
 @settings(max_examples=examples(40))
 @given(
-    hubs=st.integers(1, 3), hosts=st.integers(0, 5), areas=st.integers(1, 8),
-    spread_km=st.sampled_from([0, 1, 30, 300]), demand=st.integers(0, 40),
-    required=st.booleans(), budget=st.sampled_from(["", "0", "50000", "1000000"]),
+    hubs=st.integers(1, 3),
+    hosts=st.integers(0, 5),
+    areas=st.integers(1, 8),
+    spread_km=st.sampled_from([0, 1, 30, 300]),
+    demand=st.integers(0, 40),
+    required=st.booleans(),
+    budget=st.sampled_from(["", "0", "50000", "1000000"]),
 )
 def test_degenerate_scenarios_never_crash(hubs, hosts, areas, spread_km, demand, required, budget):
     """One hub, no hosts, no demand, everything at one spot or everything out of reach."""
     step = spread_km * 1000
     files = {
-        "hubs.csv": "hub_id,name,easting,northing,min_spokes\n" + "".join(
-            f"HUB{i},Hub {i},{400000 + i * step},{500000},1\n" for i in range(hubs)),
-        "hosts.csv": "host_id,name,host_type,easting,northing,authority_code\n" + "".join(
+        "hubs.csv": "hub_id,name,easting,northing,min_spokes\n"
+        + "".join(f"HUB{i},Hub {i},{400000 + i * step},{500000},1\n" for i in range(hubs)),
+        "hosts.csv": "host_id,name,host_type,easting,northing,authority_code\n"
+        + "".join(
             f"HOST{j},Host {j},{['police', 'community', 'outreach'][j % 3]},{400000 + j * step},{500000 + step},"
-            f"E06000001\n" for j in range(hosts)),
-        "areas.csv": "area_id,name,authority_code,easting,northing,demand\n" + "".join(
-            f"AREA{k},Area {k},E06000001,{400000 + k * step},{500000 - step},{demand}\n" for k in range(areas)),
+            f"E06000001\n"
+            for j in range(hosts)
+        ),
+        "areas.csv": "area_id,name,authority_code,easting,northing,demand\n"
+        + "".join(f"AREA{k},Area {k},E06000001,{400000 + k * step},{500000 - step},{demand}\n" for k in range(areas)),
         "authorities.csv": f"authority_code,name,required\nE06000001,Authority one,{str(required).lower()}\n",
         "scenario.yaml": "spoke_cost_per_year: 40000\n" + (f"budget_per_year: {budget}\n" if budget else ""),
     }

@@ -16,10 +16,20 @@ from scoping.scenario.geocode import (
 )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("ne1 4lp", "NE1 4LP"), ("NE14LP", "NE1 4LP"), ("  dh1   3hp ", "DH1 3HP"), ("W1A 1AA", "W1A 1AA"),
-    ("SW1A2AA", "SW1A 2AA"), ("hello", None), ("NE1 4L", None), ("1NE 4LP", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ne1 4lp", "NE1 4LP"),
+        ("NE14LP", "NE1 4LP"),
+        ("  dh1   3hp ", "DH1 3HP"),
+        ("W1A 1AA", "W1A 1AA"),
+        ("SW1A2AA", "SW1A 2AA"),
+        ("hello", None),
+        ("NE1 4L", None),
+        ("1NE 4LP", None),
+        ("", None),
+    ],
+)
 def test_normalise_postcode(text, expected):
     assert normalise_postcode(text) == expected
 

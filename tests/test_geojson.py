@@ -28,10 +28,16 @@ def ostn_free_bng_to_wgs84(easting: float, northing: float) -> tuple[float, floa
     lat, m = lat0, 0.0
     while True:
         lat = (northing - n0 - m) / (a * f0) + lat
-        m = b * f0 * ((1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * (lat - lat0)
-                      - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(lat - lat0) * math.cos(lat + lat0)
-                      + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * (lat - lat0)) * math.cos(2 * (lat + lat0))
-                      - 35 / 24 * n**3 * math.sin(3 * (lat - lat0)) * math.cos(3 * (lat + lat0)))
+        m = (
+            b
+            * f0
+            * (
+                (1 + n + 5 / 4 * n**2 + 5 / 4 * n**3) * (lat - lat0)
+                - (3 * n + 3 * n**2 + 21 / 8 * n**3) * math.sin(lat - lat0) * math.cos(lat + lat0)
+                + (15 / 8 * n**2 + 15 / 8 * n**3) * math.sin(2 * (lat - lat0)) * math.cos(2 * (lat + lat0))
+                - 35 / 24 * n**3 * math.sin(3 * (lat - lat0)) * math.cos(3 * (lat + lat0))
+            )
+        )
         if abs(northing - n0 - m) < 1e-5:
             break
     sin, cos, tan = math.sin(lat), math.cos(lat), math.tan(lat)
@@ -73,8 +79,11 @@ def metres_apart(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 def test_geojson_coordinates_of_known_postcodes_within_5_metres(rendered):
     planned, plan, files = rendered
     collection = json.loads(files["plan.geojson"])
-    points = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in collection["features"]
-              if f["geometry"]["type"] == "Point"}
+    points = {
+        f["properties"]["id"]: f["geometry"]["coordinates"]
+        for f in collection["features"]
+        if f["geometry"]["type"] == "Point"
+    }
     for place_id, postcode in POSTCODES.items():
         location = planned.locations[place_id]
         assert location.postcode == postcode
@@ -90,12 +99,19 @@ def test_geojson_features_and_disclosure(rendered):
     collection = json.loads(rendered[2]["plan.geojson"])
     kinds = sorted({f["properties"]["kind"] for f in collection["features"]})
     assert kinds == ["assignment", "host", "hub", "spoke"]
-    cases = {(f["properties"]["area_id"], f["properties"]["host_id"]): f["properties"]["cases"]
-             for f in collection["features"] if f["properties"]["kind"] == "assignment"}
+    cases = {
+        (f["properties"]["area_id"], f["properties"]["host_id"]): f["properties"]["cases"]
+        for f in collection["features"]
+        if f["properties"]["kind"] == "assignment"
+    }
     counts = published_counts(planned, plan, 5, None)
-    assert cases == {(a.area_id, a.host_id): counts.number(("assignment", a.area_id, a.host_id)) for a in plan.assignments}
+    assert cases == {
+        (a.area_id, a.host_id): counts.number(("assignment", a.area_id, a.host_id)) for a in plan.assignments
+    }
     assert all(cases[(a.area_id, a.host_id)] == "c" for a in plan.assignments if 1 <= a.cases <= 5)
-    hosts = {f["properties"]["id"]: f["properties"] for f in collection["features"] if f["properties"]["kind"] == "host"}
+    hosts = {
+        f["properties"]["id"]: f["properties"] for f in collection["features"] if f["properties"]["kind"] == "host"
+    }
     assert hosts["HOST4"]["used"] is False and hosts["HOST4"]["spokes"] == 0
     assert sum(h["spokes"] for h in hosts.values()) == plan.spokes_total
     spokes = [f for f in collection["features"] if f["properties"]["kind"] == "spoke"]

@@ -51,9 +51,18 @@ def test_budget_decides_the_host_mix():
     plan = solve(inst)
     assert check_plan(inst, plan) == []
     assert plan.objective == 34 and plan_cost_per_year(inst, plan) == 130_000
-    tighter = instance(**{**dict(hubs=inst.hubs, hosts=inst.hosts, areas=inst.areas,
-                                 casework=dict(inst.casework_minutes), supervision=dict(inst.supervision_minutes)),
-                          "rules": rules_with(spoke_cost_per_year=40_000, budget_per_year=129_999)})
+    tighter = instance(
+        **{
+            **dict(
+                hubs=inst.hubs,
+                hosts=inst.hosts,
+                areas=inst.areas,
+                casework=dict(inst.casework_minutes),
+                supervision=dict(inst.supervision_minutes),
+            ),
+            "rules": rules_with(spoke_cost_per_year=40_000, budget_per_year=129_999),
+        }
+    )
     # 129,999 cannot pay three spokes and Q. Best of the rest: M + Q (12 + 12 = 24) beats M x2 (22).
     tighter_plan = solve(tighter)
     assert check_plan(tighter, tighter_plan) == []
@@ -64,11 +73,16 @@ def lexicographic_instance():
     """The instance of test_lexicographic_values_by_hand (also solved per back end in test_matrix_backend)."""
     return instance(
         hubs=[hub()],
-        hosts=[host("P", "police", AUTH_X), host("K", "community", AUTH_Y, drop_in=True), host("O", "outreach", AUTH_X)],
+        hosts=[
+            host("P", "police", AUTH_X),
+            host("K", "community", AUTH_Y, drop_in=True),
+            host("O", "outreach", AUTH_X),
+        ],
         areas=[area("A", 12, AUTH_X), area("B", 12, AUTH_Y)],
         casework={("P", "A"): 20, ("P", "B"): 30, ("K", "A"): 35, ("K", "B"): 10, ("O", "A"): 5, ("O", "B"): 5},
         supervision={("H", "P"): 10, ("H", "K"): 10, ("H", "O"): 10},
-        rules=rules_with(max_spokes=2), aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
+        rules=rules_with(max_spokes=2),
+        aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
     )
 
 

@@ -34,12 +34,16 @@ def _lines(error: InputError) -> list[str]:
 
 # --- EES ----------------------------------------------------------------------------------------
 
+
 def test_ees_reads_authorities_and_england_and_skips_regions():
     table = read_ees_csv(EES)
     assert table.indicators == ("cse_factor_assessments", "missing_factor_assessments", "cse_rate_per_10000")
     assert table.authority_codes == ("E06000047", "E06000057", "E08000021")  # the regional row is not an authority
-    assert table.latest(ENGLAND) == {"cse_factor_assessments": 14870.0, "missing_factor_assessments": 12980.0,
-                                     "cse_rate_per_10000": 12.2}
+    assert table.latest(ENGLAND) == {
+        "cse_factor_assessments": 14870.0,
+        "missing_factor_assessments": 12980.0,
+        "cse_rate_per_10000": 12.2,
+    }
     assert table.names["E06000057"] == "Northumberland"
 
 
@@ -49,19 +53,34 @@ def test_ees_series_is_ordered_and_latest_is_the_last_period():
     assert table.latest("E06000047")["cse_factor_assessments"] == 260.0
 
 
-@pytest.mark.parametrize("code, indicator", [
-    ("E06000047", "missing_factor_assessments"),  # c
-    ("E06000057", "cse_factor_assessments"),  # x
-    ("E06000057", "cse_rate_per_10000"),  # low
-    ("E08000021", "missing_factor_assessments"),  # :
-    ("E08000021", "cse_rate_per_10000"),  # z
-])
+@pytest.mark.parametrize(
+    "code, indicator",
+    [
+        ("E06000047", "missing_factor_assessments"),  # c
+        ("E06000057", "cse_factor_assessments"),  # x
+        ("E06000057", "cse_rate_per_10000"),  # low
+        ("E08000021", "missing_factor_assessments"),  # :
+        ("E08000021", "cse_rate_per_10000"),  # z
+    ],
+)
 def test_ees_suppression_symbols_become_none(code, indicator):
     assert read_ees_csv(EES).latest(code)[indicator] is None
 
 
-@pytest.mark.parametrize("text, value", [("c", None), ("x", None), ("z", None), (":", None), ("low", None),
-                                         ("", None), ("12", 12.0), ("1,234", 1234.0), ("3.5", 3.5)])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("c", None),
+        ("x", None),
+        ("z", None),
+        (":", None),
+        ("low", None),
+        ("", None),
+        ("12", 12.0),
+        ("1,234", 1234.0),
+        ("3.5", 3.5),
+    ],
+)
 def test_published_numbers(text, value):
     assert parse_published_number(text) == value
 
@@ -128,7 +147,8 @@ def test_c3_wide_without_filters_names_its_category_column_as_a_filter():
     assert _lines(caught.value) == [
         "error: c3.csv:2: category: holds text such as 'Factors identified at the end of assessment', not numbers: "
         "it looks like an EES filter column; name it under `filters:` with the value(s) to keep "
-        "(category: Factors identified at the end of assessment) in SOURCES.yaml or indicators/filters.yaml"]
+        "(category: Factors identified at the end of assessment) in SOURCES.yaml or indicators/filters.yaml"
+    ]
 
 
 def test_c3_wide_with_its_category_filter_reads_every_factor_column():
@@ -174,7 +194,8 @@ def test_long_layout_without_filters_is_the_issue_message_made_useful():
     assert _lines(caught.value) == [
         "error: long.csv:2: assessment_factor: holds text such as 'Going missing', not numbers: it looks like an "
         "EES filter column; name it under `filters:` with the value(s) to keep (assessment_factor: Going missing) "
-        "in SOURCES.yaml or indicators/filters.yaml"]
+        "in SOURCES.yaml or indicators/filters.yaml"
+    ]
 
 
 def test_rows_told_apart_by_a_column_left_out_are_one_located_problem():
@@ -184,7 +205,8 @@ def test_rows_told_apart_by_a_column_left_out_are_one_located_problem():
     assert _lines(caught.value) == [
         "error: long.csv:3: number: a second figure for E92000001 in 2024 (first on line 2); column "
         "'assessment_factor' tells these rows apart: name it under `filters:` with the value(s) to keep "
-        "(47 more figures repeat the same way)"]
+        "(47 more figures repeat the same way)"
+    ]
 
 
 def test_a_filter_column_the_file_lacks_is_located_where_the_filter_is_declared():
@@ -192,25 +214,32 @@ def test_a_filter_column_the_file_lacks_is_located_where_the_filter_is_declared(
         read_ees_csv(C3_LONG, file="long.csv", layout=layout(EesFilter("assesment_factor", FACTORS[:1], line=7)))
     assert _lines(caught.value) == [
         "error: sources.yaml:7: filters.assesment_factor: column 'assesment_factor' is not in long.csv; its "
-        "columns after the standard EES ones: 'assessment_factor', 'number'"]
+        "columns after the standard EES ones: 'assessment_factor', 'number'"
+    ]
 
 
 def test_a_filter_value_the_file_lacks_is_located_and_the_values_listed():
     with pytest.raises(InputError) as caught:
-        read_ees_csv(C3_LONG, file="long.csv",
-                     layout=layout(EesFilter("assessment_factor", ("Child sexual exploitaton", "Gangs"), line=8)))
+        read_ees_csv(
+            C3_LONG,
+            file="long.csv",
+            layout=layout(EesFilter("assessment_factor", ("Child sexual exploitaton", "Gangs"), line=8)),
+        )
     assert _lines(caught.value) == [
         "error: sources.yaml:8: filters.assessment_factor: 'Child sexual exploitaton' is not a value of column "
         "assessment_factor in long.csv; its values: 'Child criminal exploitation', 'Child sexual exploitation', "
-        "'Gangs', 'Going missing', 'Trafficking'"]
+        "'Gangs', 'Going missing', 'Trafficking'"
+    ]
 
 
 def test_an_indicator_column_the_file_lacks_is_located_at_the_indicators_key():
     with pytest.raises(InputError) as caught:
         read_ees_csv(C3, file="c3.csv", layout=layout(CATEGORY, indicators=("Child_sexual_exploitaton",)))
     [message] = _lines(caught.value)
-    assert message.startswith("error: sources.yaml:9: indicators: column 'Child_sexual_exploitaton' is not in c3.csv; "
-                              "its columns after the standard EES ones: 'category', 'Episodes_with_assessment_factor',")
+    assert message.startswith(
+        "error: sources.yaml:9: indicators: column 'Child_sexual_exploitaton' is not in c3.csv; "
+        "its columns after the standard EES ones: 'category', 'Episodes_with_assessment_factor',"
+    )
     assert message.endswith("... (41 in all)")
 
 
@@ -220,24 +249,38 @@ def _parsed(raw: dict) -> tuple[EesLayout, list[str]]:
 
 
 def test_layout_keys_are_parsed_and_checked():
-    found, problems = _parsed({"filters": {"category": "Factors", "time_period": [2024, "2025"]},
-                               "indicators": ["Going_missing"]})
+    found, problems = _parsed(
+        {"filters": {"category": "Factors", "time_period": [2024, "2025"]}, "indicators": ["Going_missing"]}
+    )
     assert problems == []
     assert found.filters == (EesFilter("category", ("Factors",), 12), EesFilter("time_period", ("2024", "2025"), 12))
     assert found.indicators == ("Going_missing",) and found.line == 11
-    assert found.as_manifest() == {"filters": {"category": ["Factors"], "time_period": ["2024", "2025"]},
-                                   "indicators": ["Going_missing"]}
+    assert found.as_manifest() == {
+        "filters": {"category": ["Factors"], "time_period": ["2024", "2025"]},
+        "indicators": ["Going_missing"],
+    }
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ({"filters": ["assessment_factor"]}, "error: f.yaml:11: filters: expected a mapping of filter column"),
-    ({"filters": {"assessment_factor": []}}, "error: f.yaml:12: filters.assessment_factor: expected the value to keep"),
-    ({"filters": {"assessment_factor": {"a": 1}}}, "error: f.yaml:12: filters.assessment_factor: expected the value"),
-    ({"filters": {"assessment_factor": True}}, "error: f.yaml:12: filters.assessment_factor: expected the value"),
-    ({"indicators": "number"}, "error: f.yaml:11: indicators: expected a list of the indicator columns"),
-    ({"filters": {"number": "x"}, "indicators": ["number"]}, "error: f.yaml:11: indicators: 'number' is also a "
-                                                             "filter column"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ({"filters": ["assessment_factor"]}, "error: f.yaml:11: filters: expected a mapping of filter column"),
+        (
+            {"filters": {"assessment_factor": []}},
+            "error: f.yaml:12: filters.assessment_factor: expected the value to keep",
+        ),
+        (
+            {"filters": {"assessment_factor": {"a": 1}}},
+            "error: f.yaml:12: filters.assessment_factor: expected the value",
+        ),
+        ({"filters": {"assessment_factor": True}}, "error: f.yaml:12: filters.assessment_factor: expected the value"),
+        ({"indicators": "number"}, "error: f.yaml:11: indicators: expected a list of the indicator columns"),
+        (
+            {"filters": {"number": "x"}, "indicators": ["number"]},
+            "error: f.yaml:11: indicators: 'number' is also a filter column",
+        ),
+    ],
+)
 def test_bad_layouts_are_located(raw, expected):
     _, problems = _parsed(raw)
     assert len(problems) == 1 and problems[0].startswith(expected)
@@ -249,6 +292,7 @@ def test_format_period():
 
 
 # --- ONS ----------------------------------------------------------------------------------------
+
 
 def test_ons_population_sums_single_years_of_age():
     populations = read_ons_population(ONS)

@@ -56,9 +56,17 @@ def readable(out: Path) -> None:
 
 def kill_at(code: str, root: Path, point: str, index: int, *args: str, env: dict | None = None) -> None:
     """Run `code` in a child armed to kill itself at (point, index) under `root`; check that it was killed."""
-    process = subprocess.run([sys.executable, "-c", code, str(root), point, str(index), *args], cwd=REPO,
-                             capture_output=True, text=True, timeout=300, env=env)
-    assert process.returncode == KILLED, f"{point} {index}: not killed (exit {process.returncode}): {process.stderr[-2000:]}"
+    process = subprocess.run(
+        [sys.executable, "-c", code, str(root), point, str(index), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert process.returncode == KILLED, (
+        f"{point} {index}: not killed (exit {process.returncode}): {process.stderr[-2000:]}"
+    )
 
 
 def assert_old_or_new_set(out: Path, old: dict[str, bytes], new: dict[str, bytes], point: str, index: int) -> None:
@@ -69,7 +77,9 @@ def assert_old_or_new_set(out: Path, old: dict[str, bytes], new: dict[str, bytes
     names = list(new)
     want = old if point == "write" else new
     for name in names:
-        assert (out / name).read_bytes() == want[name], f"{point} {index}: {name} is not the {'old' if point == 'write' else 'new'} version"
+        assert (out / name).read_bytes() == want[name], (
+            f"{point} {index}: {name} is not the {'old' if point == 'write' else 'new'} version"
+        )
     assert not list(out.glob(".*.tmp"))
     staging = list(out.parent.glob(f".{out.name}.spokeplan-new-*"))
     if point == "write":
@@ -77,14 +87,17 @@ def assert_old_or_new_set(out: Path, old: dict[str, bytes], new: dict[str, bytes
         for name in names[:index]:
             assert (folder / name).read_bytes() == new[name], f"{point} {index}: staged {name} incomplete"
         assert (folder / names[index]).stat().st_size == len(new[names[index]]) // 2
-        assert not any((folder / name).exists() for name in names[index + 1:])
+        assert not any((folder / name).exists() for name in names[index + 1 :])
     readable(out)
 
 
 def test_writer_killed_mid_write_of_every_file_leaves_whole_files(tmp_path):
     planned, plan = planned_plan(tmp_path / "scn")
     old = render_plan_files(planned, plan)
-    new = {name: data + (b"\n" if name.endswith((".json", ".geojson", ".csv", ".html")) else b"") for name, data in old.items()}
+    new = {
+        name: data + (b"\n" if name.endswith((".json", ".geojson", ".csv", ".html")) else b"")
+        for name, data in old.items()
+    }
     new["plan.xlsx"] = old["plan.xlsx"]
     versions = tmp_path / "new.pickle"
     versions.write_bytes(pickle.dumps(new))
@@ -140,9 +153,11 @@ def store_is_consistent(store: Path) -> dict:
 def test_refresh_killed_at_every_write_leaves_a_consistent_store(tmp_path):
     source_dir = write_scenario(tmp_path / "sources")
     sources_file = tmp_path / "sources.yaml"
-    sources_file.write_text("sources:\n"
-                            "  - {name: areas, url: sources/areas.csv, schema: areas}\n"
-                            "  - {name: authorities, url: sources/authorities.csv, schema: authorities}\n")
+    sources_file.write_text(
+        "sources:\n"
+        "  - {name: areas, url: sources/areas.csv, schema: areas}\n"
+        "  - {name: authorities, url: sources/authorities.csv, schema: authorities}\n"
+    )
     first = tmp_path / "first"
     sources = load_sources(sources_file)
     refresh(sources, first, [validate(s, fetch(s.url)) for s in sources])

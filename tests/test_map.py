@@ -19,7 +19,9 @@ def planned(tmp_path_factory):
 
 def circles(svg: str) -> dict[str, tuple[str, str, str]]:
     """Area name -> (radius, fill opacity, title words) for every demand circle."""
-    found = re.findall(r'<circle [^>]*r="([0-9.]+)" [^>]*fill-opacity="([0-9.]+)"[^>]*><title>([^<:]+): ([^<]+)</title>', svg)
+    found = re.findall(
+        r'<circle [^>]*r="([0-9.]+)" [^>]*fill-opacity="([0-9.]+)"[^>]*><title>([^<:]+): ([^<]+)</title>', svg
+    )
     return {name: (radius, opacity, words) for radius, opacity, name, words in found}
 
 

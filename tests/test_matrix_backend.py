@@ -148,8 +148,9 @@ def test_spokes_per_host_gives_the_same_optimum_as_integer_spokes(inst):
             at_host = {}
             for (_, j), n in spokes.items():
                 at_host[j] = at_host.get(j, 0) + n
-            assert at_host == {j: round(result.values[c]) for j, c in model.columns.host_spokes.items()
-                               if round(result.values[c]) > 0}
+            assert at_host == {
+                j: round(result.values[c]) for j, c in model.columns.host_spokes.items() if round(result.values[c]) > 0
+            }
     assert values[0] == values[1]
 
 
@@ -186,8 +187,13 @@ def test_caseload_minimum_binds_on_pooled_hosts():
     """Hosts J and K (one place each) both reach only A (19 cases); caseload 10-12. Each host alone
     reaches 19 >= 10, so the presolve keeps both, but two spokes would need 20 cases: optimum one
     spoke, 12 cases. With caseload_min 9 two spokes fit: 19."""
-    spec = dict(hubs=[hub()], hosts=[host("J"), host("K")], areas=[area("A", 19)],
-                casework={("J", "A"): 10, ("K", "A"): 20}, supervision={("H", "J"): 10, ("H", "K"): 10})
+    spec = dict(
+        hubs=[hub()],
+        hosts=[host("J"), host("K")],
+        areas=[area("A", 19)],
+        casework={("J", "A"): 10, ("K", "A"): 20},
+        supervision={("H", "J"): 10, ("H", "K"): 10},
+    )
     for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
         inst = instance(**spec)
         plan = solve(inst, backend=backend)
@@ -203,9 +209,13 @@ def test_later_stage_finishes_when_highs_stops_with_a_solve_error():
     picks J1 (A7, 1 minute) with J2 (A2, 2 minutes): 3, not 4 (J0 and J2). HiGHS stopped on the travel stage
     with "Solve error"; the stage must still be solved (and proven), on every back end."""
     inst = instance(
-        hubs=[hub("H0", min_spokes=0, max_spokes=1, manager_span=1), hub("H1", min_spokes=0, max_spokes=1, manager_span=1)],
+        hubs=[
+            hub("H0", min_spokes=0, max_spokes=1, manager_span=1),
+            hub("H1", min_spokes=0, max_spokes=1, manager_span=1),
+        ],
         hosts=[host("J0"), host("J1"), host("J2", drop_in=True)],
-        areas=[area("A2", 2), area("A7", 1)], aims={AUTH_X: "statutory"},
+        areas=[area("A2", 2), area("A7", 1)],
+        aims={AUTH_X: "statutory"},
         casework={("J0", "A2"): 2, ("J1", "A7"): 1, ("J2", "A2"): 2},
         supervision={("H0", "J2"): 0, ("H1", "J0"): 0, ("H1", "J1"): 0},
         rules=rules_with(caseload_min=0, caseload_max=1),

@@ -23,13 +23,12 @@ from scoping.scenario.loader import load_scenario
 from tests.scenario_files import write_scenario
 
 FILES = {
-    "hubs.csv": "hub_id,name,easting,northing,min_spokes,max_spokes,manager_span\n"
-                "HUB1,Hub team,520000,260000,1,6,6\n",
+    "hubs.csv": "hub_id,name,easting,northing,min_spokes,max_spokes,manager_span\nHUB1,Hub team,520000,260000,1,6,6\n",
     "hosts.csv": "host_id,name,host_type,easting,northing,authority_code,max_spokes\n"
-                 "BASE1,Social care office,social_care,521000,260000,E10000003,4\n"
-                 "BASE2,Police station,police,522000,260000,E10000003,2\n",
+    "BASE1,Social care office,social_care,521000,260000,E10000003,4\n"
+    "BASE2,Police station,police,522000,260000,E10000003,2\n",
     "areas.csv": "area_id,name,authority_code,easting,northing,open_to_social_care_12_17\n"
-                 "AREA1,Town one,E10000003,521500,260000,1000\n",
+    "AREA1,Town one,E10000003,521500,260000,1000\n",
     "authorities.csv": "authority_code,name\nE10000003,Cambridgeshire\n",
     "scenario.yaml": "service_model: no-wrong-door\nbudget_per_year: 242000\n",
 }
@@ -49,8 +48,11 @@ def test_pathway_demand_estimate_hand_computed(tmp_path):
     planned = build_instance(scenario)
     assert planned.estimated_demand == {"AREA1": 23}
     assert planned.pathway_episodes["AREA1"]["imminent_risk_of_care"] == pytest.approx(30)
-    assert [r.role_id for r in planned.instance.rules.team_roles] == ["communications_worker", "clinician",
-                                                                      "police_officer"]
+    assert [r.role_id for r in planned.instance.rules.team_roles] == [
+        "communications_worker",
+        "clinician",
+        "police_officer",
+    ]
 
 
 def test_optimum_hand_computed_and_budget_with_team(tmp_path):
@@ -59,16 +61,24 @@ def test_optimum_hand_computed_and_budget_with_team(tmp_path):
     planned = build_instance(load_scenario(nwd_scenario(tmp_path)))
     plan = solve(planned.instance, time_limit=20)
     assert (plan.objective, plan.spokes_total) == (23, 4)
-    assert {(t.role, t.count) for t in plan.team} == {("communications_worker", 1), ("clinician", 1),
-                                                      ("police_officer", 1)}
+    assert {(t.role, t.count) for t in plan.team} == {
+        ("communications_worker", 1),
+        ("clinician", 1),
+        ("police_officer", 1),
+    }
     # £1 less: 3 workers (3 x 36,000 + 98,000 = 206,000) carry at most 18.
-    tight = build_instance(load_scenario(nwd_scenario(tmp_path, **{"scenario.yaml":
-                                                                 "service_model: no-wrong-door\nbudget_per_year: 241999\n"})))
+    tight = build_instance(
+        load_scenario(
+            nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: no-wrong-door\nbudget_per_year: 241999\n"})
+        )
+    )
     assert solve(tight.instance, time_limit=20).objective == 18
 
 
 def test_scenario_keys_win_over_the_model(tmp_path):
-    scenario = load_scenario(nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: no-wrong-door\ncaseload_max: 5\n"}))
+    scenario = load_scenario(
+        nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: no-wrong-door\ncaseload_max: 5\n"})
+    )
     assert (scenario.rules.caseload_min, scenario.rules.caseload_max) == (4, 5)
 
 
@@ -82,20 +92,30 @@ def test_unknown_model_and_conflicts_are_located(tmp_path):
     directory = nwd_scenario(tmp_path, **{"scenario.yaml": "budget_per_year: 1000\nservice_model: nonsense\n"})
     assert problems(directory) == [
         f"error: {directory}/scenario.yaml:2: service_model: unknown service model 'nonsense'; expected one of "
-        "cse-hub-and-spoke, no-wrong-door or the path of a service-model .yaml file"]
+        "cse-hub-and-spoke, no-wrong-door or the path of a service-model .yaml file"
+    ]
     directory = nwd_scenario(tmp_path, **{"scenario.yaml": "service_model: no-wrong-door\ncaseload_max: 3\n"})
     (line,) = problems(directory)  # located at the key scenario.yaml sets, naming where the other comes from
-    assert line == (f"error: {directory}/scenario.yaml:2: caseload_max: caseload_min 4 is more than caseload_max 3 "
-                    "(caseload_min from service model 'no-wrong-door', caseload_max on line 2)")
+    assert line == (
+        f"error: {directory}/scenario.yaml:2: caseload_max: caseload_min 4 is more than caseload_max 3 "
+        "(caseload_min from service model 'no-wrong-door', caseload_max on line 2)"
+    )
 
 
 def test_area_without_the_eligible_population_is_located(tmp_path):
-    directory = nwd_scenario(tmp_path, **{"areas.csv": "area_id,name,authority_code,easting,northing,population_10_17\n"
-                                                       "AREA1,Town one,E10000003,521500,260000,1000\n"})
+    directory = nwd_scenario(
+        tmp_path,
+        **{
+            "areas.csv": "area_id,name,authority_code,easting,northing,population_10_17\n"
+            "AREA1,Town one,E10000003,521500,260000,1000\n"
+        },
+    )
     (line,) = problems(directory)
-    assert line == (f"error: {directory}/areas.csv:2: demand: is empty and cannot be estimated: give demand, or "
-                    "open_to_social_care_12_17 (the eligible population of service model no-wrong-door: aged 12-17 "
-                    "and open to social care)")
+    assert line == (
+        f"error: {directory}/areas.csv:2: demand: is empty and cannot be estimated: give demand, or "
+        "open_to_social_care_12_17 (the eligible population of service model no-wrong-door: aged 12-17 "
+        "and open to social care)"
+    )
 
 
 def test_bad_model_file_from_scenario_is_located(tmp_path):
@@ -136,8 +156,15 @@ def test_cli_demo_no_wrong_door(shipped_demo):
     demo = shipped_demo("demo_no_wrong_door")  # `demo --model no-wrong-door`, once per session (tests/golden.py)
     code, out, err, out_dir = demo.code, demo.out, demo.err, demo.directory
     assert code == 0, err
-    assert {"plan.json", "report.html", "plan.xlsx", "plan.geojson", "allocation.csv", "coverage.csv",
-            "spokes.csv"} <= {p.name for p in out_dir.iterdir()}
+    assert {
+        "plan.json",
+        "report.html",
+        "plan.xlsx",
+        "plan.geojson",
+        "allocation.csv",
+        "coverage.csv",
+        "spokes.csv",
+    } <= {p.name for p in out_dir.iterdir()}
     assert (out_dir / "scope" / "index.html").exists()
     # The scoping reports title their fourth dimension after the service model (not "CSE profile").
     pages = [p.read_text() for p in (out_dir / "scope").glob("scoping-*.html")]
@@ -154,12 +181,17 @@ def test_cli_demo_no_wrong_door(shipped_demo):
         assert team[(hub_id, "communications_worker")] == 1
         assert team[(hub_id, "clinician")] == -(-count // 6)
         assert team[(hub_id, "police_officer")] == max(1, -(-count // 4))
-    assert [p["pathway"] for p in plan["pathways"]] == ["twenty_eight_day", "reunification", "imminent_risk_of_care",
-                                                        "placement_stability", "homeless_16_17"]
+    assert [p["pathway"] for p in plan["pathways"]] == [
+        "twenty_eight_day",
+        "reunification",
+        "imminent_risk_of_care",
+        "placement_stability",
+        "homeless_16_17",
+    ]
     html = (out_dir / "report.html").read_text()
     assert 'id="team-table"' in html and 'id="pathway-table"' in html and 'id="placement-table"' in html
     # the demo's refresh store (scenario.yaml monitoring_store): the Hub's outcomes, trend charts, 'c' not drawn
-    assert '<h2>Outcomes monitoring: No Wrong Door hub</h2>' in html and 'class="suppressed"' in html
+    assert "<h2>Outcomes monitoring: No Wrong Door hub</h2>" in html and 'class="suppressed"' in html
     assert plan["monitoring"]["store_snapshot"] == "20250801T063000Z"
     assert "hub workers" in out and "support team" in out
     police = sum(team[(hub_id, "police_officer")] for hub_id in workers)
@@ -170,7 +202,14 @@ def test_cli_demo_no_wrong_door(shipped_demo):
     workbook = load_workbook(out_dir / "plan.xlsx")
     assert {"Team", "Pathways", "Monitoring"} <= set(workbook.sheetnames)
     team_sheet = list(workbook["Team"].iter_rows(values_only=True))
-    assert team_sheet[0] == ("Hub id", "Hub team", "Hub workers", "Communications worker", "Clinician", "Police officer")
+    assert team_sheet[0] == (
+        "Hub id",
+        "Hub team",
+        "Hub workers",
+        "Communications worker",
+        "Clinician",
+        "Police officer",
+    )
     assert sum(row[2] for row in team_sheet[1:]) == sum(workers.values())
 
 
@@ -178,8 +217,9 @@ def test_cli_demo_unknown_model_exit_2(tmp_path, capsys):
     code = main(["demo", "--model", "nonsense", "--out", str(tmp_path / "x")])
     out, err = capsys.readouterr()
     assert code == 2
-    assert err.strip() == ("error: --model: -: unknown service model 'nonsense'; expected one of "
-                           "cse-hub-and-spoke, no-wrong-door")
+    assert err.strip() == (
+        "error: --model: -: unknown service model 'nonsense'; expected one of cse-hub-and-spoke, no-wrong-door"
+    )
     assert "Traceback" not in out + err
     assert not (tmp_path / "x").exists()
 
@@ -189,9 +229,11 @@ def test_cli_plan_with_unknown_service_model_exit_2(tmp_path, capsys):
     code = main(["plan", str(directory), "--out", str(tmp_path / "out")])
     out, err = capsys.readouterr()
     assert code == 2
-    assert err.splitlines() == [f"error: {directory}/scenario.yaml:1: service_model: unknown service model "
-                                "'no-right-door'; expected one of cse-hub-and-spoke, no-wrong-door or the path of a "
-                                "service-model .yaml file"]
+    assert err.splitlines() == [
+        f"error: {directory}/scenario.yaml:1: service_model: unknown service model "
+        "'no-right-door'; expected one of cse-hub-and-spoke, no-wrong-door or the path of a "
+        "service-model .yaml file"
+    ]
     assert "Traceback" not in out + err
 
 
@@ -211,4 +253,6 @@ def test_model_file_hash_is_in_the_provenance(tmp_path):
     scenario = load_scenario(nwd_scenario(tmp_path))
     expected = hashlib.sha256((SHIPPED_DIR / "no-wrong-door.yaml").read_bytes()).hexdigest()
     assert scenario.inputs_sha256["service_model:no-wrong-door.yaml"] == expected
-    assert not any(key.startswith("service_model") for key in load_scenario(write_scenario(tmp_path / "cse")).inputs_sha256)
+    assert not any(
+        key.startswith("service_model") for key in load_scenario(write_scenario(tmp_path / "cse")).inputs_sha256
+    )

@@ -76,17 +76,25 @@ def test_the_shipped_catalogues_hold_the_seeds_outcomes():
     nwd = load_catalogue("no-wrong-door")
     assert [o.term for o in nwd.outcomes].count("short") == 3  # seed 004: three short-term outcomes
     assert nwd.measures["section_20_placements"].direction == "lower"
-    assert {"arrests", "missing_episodes", "eet_post_16", "self_harm_incidents", "substance_misuse"} <= set(nwd.measures)
+    assert {"arrests", "missing_episodes", "eet_post_16", "self_harm_incidents", "substance_misuse"} <= set(
+        nwd.measures
+    )
     assert SERVICE_MODELS == ("cse-hub-and-spoke", "no-wrong-door")
 
 
 def test_a_broken_catalogue_is_a_located_error(tmp_path):
-    write(tmp_path / "cse-hub-and-spoke.yaml", (REPO / "inputs/outcomes/cse-hub-and-spoke.yaml").read_text()
-          .replace("unit: share\n        denominator: cases closed", "unit: share", 1))
+    write(
+        tmp_path / "cse-hub-and-spoke.yaml",
+        (REPO / "inputs/outcomes/cse-hub-and-spoke.yaml")
+        .read_text()
+        .replace("unit: share\n        denominator: cases closed", "unit: share", 1),
+    )
     with pytest.raises(InputError) as caught:
         load_catalogue("cse-hub-and-spoke", tmp_path)
     assert "closed_reduced_risk: a share needs `denominator`" in str(caught.value)
-    with pytest.raises(InputError, match="unknown service model 'cse'; expected one of cse-hub-and-spoke, no-wrong-door"):
+    with pytest.raises(
+        InputError, match="unknown service model 'cse'; expected one of cse-hub-and-spoke, no-wrong-door"
+    ):
         load_catalogue("cse")
 
 
@@ -103,55 +111,93 @@ def test_a_good_outcomes_file_reads(tmp_path):
     assert by_key[("no-wrong-door", "arrests", "2024-Q4", "hub-wisbech")].value is None  # not recorded
 
 
-@pytest.mark.parametrize("row, expected", [
-    ("cse-hub-and-spoke,young_people_helped,2024-Q4,E06000057,,4,",
-     "2: measure_id: unknown measure id 'young_people_helped' for cse-hub-and-spoke; expected one of funding_secured, "
-     "statutory_contracts, spokes_in_post,"),
-    ("cse-hub-and-spoke,young_people_supported,2024-26,E06000057,,4,",
-     "2: period: period '2024-26': a year runs from one year to the next, e.g. 2024-25"),
-    ("cse-hub-and-spoke,young_people_supported,2024-Q5,E06000057,,4,",
-     "2: period: period '2024-Q5': expected a financial year such as 2024-25 or a quarter such as 2025-Q1"),
-    ("cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,-3,",
-     "2: value: expected a whole number of at least 0 (counts are not negative), got '-3'"),
-    ("cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,3.5,",
-     "2: value: expected a whole number of at least 0, got '3.5'"),
-    ("cse-hub-and-spoke,funding_secured,2024-25,E06000057,,maybe,",
-     "2: value: expected yes, partial or no for a status measure, got 'maybe'"),
-    ("cse-hub-and-spoke,closed_reduced_risk,2024-Q4,E06000057,,9,",
-     "2: denominator: a share needs its denominator (what the value is out of)"),
-    ("cse-hub-and-spoke,closed_reduced_risk,2024-Q4,E06000057,,15,14",
-     "2: denominator: a share's value 15 is more than its denominator 14"),
-    ("cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,hub-1,4,",
-     "2: hub_id: give authority_code or hub_id, not both"),
-    ("cse-spokes,young_people_supported,2024-Q4,E06000057,,4,",
-     "2: service_model: unknown service model 'cse-spokes'; expected one of cse-hub-and-spoke, no-wrong-door"),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (
+            "cse-hub-and-spoke,young_people_helped,2024-Q4,E06000057,,4,",
+            "2: measure_id: unknown measure id 'young_people_helped' for cse-hub-and-spoke; expected one of funding_secured, "
+            "statutory_contracts, spokes_in_post,",
+        ),
+        (
+            "cse-hub-and-spoke,young_people_supported,2024-26,E06000057,,4,",
+            "2: period: period '2024-26': a year runs from one year to the next, e.g. 2024-25",
+        ),
+        (
+            "cse-hub-and-spoke,young_people_supported,2024-Q5,E06000057,,4,",
+            "2: period: period '2024-Q5': expected a financial year such as 2024-25 or a quarter such as 2025-Q1",
+        ),
+        (
+            "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,-3,",
+            "2: value: expected a whole number of at least 0 (counts are not negative), got '-3'",
+        ),
+        (
+            "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,3.5,",
+            "2: value: expected a whole number of at least 0, got '3.5'",
+        ),
+        (
+            "cse-hub-and-spoke,funding_secured,2024-25,E06000057,,maybe,",
+            "2: value: expected yes, partial or no for a status measure, got 'maybe'",
+        ),
+        (
+            "cse-hub-and-spoke,closed_reduced_risk,2024-Q4,E06000057,,9,",
+            "2: denominator: a share needs its denominator (what the value is out of)",
+        ),
+        (
+            "cse-hub-and-spoke,closed_reduced_risk,2024-Q4,E06000057,,15,14",
+            "2: denominator: a share's value 15 is more than its denominator 14",
+        ),
+        (
+            "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,hub-1,4,",
+            "2: hub_id: give authority_code or hub_id, not both",
+        ),
+        (
+            "cse-spokes,young_people_supported,2024-Q4,E06000057,,4,",
+            "2: service_model: unknown service model 'cse-spokes'; expected one of cse-hub-and-spoke, no-wrong-door",
+        ),
+    ],
+)
 def test_bad_rows_are_located(tmp_path, row, expected):
     path = write(tmp_path / "o.csv", HEADER + row + "\n")
     assert any(p.startswith(f"error: {path}:{expected}") for p in problems_of(path)), problems_of(path)
 
 
 def test_person_level_columns_are_refused(tmp_path):
-    path = write(tmp_path / "o.csv", HEADER.strip() + ",child_id\ncse-hub-and-spoke,young_people_supported,2024-Q4,,,4,,C1\n")
-    assert problems_of(path) == [f"error: {path}:1: child_id: looks like person-level data; spokeplan works on "
-                                 "aggregate counts only: remove this column"]
+    path = write(
+        tmp_path / "o.csv", HEADER.strip() + ",child_id\ncse-hub-and-spoke,young_people_supported,2024-Q4,,,4,,C1\n"
+    )
+    assert problems_of(path) == [
+        f"error: {path}:1: child_id: looks like person-level data; spokeplan works on "
+        "aggregate counts only: remove this column"
+    ]
 
 
 def test_checks_across_rows(tmp_path):
-    path = write(tmp_path / "o.csv", HEADER + (
-        "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,40,\n"
-        "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,41,\n"
-        "cse-hub-and-spoke,young_people_supported,2024-25,E06000001,,12,\n"
-        "cse-hub-and-spoke,referrals_received,2024-Q4,E06000057,,30,\n"
-        "cse-hub-and-spoke,referrals_received,2024-Q4,E06000001,,20,\n"
-        "cse-hub-and-spoke,referrals_received,2024-Q4,,,45,\n"))
+    path = write(
+        tmp_path / "o.csv",
+        HEADER
+        + (
+            "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,40,\n"
+            "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,41,\n"
+            "cse-hub-and-spoke,young_people_supported,2024-25,E06000001,,12,\n"
+            "cse-hub-and-spoke,referrals_received,2024-Q4,E06000057,,30,\n"
+            "cse-hub-and-spoke,referrals_received,2024-Q4,E06000001,,20,\n"
+            "cse-hub-and-spoke,referrals_received,2024-Q4,,,45,\n"
+        ),
+    )
     found = problems_of(path)
-    assert f"error: {path}:3: period: young_people_supported 2024-Q4 E06000057 is already on line 2; " \
-           "give each measure, period and area once" in found
-    assert f"error: {path}:4: period: young_people_supported uses quarters from line 2; expected one period form " \
-           "per measure, got the year 2024-25" in found
-    assert f"error: {path}:7: value: the whole-service value 45 of referrals_received 2024-Q4 is less than the sum " \
-           "of its authority rows (50); expected at least that" in found
+    assert (
+        f"error: {path}:3: period: young_people_supported 2024-Q4 E06000057 is already on line 2; "
+        "give each measure, period and area once" in found
+    )
+    assert (
+        f"error: {path}:4: period: young_people_supported uses quarters from line 2; expected one period form "
+        "per measure, got the year 2024-25" in found
+    )
+    assert (
+        f"error: {path}:7: value: the whole-service value 45 of referrals_received 2024-Q4 is less than the sum "
+        "of its authority rows (50); expected at least that" in found
+    )
 
 
 # --- tracking across snapshots written by refresh() ----------------------------------------------
@@ -160,8 +206,9 @@ def test_checks_across_rows(tmp_path):
 def refresh_rounds(root: Path, rounds: list[str]) -> Path:
     """One refresh() per round (an outcomes CSV's text), a day apart; returns the store."""
     store = root / "store"
-    sources_file = write(root / "sources.yaml", "sources:\n  - name: outcomes\n    url: data/outcomes.csv\n"
-                                                "    schema: outcomes\n")
+    sources_file = write(
+        root / "sources.yaml", "sources:\n  - name: outcomes\n    url: data/outcomes.csv\n    schema: outcomes\n"
+    )
     for day, text in enumerate(rounds):
         write(root / "data" / "outcomes.csv", text)
         sources = load_sources(sources_file)
@@ -173,20 +220,29 @@ def refresh_rounds(root: Path, rounds: list[str]) -> Path:
 
 
 def rows(measure: str, figures: dict[tuple[str, str], int], denominators: dict | None = None) -> str:
-    return "".join(f"cse-hub-and-spoke,{measure},{period},{area if area != WHOLE_SERVICE else ''},,{value},"
-                   f"{(denominators or {}).get((period, area), '')}\n" for (period, area), value in figures.items())
+    return "".join(
+        f"cse-hub-and-spoke,{measure},{period},{area if area != WHOLE_SERVICE else ''},,{value},"
+        f"{(denominators or {}).get((period, area), '')}\n"
+        for (period, area), value in figures.items()
+    )
 
 
 def test_a_revised_figure_comes_from_the_later_snapshot(tmp_path):
     first = HEADER + rows("young_people_supported", {("2024-Q4", "E06000057"): 40, ("2025-Q1", "E06000057"): 44})
-    second = HEADER + rows("young_people_supported", {("2024-Q4", "E06000057"): 43, ("2025-Q1", "E06000057"): 44,
-                                                      ("2025-Q2", "E06000057"): 47})
+    second = HEADER + rows(
+        "young_people_supported",
+        {("2024-Q4", "E06000057"): 43, ("2025-Q1", "E06000057"): 44, ("2025-Q2", "E06000057"): 47},
+    )
     third = second + rows("referrals_received", {("2025-Q2", "E06000057"): 20})
     store = refresh_rounds(tmp_path, [first, second, third])
     tracked, snapshots = track(store, "cse-hub-and-spoke")
     assert snapshots == ["20250701T000000Z", "20250702T000000Z", "20250703T000000Z"]
     revised = tracked[("cse-hub-and-spoke", "young_people_supported", "2024-Q4", "E06000057")]
-    assert (revised.figure.value, revised.snapshot, revised.revised_from) == (43, "20250702T000000Z", "20250701T000000Z")
+    assert (revised.figure.value, revised.snapshot, revised.revised_from) == (
+        43,
+        "20250702T000000Z",
+        "20250701T000000Z",
+    )
     kept = tracked[("cse-hub-and-spoke", "young_people_supported", "2025-Q1", "E06000057")]
     assert (kept.figure.value, kept.snapshot, kept.revised_from) == (44, "20250701T000000Z", None)
     assert tracked[("cse-hub-and-spoke", "referrals_received", "2025-Q2", "E06000057")].snapshot == "20250703T000000Z"
@@ -195,8 +251,14 @@ def test_a_revised_figure_comes_from_the_later_snapshot(tmp_path):
     lines = list(csv.DictReader(io.StringIO(files["monitoring.csv"].decode())))
     assert not any(r["area"] == WHOLE_SERVICE for r in lines if r["measure_id"] == "young_people_supported")  # one area
     row = next(r for r in lines if r["measure_id"] == "young_people_supported" and r["period"] == "2024-Q4")
-    assert (row["value"], row["snapshot"], row["revised_from_snapshot"]) == ("43", "20250702T000000Z", "20250701T000000Z")
-    assert "40" not in [r["value"] for r in lines if r["measure_id"] == "young_people_supported"]  # superseded: not published
+    assert (row["value"], row["snapshot"], row["revised_from_snapshot"]) == (
+        "43",
+        "20250702T000000Z",
+        "20250701T000000Z",
+    )
+    assert "40" not in [
+        r["value"] for r in lines if r["measure_id"] == "young_people_supported"
+    ]  # superseded: not published
 
 
 def test_a_withdrawn_figure_keeps_its_last_value_and_says_so(tmp_path):
@@ -204,28 +266,39 @@ def test_a_withdrawn_figure_keeps_its_last_value_and_says_so(tmp_path):
     store = refresh_rounds(tmp_path, [both, HEADER + rows("referrals_received", {("2025-Q1", "E06000057"): 33})])
     table = monitoring_table_from_store(store, "cse-hub-and-spoke")
     files, _ = render_monitoring_files(table, 5, NAMES)
-    lines = {r["period"]: r for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
-             if r["measure_id"] == "referrals_received"}
+    lines = {
+        r["period"]: r
+        for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
+        if r["measure_id"] == "referrals_received"
+    }
     assert (lines["2024-Q4"]["value"], lines["2024-Q4"]["note"]) == ("30", "withdrawn from the latest snapshot")
     assert (lines["2025-Q1"]["value"], lines["2025-Q1"]["note"], lines["2025-Q1"]["change"]) == ("33", "", "3")
 
 
 def test_one_period_form_per_measure_across_snapshots(tmp_path):
-    store = refresh_rounds(tmp_path, [HEADER + rows("referrals_received", {("2024-Q4", "E06000057"): 30}),
-                                      HEADER + rows("referrals_received", {("2024-25", "E06000057"): 120})])
+    store = refresh_rounds(
+        tmp_path,
+        [
+            HEADER + rows("referrals_received", {("2024-Q4", "E06000057"): 30}),
+            HEADER + rows("referrals_received", {("2024-25", "E06000057"): 120}),
+        ],
+    )
     with pytest.raises(InputError) as caught:
         track(store, "cse-hub-and-spoke")
     (problem,) = caught.value.problems
     assert problem.line == 2 and problem.column == "period" and problem.file.endswith("20250702T000000Z/outcomes.csv")
-    assert problem.message == ("referrals_received has quarters in snapshot 20250701T000000Z; expected one period "
-                               "form per measure, got 2024-25")
+    assert problem.message == (
+        "referrals_received has quarters in snapshot 20250701T000000Z; expected one period "
+        "form per measure, got 2024-25"
+    )
 
 
 def test_trends_read_the_direction_of_the_measure(tmp_path):
     nwd = HEADER + "".join(
         f"no-wrong-door,{measure},{period},,hub-wisbech,{value},\n"
         for measure, series in (("section_20_placements", (20, 14)), ("new_out_of_county_placements", (9, 12)))
-        for period, value in zip(("2024-Q4", "2025-Q1"), series))
+        for period, value in zip(("2024-Q4", "2025-Q1"), series)
+    )
     cse = HEADER + rows("young_people_supported", {("2024-Q4", "E06000057"): 40, ("2025-Q1", "E06000057"): 30})
     store = refresh_rounds(tmp_path, [nwd + cse.removeprefix(HEADER)])
     table = monitoring_table_from_store(store, "no-wrong-door")
@@ -240,11 +313,18 @@ def test_trends_read_the_direction_of_the_measure(tmp_path):
     assert trend[("arrests", WHOLE_SERVICE)].latest_period is None
     files, view = render_monitoring_files(table, 5, NAMES)
     arrests = [r for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode())) if r["measure_id"] == "arrests"]
-    assert [(r["period"], r["value"], r["level"], r["note"]) for r in arrests] == [(":", ":", ":", "no figures recorded")]
-    section_20 = [r for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
-                  if r["measure_id"] == "section_20_placements"]
+    assert [(r["period"], r["value"], r["level"], r["note"]) for r in arrests] == [
+        (":", ":", ":", "no figures recorded")
+    ]
+    section_20 = [
+        r
+        for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
+        if r["measure_id"] == "section_20_placements"
+    ]
     assert [(r["value"], r["change"], r["reading"], r["rag"]) for r in section_20] == [
-        ("20", "", "", ""), ("14", "-6", "improving", "green")]  # numbers, so a fall is not written as the text "'-6"
+        ("20", "", "", ""),
+        ("14", "-6", "improving", "green"),
+    ]  # numbers, so a fall is not written as the text "'-6"
     assert view["measures_with_data"] == 2
 
 
@@ -260,35 +340,52 @@ def test_a_damaged_store_is_bad_input(tmp_path):
 
 
 def small_store(tmp_path) -> Path:
-    figures = {("2025-Q1", "E06000057"): 40, ("2025-Q1", "E06000001"): 3, ("2025-Q1", "E06000005"): 20,
-               ("2025-Q2", "E06000057"): 42, ("2025-Q2", "E06000001"): 11, ("2025-Q2", "E06000005"): 21}
+    figures = {
+        ("2025-Q1", "E06000057"): 40,
+        ("2025-Q1", "E06000001"): 3,
+        ("2025-Q1", "E06000005"): 20,
+        ("2025-Q2", "E06000057"): 42,
+        ("2025-Q2", "E06000001"): 11,
+        ("2025-Q2", "E06000005"): 21,
+    }
     return refresh_rounds(tmp_path, [HEADER + rows("young_people_supported", figures)])
 
 
 def test_a_count_of_3_is_c_in_html_and_csv_and_not_drawn_at_3(tmp_path):
     table = monitoring_table_from_store(small_store(tmp_path), "cse-hub-and-spoke")
     files, view = render_monitoring_files(table, 5, NAMES)
-    lines = [r for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
-             if r["measure_id"] == "young_people_supported"]
+    lines = [
+        r
+        for r in csv.DictReader(io.StringIO(files["monitoring.csv"].decode()))
+        if r["measure_id"] == "young_people_supported"
+    ]
     published = {(r["period"], r["area"]): r["value"] for r in lines}
     # 3 is primary-suppressed; the total 63 is published, so Darlington's 20 (the smallest other) is hidden too
-    assert published == {("2025-Q1", WHOLE_SERVICE): "63", ("2025-Q2", WHOLE_SERVICE): "74",
-                         ("2025-Q1", "E06000057"): "40", ("2025-Q1", "E06000001"): "c", ("2025-Q1", "E06000005"): "c",
-                         ("2025-Q2", "E06000057"): "42", ("2025-Q2", "E06000001"): "11", ("2025-Q2", "E06000005"): "21"}
+    assert published == {
+        ("2025-Q1", WHOLE_SERVICE): "63",
+        ("2025-Q2", WHOLE_SERVICE): "74",
+        ("2025-Q1", "E06000057"): "40",
+        ("2025-Q1", "E06000001"): "c",
+        ("2025-Q1", "E06000005"): "c",
+        ("2025-Q2", "E06000057"): "42",
+        ("2025-Q2", "E06000001"): "11",
+        ("2025-Q2", "E06000005"): "21",
+    }
     # the change from a hidden period is hidden too (11 - 3 would reveal the 3)
     hartlepool_q2 = next(r for r in lines if r["area"] == "E06000001" and r["period"] == "2025-Q2")
     assert (hartlepool_q2["change"], hartlepool_q2["reading"], hartlepool_q2["rag"]) == ("c", "c", "")
     html = files["monitoring.html"].decode()
-    section = html[html.index("<h3>Young people supported by spoke workers"):]
-    section = section[:section.index("</table>")]
+    section = html[html.index("<h3>Young people supported by spoke workers") :]
+    section = section[: section.index("</table>")]
     assert re.search(r"<td>Hartlepool \(E06000001\)</td><td class=\"num\">c</td><td class=\"num\">11</td>", section)
     # the chart: Hartlepool's 2025-Q1 point is not drawn (no circle for it), a 'c' marks the period instead
-    chart = html[html.index('aria-label="Young people supported by spoke workers"'):]
-    chart = chart[:chart.index("</svg>")]
+    chart = html[html.index('aria-label="Young people supported by spoke workers"') :]
+    chart = chart[: chart.index("</svg>")]
     point_titles = re.findall(r"<circle[^>]*><title>([^<]*)</title>", chart)
     assert len(point_titles) == 2 + 4  # the whole service and Northumberland twice; Hartlepool, Darlington once
-    assert not any(t.startswith(("Hartlepool (E06000001), 2025-Q1", "Darlington (E06000005), 2025-Q1"))
-                   for t in point_titles)
+    assert not any(
+        t.startswith(("Hartlepool (E06000001), 2025-Q1", "Darlington (E06000005), 2025-Q1")) for t in point_titles
+    )
     assert "Hartlepool (E06000001), 2025-Q1: c (suppressed)" in chart
     assert "Darlington (E06000005), 2025-Q1: c (suppressed)" in chart
     assert "Hartlepool (E06000001), 2025-Q2: 11" in point_titles
@@ -335,8 +432,7 @@ AREAS = ("E06000057", "E06000001", "E06000005", "E08000021")
 
 
 @settings(max_examples=examples(60))
-@given(st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=4), min_size=1, max_size=3),
-       st.booleans())
+@given(st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=4), min_size=1, max_size=3), st.booleans())
 def test_no_hidden_figure_can_be_recovered_from_what_is_published(grid, with_given_total):
     """The LP attack of tests/test_disclosure_attack.py on monitoring.csv: every published total
     and area figure is an equation; no hidden figure may have a single possible value."""
@@ -355,7 +451,7 @@ def test_no_hidden_figure_can_be_recovered_from_what_is_published(grid, with_giv
     groups = []
     for p in range(len(grid)):
         period = f"2025-Q{p + 1}"
-        parts = [(period, a) for a in AREAS[:len(grid[p])]]
+        parts = [(period, a) for a in AREAS[: len(grid[p])]]
         if (period, WHOLE_SERVICE) not in exact:  # no total published (another period has more areas)
             assert len(grid[p]) < max(map(len, grid)) and not with_given_total
             continue
@@ -421,38 +517,55 @@ def test_refresh_twice_then_monitor_the_demo(tmp_path, capsys, prefect_harness):
 
 
 def test_monitor_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
-    code, out, err = run_cli(capsys, "monitor", str(tmp_path / "nothing"), "--model", "no-wrong-door",
-                             "--out", str(tmp_path / "out"))
+    code, out, err = run_cli(
+        capsys, "monitor", str(tmp_path / "nothing"), "--model", "no-wrong-door", "--out", str(tmp_path / "out")
+    )
     assert code == 2
-    assert err.strip() == (f"error: {tmp_path / 'nothing'}:0: -: not a refresh store (no latest.json); "
-                           "run `spokeplan refresh SOURCES.yaml --store DIR` first")
+    assert err.strip() == (
+        f"error: {tmp_path / 'nothing'}:0: -: not a refresh store (no latest.json); "
+        "run `spokeplan refresh SOURCES.yaml --store DIR` first"
+    )
     assert "Traceback" not in out + err and not (tmp_path / "out").exists()
     # a snapshot whose outcomes file no longer validates (here: tampered with) is reported where it is wrong
     store = small_store(tmp_path)
     (path,) = (store / "snapshots").glob("*/outcomes.csv")
     path.write_text(path.read_text().replace(",40,", ",-40,"))
-    code, out, err = run_cli(capsys, "monitor", str(store), "--model", "cse-hub-and-spoke", "--out", str(tmp_path / "out"))
+    code, out, err = run_cli(
+        capsys, "monitor", str(store), "--model", "cse-hub-and-spoke", "--out", str(tmp_path / "out")
+    )
     assert code == 2 and f"error: {path}:2: value: expected a whole number of at least 0" in err
     assert "Traceback" not in out + err and not (tmp_path / "out").exists()
 
 
 def test_a_bad_outcomes_source_is_rejected_by_spokeplan_refresh(tmp_path, capsys, prefect_harness):
-    sources = write(tmp_path / "sources.yaml", "sources:\n  - name: outcomes\n    url: o.csv\n    schema: outcomes\n"
-                                               "  - name: people\n    url: p.csv\n    schema: outcomes\n")
-    write(tmp_path / "o.csv", HEADER + "cse-hub-and-spoke,young_people_helped,2024-Q4,E06000057,,4,\n"
-                                       "cse-hub-and-spoke,young_people_supported,2024-Q7,E06000057,,4,\n"
-                                       "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,-4,\n")
+    sources = write(
+        tmp_path / "sources.yaml",
+        "sources:\n  - name: outcomes\n    url: o.csv\n    schema: outcomes\n"
+        "  - name: people\n    url: p.csv\n    schema: outcomes\n",
+    )
+    write(
+        tmp_path / "o.csv",
+        HEADER + "cse-hub-and-spoke,young_people_helped,2024-Q4,E06000057,,4,\n"
+        "cse-hub-and-spoke,young_people_supported,2024-Q7,E06000057,,4,\n"
+        "cse-hub-and-spoke,young_people_supported,2024-Q4,E06000057,,-4,\n",
+    )
     write(tmp_path / "p.csv", HEADER.replace("value", "date_of_birth,value"))
     code, out, err = run_cli(capsys, "refresh", str(sources), "--store", str(tmp_path / "store"))
     assert code == 2
     lines = err.strip().splitlines()
-    assert lines[0].startswith(f"error: {tmp_path / 'o.csv'}:2: measure_id: unknown measure id 'young_people_helped' "
-                               "for cse-hub-and-spoke; expected one of funding_secured, statutory_contracts,")
+    assert lines[0].startswith(
+        f"error: {tmp_path / 'o.csv'}:2: measure_id: unknown measure id 'young_people_helped' "
+        "for cse-hub-and-spoke; expected one of funding_secured, statutory_contracts,"
+    )
     assert lines[1].startswith(f"error: {tmp_path / 'o.csv'}:3: period: period '2024-Q7': expected a financial year")
-    assert lines[2] == (f"error: {tmp_path / 'o.csv'}:4: value: expected a whole number of at least 0 (counts are not "
-                        "negative), got '-4'")
-    assert lines[3] == (f"error: {tmp_path / 'p.csv'}:1: date_of_birth: looks like person-level data; spokeplan "
-                        "works on aggregate counts only: remove this column")
+    assert lines[2] == (
+        f"error: {tmp_path / 'o.csv'}:4: value: expected a whole number of at least 0 (counts are not "
+        "negative), got '-4'"
+    )
+    assert lines[3] == (
+        f"error: {tmp_path / 'p.csv'}:1: date_of_birth: looks like person-level data; spokeplan "
+        "works on aggregate counts only: remove this column"
+    )
     assert len(lines) == 4 and "Traceback" not in out + err
     assert "outcomes           rejected, none kept" in out
 
@@ -463,8 +576,12 @@ def test_the_flow_publishes_disclosed_artifacts(tmp_path, prefect_harness):
     from flows.monitor_flow import monitor_flow
     from flows.params import MonitorParams
 
-    state = monitor_flow(params=MonitorParams(store_dir=str(small_store(tmp_path)), service_model="cse-hub-and-spoke",
-                                              out_dir=str(tmp_path / "out")), return_state=True)
+    state = monitor_flow(
+        params=MonitorParams(
+            store_dir=str(small_store(tmp_path)), service_model="cse-hub-and-spoke", out_dir=str(tmp_path / "out")
+        ),
+        return_state=True,
+    )
     outcome = state.result()
     assert state.is_completed() and outcome.exit_code == 0 and outcome.summary["suppressed_points"] == 2
     table = Artifact.get("monitoring-latest")

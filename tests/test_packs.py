@@ -33,9 +33,9 @@ from tests.scenario_files import VALID, write_scenario
 # Authority two's areas without demand: estimated at 4.5 per 10,000 aged 10-17 (AREA2 9, AREA3 3).
 ESTIMATED = {
     "areas.csv": "area_id,name,authority_code,easting,northing,demand,population_10_17\n"
-                 "AREA1,Town one,E06000001,421500,560000,14,30000\n"
-                 "AREA2,Town two,E06000002,422500,560000,,20000\n"
-                 "AREA3,Town three,E06000002,423000,560000,,6667\n",
+    "AREA1,Town one,E06000001,421500,560000,14,30000\n"
+    "AREA2,Town two,E06000002,422500,560000,,20000\n"
+    "AREA3,Town three,E06000002,423000,560000,,6667\n",
     "scenario.yaml": VALID["scenario.yaml"] + "demand_per_10000_aged_10_17: 4.5\n",
 }
 
@@ -75,8 +75,19 @@ def test_both_packs_and_the_contracts_names_under_out(tiny):
     _, _, files = tiny
     names = set(files)
     for pack in ("internal", "public"):
-        assert {f"{pack}/{name}" for name in ("report.html", "plan.xlsx", "plan.geojson", "plan.json",
-                                              "allocation.csv", "spokes.csv", "coverage.csv", "README.txt")} <= names
+        assert {
+            f"{pack}/{name}"
+            for name in (
+                "report.html",
+                "plan.xlsx",
+                "plan.geojson",
+                "plan.json",
+                "allocation.csv",
+                "spokes.csv",
+                "coverage.csv",
+                "README.txt",
+            )
+        } <= names
     # directly under OUT, as before issue #17: the machine-readable files exact, the reports public
     for name, pack in TOP_LEVEL.items():
         if name in files:
@@ -95,20 +106,27 @@ def test_the_internal_pack_has_the_exact_figures(tiny):
     document = json.loads(files["internal/plan.json"])
     assert (document["objective"], document["coverage"]["demand_total"]) == (24, 26)
     coverage = {row["authority_code"]: row for row in rows(files["internal/coverage.csv"])}
-    assert (coverage["E06000002"]["demand"], coverage["E06000002"]["covered"], coverage["E06000002"]["unmet"]) == \
-        ("12", "10", "2")  # the 2 unmet the public pack hides
+    assert (coverage["E06000002"]["demand"], coverage["E06000002"]["covered"], coverage["E06000002"]["unmet"]) == (
+        "12",
+        "10",
+        "2",
+    )  # the 2 unmet the public pack hides
     allocation = {(row["area_id"], row["host_id"]): row["cases"] for row in rows(files["internal/allocation.csv"])}
     assert allocation[("AREA3", "HOST2")] == "1"
     assert "24 / 26 cases covered" in text_of(files["internal/report.html"])
     table = re.search(r'<table id="coverage-table">.*?</table>', files["internal/report.html"].decode(), re.S).group(0)
-    assert re.findall(r'<td class="num">([^<]*)</td>', re.search(r"Authority two <small>.*?</tr>", table, re.S).group(0))[:3] \
-        == ["12", "10", "2"]
+    assert re.findall(
+        r'<td class="num">([^<]*)</td>', re.search(r"Authority two <small>.*?</tr>", table, re.S).group(0)
+    )[:3] == ["12", "10", "2"]
     book = load_workbook(io.BytesIO(files["internal/plan.xlsx"]))
     cases = {(r[0], r[3]): r[5] for r in book["Assignments"].iter_rows(min_row=3, values_only=True)}
     assert cases[("AREA3", "HOST2")] == 1
     geojson = json.loads(files["internal/plan.geojson"])
-    assert {(f["properties"]["area_id"], f["properties"]["cases"]) for f in geojson["features"]
-            if f["properties"]["kind"] == "assignment"} >= {("AREA3", 1)}
+    assert {
+        (f["properties"]["area_id"], f["properties"]["cases"])
+        for f in geojson["features"]
+        if f["properties"]["kind"] == "assignment"
+    } >= {("AREA3", 1)}
     assert "sha256" in text_of(files["internal/report.html"])  # provenance: the inputs' hashes
 
 
@@ -147,14 +165,25 @@ def test_the_public_pack_hides_small_counts_and_carries_no_marking_or_hashes(tin
             assert not re.search(r"\b[0-9a-f]{64}\b", data.decode()), name  # no SHA-256 of an input file
     book = load_workbook(io.BytesIO(public["plan.xlsx"]))
     assert all(sheet["A1"].value != MARKING for sheet in book.worksheets)
-    assert not [v for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
-                if re.fullmatch(r"[0-9a-f]{64}", str(v))]  # no SHA-256 in any sheet either
+    assert not [
+        v
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for v in row
+        if re.fullmatch(r"[0-9a-f]{64}", str(v))
+    ]  # no SHA-256 in any sheet either
     internal_book = load_workbook(io.BytesIO(files["internal/plan.xlsx"]))
-    assert [v for row in internal_book["Scenario"].iter_rows(values_only=True) for v in row
-            if re.fullmatch(r"[0-9a-f]{64}", str(v))]  # (the control: the internal workbook has them)
+    assert [
+        v
+        for row in internal_book["Scenario"].iter_rows(values_only=True)
+        for v in row
+        if re.fullmatch(r"[0-9a-f]{64}", str(v))
+    ]  # (the control: the internal workbook has them)
     document = json.loads(public["plan.json"])
     assert document["classification"] == "disclosure-controlled for publication"
-    assert "inputs_sha256" not in document and document["inputs"] == sorted(json.loads(files["plan.json"])["inputs_sha256"])
+    assert "inputs_sha256" not in document and document["inputs"] == sorted(
+        json.loads(files["plan.json"])["inputs_sha256"]
+    )
     assert not {"host_fit", "travel_case_minutes"} & set(document)  # sums of cases weighted by published figures
     assert all("value" not in stage for stage in document["stages"])
     coverage = {row["authority_code"]: row for row in rows(public["coverage.csv"])}
@@ -174,28 +203,47 @@ def test_modelled_estimates_are_rounded_and_marked_in_public_and_exact_internall
     exact = {row["authority_code"]: row for row in rows(files["internal/coverage.csv"])}
     public = {row["authority_code"]: row for row in rows(files["public/coverage.csv"])}
     # Authority two: 12 estimated (9 + 3), 10 covered, 2 unmet: shown as estimates 10, 10, 0, not hidden
-    assert (exact["E06000002"]["demand"], exact["E06000002"]["covered"], exact["E06000002"]["unmet"]) == ("12", "10", "2")
-    assert (public["E06000002"]["demand"], public["E06000002"]["covered"], public["E06000002"]["unmet"],
-            public["E06000002"]["figures"]) == ("10", "10", "0", "estimate")
+    assert (exact["E06000002"]["demand"], exact["E06000002"]["covered"], exact["E06000002"]["unmet"]) == (
+        "12",
+        "10",
+        "2",
+    )
+    assert (
+        public["E06000002"]["demand"],
+        public["E06000002"]["covered"],
+        public["E06000002"]["unmet"],
+        public["E06000002"]["figures"],
+    ) == ("10", "10", "0", "estimate")
     assert public["E06000001"]["figures"] == "count"
     html = files["public/report.html"].decode()
-    row = re.search(r"Authority two <small>.*?</tr>", re.search(r'<table id="coverage-table">.*?</table>', html, re.S)
-                    .group(0), re.S).group(0)
+    row = re.search(
+        r"Authority two <small>.*?</tr>",
+        re.search(r'<table id="coverage-table">.*?</table>', html, re.S).group(0),
+        re.S,
+    ).group(0)
     assert re.findall(r'<td class="num">([^<]*)</td>', row)[:4] == ["≈10", "≈10", "≈0", "≈100.0%"]
-    assert "a modelled estimate (worked out from populations, rates or the plan's rules, not a count of children)" in html
+    assert (
+        "a modelled estimate (worked out from populations, rates or the plan's rules, not a count of children)" in html
+    )
     book = load_workbook(io.BytesIO(files["public/plan.xlsx"]))
     cells = {r[0].value: r for r in book["Coverage"].iter_rows(min_row=2)}
     assert cells["E06000002"][4].value == 10 and cells["E06000002"][4].number_format.startswith(f'"{ESTIMATE_MARK}"')
     assert cells["E06000001"][6].value == 0 and cells["E06000001"][6].number_format == "#,##0"  # a count
     document = json.loads(files["public/plan.json"])
     entry = next(e for e in document["coverage"]["by_authority"] if e["authority_code"] == "E06000002")
-    assert entry == {"authority_code": "E06000002", "demand": {"estimate": 10}, "covered": {"estimate": 10},
-                     "unmet": {"estimate": 0}}
+    assert entry == {
+        "authority_code": "E06000002",
+        "demand": {"estimate": 10},
+        "covered": {"estimate": 10},
+        "unmet": {"estimate": 0},
+    }
     assert document["estimated_demand"] == {"AREA2": {"estimate": 10}, "AREA3": {"estimate": 5}}
     assert json.loads(files["internal/plan.json"])["estimated_demand"] == {"AREA2": 9, "AREA3": 3}
     # an assignment of the estimated areas is an estimate in every public file
     allocation = {(r["area_id"], r["host_id"]): r for r in rows(files["public/allocation.csv"])}
-    assert allocation[("AREA3", "HOST2")]["figures"] == "estimate" and allocation[("AREA1", "HOST1")]["figures"] == "count"
+    assert (
+        allocation[("AREA3", "HOST2")]["figures"] == "estimate" and allocation[("AREA1", "HOST1")]["figures"] == "count"
+    )
 
 
 def test_the_packs_of_the_scoping_reports(tmp_path):
@@ -203,12 +251,17 @@ def test_the_packs_of_the_scoping_reports(tmp_path):
     planned = build_instance(load_scenario(directory))
     profiles = build_profiles(planned, ScopingInputs((), {}, None))
     rules = planned.scenario.rules
-    advice = {p.code: recommendations(p, rules.casework_limit, rules.supervision_minutes, rules.caseload_max)
-              for p in profiles}
+    advice = {
+        p.code: recommendations(p, rules.casework_limit, rules.supervision_minutes, rules.caseload_max)
+        for p in profiles
+    }
     packs = render_scoping_packs(planned, profiles, advice)
     internal, public = packs[INTERNAL.name], packs[PUBLIC.name]
-    assert set(internal) == set(public) == {"index.html", "scoping-E06000001.html", "scoping-E06000002.html",
-                                            "scoping_summary.csv"}
+    assert (
+        set(internal)
+        == set(public)
+        == {"index.html", "scoping-E06000001.html", "scoping-E06000002.html", "scoping_summary.csv"}
+    )
     page = text_of(internal["scoping-E06000002.html"])
     assert page.count(MARKING) >= 3  # the title, the banner at the top and at the foot
     assert "12 cases at a time: 0 given, 12 estimated" in page  # exact

@@ -27,16 +27,24 @@ from tests.strategies import examples, instances
 
 
 def programme(inst, *phases, r=0.1, funded_years=3, after_funding="continue"):
-    return Programme(tuple(phases), (central_scenario(inst),), funded_years=funded_years, discount_rate=r,
-                     after_funding=after_funding)
+    return Programme(
+        tuple(phases),
+        (central_scenario(inst),),
+        funded_years=funded_years,
+        discount_rate=r,
+        after_funding=after_funding,
+    )
 
 
 def two_hubs():
     """Hub A reaches host JA (2 spokes) serving A1 (24 cases); hub B reaches JB (1 spoke) serving B1 (12)."""
-    return instance([hub("A", min_spokes=1), hub("B", min_spokes=1)],
-                    [host("JA", max_spokes=2), host("JB", authority=AUTH_Y)],
-                    [area("A1", 24), area("B1", 12, AUTH_Y)],
-                    {("JA", "A1"): 10, ("JB", "B1"): 10}, {("A", "JA"): 20, ("B", "JB"): 20})
+    return instance(
+        [hub("A", min_spokes=1), hub("B", min_spokes=1)],
+        [host("JA", max_spokes=2), host("JB", authority=AUTH_Y)],
+        [area("A1", 24), area("B1", 12, AUTH_Y)],
+        {("JA", "A1"): 10, ("JB", "B1"): 10},
+        {("A", "JA"): 20, ("B", "JB"): 20},
+    )
 
 
 def opened(result):
@@ -48,12 +56,17 @@ def test_periods_follow_the_seed_programme():
     inst = two_hubs()
     phases = (Phase("p1", 2014, 3), Phase("p2", 2015, 5), Phase("p3", 2016, 8))
     close = programme(inst, *phases, r=0.035, after_funding="close")
-    assert close.periods() == (Period(2014, 2014, (0,)), Period(2015, 2015, (0, 1)), Period(2016, 2016, (0, 1, 2)),
-                               Period(2017, 2017, (1, 2)), Period(2018, 2018, (2,)))
+    assert close.periods() == (
+        Period(2014, 2014, (0,)),
+        Period(2015, 2015, (0, 1)),
+        Period(2016, 2016, (0, 1, 2)),
+        Period(2017, 2017, (1, 2)),
+        Period(2018, 2018, (2,)),
+    )
     keep = programme(inst, *phases, r=0.035, after_funding="continue")
     assert keep.periods() == (Period(2014, 2014, (0,)), Period(2015, 2015, (0, 1)), Period(2016, 2018, (0, 1, 2)))
     assert close.full_period == keep.full_period == 2
-    assert keep.period_weight(2) == pytest.approx(1.035 ** -2 + 1.035 ** -3 + 1.035 ** -4)  # 2.706896
+    assert keep.period_weight(2) == pytest.approx(1.035**-2 + 1.035**-3 + 1.035**-4)  # 2.706896
     assert [close.funded_until(t) for t in range(3)] == [2016, 2017, 2018]
 
 
@@ -82,11 +95,13 @@ def test_funding_window_binds_under_close():
     # A first: 24 (1 + 1/1.1 + 1/1.21) + 12 (1.1^-3 + 1.1^-4 + 1.1^-5); B first: 12 (...) + 24 (...). A first.
     inst, prog = window("close")
     result = solve_programme(inst, prog)
-    early, late = sum(1.1 ** -k for k in range(3)), sum(1.1 ** -k for k in range(3, 6))
+    early, late = sum(1.1**-k for k in range(3)), sum(1.1**-k for k in range(3, 6))
     assert result.objective == pytest.approx(24 * early + 12 * late)
     assert opened(result) == [("one", "A"), ("two", "B")]
-    assert [(p.label, p.spokes) for p in result.periods] == [("2014-2016", {("A", "JA"): 2}),
-                                                              ("2017-2019", {("B", "JB"): 1})]
+    assert [(p.label, p.spokes) for p in result.periods] == [
+        ("2014-2016", {("A", "JA"): 2}),
+        ("2017-2019", {("B", "JB"): 1}),
+    ]
     assert check_programme(inst, prog, result) == []
     # continue: A keeps running from 2017, so the later years cover 36: binding, the close plan covers less.
     keep_inst, keep = window("continue")
@@ -95,8 +110,10 @@ def test_funding_window_binds_under_close():
     assert kept.periods[1].spokes == {("A", "JA"): 2, ("B", "JB"): 1}
     # Violated: the continue plan's later years run A's spokes after its funding ends, which close forbids.
     problems = check_programme(inst, prog, replace(kept, objective=result.objective))
-    assert problems == ["period 2017-2019: runs the services of phases one, two, but with services funded 3 years, "
-                        "then close, the period 2017-2019 runs those of two"]
+    assert problems == [
+        "period 2017-2019: runs the services of phases one, two, but with services funded 3 years, "
+        "then close, the period 2017-2019 runs those of two"
+    ]
 
 
 def test_compare_plans_both():
@@ -137,9 +154,13 @@ def test_one_service_per_hub_is_checked():
 
 def one_hub_two_hosts():
     """Hubs H and G; J1 (free) serves A1 (10 cases); J2 (£5,000 a year) serves A2 (12). Spokes £50,000."""
-    inst = instance([hub("H", min_spokes=1, max_spokes=1), hub("G", min_spokes=1, max_spokes=1)],
-                    [host("J1"), host("J2", annual_cost=5000)], [area("A1", 10), area("A2", 12)],
-                    {("J1", "A1"): 10, ("J2", "A2"): 10}, {("H", "J1"): 20, ("H", "J2"): 20, ("G", "J1"): 20})
+    inst = instance(
+        [hub("H", min_spokes=1, max_spokes=1), hub("G", min_spokes=1, max_spokes=1)],
+        [host("J1"), host("J2", annual_cost=5000)],
+        [area("A1", 10), area("A2", 12)],
+        {("J1", "A1"): 10, ("J2", "A2"): 10},
+        {("H", "J1"): 20, ("H", "J2"): 20, ("G", "J1"): 20},
+    )
     return replace(inst, rules=replace(inst.rules, spoke_cost_per_year=50000))
 
 
@@ -154,7 +175,9 @@ def test_phase_budget_binding_and_violated():
     assert richer.objective == pytest.approx(12)
     # Violated: that plan breaks the £50,000 phase budget.
     problems = check_programme(inst, prog, richer)
-    assert any(p.startswith("phase one's new services: budget: the plan costs £55,000 a year") for p in problems), problems
+    assert any(p.startswith("phase one's new services: budget: the plan costs £55,000 a year") for p in problems), (
+        problems
+    )
 
 
 def test_scenario_budget_holds_every_year_for_every_live_service():
@@ -178,13 +201,16 @@ def test_checker_rejects_a_misreported_objective():
     inst = two_hubs()
     prog = programme(inst, Phase("one", 2014, 1), Phase("two", 2015, 1))
     result = solve_programme(inst, prog)
-    assert any(p.startswith("objective: reported") for p in check_programme(inst, prog, replace(result, objective=60.0)))
+    assert any(
+        p.startswith("objective: reported") for p in check_programme(inst, prog, replace(result, objective=60.0))
+    )
 
 
 def test_required_authority_holds_once_every_phase_has_opened():
     # Authority Y (only host JB) is required from 2015 (the full roll-out): phase one may open A.
-    inst = replace(two_hubs(), authorities=tuple(replace(a, required=a.authority_code == AUTH_Y)
-                                                 for a in two_hubs().authorities))
+    inst = replace(
+        two_hubs(), authorities=tuple(replace(a, required=a.authority_code == AUTH_Y) for a in two_hubs().authorities)
+    )
     prog = programme(inst, Phase("one", 2014, 1), Phase("two", 2015, 1), funded_years=1, after_funding="close")
     result = solve_programme(inst, prog)
     assert opened(result) == [("one", "A"), ("two", "B")]
@@ -192,10 +218,12 @@ def test_required_authority_holds_once_every_phase_has_opened():
     assert not block_instance(inst, prog, 0, prog.scenarios[0]).authorities[1].required
     assert block_instance(inst, prog, 1, prog.scenarios[0]).authorities[1].required
     # Violated: B first and A last leaves Y without a spoke in 2015.
-    swapped = replace(result, services=tuple(replace(s, phase="two" if s.t == 0 else "one", t=1 - s.t)
-                                             for s in result.services))
-    swapped = replace(swapped, periods=tuple(replace(p, spokes=period_spokes(swapped.services, p.live)) for p in
-                                             result.periods))
+    swapped = replace(
+        result, services=tuple(replace(s, phase="two" if s.t == 0 else "one", t=1 - s.t) for s in result.services)
+    )
+    swapped = replace(
+        swapped, periods=tuple(replace(p, spokes=period_spokes(swapped.services, p.live)) for p in result.periods)
+    )
     assert any("required authority" in p for p in check_programme(inst, prog, swapped))
 
 
@@ -210,8 +238,11 @@ def test_existing_spokes_belong_to_the_first_phase():
     crowded = programme(inst, Phase("one", 2014, 2), Phase("two", 2015, 1), funded_years=1)
     with pytest.raises(Infeasible) as error:
         solve_programme(inst, crowded)
-    assert any(reason.startswith("phase two (from 2015) opens 1 new service") or
-               reason.startswith("phase one (from 2014) opens 2 new services") for reason in error.value.reasons)
+    assert any(
+        reason.startswith("phase two (from 2015) opens 1 new service")
+        or reason.startswith("phase one (from 2014) opens 2 new services")
+        for reason in error.value.reasons
+    )
 
 
 def test_more_services_than_hubs_is_explained():
@@ -227,8 +258,9 @@ def test_block_plan_reuses_the_single_period_checker():
     inst = two_hubs()
     prog = programme(inst, Phase("one", 2014, 1), Phase("two", 2015, 1), funded_years=1, after_funding="close")
     result = solve_programme(inst, prog)
-    short = replace(result, periods=(replace(result.periods[0], assignments={"central": {("A1", "JA"): 15}}),
-                                     result.periods[1]))
+    short = replace(
+        result, periods=(replace(result.periods[0], assignments={"central": {("A1", "JA"): 15}}), result.periods[1])
+    )
     problems = check_programme(inst, prog, short)
     assert any(p.startswith("2014: caseload: host JA: 15 cases for 2 spokes is below caseload_min") for p in problems)
     assert block_plan({("A", "JA"): 2}, {("A1", "JA"): 24}).objective == 24
@@ -248,18 +280,33 @@ def test_phase_budgets_pay_for_the_service_models_support_team():
     comms = team_role("communications_worker", "Communications worker", per_team=1, cost_per_year=40_000)
     clinician = team_role("clinician", "Clinician", per_team=1, workers_per_role=6, cost_per_year=58_000)
     rules = rules_with(caseload_min=4, caseload_max=6, spoke_cost_per_year=36_000, team_roles=(comms, clinician))
-    inst = instance([hub("H", min_spokes=1, max_spokes=10, manager_span=10)], [host("J1", max_spokes=8)],
-                    [area("A1", 48)], {("J1", "A1"): 10}, {("H", "J1"): 20}, rules=rules)
+    inst = instance(
+        [hub("H", min_spokes=1, max_spokes=10, manager_span=10)],
+        [host("J1", max_spokes=8)],
+        [area("A1", 48)],
+        {("J1", "A1"): 10},
+        {("H", "J1"): 20},
+        rules=rules,
+    )
     prog = programme(inst, Phase("one", 2014, 1, budget_per_year=330_000), funded_years=1)
     result = solve_programme(inst, prog)
     assert result.status == "OPTIMAL" and result.objective == pytest.approx(36)
     assert result.services[0].spokes == {("H", "J1"): 6}
-    assert result.services[0].team == (TeamPlacement("H", "clinician", 1), TeamPlacement("H", "communications_worker", 1))
+    assert result.services[0].team == (
+        TeamPlacement("H", "clinician", 1),
+        TeamPlacement("H", "communications_worker", 1),
+    )
     assert check_programme(inst, prog, result) == []
     eight = TeamPlacement("H", "clinician", 2), TeamPlacement("H", "communications_worker", 1)
-    over = replace(result, services=(replace(result.services[0], spokes={("H", "J1"): 8}, team=eight),),
-                   periods=(replace(result.periods[0], spokes={("H", "J1"): 8}, team=eight,
-                                    assignments={"central": {("A1", "J1"): 48}}),))
+    over = replace(
+        result,
+        services=(replace(result.services[0], spokes={("H", "J1"): 8}, team=eight),),
+        periods=(
+            replace(
+                result.periods[0], spokes={("H", "J1"): 8}, team=eight, assignments={"central": {("A1", "J1"): 48}}
+            ),
+        ),
+    )
     problems = check_programme(inst, prog, replace(over, objective=48, bound=48))
     assert any(p.startswith("phase one's new services: budget") for p in problems), problems
 
@@ -281,9 +328,13 @@ def programmes(draw):
         budget = None if base is None or draw(st.booleans()) else base * (t + 1) / n
         phases.append(Phase(f"p{t}", year, counts[t], budget_per_year=budget))
         year += draw(st.integers(1, 2))
-    return inst, Programme(tuple(phases), (central_scenario(inst),), funded_years=draw(st.integers(1, 3)),
-                           discount_rate=draw(st.sampled_from([0.0, 0.035, 0.2])),
-                           after_funding=draw(st.sampled_from(["continue", "close"])))
+    return inst, Programme(
+        tuple(phases),
+        (central_scenario(inst),),
+        funded_years=draw(st.integers(1, 3)),
+        discount_rate=draw(st.sampled_from([0.0, 0.035, 0.2])),
+        after_funding=draw(st.sampled_from(["continue", "close"])),
+    )
 
 
 @settings(max_examples=examples(60))
@@ -298,16 +349,19 @@ def test_random_programmes_pass_the_checker(case):
     assert check_programme(inst, prog, result) == []
     assert result.objective <= result.bound + 1e-6
     assert sorted(s.hub_id for s in result.services) == sorted({s.hub_id for s in result.services})
-    assert [sum(1 for s in result.services if s.t == t) for t in range(len(prog.phases))] == \
-        [p.new_services for p in prog.phases]
+    assert [sum(1 for s in result.services if s.t == t) for t in range(len(prog.phases))] == [
+        p.new_services for p in prog.phases
+    ]
     if result.status != "OPTIMAL":
         return
     # Baseline: the same services with their spokes, every case re-assigned, cannot beat the optimum,
     # and a plan that swaps the first two phases' services (when the counts allow) is no better.
     if len(prog.phases) > 1 and prog.phases[0].new_services == prog.phases[1].new_services:
-        swapped = tuple(replace(s, t=1 - s.t, phase=prog.phases[1 - s.t].name) if s.t < 2 else s
-                        for s in result.services)
+        swapped = tuple(
+            replace(s, t=1 - s.t, phase=prog.phases[1 - s.t].name) if s.t < 2 else s for s in result.services
+        )
         from optimisation.phased import reassign
+
         periods = tuple(replace(p, spokes=period_spokes(swapped, p.live)) for p in result.periods)
         other = reassign(inst, prog, replace(result, services=swapped, periods=periods))
         if other is not None and check_programme(inst, prog, other) == []:
@@ -317,17 +371,53 @@ def test_random_programmes_pass_the_checker(case):
 def test_rollout_tables_disclose_small_counts():
     from reporting.views.rollout import rollout_view
 
-    year = {"year": 2014, "services_live": ["A"], "services_by_phase": {"one": 1}, "spokes_total": 1,
-            "demand_total": 40, "demand_covered": 3, "cost": 0.0}
+    year = {
+        "year": 2014,
+        "services_live": ["A"],
+        "services_by_phase": {"one": 1},
+        "spokes_total": 1,
+        "demand_total": 40,
+        "demand_covered": 3,
+        "cost": 0.0,
+    }
     document = {
         "programme": {"objective": "discounted coverage"},
-        "phases": [{"name": "one", "start_year": 2014, "new_services": 1, "funded_until": 2016,
-                    "services_opened": ["A"], "spokes_total": 1, "cost_per_year": 0.0, "budget_per_year": None}],
-        "services": [{"hub_id": "A", "phase": "one", "start_year": 2014, "runs_until": 2014, "funded_until": 2016,
-                      "spokes_total": 1, "cost_per_year": 0.0}],
+        "phases": [
+            {
+                "name": "one",
+                "start_year": 2014,
+                "new_services": 1,
+                "funded_until": 2016,
+                "services_opened": ["A"],
+                "spokes_total": 1,
+                "cost_per_year": 0.0,
+                "budget_per_year": None,
+            }
+        ],
+        "services": [
+            {
+                "hub_id": "A",
+                "phase": "one",
+                "start_year": 2014,
+                "runs_until": 2014,
+                "funded_until": 2016,
+                "spokes_total": 1,
+                "cost_per_year": 0.0,
+            }
+        ],
         "coverage_by_year": [year],
-        "robustness": {"scenarios": [{"name": "low", "weight": 0.5, "demand_total": 4, "covered_robust": 12,
-                                      "covered_central_plan": 0, "central_plan_meets_caseload_min": False}]},
+        "robustness": {
+            "scenarios": [
+                {
+                    "name": "low",
+                    "weight": 0.5,
+                    "demand_total": 4,
+                    "covered_robust": 12,
+                    "covered_central_plan": 0,
+                    "central_plan_meets_caseload_min": False,
+                }
+            ]
+        },
     }
     view = rollout_view(document, threshold=5)
     assert view["years"][0]["covered"] == "c" and view["years"][0]["share"] is None  # 3 of 40: hidden, and its share
@@ -335,9 +425,12 @@ def test_rollout_tables_disclose_small_counts():
     assert view["chart"]["bars"][0]["hidden"] and view["chart"]["bars"][0]["width"] == 0
     assert view["services_chart"]["bars"][0]["segments"][0]["count"] == 1
     # demand 4 is hidden; 0 covered of 4 would reveal the unmet 4, so it is hidden too.
-    assert (view["scenarios"][0]["demand"], view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == ("c", "12", "c")
+    assert (view["scenarios"][0]["demand"], view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == (
+        "c",
+        "12",
+        "c",
+    )
     # When the main coverage table hides its total covered, the same figure stays hidden here.
-    hidden = {**document, "coverage": {"demand_covered": 30},
-              "coverage_by_year": [{**year, "demand_covered": 30}]}
+    hidden = {**document, "coverage": {"demand_covered": 30}, "coverage_by_year": [{**year, "demand_covered": 30}]}
     assert rollout_view(hidden, 5, frozenset({"covered"}))["years"][0]["covered"] == "c"
     assert rollout_view(hidden, 5)["years"][0]["covered"] == "30"

@@ -31,8 +31,12 @@ REPO = Path(__file__).resolve().parents[1]
 HOSTILE = '<script>alert("x")</script>'
 # Authority one's 2025-Q1 count of 3 is 'c'; the sum of the two areas (43) is published, so
 # Authority two's 40 is hidden too (else 43 - 40 reveals the 3).
-FIGURES = {("2025-Q1", "E06000001"): 3, ("2025-Q1", "E06000002"): 40,
-           ("2025-Q2", "E06000001"): 11, ("2025-Q2", "E06000002"): 42}
+FIGURES = {
+    ("2025-Q1", "E06000001"): 3,
+    ("2025-Q1", "E06000002"): 40,
+    ("2025-Q2", "E06000001"): 11,
+    ("2025-Q2", "E06000002"): 42,
+}
 RULES = VALID["scenario.yaml"]
 
 
@@ -54,7 +58,7 @@ def plan_files(directory: Path) -> dict[str, bytes]:
 
 def section_of(html: str) -> str:
     start = html.index('<section id="outcomes-monitoring">')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_the_report_shows_the_models_measures_with_c_not_drawn_and_names_escaped(tmp_path):
@@ -66,36 +70,56 @@ def test_the_report_shows_the_models_measures_with_c_not_drawn_and_names_escaped
     # every measure of the model's catalogue is listed, those without figures with ':' (never 0)
     catalogue = load_catalogue("cse-hub-and-spoke")
     assert all(str(escape(m.title)) in section for m in catalogue.measures.values())
-    funding = re.search(r"<tr><td>outcome-1</td><td>Continuation funding secured[^<]*</td><td>Whole service</td>"
-                        r"(<td[^>]*>[^<]*</td>){6}", section)
+    funding = re.search(
+        r"<tr><td>outcome-1</td><td>Continuation funding secured[^<]*</td><td>Whole service</td>"
+        r"(<td[^>]*>[^<]*</td>){6}",
+        section,
+    )
     assert funding and funding.group(0).count(">:</td>") == 6
     # the hostile authority name is text, not markup
     assert "<script" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; (E06000001)" in section
-    row = re.search(r"<tr><td>outcome-4</td><td>Young people supported by spoke workers</td>"
-                    r"<td>&lt;script&gt;[^<]*\(E06000001\)</td>(.*?)</tr>", section).group(1)
+    row = re.search(
+        r"<tr><td>outcome-4</td><td>Young people supported by spoke workers</td>"
+        r"<td>&lt;script&gt;[^<]*\(E06000001\)</td>(.*?)</tr>",
+        section,
+    ).group(1)
     # latest 11, period before 3 hidden: the change (which would reveal the 3) is hidden too
     assert re.findall(r">([^<>]*)</td>", row)[:5] == ["2025-Q2", "11", "c", "c", "c"]
-    total = re.search(r"<td>All areas \(sum\)</td>(.*?)</tr>", section[section.index("Young people supported"):])
+    total = re.search(r"<td>All areas \(sum\)</td>(.*?)</tr>", section[section.index("Young people supported") :])
     assert re.findall(r">([^<>]*)</td>", total.group(1))[:4] == ["2025-Q2", "53", "43", "+10"]
     # the chart: the hidden 2025-Q1 points are a 'c' at the foot, not circles at 3 or 40
-    chart = section[section.index('aria-label="Young people supported by spoke workers"'):]
-    chart = chart[:chart.index("</svg>")]
+    chart = section[section.index('aria-label="Young people supported by spoke workers"') :]
+    chart = chart[: chart.index("</svg>")]
     titles = re.findall(r'<circle class="point[^"]*"[^>]*><title>([^<]*)</title>', chart)
     assert sorted(t.split(": ")[-1] for t in titles) == ["11", "42", "43", "53"]
     assert not any("2025-Q1: 3" in t or "2025-Q1: 40" in t for t in titles)
-    assert len(re.findall(r'<text class="suppressed"[^>]*><title>[^<]*2025-Q1: c \(suppressed\)</title>c</text>',
-                          chart)) == 2
+    assert (
+        len(re.findall(r'<text class="suppressed"[^>]*><title>[^<]*2025-Q1: c \(suppressed\)</title>c</text>', chart))
+        == 2
+    )
     # plan.json: which snapshot and measures, no figures, no run time
     document = json.loads(files["plan.json"])
-    assert document["monitoring"] == {"service_model": "cse-hub-and-spoke", "store_snapshot": "20250701T000000Z",
-                                      "snapshots": ["20250701T000000Z"], "measures": len(catalogue.measures),
-                                      "measures_with_figures": ["young_people_supported"]}
+    assert document["monitoring"] == {
+        "service_model": "cse-hub-and-spoke",
+        "store_snapshot": "20250701T000000Z",
+        "snapshots": ["20250701T000000Z"],
+        "measures": len(catalogue.measures),
+        "measures_with_figures": ["young_people_supported"],
+    }
     # plan.xlsx: the same disclosed table
     from openpyxl import load_workbook
 
     sheet = list(load_workbook(BytesIO(files["plan.xlsx"]))["Monitoring"].iter_rows(values_only=True))
-    assert sheet[0][:8] == ("Outcome", "Measure id", "Measure", "Area", "Latest period", "Latest", "Period before",
-                            "Change")
+    assert sheet[0][:8] == (
+        "Outcome",
+        "Measure id",
+        "Measure",
+        "Area",
+        "Latest period",
+        "Latest",
+        "Period before",
+        "Change",
+    )
     supported = [r for r in sheet if r[1] == "young_people_supported"]
     assert [r[5:8] for r in supported] == [(53, 43, 10), (11, "c", "c"), (42, "c", "c")]
 
@@ -113,16 +137,23 @@ def test_a_store_without_the_models_outcomes_says_no_monitoring_data(tmp_path):
     only_nwd = "no-wrong-door,new_out_of_county_placements,2025-Q1,,HUB1,7,\n"
     files = plan_files(scenario_with_store(tmp_path, only_nwd))
     section = section_of(files["report.html"].decode())
-    assert '<p id="monitoring-none"><b>No monitoring data</b> for service model <code>cse-hub-and-spoke</code>' in section
+    assert (
+        '<p id="monitoring-none"><b>No monitoring data</b> for service model <code>cse-hub-and-spoke</code>' in section
+    )
     assert "monitoring-table" not in section and "<svg" not in section and ">0<" not in section
     assert json.loads(files["plan.json"])["monitoring"]["measures_with_figures"] == []
 
 
 def test_the_no_wrong_door_model_reads_its_own_catalogue(tmp_path):
-    nwd_rows = "".join(f"no-wrong-door,section_20_placements,{p},,HUB1,{v},\n" for p, v in (("2025-Q1", 20), ("2025-Q2", 14)))
+    nwd_rows = "".join(
+        f"no-wrong-door,section_20_placements,{p},,HUB1,{v},\n" for p, v in (("2025-Q1", 20), ("2025-Q2", 14))
+    )
     nwd_rows += "no-wrong-door,arrests,2025-Q1,,HUB1,12,24\nno-wrong-door,arrests,2025-Q2,,HUB1,9,24\n"
-    files = plan_files(scenario_with_store(tmp_path, nwd_rows + rows("young_people_supported", FIGURES),
-                                           rules="service_model: no-wrong-door\n"))
+    files = plan_files(
+        scenario_with_store(
+            tmp_path, nwd_rows + rows("young_people_supported", FIGURES), rules="service_model: no-wrong-door\n"
+        )
+    )
     section = section_of(files["report.html"].decode())
     assert "Outcomes monitoring: " + load_catalogue("no-wrong-door").title in section
     assert "Young people supported by spoke workers" not in section  # the CSE figures are not this model's
@@ -143,7 +174,8 @@ def test_bad_stores_are_located_errors(tmp_path):
     assert [str(p) for p in caught.value.problems] == [
         f"error: {scn / 'scenario.yaml'}:4: monitoring_store: store '../nowhere' not found (looked for {tmp_path / 'nowhere'}); "
         "expected a refresh store directory, relative to the scenario directory (spokeplan refresh SOURCES.yaml "
-        "--store DIR)"]
+        "--store DIR)"
+    ]
     (tmp_path / "empty").mkdir()
     write(scn / "scenario.yaml", RULES + "monitoring_store: ../empty\n")
     with pytest.raises(InputError, match=r"empty:0: -: not a refresh store \(no latest\.json\)"):
@@ -193,7 +225,8 @@ def test_a_model_naming_a_missing_catalogue_is_a_located_error(tmp_path):
     assert [str(p) for p in caught.value.problems] == [
         f"error: {path}:{line}: outcomes_catalogue: outcome catalogue '../outcomes/missing.yaml' not found (looked for "
         f"{tmp_path / 'outcomes' / 'missing.yaml'}); expected the path of a catalogue YAML file relative to this model "
-        "file, e.g. ../outcomes/cse-hub-and-spoke.yaml"]
+        "file, e.g. ../outcomes/cse-hub-and-spoke.yaml"
+    ]
     # ... and through a scenario naming that model
     scn = write_scenario(tmp_path / "scn", {"scenario.yaml": RULES + f"service_model: {path}\n"})
     with pytest.raises(InputError, match=rf"{re.escape(str(path))}:{line}: outcomes_catalogue: outcome catalogue"):
@@ -201,25 +234,35 @@ def test_a_model_naming_a_missing_catalogue_is_a_located_error(tmp_path):
 
 
 def test_a_model_without_a_catalogue_cannot_be_monitored(tmp_path):
-    text = (SHIPPED_DIR / "cse-hub-and-spoke.yaml").read_text().replace(
-        "outcomes_catalogue: ../outcomes/cse-hub-and-spoke.yaml", "")
+    text = (
+        (SHIPPED_DIR / "cse-hub-and-spoke.yaml")
+        .read_text()
+        .replace("outcomes_catalogue: ../outcomes/cse-hub-and-spoke.yaml", "")
+    )
     path = write(tmp_path / "models" / "plain.yaml", text)
     refresh_rounds(tmp_path, [HEADER + rows("young_people_supported", FIGURES)])
-    scn = write_scenario(tmp_path / "scn", {"scenario.yaml": RULES + f"service_model: {path}\nmonitoring_store: ../store\n"})
+    scn = write_scenario(
+        tmp_path / "scn", {"scenario.yaml": RULES + f"service_model: {path}\nmonitoring_store: ../store\n"}
+    )
     with pytest.raises(InputError) as caught:
         load_scenario(scn)
     assert [str(p) for p in caught.value.problems] == [
         f"error: {scn / 'scenario.yaml'}:5: monitoring_store: service model 'cse-hub-and-spoke' names no outcomes_catalogue, "
-        "so there are no outcome measures to monitor; name one in the model file or remove monitoring_store"]
+        "so there are no outcome measures to monitor; name one in the model file or remove monitoring_store"
+    ]
 
 
 def test_a_model_file_brings_its_own_catalogue_to_the_report(tmp_path):
-    catalogue = (REPO / "inputs/outcomes/cse-hub-and-spoke.yaml").read_text().replace(
-        "title: Young people supported by spoke workers", "title: '<img src=x onerror=alert(1)> supported'")
+    catalogue = (
+        (REPO / "inputs/outcomes/cse-hub-and-spoke.yaml")
+        .read_text()
+        .replace("title: Young people supported by spoke workers", "title: '<img src=x onerror=alert(1)> supported'")
+    )
     write(tmp_path / "models" / "cat.yaml", catalogue)
     path = model_file(tmp_path, "cat.yaml")
-    files = plan_files(scenario_with_store(tmp_path, rows("young_people_supported", FIGURES),
-                                           rules=f"service_model: {path}\n"))
+    files = plan_files(
+        scenario_with_store(tmp_path, rows("young_people_supported", FIGURES), rules=f"service_model: {path}\n")
+    )
     section = section_of(files["report.html"].decode())
     assert "&lt;img src=x onerror=alert(1)&gt; supported" in section and "<img" not in section
 
@@ -227,8 +270,11 @@ def test_a_model_file_brings_its_own_catalogue_to_the_report(tmp_path):
 def test_spokeplan_monitor_takes_a_model_path_like_scenario_yaml(tmp_path, capsys, prefect_harness):
     from flows.cli import main
 
-    catalogue = (REPO / "inputs/outcomes/cse-hub-and-spoke.yaml").read_text().replace(
-        "title: Young people supported by spoke workers", "title: Young people supported (my model)")
+    catalogue = (
+        (REPO / "inputs/outcomes/cse-hub-and-spoke.yaml")
+        .read_text()
+        .replace("title: Young people supported by spoke workers", "title: Young people supported (my model)")
+    )
     write(tmp_path / "models" / "cat.yaml", catalogue)
     path = model_file(tmp_path, "cat.yaml")
     store = refresh_rounds(tmp_path, [HEADER + rows("young_people_supported", FIGURES)])
@@ -257,8 +303,9 @@ def test_the_committed_demo_store_is_what_the_refresh_of_the_demo_sources_writes
     assert sum(len(data) for data in built.values()) < 200_000
 
 
-@pytest.mark.parametrize("demo, model, with_figures", [("demo", "cse-hub-and-spoke", 11),
-                                                        ("demo_no_wrong_door", "no-wrong-door", 9)])
+@pytest.mark.parametrize(
+    "demo, model, with_figures", [("demo", "cse-hub-and-spoke", 11), ("demo_no_wrong_door", "no-wrong-door", 9)]
+)
 def test_the_shipped_demos_monitor_their_models_outcomes(demo, model, with_figures):
     table = scenario_monitoring(load_scenario(REPO / "inputs" / demo))
     assert table.catalogue.service_model == model and len(table.snapshots) == 2
@@ -271,7 +318,11 @@ def test_spokeplan_demo_shows_the_cse_outcomes_and_plans_as_before(shipped_demo)
     assert demo.code == 0, demo.err
     plan = json.loads((demo.directory / "plan.json").read_text())
     # the plan is the demo's as before the monitoring store was added
-    assert (plan["coverage"]["demand_covered"], plan["coverage"]["demand_total"], plan["spokes_total"]) == (180, 362, 15)
+    assert (plan["coverage"]["demand_covered"], plan["coverage"]["demand_total"], plan["spokes_total"]) == (
+        180,
+        362,
+        15,
+    )
     assert plan["monitoring"]["store_snapshot"] == "20250801T063000Z"
     assert len(plan["monitoring"]["measures_with_figures"]) == 11
     section = section_of((demo.directory / "report.html").read_text())

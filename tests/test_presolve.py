@@ -36,8 +36,13 @@ def test_reductions_by_hand():
         assert error.reasons
     else:
         raise AssertionError("E's spoke in post has no cases: the plan must be infeasible")
-    without_e = instance(hubs=inst.hubs, hosts=inst.hosts[:2], areas=inst.areas, casework=dict(inst.casework_minutes),
-                         supervision={("M", "P"): 10, ("M", "Q"): 10, ("N", "Q"): 10})
+    without_e = instance(
+        hubs=inst.hubs,
+        hosts=inst.hosts[:2],
+        areas=inst.areas,
+        casework=dict(inst.casework_minutes),
+        supervision={("M", "P"): 10, ("M", "Q"): 10, ("N", "Q"): 10},
+    )
     plan = solve(without_e)
     assert check_plan(without_e, plan) == [] and plan.objective == 24 and plan.status == "OPTIMAL"
 
@@ -61,8 +66,14 @@ def proven_values(inst, settings: list[dict]) -> list:
 @settings(max_examples=examples(100))
 @given(instances())
 def test_same_optimum_with_and_without_reductions(inst):
-    results = proven_values(inst, [{"backend": backend, "presolve": presolve} for presolve in (False, True)
-                                   for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND)])
+    results = proven_values(
+        inst,
+        [
+            {"backend": backend, "presolve": presolve}
+            for presolve in (False, True)
+            for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND)
+        ],
+    )
     proven = [r for r in results if r != "unproven"]
     assert len(set(proven)) <= 1, results
 
@@ -71,10 +82,13 @@ def test_merge_areas_by_hand():
     """A (3) and B (2) reach P and Q; C (4) reaches P only; D has no demand. A and B merge into A
     (demand 5), C stays: 3 of the 5 case columns are left (share 0.4). Cases of the merged A split
     back over A then B: P 4 -> A 3, B 1; Q 1 -> B 1 (A is full)."""
-    inst = instance(hubs=[hub("M")], hosts=[host("P"), host("Q")],
-                    areas=[area("A", 3), area("B", 2), area("C", 4), area("D", 0)],
-                    casework={("P", "A"): 5, ("Q", "A"): 5, ("P", "B"): 9, ("Q", "B"): 9, ("P", "C"): 5, ("P", "D"): 5},
-                    supervision={("M", "P"): 10, ("M", "Q"): 10})
+    inst = instance(
+        hubs=[hub("M")],
+        hosts=[host("P"), host("Q")],
+        areas=[area("A", 3), area("B", 2), area("C", 4), area("D", 0)],
+        casework={("P", "A"): 5, ("Q", "A"): 5, ("P", "B"): 9, ("Q", "B"): 9, ("P", "C"): 5, ("P", "D"): 5},
+        supervision={("M", "P"): 10, ("M", "Q"): 10},
+    )
     merged = merge_areas(inst)
     assert merged.members == {"A": ("A", "B"), "C": ("C",)}
     assert {a.area_id: a.demand for a in merged.instance.areas} == {"A": 5, "C": 4}
@@ -82,7 +96,11 @@ def test_merge_areas_by_hand():
     assert abs(merged.share - 0.4) < 1e-12
     demand = {a.area_id: a.demand for a in inst.areas}
     assert split_cases(merged, {("A", "P"): 4, ("A", "Q"): 1, ("C", "P"): 4}, demand) == {
-        ("A", "P"): 3, ("B", "P"): 1, ("B", "Q"): 1, ("C", "P"): 4}
+        ("A", "P"): 3,
+        ("B", "P"): 1,
+        ("B", "Q"): 1,
+        ("C", "P"): 4,
+    }
     # Reduction drops the pair of D (no demand).
     assert ("P", "D") not in reduce_instance(inst).casework_minutes
 
@@ -92,10 +110,13 @@ def merged_optimum_instance():
     Both spokes need 10 cases each: all 20 cases are covered only if the merged A+B (14) splits
     10 to P and 4 to Q. Travel then puts B's cases at Q first (B: P 20, Q 25 minutes, 5 more;
     A: P 10, Q 30, 20 more): 7·10 + 3·20 + 4·25 + 6·5 = 260 case-minutes."""
-    return instance(hubs=[hub("M")], hosts=[host("P"), host("Q")],
-                    areas=[area("A", 7), area("B", 7), area("C", 6)],
-                    casework={("P", "A"): 10, ("P", "B"): 20, ("Q", "A"): 30, ("Q", "B"): 25, ("Q", "C"): 5},
-                    supervision={("M", "P"): 10, ("M", "Q"): 10})
+    return instance(
+        hubs=[hub("M")],
+        hosts=[host("P"), host("Q")],
+        areas=[area("A", 7), area("B", 7), area("C", 6)],
+        casework={("P", "A"): 10, ("P", "B"): 20, ("Q", "A"): 30, ("Q", "B"): 25, ("Q", "C"): 5},
+        supervision={("M", "P"): 10, ("M", "Q"): 10},
+    )
 
 
 def test_merged_coverage_stage_gives_the_hand_optimum():
@@ -114,7 +135,13 @@ def test_merged_coverage_stage_gives_the_hand_optimum():
 def test_same_optimum_with_and_without_merged_areas(inst):
     """The merged coverage stage (then the later stages on the full model) against no merge, on
     both matrix back ends, every plan re-checked by the checker on the original instance."""
-    results = proven_values(inst, [{"backend": backend, "merge": merge} for merge in (False, True)
-                                   for backend in (MATRIX_BACKEND, MATRIX_SCIP_BACKEND)])
+    results = proven_values(
+        inst,
+        [
+            {"backend": backend, "merge": merge}
+            for merge in (False, True)
+            for backend in (MATRIX_BACKEND, MATRIX_SCIP_BACKEND)
+        ],
+    )
     proven = [r for r in results if r != "unproven"]
     assert len(set(proven)) <= 1, results

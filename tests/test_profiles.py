@@ -39,19 +39,19 @@ from scoping.scenario.travel_estimate import DETOUR
 SCENARIO = {
     "hubs.csv": "hub_id,name,easting,northing\nHUB,The hub,380000,480000\n",
     "hosts.csv": "host_id,name,host_type,easting,northing,authority_code,drop_in\n"
-                 "H1,Police base,police,400000,500000,E06000001,false\n"
-                 "H2,Outreach worker,outreach,100000,100000,E06000002,false\n",
+    "H1,Police base,police,400000,500000,E06000001,false\n"
+    "H2,Outreach worker,outreach,100000,100000,E06000002,false\n",
     "areas.csv": "area_id,name,authority_code,easting,northing,demand,population_10_17\n"
-                 "A1,Town,E06000001,400000,500000,10,6000\n"
-                 "A2,North,E06000001,400000,600000,6,5000\n"
-                 "A3,East,E06000001,550000,500000,4,4000\n"
-                 "B1,South,E06000002,101000,100000,3,5000\n",
+    "A1,Town,E06000001,400000,500000,10,6000\n"
+    "A2,North,E06000001,400000,600000,6,5000\n"
+    "A3,East,E06000001,550000,500000,4,4000\n"
+    "B1,South,E06000002,101000,100000,3,5000\n",
     "authorities.csv": "authority_code,name,aim,population_0_17,population_10_17,cin_cse_assessments,missing_episodes\n"
-                       "E06000001,Authority A,statutory,30000,15000,60,40\n"
-                       "E06000002,Authority B,preventative,10000,5000,10,3\n",
+    "E06000001,Authority A,statutory,30000,15000,60,40\n"
+    "E06000002,Authority B,preventative,10000,5000,10,3\n",
     "services.csv": "service_id,name,service_type,easting,northing,authority_code\n"
-                    "S1,A MASH,mash,400000,500000,E06000001\n"
-                    "S2,B drop-in,drop_in,100500,100000,E06000002\n",
+    "S1,A MASH,mash,400000,500000,E06000001\n"
+    "S2,B drop-in,drop_in,100500,100000,E06000002\n",
     "travel_times.csv": "from_id,to_id,minutes\nH1,A2,30\nH1,A3,120\nHUB,H1,50\n",
     "scenario.yaml": "demand_per_10000_aged_10_17: 10\n",
 }
@@ -77,6 +77,7 @@ def profiles(planned):
 
 # --- dimension 1: service landscape ------------------------------------------------------------
 
+
 def test_service_landscape_counts_gaps_and_hosts(profiles):
     a, b = profiles["E06000001"].services, profiles["E06000002"].services
     assert a.services_by_type["mash"] == 1 and sum(a.services_by_type.values()) == 1
@@ -92,13 +93,14 @@ def test_service_landscape_counts_gaps_and_hosts(profiles):
 
 # --- dimension 2: geography --------------------------------------------------------------------
 
+
 def test_footprint_of_three_places_is_the_buffered_triangle(profiles):
     geo = profiles["E06000001"].geography
     assert geo.footprint.source == "scenario places"
     side_a, side_b = 100.0, 150.0
     perimeter = side_a + side_b + math.hypot(side_a, side_b)
     buffer_km = FOOTPRINT_BUFFER_M / 1000
-    expected = side_a * side_b / 2 + perimeter * buffer_km + math.pi * buffer_km ** 2
+    expected = side_a * side_b / 2 + perimeter * buffer_km + math.pi * buffer_km**2
     assert geo.area_km2 == pytest.approx(expected, rel=1e-3)
 
 
@@ -109,8 +111,9 @@ def test_density_class_from_population_without_postcodes(profiles):
     assert geo.settlement_class == "rural"  # about 1.9 young people per km2
 
 
-@pytest.mark.parametrize("density, expected", [(None, None), (4.9, "rural"), (5, "mixed"), (29.9, "mixed"),
-                                               (30, "urban")])
+@pytest.mark.parametrize(
+    "density, expected", [(None, None), (4.9, "rural"), (5, "mixed"), (29.9, "mixed"), (30, "urban")]
+)
 def test_settlement_class_thresholds(density, expected):
     assert settlement_class(density, 5, 30) == expected
 
@@ -175,6 +178,7 @@ def test_footprint_of_no_points_is_none():
 
 # --- dimension 3: demography and the demand estimate -------------------------------------------
 
+
 def test_demography_and_demand_estimate(profiles):
     dem = profiles["E06000001"].demography
     assert (dem.population_0_17, dem.population_10_17, dem.population_source) == (30000, 15000, "authorities.csv")
@@ -188,12 +192,16 @@ def test_demography_and_demand_estimate(profiles):
     assert estimate.low == math.floor(15000 * rate * 0.75 / 10000 + 0.5)
     assert estimate.high == math.floor(15000 * rate * 1.25 / 10000 + 0.5)
     assert (estimate.spokes_low, estimate.spokes_central, estimate.spokes_high) == (
-        math.ceil(estimate.low / 12), 2, math.ceil(estimate.high / 12))
+        math.ceil(estimate.low / 12),
+        2,
+        math.ceil(estimate.high / 12),
+    )
 
 
 def test_estimated_demand_counts_areas_without_demand(tmp_path):
-    areas = SCENARIO["areas.csv"].replace("A3,East,E06000001,550000,500000,4,4000",
-                                          "A3,East,E06000001,550000,500000,,4000")
+    areas = SCENARIO["areas.csv"].replace(
+        "A3,East,E06000001,550000,500000,4,4000", "A3,East,E06000001,550000,500000,,4000"
+    )
     planned = build_instance(load_scenario(write(tmp_path / "scn", {"areas.csv": areas})))
     dem = {p.code: p for p in build_profiles(planned)}["E06000001"].demography
     assert (dem.demand_given, dem.demand_estimated, dem.areas_estimated) == (16, 4, 1)  # 4,000 x 10 / 10,000
@@ -218,6 +226,7 @@ def test_implied_rate():
 
 
 # --- dimension 4: CSE profile and benchmarks ----------------------------------------------------
+
 
 def test_cse_profile_rates_and_disclosure_of_small_counts(profiles):
     a = {b.indicator: b for b in profiles["E06000001"].cse.benchmarks}
@@ -244,19 +253,27 @@ def test_ees_counts_become_rates_and_england_comes_from_the_national_row(planned
 
 def _ees_for_scenario(planned):
     path = planned.scenario.directory / "ees.csv"
-    head = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
-            "new_la_code,old_la_code,la_name,cse_count,cse_rate_per_10000\n")
+    head = (
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
+        "new_la_code,old_la_code,la_name,cse_count,cse_rate_per_10000\n"
+    )
     la = "Reporting year,Local authority,E92000001,England,E12000001,North East"
-    path.write_text(head
-                    + "202223,Reporting year,National,E92000001,England,,,,,,14000,12\n"
-                    + f"202122,{la},E06000001,805,Authority A,60,20\n"
-                    + f"202223,{la},E06000001,805,Authority A,90,30\n")
+    path.write_text(
+        head
+        + "202223,Reporting year,National,E92000001,England,,,,,,14000,12\n"
+        + f"202122,{la},E06000001,805,Authority A,60,20\n"
+        + f"202223,{la},E06000001,805,Authority A,90,30\n"
+    )
     return path
 
 
 def test_nearest_neighbours_on_standardised_indicators():
-    values = {"E1": {"x": 1.0, "y": 100.0}, "E2": {"x": 2.0, "y": 110.0}, "E3": {"x": 9.0, "y": 900.0},
-              "E4": {"x": 8.0, "y": None}}
+    values = {
+        "E1": {"x": 1.0, "y": 100.0},
+        "E2": {"x": 2.0, "y": 110.0},
+        "E3": {"x": 9.0, "y": 900.0},
+        "E4": {"x": 8.0, "y": None},
+    }
     neighbours = nearest_neighbours(values, k=2)
     # y is missing for E4, so only x is used: E1's nearest are E2 (1 apart) then E4 (7 apart)
     assert neighbours["E1"] == ["E2", "E4"]
@@ -273,9 +290,18 @@ def test_neighbours_file_is_read_in_rank_order_and_checked(tmp_path):
     assert ":2: neighbour_code: E06000009 is not a known" in str(caught.value)
 
 
-@pytest.mark.parametrize("value, comparator, flag", [(125, 100, "red"), (124, 100, "amber"), (110, 100, "amber"),
-                                                     (109, 100, "green"), (50, 100, "green"), (None, 100, None),
-                                                     (10, None, None)])
+@pytest.mark.parametrize(
+    "value, comparator, flag",
+    [
+        (125, 100, "red"),
+        (124, 100, "amber"),
+        (110, 100, "amber"),
+        (109, 100, "green"),
+        (50, 100, "green"),
+        (None, 100, None),
+        (10, None, None),
+    ],
+)
 def test_rag_thresholds(value, comparator, flag):
     assert rag_flag(value, comparator)[1] == flag
 
@@ -287,15 +313,19 @@ def test_trend_needs_two_known_periods():
 
 
 def test_benchmark_prefers_neighbours_over_england():
-    indicators = IndicatorSet(values={"A": {"r": 30.0}, "B": {"r": 20.0}, "C": {"r": None}},
-                              england={"r": 10.0})
+    indicators = IndicatorSet(values={"A": {"r": 30.0}, "B": {"r": 20.0}, "C": {"r": None}}, england={"r": 10.0})
     with_neighbours = benchmark("A", indicators, ["B", "C"])[0]
-    assert (with_neighbours.comparator, with_neighbours.neighbours_mean, with_neighbours.rag) == ("neighbours", 20.0, "red")
+    assert (with_neighbours.comparator, with_neighbours.neighbours_mean, with_neighbours.rag) == (
+        "neighbours",
+        20.0,
+        "red",
+    )
     alone = benchmark("A", indicators, ["C"])[0]
     assert (alone.comparator, alone.rag) == ("England", "red")
 
 
 # --- recommendations ---------------------------------------------------------------------------
+
 
 def test_recommendations_follow_the_evaluation(profiles):
     a = {r.topic: r for r in recommendations(profiles["E06000001"], 45, 90, 12)}

@@ -65,8 +65,9 @@ def most_cases_with(inst: Instance, spokes_at_host: tuple[tuple[str, int], ...])
         upper.append(rules.caseload_max * spokes[host_id])
         rows.append([-v for v in row])
         upper.append(-rules.caseload_min * spokes[host_id])
-    result = linprog(-np.ones(len(pairs)), A_ub=np.array(rows), b_ub=np.array(upper, dtype=float),
-                     bounds=(0, None), method="highs")
+    result = linprog(
+        -np.ones(len(pairs)), A_ub=np.array(rows), b_ub=np.array(upper, dtype=float), bounds=(0, None), method="highs"
+    )
     if result.status == 2:
         return None
     assert result.status == 0, result.message
@@ -79,7 +80,9 @@ def brute_force_optimum(inst: Instance) -> int | None:
     hubs = {h.hub_id: h for h in inst.hubs}
     hosts = {h.host_id: h for h in inst.hosts}
     pairs = sorted(inst.supervision_minutes)
-    ranges = [range(inst.existing_spokes.get(p, 0), min(hosts[p[1]].max_spokes, hubs[p[0]].capacity) + 1) for p in pairs]
+    ranges = [
+        range(inst.existing_spokes.get(p, 0), min(hosts[p[1]].max_spokes, hubs[p[0]].capacity) + 1) for p in pairs
+    ]
     if any(pair not in inst.supervision_minutes for pair, count in inst.existing_spokes.items() if count):
         return None
     cases_for = lru_cache(maxsize=None)(lambda key: most_cases_with(inst, key))
@@ -103,8 +106,10 @@ def brute_force_optimum(inst: Instance) -> int | None:
         hosted_in = {hosts[j].authority_code for j, n in per_host.items() if n}
         if any(a.required and a.authority_code not in hosted_in for a in inst.authorities):
             continue
-        if any(per_host.get(j.host_id, 0) < 1 if j.status == "locked" else j.status == "banned" and per_host.get(j.host_id)
-               for j in inst.hosts):  # host status (issue #18)
+        if any(
+            per_host.get(j.host_id, 0) < 1 if j.status == "locked" else j.status == "banned" and per_host.get(j.host_id)
+            for j in inst.hosts
+        ):  # host status (issue #18)
             continue
         covered = cases_for(tuple(sorted((j, n) for j, n in per_host.items() if n)))
         if covered is not None and (best is None or covered > best):

@@ -15,12 +15,16 @@ from flows.params import RefreshParams
 from flows.refresh_flow import refresh_flow
 from scoping.store.refresh import FetchError, fetch, load_sources
 
-AUTHORITIES = ("authority_code,name,aim,required,population_10_17\n"
-               "E06000001,Authority one,statutory,true,12000\n"
-               "E06000002,Authority two,preventative,false,8000\n")
-AREAS = ("area_id,name,authority_code,easting,northing,demand\n"
-         "A1,Town one,E06000001,421500,560000,14\n"
-         "A2,Town two,E06000002,422500,560000,9\n")
+AUTHORITIES = (
+    "authority_code,name,aim,required,population_10_17\n"
+    "E06000001,Authority one,statutory,true,12000\n"
+    "E06000002,Authority two,preventative,false,8000\n"
+)
+AREAS = (
+    "area_id,name,authority_code,easting,northing,demand\n"
+    "A1,Town one,E06000001,421500,560000,14\n"
+    "A2,Town two,E06000002,422500,560000,9\n"
+)
 SOURCES = """\
 sources:
   - name: authorities
@@ -45,8 +49,9 @@ def listing(store: Path) -> dict[str, bytes]:
 
 
 def run(sources: Path, store: Path, **options):
-    state = refresh_flow(params=RefreshParams(sources_file=str(sources), store_dir=str(store), **options),
-                         return_state=True)
+    state = refresh_flow(
+        params=RefreshParams(sources_file=str(sources), store_dir=str(store), **options), return_state=True
+    )
     return state, state.result(raise_on_failure=False)
 
 
@@ -74,12 +79,16 @@ def test_a_broken_source_is_reported_the_others_land_and_its_old_file_is_kept(tm
     sources, store = write_sources(tmp_path), tmp_path / "store"
     _, first = run(sources, store)
     # authorities: an indicator moves and an authority is added; areas: a row goes bad
-    write_sources(tmp_path,
-                  authorities=AUTHORITIES.replace("8000", "8400") + "E06000003,Authority three,both,false,5000\n",
-                  areas=AREAS.replace(",9\n", ",nine\n"))
+    write_sources(
+        tmp_path,
+        authorities=AUTHORITIES.replace("8000", "8400") + "E06000003,Authority three,both,false,5000\n",
+        areas=AREAS.replace(",9\n", ",nine\n"),
+    )
     state, second = run(sources, store)
     assert state.is_failed() and second.exit_code == 2
-    assert second.messages == [f"error: {tmp_path / 'data' / 'areas.csv'}:3: demand: expected a whole number, got 'nine'"]
+    assert second.messages == [
+        f"error: {tmp_path / 'data' / 'areas.csv'}:3: demand: expected a whole number, got 'nine'"
+    ]
     new = second.summary["snapshot"]
     assert new and new != first.summary["snapshot"]
     snapshot = store / "snapshots" / new
@@ -91,8 +100,9 @@ def test_a_broken_source_is_reported_the_others_land_and_its_old_file_is_kept(tm
     report = json.loads((store / "reports" / f"{new}.json").read_text())["changes"]
     assert report["authorities"]["status"] == "changed"
     assert report["authorities"]["added"] == ["E06000003"]
-    assert report["authorities"]["moved"] == [{"key": "E06000002", "column": "population_10_17", "old": 8000,
-                                               "new": 8400}]
+    assert report["authorities"]["moved"] == [
+        {"key": "E06000002", "column": "population_10_17", "old": 8000, "new": 8400}
+    ]
     assert report["areas"]["status"] == "rejected, previous snapshot kept"
     markdown = (store / "reports" / f"{new}.md").read_text()
     assert "E06000002 population_10_17: 8000 -> 8400" in markdown and "rejected: error:" in markdown
@@ -156,9 +166,11 @@ def test_fetch_retries_server_errors_with_backoff_and_not_client_errors(server):
 
 
 def test_http_sources_in_a_refresh(tmp_path, server, prefect_harness):
-    text = (f"sources:\n  - {{name: authorities, url: '{server}/flaky', schema: authorities}}\n"
-            f"  - {{name: gone, url: '{server}/gone', schema: authorities}}\n"
-            f"  - {{name: areas, url: data/areas.csv, schema: areas}}\n")
+    text = (
+        f"sources:\n  - {{name: authorities, url: '{server}/flaky', schema: authorities}}\n"
+        f"  - {{name: gone, url: '{server}/gone', schema: authorities}}\n"
+        f"  - {{name: areas, url: data/areas.csv, schema: areas}}\n"
+    )
     sources = write_sources(tmp_path, text)
     state, outcome = run(sources, tmp_path / "store", attempts=3, backoff_seconds=0.01)
     assert outcome.exit_code == 2

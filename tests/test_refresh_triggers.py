@@ -60,15 +60,15 @@ def make_home(home: Path) -> Path:
 
 
 def command(home: Path, env: dict, program: str, *argv: str) -> str:
-    done = subprocess.run([str(BIN / program), *argv], cwd=home, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run([str(BIN / program), *argv], cwd=home, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
 def api(port: int, path: str) -> list[dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/{path}", data=b"{}",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/{path}", data=b"{}", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -95,8 +95,10 @@ def wait_for(port: int, wanted: dict[str, int]) -> dict[str, list[dict]]:
     deadline = time.monotonic() + PATIENCE
     while True:
         found = runs_by_deployment(port)
-        if all(len(found.get(name, [])) >= count and all(r["state_type"] in FINAL for r in found.get(name, []))
-               for name, count in wanted.items()):
+        if all(
+            len(found.get(name, [])) >= count and all(r["state_type"] in FINAL for r in found.get(name, []))
+            for name, count in wanted.items()
+        ):
             return found
         assert time.monotonic() < deadline, {n: [(r["name"], r["state_type"]) for r in rs] for n, rs in found.items()}
         time.sleep(2)
@@ -114,8 +116,14 @@ def test_the_refresh_deployment_triggers_scope_and_plan_only_when_something_chan
         command(home, env, "prefect", "--no-prompt", "deploy", "--all")
         automations = command(home, env, "prefect", "automation", "ls")
         assert "plan__automation_1" in automations and "scope__automation_1" in automations
-        worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "spokeplan"], cwd=home, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        worker = subprocess.Popen(
+            [str(BIN / "prefect"), "worker", "start", "--pool", "spokeplan"],
+            cwd=home,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
         # 1. The first refresh writes a snapshot: scope and plan run on it.
         command(home, env, "prefect", "deployment", "run", "spokeplan-refresh/refresh")
@@ -125,8 +133,11 @@ def test_the_refresh_deployment_triggers_scope_and_plan_only_when_something_chan
             [run] = found[name]
             assert run["state_type"] == "COMPLETED", (name, run["state"])
             params = run["parameters"]["params"]
-            assert (params["store_dir"], params["snapshot"], params["scenario_dir"]) == ("outputs/store", first,
-                                                                                          "inputs/demo")
+            assert (params["store_dir"], params["snapshot"], params["scenario_dir"]) == (
+                "outputs/store",
+                first,
+                "inputs/demo",
+            )
         plan = json.loads((home / "outputs" / "refreshed" / "plan" / "plan.json").read_text())
         assert plan["store"]["snapshot"] == first and plan["objective"] == 24
         assert (home / "outputs" / "refreshed" / "scope" / "index.html").exists()
@@ -140,7 +151,8 @@ def test_the_refresh_deployment_triggers_scope_and_plan_only_when_something_chan
 
         # 3. A source changes: a new snapshot, re-scoped and re-planned; the report says what changed.
         (home / "inputs" / "data" / "hosts.csv").write_text(
-            VALID["hosts.csv"].replace("E06000002,1,1500,true", "E06000002,2,1500,true"))
+            VALID["hosts.csv"].replace("E06000002,1,1500,true", "E06000002,2,1500,true")
+        )
         command(home, env, "prefect", "deployment", "run", "spokeplan-refresh/refresh")
         found = wait_for(port, {"refresh": 3, "scope": 2, "plan": 2})
         second = json.loads((home / "outputs" / "store" / "latest.json").read_text())["snapshot"]
@@ -158,8 +170,12 @@ def test_the_refresh_deployment_triggers_scope_and_plan_only_when_something_chan
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
-        subprocess.run([str(BIN / "spokeplan"), "server", "stop"], env=environment(tmp_path / "prefect-home"),
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [str(BIN / "spokeplan"), "server", "stop"],
+            env=environment(tmp_path / "prefect-home"),
+            capture_output=True,
+            timeout=120,
+        )
         record = tmp_path / "prefect-home" / "spokeplan-server.json"
         if record.exists():
             try:

@@ -36,7 +36,8 @@ def three_regions(**rules):
         [area("A1", 24), area("A2", 11), area("A3", 20)],
         {("J1", "A1"): 10, ("J2", "A2"): 10, ("J3", "A3"): 10},
         {("H1", "J1"): 30, ("H2", "J2"): 30, ("H3", "J3"): 30},
-        rules=rules_with(**rules))
+        rules=rules_with(**rules),
+    )
 
 
 def spokes_by_host(result):

@@ -36,8 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^error: \S.*:\d+: [^:]+: .+$")
 H, HO, A, AU = VALID["hubs.csv"], VALID["hosts.csv"], VALID["areas.csv"], VALID["authorities.csv"]
 # Nine aliases of nine aliases of ...: a few lines that a YAML loader expands to 9^9 (387 million) items.
-ALIAS_BOMB = ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
-              + "".join(f"{x}: &{x} [{', '.join(['*' + y] * 9)}]\n" for y, x in zip("abcdefgh", "bcdefghi")))
+ALIAS_BOMB = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+    f"{x}: &{x} [{', '.join(['*' + y] * 9)}]\n" for y, x in zip("abcdefgh", "bcdefghi")
+)
 
 
 def validate(directory: Path) -> list[str]:
@@ -119,11 +120,18 @@ def test_a_file_without_read_permission(tmp_path):
         if os.geteuid() != 0:
             messages = validate(directory)
         else:  # root reads everything: check as an unprivileged user
-            script = ("import sys; from tests.test_reliability_corpus import validate; from pathlib import Path;"
-                      f"print('\\n'.join(validate(Path({str(directory)!r}))))")
-            run = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-                                  "-c", script], capture_output=True, text=True, cwd=REPO, timeout=300,
-                                 env={**os.environ, "HOME": str(base)})
+            script = (
+                "import sys; from tests.test_reliability_corpus import validate; from pathlib import Path;"
+                f"print('\\n'.join(validate(Path({str(directory)!r}))))"
+            )
+            run = subprocess.run(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", script],
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+                timeout=300,
+                env={**os.environ, "HOME": str(base)},
+            )
             assert run.returncode == 0, run.stderr[-2000:]
             messages = run.stdout.splitlines()
         assert any("hosts.csv:0: -: cannot be read: permission denied" in m for m in messages), messages
@@ -138,8 +146,11 @@ def test_a_file_without_read_permission(tmp_path):
 def test_an_alias_bomb_in_scenario_yaml_is_refused_at_once(tmp_path, key):
     directory = write_scenario(tmp_path / "scn", {"scenario.yaml": ALIAS_BOMB + f"{key}: *i\n"})
     started = time.perf_counter()
-    (message,) = fails_with(directory, "scenario.yaml:2: -: not valid YAML: an alias (*a) repeats another part "
-                                       "of the file; spokeplan does not accept YAML aliases")
+    (message,) = fails_with(
+        directory,
+        "scenario.yaml:2: -: not valid YAML: an alias (*a) repeats another part "
+        "of the file; spokeplan does not accept YAML aliases",
+    )
     assert time.perf_counter() - started < 10 and len(message) < 400
 
 
@@ -176,9 +187,9 @@ def test_a_number_too_long_to_read_and_a_date_that_does_not_exist(tmp_path):
 NI = {
     "hubs.csv": "hub_id,name,postcode\nHUB1,Belfast hub,BT1 5GS\n",
     "hosts.csv": "host_id,name,host_type,postcode,max_spokes\nHOST1,Police base,police,BT1 5GS,2\n"
-                 "HOST2,Community centre,community,BT7 1NN,1\n",
+    "HOST2,Community centre,community,BT7 1NN,1\n",
     "areas.csv": "area_id,name,authority_code,postcode,demand\nAREA1,Belfast centre,N09000003,BT1 5GS,12\n"
-                 "AREA2,Belfast south,N09000003,BT7 1NN,11\n",
+    "AREA2,Belfast south,N09000003,BT7 1NN,11\n",
     "authorities.csv": "authority_code,name\nN09000003,Belfast\n",
 }
 
@@ -213,8 +224,11 @@ def test_a_host_authority_missing_from_authorities_csv(tmp_path):
     fails_with(directory, "hosts.csv:3: authority_code: E06000099 is not listed in authorities.csv")
     hosts = "host_id,name,host_type,postcode\nHOST1,Police base,police,NE1 4LP\nHOST2,Centre,community,TS1 1AA\n"
     directory = write_scenario(tmp_path / "scn2", {"hosts.csv": hosts})
-    fails_with(directory, "hosts.csv:2: postcode: NE1 4LP is in authority E08000021 (Newcastle upon Tyne), which "
-                          "is not listed in authorities.csv")
+    fails_with(
+        directory,
+        "hosts.csv:2: postcode: NE1 4LP is in authority E08000021 (Newcastle upon Tyne), which "
+        "is not listed in authorities.csv",
+    )
 
 
 def test_a_travel_time_from_a_place_to_itself(tmp_path):
@@ -226,21 +240,31 @@ def test_a_travel_time_from_a_place_to_itself(tmp_path):
 
 
 def test_a_key_given_twice_names_both_lines(tmp_path):
-    directory = write_scenario(tmp_path / "scn", {"scenario.yaml": "budget_per_year: 100000\ncaseload_min: 10\n"
-                                                                    "budget_per_year: 900000\n"})
-    assert validate(directory) == [f"error: {directory}/scenario.yaml:3: budget_per_year: is given twice (first on "
-                                   "line 1, again on line 3); give it once"]
+    directory = write_scenario(
+        tmp_path / "scn", {"scenario.yaml": "budget_per_year: 100000\ncaseload_min: 10\nbudget_per_year: 900000\n"}
+    )
+    assert validate(directory) == [
+        f"error: {directory}/scenario.yaml:3: budget_per_year: is given twice (first on "
+        "line 1, again on line 3); give it once"
+    ]
 
 
 def test_rule_conflicts_name_the_lines_of_their_keys(tmp_path):
     directory = write_scenario(tmp_path / "scn", {"scenario.yaml": "name: x\ncaseload_min: 13\ncaseload_max: 12\n"})
-    assert validate(directory) == [f"error: {directory}/scenario.yaml:2: caseload_min: caseload_min 13 is more than "
-                                   "caseload_max 12 (caseload_min on line 2, caseload_max on line 3)"]
-    phases = "phases:\n  - {name: a, start_year: 2015, new_services: 1}\n  - {name: b, start_year: 2014, new_services: 1}\n"
+    assert validate(directory) == [
+        f"error: {directory}/scenario.yaml:2: caseload_min: caseload_min 13 is more than "
+        "caseload_max 12 (caseload_min on line 2, caseload_max on line 3)"
+    ]
+    phases = (
+        "phases:\n  - {name: a, start_year: 2015, new_services: 1}\n  - {name: b, start_year: 2014, new_services: 1}\n"
+    )
     directory = write_scenario(tmp_path / "scn2", {"scenario.yaml": phases})
-    fails_with(directory, "scenario.yaml:2: phases.0.start_year: phase start years must increase from one phase to "
-                          "the next: phase b starts in 2014, phase a in 2015 (phases.0.start_year on line 2, "
-                          "phases.1.start_year on line 3)")
+    fails_with(
+        directory,
+        "scenario.yaml:2: phases.0.start_year: phase start years must increase from one phase to "
+        "the next: phase b starts in 2014, phase a in 2015 (phases.0.start_year on line 2, "
+        "phases.1.start_year on line 3)",
+    )
 
 
 # --- the monitoring store: malformed manifests and paths out of the store ---------------------
@@ -257,16 +281,28 @@ def latest(tmp_path: Path) -> dict:
     return json.loads((REPO / "inputs" / "outcomes" / "demo_store" / "latest.json").read_text())
 
 
-@pytest.mark.parametrize("damage, expected", [
-    (lambda m: m.pop("snapshot"), "latest.json:1: snapshot: the store is damaged: is missing"),
-    (lambda m: m["sources"]["cse_outcomes"].pop("file"),
-     "latest.json:5: sources.cse_outcomes.file: the store is damaged: is missing"),
-    (lambda m: m["sources"]["cse_outcomes"].update(file="/etc/passwd"),
-     "sources.cse_outcomes.file: the store is damaged: '/etc/passwd' is an absolute path"),
-    (lambda m: m["sources"]["cse_outcomes"].update(file="../../../etc/passwd"),
-     "sources.cse_outcomes.file: the store is damaged: '../../../etc/passwd' leads out of the store"),
-    (lambda m: m.update(snapshot="../../etc"), "snapshot: the store is damaged: '../../etc' is not a refresh snapshot id"),
-])
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda m: m.pop("snapshot"), "latest.json:1: snapshot: the store is damaged: is missing"),
+        (
+            lambda m: m["sources"]["cse_outcomes"].pop("file"),
+            "latest.json:5: sources.cse_outcomes.file: the store is damaged: is missing",
+        ),
+        (
+            lambda m: m["sources"]["cse_outcomes"].update(file="/etc/passwd"),
+            "sources.cse_outcomes.file: the store is damaged: '/etc/passwd' is an absolute path",
+        ),
+        (
+            lambda m: m["sources"]["cse_outcomes"].update(file="../../../etc/passwd"),
+            "sources.cse_outcomes.file: the store is damaged: '../../../etc/passwd' leads out of the store",
+        ),
+        (
+            lambda m: m.update(snapshot="../../etc"),
+            "snapshot: the store is damaged: '../../etc' is not a refresh snapshot id",
+        ),
+    ],
+)
 def test_a_damaged_store_manifest(tmp_path, damage, expected):
     manifest = latest(tmp_path)
     damage(manifest)
@@ -295,8 +331,9 @@ def cli(*args: str, setup: str = "") -> subprocess.CompletedProcess:
     """`spokeplan ARGS` in a fresh process (a temporary Prefect server of its own), as a user runs it."""
     script = f"import sys\n{setup}\nfrom flows.cli import main\nsys.exit(main({list(args)!r}))"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOGGING")}
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=600,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=600, env=env
+    )
 
 
 @pytest.mark.slow
@@ -307,12 +344,14 @@ def test_the_command_line_input_fault_and_bug_are_one_line_each(tmp_path):
     (directory / "hubs.csv").mkdir()
     run = cli("validate", str(directory))
     assert run.returncode == 2 and run.stderr.splitlines() == [
-        f"error: {directory}/hubs.csv:0: -: is a folder; expected a CSV file"], run.stderr
+        f"error: {directory}/hubs.csv:0: -: is a folder; expected a CSV file"
+    ], run.stderr
     bug = "import scoping.scenario.build as b\nb.build_instance = lambda scenario, **options: 1 / 0"
     run = cli("validate", str(write_scenario(tmp_path / "ok")), setup=bug)
     assert run.returncode == 1, run.stderr
-    assert run.stderr.splitlines() == ["spokeplan: internal error: ZeroDivisionError: division by zero "
-                                       "(run with --debug for details)"], run.stderr
+    assert run.stderr.splitlines() == [
+        "spokeplan: internal error: ZeroDivisionError: division by zero (run with --debug for details)"
+    ], run.stderr
 
 
 @pytest.mark.slow
@@ -321,8 +360,10 @@ def test_the_output_folder_is_refused_before_the_solve(tmp_path, capsys, prefect
 
     (tmp_path / "a-file").write_text("not a folder")
     scenario = write_scenario(tmp_path / "scn")
-    for out, expected in [(tmp_path / "a-file", "--out: is a file; expected a folder for the output files"),
-                          (tmp_path / "a-file" / "plan", "is a file, so no folder can be made under it")]:
+    for out, expected in [
+        (tmp_path / "a-file", "--out: is a file; expected a folder for the output files"),
+        (tmp_path / "a-file" / "plan", "is a file, so no folder can be made under it"),
+    ]:
         capsys.readouterr()
         assert main(["plan", str(scenario), "--out", str(out)]) == 2
         lines = capsys.readouterr().err.strip().splitlines()
@@ -336,8 +377,13 @@ def test_a_full_disk_during_the_write_is_exit_2_and_the_previous_plan_stays(tmp_
 
     full = tmp_path / "full"
     full.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=320k", "tmpfs", str(full)],
-                                           capture_output=True).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=320k", "tmpfs", str(full)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small file system here (needs root)")
     try:
         scenario = write_scenario(tmp_path / "scn")
@@ -349,8 +395,10 @@ def test_a_full_disk_during_the_write_is_exit_2_and_the_previous_plan_stays(tmp_
         capsys.readouterr()
         assert main(["plan", str(scenario), "--out", str(full / "plan")]) == 2
         (line,) = capsys.readouterr().err.strip().splitlines()
-        assert line == (f"error: {full / 'plan'}:0: -: cannot write the files here: the disk is full; the previous "
-                        "files are unchanged")
+        assert line == (
+            f"error: {full / 'plan'}:0: -: cannot write the files here: the disk is full; the previous "
+            "files are unchanged"
+        )
         assert folder_bytes(full / "plan") == before
         assert sorted(os.listdir(full)) == ["filler", "plan"]  # no temporary folder left behind
     finally:

@@ -27,6 +27,7 @@ def rendered(tmp_path_factory):
 
 # --- disclosure ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value, shown", [(0, "0"), (1, "c"), (5, "c"), (6, "6"), (1234, "1,234"), (None, ":")])
 def test_primary_suppression(value, shown):
     assert disclose(value, 5) == shown
@@ -40,10 +41,22 @@ def test_secondary_suppression_protects_a_single_hidden_cell_in_a_group():
 
 def test_secondary_suppression_cascades_across_rows_and_columns():
     # 2 x 2 table with row and column totals: one small cell forces a rectangle of suppressions
-    values = {("r1", "x"): 2, ("r1", "y"): 40, ("r2", "x"): 30, ("r2", "y"): 50,
-              ("r1", "t"): 42, ("r2", "t"): 80, ("T", "x"): 32, ("T", "y"): 90}
-    groups = [[("r1", "x"), ("r1", "y"), ("r1", "t")], [("r2", "x"), ("r2", "y"), ("r2", "t")],
-              [("r1", "x"), ("r2", "x"), ("T", "x")], [("r1", "y"), ("r2", "y"), ("T", "y")]]
+    values = {
+        ("r1", "x"): 2,
+        ("r1", "y"): 40,
+        ("r2", "x"): 30,
+        ("r2", "y"): 50,
+        ("r1", "t"): 42,
+        ("r2", "t"): 80,
+        ("T", "x"): 32,
+        ("T", "y"): 90,
+    }
+    groups = [
+        [("r1", "x"), ("r1", "y"), ("r1", "t")],
+        [("r2", "x"), ("r2", "y"), ("r2", "t")],
+        [("r1", "x"), ("r2", "x"), ("T", "x")],
+        [("r1", "y"), ("r2", "y"), ("T", "y")],
+    ]
     hidden = suppressed_cells(values, groups, 5)
     for group in groups:
         assert sum(1 for key in group if key in hidden) != 1
@@ -132,18 +145,24 @@ def published_relations(planned, plan):
     authority_of = {a.area_id: a.authority_code for a in inst.areas}
     relations = []
     for code in [*codes, "TOTAL"]:  # demand = covered + unmet
-        relations.append((("authority", code, "demand"),
-                          [("authority", code, "covered"), ("authority", code, "unmet")]))
+        relations.append(
+            (("authority", code, "demand"), [("authority", code, "covered"), ("authority", code, "unmet")])
+        )
     for column in ("demand", "covered", "unmet"):  # total row
         relations.append((("authority", "TOTAL", column), [("authority", code, column) for code in codes]))
     hosts = sorted({a.host_id for a in plan.assignments})
     relations.append((("authority", "TOTAL", "covered"), [("host", h) for h in hosts]))
     for host in hosts:
-        relations.append((("host", host), [("assignment", a.area_id, a.host_id) for a in plan.assignments
-                                           if a.host_id == host]))
+        relations.append(
+            (("host", host), [("assignment", a.area_id, a.host_id) for a in plan.assignments if a.host_id == host])
+        )
     for code in codes:
-        relations.append((("authority", code, "covered"), [("assignment", a.area_id, a.host_id)
-                                                           for a in plan.assignments if authority_of[a.area_id] == code]))
+        relations.append(
+            (
+                ("authority", code, "covered"),
+                [("assignment", a.area_id, a.host_id) for a in plan.assignments if authority_of[a.area_id] == code],
+            )
+        )
     return relations
 
 
@@ -156,11 +175,12 @@ def test_no_suppressed_count_can_be_recovered_from_what_is_published(rendered):
 
 # --- report.html -----------------------------------------------------------------------------
 
+
 def test_report_escapes_hostile_names_and_needs_no_network(rendered):
     html = rendered[2]["report.html"].decode()
     assert "<script>alert(1)</script>" not in html and "<script" not in html.lower()
     assert str(escape(HOSTILE_SCRIPT)) in html
-    assert not re.search(r'(src|href)\s*=', html)  # no resources of any kind, local or remote
+    assert not re.search(r"(src|href)\s*=", html)  # no resources of any kind, local or remote
     # the only "http" in the page is inside the hostile host name, shown as text
     text_only = html.replace(str(escape(HOSTILE_FORMULA)), "").replace(html_escape(HOSTILE_FORMULA), "")
     assert "http" not in text_only.lower()
@@ -200,7 +220,7 @@ def test_report_tables_show_the_published_counts(rendered):
     # Authority two's unmet 0 and the grand totals are published; the authorities' other counts are hidden
     # (area assignments of 4, 5, 3... each keep 'c''s range of values: reporting.disclosure.required_width)
     assert numbers("Authority two <small>")[:3] == ["c", "c", "0"]
-    assert numbers("<tr class=\"total\">")[:3] == ["60", "48", "12"]
+    assert numbers('<tr class="total">')[:3] == ["60", "48", "12"]
     hosts = {name: numbers(f"<tr><td>{name}") for name in ("Social care office Sunderland",)}
     assert hosts["Social care office Sunderland"][:3] == ["1", "12", "12.0"]  # spokes, cases, caseload
     assert "Outreach Berwick" in re.search(r'<table id="unused-host-table">.*?</table>', html, re.S).group(0)

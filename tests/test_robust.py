@@ -30,10 +30,14 @@ from tests.strategies import examples, instances
 
 def one_spoke(caseload_min: int = 0, p_central: int = 12):
     """One hub with one spoke; J1 serves P (central 12 cases), J2 serves Q (10 in every scenario)."""
-    return instance([hub("H", min_spokes=1, max_spokes=1)], [host("J1"), host("J2")],
-                    [area("P", p_central), area("Q", 10)],
-                    {("J1", "P"): 10, ("J2", "Q"): 10}, {("H", "J1"): 20, ("H", "J2"): 20},
-                    rules=rules_with(caseload_min=caseload_min, caseload_max=12))
+    return instance(
+        [hub("H", min_spokes=1, max_spokes=1)],
+        [host("J1"), host("J2")],
+        [area("P", p_central), area("Q", 10)],
+        {("J1", "P"): 10, ("J2", "Q"): 10},
+        {("H", "J1"): 20, ("H", "J2"): 20},
+        rules=rules_with(caseload_min=caseload_min, caseload_max=12),
+    )
 
 
 def robust_programme(inst, low_p: int = 4, robust: str = "worst_case", weights=(1.0, 1.0)):
@@ -78,12 +82,20 @@ def test_caseload_minimum_holds_in_every_demand_scenario():
     low = next(o for o in solved.robustness.scenarios if o.name == "low")
     assert (low.covered_robust, low.covered_central_plan, low.central_plan_meets_caseload_min) == (10, 6, False)
     # The checker verifies the minimum per scenario: the central plan's spoke fails it in "low".
-    central_as_robust = replace(solved.robustness.central, periods=(replace(
-        solved.robustness.central.periods[0], assignments={CENTRAL: {("P", "J1"): 12}, "low": {("P", "J1"): 6}}),),
-        objective=6.0, bound=6.0)
+    central_as_robust = replace(
+        solved.robustness.central,
+        periods=(
+            replace(
+                solved.robustness.central.periods[0], assignments={CENTRAL: {("P", "J1"): 12}, "low": {("P", "J1"): 6}}
+            ),
+        ),
+        objective=6.0,
+        bound=6.0,
+    )
     problems = check_programme(inst, prog, central_as_robust)
-    assert problems == ["plan, demand scenario low: caseload: host J1: 6 cases for 1 spokes is below "
-                        "caseload_min 10 x 1 = 10"]
+    assert problems == [
+        "plan, demand scenario low: caseload: host J1: 6 cases for 1 spokes is below caseload_min 10 x 1 = 10"
+    ]
 
 
 def test_fixed_spokes_evaluation_drops_the_minimum_only_when_it_cannot_be_met():
@@ -109,8 +121,13 @@ def robust_cases(draw):
     robust = draw(st.sampled_from(["worst_case", "expected"]))
     if len(inst.hubs) == 2 and draw(st.booleans()):  # sometimes a programme as well: one new service a phase
         phases = (Phase("p0", 2014, 1), Phase("p1", 2015, 1))
-        return inst, Programme(phases, tuple(scenarios), funded_years=2, robust=robust,
-                               after_funding=draw(st.sampled_from(["continue", "close"])))
+        return inst, Programme(
+            phases,
+            tuple(scenarios),
+            funded_years=2,
+            robust=robust,
+            after_funding=draw(st.sampled_from(["continue", "close"])),
+        )
     return inst, Programme((single_phase(),), tuple(scenarios), robust=robust, phased=False)
 
 
@@ -133,8 +150,10 @@ def test_random_robust_plans_pass_the_checker_and_beat_the_central_plan(case):
             assert min(o.discounted_robust for o in rows) >= min(o.discounted_central_plan for o in rows) - 1e-6
         else:
             weights = prog.scenario_weights()
-            assert sum(weights[o.name] * o.discounted_robust for o in rows) >= \
-                sum(weights[o.name] * o.discounted_central_plan for o in rows) - 1e-6
+            assert (
+                sum(weights[o.name] * o.discounted_robust for o in rows)
+                >= sum(weights[o.name] * o.discounted_central_plan for o in rows) - 1e-6
+            )
 
 
 def test_robust_infeasibility_names_the_caseload_minimum_and_the_required_authority():
@@ -143,8 +162,11 @@ def test_robust_infeasibility_names_the_caseload_minimum_and_the_required_author
     from tests.instances import AUTH_Y
 
     inst = one_spoke(caseload_min=10)
-    inst = replace(inst, hosts=(host("J1", authority=AUTH_Y), host("J2")),
-                   authorities=tuple(replace(a, required=a.authority_code == AUTH_Y) for a in inst.authorities))
+    inst = replace(
+        inst,
+        hosts=(host("J1", authority=AUTH_Y), host("J2")),
+        authorities=tuple(replace(a, required=a.authority_code == AUTH_Y) for a in inst.authorities),
+    )
     prog = robust_programme(inst, low_p=6)
     assert solve_programme(inst, prog.only(CENTRAL)).periods[0].spokes == {("H", "J1"): 1}
     with pytest.raises(Infeasible) as error:
@@ -152,4 +174,5 @@ def test_robust_infeasibility_names_the_caseload_minimum_and_the_required_author
     assert set(error.value.reasons) == {
         "authority E06000002 (Authority 2) is required to host a spoke (its best reachable host has 12 cases of "
         "demand within 45 minutes)",
-        "every spoke must carry at least caseload_min = 10 cases at a time in every demand scenario (central, low)"}
+        "every spoke must carry at least caseload_min = 10 cases at a time in every demand scenario (central, low)",
+    }

@@ -45,8 +45,13 @@ def test_one_page_per_authority_an_index_and_a_summary(rendered):
     _, _, files = rendered
     pages = ["index.html", "scoping-E06000001.html", "scoping-E06000002.html", "scoping_summary.csv"]
     # both packs (issue #17), README.txt files, and the public pages directly in OUT as before
-    assert sorted(files) == sorted(["README.txt", *pages, *[f"{pack}/{name}" for pack in ("internal", "public")
-                                                             for name in ["README.txt", *pages]]])
+    assert sorted(files) == sorted(
+        [
+            "README.txt",
+            *pages,
+            *[f"{pack}/{name}" for pack in ("internal", "public") for name in ["README.txt", *pages]],
+        ]
+    )
     assert all(files[name] == files[f"public/{name}"] for name in pages)
     index = files["index.html"].decode()
     assert 'href="scoping-E06000001.html"' in index and 'href="scoping-E06000002.html"' in index
@@ -114,14 +119,18 @@ def test_pages_are_self_contained(rendered):
         if not name.endswith(".html"):
             continue
         text = data.decode("utf-8")
-        external = [u for u in re.findall(r"(?:src|href)=\"([^\"]+)\"", text) if not u.startswith(("scoping-", "index.html", "#"))]
+        external = [
+            u
+            for u in re.findall(r"(?:src|href)=\"([^\"]+)\"", text)
+            if not u.startswith(("scoping-", "index.html", "#"))
+        ]
         assert external == [], name
         assert re.findall(r"https?://(?!www\.w3\.org/2000/svg)", text) == [], name
 
 
 def test_map_draws_the_authoritys_areas_and_hosts(rendered):
     html = page(rendered[2])
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count("<circle") == 3  # A1, A2, A3
     assert svg.count("<rect") == 1  # H1
     assert svg.count("<polygon") == 1  # the hub nearest H1
@@ -157,12 +166,15 @@ def test_scope_flow_rejects_a_bad_indicator_file_with_its_line(tmp_path, prefect
         "time_period,time_identifier,geographic_level,country_code,country_name,region_code,region_name,"
         "new_la_code,old_la_code,la_name,cse_count\n"
         "202223,Reporting year,Local authority,E92000001,England,E12000001,North East,E06000001,805,A,12\n"
-        "202223,Reporting year,Local authority,E92000001,England,E12000001,North East,E06000002,806,B,lots\n")
+        "202223,Reporting year,Local authority,E92000001,England,E12000001,North East,E06000002,806,B,lots\n"
+    )
     state = scope_flow(ScopeParams(scenario_dir=str(scenario), out_dir=str(tmp_path / "out")), return_state=True)
     outcome = state.result(raise_on_failure=False)
     if not hasattr(outcome, "exit_code"):
         outcome = state.data
     assert outcome.exit_code == 2
-    assert any(m.endswith("ees.csv:3: cse_count: expected a number or a suppression symbol (c, x, z, :, low), "
-                          "got 'lots'") for m in outcome.messages)
+    assert any(
+        m.endswith("ees.csv:3: cse_count: expected a number or a suppression symbol (c, x, z, :, low), got 'lots'")
+        for m in outcome.messages
+    )
     assert not (tmp_path / "out").exists()

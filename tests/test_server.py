@@ -43,8 +43,14 @@ def prefect_home(tmp_path_factory):
 
 def environment(home: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-    return {**env, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-            "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "240"}
+    return {
+        **env,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "240",
+    }
 
 
 def processes_of(home: Path) -> list[psutil.Process]:
@@ -89,8 +95,9 @@ def answers(port: int) -> bool:
 
 
 def listening(port: int) -> bool:
-    return any(c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
-               for c in psutil.net_connections(kind="tcp"))
+    return any(
+        c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in psutil.net_connections(kind="tcp")
+    )
 
 
 def wait_for(condition, what: str, timeout: float = PATIENCE):
@@ -105,8 +112,13 @@ def wait_for(condition, what: str, timeout: float = PATIENCE):
 
 def run_plan(tmp_path: Path, home: Path, name: str) -> tuple[subprocess.Popen, Path]:
     out = tmp_path / name
-    command = subprocess.Popen([SPOKEPLAN, "plan", str(write_scenario(tmp_path / f"{name}-scn")), "--out", str(out)],
-                               env=environment(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = subprocess.Popen(
+        [SPOKEPLAN, "plan", str(write_scenario(tmp_path / f"{name}-scn")), "--out", str(out)],
+        env=environment(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return command, out
 
 
@@ -131,16 +143,20 @@ def test_a_kill_9_of_the_command_does_not_leave_its_temporary_server_listening(t
     os.kill(command.pid, signal.SIGKILL)  # the command only: its process group (the server) is left alone
     command.communicate(timeout=60)
     assert command.returncode == -signal.SIGKILL
-    wait_for(lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE,
-             "the orphaned server to end itself", timeout=60)
+    wait_for(
+        lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE,
+        "the orphaned server to end itself",
+        timeout=60,
+    )
     wait_for(lambda: not listening(port), "the port to close", timeout=30)
     assert processes_of(prefect_home) == []
 
 
 def server_command(home: Path, *args: str) -> subprocess.CompletedProcess:
     # capture_output: a server holding this process's pipes would make this call hang (CI must not)
-    return subprocess.run([SPOKEPLAN, "server", *args], env=environment(home), capture_output=True, text=True,
-                          timeout=PATIENCE)
+    return subprocess.run(
+        [SPOKEPLAN, "server", *args], env=environment(home), capture_output=True, text=True, timeout=PATIENCE
+    )
 
 
 def test_spokeplan_server_start_status_stop(tmp_path, prefect_home):
@@ -166,12 +182,14 @@ def test_spokeplan_server_start_status_stop(tmp_path, prefect_home):
             assert temporary_server_of(command) is None, "a temporary server was started although one runs"
             time.sleep(0.05)
         assert command.returncode == 0, command.stderr.read()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/flow_runs/filter", data=b"{}",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/flow_runs/filter", data=b"{}", headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             runs = json.load(response)
-        assert any(run["state_type"] == "COMPLETED" and run["parameters"]["params"]["out_dir"] == str(out)
-                   for run in runs)
+        assert any(
+            run["state_type"] == "COMPLETED" and run["parameters"]["params"]["out_dir"] == str(out) for run in runs
+        )
 
         stopped = server_command(prefect_home, "stop")
         assert stopped.returncode == 0 and f"Prefect server at http://127.0.0.1:{port} stopped" in stopped.stdout
@@ -187,4 +205,3 @@ def test_spokeplan_server_start_status_stop(tmp_path, prefect_home):
             except ProcessLookupError:
                 pass
     assert processes_of(prefect_home) == []
-

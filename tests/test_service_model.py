@@ -66,8 +66,13 @@ def test_no_wrong_door_capacity_and_demand_hand_computed():
     assert model.planning_weeks == pytest.approx(14.625)
     assert model.episodes_per_worker_per_year == 21  # floor(6 x 52 / 14.625) = floor(21.33)
     episodes = model.pathway_episodes(10_000)  # per 10,000: the rates themselves
-    assert episodes == {"twenty_eight_day": 150, "reunification": 100, "imminent_risk_of_care": 300,
-                        "placement_stability": 180, "homeless_16_17": 70}
+    assert episodes == {
+        "twenty_eight_day": 150,
+        "reunification": 100,
+        "imminent_risk_of_care": 300,
+        "placement_stability": 180,
+        "homeless_16_17": 70,
+    }
     assert model.cases_at_a_time(episodes) == pytest.approx(11700 / 52)  # 225 cases at a time
     need = model.placement_need(episodes)
     # residential: 150 x 1.0 x 28 = 4,200 nights; at 80% occupancy ceil(4200 / 292) = 15 places.
@@ -82,23 +87,38 @@ def test_no_wrong_door_capacity_and_demand_hand_computed():
     assert roles["communications_worker"].needed(12) == 1 and roles["communications_worker"].needed(0) == 0
 
 
-@pytest.mark.parametrize("text, expected", [
-    (MINIMAL.replace("caseload: {min: 2, max: 3}", "caseload: {min: 4, max: 3}"),
-     ":3: caseload: caseload min 4 is more than max 3"),
-    (MINIMAL.replace("    weeks_max: 12\n", "    weeks_max: ten\n"),
-     ":9: pathways.0.weeks_max: expected a number, got 'ten'"),
-    (MINIMAL.replace("planning_weeks: 12", "planning_weeks: 20"),
-     ":6: pathways.0: planning_weeks 20 is outside weeks_min..weeks_max (12-12)"),
-    (MINIMAL.replace("population_12_17", "population_0_4"),
-     ":4: eligibility.population_column: expected one of 'population_10_17', 'population_12_17'"),
-    (MINIMAL + "colour: red\n", ":12: colour: unknown key"),
-    (MINIMAL.replace("id: tiny\n", ""), ":1: id: is required"),
-    (MINIMAL + "roles:\n  - {id: helper, name: Helper}\n",
-     ":13: roles.0: a role needs per_team (at least 1) or workers_per_role"),
-    (MINIMAL + "roles:\n  - {id: helper, name: Helper, per_team: -1}\n",
-     ":13: roles.0.per_team: expected at least 0, got '-1'"),
-    ("id: [unclosed\n", ":2: -: not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            MINIMAL.replace("caseload: {min: 2, max: 3}", "caseload: {min: 4, max: 3}"),
+            ":3: caseload: caseload min 4 is more than max 3",
+        ),
+        (
+            MINIMAL.replace("    weeks_max: 12\n", "    weeks_max: ten\n"),
+            ":9: pathways.0.weeks_max: expected a number, got 'ten'",
+        ),
+        (
+            MINIMAL.replace("planning_weeks: 12", "planning_weeks: 20"),
+            ":6: pathways.0: planning_weeks 20 is outside weeks_min..weeks_max (12-12)",
+        ),
+        (
+            MINIMAL.replace("population_12_17", "population_0_4"),
+            ":4: eligibility.population_column: expected one of 'population_10_17', 'population_12_17'",
+        ),
+        (MINIMAL + "colour: red\n", ":12: colour: unknown key"),
+        (MINIMAL.replace("id: tiny\n", ""), ":1: id: is required"),
+        (
+            MINIMAL + "roles:\n  - {id: helper, name: Helper}\n",
+            ":13: roles.0: a role needs per_team (at least 1) or workers_per_role",
+        ),
+        (
+            MINIMAL + "roles:\n  - {id: helper, name: Helper, per_team: -1}\n",
+            ":13: roles.0.per_team: expected at least 0, got '-1'",
+        ),
+        ("id: [unclosed\n", ":2: -: not valid YAML"),
+    ],
+)
 def test_bad_files_are_located(tmp_path, text, expected):
     path = write(tmp_path, text)
     lines = problems_of(path)
@@ -115,8 +135,10 @@ def test_unknown_name_is_a_located_problem():
     with pytest.raises(InputError) as caught:
         load_service_model("nonsense", file="scenario.yaml", line=3)
     (problem,) = caught.value.problems
-    assert str(problem).startswith("error: scenario.yaml:3: service_model: unknown service model 'nonsense'; "
-                                   "expected one of cse-hub-and-spoke, no-wrong-door")
+    assert str(problem).startswith(
+        "error: scenario.yaml:3: service_model: unknown service model 'nonsense'; "
+        "expected one of cse-hub-and-spoke, no-wrong-door"
+    )
 
 
 def test_a_path_relative_to_the_scenario(tmp_path):

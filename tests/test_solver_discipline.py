@@ -25,10 +25,14 @@ def test_a_feasible_plan_says_so_with_its_gap_in_every_output(tmp_path):
     assert document["status"] == "FEASIBLE" and document["gap"] == pytest.approx(feasible.gap, abs=1e-6)
     html = files["report.html"].decode()
     assert "FEASIBLE" in html and f"{feasible.gap * 100:.2f}%" in html
-    summary = {row[0]: row[1] for row in load_workbook(io.BytesIO(files["plan.xlsx"]))["Summary"].iter_rows(values_only=True)}
+    summary = {
+        row[0]: row[1] for row in load_workbook(io.BytesIO(files["plan.xlsx"]))["Summary"].iter_rows(values_only=True)
+    }
     assert summary["Status"] == "FEASIBLE" and summary["Proven gap"] == pytest.approx(feasible.gap)
     geo = json.loads(files["plan.geojson"])
-    assert geo["spokeplan_plan"]["status"] == "FEASIBLE" and geo["spokeplan_plan"]["gap"] == pytest.approx(feasible.gap, abs=1e-6)
+    assert geo["spokeplan_plan"]["status"] == "FEASIBLE" and geo["spokeplan_plan"]["gap"] == pytest.approx(
+        feasible.gap, abs=1e-6
+    )
 
 
 def test_a_plan_that_fails_the_checker_is_never_written(tmp_path, capsys, monkeypatch, prefect_harness):

@@ -25,8 +25,13 @@ def test_grid_list_and_marginal_curve_expand_in_order(tmp_path):
     # 3 budgets x 2 caseloads = 6, one of which is the base itself (no budget, 10-12): 5 grid variants
     assert names[0] == "base"
     # money as people write it (issue #17: a budget read as a float printed as 780000.0)
-    assert names[1:6] == ["budget_per_year=£80,000", "budget_per_year=£80,000, caseload_min=8",
-                          "budget_per_year=£125,000", "budget_per_year=£125,000, caseload_min=8", "caseload_min=8"]
+    assert names[1:6] == [
+        "budget_per_year=£80,000",
+        "budget_per_year=£80,000, caseload_min=8",
+        "budget_per_year=£125,000",
+        "budget_per_year=£125,000, caseload_min=8",
+        "caseload_min=8",
+    ]
     assert names[6:9] == ["east hub off", "casework within 8 minutes", "required=E06000001+E06000003"]
     assert names[9:] == [f"at most {k} spokes" for k in range(1, 5)]
     assert [v.kind for v in spec.variants].count("marginal") == 4
@@ -34,8 +39,7 @@ def test_grid_list_and_marginal_curve_expand_in_order(tmp_path):
 
 
 def test_bad_settings_are_located_errors(tmp_path):
-    text = SWEEP.replace("hubs_off: [HUB2]", "hubs_off: [HUB9]").replace("[8, 12]", "[13, 12]") \
-        + "colour: blue\n"
+    text = SWEEP.replace("hubs_off: [HUB2]", "hubs_off: [HUB9]").replace("[8, 12]", "[13, 12]") + "colour: blue\n"
     with pytest.raises(InputError) as caught:
         load_sweep(write_sweep(tmp_path, text))
     messages = [str(p) for p in caught.value.problems]
@@ -60,16 +64,23 @@ def test_a_phased_or_robust_base_scenario_is_refused(tmp_path):
 
 def test_a_listed_variant_equal_to_another_is_an_error(tmp_path):
     text = SWEEP + "  - {name: again, caseload_min: 8}\n"
-    text = text.replace("marginal_spokes: 4\n  - {name: again, caseload_min: 8}\n",
-                        "  - {name: again, caseload: [8, 12]}\nmarginal_spokes: 4\n")
+    text = text.replace(
+        "marginal_spokes: 4\n  - {name: again, caseload_min: 8}\n",
+        "  - {name: again, caseload: [8, 12]}\nmarginal_spokes: 4\n",
+    )
     with pytest.raises(InputError) as caught:
         load_sweep(write_sweep(tmp_path, text))
     assert "same settings as variant 'caseload_min=8'" in str(caught.value)
 
 
-@pytest.mark.parametrize("changes", [
-    {"casework_minutes": 8}, {"casework_minutes": 20, "supervision_minutes": 15}, {"supervision_minutes": 20},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"casework_minutes": 8},
+        {"casework_minutes": 20, "supervision_minutes": 15},
+        {"supervision_minutes": 20},
+    ],
+)
 def test_travel_limits_filtered_from_the_widest_instance_equal_a_direct_build(tmp_path, changes):
     """Exactness of filtering: the variant's pairs are those a build at its own limits gives."""
     spec, scenario = load_sweep(write_sweep(tmp_path, SWEEP.replace("casework_minutes: 8", "casework_minutes: 60")))
@@ -93,8 +104,9 @@ def test_casework_minutes_sweeps_the_limit_of_the_bases_mode(tmp_path, bus_limit
     """With casework_mode public_transport the knob is the bus limit (casework_minutes_public_transport when
     the base gives one), and filtering the widest instance still equals a direct build."""
     rules = TWO_HUBS["scenario.yaml"] + "casework_mode: public_transport\n" + bus_limit
-    spec, scenario = load_sweep(write_sweep(tmp_path, SWEEP.replace("casework_minutes: 8", "casework_minutes: 70"),
-                                            {"scenario.yaml": rules}))
+    spec, scenario = load_sweep(
+        write_sweep(tmp_path, SWEEP.replace("casework_minutes: 8", "casework_minutes: 70"), {"scenario.yaml": rules})
+    )
     assert dict(spec.base_values)["casework_minutes"] == scenario.rules.casework_limit == (50 if bus_limit else 45)
     base = build_instance(widened(scenario, *widest_limits(spec, scenario)))
     assert base.scenario.rules.casework_limit == 70
@@ -130,7 +142,9 @@ def test_sweep_flow_writes_the_comparison(tmp_path, prefect_harness):
     document = json.loads((tmp_path / "out" / "sweep.json").read_text())
     rows = {r["name"]: r for r in document["variants"]}
     assert rows["base"]["covered"] == 54 and rows["base"]["status"] == "OPTIMAL"
-    assert rows["budget_per_year=£80,000"]["covered"] == 24 and rows["budget_per_year=£80,000"]["cost_per_year"] <= 80000
+    assert (
+        rows["budget_per_year=£80,000"]["covered"] == 24 and rows["budget_per_year=£80,000"]["cost_per_year"] <= 80000
+    )
     assert document["classification"] == "OFFICIAL-SENSITIVE — not for publication"  # sweep.json: the internal pack's
     assert json.loads((tmp_path / "out" / "internal" / "sweep.json").read_text()) == document
     public = json.loads((tmp_path / "out" / "public" / "sweep.json").read_text())
@@ -212,8 +226,17 @@ def test_the_cache_key_covers_the_instance_and_the_solver_settings(tmp_path):
     assert len(set(keys)) == len(keys)  # every variant differs from every other
     again = apply_variant(base, scenario, spec.variants[3])
     assert variant_key(again, 20, 1, "1.0") == keys[3]  # a rebuilt instance hits the cache
-    assert len({keys[3], variant_key(again, 19, 1, "1.0"), variant_key(again, 20, 2, "1.0"),
-                variant_key(again, 20, 1, "1.1")}) == 4
+    assert (
+        len(
+            {
+                keys[3],
+                variant_key(again, 19, 1, "1.0"),
+                variant_key(again, 20, 2, "1.0"),
+                variant_key(again, 20, 1, "1.1"),
+            }
+        )
+        == 4
+    )
 
 
 def test_report_suppresses_small_counts_and_escapes_names(tmp_path):
@@ -223,13 +246,26 @@ def test_report_suppresses_small_counts_and_escapes_names(tmp_path):
     spec, _ = load_sweep(write_sweep(tmp_path))
 
     def row(name, kind, covered, cost, settings=None):
-        return {"name": name, "kind": kind, "settings": settings or {}, "status": "OPTIMAL", "covered": covered,
-                "demand": 54, "gap": 0.0, "spokes_total": 1, "cost_per_year": cost, "reasons": [],
-                "spokes": [{"hub_id": "HUB1", "host_id": "H1", "count": 1}]}
+        return {
+            "name": name,
+            "kind": kind,
+            "settings": settings or {},
+            "status": "OPTIMAL",
+            "covered": covered,
+            "demand": 54,
+            "gap": 0.0,
+            "spokes_total": 1,
+            "cost_per_year": cost,
+            "reasons": [],
+            "spokes": [{"hub_id": "HUB1", "host_id": "H1", "count": 1}],
+        }
 
-    rows = [row("<b>base</b>", "base", 4, 10.0), row("more", "variant", 24, 20.0, {"budget_per_year": 20}),
-            row("at most 1 spokes", "marginal", 3, 10.0, {"max_spokes": 1}),
-            row("at most 2 spokes", "marginal", 24, 20.0, {"max_spokes": 2})]
+    rows = [
+        row("<b>base</b>", "base", 4, 10.0),
+        row("more", "variant", 24, 20.0, {"budget_per_year": 20}),
+        row("at most 1 spokes", "marginal", 3, 10.0, {"max_spokes": 1}),
+        row("at most 2 spokes", "marginal", 24, 20.0, {"max_spokes": 2}),
+    ]
     view = sweep_view(spec, rows, threshold=5)
     assert [t["covered"] for t in view["table"]] == ["c", "24"]
     assert [p["covered"] for p in view["curve"]] == ["c", "24"]

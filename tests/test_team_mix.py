@@ -31,10 +31,22 @@ ROLES = (COMMS, CLINICIAN, POLICE)
 
 
 def nwd_instance(budget: float | None, roles=ROLES, demand: int = 48):
-    rules = rules_with(caseload_min=4, caseload_max=6, cases_per_spoke_per_year=21, spoke_cost_per_year=36_000,
-                  budget_per_year=budget, team_roles=roles)
-    return instance([hub("H", min_spokes=1, max_spokes=10, manager_span=10)], [host("J1", max_spokes=8)],
-                    [area("A1", demand)], {("J1", "A1"): 10}, {("H", "J1"): 20}, rules=rules)
+    rules = rules_with(
+        caseload_min=4,
+        caseload_max=6,
+        cases_per_spoke_per_year=21,
+        spoke_cost_per_year=36_000,
+        budget_per_year=budget,
+        team_roles=roles,
+    )
+    return instance(
+        [hub("H", min_spokes=1, max_spokes=10, manager_span=10)],
+        [host("J1", max_spokes=8)],
+        [area("A1", demand)],
+        {("J1", "A1"): 10},
+        {("H", "J1"): 20},
+        rules=rules,
+    )
 
 
 def solved(inst):
@@ -48,8 +60,11 @@ def test_hand_computed_optimum_with_team():
     # w = 6: 216,000 + 40,000 + 58,000 = 314,000 fits; w = 7: 252,000 + 40,000 + 116,000 = 408,000 does not.
     plan = solved(nwd_instance(330_000))
     assert (plan.status, plan.objective, plan.spokes_total) == ("OPTIMAL", 36, 6)
-    assert plan.team == (TeamPlacement("H", "clinician", 1), TeamPlacement("H", "communications_worker", 1),
-                         TeamPlacement("H", "police_officer", 2))  # ceil(6 / 4) = 2 officers
+    assert plan.team == (
+        TeamPlacement("H", "clinician", 1),
+        TeamPlacement("H", "communications_worker", 1),
+        TeamPlacement("H", "police_officer", 2),
+    )  # ceil(6 / 4) = 2 officers
     assert plan_cost_per_year(nwd_instance(330_000), plan) == 314_000
 
 
@@ -78,28 +93,46 @@ def test_team_rows_exist_per_role_and_hub():
 
 def plan_of(workers: int, team: tuple[TeamPlacement, ...]) -> PlanResult:
     cases = workers * 6
-    return PlanResult("OPTIMAL", cases, float(cases), 0.0, (SpokePlacement("H", "J1", workers),),
-                      (Assignment("A1", "J1", cases),), team=team)
+    return PlanResult(
+        "OPTIMAL",
+        cases,
+        float(cases),
+        0.0,
+        (SpokePlacement("H", "J1", workers),),
+        (Assignment("A1", "J1", cases),),
+        team=team,
+    )
 
 
 def test_checker_rejects_too_few_clinicians():
     inst = nwd_instance(None)
     good = plan_of(7, minimum_team(inst, (SpokePlacement("H", "J1", 7),)))
     assert check_plan(inst, good) == []
-    assert dict((t.role, t.count) for t in good.team) == {"clinician": 2, "communications_worker": 1,
-                                                              "police_officer": 2}
-    short = plan_of(7, (TeamPlacement("H", "clinician", 1), TeamPlacement("H", "communications_worker", 1),
-                        TeamPlacement("H", "police_officer", 2)))
-    assert check_plan(inst, short) == ["team mix: hub H has 7 workers and 1 Clinician; it needs 2 "
-                                       "(at least 1 per team and one per 6 workers)"]
+    assert dict((t.role, t.count) for t in good.team) == {
+        "clinician": 2,
+        "communications_worker": 1,
+        "police_officer": 2,
+    }
+    short = plan_of(
+        7,
+        (
+            TeamPlacement("H", "clinician", 1),
+            TeamPlacement("H", "communications_worker", 1),
+            TeamPlacement("H", "police_officer", 2),
+        ),
+    )
+    assert check_plan(inst, short) == [
+        "team mix: hub H has 7 workers and 1 Clinician; it needs 2 (at least 1 per team and one per 6 workers)"
+    ]
     none = plan_of(2, ())
     assert len(check_plan(inst, none)) == 3  # every role missing
 
 
 def test_checker_rejects_team_without_workers_and_unknown_roles():
     inst = nwd_instance(None)
-    plan = PlanResult("OPTIMAL", 0, 0.0, 0.0, (), (), team=(TeamPlacement("H", "clinician", 1),
-                                                           TeamPlacement("H", "chef", 1)))
+    plan = PlanResult(
+        "OPTIMAL", 0, 0.0, 0.0, (), (), team=(TeamPlacement("H", "clinician", 1), TeamPlacement("H", "chef", 1))
+    )
     problems = check_plan(inst, plan)
     assert "team: unknown role 'chef' at hub H" in problems
     assert "team: hub H has 1 Clinician but no workers" in problems
@@ -119,10 +152,16 @@ def test_no_roles_no_team():
 @st.composite
 def instances_with_teams(draw):
     inst = draw(instances(max_hubs=3, max_hosts=6, max_areas=8))
-    roles = tuple(team_role(f"r{k}", f"Role {k}", per_team=draw(st.integers(0, 2)),
-                           workers_per_role=draw(st.sampled_from([None, 1, 2, 3])),
-                           cost_per_year=float(draw(st.sampled_from([0, 50, 100]))))
-                  for k in range(draw(st.integers(1, 3))))
+    roles = tuple(
+        team_role(
+            f"r{k}",
+            f"Role {k}",
+            per_team=draw(st.integers(0, 2)),
+            workers_per_role=draw(st.sampled_from([None, 1, 2, 3])),
+            cost_per_year=float(draw(st.sampled_from([0, 50, 100]))),
+        )
+        for k in range(draw(st.integers(1, 3)))
+    )
     roles = tuple(r if r.per_team or r.workers_per_role else replace(r, per_team=1) for r in roles)
     return replace(inst, rules=replace(inst.rules, team_roles=roles))
 
@@ -154,7 +193,9 @@ def test_greedy_pays_for_the_team():
 def test_infeasible_budget_names_the_team_costs():
     # A required authority forces a worker, but one worker's team alone (£36,000 + £98,000) is over £100,000.
     inst = nwd_instance(100_000)
-    inst = replace(inst, authorities=tuple(replace(a, required=a.authority_code == "E06000001") for a in inst.authorities))
+    inst = replace(
+        inst, authorities=tuple(replace(a, required=a.authority_code == "E06000001") for a in inst.authorities)
+    )
     with pytest.raises(Infeasible) as caught:
         solve(inst, time_limit=20)
     text = " ".join(caught.value.reasons)

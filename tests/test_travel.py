@@ -36,9 +36,16 @@ def times(*rows: tuple) -> GivenTimes:
 
 # --- the override rule ------------------------------------------------------------------------------
 
+
 def test_a_given_time_replaces_the_estimate_and_says_where_it_came_from():
-    got = apply_measured({("A", "B"): 30, ("A", "C"): 40}, times(("A", "B", 12), ("A", "C", 41, "car", "routed")),
-                         "car", ["A"], ["B", "C"], 45)
+    got = apply_measured(
+        {("A", "B"): 30, ("A", "C"): 40},
+        times(("A", "B", 12), ("A", "C", 41, "car", "routed")),
+        "car",
+        ["A"],
+        ["B", "C"],
+        45,
+    )
     assert got.minutes == {("A", "B"): 12, ("A", "C"): 41}
     assert (got.source(("A", "B")), got.source(("A", "C"))) == ("measured", "routed")
 
@@ -98,11 +105,22 @@ def reference_rule(estimated, rows, mode, sources, targets, limit):
 
 
 @settings(max_examples=examples(60), deadline=None)
-@given(st.dictionaries(st.tuples(st.sampled_from("ABC"), st.sampled_from("XYZ")), st.integers(0, 90), max_size=9),
-       st.lists(st.tuples(st.sampled_from("ABCXYZ"), st.sampled_from("ABCXYZ"), st.integers(0, 90),
-                          st.sampled_from(["car", "public_transport"]), st.sampled_from(["measured", "routed"])),
-                max_size=8, unique_by=lambda row: (row[0], row[1], row[3])),
-       st.sampled_from(["car", "public_transport"]), st.integers(0, 90))
+@given(
+    st.dictionaries(st.tuples(st.sampled_from("ABC"), st.sampled_from("XYZ")), st.integers(0, 90), max_size=9),
+    st.lists(
+        st.tuples(
+            st.sampled_from("ABCXYZ"),
+            st.sampled_from("ABCXYZ"),
+            st.integers(0, 90),
+            st.sampled_from(["car", "public_transport"]),
+            st.sampled_from(["measured", "routed"]),
+        ),
+        max_size=8,
+        unique_by=lambda row: (row[0], row[1], row[3]),
+    ),
+    st.sampled_from(["car", "public_transport"]),
+    st.integers(0, 90),
+)
 def test_the_rule_agrees_with_a_pair_by_pair_reference(estimated, rows, mode, limit):
     estimated = {pair: minutes for pair, minutes in sorted(estimated.items()) if minutes <= limit}  # as estimated
     got = apply_measured(estimated, times(*rows), mode, list("ABC"), list("XYZ"), limit)
@@ -112,6 +130,7 @@ def test_the_rule_agrees_with_a_pair_by_pair_reference(estimated, rows, mode, li
 
 
 # --- estimate + rule ------------------------------------------------------------------------------
+
 
 def test_travel_pairs_is_the_estimate_with_given_times_over_it():
     places = [Place("A", 0, 0), Place("B", 10_000, 0), Place("C", 30_000, 0)]
@@ -151,6 +170,7 @@ def test_casework_by_public_transport_runs_from_the_area_and_is_keyed_host_area(
 
 
 # --- nearest --------------------------------------------------------------------------------------
+
 
 def test_nearest_candidate_with_ties_to_the_smaller_id_and_given_times_counted():
     area = [Place("AREA", 0, 0)]

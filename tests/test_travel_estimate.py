@@ -44,6 +44,7 @@ def small_grid(cells: dict[tuple[int, int], int], radius_km: float = 1.0) -> Den
 
 # --- density ----------------------------------------------------------------------------------
 
+
 def test_disk_kernel_counts_cells_whose_centres_are_within_the_radius():
     # radius 2 km on a 1 km grid: the centre, 4 at 1 km, 4 at 1.41 km, 4 at 2 km (not the 2.24 km ones)
     assert disk_kernel(2.0).sum() == 13
@@ -51,8 +52,9 @@ def test_disk_kernel_counts_cells_whose_centres_are_within_the_radius():
 
 
 def test_count_grid_bins_points_by_kilometre_and_ignores_points_outside():
-    counts = count_grid(np.array([500.0, 999.0, 1000.0, -5.0, 2500.0]), np.array([100.0, 900.0, 0.0, 0.0, 1500.0]),
-                        shape=(3, 3))
+    counts = count_grid(
+        np.array([500.0, 999.0, 1000.0, -5.0, 2500.0]), np.array([100.0, 900.0, 0.0, 0.0, 1500.0]), shape=(3, 3)
+    )
     assert counts[0, 0] == 2 and counts[0, 1] == 1 and counts[1, 2] == 1 and counts.sum() == 4
 
 
@@ -65,8 +67,9 @@ def test_density_at_a_point_sums_the_cells_within_the_radius():
 
 
 def test_urban_share_is_linear_in_log_density():
-    shares = urban_share(np.array([0.0, te.RURAL_DENSITY, math.sqrt(te.RURAL_DENSITY * te.URBAN_DENSITY),
-                                   te.URBAN_DENSITY, 1e6]))
+    shares = urban_share(
+        np.array([0.0, te.RURAL_DENSITY, math.sqrt(te.RURAL_DENSITY * te.URBAN_DENSITY), te.URBAN_DENSITY, 1e6])
+    )
     assert shares.tolist() == pytest.approx([0.0, 0.0, 0.5, 1.0, 1.0])
 
 
@@ -76,11 +79,16 @@ def test_shipped_grid_counts_the_whole_directory_and_places_are_on_land():
     places = tc.load_places()
     density = grid.at(places["easting"].to_numpy(), places["northing"].to_numpy())
     assert (density > 0).all(), list(places.index[density == 0])  # every calibration place has postcodes near it
-    assert density[places.index.get_loc("Malham")] < te.RURAL_DENSITY < te.URBAN_DENSITY < \
-        density[places.index.get_loc("Newcastle upon Tyne")]
+    assert (
+        density[places.index.get_loc("Malham")]
+        < te.RURAL_DENSITY
+        < te.URBAN_DENSITY
+        < density[places.index.get_loc("Newcastle upon Tyne")]
+    )
 
 
 # --- car formula --------------------------------------------------------------------------------
+
 
 def test_car_minutes_by_hand():
     # 10 km, both ends rural: road 13 km = 4 km local at each end at 20 km/h + 5 km trunk at 60 km/h
@@ -114,6 +122,7 @@ def test_issue_examples_are_now_near_road_times():
 
 # --- public transport formula -------------------------------------------------------------------
 
+
 def test_public_transport_minutes_by_hand():
     # city centres 10 km apart: walk 300 m at 4.8 km/h = 3.75 min at each end, wait half of 12 min,
     # bus 13 km at 20 km/h = 39 min, no change (under 25 km) -> 52.5
@@ -132,6 +141,7 @@ def test_bus_is_slower_than_car_everywhere():
 
 
 # --- pairs within a limit -----------------------------------------------------------------------
+
 
 def brute_force(sources, targets, limit, mode, grid):
     out = {}
@@ -179,8 +189,12 @@ def test_minutes_between_and_the_dense_matrix_agree_with_the_formula():
     a, b, c = Place("a", 5500.0, 5500.0), Place("b", 15500.0, 5500.0), Place("c", 5500.0, 5500.0)
     km = 10.0
     expected_car = int(round_half_up(car_minutes(km, grid.at(5500.0, 5500.0), grid.at(15500.0, 5500.0))))
-    expected_bus_ab = int(round_half_up(public_transport_minutes(km, grid.at(5500.0, 5500.0), grid.at(15500.0, 5500.0))))
-    expected_bus_ba = int(round_half_up(public_transport_minutes(km, grid.at(15500.0, 5500.0), grid.at(5500.0, 5500.0))))
+    expected_bus_ab = int(
+        round_half_up(public_transport_minutes(km, grid.at(5500.0, 5500.0), grid.at(15500.0, 5500.0)))
+    )
+    expected_bus_ba = int(
+        round_half_up(public_transport_minutes(km, grid.at(15500.0, 5500.0), grid.at(5500.0, 5500.0)))
+    )
     assert minutes_between([a, b, a], [b, a, c], "car", grid).tolist() == [expected_car, expected_car, 0]
     # by bus the wait is at the origin: a town centre (a) waits less than open country (b)
     assert minutes_between([a, b], [b, a], "public_transport", grid).tolist() == [expected_bus_ab, expected_bus_ba]
@@ -190,6 +204,7 @@ def test_minutes_between_and_the_dense_matrix_agree_with_the_formula():
 
 
 # --- calibration ----------------------------------------------------------------------------------
+
 
 def test_split_holds_out_every_third_published_pair_by_distance():
     table = tc.load_calibration(tc.CAR_CALIBRATION_FILE)
@@ -209,7 +224,9 @@ def test_car_calibration_meets_the_issue_targets():
     test, everything = report["split"]["test"], report["split"]["fit + test"]
     assert (test["pairs"], everything["pairs"]) == (15, 45)
     assert test["median_abs"] == pytest.approx(0.1234, abs=0.0005) and test["within_35"] == pytest.approx(14 / 15)
-    assert everything["median_abs"] == pytest.approx(0.123, abs=0.0005) and everything["within_35"] == pytest.approx(43 / 45)
+    assert everything["median_abs"] == pytest.approx(0.123, abs=0.0005) and everything["within_35"] == pytest.approx(
+        43 / 45
+    )
     assert test["median_abs"] <= 0.20 and test["within_35"] >= 0.80
 
 

@@ -48,8 +48,12 @@ def test_osrm_table_with_the_callers_ids():
     result = read_osrm_table(ROUTERS / "osrm_table.json", sources, destinations)
     # seconds -> minutes, half up: 1769.7 s = 29.495 min -> 29; 1770 s = 29.5 -> 30; 2931.2 s = 48.85 -> 49
     assert result.times == (
-        RoutedTime("H-NE1", "H-NE1", 0), RoutedTime("H-NE1", "J-NE61", 29), RoutedTime("H-NE1", "A-TS24", 49),
-        RoutedTime("J-NE61", "H-NE1", 30), RoutedTime("J-NE61", "J-NE61", 0))
+        RoutedTime("H-NE1", "H-NE1", 0),
+        RoutedTime("H-NE1", "J-NE61", 29),
+        RoutedTime("H-NE1", "A-TS24", 49),
+        RoutedTime("J-NE61", "H-NE1", 30),
+        RoutedTime("J-NE61", "J-NE61", 0),
+    )
     assert result.unreachable == (("J-NE61", "A-TS24"),)  # null: no route
 
 
@@ -65,8 +69,10 @@ def test_osrm_repeated_waypoint_names_need_ids(tmp_path):
     path.write_text(json.dumps(payload))
     with pytest.raises(InputError) as err:
         read_osrm_table(path)
-    assert messages(err) == ["error: table.json:0: destinations: waypoint names are empty or repeated (OSRM names "
-                             "the snapped street, not your place); give the ids in the order the coordinates were sent"]
+    assert messages(err) == [
+        "error: table.json:0: destinations: waypoint names are empty or repeated (OSRM names "
+        "the snapped street, not your place); give the ids in the order the coordinates were sent"
+    ]
 
 
 def test_osrm_fallback_cells_are_not_routes(tmp_path):
@@ -84,8 +90,10 @@ def test_osrm_error_code_is_reported(tmp_path):
     path.write_text('{"code": "InvalidQuery", "message": "Query string malformed close to position 28"}')
     with pytest.raises(InputError) as err:
         read_osrm_table(path, ["a"], ["b"])
-    assert messages(err) == ["error: table.json:1: code: the router answered 'InvalidQuery': Query string "
-                             "malformed close to position 28; expected 'Ok'"]
+    assert messages(err) == [
+        "error: table.json:1: code: the router answered 'InvalidQuery': Query string "
+        "malformed close to position 28; expected 'Ok'"
+    ]
 
 
 def test_osrm_malformed_json_names_the_line(tmp_path):
@@ -126,15 +134,21 @@ def test_osrm_more_than_a_day_is_refused(tmp_path):
     path.write_text('{"code": "Ok", "durations": [[90000]]}')
     with pytest.raises(InputError) as err:
         read_osrm_table(path, ["a"], ["b"])
-    assert messages(err) == ["error: table.json:1: durations[0][0]: 90000 seconds is more than 1440 minutes (a day); "
-                             "travel_times.csv holds at most 1440"]
+    assert messages(err) == [
+        "error: table.json:1: durations[0][0]: 90000 seconds is more than 1440 minutes (a day); "
+        "travel_times.csv holds at most 1440"
+    ]
 
 
 def test_r5py_matrix_minutes_and_unreachable_pairs():
     result = read_r5py_csv(ROUTERS / "r5py_matrix.csv")
     assert [(t.from_id, t.to_id, t.minutes) for t in result.times] == [
-        ("J-NE61", "A-NE61", 4), ("J-NE61", "A-NE1", 52), ("J-NE1", "A-NE61", 48), ("J-NE1", "A-NE1", 3),
-        ("J-NE1", "A-TS24", 75)]
+        ("J-NE61", "A-NE61", 4),
+        ("J-NE61", "A-NE1", 52),
+        ("J-NE1", "A-NE61", 48),
+        ("J-NE1", "A-NE1", 3),
+        ("J-NE1", "A-TS24", 75),
+    ]
     assert result.unreachable == (("J-NE61", "A-TS24"),)
 
 
@@ -149,21 +163,16 @@ def test_r5py_several_percentiles_need_a_choice(tmp_path):
     path.write_text("from_id,to_id,travel_time_p25,travel_time_p75\na,b,10,20\n")
     with pytest.raises(InputError) as err:
         read_r5py_csv(path)
-    assert messages(err) == ["error: ttm.csv:1: travel_time_p25: several travel-time columns (travel_time_p25, "
-                             "travel_time_p75); choose one (time_column)"]
+    assert messages(err) == [
+        "error: ttm.csv:1: travel_time_p25: several travel-time columns (travel_time_p25, "
+        "travel_time_p75); choose one (time_column)"
+    ]
     assert read_r5py_csv(path, time_column="travel_time_p75").times == (RoutedTime("a", "b", 20),)
 
 
 def test_r5py_bad_rows_are_all_reported_with_lines(tmp_path):
     path = tmp_path / "ttm.csv"
-    path.write_text("from_id,to_id,travel_time\n"
-                    "a,b,12\n"
-                    ",c,5\n"
-                    "a,d,quick\n"
-                    "a,e,-3\n"
-                    "a,b,14\n"
-                    "a,f,2000\n"
-                    "a,g\n")
+    path.write_text("from_id,to_id,travel_time\na,b,12\n,c,5\na,d,quick\na,e,-3\na,b,14\na,f,2000\na,g\n")
     with pytest.raises(InputError) as err:
         read_r5py_csv(path)
     assert messages(err) == [
@@ -212,16 +221,20 @@ def test_id_list_problems(tmp_path):
     path.write_text("id,note\nA,\n\nB,\nA,\n,no id here\n")
     with pytest.raises(InputError) as err:
         read_id_list(path)
-    assert messages(err) == ["error: ids.csv:5: id: A is listed twice (also on line 2)",
-                             "error: ids.csv:6: id: is empty; expected a place id"]
+    assert messages(err) == [
+        "error: ids.csv:5: id: A is listed twice (also on line 2)",
+        "error: ids.csv:6: id: is empty; expected a place id",
+    ]
 
 
 def test_written_travel_times_are_valid_scenario_rows_marked_routed():
     result = read_r5py_csv(ROUTERS / "r5py_matrix.csv")
     rows = list(csv.DictReader(travel_times_csv(result, "public_transport").decode().splitlines()))
     assert list(rows[0]) == ["from_id", "to_id", "minutes", "mode", "source"]
-    assert [tuple(r.values()) for r in rows][:2] == [("J-NE1", "A-NE1", "3", "public_transport", "routed"),
-                                                    ("J-NE1", "A-NE61", "48", "public_transport", "routed")]
+    assert [tuple(r.values()) for r in rows][:2] == [
+        ("J-NE1", "A-NE1", "3", "public_transport", "routed"),
+        ("J-NE1", "A-NE61", "48", "public_transport", "routed"),
+    ]
     parsed = [TravelTimeRow.model_validate(r) for r in rows]  # the scenario's own schema accepts them
     assert {(row.mode, row.source) for row in parsed} == {("public_transport", "routed")}
     with pytest.raises(ValueError, match="mode must be one of car, public_transport"):
@@ -229,11 +242,13 @@ def test_written_travel_times_are_valid_scenario_rows_marked_routed():
 
 
 def test_ids_a_scenario_cannot_use_are_reported_once_each():
-    result = RouterImport((RoutedTime("Grey Street", "A-1", 3), RoutedTime("A-1", "Grey Street", 4),
-                           RoutedTime("A-1", "B_2.x", 5)), ())
+    result = RouterImport(
+        (RoutedTime("Grey Street", "A-1", 3), RoutedTime("A-1", "Grey Street", 4), RoutedTime("A-1", "B_2.x", 5)), ()
+    )
     assert [str(p) for p in id_problems(result, "table.json")] == [
         "error: table.json:0: -: 'Grey Street' cannot be a scenario id (letters, digits, _ . - only, at most 64 "
-        "characters); give the ids of your hubs, hosts and areas in the order the router was asked (--ids FILE)"]
+        "characters); give the ids of your hubs, hosts and areas in the order the router was asked (--ids FILE)"
+    ]
 
 
 def test_unknown_format():

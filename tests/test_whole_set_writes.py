@@ -168,8 +168,9 @@ def test_a_full_disk_is_one_line_and_the_previous_set_stays(tmp_path, monkeypatc
         write_files(out, {"plan.json": b"new\n"})
     monkeypatch.setattr(os, "write", real_write)
     (problem,) = caught.value.problems
-    assert str(problem) == (f"error: {out}:0: -: cannot write the files here: the disk is full; "
-                            "the previous files are unchanged")
+    assert str(problem) == (
+        f"error: {out}:0: -: cannot write the files here: the disk is full; the previous files are unchanged"
+    )
     assert (out / "plan.json").read_bytes() == b"old\n" and staging_folders(out) == []
 
 
@@ -178,8 +179,9 @@ def mounted_tmpfs(path: Path, options: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True).returncode == 0
+    )
 
 
 def test_a_real_full_disk_and_a_read_only_file_system(tmp_path):
@@ -198,7 +200,8 @@ def test_a_real_full_disk_and_a_read_only_file_system(tmp_path):
     assert mounted_tmpfs(read_only, "size=64k,ro")
     try:
         assert [str(p) for p in check_output_folder(read_only / "plan")] == [
-            f"error: {read_only / 'plan'}:0: --out: cannot be written: the file system is read-only in {read_only}"]
+            f"error: {read_only / 'plan'}:0: --out: cannot be written: the file system is read-only in {read_only}"
+        ]
     finally:
         subprocess.run(["umount", str(read_only)], check=True)
 
@@ -207,9 +210,11 @@ def test_the_output_folder_is_checked_before_any_work(tmp_path, monkeypatch):
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "scn").mkdir()
     assert [p.message for p in check_output_folder(tmp_path / "a-file")] == [
-        "is a file; expected a folder for the output files"]
+        "is a file; expected a folder for the output files"
+    ]
     assert [p.message for p in check_output_folder(tmp_path / "a-file" / "plan")] == [
-        f"{tmp_path / 'a-file'} is a file, so no folder can be made under it; expected a folder path"]
+        f"{tmp_path / 'a-file'} is a file, so no folder can be made under it; expected a folder path"
+    ]
     assert "holds the input" in check_output_folder(tmp_path, keep_clear_of=[tmp_path / "scn"])[0].message
     monkeypatch.chdir(tmp_path / "scn")
     assert "is the current folder or holds it" in check_output_folder(tmp_path)[0].message

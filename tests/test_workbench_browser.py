@@ -52,8 +52,14 @@ def prefect_home(tmp_path_factory) -> Path:
 
 def environment(home: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-    return {**env, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-            "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "240"}
+    return {
+        **env,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "240",
+    }
 
 
 class Served:
@@ -63,9 +69,13 @@ class Served:
     def __init__(self, workspace: Path, port: int, home: Path):
         self.url = f"http://127.0.0.1:{port}"
         self.log = workspace.with_suffix(".log").open("w")
-        self.process = subprocess.Popen([str(SPOKEPLAN), "serve", "--workspace", str(workspace), "--port", str(port)],
-                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-                                        env=environment(home))
+        self.process = subprocess.Popen(
+            [str(SPOKEPLAN), "serve", "--workspace", str(workspace), "--port", str(port)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=environment(home),
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.process.poll() is None, workspace.with_suffix(".log").read_text()
@@ -96,8 +106,11 @@ class Served:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -111,14 +124,23 @@ def browser(tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,1500"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1500",
+    ):
         options.add_argument(flag)
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
@@ -210,9 +232,26 @@ def test_ban_a_host_resolve_compare_and_download_in_a_real_browser(browser, tmp_
         while not pack.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         names = sorted(zipfile.ZipFile(pack).namelist())
-        assert names == sorted(f"demo-v0002/{n}" for n in ("README.txt", *[f"{pack}/{name}" for pack in (
-            "internal", "public") for name in ("README.txt", "report.html", "plan.xlsx", "plan.geojson",
-                                               "allocation.csv", "spokes.csv", "coverage.csv", "plan.json")]))
+        assert names == sorted(
+            f"demo-v0002/{n}"
+            for n in (
+                "README.txt",
+                *[
+                    f"{pack}/{name}"
+                    for pack in ("internal", "public")
+                    for name in (
+                        "README.txt",
+                        "report.html",
+                        "plan.xlsx",
+                        "plan.geojson",
+                        "allocation.csv",
+                        "spokes.csv",
+                        "coverage.csv",
+                        "plan.json",
+                    )
+                ],
+            )
+        )
 
         severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []

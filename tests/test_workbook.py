@@ -33,7 +33,9 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
     assert summary["Cost per year"] == document["cost_per_year"]
     # reach = spokes x young people per spoke per year: a modelled estimate, rounded to 5 and marked
     assert summary["Young people reached per year"] == document["reach_per_year"] == 80
-    reach = next(row[1] for row in book["Summary"].iter_rows(min_row=2) if row[0].value == "Young people reached per year")
+    reach = next(
+        row[1] for row in book["Summary"].iter_rows(min_row=2) if row[0].value == "Young people reached per year"
+    )
     assert reach.number_format == '"≈"#,##0'
     spokes = [(r[0], r[2], r[6]) for r in book["Spokes"].iter_rows(min_row=2, values_only=True)]
     assert spokes == [(s["hub_id"], s["host_id"], s["count"]) for s in document["spokes"]]
@@ -43,13 +45,18 @@ def test_workbook_sheets_and_values_match_plan_json(rendered):
     for a in document["assignments"]:
         key = ("assignment", a["area_id"], a["host_id"])
         assert assignments[(a["area_id"], a["host_id"])] == ("c" if key in counts.hidden else a["cases"])
-    assert all(assignments[(a["area_id"], a["host_id"])] == "c" for a in document["assignments"] if 1 <= a["cases"] <= 5)
+    assert all(
+        assignments[(a["area_id"], a["host_id"])] == "c" for a in document["assignments"] if 1 <= a["cases"] <= 5
+    )
     coverage = {r[0]: r for r in book["Coverage"].iter_rows(min_row=2, values_only=True)}
     for entry in document["coverage"]["by_authority"]:
         row = coverage[entry["authority_code"]]
-        assert [row[4], row[5], row[6]] == [counts.number(("authority", entry["authority_code"], c))
-                                            for c in ("demand", "covered", "unmet")]
-    assert coverage["TOTAL"][4:7] == tuple(counts.number(("authority", "TOTAL", c)) for c in ("demand", "covered", "unmet"))
+        assert [row[4], row[5], row[6]] == [
+            counts.number(("authority", entry["authority_code"], c)) for c in ("demand", "covered", "unmet")
+        ]
+    assert coverage["TOTAL"][4:7] == tuple(
+        counts.number(("authority", "TOTAL", c)) for c in ("demand", "covered", "unmet")
+    )
     assert coverage["E06000002"][6] == 0  # unmet, published
     scenario = {r[0]: r[1] for r in book["Scenario"].iter_rows(min_row=2, values_only=True)}
     assert scenario["caseload_max"] == document["rules"]["caseload_max"]
@@ -70,7 +77,9 @@ def test_workbook_neutralises_formulas_and_is_deterministic(rendered):
     # Shown as typed, without a leading apostrophe: a text cell with Excel's quote-prefix style.
     assert hostile and all(cell.data_type == "s" and cell.quotePrefix for cell in hostile)
     assert not any(cell.quotePrefix for cell in cells if cell.value != HOSTILE_FORMULA)
-    sheets = [name for name in zipfile.ZipFile(io.BytesIO(files["plan.xlsx"])).namelist() if name.startswith("xl/worksheets/")]
+    sheets = [
+        name for name in zipfile.ZipFile(io.BytesIO(files["plan.xlsx"])).namelist() if name.startswith("xl/worksheets/")
+    ]
     assert not any("<f>" in zipfile.ZipFile(io.BytesIO(files["plan.xlsx"])).read(name).decode() for name in sheets)
     assert render_plan_files(planned, plan)["plan.xlsx"] == files["plan.xlsx"]
 

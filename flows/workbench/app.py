@@ -46,19 +46,30 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("flows.workbench", "templates"),
-                      autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(thousands=pipeline.thousands, pounds=pipeline.pounds, percent=pipeline.percent,
-                       minutes=pipeline.minutes)
+    env = Environment(
+        loader=PackageLoader("flows.workbench", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        thousands=pipeline.thousands, pounds=pipeline.pounds, percent=pipeline.percent, minutes=pipeline.minutes
+    )
     return env
 
 
 class Workbench:
     """What the pages share: the workspace, the solve queue, the secret key and the templates."""
 
-    def __init__(self, workspace: Workspace, queue: SolveQueue, prefect: pipeline.PrefectServer | None,
-                 allowed_hosts: frozenset[str], max_upload_bytes: int = security.MAX_UPLOAD_BYTES):
+    def __init__(
+        self,
+        workspace: Workspace,
+        queue: SolveQueue,
+        prefect: pipeline.PrefectServer | None,
+        allowed_hosts: frozenset[str],
+        max_upload_bytes: int = security.MAX_UPLOAD_BYTES,
+    ):
         self.workspace = workspace
         self.queue = queue
         self.prefect = prefect  # the Prefect server this app holds, if it holds one
@@ -70,8 +81,12 @@ class Workbench:
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("title", "spokeplan workbench")
         html = self.env.get_template(template).render(
-            request=request, csrf=security.csrf_token(self.secret, request.state.csrf_cookie),
-            csrf_field=security.CSRF_FIELD, workspace=str(self.workspace.root), **context)
+            request=request,
+            csrf=security.csrf_token(self.secret, request.state.csrf_cookie),
+            csrf_field=security.CSRF_FIELD,
+            workspace=str(self.workspace.root),
+            **context,
+        )
         return HTMLResponse(html, status_code=status)
 
     async def form(self, request: Request, *, files: bool = False):
@@ -80,13 +95,18 @@ class Workbench:
         if length is None or not length.isdigit():
             raise Refused("the request gave no size; send the form from the workbench page", 411)
         if int(length) > self.max_upload_bytes:
-            raise Refused(f"the upload is {_size(int(length))}; the workbench takes at most "
-                          f"{_size(self.max_upload_bytes)} at a time", 413)
-        form = await request.form(max_files=len(pipeline.SCENARIO_TABLES) if files else 0, max_fields=500,
-                                  max_part_size=self.max_upload_bytes)
+            raise Refused(
+                f"the upload is {_size(int(length))}; the workbench takes at most "
+                f"{_size(self.max_upload_bytes)} at a time",
+                413,
+            )
+        form = await request.form(
+            max_files=len(pipeline.SCENARIO_TABLES) if files else 0, max_fields=500, max_part_size=self.max_upload_bytes
+        )
         token = form.get(security.CSRF_FIELD) or request.headers.get(security.CSRF_HEADER)
-        if not security.csrf_ok(self.secret, request.cookies.get(security.CSRF_COOKIE),
-                                token if isinstance(token, str) else None):
+        if not security.csrf_ok(
+            self.secret, request.cookies.get(security.CSRF_COOKIE), token if isinstance(token, str) else None
+        ):
             raise Refused("the form's security token is missing or out of date: reload the page and try again", 403)
         return form
 
@@ -108,17 +128,31 @@ class Workbench:
         if latest is not None:
             for row in pipeline.plan_spokes(self.workspace.version_dir(scenario_id, latest.id) / "plan"):
                 latest_spokes[row["host_id"]] = latest_spokes.get(row["host_id"], 0) + row["spokes"]
-        return {"scenario": scenario_id, "checked": checked, "versions": versions, "latest": latest,
-                "latest_spokes": latest_spokes,
-                "jobs": self.queue.active(scenario_id), "orders": pipeline.priority_orders(),
-                "statuses": pipeline.HOST_STATUSES, "tables": pipeline.SCENARIO_TABLES,
-                "max_upload": _size(self.max_upload_bytes)}
+        return {
+            "scenario": scenario_id,
+            "checked": checked,
+            "versions": versions,
+            "latest": latest,
+            "latest_spokes": latest_spokes,
+            "jobs": self.queue.active(scenario_id),
+            "orders": pipeline.priority_orders(),
+            "statuses": pipeline.HOST_STATUSES,
+            "tables": pipeline.SCENARIO_TABLES,
+            "max_upload": _size(self.max_upload_bytes),
+        }
 
     def scenario_page(self, request: Request, scenario_id: str, status: int = 200, **errors: Any) -> HTMLResponse:
         view = self.scenario_view(scenario_id)
         title = view["checked"].title or scenario_id
-        return self.render(request, "scenario.html.j2", status, title=title, errors=errors,
-                           saved=request.query_params.get("saved", ""), **view)
+        return self.render(
+            request,
+            "scenario.html.j2",
+            status,
+            title=title,
+            errors=errors,
+            saved=request.query_params.get("saved", ""),
+            **view,
+        )
 
     def check_change(self, scenario_id: str, changes: dict[str, bytes | None]) -> list[str]:
         """Apply `changes` (file name -> bytes, None to remove) to a temporary copy and check it as
@@ -142,9 +176,15 @@ class Workbench:
             return []
 
 
-def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: tuple[str, ...] = (HOST, "localhost"),
-               hold_prefect_server: bool = True, max_upload_bytes: int = security.MAX_UPLOAD_BYTES,
-               demos: dict[str, Path] | None = None) -> FastAPI:
+def create_app(
+    workspace_dir: Path,
+    *,
+    port: int = DEFAULT_PORT,
+    allowed_hosts: tuple[str, ...] = (HOST, "localhost"),
+    hold_prefect_server: bool = True,
+    max_upload_bytes: int = security.MAX_UPLOAD_BYTES,
+    demos: dict[str, Path] | None = None,
+) -> FastAPI:
     """The workbench app over `workspace_dir`, created and seeded with `demos` (scenario id -> folder;
     default the shipped demos) if new. `hold_prefect_server`: reach or start the Prefect server its
     flow runs report to when it starts (pipeline.PrefectServer), and leave it when it stops; off when a
@@ -171,16 +211,21 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        if not security.host_allowed(request.headers.get("host"), bench.allowed_hosts) or \
-                not security.origin_allowed(request.headers.get("origin"), bench.allowed_hosts):
-            return Response(f"Refused: this workbench answers only at http://{HOST}:{port}/", status_code=400,
-                            media_type="text/plain")
+        if not security.host_allowed(request.headers.get("host"), bench.allowed_hosts) or not security.origin_allowed(
+            request.headers.get("origin"), bench.allowed_hosts
+        ):
+            return Response(
+                f"Refused: this workbench answers only at http://{HOST}:{port}/",
+                status_code=400,
+                media_type="text/plain",
+            )
         cookie = request.cookies.get(security.CSRF_COOKIE)
         request.state.csrf_cookie = cookie or security.new_cookie()
         response = await call_next(request)
         if not cookie:
-            response.set_cookie(security.CSRF_COOKIE, request.state.csrf_cookie, httponly=True, samesite="strict",
-                                path="/")
+            response.set_cookie(
+                security.CSRF_COOKIE, request.state.csrf_cookie, httponly=True, samesite="strict", path="/"
+            )
         for name, value in security.SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault("Content-Security-Policy", security.PAGE_POLICY)
@@ -196,8 +241,13 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
         for scenario_id in bench.workspace.scenario_ids():
             versions = bench.workspace.list_versions(scenario_id)
             rows.append({"id": scenario_id, "versions": versions, "latest": versions[-1] if versions else None})
-        return bench.render(request, "index.html.j2", scenarios=rows, demos=list(pipeline.SHIPPED_DEMOS),
-                            error=request.query_params.get("error", ""))
+        return bench.render(
+            request,
+            "index.html.j2",
+            scenarios=rows,
+            demos=list(pipeline.SHIPPED_DEMOS),
+            error=request.query_params.get("error", ""),
+        )
 
     @app.post("/scenarios")
     async def copy_scenario(request: Request):
@@ -255,17 +305,25 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
     async def upload(request: Request, scenario_id: str):
         bench.workspace.scenario_dir(scenario_id)
         form = await bench.form(request, files=True)
-        uploads = [(item.filename, item) for item in form.getlist("files")
-                   if isinstance(item, UploadFile) and item.filename]
+        uploads = [
+            (item.filename, item) for item in form.getlist("files") if isinstance(item, UploadFile) and item.filename
+        ]
         if not uploads:
             return bench.scenario_page(request, scenario_id, 422, upload=["choose one or more CSV files to upload"])
         changes: dict[str, bytes | None] = {}
         for filename, item in uploads:
             name = Path(filename.replace("\\", "/")).name
             if name != filename or name not in pipeline.SCENARIO_TABLES:
-                return bench.scenario_page(request, scenario_id, 422, upload=[
-                    f"{filename[:80]!r} is not a file of a scenario; upload files named "
-                    + ", ".join(pipeline.SCENARIO_TABLES) + " (nothing was saved)"])
+                return bench.scenario_page(
+                    request,
+                    scenario_id,
+                    422,
+                    upload=[
+                        f"{filename[:80]!r} is not a file of a scenario; upload files named "
+                        + ", ".join(pipeline.SCENARIO_TABLES)
+                        + " (nothing was saved)"
+                    ],
+                )
             changes[name] = await item.read()
         problems = bench.check_change(scenario_id, changes)
         if problems:
@@ -288,9 +346,15 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
         if job.flow_run_id:
             with contextlib.suppress(Exception):  # progress is best effort; the solve goes on regardless
                 steps = pipeline.flow_run_steps(job.flow_run_id)
-        context: dict[str, Any] = {"job": job, "steps": steps, "waiting": bench.queue.waiting_before(job),
-                   "ui_url": bench.ui_url(job.flow_run_id),
-                   "done": DONE, "failed": FAILED, "scenario": scenario_id}
+        context: dict[str, Any] = {
+            "job": job,
+            "steps": steps,
+            "waiting": bench.queue.waiting_before(job),
+            "ui_url": bench.ui_url(job.flow_run_id),
+            "done": DONE,
+            "failed": FAILED,
+            "scenario": scenario_id,
+        }
         fragment = request.headers.get("hx-request") == "true"
         response = bench.render(request, "job.html.j2" if fragment else "job_page.html.j2", title="Solving", **context)
         if job.state == DONE and fragment:
@@ -303,23 +367,35 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
         ids = [v.id for v in bench.workspace.list_versions(scenario_id)]
         at = ids.index(version.id)
         previous = ids[at - 1] if at > 0 else (ids[1] if len(ids) > 1 else None)  # v0001: the next one
-        return bench.render(request, "version.html.j2", title=version.name, scenario=scenario_id, version=version,
-                            ui_url=bench.ui_url(version.meta.get("flow_run_id")),
-                            previous=bench.workspace.version(scenario_id, previous) if previous else None,
-                            compare_ids=sorted([previous, version.id]) if previous else [],
-                            saved=request.query_params.get("saved", ""))
+        return bench.render(
+            request,
+            "version.html.j2",
+            title=version.name,
+            scenario=scenario_id,
+            version=version,
+            ui_url=bench.ui_url(version.meta.get("flow_run_id")),
+            previous=bench.workspace.version(scenario_id, previous) if previous else None,
+            compare_ids=sorted([previous, version.id]) if previous else [],
+            saved=request.query_params.get("saved", ""),
+        )
 
     @app.get("/s/{scenario_id}/v/{version_id}/report.html")
     def report(scenario_id: str, version_id: str):
         path = bench.workspace.plan_file(scenario_id, version_id, "report.html")
-        return Response(path.read_bytes(), media_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": security.REPORT_POLICY})
+        return Response(
+            path.read_bytes(),
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": security.REPORT_POLICY},
+        )
 
     @app.get("/s/{scenario_id}/v/{version_id}/pack.zip")
     def pack(scenario_id: str, version_id: str):
         data = bench.workspace.pack(scenario_id, version_id)
-        return Response(data, media_type="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="{scenario_id}-{version_id}.zip"'})
+        return Response(
+            data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{scenario_id}-{version_id}.zip"'},
+        )
 
     @app.post("/s/{scenario_id}/v/{version_id}/name")
     async def rename(request: Request, scenario_id: str, version_id: str):
@@ -349,8 +425,13 @@ def create_app(workspace_dir: Path, *, port: int = DEFAULT_PORT, allowed_hosts: 
         if len(ids) < 2:
             raise Refused("pick two or more versions to compare (tick them in the list of versions)")
         versions = [bench.workspace.version(scenario_id, version_id) for version_id in ids[:8]]
-        return bench.render(request, "compare.html.j2", title="Compare versions", scenario=scenario_id,
-                            **comparison(bench.workspace, versions))
+        return bench.render(
+            request,
+            "compare.html.j2",
+            title="Compare versions",
+            scenario=scenario_id,
+            **comparison(bench.workspace, versions),
+        )
 
     return app
 
@@ -380,8 +461,10 @@ def serve(workspace_dir: str, port: int = DEFAULT_PORT) -> int:
     try:
         listener.bind((HOST, port))
     except OSError as error:
-        print(f"error: --port: -: {HOST}:{port} cannot be used ({error.strerror}); choose another port with "
-              "--port N", file=sys.stderr)
+        print(
+            f"error: --port: -: {HOST}:{port} cannot be used ({error.strerror}); choose another port with --port N",
+            file=sys.stderr,
+        )
         return 2
     try:
         app = create_app(Path(workspace_dir), port=port)
@@ -389,8 +472,7 @@ def serve(workspace_dir: str, port: int = DEFAULT_PORT) -> int:
         print(f"error: --workspace: -: {getattr(error, 'message', error)}", file=sys.stderr)
         return 2
     workspace = app.state.bench.workspace
-    print(f"spokeplan: workbench at http://{HOST}:{port}/ (workspace {workspace.root}); Ctrl-C stops it",
-          flush=True)
+    print(f"spokeplan: workbench at http://{HOST}:{port}/ (workspace {workspace.root}); Ctrl-C stops it", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     # uvicorn stops gracefully on SIGINT / SIGTERM and then raises the signal again; SIGTERM's default
     # action would end the process before the temporary Prefect server is stopped, so it exits instead.

@@ -55,10 +55,21 @@ def figures(workspace: Workspace, version: Version) -> Figures:
         covered_by_area[assignment["area_id"]] = covered_by_area.get(assignment["area_id"], 0) + assignment["cases"]
     summary = version.meta["summary"]
     return Figures(
-        version, summary["covered_text"], summary["demand_text"], summary["share_text"],
-        float(summary["cost_per_year"]), int(summary["spokes"]), int(summary["hosts_used"]), int(summary["hubs_used"]),
-        sum(row["spokes"] * row["supervision_minutes"] for row in spokes), by_host, by_authority,
-        {row["host_id"]: row["host_name"] for row in spokes}, pipeline.authority_names(plan_dir), covered_by_area)
+        version,
+        summary["covered_text"],
+        summary["demand_text"],
+        summary["share_text"],
+        float(summary["cost_per_year"]),
+        int(summary["spokes"]),
+        int(summary["hosts_used"]),
+        int(summary["hubs_used"]),
+        sum(row["spokes"] * row["supervision_minutes"] for row in spokes),
+        by_host,
+        by_authority,
+        {row["host_id"]: row["host_name"] for row in spokes},
+        pipeline.authority_names(plan_dir),
+        covered_by_area,
+    )
 
 
 def _number(text: str) -> int | None:
@@ -82,21 +93,31 @@ def difference(base: Figures, other: Figures) -> dict:
     lost = sorted(set(base.spokes_by_authority) - set(other.spokes_by_authority))
     added = sorted(set(other.spokes_by_host) - set(base.spokes_by_host))
     dropped = sorted(set(base.spokes_by_host) - set(other.spokes_by_host))
-    changed = sorted(h for h in set(base.spokes_by_host) & set(other.spokes_by_host)
-                     if base.spokes_by_host[h] != other.spokes_by_host[h])
+    changed = sorted(
+        h
+        for h in set(base.spokes_by_host) & set(other.spokes_by_host)
+        if base.spokes_by_host[h] != other.spokes_by_host[h]
+    )
     return {
         "version": other.version,
-        "covered": ("c" if base_covered is None or other_covered is None
-                    else _signed(other_covered - base_covered) + (" cases" if other_covered != base_covered else "")),
+        "covered": (
+            "c"
+            if base_covered is None or other_covered is None
+            else _signed(other_covered - base_covered) + (" cases" if other_covered != base_covered else "")
+        ),
         "cost": _signed(other.cost - base.cost, "£"),
         "spokes": _signed(other.spokes - base.spokes),
         "supervision_minutes": _signed(other.supervision_minutes - base.supervision_minutes),
-        "authorities_gained": [{"code": c, "name": names.get(c, c), "spokes": other.spokes_by_authority[c]} for c in gained],
+        "authorities_gained": [
+            {"code": c, "name": names.get(c, c), "spokes": other.spokes_by_authority[c]} for c in gained
+        ],
         "authorities_lost": [{"code": c, "name": names.get(c, c), "spokes": base.spokes_by_authority[c]} for c in lost],
         "hosts_added": [{"id": h, "name": host_names.get(h, h), "spokes": other.spokes_by_host[h]} for h in added],
         "hosts_dropped": [{"id": h, "name": host_names.get(h, h), "spokes": base.spokes_by_host[h]} for h in dropped],
-        "hosts_changed": [{"id": h, "name": host_names.get(h, h), "before": base.spokes_by_host[h],
-                           "after": other.spokes_by_host[h]} for h in changed],
+        "hosts_changed": [
+            {"id": h, "name": host_names.get(h, h), "before": base.spokes_by_host[h], "after": other.spokes_by_host[h]}
+            for h in changed
+        ],
     }
 
 
@@ -105,52 +126,72 @@ def difference_map(workspace: Workspace, base: Figures, other: Figures) -> str:
     marked (the frame, footprints and demand bands are report.html's: reporting.map_svg)."""
     version = other.version
     threshold = int(version.meta.get("disclosure_threshold", 5))
-    geometry = pipeline.map_base(workspace.version_inputs(version.scenario, version.id), version.meta["inputs_hash"],
-                                 threshold)
+    geometry = pipeline.map_base(
+        workspace.version_inputs(version.scenario, version.id), version.meta["inputs_hash"], threshold
+    )
     added = set(other.spokes_by_host) - set(base.spokes_by_host)
     dropped = set(base.spokes_by_host) - set(other.spokes_by_host)
-    out = [f'<svg class="difference-map" viewBox="0 0 {geometry.width} {geometry.height}" width="100%" role="img" '
-           f'aria-label="Map of {escape(version.name)} against {escape(base.version.name)}: hosts added and dropped">',
-           f"<title>{escape(version.name)} against {escape(base.version.name)}</title>", '<g class="footprints">']
+    out = [
+        f'<svg class="difference-map" viewBox="0 0 {geometry.width} {geometry.height}" width="100%" role="img" '
+        f'aria-label="Map of {escape(version.name)} against {escape(base.version.name)}: hosts added and dropped">',
+        f"<title>{escape(version.name)} against {escape(base.version.name)}</title>",
+        '<g class="footprints">',
+    ]
     for index, (code, name, path, x, y) in enumerate(geometry.footprints):
-        out.append(f'<path d="{path}" fill="{pipeline.MAP_PALETTE[index % len(pipeline.MAP_PALETTE)]}" stroke="#7a8a99" '
-                   f'stroke-width="0.8"><title>{escape(name)} ({escape(code)})</title></path>')
+        out.append(
+            f'<path d="{path}" fill="{pipeline.MAP_PALETTE[index % len(pipeline.MAP_PALETTE)]}" stroke="#7a8a99" '
+            f'stroke-width="0.8"><title>{escape(name)} ({escape(code)})</title></path>'
+        )
         out.append(f'<text x="{x}" y="{y}" class="authority-label" text-anchor="middle">{escape(name)}</text>')
     out.append('</g><g class="areas">')
     for area_id, (x, y, name, radius, demand) in geometry.areas.items():
         band = pipeline.unmet_band(demand, other.covered_by_area.get(area_id, 0))
-        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="{pipeline.UNMET_SHADE[band]:.2f}" '
-                   f'stroke="#742a2a" stroke-width="0.5"><title>{escape(name)}: {band}</title></circle>')
+        out.append(
+            f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="{pipeline.UNMET_SHADE[band]:.2f}" '
+            f'stroke="#742a2a" stroke-width="0.5"><title>{escape(name)}: {band}</title></circle>'
+        )
     out.append('</g><g class="hosts-unused">')
     for host_id, (x, y, name) in geometry.hosts.items():
         if host_id not in other.spokes_by_host and host_id not in dropped:
-            out.append(f'<rect x="{x - 3}" y="{y - 3}" width="6" height="6" fill="none" stroke="#a0aec0">'
-                       f'<title>{escape(name)}: not used in either</title></rect>')
+            out.append(
+                f'<rect x="{x - 3}" y="{y - 3}" width="6" height="6" fill="none" stroke="#a0aec0">'
+                f"<title>{escape(name)}: not used in either</title></rect>"
+            )
     out.append('</g><g class="hosts-kept">')
     for host_id, count in sorted(other.spokes_by_host.items()):
         if host_id in added or host_id not in geometry.hosts:
             continue
         x, y, name = geometry.hosts[host_id]
-        out.append(f'<rect x="{x - 5}" y="{y - 5}" width="10" height="10" fill="#2f855a" stroke="#1c4532">'
-                   f'<title>{escape(name)}: {count} spoke(s) in both</title></rect>')
+        out.append(
+            f'<rect x="{x - 5}" y="{y - 5}" width="10" height="10" fill="#2f855a" stroke="#1c4532">'
+            f"<title>{escape(name)}: {count} spoke(s) in both</title></rect>"
+        )
     out.append('</g><g class="hosts-added">')
     for host_id in sorted(added):
         x, y, name = geometry.hosts[host_id]
-        out.append(f'<rect x="{x - 7}" y="{y - 7}" width="14" height="14" fill="#38a169" stroke="#1a202c" '
-                   f'stroke-width="2"><title>{escape(name)}: added, {other.spokes_by_host[host_id]} spoke(s)</title></rect>')
+        out.append(
+            f'<rect x="{x - 7}" y="{y - 7}" width="14" height="14" fill="#38a169" stroke="#1a202c" '
+            f'stroke-width="2"><title>{escape(name)}: added, {other.spokes_by_host[host_id]} spoke(s)</title></rect>'
+        )
         out.append(f'<text x="{x + 9}" y="{y + 5}" class="marker added">+</text>')
     out.append('</g><g class="hosts-dropped">')
     for host_id in sorted(dropped):
         x, y, name = geometry.hosts[host_id]
-        out.append(f'<rect x="{x - 7}" y="{y - 7}" width="14" height="14" fill="#fff" stroke="#c53030" '
-                   f'stroke-width="2.5"><title>{escape(name)}: dropped (had {base.spokes_by_host[host_id]} spoke(s))'
-                   '</title></rect>')
-        out.append(f'<path d="M{x - 5},{y - 5} L{x + 5},{y + 5} M{x - 5},{y + 5} L{x + 5},{y - 5}" stroke="#c53030" '
-                   'stroke-width="2"/>')
+        out.append(
+            f'<rect x="{x - 7}" y="{y - 7}" width="14" height="14" fill="#fff" stroke="#c53030" '
+            f'stroke-width="2.5"><title>{escape(name)}: dropped (had {base.spokes_by_host[host_id]} spoke(s))'
+            "</title></rect>"
+        )
+        out.append(
+            f'<path d="M{x - 5},{y - 5} L{x + 5},{y + 5} M{x - 5},{y + 5} L{x + 5},{y - 5}" stroke="#c53030" '
+            'stroke-width="2"/>'
+        )
     out.append('</g><g class="hubs">')
     for x, y, name in geometry.hubs.values():
-        out.append(f'<polygon points="{x},{y - 9} {x + 8},{y} {x},{y + 9} {x - 8},{y}" fill="#6b46c1" stroke="#322659">'
-                   f'<title>{escape(name)}</title></polygon>')
+        out.append(
+            f'<polygon points="{x},{y - 9} {x + 8},{y} {x},{y + 9} {x - 8},{y}" fill="#6b46c1" stroke="#322659">'
+            f"<title>{escape(name)}</title></polygon>"
+        )
     out.append("</g></svg>")
     return "\n".join(out)
 
@@ -162,5 +203,9 @@ def comparison(workspace: Workspace, versions: list[Version]) -> dict:
     others = [difference(base, f) for f in all_figures[1:]]
     for entry, f in zip(others, all_figures[1:]):
         entry["map"] = difference_map(workspace, base, f)
-    return {"base": base, "figures": all_figures, "differences": others,
-            "same_inputs": len({v.meta.get("inputs_hash") for v in versions}) == 1}
+    return {
+        "base": base,
+        "figures": all_figures,
+        "differences": others,
+        "same_inputs": len({v.meta.get("inputs_hash") for v in versions}) == 1,
+    }

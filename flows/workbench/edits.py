@@ -21,10 +21,12 @@ import yaml
 def _yaml_value(key: str, value) -> str:
     """`key: value` on one line of YAML (a list in flow style: `priorities: [coverage, travel]`)."""
     if isinstance(value, (list, tuple)):
-        return yaml.safe_dump({key: list(value)}, default_flow_style=None, sort_keys=False, allow_unicode=True,
-                              width=10_000).rstrip("\n")
-    return yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False, allow_unicode=True,
-                          width=10_000).rstrip("\n")
+        return yaml.safe_dump(
+            {key: list(value)}, default_flow_style=None, sort_keys=False, allow_unicode=True, width=10_000
+        ).rstrip("\n")
+    return yaml.safe_dump(
+        {key: value}, default_flow_style=False, sort_keys=False, allow_unicode=True, width=10_000
+    ).rstrip("\n")
 
 
 def _value_end(node: yaml.Node) -> int:
@@ -44,7 +46,7 @@ def set_yaml_keys(text: str, updates: dict[str, object]) -> str:
     if node is not None and not isinstance(node, yaml.MappingNode):
         raise ValueError("scenario.yaml is not a mapping of rule names to values")
     spans: dict[str, tuple[int, int]] = {}
-    for key_node, value_node in (node.value if node is not None else []):
+    for key_node, value_node in node.value if node is not None else []:
         if isinstance(key_node, yaml.ScalarNode):
             spans[key_node.value] = (key_node.start_mark.index, _value_end(value_node))
     # Replace from the end of the text backwards, so earlier spans keep their offsets.
@@ -55,7 +57,7 @@ def set_yaml_keys(text: str, updates: dict[str, object]) -> str:
             line_end = text.find("\n", end)
             if trailing:
                 line_end = end - 1
-            text = text[:start] + text[(len(text) if line_end == -1 else line_end + 1):]
+            text = text[:start] + text[(len(text) if line_end == -1 else line_end + 1) :]
         else:
             text = text[:start] + _yaml_value(key, updates[key]) + trailing + text[end:]
     added = [_yaml_value(key, value) for key, value in updates.items() if key not in spans and value is not None]

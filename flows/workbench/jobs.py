@@ -54,8 +54,12 @@ class Job:
 class SolveQueue:
     """Runs solves one scenario at a time each (FIFO), and keeps every job of this process."""
 
-    def __init__(self, workspace: Workspace, solve: Callable[..., pipeline.Solved] = pipeline.solve,
-                 time_limit: float = pipeline.SOLVE_TIME_LIMIT):
+    def __init__(
+        self,
+        workspace: Workspace,
+        solve: Callable[..., pipeline.Solved] = pipeline.solve,
+        time_limit: float = pipeline.SOLVE_TIME_LIMIT,
+    ):
         self.workspace = workspace
         self.solve = solve
         self.time_limit = time_limit
@@ -72,7 +76,8 @@ class SolveQueue:
             worker = self._workers.get(scenario_id)
             if worker is None:
                 worker = self._workers[scenario_id] = ThreadPoolExecutor(
-                    max_workers=1, thread_name_prefix=f"solve-{scenario_id}")
+                    max_workers=1, thread_name_prefix=f"solve-{scenario_id}"
+                )
         worker.submit(self._run, job)
         return job
 
@@ -81,12 +86,17 @@ class SolveQueue:
 
     def waiting_before(self, job: Job) -> int:
         """Solves of the same scenario asked for earlier and not finished."""
-        return sum(1 for other in self.jobs.values() if other.scenario == job.scenario
-                   and other.submitted < job.submitted and other.state in (QUEUED, RUNNING))
+        return sum(
+            1
+            for other in self.jobs.values()
+            if other.scenario == job.scenario and other.submitted < job.submitted and other.state in (QUEUED, RUNNING)
+        )
 
     def active(self, scenario_id: str) -> list[Job]:
-        return sorted((j for j in self.jobs.values() if j.scenario == scenario_id and j.state in (QUEUED, RUNNING)),
-                      key=lambda j: j.submitted)
+        return sorted(
+            (j for j in self.jobs.values() if j.scenario == scenario_id and j.state in (QUEUED, RUNNING)),
+            key=lambda j: j.submitted,
+        )
 
     def _run(self, job: Job) -> None:
         try:
@@ -116,12 +126,18 @@ class SolveQueue:
         checked = pipeline.check_scenario(inputs)  # what was solved: settings and host statuses, for the record
         document = pipeline.plan_document(job.folder / "plan")
         meta = {
-            "name": job.name, "created": now_text(), "summary": solved.summary, "flow_run_id": job.flow_run_id,
-            "inputs_sha256": document["inputs_sha256"], "inputs_hash": inputs_hash(document["inputs_sha256"]),
-            "settings": {s.key: s.value for s in checked.settings}, "priorities": list(checked.priorities),
+            "name": job.name,
+            "created": now_text(),
+            "summary": solved.summary,
+            "flow_run_id": job.flow_run_id,
+            "inputs_sha256": document["inputs_sha256"],
+            "inputs_hash": inputs_hash(document["inputs_sha256"]),
+            "settings": {s.key: s.value for s in checked.settings},
+            "priorities": list(checked.priorities),
             "locked": sorted(h.host_id for h in checked.hosts if h.status == "locked"),
             "banned": sorted(h.host_id for h in checked.hosts if h.status == "banned"),
-            "disclosure_threshold": checked.disclosure_threshold, "title": checked.title,
+            "disclosure_threshold": checked.disclosure_threshold,
+            "title": checked.title,
         }
         job.version = self.workspace.commit_version(job.scenario, job.folder, meta)
         job.state = DONE

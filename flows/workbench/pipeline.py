@@ -53,8 +53,17 @@ from scoping.scenario.schemas import TABLES
 from scoping.scenario.settings import SCENARIO_FILE, ScenarioRules
 from scoping.store.outcomes import scenario_monitoring
 
-__all__ = ["HOST_STATUSES", "PRIORITIES", "SCENARIO_FILE", "map_svg", "minutes", "percent", "pounds", "thousands",
-           "unmet_band"]
+__all__ = [
+    "HOST_STATUSES",
+    "PRIORITIES",
+    "SCENARIO_FILE",
+    "map_svg",
+    "minutes",
+    "percent",
+    "pounds",
+    "thousands",
+    "unmet_band",
+]
 
 # The files a scenario directory may hold (the CLI's tables and scenario.yaml): the only names an
 # upload may have.
@@ -127,8 +136,9 @@ def _shown(problem: Problem, directory: Path) -> str:
     """The CLI's line for a problem, its file named as `<scenario>/<file>` (the scenario folder's name
     and the file in it), as `spokeplan validate` names it when run beside the scenario."""
     with contextlib.suppress(ValueError):
-        problem = Problem(Path(problem.file).relative_to(directory.parent).as_posix(), problem.line, problem.column,
-                          problem.message)
+        problem = Problem(
+            Path(problem.file).relative_to(directory.parent).as_posix(), problem.line, problem.column, problem.message
+        )
     return str(problem)
 
 
@@ -152,13 +162,25 @@ def check_scenario(directory: Path) -> Checked:
         return Checked([_shown(problem, directory) for problem in error.problems])
     rules = scenario.rules
     authority_of = {h.host_id: h.authority_code for h in planned.instance.hosts}
-    hosts = [HostRow(r.value.host_id, r.value.name, r.value.host_type, authority_of[r.value.host_id], r.value.status)
-             for r in scenario.hosts.rows]
-    settings = [SettingField(key, label, _as_text(getattr(rules, key)),
-                             _as_text(ScenarioRules.model_fields[key].default))
-                for key, label in EDITABLE_SETTINGS.items()]
-    return Checked([], rules.name or directory.name, len(scenario.hubs.rows), len(scenario.areas.rows),
-                   len(scenario.authorities.rows), hosts, settings, tuple(rules.priorities), rules.disclosure_threshold)
+    hosts = [
+        HostRow(r.value.host_id, r.value.name, r.value.host_type, authority_of[r.value.host_id], r.value.status)
+        for r in scenario.hosts.rows
+    ]
+    settings = [
+        SettingField(key, label, _as_text(getattr(rules, key)), _as_text(ScenarioRules.model_fields[key].default))
+        for key, label in EDITABLE_SETTINGS.items()
+    ]
+    return Checked(
+        [],
+        rules.name or directory.name,
+        len(scenario.hubs.rows),
+        len(scenario.areas.rows),
+        len(scenario.authorities.rows),
+        hosts,
+        settings,
+        tuple(rules.priorities),
+        rules.disclosure_threshold,
+    )
 
 
 def priority_orders() -> list[tuple[str, ...]]:
@@ -187,9 +209,25 @@ class Solved:
 
 # The keys of the CLI summary (flows.plan_flow.plan_summary) kept with a version: the case counts
 # as published (text, disclosure-controlled), never the exact `covered` / `demand` / `bound`.
-PUBLISHED_SUMMARY = ("status", "backend", "gap", "covered_text", "demand_text", "share_text", "bound_text",
-                     "spokes", "hubs_used", "hosts_used", "cost_per_year", "reach_per_year", "solve_seconds",
-                     "wall_seconds", "service_model", "workers_label", "team_text")
+PUBLISHED_SUMMARY = (
+    "status",
+    "backend",
+    "gap",
+    "covered_text",
+    "demand_text",
+    "share_text",
+    "bound_text",
+    "spokes",
+    "hubs_used",
+    "hosts_used",
+    "cost_per_year",
+    "reach_per_year",
+    "solve_seconds",
+    "wall_seconds",
+    "service_model",
+    "workers_label",
+    "team_text",
+)
 
 
 class PrefectServer:
@@ -245,8 +283,12 @@ class PrefectServer:
             self._thread.join()
 
 
-def solve(scenario_dir: Path, out_dir: Path, on_flow_run: Callable[[str], None] | None = None,
-          time_limit: float = SOLVE_TIME_LIMIT) -> Solved:
+def solve(
+    scenario_dir: Path,
+    out_dir: Path,
+    on_flow_run: Callable[[str], None] | None = None,
+    time_limit: float = SOLVE_TIME_LIMIT,
+) -> Solved:
     """Run the plan flow on `scenario_dir`, writing the plan files into `out_dir` (as `spokeplan plan`),
     on the Prefect server configured for this process (the workbench's PrefectServer, or a caller's
     settings such as the test harness).
@@ -260,8 +302,10 @@ def solve(scenario_dir: Path, out_dir: Path, on_flow_run: Callable[[str], None] 
             on_flow_run(seen["id"])
 
     flow = plan_flow.with_options(on_running=[running])
-    state = flow(params=PlanParams(scenario_dir=str(scenario_dir), out_dir=str(out_dir), time_limit=time_limit),
-                 return_state=True)
+    state = flow(
+        params=PlanParams(scenario_dir=str(scenario_dir), out_dir=str(out_dir), time_limit=time_limit),
+        return_state=True,
+    )
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         raise outcome
@@ -276,8 +320,10 @@ def solve(scenario_dir: Path, out_dir: Path, on_flow_run: Callable[[str], None] 
 def flow_run_steps(flow_run_id: str) -> list[tuple[str, str]]:
     """(task name, state) of each task run of a flow run so far, in start order: the page's progress."""
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
-                                     sort=TaskRunSort.EXPECTED_START_TIME_ASC)
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
+            sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+        )
     return [(run.name.rsplit("-", 1)[0], (run.state.name if run.state else None) or "Pending") for run in runs]
 
 
@@ -322,14 +368,21 @@ def map_base(directory: Path, inputs_key: str, threshold: int) -> MapBase:
     scale = map_svg.WIDTH / (max_x - min_x)
     frame = map_svg.Frame(min_x, max_y, scale, int(math.ceil((max_y - min_y) * scale)))
     names = {a.authority_code: a.name for a in inst.authorities}
-    footprints = tuple((code, names.get(code, code), map_svg.svg_path(shape, frame),
-                        *frame.xy(shape.centroid.x, shape.centroid.y)) for code, shape in shapes.items())
+    footprints = tuple(
+        (code, names.get(code, code), map_svg.svg_path(shape, frame), *frame.xy(shape.centroid.x, shape.centroid.y))
+        for code, shape in shapes.items()
+    )
     return MapBase(
-        map_svg.WIDTH, frame.height, footprints,
+        map_svg.WIDTH,
+        frame.height,
+        footprints,
         {h.hub_id: (*frame.xy(h.easting, h.northing), h.name) for h in inst.hubs},
         {h.host_id: (*frame.xy(h.easting, h.northing), h.name) for h in inst.hosts},
-        {a.area_id: (*frame.xy(a.easting, a.northing), a.name, map_svg.demand_radius(a.demand, threshold), a.demand)
-         for a in inst.areas})
+        {
+            a.area_id: (*frame.xy(a.easting, a.northing), a.name, map_svg.demand_radius(a.demand, threshold), a.demand)
+            for a in inst.areas
+        },
+    )
 
 
 UNMET_SHADE = map_svg.UNMET_SHADE

@@ -49,8 +49,15 @@ SCENARIO_FILE = "scenario.yaml"
 STORE_FOLDER = "outcomes_store"  # a seeded demo's refresh store, copied inside its scenario
 # A version's plan files the workbench serves (issue #18): the report, the workbook, the CSV tables, the
 # GeoJSON (the copies directly in the plan folder: report.html is the public pack's).
-PACK_FILES = ("report.html", "plan.xlsx", "plan.geojson", "allocation.csv", "spokes.csv", "coverage.csv",
-              "robustness.csv")
+PACK_FILES = (
+    "report.html",
+    "plan.xlsx",
+    "plan.geojson",
+    "allocation.csv",
+    "spokes.csv",
+    "coverage.csv",
+    "robustness.csv",
+)
 # What a version downloads as (issue #17): both packs, whole, and the README.txt saying which is which.
 PACK_FOLDERS = ("internal", "public")
 
@@ -66,8 +73,11 @@ class Refused(Exception):
 
 def checked_scenario_id(text: str) -> str:
     if not isinstance(text, str) or not SCENARIO_ID.match(text):
-        raise Refused(f"{text[:40]!r} is not a scenario name here: use 1-64 letters, digits, '_' or '-', "
-                      "starting with a letter or digit", 404)
+        raise Refused(
+            f"{text[:40]!r} is not a scenario name here: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit",
+            404,
+        )
     return text
 
 
@@ -169,8 +179,9 @@ class Workspace:
         """`path` resolved, refused unless it lies inside the workspace."""
         resolved = Path(path).resolve()
         if not resolved.is_relative_to(self.root):
-            raise Refused(f"{path} is outside the workspace; the workbench reads and writes only inside "
-                          f"{self.root}", 403)
+            raise Refused(
+                f"{path} is outside the workspace; the workbench reads and writes only inside {self.root}", 403
+            )
         return resolved
 
     def scenario_dir(self, scenario_id: str) -> Path:
@@ -180,8 +191,9 @@ class Workspace:
         return self.inside(path)
 
     def scenario_ids(self) -> list[str]:
-        return sorted(p.name for p in self.scenarios.iterdir()
-                      if p.is_dir() and not p.is_symlink() and SCENARIO_ID.match(p.name))
+        return sorted(
+            p.name for p in self.scenarios.iterdir() if p.is_dir() and not p.is_symlink() and SCENARIO_ID.match(p.name)
+        )
 
     def contained(self, directory: Path) -> None:
         """Refuse a scenario folder that would make a load read outside the workspace: a link
@@ -190,8 +202,9 @@ class Workspace:
         directory = self.inside(directory)
         for path in [directory, *directory.rglob("*")]:
             if path.is_symlink():
-                raise Refused(f"{path.relative_to(self.root)} is a link; the workbench reads only files inside "
-                              "its workspace", 403)
+                raise Refused(
+                    f"{path.relative_to(self.root)} is a link; the workbench reads only files inside its workspace", 403
+                )
         rules_path = directory / SCENARIO_FILE
         if not rules_path.is_file():
             return
@@ -206,9 +219,14 @@ class Workspace:
         if isinstance(model, str) and ("/" in model or "\\" in model or model.endswith((".yaml", ".yml"))):
             references.append(("service_model", model))  # a path; a shipped model's id is the program's own
         for key, value in references:
-            if isinstance(value, str) and not Path(os.path.normpath(directory / value)).resolve().is_relative_to(self.root):
-                raise Refused(f"{directory.name}/{SCENARIO_FILE}: {key}: {value[:80]!r} is outside the workspace; "
-                              "the workbench reads only files inside it", 403)
+            if isinstance(value, str) and not Path(os.path.normpath(directory / value)).resolve().is_relative_to(
+                self.root
+            ):
+                raise Refused(
+                    f"{directory.name}/{SCENARIO_FILE}: {key}: {value[:80]!r} is outside the workspace; "
+                    "the workbench reads only files inside it",
+                    403,
+                )
 
     # --- changing a scenario ------------------------------------------------------------------
 

@@ -35,10 +35,11 @@ HERE = Path(__file__).resolve().parent / "demo"
 REPO = Path(__file__).resolve().parents[2]
 STORE = Path(__file__).resolve().parent / "demo_store"
 # The two refresh rounds: the sources file and when its return arrived (after the quarter it adds).
-ROUNDS = (("inputs/sources_outcomes_demo.yaml", datetime(2025, 5, 1, 6, 30, tzinfo=UTC)),
-          ("inputs/sources_outcomes_demo_2.yaml", datetime(2025, 8, 1, 6, 30, tzinfo=UTC)))
-HEADER = ["service_model", "measure_id", "period", "authority_code", "hub_id", "value", "denominator",
-          "x_note"]
+ROUNDS = (
+    ("inputs/sources_outcomes_demo.yaml", datetime(2025, 5, 1, 6, 30, tzinfo=UTC)),
+    ("inputs/sources_outcomes_demo_2.yaml", datetime(2025, 8, 1, 6, 30, tzinfo=UTC)),
+)
+HEADER = ["service_model", "measure_id", "period", "authority_code", "hub_id", "value", "denominator", "x_note"]
 QUARTERS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1", "2025-Q2"]
 # The demo scenario's authorities (inputs/demo): two large, two small (counts of 1-5 appear).
 CSE_AREAS = {"E06000057": 1.0, "E08000021": 1.3, "E06000001": 0.25, "E06000005": 0.18}
@@ -74,11 +75,20 @@ def _cse_rows(rng: random.Random, quarters: list[str]) -> list[list]:
         trained = round(rng.uniform(40, 70) * growth)
         rows += [
             ["cse-hub-and-spoke", "professionals_trained", period, "", "", trained, ""],
-            ["cse-hub-and-spoke", "trainees_more_confident", period, "", "", round(trained * 0.4 * rng.uniform(0.6, 0.9)),
-             round(trained * 0.4)],
+            [
+                "cse-hub-and-spoke",
+                "trainees_more_confident",
+                period,
+                "",
+                "",
+                round(trained * 0.4 * rng.uniform(0.6, 0.9)),
+                round(trained * 0.4),
+            ],
         ]
-    rows += [["cse-hub-and-spoke", "new_authorities_with_spoke", "2023-24", "", "", 3, ""],
-             ["cse-hub-and-spoke", "new_authorities_with_spoke", "2024-25", "", "", 5, ""]]
+    rows += [
+        ["cse-hub-and-spoke", "new_authorities_with_spoke", "2023-24", "", "", 3, ""],
+        ["cse-hub-and-spoke", "new_authorities_with_spoke", "2024-25", "", "", 5, ""],
+    ]
     return rows
 
 
@@ -94,19 +104,69 @@ def _nwd_rows(rng: random.Random, quarters: list[str]) -> list[list]:
             rows += [
                 ["no-wrong-door", "placement_moves", period, "", hub, moves, looked_after],
                 ["no-wrong-door", "three_plus_placements", period, "", hub, three_plus, looked_after],
-                ["no-wrong-door", "new_out_of_county_placements", period, "", hub,
-                 max(0, round((9 - index) * size + rng.uniform(-1, 1))), ""],
-                ["no-wrong-door", "section_20_placements", period, "", hub,
-                 max(0, round((12 - 1.2 * index) * size + rng.uniform(-1, 1))), ""],
-                ["no-wrong-door", "feel_well_supported", period, "", hub,
-                 round(survey * min(1.0, 0.6 + 0.05 * index)), survey],
-                ["no-wrong-door", "arrests", period, "", hub, round(supported * max(0.1, 0.5 - 0.05 * index)), supported],
-                ["no-wrong-door", "missing_episodes", period, "", hub, round(supported * max(0.2, 1.1 - 0.1 * index)),
-                 supported],
-                ["no-wrong-door", "school_attendance", period, "", hub,
-                 round(supported * 120 * min(0.95, 0.7 + 0.03 * index)), supported * 120],
-                ["no-wrong-door", "eet_post_16", period, "", hub, round(supported * 0.3 * min(1.0, 0.5 + 0.06 * index)),
-                 max(1, round(supported * 0.3))],
+                [
+                    "no-wrong-door",
+                    "new_out_of_county_placements",
+                    period,
+                    "",
+                    hub,
+                    max(0, round((9 - index) * size + rng.uniform(-1, 1))),
+                    "",
+                ],
+                [
+                    "no-wrong-door",
+                    "section_20_placements",
+                    period,
+                    "",
+                    hub,
+                    max(0, round((12 - 1.2 * index) * size + rng.uniform(-1, 1))),
+                    "",
+                ],
+                [
+                    "no-wrong-door",
+                    "feel_well_supported",
+                    period,
+                    "",
+                    hub,
+                    round(survey * min(1.0, 0.6 + 0.05 * index)),
+                    survey,
+                ],
+                [
+                    "no-wrong-door",
+                    "arrests",
+                    period,
+                    "",
+                    hub,
+                    round(supported * max(0.1, 0.5 - 0.05 * index)),
+                    supported,
+                ],
+                [
+                    "no-wrong-door",
+                    "missing_episodes",
+                    period,
+                    "",
+                    hub,
+                    round(supported * max(0.2, 1.1 - 0.1 * index)),
+                    supported,
+                ],
+                [
+                    "no-wrong-door",
+                    "school_attendance",
+                    period,
+                    "",
+                    hub,
+                    round(supported * 120 * min(0.95, 0.7 + 0.03 * index)),
+                    supported * 120,
+                ],
+                [
+                    "no-wrong-door",
+                    "eet_post_16",
+                    period,
+                    "",
+                    hub,
+                    round(supported * 0.3 * min(1.0, 0.5 + 0.06 * index)),
+                    max(1, round(supported * 0.3)),
+                ],
             ]
     return rows
 
@@ -125,9 +185,19 @@ def main() -> None:
         later = {tuple(r[:5]): r for r in full}
         first = [r for r in full if r[2] != "2025-Q2"]
         # Round 1 is the return before late recording: some 2025-Q1 figures were lower then.
-        first = [[*r[:5], r[5] - 2 if r[2] == "2025-Q1" and isinstance(r[5], int) and r[5] >= 6
-                  and r[1] in ("young_people_supported", "section_20_placements") else r[5], r[6]]
-                 for r in first]
+        first = [
+            [
+                *r[:5],
+                r[5] - 2
+                if r[2] == "2025-Q1"
+                and isinstance(r[5], int)
+                and r[5] >= 6
+                and r[1] in ("young_people_supported", "section_20_placements")
+                else r[5],
+                r[6],
+            ]
+            for r in first
+        ]
         write(HERE / "round1" / name, first)
         write(HERE / "round2" / name, list(later.values()))
 

@@ -37,7 +37,9 @@ class PublishedMonitoring:
 
     def cell_hidden(self, cell: Cell) -> bool:
         """True when the cell's value or denominator is hidden (so its share, rate and change are too)."""
-        return any((column, cell.measure_id, cell.period, cell.area) in self.hidden for column in ("value", "denominator"))
+        return any(
+            (column, cell.measure_id, cell.period, cell.area) in self.hidden for column in ("value", "denominator")
+        )
 
     def count_text(self, column: str, cell: Cell, csv_form: bool = False) -> str:
         number = cell.value if column == "value" else cell.denominator
@@ -85,13 +87,17 @@ def published_monitoring(table: MonitoringTable, threshold: int) -> PublishedMon
     case_measures = [m for m in measures.values() if m.case_derived]
     for measure in case_measures:
         twins = [("value", measure.denominator_measure)] if measure.denominator_measure else []
-        twins += [("denominator", other.id) for other in case_measures
-                  if other.id > measure.id and other.denominator and other.denominator == measure.denominator]
+        twins += [
+            ("denominator", other.id)
+            for other in case_measures
+            if other.id > measure.id and other.denominator and other.denominator == measure.denominator
+        ]
         for column, other_id in twins:
             for key in [k for k in values if k[0] == "denominator" and k[1] == measure.id]:
                 twin = (column, other_id, key[2], key[3])
                 if twin in values and values[twin] == values[key]:
                     relations.append((key, [twin]))
     protected = frozenset(k for k in values if k[3] == WHOLE_SERVICE)
-    return PublishedMonitoring(values, frozenset(suppress_by_component(values, relations, threshold, protected)),
-                               threshold, table)
+    return PublishedMonitoring(
+        values, frozenset(suppress_by_component(values, relations, threshold, protected)), threshold, table
+    )

@@ -77,8 +77,9 @@ def coverage_by_authority(planned: PlannedScenario, plan: PlanResult) -> list[di
     for assignment in plan.assignments:
         code = area_authority[assignment.area_id]
         covered[code] = covered.get(code, 0) + assignment.cases
-    return [{"authority_code": code, "demand": demand[code], "covered": covered.get(code, 0)}
-            for code in sorted(demand)]
+    return [
+        {"authority_code": code, "demand": demand[code], "covered": covered.get(code, 0)} for code in sorted(demand)
+    ]
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,9 @@ def modelled_keys(planned: PlannedScenario, plan: PlanResult) -> frozenset:
     """
     inst = planned.instance
     modelled_areas = set(planned.estimated_demand)
-    keys: set[tuple[str, ...]] = {("assignment", a.area_id, a.host_id) for a in plan.assignments
-                                  if a.area_id in modelled_areas}
+    keys: set[tuple[str, ...]] = {
+        ("assignment", a.area_id, a.host_id) for a in plan.assignments if a.area_id in modelled_areas
+    }
     for host_id in spokes_by_host(plan):
         areas = [a.area_id for a in plan.assignments if a.host_id == host_id]
         if areas and all(area in modelled_areas for area in areas):
@@ -155,8 +157,9 @@ def modelled_keys(planned: PlannedScenario, plan: PlanResult) -> frozenset:
     return frozenset(keys)
 
 
-def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int,
-                     monitoring: MonitoringTable | None, pack: Pack = PUBLIC) -> PublishedCounts:
+def published_counts(
+    planned: PlannedScenario, plan: PlanResult, threshold: int, monitoring: MonitoringTable | None, pack: Pack = PUBLIC
+) -> PublishedCounts:
     """The counts every file of `pack` shows: in the public pack with primary and secondary suppression
     applied jointly, and modelled estimates (:func:`modelled_keys`) shown rounded; in the internal pack
     exact (nothing hidden, threshold 0).
@@ -175,25 +178,39 @@ def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int,
     for column in ("demand", "covered"):
         values[("authority", "TOTAL", column)] = sum(values[("authority", c, column)] for c in codes)
     for code in [*codes, "TOTAL"]:
-        values[("authority", code, "unmet")] = values[("authority", code, "demand")] - values[("authority", code, "covered")]
+        values[("authority", code, "unmet")] = (
+            values[("authority", code, "demand")] - values[("authority", code, "covered")]
+        )
     host_ids = sorted(spokes_by_host(plan))
     for host_id in host_ids:
         values[("host", host_id)] = sum(a.cases for a in plan.assignments if a.host_id == host_id)
     for a in plan.assignments:
         values[("assignment", a.area_id, a.host_id)] = a.cases
     columns = ("demand", "covered", "unmet")
-    relations: list[Relation] = [(("authority", code, "demand"), [("authority", code, "covered"), ("authority", code, "unmet")])
-                                 for code in [*codes, "TOTAL"]]
-    relations += [(("authority", "TOTAL", column), [("authority", code, column) for code in codes]) for column in columns]
+    relations: list[Relation] = [
+        (("authority", code, "demand"), [("authority", code, "covered"), ("authority", code, "unmet")])
+        for code in [*codes, "TOTAL"]
+    ]
+    relations += [
+        (("authority", "TOTAL", column), [("authority", code, column) for code in codes]) for column in columns
+    ]
     relations.append((("authority", "TOTAL", "covered"), [("host", h) for h in host_ids]))
-    relations += [(("host", host_id), [("assignment", a.area_id, a.host_id) for a in plan.assignments if a.host_id == host_id])
-                  for host_id in host_ids]
-    relations += [(("authority", code, "covered"), [("assignment", a.area_id, a.host_id) for a in plan.assignments
-                                                    if area_authority[a.area_id] == code]) for code in codes]
+    relations += [
+        (("host", host_id), [("assignment", a.area_id, a.host_id) for a in plan.assignments if a.host_id == host_id])
+        for host_id in host_ids
+    ]
+    relations += [
+        (
+            ("authority", code, "covered"),
+            [("assignment", a.area_id, a.host_id) for a in plan.assignments if area_authority[a.area_id] == code],
+        )
+        for code in codes
+    ]
     estimates = modelled_keys(planned, plan)
     if pack.exact:
-        return PublishedCounts(values, frozenset(), 0, None if monitoring is None else published_monitoring(monitoring, 0),
-                               estimates, pack)
+        return PublishedCounts(
+            values, frozenset(), 0, None if monitoring is None else published_monitoring(monitoring, 0), estimates, pack
+        )
     protected = frozenset(("authority", "TOTAL", column) for column in columns)
     bounds, unpublished = published_structure(planned, plan, values, relations, threshold)
     # A modelled estimate is shown rounded: to a reader it is a whole number within 2 of what is shown, so
@@ -203,13 +220,19 @@ def published_counts(planned: PlannedScenario, plan: PlanResult, threshold: int,
         shown_low, shown_high = estimate_bounds(values[key])
         bounds[key] = (max(low, shown_low), shown_high if high is None else min(high, shown_high))
     hidden = suppress(values, relations, threshold, protected, bounds, unpublished | estimates)
-    return PublishedCounts({k: v for k, v in values.items() if k not in unpublished}, hidden, threshold,
-                           None if monitoring is None else published_monitoring(monitoring, threshold),
-                           estimates, pack)
+    return PublishedCounts(
+        {k: v for k, v in values.items() if k not in unpublished},
+        hidden,
+        threshold,
+        None if monitoring is None else published_monitoring(monitoring, threshold),
+        estimates,
+        pack,
+    )
 
 
-def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict[tuple, int],
-                        relations: list[Relation], threshold: int) -> tuple[Bounds, frozenset]:
+def published_structure(
+    planned: PlannedScenario, plan: PlanResult, values: dict[tuple, int], relations: list[Relation], threshold: int
+) -> tuple[Bounds, frozenset]:
     """What else the published files tell a reader about the counts (module docstring): bounds on each
     count, and the figures the map ties to them without showing them (an area's demand, covered and
     unmet cases), which are added to `values` and `relations`. Returns (bounds, unpublished keys)."""
@@ -231,8 +254,12 @@ def published_structure(planned: PlannedScenario, plan: PlanResult, values: dict
         values.update({keys["demand"]: demand, keys["covered"]: covered, keys["unmet"]: demand - covered})
         unpublished.update(keys.values())
         relations.append((keys["demand"], [keys["covered"], keys["unmet"]]))
-        relations.append((keys["covered"], [("assignment", a.area_id, a.host_id) for a in plan.assignments
-                                              if a.area_id == area.area_id]))
+        relations.append(
+            (
+                keys["covered"],
+                [("assignment", a.area_id, a.host_id) for a in plan.assignments if a.area_id == area.area_id],
+            )
+        )
         by_authority.setdefault(area.authority_code, []).append(keys["demand"])
         least, greatest = area_demand_band(demand, threshold)
         if area.area_id in planned.estimated_demand:  # public plan.json: estimated_demand, rounded

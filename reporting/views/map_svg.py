@@ -116,51 +116,67 @@ def plan_map(inst: Instance, plan: PlanResult, names: dict[str, str] | None = No
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
 
-    out = [f'<svg id="plan-map" viewBox="0 0 {WIDTH} {height}" '
-           f'width="100%" role="img" aria-label="Map of the plan: authorities, hubs, hosts and demand areas">',
-           "<title>Plan map</title>", '<g class="footprints">']
+    out = [
+        f'<svg id="plan-map" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" role="img" aria-label="Map of the plan: authorities, hubs, hosts and demand areas">',
+        "<title>Plan map</title>",
+        '<g class="footprints">',
+    ]
     for index, (code, shape) in enumerate(shapes.items()):
         x, y = frame.xy(shape.centroid.x, shape.centroid.y)
         label = escape(names.get(code, code))
-        out.append(f'<path d="{svg_path(shape, frame)}" fill="{PALETTE[index % len(PALETTE)]}" stroke="#7a8a99" '
-                   f'stroke-width="0.8"><title>{label} ({escape(code)})</title></path>')
+        out.append(
+            f'<path d="{svg_path(shape, frame)}" fill="{PALETTE[index % len(PALETTE)]}" stroke="#7a8a99" '
+            f'stroke-width="0.8"><title>{label} ({escape(code)})</title></path>'
+        )
         out.append(f'<text x="{x}" y="{y}" class="authority-label" text-anchor="middle">{label}</text>')
-    out.append("</g><g class=\"spokes\">")
+    out.append('</g><g class="spokes">')
     hubs = {h.hub_id: h for h in inst.hubs}
     for s in sorted(plan.spokes):
         x1, y1 = frame.xy(hubs[s.hub_id].easting, hubs[s.hub_id].northing)
         x2, y2 = frame.xy(hosts[s.host_id].easting, hosts[s.host_id].northing)
-        out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#6b46c1" stroke-width="1.4" '
-                   f'stroke-dasharray="5 3"><title>{escape(hubs[s.hub_id].name)} to {escape(hosts[s.host_id].name)}: '
-                   f'{s.count} spoke(s)</title></line>')
-    out.append("</g><g class=\"assignments\">")
+        out.append(
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#6b46c1" stroke-width="1.4" '
+            f'stroke-dasharray="5 3"><title>{escape(hubs[s.hub_id].name)} to {escape(hosts[s.host_id].name)}: '
+            f"{s.count} spoke(s)</title></line>"
+        )
+    out.append('</g><g class="assignments">')
     for a in sorted(plan.assignments):
         x1, y1 = frame.xy(hosts[a.host_id].easting, hosts[a.host_id].northing)
         x2, y2 = frame.xy(areas[a.area_id].easting, areas[a.area_id].northing)
-        out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#2b6cb0" stroke-width="0.9" '
-                   'stroke-opacity="0.6"/>')
-    out.append("</g><g class=\"areas\">")
+        out.append(
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#2b6cb0" stroke-width="0.9" stroke-opacity="0.6"/>'
+        )
+    out.append('</g><g class="areas">')
     for area in inst.areas:
         x, y = frame.xy(area.easting, area.northing)
         radius = demand_radius(area.demand, threshold)
         band = unmet_band(area.demand, covered_by_area.get(area.area_id, 0))
-        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="{UNMET_SHADE[band]:.2f}" '
-                   f'stroke="#742a2a" stroke-width="0.5"><title>{escape(area.name)}: {band}</title></circle>')
-    out.append("</g><g class=\"hosts\">")
+        out.append(
+            f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="{UNMET_SHADE[band]:.2f}" '
+            f'stroke="#742a2a" stroke-width="0.5"><title>{escape(area.name)}: {band}</title></circle>'
+        )
+    out.append('</g><g class="hosts">')
     for host in inst.hosts:
         x, y = frame.xy(host.easting, host.northing)
         count = spokes_at.get(host.host_id, 0)
         if count:
-            out.append(f'<rect x="{x - 5}" y="{y - 5}" width="10" height="10" fill="#2f855a" stroke="#1c4532">'
-                       f'<title>{escape(host.name)}: {count} spoke(s)</title></rect>')
+            out.append(
+                f'<rect x="{x - 5}" y="{y - 5}" width="10" height="10" fill="#2f855a" stroke="#1c4532">'
+                f"<title>{escape(host.name)}: {count} spoke(s)</title></rect>"
+            )
             out.append(f'<text x="{x + 7}" y="{y + 4}" class="spoke-count">{count}</text>')
         else:
-            out.append(f'<rect x="{x - 3}" y="{y - 3}" width="6" height="6" fill="none" stroke="#718096">'
-                       f'<title>{escape(host.name)}: not used</title></rect>')
-    out.append("</g><g class=\"hubs\">")
+            out.append(
+                f'<rect x="{x - 3}" y="{y - 3}" width="6" height="6" fill="none" stroke="#718096">'
+                f"<title>{escape(host.name)}: not used</title></rect>"
+            )
+    out.append('</g><g class="hubs">')
     for hub in inst.hubs:
         x, y = frame.xy(hub.easting, hub.northing)
-        out.append(f'<polygon points="{x},{y - 9} {x + 8},{y} {x},{y + 9} {x - 8},{y}" fill="#6b46c1" stroke="#322659">'
-                   f'<title>{escape(hub.name)}</title></polygon>')
+        out.append(
+            f'<polygon points="{x},{y - 9} {x + 8},{y} {x},{y + 9} {x - 8},{y}" fill="#6b46c1" stroke="#322659">'
+            f"<title>{escape(hub.name)}</title></polygon>"
+        )
     out.append("</g></svg>")
     return "\n".join(out)

@@ -83,7 +83,9 @@ def trend_chart(measure: Measure, periods: tuple[str, ...], series: list[dict]) 
     else:
         top = max(shown, default=0.0) or 1.0
     step = plot_w / max(1, len(periods) - 1)
-    x_of = {period: round(PAD_LEFT + (i * step if len(periods) > 1 else plot_w / 2), 1) for i, period in enumerate(periods)}
+    x_of = {
+        period: round(PAD_LEFT + (i * step if len(periods) > 1 else plot_w / 2), 1) for i, period in enumerate(periods)
+    }
 
     def y_of(level: float) -> float:
         return round(base_y - level / top * plot_h, 1)
@@ -98,19 +100,36 @@ def trend_chart(measure: Measure, periods: tuple[str, ...], series: list[dict]) 
                     segments.append(" ".join(segment))
                 segment = []
                 if p["hidden"]:
-                    markers.append({"x": x_of[p["period"]], "y": base_y - 4 - 10 * (number % 4), "colour": s["colour"],
-                                    "area": s["label"], "period": p["period"]})
+                    markers.append(
+                        {
+                            "x": x_of[p["period"]],
+                            "y": base_y - 4 - 10 * (number % 4),
+                            "colour": s["colour"],
+                            "area": s["label"],
+                            "period": p["period"],
+                        }
+                    )
                 continue
             x, y = x_of[p["period"]], y_of(p["level"])
             segment.append(f"{x},{y}")
-            dots.append({"x": x, "y": y, "colour": s["colour"], "revised": p["revised"],
-                         "title": f"{s['label']}, {p['period']}: {p['text']}" + (f" (revised in {p['snapshot']})"
-                                                                                if p["revised"] else "")})
+            dots.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "colour": s["colour"],
+                    "revised": p["revised"],
+                    "title": f"{s['label']}, {p['period']}: {p['text']}"
+                    + (f" (revised in {p['snapshot']})" if p["revised"] else ""),
+                }
+            )
         if segment:
             segments.append(" ".join(segment))
         lines += [{"points": seg, "colour": s["colour"], "width": 2.5 if s["whole"] else 1.5} for seg in segments]
-    labels = [{"x": x_of[p], "text": p} for i, p in enumerate(periods)
-              if len(periods) <= 6 or i in (0, len(periods) - 1) or i % 2 == 0]
+    labels = [
+        {"x": x_of[p], "text": p}
+        for i, p in enumerate(periods)
+        if len(periods) <= 6 or i in (0, len(periods) - 1) or i % 2 == 0
+    ]
     y_ticks: list[tuple[str, float]]
     if measure.unit == "share":
         y_ticks = [("0%", base_y), ("100%", PAD_TOP)]
@@ -118,10 +137,22 @@ def trend_chart(measure: Measure, periods: tuple[str, ...], series: list[dict]) 
         y_ticks = [("no", base_y), ("partial", y_of(0.5)), ("yes", PAD_TOP)]
     else:
         y_ticks = [("0", base_y), (level_text(measure, top) if shown else "", PAD_TOP)]
-    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "left": PAD_LEFT, "right": CHART_WIDTH - PAD_RIGHT,
-            "top": PAD_TOP, "base": base_y, "lines": lines, "dots": dots, "markers": markers,
-            "x_labels": labels, "label_y": base_y + 16, "y_ticks": [{"text": t, "y": y} for t, y in y_ticks],
-            "empty": not periods, "title": measure.title}
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": PAD_LEFT,
+        "right": CHART_WIDTH - PAD_RIGHT,
+        "top": PAD_TOP,
+        "base": base_y,
+        "lines": lines,
+        "dots": dots,
+        "markers": markers,
+        "x_labels": labels,
+        "label_y": base_y + 16,
+        "y_ticks": [{"text": t, "y": y} for t, y in y_ticks],
+        "empty": not periods,
+        "title": measure.title,
+    }
 
 
 def monitoring_view(table: MonitoringTable, published: PublishedMonitoring, names: dict[str, str]) -> dict[str, Any]:
@@ -149,13 +180,36 @@ def monitoring_view(table: MonitoringTable, published: PublishedMonitoring, name
                     hidden = cell is not None and published.cell_hidden(cell)
                     text = NOT_AVAILABLE if cell is None else SUPPRESSED if hidden else level_text(measure, cell.level)
                     revised = cell is not None and cell.revised_from is not None
-                    points.append({"period": period, "level": None if cell is None else cell.level, "hidden": hidden,
-                                   "text": text, "revised": revised, "snapshot": cell.snapshot if cell else None})
-                    row_cells.append({"text": text, "revised": revised, "hidden": hidden,
-                                      "note": (f"revised in snapshot {cell.snapshot} (replacing the figure of "
-                                               f"{cell.revised_from})") if revised and cell else ""})
-                series.append({"label": label, "colour": PALETTE[index % len(PALETTE)], "whole": area == WHOLE_SERVICE,
-                               "points": points})
+                    points.append(
+                        {
+                            "period": period,
+                            "level": None if cell is None else cell.level,
+                            "hidden": hidden,
+                            "text": text,
+                            "revised": revised,
+                            "snapshot": cell.snapshot if cell else None,
+                        }
+                    )
+                    row_cells.append(
+                        {
+                            "text": text,
+                            "revised": revised,
+                            "hidden": hidden,
+                            "note": (
+                                f"revised in snapshot {cell.snapshot} (replacing the figure of {cell.revised_from})"
+                            )
+                            if revised and cell
+                            else "",
+                        }
+                    )
+                series.append(
+                    {
+                        "label": label,
+                        "colour": PALETTE[index % len(PALETTE)],
+                        "whole": area == WHOLE_SERVICE,
+                        "points": points,
+                    }
+                )
                 rows.append({"label": label, "colour": PALETTE[index % len(PALETTE)], "cells": row_cells})
                 trend = trends.get((measure.id, area))
                 latest = own.get(trend.latest_period) if trend and trend.latest_period else None
@@ -163,39 +217,91 @@ def monitoring_view(table: MonitoringTable, published: PublishedMonitoring, name
                 hidden_latest = latest is not None and published.cell_hidden(latest)
                 hidden_change = hidden_latest or (previous is not None and published.cell_hidden(previous))
                 suppressed += sum(1 for p in points if p["hidden"])
-                summary.append({
-                    "outcome": outcome.id, "measure": measure.title, "measure_id": measure.id, "area": label,
-                    "latest_period": trend.latest_period or NOT_AVAILABLE if trend else NOT_AVAILABLE,
-                    "latest": SUPPRESSED if hidden_latest else level_text(measure, latest.level if latest else None),
-                    "previous": (NOT_AVAILABLE if previous is None else SUPPRESSED if published.cell_hidden(previous)
-                                 else level_text(measure, previous.level)),
-                    "change": SUPPRESSED if hidden_change else change_text(measure, trend.change if trend else None),
-                    "reading": (SUPPRESSED if hidden_change else (trend.reading if trend and trend.reading else NOT_AVAILABLE)),
-                    "rag": None if hidden_change or not trend else trend.rag,
-                    "snapshot": latest.snapshot if latest and latest.snapshot else ("sum of areas" if latest else NOT_AVAILABLE),
-                    "revised": bool(latest and latest.revised_from),
-                })
+                summary.append(
+                    {
+                        "outcome": outcome.id,
+                        "measure": measure.title,
+                        "measure_id": measure.id,
+                        "area": label,
+                        "latest_period": trend.latest_period or NOT_AVAILABLE if trend else NOT_AVAILABLE,
+                        "latest": SUPPRESSED
+                        if hidden_latest
+                        else level_text(measure, latest.level if latest else None),
+                        "previous": (
+                            NOT_AVAILABLE
+                            if previous is None
+                            else SUPPRESSED
+                            if published.cell_hidden(previous)
+                            else level_text(measure, previous.level)
+                        ),
+                        "change": SUPPRESSED
+                        if hidden_change
+                        else change_text(measure, trend.change if trend else None),
+                        "reading": (
+                            SUPPRESSED
+                            if hidden_change
+                            else (trend.reading if trend and trend.reading else NOT_AVAILABLE)
+                        ),
+                        "rag": None if hidden_change or not trend else trend.rag,
+                        "snapshot": latest.snapshot
+                        if latest and latest.snapshot
+                        else ("sum of areas" if latest else NOT_AVAILABLE),
+                        "revised": bool(latest and latest.revised_from),
+                    }
+                )
             if not areas:
-                summary.append({"outcome": outcome.id, "measure": measure.title, "measure_id": measure.id,
-                                "area": "Whole service", "latest_period": NOT_AVAILABLE, "latest": NOT_AVAILABLE,
-                                "previous": NOT_AVAILABLE, "change": NOT_AVAILABLE, "reading": NOT_AVAILABLE,
-                                "rag": None, "snapshot": NOT_AVAILABLE, "revised": False})
-            measure_views.append({
-                "id": measure.id, "title": measure.title, "unit": unit_words(measure),
-                "direction": f"{measure.direction} is better", "case_derived": measure.case_derived,
-                "notes": measure.notes or "", "periods": list(periods), "rows": rows,
-                "chart": trend_chart(measure, periods, series),
-                "legend": [{"label": s["label"], "colour": s["colour"]} for s in series],
-            })
-        outcomes.append({"id": outcome.id, "title": outcome.title, "seed": outcome.seed,
-                         "term": {"short": "short term", "medium": "medium to long term"}.get(outcome.term or "", ""),
-                         "measures": measure_views})
+                summary.append(
+                    {
+                        "outcome": outcome.id,
+                        "measure": measure.title,
+                        "measure_id": measure.id,
+                        "area": "Whole service",
+                        "latest_period": NOT_AVAILABLE,
+                        "latest": NOT_AVAILABLE,
+                        "previous": NOT_AVAILABLE,
+                        "change": NOT_AVAILABLE,
+                        "reading": NOT_AVAILABLE,
+                        "rag": None,
+                        "snapshot": NOT_AVAILABLE,
+                        "revised": False,
+                    }
+                )
+            measure_views.append(
+                {
+                    "id": measure.id,
+                    "title": measure.title,
+                    "unit": unit_words(measure),
+                    "direction": f"{measure.direction} is better",
+                    "case_derived": measure.case_derived,
+                    "notes": measure.notes or "",
+                    "periods": list(periods),
+                    "rows": rows,
+                    "chart": trend_chart(measure, periods, series),
+                    "legend": [{"label": s["label"], "colour": s["colour"]} for s in series],
+                }
+            )
+        outcomes.append(
+            {
+                "id": outcome.id,
+                "title": outcome.title,
+                "seed": outcome.seed,
+                "term": {"short": "short term", "medium": "medium to long term"}.get(outcome.term or "", ""),
+                "measures": measure_views,
+            }
+        )
     with_data = sum(1 for m in measures if table.periods[m])
     return {
-        "title": f"Outcome monitoring: {catalogue.title}", "service_model": catalogue.service_model,
-        "seed": catalogue.seed, "snapshots": list(table.snapshots), "threshold": published.threshold,
-        "outcomes": outcomes, "summary": summary, "measures": len(measures), "measures_with_data": with_data,
-        "suppressed_points": suppressed, "version": spokeplan_version(),
+        "title": f"Outcome monitoring: {catalogue.title}",
+        "service_model": catalogue.service_model,
+        "seed": catalogue.seed,
+        "snapshots": list(table.snapshots),
+        "threshold": published.threshold,
+        "outcomes": outcomes,
+        "summary": summary,
+        "measures": len(measures),
+        "measures_with_data": with_data,
+        "suppressed_points": suppressed,
+        "version": spokeplan_version(),
     }
 
 
@@ -208,8 +314,11 @@ def monitoring_names(planned: PlannedScenario) -> dict[str, str]:
     """Area labels of the plan's monitoring section: the scenario's authority and hub names, else the
     ONS names of authority codes (scoping.scenario.geocode)."""
     inst = planned.instance
-    return {**authority_names(), **{a.authority_code: a.name for a in inst.authorities},
-            **{h.hub_id: h.name for h in inst.hubs}}
+    return {
+        **authority_names(),
+        **{a.authority_code: a.name for a in inst.authorities},
+        **{h.hub_id: h.name for h in inst.hubs},
+    }
 
 
 def plan_monitoring_view(planned: PlannedScenario, published: PublishedMonitoring | None) -> dict[str, Any] | None:
@@ -231,7 +340,10 @@ def monitoring_document(table: MonitoringTable) -> dict[str, Any]:
     which measures had figures. No figures (they are published, disclosed, in report.html) and no
     time of the run: the same store gives the same plan.json."""
     with_figures = [m for m in table.catalogue.measures if table.periods[m]]
-    return {"service_model": table.catalogue.service_model,
-            "store_snapshot": table.snapshots[-1] if table.snapshots else None,
-            "snapshots": list(table.snapshots), "measures": len(table.catalogue.measures),
-            "measures_with_figures": with_figures}
+    return {
+        "service_model": table.catalogue.service_model,
+        "store_snapshot": table.snapshots[-1] if table.snapshots else None,
+        "snapshots": list(table.snapshots),
+        "measures": len(table.catalogue.measures),
+        "measures_with_figures": with_figures,
+    }

@@ -46,16 +46,19 @@ def programme_years(inst, programme: Programme, result) -> list[dict[str, Any]]:
         period = result.periods[p]
         b_inst = block_instance(inst, programme, p, central)
         plan = block_plan(period.spokes, period.assignments[CENTRAL], team=period.team)
-        years.append({
-            "year": year,
-            "services_live": [hub for t in period.live for hub in hubs_by_phase[t]],
-            "services_by_phase": {programme.phases[t].name: len(hubs_by_phase[t]) for t in period.live},
-            "spokes_total": plan.spokes_total,
-            "demand_total": b_inst.demand_total, "demand_covered": plan.objective,
-            "cost": rounded(plan_cost_per_year(b_inst, plan), 2),
-            "discount_factor": rounded(programme.year_weight(year)),
-            "young_people_reached": plan.spokes_total * inst.rules.cases_per_spoke_per_year,
-        })
+        years.append(
+            {
+                "year": year,
+                "services_live": [hub for t in period.live for hub in hubs_by_phase[t]],
+                "services_by_phase": {programme.phases[t].name: len(hubs_by_phase[t]) for t in period.live},
+                "spokes_total": plan.spokes_total,
+                "demand_total": b_inst.demand_total,
+                "demand_covered": plan.objective,
+                "cost": rounded(plan_cost_per_year(b_inst, plan), 2),
+                "discount_factor": rounded(programme.year_weight(year)),
+                "young_people_reached": plan.spokes_total * inst.rules.cases_per_spoke_per_year,
+            }
+        )
     return years
 
 
@@ -63,11 +66,14 @@ def programme_totals(programme: Programme, years: list[dict[str, Any]]) -> dict[
     """Total programme cost, net present cost (Green Book rate) and cost per young person reached."""
     total = sum(y["cost"] for y in years)
     reached = sum(y["young_people_reached"] for y in years)
-    return {"first_year": programme.first_year, "end_year": programme.end_year,
-            "total_cost": rounded(total, 2),
-            "net_present_cost": rounded(sum(y["cost"] * programme.year_weight(y["year"]) for y in years), 2),
-            "young_people_reached": reached,
-            "cost_per_young_person_reached": rounded(total / reached, 2) if reached else None}
+    return {
+        "first_year": programme.first_year,
+        "end_year": programme.end_year,
+        "total_cost": rounded(total, 2),
+        "net_present_cost": rounded(sum(y["cost"] * programme.year_weight(y["year"]) for y in years), 2),
+        "young_people_reached": reached,
+        "cost_per_young_person_reached": rounded(total / reached, 2) if reached else None,
+    }
 
 
 def _services(inst, programme: Programme, result) -> list[dict[str, Any]]:
@@ -76,12 +82,18 @@ def _services(inst, programme: Programme, result) -> list[dict[str, Any]]:
         c_inst = cohort_instance(inst, programme, service.t)
         plan = block_plan(service.spokes, {}, team=service.team)
         years = programme.service_years(service.t)
-        rows.append({"hub_id": service.hub_id, "phase": service.phase,
-                     "start_year": programme.phases[service.t].start_year,
-                     "funded_until": programme.funded_until(service.t), "runs_until": years[-1],
-                     "spokes_total": plan.spokes_total,
-                     "spokes": [{"hub_id": h, "host_id": j, "count": n} for (h, j), n in sorted(service.spokes.items())],
-                     "cost_per_year": rounded(plan_cost_per_year(c_inst, plan), 2)})
+        rows.append(
+            {
+                "hub_id": service.hub_id,
+                "phase": service.phase,
+                "start_year": programme.phases[service.t].start_year,
+                "funded_until": programme.funded_until(service.t),
+                "runs_until": years[-1],
+                "spokes_total": plan.spokes_total,
+                "spokes": [{"hub_id": h, "host_id": j, "count": n} for (h, j), n in sorted(service.spokes.items())],
+                "cost_per_year": rounded(plan_cost_per_year(c_inst, plan), 2),
+            }
+        )
     return rows
 
 
@@ -95,29 +107,41 @@ def _phases(inst, programme: Programme, result) -> list[dict[str, Any]]:
                 spokes.update(service.spokes)
                 team += tuple(service.team)
         plan = block_plan(spokes, {}, team=team)
-        rows.append({"name": phase.name, "start_year": phase.start_year, "new_services": phase.new_services,
-                     "funded_until": programme.funded_until(t),
-                     "services_opened": sorted(s.hub_id for s in result.services if s.t == t),
-                     "spokes_total": plan.spokes_total,
-                     "cost_per_year": rounded(plan_cost_per_year(cohort_instance(inst, programme, t), plan), 2),
-                     "budget_per_year": phase.budget_per_year})
+        rows.append(
+            {
+                "name": phase.name,
+                "start_year": phase.start_year,
+                "new_services": phase.new_services,
+                "funded_until": programme.funded_until(t),
+                "services_opened": sorted(s.hub_id for s in result.services if s.t == t),
+                "spokes_total": plan.spokes_total,
+                "cost_per_year": rounded(plan_cost_per_year(cohort_instance(inst, programme, t), plan), 2),
+                "budget_per_year": phase.budget_per_year,
+            }
+        )
     return rows
 
 
 def _programme_summary(programme: Programme, result) -> dict[str, Any]:
     weights = programme.scenario_weights()
     return {
-        "objective": "discounted coverage" if not programme.robust_declared else
-        f"{programme.robust.replace('_', '-')} discounted coverage" if programme.phased else
-        f"{programme.robust.replace('_', '-')} coverage",
+        "objective": "discounted coverage"
+        if not programme.robust_declared
+        else f"{programme.robust.replace('_', '-')} discounted coverage"
+        if programme.phased
+        else f"{programme.robust.replace('_', '-')} coverage",
         "robust": programme.robust if programme.robust_declared else None,
-        "value": rounded(result.objective), "bound": rounded(result.bound), "status": result.status,
+        "value": rounded(result.objective),
+        "bound": rounded(result.bound),
+        "status": result.status,
         "discount_rate": programme.discount_rate if programme.phased else None,
         "discount_rate_basis": DISCOUNT_RATE_LABEL if programme.phased else None,
         "funded_years": programme.funded_years if programme.phased else None,
         "after_funding": programme.after_funding if programme.phased else None,
-        "demand_scenarios": [{"name": s.name, "weight": rounded(weights[s.name]),
-                              "demand_total": sum(s.demand.values())} for s in programme.scenarios],
+        "demand_scenarios": [
+            {"name": s.name, "weight": rounded(weights[s.name]), "demand_total": sum(s.demand.values())}
+            for s in programme.scenarios
+        ],
     }
 
 
@@ -140,38 +164,69 @@ def programme_document(final_planned, programme: Programme, solved) -> dict[str,
         if solved.alternative is not None:
             other = solved.alternative
             other_years = programme_years(inst, other.programme, other.result)
-            document["after_funding_compare"] = {other.programme.after_funding: {
-                **_programme_summary(other.programme, other.result),
-                **programme_totals(other.programme, other_years),
-                "services": _services(inst, other.programme, other.result),
-                "coverage_by_year": other_years}}
+            document["after_funding_compare"] = {
+                other.programme.after_funding: {
+                    **_programme_summary(other.programme, other.result),
+                    **programme_totals(other.programme, other_years),
+                    "services": _services(inst, other.programme, other.result),
+                    "coverage_by_year": other_years,
+                }
+            }
     if solved.robustness is not None:
         weights = own.scenario_weights()
         central_result = solved.robustness.central
         document["robustness"] = {
             "objective": solved.robustness.objective,
             "caseload_min": "holds in every demand scenario for the robust plan",
-            "scenarios": [{"name": o.name, "weight": rounded(weights[o.name]), "demand_total": o.demand_total,
-                           "covered_robust": o.covered_robust, "covered_central_plan": o.covered_central_plan,
-                           "discounted_robust": rounded(o.discounted_robust),
-                           "discounted_central_plan": rounded(o.discounted_central_plan),
-                           "central_plan_meets_caseload_min": o.central_plan_meets_caseload_min}
-                          for o in solved.robustness.scenarios],
-            "central_plan": {"value": rounded(central_result.objective), "status": central_result.status,
-                             "spokes": [{"hub_id": h, "host_id": j, "count": n} for (h, j), n in
-                                        sorted(central_result.periods[own.full_period].spokes.items())]},
+            "scenarios": [
+                {
+                    "name": o.name,
+                    "weight": rounded(weights[o.name]),
+                    "demand_total": o.demand_total,
+                    "covered_robust": o.covered_robust,
+                    "covered_central_plan": o.covered_central_plan,
+                    "discounted_robust": rounded(o.discounted_robust),
+                    "discounted_central_plan": rounded(o.discounted_central_plan),
+                    "central_plan_meets_caseload_min": o.central_plan_meets_caseload_min,
+                }
+                for o in solved.robustness.scenarios
+            ],
+            "central_plan": {
+                "value": rounded(central_result.objective),
+                "status": central_result.status,
+                "spokes": [
+                    {"hub_id": h, "host_id": j, "count": n}
+                    for (h, j), n in sorted(central_result.periods[own.full_period].spokes.items())
+                ],
+            },
         }
     return document
 
 
 def robustness_rows(document: dict) -> list[list[Any]]:
-    return [[o["name"], o["weight"], o["demand_total"], o["covered_robust"], o["covered_central_plan"],
-             o["discounted_robust"], o["discounted_central_plan"], str(o["central_plan_meets_caseload_min"]).lower()]
-            for o in document["robustness"]["scenarios"]]
+    return [
+        [
+            o["name"],
+            o["weight"],
+            o["demand_total"],
+            o["covered_robust"],
+            o["covered_central_plan"],
+            o["discounted_robust"],
+            o["discounted_central_plan"],
+            str(o["central_plan_meets_caseload_min"]).lower(),
+        ]
+        for o in document["robustness"]["scenarios"]
+    ]
 
 
-def disclosed_pair(demand: int, covered: int, threshold: int, hide_demand: bool = False,
-                   hide_covered: bool = False, estimates: bool = False) -> tuple[str, str, str | None]:
+def disclosed_pair(
+    demand: int,
+    covered: int,
+    threshold: int,
+    hide_demand: bool = False,
+    hide_covered: bool = False,
+    estimates: bool = False,
+) -> tuple[str, str, str | None]:
     """(demand, covered, share) as published. Primary suppression of each count; covered is hidden
     too when the unmet need (demand - covered) is 1..threshold, which the two would reveal; and
     where the figure is the main coverage table's total, whatever that table hides stays hidden.
@@ -200,15 +255,36 @@ def coverage_chart(years: list[dict], pair) -> tuple[dict, list[dict]]:
     for k, y in enumerate(years):
         demand, covered, share = pair(y["demand_total"], y["demand_covered"])
         hidden = covered == SUPPRESSED
-        bars.append({"label": str(y["year"]), "y": 4 + k * CHART_ROW, "text_y": 17 + k * CHART_ROW,
-                     "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
-                     "demand_width": round(CHART_WIDTH * y["demand_total"] / top, 1),
-                     "value": covered, "hidden": hidden})
-        rows.append({"year": y["year"], "services": len(y["services_live"]),
-                     "services_live": ", ".join(y["services_live"]) or "none", "spokes": y["spokes_total"],
-                     "demand": demand, "covered": covered, "share": share, "cost": y["cost"]})
-    chart = {"bars": bars, "width": CHART_WIDTH + 170, "height": len(years) * CHART_ROW + 8,
-             "bar_width": CHART_WIDTH, "value_x": CHART_WIDTH + 70}
+        bars.append(
+            {
+                "label": str(y["year"]),
+                "y": 4 + k * CHART_ROW,
+                "text_y": 17 + k * CHART_ROW,
+                "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
+                "demand_width": round(CHART_WIDTH * y["demand_total"] / top, 1),
+                "value": covered,
+                "hidden": hidden,
+            }
+        )
+        rows.append(
+            {
+                "year": y["year"],
+                "services": len(y["services_live"]),
+                "services_live": ", ".join(y["services_live"]) or "none",
+                "spokes": y["spokes_total"],
+                "demand": demand,
+                "covered": covered,
+                "share": share,
+                "cost": y["cost"],
+            }
+        )
+    chart = {
+        "bars": bars,
+        "width": CHART_WIDTH + 170,
+        "height": len(years) * CHART_ROW + 8,
+        "bar_width": CHART_WIDTH,
+        "value_x": CHART_WIDTH + 70,
+    }
     return chart, rows
 
 
@@ -222,18 +298,39 @@ def services_chart(years: list[dict], phase_names: list[str]) -> dict:
         for t, name in enumerate(phase_names):
             count = y["services_by_phase"].get(name, 0)
             if count:
-                segments.append({"x": round(x, 1), "width": round(unit * count, 1), "count": count, "phase": name,
-                                 "colour": PHASE_COLOURS[t % len(PHASE_COLOURS)]})
+                segments.append(
+                    {
+                        "x": round(x, 1),
+                        "width": round(unit * count, 1),
+                        "count": count,
+                        "phase": name,
+                        "colour": PHASE_COLOURS[t % len(PHASE_COLOURS)],
+                    }
+                )
                 x += unit * count
-        bars.append({"label": str(y["year"]), "y": 4 + k * CHART_ROW, "text_y": 17 + k * CHART_ROW,
-                     "segments": segments, "value": len(y["services_live"])})
-    return {"bars": bars, "width": CHART_WIDTH + 170, "height": len(years) * CHART_ROW + 8,
-            "value_x": CHART_WIDTH + 70,
-            "legend": [{"phase": name, "colour": PHASE_COLOURS[t % len(PHASE_COLOURS)]} for t, name in enumerate(phase_names)]}
+        bars.append(
+            {
+                "label": str(y["year"]),
+                "y": 4 + k * CHART_ROW,
+                "text_y": 17 + k * CHART_ROW,
+                "segments": segments,
+                "value": len(y["services_live"]),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH + 170,
+        "height": len(years) * CHART_ROW + 8,
+        "value_x": CHART_WIDTH + 70,
+        "legend": [
+            {"phase": name, "colour": PHASE_COLOURS[t % len(PHASE_COLOURS)]} for t, name in enumerate(phase_names)
+        ],
+    }
 
 
-def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = frozenset(),
-                 estimates: bool = False) -> dict[str, Any]:
+def rollout_view(
+    document: dict, threshold: int, hidden_totals: frozenset = frozenset(), estimates: bool = False
+) -> dict[str, Any]:
     """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c; the
     internal pack passes threshold 0: exact).
 
@@ -243,46 +340,87 @@ def rollout_view(document: dict, threshold: int, hidden_totals: frozenset = froz
     every figure here is too (demand scenarios scale it): rounded and marked (:func:`disclosed_pair`).
     """
     full = document["programme"].get("full_roll_out_years")
-    view: dict[str, Any] = {"programme": document["programme"], "years": [], "phases": [], "services": [],
-                            "scenarios": [], "chart": None, "services_chart": None, "compare": None,
-                            # what the robustness table compares: a plan without phases has no roll-out year
-                            "compared": f"{full}, every phase open; cases at any one time" if full
-                            else "cases at any one time",
-                            # the discounted coverage is a weighted sum of the years' cases: with them shown
-                            # and one hidden, it would give the hidden one away; exact (internal) pack only
-                            "value": document["programme"].get("value") if threshold == 0 else None}
+    view: dict[str, Any] = {
+        "programme": document["programme"],
+        "years": [],
+        "phases": [],
+        "services": [],
+        "scenarios": [],
+        "chart": None,
+        "services_chart": None,
+        "compare": None,
+        # what the robustness table compares: a plan without phases has no roll-out year
+        "compared": f"{full}, every phase open; cases at any one time" if full else "cases at any one time",
+        # the discounted coverage is a weighted sum of the years' cases: with them shown
+        # and one hidden, it would give the hidden one away; exact (internal) pack only
+        "value": document["programme"].get("value") if threshold == 0 else None,
+    }
     final_covered = document.get("coverage", {}).get("demand_covered")
     hide_demand = "demand" in hidden_totals
 
     def central_pair(demand: int, covered: int) -> tuple[str, str, str | None]:
-        return disclosed_pair(demand, covered, threshold, hide_demand,
-                              "covered" in hidden_totals and covered == final_covered, estimates)
+        return disclosed_pair(
+            demand, covered, threshold, hide_demand, "covered" in hidden_totals and covered == final_covered, estimates
+        )
 
     if "coverage_by_year" in document:
         phase_names = [p["name"] for p in document["phases"]]
         view["chart"], view["years"] = coverage_chart(document["coverage_by_year"], central_pair)
         view["services_chart"] = services_chart(document["coverage_by_year"], phase_names)
-        view["phases"] = [{"name": p["name"], "start": p["start_year"], "new_services": p["new_services"],
-                           "opened": ", ".join(p["services_opened"]) or "none", "funded_until": p["funded_until"],
-                           "spokes": p["spokes_total"], "cost": p["cost_per_year"], "budget": p["budget_per_year"]}
-                          for p in document["phases"]]
-        view["services"] = [{"hub_id": s["hub_id"], "phase": s["phase"],
-                             "years": f"{s['start_year']}-{s['runs_until']}", "funded_until": s["funded_until"],
-                             "spokes": s["spokes_total"], "cost": s["cost_per_year"]} for s in document["services"]]
+        view["phases"] = [
+            {
+                "name": p["name"],
+                "start": p["start_year"],
+                "new_services": p["new_services"],
+                "opened": ", ".join(p["services_opened"]) or "none",
+                "funded_until": p["funded_until"],
+                "spokes": p["spokes_total"],
+                "cost": p["cost_per_year"],
+                "budget": p["budget_per_year"],
+            }
+            for p in document["phases"]
+        ]
+        view["services"] = [
+            {
+                "hub_id": s["hub_id"],
+                "phase": s["phase"],
+                "years": f"{s['start_year']}-{s['runs_until']}",
+                "funded_until": s["funded_until"],
+                "spokes": s["spokes_total"],
+                "cost": s["cost_per_year"],
+            }
+            for s in document["services"]
+        ]
         if "after_funding_compare" in document:
-            (name, other), = document["after_funding_compare"].items()
+            ((name, other),) = document["after_funding_compare"].items()
             chart, rows = coverage_chart(other["coverage_by_year"], central_pair)
-            view["compare"] = {"after_funding": name, "programme": other, "years": rows, "chart": chart,
-                               "value": other.get("value") if threshold == 0 else None,
-                               "services_chart": services_chart(other["coverage_by_year"], phase_names)}
+            view["compare"] = {
+                "after_funding": name,
+                "programme": other,
+                "years": rows,
+                "chart": chart,
+                "value": other.get("value") if threshold == 0 else None,
+                "services_chart": services_chart(other["coverage_by_year"], phase_names),
+            }
     if "robustness" in document:
         scenarios = []
         for o in document["robustness"]["scenarios"]:
-            pair = central_pair if o["name"] == CENTRAL else (
-                lambda d, c: disclosed_pair(d, c, threshold, estimates=estimates))
+            pair = (
+                central_pair
+                if o["name"] == CENTRAL
+                else (lambda d, c: disclosed_pair(d, c, threshold, estimates=estimates))
+            )
             demand, robust, _ = pair(o["demand_total"], o["covered_robust"])
             _, central, _ = pair(o["demand_total"], o["covered_central_plan"])
-            scenarios.append({"name": o["name"], "weight": o["weight"], "demand": demand, "robust": robust,
-                              "central": central, "central_min": "yes" if o["central_plan_meets_caseload_min"] else "no"})
+            scenarios.append(
+                {
+                    "name": o["name"],
+                    "weight": o["weight"],
+                    "demand": demand,
+                    "robust": robust,
+                    "central": central,
+                    "central_min": "yes" if o["central_plan_meets_caseload_min"] else "no",
+                }
+            )
         view["scenarios"] = scenarios
     return view

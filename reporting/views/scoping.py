@@ -53,8 +53,14 @@ from scoping.scenario.travel import CASEWORK_DIRECTION, ESTIMATED, MODE_WORDS
 
 MAP_WIDTH = 640
 MAP_MARGIN_M = 3000.0
-HOST_COLOURS = {"police": "#2b6cb0", "social_care": "#2c7a7b", "multi_agency": "#553c9a",
-                "community": "#c05621", "voluntary": "#b7791f", "outreach": "#718096"}
+HOST_COLOURS = {
+    "police": "#2b6cb0",
+    "social_care": "#2c7a7b",
+    "multi_agency": "#553c9a",
+    "community": "#c05621",
+    "voluntary": "#b7791f",
+    "outreach": "#718096",
+}
 RAG_WORDS = {"red": "markedly higher", "amber": "higher", "green": "similar or lower"}
 
 
@@ -77,12 +83,21 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
     footprint = profile.geography.footprint
     nearest_hubs = set()
     for host in hosts:  # the hub nearest each candidate host (straight line), to show supervision distance
-        best = min(inst.hubs, key=lambda h: (math.hypot(h.easting - host.easting, h.northing - host.northing), h.hub_id))
+        best = min(
+            inst.hubs, key=lambda h: (math.hypot(h.easting - host.easting, h.northing - host.northing), h.hub_id)
+        )
         nearest_hubs.add(best.hub_id)
-    hubs = [h for h in inst.hubs if h.hub_id in nearest_hubs
-            or (footprint is not None and footprint.geometry.contains(Point(h.easting, h.northing)))]
-    shapes = [Point(p.easting, p.northing) for p in areas] + [Point(p.easting, p.northing) for p in hosts] + [
-        Point(p.easting, p.northing) for p in hubs]
+    hubs = [
+        h
+        for h in inst.hubs
+        if h.hub_id in nearest_hubs
+        or (footprint is not None and footprint.geometry.contains(Point(h.easting, h.northing)))
+    ]
+    shapes = (
+        [Point(p.easting, p.northing) for p in areas]
+        + [Point(p.easting, p.northing) for p in hosts]
+        + [Point(p.easting, p.northing) for p in hubs]
+    )
     if profile.geography.footprint is not None:
         shapes.append(profile.geography.footprint.geometry)
     if not shapes:
@@ -103,17 +118,23 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
     drawn = {a.area_id: round_estimate(a.demand) if a.area_id in modelled else a.demand for a in areas}
 
     name = escape(profile.name)
-    out = [f'<svg class="footprint-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} {height}" '
-           f'width="100%" role="img" aria-label="Map of {name}: footprint, demand areas, candidate hosts and hubs">',
-           f"<title>{name}: footprint, demand areas, candidate hosts and hubs</title>"]
+    out = [
+        f'<svg class="footprint-map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} {height}" '
+        f'width="100%" role="img" aria-label="Map of {name}: footprint, demand areas, candidate hosts and hubs">',
+        f"<title>{name}: footprint, demand areas, candidate hosts and hubs</title>",
+    ]
     if profile.geography.footprint is not None:
-        out.append(f'<path d="{svg_path(profile.geography.footprint.geometry, frame)}" fill="#e6eef7" '
-                   f'stroke="#4a6785" stroke-width="1"><title>{name} footprint '
-                   f'({escape(profile.geography.footprint.source)})</title></path>')
+        out.append(
+            f'<path d="{svg_path(profile.geography.footprint.geometry, frame)}" fill="#e6eef7" '
+            f'stroke="#4a6785" stroke-width="1"><title>{name} footprint '
+            f"({escape(profile.geography.footprint.source)})</title></path>"
+        )
         # scale bar: 10 km
         x0, y0 = 10, height - 12
-        out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0 + 10_000 * scale:.1f}" y2="{y0}" stroke="#1a202c" stroke-width="2"/>'
-                   f'<text x="{x0}" y="{y0 - 4}" class="map-note">10 km</text>')
+        out.append(
+            f'<line x1="{x0}" y1="{y0}" x2="{x0 + 10_000 * scale:.1f}" y2="{y0}" stroke="#1a202c" stroke-width="2"/>'
+            f'<text x="{x0}" y="{y0 - 4}" class="map-note">10 km</text>'
+        )
     max_demand = max(drawn.values(), default=0) or 1
     for area in areas:
         x, y = xy(area.easting, area.northing)
@@ -123,17 +144,23 @@ def footprint_map(profile: AuthorityProfile, planned: PlannedScenario, threshold
         else:
             radius = 2.0 if demand == 0 else 2 + 7 * math.sqrt(demand / max_demand)
             shown = estimate_text(area.demand) if area.area_id in modelled else disclose(area.demand, threshold)
-        out.append(f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="0.45" stroke="#742a2a" '
-                   f'stroke-width="0.5"><title>{escape(area.name)}: demand {shown}</title></circle>')
+        out.append(
+            f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="#c53030" fill-opacity="0.45" stroke="#742a2a" '
+            f'stroke-width="0.5"><title>{escape(area.name)}: demand {shown}</title></circle>'
+        )
     for host in hosts:
         x, y = xy(host.easting, host.northing)
         colour = HOST_COLOURS.get(host.host_type, "#4a5568")
-        out.append(f'<rect x="{x - 4.5}" y="{y - 4.5}" width="9" height="9" fill="{colour}" stroke="#1a202c" '
-                   f'stroke-width="0.6"><title>{escape(host.name)} ({escape(host.host_type)})</title></rect>')
+        out.append(
+            f'<rect x="{x - 4.5}" y="{y - 4.5}" width="9" height="9" fill="{colour}" stroke="#1a202c" '
+            f'stroke-width="0.6"><title>{escape(host.name)} ({escape(host.host_type)})</title></rect>'
+        )
     for hub in hubs:
         x, y = xy(hub.easting, hub.northing)
-        out.append(f'<polygon points="{x},{y - 9} {x + 8},{y} {x},{y + 9} {x - 8},{y}" fill="#6b46c1" stroke="#322659">'
-                   f'<title>{escape(hub.name)} (hub)</title></polygon>')
+        out.append(
+            f'<polygon points="{x},{y - 9} {x + 8},{y} {x},{y + 9} {x - 8},{y}" fill="#6b46c1" stroke="#322659">'
+            f"<title>{escape(hub.name)} (hub)</title></polygon>"
+        )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -153,8 +180,10 @@ def _trend_text(b: Benchmark) -> str:
 def _bars(items: list[tuple[str, float | None]]) -> list[dict[str, Any]]:
     """Label, value and a width (percent of the largest) for a small CSS bar chart."""
     top = max((v for _, v in items if v is not None), default=0) or 1
-    return [{"label": label, "value": value, "width": 0 if value is None else round(100 * value / top, 1)}
-            for label, value in items]
+    return [
+        {"label": label, "value": value, "width": 0 if value is None else round(100 * value / top, 1)}
+        for label, value in items
+    ]
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -169,8 +198,13 @@ def demand_cells(profile: AuthorityProfile, threshold: int, pack: Pack = PUBLIC)
     and estimated demand side by side are audited together (reporting.disclosure.suppress: the rounded
     estimate is a figure a reader knows to within 2)."""
     geo, dem = profile.geography, profile.demography
-    values = {"total": geo.demand_total, "given": dem.demand_given, "estimated": dem.demand_estimated,
-              "in_reach": geo.demand_in_reach, "beyond": geo.demand_total - geo.demand_in_reach}
+    values = {
+        "total": geo.demand_total,
+        "given": dem.demand_given,
+        "estimated": dem.demand_estimated,
+        "in_reach": geo.demand_in_reach,
+        "beyond": geo.demand_total - geo.demand_in_reach,
+    }
     relations: list[Relation] = [("total", ["given", "estimated"]), ("total", ["in_reach", "beyond"])]
     estimates: set[str] = set()
     hidden: AbstractSet[Hashable] = set()  # the internal pack (exact) hides nothing
@@ -180,23 +214,38 @@ def demand_cells(profile: AuthorityProfile, threshold: int, pack: Pack = PUBLIC)
         estimates = {"estimated"} | ({"total", "in_reach", "beyond"} if dem.demand_given == 0 else set())
         bounds = {key: estimate_bounds(values[key]) for key in estimates}
         hidden = suppress(values, relations, threshold, frozenset(), bounds, frozenset(estimates))
-    cells = {key: SUPPRESSED if key in hidden else estimate_text(value) if key in estimates else
-             f"{value:,}" if pack.exact else disclose(value, threshold) for key, value in values.items()}
+    cells = {
+        key: SUPPRESSED
+        if key in hidden
+        else estimate_text(value)
+        if key in estimates
+        else f"{value:,}"
+        if pack.exact
+        else disclose(value, threshold)
+        for key, value in values.items()
+    }
     share_hidden = "in_reach" in hidden or "beyond" in hidden or geo.share_in_reach is None
     if "in_reach" in estimates and geo.share_in_reach is not None:  # from the rounded figures
         total = round_estimate(geo.demand_total)
-        cells["share_in_reach"] = f"{ESTIMATE_MARK}{round_estimate(geo.demand_in_reach) / total * 100:.0f}%" if total else ":"
+        cells["share_in_reach"] = (
+            f"{ESTIMATE_MARK}{round_estimate(geo.demand_in_reach) / total * 100:.0f}%" if total else ":"
+        )
         return cells
-    cells["share_in_reach"] = SUPPRESSED if share_hidden and geo.share_in_reach is not None else (
-        ":" if geo.share_in_reach is None else f"{geo.share_in_reach * 100:.0f}%")
+    cells["share_in_reach"] = (
+        SUPPRESSED
+        if share_hidden and geo.share_in_reach is not None
+        else (":" if geo.share_in_reach is None else f"{geo.share_in_reach * 100:.0f}%")
+    )
     return cells
 
 
 def sources_text(counts: dict[str, int], noun: str) -> str:
     """Where the times behind a figure come from: 'estimated for 10 areas, measured for 2'."""
     order = sorted(counts, key=lambda source: (source != ESTIMATED, source))
-    parts = [f"{source} for {counts[source]:,}" + (f" {noun}{'' if counts[source] == 1 else 's'}" if k == 0 else "")
-             for k, source in enumerate(order)]
+    parts = [
+        f"{source} for {counts[source]:,}" + (f" {noun}{'' if counts[source] == 1 else 's'}" if k == 0 else "")
+        for k, source in enumerate(order)
+    ]
     return ", ".join(parts) if parts else "no times"
 
 
@@ -220,8 +269,13 @@ def estimate_shown(value: int | None, pack: Pack) -> str:
     return f"{value:,}" if pack.exact else estimate_text(value)
 
 
-def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommendations: list[Recommendation],
-                   threshold: int, pack: Pack = PUBLIC) -> dict[str, Any]:
+def authority_view(
+    profile: AuthorityProfile,
+    planned: PlannedScenario,
+    recommendations: list[Recommendation],
+    threshold: int,
+    pack: Pack = PUBLIC,
+) -> dict[str, Any]:
     """Everything one authority's page shows, prepared and disclosed for `pack` (the internal pack
     passes threshold 0: exact)."""
     rules = planned.scenario.rules
@@ -230,19 +284,32 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
     benchmarks = []
     for b in cse.benchmarks:
         value = SUPPRESSED if b.hidden and not pack.exact else _number(b.value)
-        benchmarks.append({
-            "label": b.label, "value": value, "england": _number(b.england),
-            "neighbours": _number(b.neighbours_mean), "neighbours_with_figure": b.neighbours_with_figure,
-            "comparator": b.comparator or ":", "rag": b.rag or "none",
-            "rag_words": RAG_WORDS.get(b.rag or "", "no comparator"),
-            "trend": b.trend or ":",
-            "trend_text": _trend_text(b),
-            "bars": _bars([("this authority", None if b.hidden and not pack.exact else b.value),
-                           ("neighbours", b.neighbours_mean), ("England", b.england)]),
-        })
+        benchmarks.append(
+            {
+                "label": b.label,
+                "value": value,
+                "england": _number(b.england),
+                "neighbours": _number(b.neighbours_mean),
+                "neighbours_with_figure": b.neighbours_with_figure,
+                "comparator": b.comparator or ":",
+                "rag": b.rag or "none",
+                "rag_words": RAG_WORDS.get(b.rag or "", "no comparator"),
+                "trend": b.trend or ":",
+                "trend_text": _trend_text(b),
+                "bars": _bars(
+                    [
+                        ("this authority", None if b.hidden and not pack.exact else b.value),
+                        ("neighbours", b.neighbours_mean),
+                        ("England", b.england),
+                    ]
+                ),
+            }
+        )
     return {
         "title": f"Scoping report: {profile.name}",
-        "code": profile.code, "name": profile.name, "aim": profile.aim,
+        "code": profile.code,
+        "name": profile.name,
+        "aim": profile.aim,
         "required": profile.required,
         "scenario_name": rules.name or str(planned.scenario.directory),
         "profile_title": profile_title(planned),
@@ -254,23 +321,34 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
             "list": [{"id": s[0], "name": s[1], "type": SERVICE_TYPE_LABELS[s[2]]} for s in services.services],
             "gaps": [SERVICE_TYPE_LABELS[g] for g in services.gaps],
             "soft_access_points": services.soft_access_points,
-            "hosts": [{"id": h.host_id, "name": h.name, "type": h.host_type.replace("_", " "),
-                       "orientation": h.orientation, "drop_in": "yes" if h.drop_in else "",
-                       "max_spokes": h.max_spokes, "annual_cost": h.annual_cost,
-                       "to_hub": h.minutes_to_nearest_hub,
-                       "to_hub_source": "" if h.source_to_nearest_hub in (None, ESTIMATED) else h.source_to_nearest_hub,
-                       "reach": None if h.share_of_demand_in_reach is None else h.share_of_demand_in_reach}
-                      for h in services.candidate_hosts],
+            "hosts": [
+                {
+                    "id": h.host_id,
+                    "name": h.name,
+                    "type": h.host_type.replace("_", " "),
+                    "orientation": h.orientation,
+                    "drop_in": "yes" if h.drop_in else "",
+                    "max_spokes": h.max_spokes,
+                    "annual_cost": h.annual_cost,
+                    "to_hub": h.minutes_to_nearest_hub,
+                    "to_hub_source": "" if h.source_to_nearest_hub in (None, ESTIMATED) else h.source_to_nearest_hub,
+                    "reach": None if h.share_of_demand_in_reach is None else h.share_of_demand_in_reach,
+                }
+                for h in services.candidate_hosts
+            ],
         },
         "geography": {
             "map": footprint_map(profile, planned, threshold, pack),
             "footprint_source": geo.footprint.source if geo.footprint else "no footprint",
             "postcodes": geo.footprint.postcodes if geo.footprint else 0,
-            "area_km2": geo.area_km2, "population_density": _number(geo.population_density),
+            "area_km2": geo.area_km2,
+            "population_density": _number(geo.population_density),
             "postcode_density": _number(geo.postcode_density),
-            "settlement_class": geo.settlement_class or ":", "settlement_basis": geo.settlement_basis,
+            "settlement_class": geo.settlement_class or ":",
+            "settlement_basis": geo.settlement_basis,
             "demand_areas": geo.demand_areas,
-            "median_to_host": geo.median_minutes_area_to_host, "median_to_hub": geo.median_minutes_host_to_hub,
+            "median_to_host": geo.median_minutes_area_to_host,
+            "median_to_hub": geo.median_minutes_host_to_hub,
             "casework_mode": MODE_WORDS[geo.casework_mode],
             "casework_direction": CASEWORK_DIRECTION[geo.casework_mode].replace(" to ", " → "),
             "to_host_sources": sources_text(geo.sources_area_to_host, "area"),
@@ -279,20 +357,28 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
             "travellers": "the spoke's" if geo.casework_mode == "car" else "young people's",
             "miles": _per_case_year_cost(geo.miles_per_case_year, geo.casework_mode, 0),
             "mileage_cost": _per_case_year_cost(geo.mileage_cost_per_case_year, geo.casework_mode, 0, "£"),
-            "casework_minutes": rules.casework_limit, "supervision_minutes": rules.supervision_minutes,
-            "visits": VISITS_PER_CASE_YEAR, "pence_per_mile": PENCE_PER_MILE,
+            "casework_minutes": rules.casework_limit,
+            "supervision_minutes": rules.supervision_minutes,
+            "visits": VISITS_PER_CASE_YEAR,
+            "pence_per_mile": PENCE_PER_MILE,
         },
         "demography": {
-            "population_0_17": dem.population_0_17, "population_10_17": dem.population_10_17,
-            "population_source": dem.population_source, "areas_estimated": dem.areas_estimated,
-            "base_rate": _number(estimate.base_rate, 2), "base_rate_source": estimate.base_rate_source,
-            "adjustment": _number(estimate.adjustment, 2), "adjustment_reason": estimate.adjustment_reason,
+            "population_0_17": dem.population_0_17,
+            "population_10_17": dem.population_10_17,
+            "population_source": dem.population_source,
+            "areas_estimated": dem.areas_estimated,
+            "base_rate": _number(estimate.base_rate, 2),
+            "base_rate_source": estimate.base_rate_source,
+            "adjustment": _number(estimate.adjustment, 2),
+            "adjustment_reason": estimate.adjustment_reason,
             "rate": _number(estimate.rate, 2),
             # the demand estimate is modelled (population x rate), not a count of children: rounded, not hidden
-            "central": estimate_shown(estimate.central, pack), "low": estimate_shown(estimate.low, pack),
+            "central": estimate_shown(estimate.central, pack),
+            "low": estimate_shown(estimate.low, pack),
             "high": estimate_shown(estimate.high, pack),
-            "spokes": ":" if estimate.spokes_central is None else
-            f"{estimate.spokes_central} (range {estimate.spokes_low}–{estimate.spokes_high})",
+            "spokes": ":"
+            if estimate.spokes_central is None
+            else f"{estimate.spokes_central} (range {estimate.spokes_low}–{estimate.spokes_high})",
             "caseload_max": rules.caseload_max,
         },
         "cse": {
@@ -301,18 +387,36 @@ def authority_view(profile: AuthorityProfile, planned: PlannedScenario, recommen
             "neighbours": [{"code": c, "name": n} for c, n in cse.neighbours],
             "neighbours_source": cse.neighbours_source,
         },
-        "recommendations": [{"topic": r.topic, "text": r.text, "evidence": r.evidence, "source": r.source}
-                            for r in recommendations],
+        "recommendations": [
+            {"topic": r.topic, "text": r.text, "evidence": r.evidence, "source": r.source} for r in recommendations
+        ],
     }
 
 
-def index_view(views: list[dict[str, Any]], scenario_name: str, threshold: int, profile: str,
-               pack: Pack = PUBLIC) -> dict[str, Any]:
-    rows = [{"file": report_file_name(v["code"]), "name": v["name"], "code": v["code"], "aim": v["aim"],
-             "settlement_class": v["geography"]["settlement_class"], "area_km2": v["geography"]["area_km2"],
-             "demand": v["demand"]["total"], "share_in_reach": v["demand"]["share_in_reach"],
-             "gaps": len(v["services"]["gaps"]), "hosts": len(v["services"]["hosts"]),
-             "red_flags": sum(1 for b in v["cse"]["benchmarks"] if b["rag"] == "red"),
-             "recommendations": len(v["recommendations"])} for v in views]
-    return {"title": f"Scoping: {scenario_name}", "rows": rows, "threshold": threshold, "profile_title": profile,
-            "pack": {"name": pack.name, "exact": pack.exact, "marking": pack.marking, "estimates": estimate_legend()}}
+def index_view(
+    views: list[dict[str, Any]], scenario_name: str, threshold: int, profile: str, pack: Pack = PUBLIC
+) -> dict[str, Any]:
+    rows = [
+        {
+            "file": report_file_name(v["code"]),
+            "name": v["name"],
+            "code": v["code"],
+            "aim": v["aim"],
+            "settlement_class": v["geography"]["settlement_class"],
+            "area_km2": v["geography"]["area_km2"],
+            "demand": v["demand"]["total"],
+            "share_in_reach": v["demand"]["share_in_reach"],
+            "gaps": len(v["services"]["gaps"]),
+            "hosts": len(v["services"]["hosts"]),
+            "red_flags": sum(1 for b in v["cse"]["benchmarks"] if b["rag"] == "red"),
+            "recommendations": len(v["recommendations"]),
+        }
+        for v in views
+    ]
+    return {
+        "title": f"Scoping: {scenario_name}",
+        "rows": rows,
+        "threshold": threshold,
+        "profile_title": profile,
+        "pack": {"name": pack.name, "exact": pack.exact, "marking": pack.marking, "estimates": estimate_legend()},
+    }

@@ -57,21 +57,29 @@ def service_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, An
     pathways = []
     for p in model.spec.pathways:
         episodes = totals[p.id]
-        pathways.append({
-            "pathway": p.id, "planning_weeks": p.planning_weeks, "weeks_min": p.weeks_min, "weeks_max": p.weeks_max,
-            "episodes_per_year": _round(episodes),
-            "cases_at_a_time": _round(episodes * p.planning_weeks / 52),
-            # Sensitivity to the duration (plan internals only: published beside the planning figures,
-            # these extra sums could let a reader solve for suppressed cells).
-            "cases_at_a_time_low": _round(episodes * p.weeks_min / 52),
-            "cases_at_a_time_high": _round(episodes * p.weeks_max / 52),
-        })
+        pathways.append(
+            {
+                "pathway": p.id,
+                "planning_weeks": p.planning_weeks,
+                "weeks_min": p.weeks_min,
+                "weeks_max": p.weeks_max,
+                "episodes_per_year": _round(episodes),
+                "cases_at_a_time": _round(episodes * p.planning_weeks / 52),
+                # Sensitivity to the duration (plan internals only: published beside the planning figures,
+                # these extra sums could let a reader solve for suppressed cells).
+                "cases_at_a_time_low": _round(episodes * p.weeks_min / 52),
+                "cases_at_a_time_high": _round(episodes * p.weeks_max / 52),
+            }
+        )
     need = model.placement_need(totals)
     covered_need = model.placement_need({k: v * covered_share for k, v in totals.items()})
     return {
         "service_model": {
-            "id": model.id, "name": model.name, "file": model.file,
-            "caseload_min": model.spec.caseload.min, "caseload_max": model.spec.caseload.max,
+            "id": model.id,
+            "name": model.name,
+            "file": model.file,
+            "caseload_min": model.spec.caseload.min,
+            "caseload_max": model.spec.caseload.max,
             "episodes_per_worker_per_year": model.episodes_per_worker_per_year,
             "mean_planning_weeks": _round(model.planning_weeks),
             "population_column": model.population_column,
@@ -80,11 +88,17 @@ def service_document(planned: PlannedScenario, plan: PlanResult) -> dict[str, An
         "team_cost_per_year": _round(team_cost_per_year(planned.instance, plan.team), 2),
         "pathways": pathways,
         "demand_given_directly": given_demand(planned),
-        "placements": [{"type": kind, "nights_per_year": _round(v["nights_per_year"], 1),
-                        "places_needed": v["places_needed"],
-                        "places_needed_for_covered": covered_need[kind]["places_needed"],
-                        "places_declared": v["places_declared"], "occupancy": v["occupancy"]}
-                       for kind, v in need.items()],
+        "placements": [
+            {
+                "type": kind,
+                "nights_per_year": _round(v["nights_per_year"], 1),
+                "places_needed": v["places_needed"],
+                "places_needed_for_covered": covered_need[kind]["places_needed"],
+                "places_declared": v["places_declared"],
+                "occupancy": v["occupancy"],
+            }
+            for kind, v in need.items()
+        ],
     }
 
 
@@ -110,22 +124,38 @@ def service_view(planned: PlannedScenario, plan: PlanResult, pack: Pack) -> dict
         return f"{int(math.floor(values[key] + 0.5)):,}" if pack.exact else estimate_text(values[key])
 
     names = {p.id: p for p in model.spec.pathways}
-    pathway_rows = [{"name": names[k].name, "weeks": f"{names[k].weeks_min:g}-{names[k].weeks_max:g}",
-                     "planning_weeks": f"{names[k].planning_weeks:g}", "note": names[k].duration_note or "",
-                     "episodes": shown(("episodes", k)), "cases": shown(("cases", k)),
-                     "per_worker": episodes_a_year(model.spec.caseload.max, names[k].planning_weeks)}
-                    for k in keys]
+    pathway_rows = [
+        {
+            "name": names[k].name,
+            "weeks": f"{names[k].weeks_min:g}-{names[k].weeks_max:g}",
+            "planning_weeks": f"{names[k].planning_weeks:g}",
+            "note": names[k].duration_note or "",
+            "episodes": shown(("episodes", k)),
+            "cases": shown(("cases", k)),
+            "per_worker": episodes_a_year(model.spec.caseload.max, names[k].planning_weeks),
+        }
+        for k in keys
+    ]
     workers = workers_by_hub(plan.spokes)
     hubs = {h.hub_id: h for h in planned.instance.hubs}
     team_rows: list[dict[str, Any]] = []
     for hub_id in sorted(workers):
         counts = {t.role: t.count for t in plan.team if t.hub_id == hub_id}
-        team_rows.append({"hub": hub_id, "name": hubs[hub_id].name, "workers": workers[hub_id],
-                          "roles": [counts.get(role_id, 0) for role_id in roles]})
+        team_rows.append(
+            {
+                "hub": hub_id,
+                "name": hubs[hub_id].name,
+                "workers": workers[hub_id],
+                "roles": [counts.get(role_id, 0) for role_id in roles],
+            }
+        )
     rule = model.spec.eligibility
     return {
-        "id": model.id, "name": model.name, "workers_label": model.spec.workers.plural,
-        "eligibility": f"aged {rule.age_min}-{rule.age_max}" + (", open to social care" if rule.open_to_social_care else ""),
+        "id": model.id,
+        "name": model.name,
+        "workers_label": model.spec.workers.plural,
+        "eligibility": f"aged {rule.age_min}-{rule.age_max}"
+        + (", open to social care" if rule.open_to_social_care else ""),
         "population_column": model.population_column,
         "caseload": f"{model.spec.caseload.min}-{model.spec.caseload.max}",
         "episodes_per_worker": model.episodes_per_worker_per_year,
@@ -134,7 +164,9 @@ def service_view(planned: PlannedScenario, plan: PlanResult, pack: Pack) -> dict
         "pathway_total": {"episodes": shown(("episodes", "TOTAL")), "cases": shown(("cases", "TOTAL"))},
         "given_directly": document["demand_given_directly"],
         "role_names": [r.name for r in model.spec.roles],
-        "role_rules": [(r.name, r.per_team, r.workers_per_role, r.cost_per_year, r.note or "") for r in model.spec.roles],
+        "role_rules": [
+            (r.name, r.per_team, r.workers_per_role, r.cost_per_year, r.note or "") for r in model.spec.roles
+        ],
         "team": team_rows,
         "team_totals": [sum(row["roles"][i] for row in team_rows) for i in range(len(roles))],
         "team_cost": document["team_cost_per_year"],

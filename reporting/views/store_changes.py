@@ -31,8 +31,9 @@ def _keys(keys: tuple[str, ...]) -> str:
 def source_summary(change: SourceChange) -> str:
     """One source's change in words (keys and columns, no values)."""
     if change.status != "changed":
-        return {"new": "new in this snapshot", "removed": "no longer in the snapshot",
-                "unchanged": "unchanged"}[change.status]
+        return {"new": "new in this snapshot", "removed": "no longer in the snapshot", "unchanged": "unchanged"}[
+            change.status
+        ]
     if not change.compared:
         return "changed (the earlier file no longer reads, so its rows were not compared)"
     parts = []
@@ -41,8 +42,9 @@ def source_summary(change: SourceChange) -> str:
     if change.removed:
         parts.append(f"{len(change.removed)} removed ({_keys(change.removed)})")
     if change.changed:
-        parts.append(f"{len(change.changed)} with values changed ({_keys(change.changed)}) in "
-                     f"{', '.join(change.columns)}")
+        parts.append(
+            f"{len(change.changed)} with values changed ({_keys(change.changed)}) in {', '.join(change.columns)}"
+        )
     return "; ".join(parts) if parts else "changed (the same rows and values: the file's layout or order changed)"
 
 
@@ -57,10 +59,12 @@ def published_record(counts: PublishedCounts) -> dict[str, Any]:
     """The case counts a plan's report published, as published ("c" when hidden): what the next plan
     from the store may show of this one (recorded in plan.json `store.published`)."""
     codes = sorted({key[1] for key in counts.values if key[0] == "authority" and key[1] != "TOTAL"})
-    return {"threshold": counts.threshold,
-            "demand_total": counts.text(("authority", "TOTAL", "demand")),
-            "demand_covered": counts.text(("authority", "TOTAL", "covered")),
-            "covered_by_authority": {code: counts.text(("authority", code, "covered")) for code in codes}}
+    return {
+        "threshold": counts.threshold,
+        "demand_total": counts.text(("authority", "TOTAL", "demand")),
+        "demand_covered": counts.text(("authority", "TOTAL", "covered")),
+        "covered_by_authority": {code: counts.text(("authority", code, "covered")) for code in codes},
+    }
 
 
 def _number(text: str | None) -> int | None:
@@ -89,16 +93,27 @@ def _cases_row(label: str, before_text: str | None, after_text: str) -> dict[str
     return {"label": label, "before": before_text, "after": after_text, "change": change}
 
 
-def since_previous_view(comparison: SnapshotComparison | str | None, document: Mapping[str, Any],
-                        counts: PublishedCounts, host_names: Mapping[str, str],
-                        authority_names: Mapping[str, str]) -> dict[str, Any] | None:
+def since_previous_view(
+    comparison: SnapshotComparison | str | None,
+    document: Mapping[str, Any],
+    counts: PublishedCounts,
+    host_names: Mapping[str, str],
+    authority_names: Mapping[str, str],
+) -> dict[str, Any] | None:
     """The section's content; None for a plan not made from a store (the section is not shown)."""
     store = document.get("store")
     if comparison is None or store is None:
         return None
-    view: dict[str, Any] = {"snapshot": store["snapshot"], "previous_snapshot": None, "note": None,
-                            "sources": [], "figures": [], "hosts": [], "authorities_more": [],
-                            "authorities_fewer": []}
+    view: dict[str, Any] = {
+        "snapshot": store["snapshot"],
+        "previous_snapshot": None,
+        "note": None,
+        "sources": [],
+        "figures": [],
+        "hosts": [],
+        "authorities_more": [],
+        "authorities_fewer": [],
+    }
     if isinstance(comparison, str):
         view["note"] = comparison[:1].upper() + comparison[1:] + "."
         return view
@@ -106,26 +121,58 @@ def since_previous_view(comparison: SnapshotComparison | str | None, document: M
     published = before.get("store", {}).get("published")
     published = published if isinstance(published, dict) else {}
     view["previous_snapshot"] = comparison.previous_snapshot
-    view["sources"] = [{"name": c.name, "schema": c.schema, "read_as": c.read_as or "not data of this plan",
-                        "status": c.status, "summary": source_summary(c)} for c in comparison.sources]
+    view["sources"] = [
+        {
+            "name": c.name,
+            "schema": c.schema,
+            "read_as": c.read_as or "not data of this plan",
+            "status": c.status,
+            "summary": source_summary(c),
+        }
+        for c in comparison.sources
+    ]
     old_hosts, new_hosts = _spokes_by_host(before), _spokes_by_host(document)
     cost_before = float(before.get("cost_per_year", 0.0))
     view["figures"] = [
-        {"label": "Spokes placed", "before": f"{sum(old_hosts.values()):,}", "after": f"{sum(new_hosts.values()):,}",
-         "change": _signed(sum(new_hosts.values()) - sum(old_hosts.values()))},
-        {"label": "Hosts with spokes", "before": f"{len(old_hosts):,}", "after": f"{len(new_hosts):,}",
-         "change": _signed(len(new_hosts) - len(old_hosts))},
-        {"label": "Cost per year", "before": f"£{cost_before:,.0f}", "after": f"£{document['cost_per_year']:,.0f}",
-         "change": _signed(document["cost_per_year"] - cost_before, money=True)},
-        _cases_row("Cases needing casework (demand)", published.get("demand_total"),
-                   counts.text(("authority", "TOTAL", "demand"))),
-        _cases_row("Cases covered at any one time", published.get("demand_covered"),
-                   counts.text(("authority", "TOTAL", "covered"))),
+        {
+            "label": "Spokes placed",
+            "before": f"{sum(old_hosts.values()):,}",
+            "after": f"{sum(new_hosts.values()):,}",
+            "change": _signed(sum(new_hosts.values()) - sum(old_hosts.values())),
+        },
+        {
+            "label": "Hosts with spokes",
+            "before": f"{len(old_hosts):,}",
+            "after": f"{len(new_hosts):,}",
+            "change": _signed(len(new_hosts) - len(old_hosts)),
+        },
+        {
+            "label": "Cost per year",
+            "before": f"£{cost_before:,.0f}",
+            "after": f"£{document['cost_per_year']:,.0f}",
+            "change": _signed(document["cost_per_year"] - cost_before, money=True),
+        },
+        _cases_row(
+            "Cases needing casework (demand)",
+            published.get("demand_total"),
+            counts.text(("authority", "TOTAL", "demand")),
+        ),
+        _cases_row(
+            "Cases covered at any one time",
+            published.get("demand_covered"),
+            counts.text(("authority", "TOTAL", "covered")),
+        ),
     ]
-    view["hosts"] = [{"id": host, "name": host_names.get(host, "(not in this snapshot's hosts)"),
-                      "before": old_hosts.get(host, 0), "after": new_hosts.get(host, 0)}
-                     for host in sorted(set(old_hosts) | set(new_hosts))
-                     if old_hosts.get(host, 0) != new_hosts.get(host, 0)]
+    view["hosts"] = [
+        {
+            "id": host,
+            "name": host_names.get(host, "(not in this snapshot's hosts)"),
+            "before": old_hosts.get(host, 0),
+            "after": new_hosts.get(host, 0),
+        }
+        for host in sorted(set(old_hosts) | set(new_hosts))
+        if old_hosts.get(host, 0) != new_hosts.get(host, 0)
+    ]
     old_cover = published.get("covered_by_authority")
     old_cover = old_cover if isinstance(old_cover, dict) else {}
     for code in sorted(authority_names):
@@ -146,7 +193,9 @@ def since_previous_lines(view: dict[str, Any] | None) -> list[str]:
     if view["note"]:
         return [f"from store snapshot {view['snapshot']}; {view['note'][:1].lower() + view['note'][1:]}"]
     changed = [s["name"] for s in view["sources"] if s["status"] != "unchanged"]
-    lines = [f"snapshot {view['previous_snapshot']} -> {view['snapshot']}: "
-             + (f"changed {', '.join(changed)}" if changed else "no source changed")]
+    lines = [
+        f"snapshot {view['previous_snapshot']} -> {view['snapshot']}: "
+        + (f"changed {', '.join(changed)}" if changed else "no source changed")
+    ]
     lines += [f"{f['label'].lower()}: {f['before']} -> {f['after']} ({f['change']})" for f in view["figures"]]
     return lines

@@ -48,6 +48,5 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(thousands=thousands, pounds=pounds, percent=percent, minutes=minutes,
-                       disclose=disclose_filter)
+    env.filters.update(thousands=thousands, pounds=pounds, percent=percent, minutes=minutes, disclose=disclose_filter)
     return env

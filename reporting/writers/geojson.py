@@ -44,31 +44,67 @@ def plan_geojson(planned: PlannedScenario, plan: PlanResult, counts: PublishedCo
     areas = {a.area_id: a for a in inst.areas}
     features = []
     for hub in inst.hubs:
-        features.append(_feature("hub", {"type": "Point", "coordinates": bng_to_wgs84(hub.easting, hub.northing)},
-                                 id=hub.hub_id, name=hub.name,
-                                 spokes=sum(s.count for s in plan.spokes if s.hub_id == hub.hub_id)))
+        features.append(
+            _feature(
+                "hub",
+                {"type": "Point", "coordinates": bng_to_wgs84(hub.easting, hub.northing)},
+                id=hub.hub_id,
+                name=hub.name,
+                spokes=sum(s.count for s in plan.spokes if s.hub_id == hub.hub_id),
+            )
+        )
     for host in inst.hosts:
-        features.append(_feature("host", {"type": "Point", "coordinates": bng_to_wgs84(host.easting, host.northing)},
-                                 id=host.host_id, name=host.name, host_type=host.host_type,
-                                 authority_code=host.authority_code, spokes=spokes_at.get(host.host_id, 0),
-                                 used=host.host_id in spokes_at))
+        features.append(
+            _feature(
+                "host",
+                {"type": "Point", "coordinates": bng_to_wgs84(host.easting, host.northing)},
+                id=host.host_id,
+                name=host.name,
+                host_type=host.host_type,
+                authority_code=host.authority_code,
+                spokes=spokes_at.get(host.host_id, 0),
+                used=host.host_id in spokes_at,
+            )
+        )
     for spoke in sorted(plan.spokes):
         hub, host = inst.hub(spoke.hub_id), hosts[spoke.host_id]
-        features.append(_feature("spoke", {"type": "LineString", "coordinates": [
-            bng_to_wgs84(hub.easting, hub.northing), bng_to_wgs84(host.easting, host.northing)]},
-            hub_id=spoke.hub_id, host_id=spoke.host_id, count=spoke.count,
-            supervision_minutes=inst.supervision_minutes[(spoke.hub_id, spoke.host_id)],
-            supervision_source=planned.travel_source((spoke.hub_id, spoke.host_id))))
+        features.append(
+            _feature(
+                "spoke",
+                {
+                    "type": "LineString",
+                    "coordinates": [bng_to_wgs84(hub.easting, hub.northing), bng_to_wgs84(host.easting, host.northing)],
+                },
+                hub_id=spoke.hub_id,
+                host_id=spoke.host_id,
+                count=spoke.count,
+                supervision_minutes=inst.supervision_minutes[(spoke.hub_id, spoke.host_id)],
+                supervision_source=planned.travel_source((spoke.hub_id, spoke.host_id)),
+            )
+        )
     for assignment in sorted(plan.assignments):
         host, area = hosts[assignment.host_id], areas[assignment.area_id]
-        features.append(_feature("assignment", {"type": "LineString", "coordinates": [
-            bng_to_wgs84(host.easting, host.northing), bng_to_wgs84(area.easting, area.northing)]},
-            area_id=assignment.area_id, host_id=assignment.host_id,
-            cases=counts.number(("assignment", assignment.area_id, assignment.host_id)),
-            figures="estimate" if ("assignment", assignment.area_id, assignment.host_id) in counts.estimates else "count",
-            casework_minutes=inst.casework_minutes[(assignment.host_id, assignment.area_id)],
-            casework_mode=planned.scenario.rules.casework_mode,
-            casework_source=planned.travel_source((assignment.host_id, assignment.area_id))))
+        features.append(
+            _feature(
+                "assignment",
+                {
+                    "type": "LineString",
+                    "coordinates": [
+                        bng_to_wgs84(host.easting, host.northing),
+                        bng_to_wgs84(area.easting, area.northing),
+                    ],
+                },
+                area_id=assignment.area_id,
+                host_id=assignment.host_id,
+                cases=counts.number(("assignment", assignment.area_id, assignment.host_id)),
+                figures="estimate"
+                if ("assignment", assignment.area_id, assignment.host_id) in counts.estimates
+                else "count",
+                casework_minutes=inst.casework_minutes[(assignment.host_id, assignment.area_id)],
+                casework_mode=planned.scenario.rules.casework_mode,
+                casework_source=planned.travel_source((assignment.host_id, assignment.area_id)),
+            )
+        )
     # A foreign member (RFC 7946 §6.1): a plan that is only FEASIBLE says so here too, with its gap.
     plan_facts = {"status": plan.status, "gap": round(plan.gap, 6), "spokes": plan.spokes_total}
     marking = {"classification": counts.pack.marking} if counts.pack.marking else {}

@@ -38,21 +38,25 @@ FILE_NOTES = (
 )
 
 PACK_WORDS = {
-    INTERNAL.name: (f"{MARKING}.\n\nExact figures, for the commissioning team that decides on them. Counts of "
-                    "children and young people from case data are NOT disclosure-controlled here: small counts "
-                    "can identify children. Do not publish, attach to public papers or send outside the team; "
-                    "publish the public pack instead. Every page, sheet and file is marked: HTML pages carry a "
-                    "banner at the top and foot (and on every printed page), workbook sheets a first row and a "
-                    "print header, plan.json and plan.geojson a first field \"classification\", CSV tables a last "
-                    "column \"classification\" on every row (a first-line comment would break CSV readers)."),
-    PUBLIC.name: ("Disclosure-controlled for publication. Counts from case data of 1 to the scenario's "
-                  "disclosure_threshold (5 by default) are shown as c, and further cells are hidden where totals, "
-                  "caseloads or the map would let a reader work one out (the audit covers every file of this "
-                  "pack together); : not available; z not applicable. Modelled estimates (figures worked out "
-                  "from populations, rates or the plan's rules, not counts of children) are rounded to the "
-                  "nearest 5 and marked: ≈ in pages and sheets, {\"estimate\": n} in plan.json, a \"figures\" "
-                  "column in CSV tables. Input files are named without their SHA-256 (a hash lets a reader test "
-                  "guesses of the counts a file holds)."),
+    INTERNAL.name: (
+        f"{MARKING}.\n\nExact figures, for the commissioning team that decides on them. Counts of "
+        "children and young people from case data are NOT disclosure-controlled here: small counts "
+        "can identify children. Do not publish, attach to public papers or send outside the team; "
+        "publish the public pack instead. Every page, sheet and file is marked: HTML pages carry a "
+        "banner at the top and foot (and on every printed page), workbook sheets a first row and a "
+        'print header, plan.json and plan.geojson a first field "classification", CSV tables a last '
+        'column "classification" on every row (a first-line comment would break CSV readers).'
+    ),
+    PUBLIC.name: (
+        "Disclosure-controlled for publication. Counts from case data of 1 to the scenario's "
+        "disclosure_threshold (5 by default) are shown as c, and further cells are hidden where totals, "
+        "caseloads or the map would let a reader work one out (the audit covers every file of this "
+        "pack together); : not available; z not applicable. Modelled estimates (figures worked out "
+        "from populations, rates or the plan's rules, not counts of children) are rounded to the "
+        'nearest 5 and marked: ≈ in pages and sheets, {"estimate": n} in plan.json, a "figures" '
+        "column in CSV tables. Input files are named without their SHA-256 (a hash lets a reader test "
+        "guesses of the counts a file holds)."
+    ),
 }
 
 
@@ -79,11 +83,16 @@ def pack_readme(pack: Pack, names: list[str]) -> bytes:
 
 def top_readme(top_level: Mapping[str, Pack]) -> bytes:
     """README.txt of OUT: the two packs, and which pack each file directly under OUT is a copy of."""
-    lines = ["spokeplan: what is in this folder", "",
-             f"  internal/              exact figures, {MARKING}",
-             "  public/                disclosure-controlled: the pack that may be published", "",
-             "The files directly in this folder keep the names of spokeplan's output contract (DESIGN.md) for "
-             "scripts and links; each is a copy of one pack's file:", ""]
+    lines = [
+        "spokeplan: what is in this folder",
+        "",
+        f"  internal/              exact figures, {MARKING}",
+        "  public/                disclosure-controlled: the pack that may be published",
+        "",
+        "The files directly in this folder keep the names of spokeplan's output contract (DESIGN.md) for "
+        "scripts and links; each is a copy of one pack's file:",
+        "",
+    ]
     shown = set()
     for name, pack in top_level.items():
         entry = f"{name.split('/')[0]}/" if "/" in name else name  # a folder (a demo's scope/) once
@@ -99,8 +108,13 @@ def top_readme(top_level: Mapping[str, Pack]) -> bytes:
 Folders = Mapping[str, Mapping[str, dict[str, bytes]]]  # folder -> pack name -> that pack's files in it
 
 
-def assemble(internal: dict[str, bytes], public: dict[str, bytes], top_level: Mapping[str, Pack],
-             last: str | None = None, folders: Folders | None = None) -> dict[str, bytes]:
+def assemble(
+    internal: dict[str, bytes],
+    public: dict[str, bytes],
+    top_level: Mapping[str, Pack],
+    last: str | None = None,
+    folders: Folders | None = None,
+) -> dict[str, bytes]:
     """The whole set of files a command writes into OUT, by name: internal/..., public/..., each pack's
     README.txt, the copies named by `top_level` (name -> the pack it is taken from) and OUT/README.txt.
     `last`: a file name written after every other (plan.json: it names the plan the others belong to).
@@ -115,7 +129,9 @@ def assemble(internal: dict[str, bytes], public: dict[str, bytes], top_level: Ma
     files: dict[str, bytes] = {}
     for pack in (INTERNAL, PUBLIC):
         pack_files = packs[pack.name]
-        ordered = [name for name in pack_files if name != last] + ([last] if last is not None and last in pack_files else [])
+        ordered = [name for name in pack_files if name != last] + (
+            [last] if last is not None and last in pack_files else []
+        )
         files[f"{pack.name}/README.txt"] = pack_readme(pack, ordered)
         files.update({f"{pack.name}/{name}": pack_files[name] for name in ordered})
     copies = {name: packs[pack.name][name] for name, pack in top_level.items() if name in packs[pack.name]}

@@ -16,9 +16,9 @@ from reporting.writers.spreadsheet import csv_bytes
 ROBUSTNESS_COLUMNS = ["scenario", "weight", "demand_total", "covered_robust", "covered_central_plan"]
 
 
-
-def render_programme_files(final_planned, plan, counts, programme: Programme, solved,
-                           folders: Folders | None = None, since: dict | None = None) -> dict[str, bytes]:
+def render_programme_files(
+    final_planned, plan, counts, programme: Programme, solved, folders: Folders | None = None, since: dict | None = None
+) -> dict[str, bytes]:
     """Every plan file of a phased / robust plan, in both packs, by name (plan.json last). `since`: as
     render_plan_files."""
     document = programme_document(final_planned, programme, solved)
@@ -31,14 +31,29 @@ def render_programme_files(final_planned, plan, counts, programme: Programme, so
         files = {}
         if "robustness" in document and own.pack.exact:
             files["robustness.csv"] = csv_bytes(
-                [*ROBUSTNESS_COLUMNS, "discounted_robust", "discounted_central_plan", "central_plan_meets_caseload_min"],
-                robustness_rows(document), own.pack.marking)
+                [
+                    *ROBUSTNESS_COLUMNS,
+                    "discounted_robust",
+                    "discounted_central_plan",
+                    "central_plan_meets_caseload_min",
+                ],
+                robustness_rows(document),
+                own.pack.marking,
+            )
         elif "robustness" in document:  # the report's disclosed robustness table
             files["robustness.csv"] = csv_bytes(
                 [*ROBUSTNESS_COLUMNS, "central_plan_meets_caseload_min", "figures"],
-                [[o["name"], o["weight"], *[_plain(published_value(o[k])) for k in ("demand", "robust", "central")],
-                  "true" if o["central_min"] == "yes" else "false", ESTIMATE if estimates else COUNT]
-                 for o in view["scenarios"]])
+                [
+                    [
+                        o["name"],
+                        o["weight"],
+                        *[_plain(published_value(o[k])) for k in ("demand", "robust", "central")],
+                        "true" if o["central_min"] == "yes" else "false",
+                        ESTIMATE if estimates else COUNT,
+                    ]
+                    for o in view["scenarios"]
+                ],
+            )
         return {"document": document, "report": view, "files": files}
 
     return render_plan_files(final_planned, plan, counts, extension, folders, since)

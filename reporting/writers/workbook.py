@@ -76,8 +76,14 @@ def _mark(sheet, marking: str | None, columns: int) -> int:
     return 2
 
 
-def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
-           formats: Sequence[str], marking: str | None = None) -> None:
+def _sheet(
+    workbook: Workbook,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    formats: Sequence[str],
+    marking: str | None = None,
+) -> None:
     sheet = workbook.create_sheet(title)
     top = _mark(sheet, marking, len(header))
     sheet.append(list(header))
@@ -106,8 +112,9 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence
     sheet.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{max(top, sheet.max_row)}"
 
 
-def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                  counts: PublishedCounts) -> Workbook:
+def plan_workbook(
+    planned: PlannedScenario, plan: PlanResult, document: dict[str, Any], counts: PublishedCounts
+) -> Workbook:
     inst = planned.instance
     hubs = {h.hub_id: h for h in inst.hubs}
     hosts = {h.host_id: h for h in inst.hosts}
@@ -151,56 +158,171 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 22
     sheet.freeze_panes = f"A{top + 1}"
 
-    spoke_rows = [[s.hub_id, hubs[s.hub_id].name, s.host_id, hosts[s.host_id].name, hosts[s.host_id].host_type,
-                   hosts[s.host_id].authority_code, s.count, inst.supervision_minutes[(s.hub_id, s.host_id)],
-                   planned.travel_source((s.hub_id, s.host_id))]
-                  for s in sorted(plan.spokes)]
-    _sheet(workbook, "Spokes", ["Hub id", "Hub", "Host id", "Host", "Host type", "Authority", "Spokes",
-                                "Supervision minutes (car)", "Supervision time"], spoke_rows,
-           ["text", "text", "text", "text", "text", "text", "int", "int", "text"], marking)
+    spoke_rows = [
+        [
+            s.hub_id,
+            hubs[s.hub_id].name,
+            s.host_id,
+            hosts[s.host_id].name,
+            hosts[s.host_id].host_type,
+            hosts[s.host_id].authority_code,
+            s.count,
+            inst.supervision_minutes[(s.hub_id, s.host_id)],
+            planned.travel_source((s.hub_id, s.host_id)),
+        ]
+        for s in sorted(plan.spokes)
+    ]
+    _sheet(
+        workbook,
+        "Spokes",
+        [
+            "Hub id",
+            "Hub",
+            "Host id",
+            "Host",
+            "Host type",
+            "Authority",
+            "Spokes",
+            "Supervision minutes (car)",
+            "Supervision time",
+        ],
+        spoke_rows,
+        ["text", "text", "text", "text", "text", "text", "int", "int", "text"],
+        marking,
+    )
 
-    assignment_rows = [[a.area_id, areas[a.area_id].name, areas[a.area_id].authority_code, a.host_id,
-                        hosts[a.host_id].name, _numeric(counts.text(("assignment", a.area_id, a.host_id))),
-                        inst.casework_minutes[(a.host_id, a.area_id)], planned.travel_source((a.host_id, a.area_id))]
-                       for a in sorted(plan.assignments)]
+    assignment_rows = [
+        [
+            a.area_id,
+            areas[a.area_id].name,
+            areas[a.area_id].authority_code,
+            a.host_id,
+            hosts[a.host_id].name,
+            _numeric(counts.text(("assignment", a.area_id, a.host_id))),
+            inst.casework_minutes[(a.host_id, a.area_id)],
+            planned.travel_source((a.host_id, a.area_id)),
+        ]
+        for a in sorted(plan.assignments)
+    ]
     mode = MODE_WORDS[planned.scenario.rules.casework_mode]
-    _sheet(workbook, "Assignments", ["Area id", "Area", "Authority", "Host id", "Host", "Cases",
-                                     f"Casework minutes ({mode})", "Casework time"],
-           assignment_rows, ["text", "text", "text", "text", "text", "int", "int", "text"], marking)
+    _sheet(
+        workbook,
+        "Assignments",
+        ["Area id", "Area", "Authority", "Host id", "Host", "Cases", f"Casework minutes ({mode})", "Casework time"],
+        assignment_rows,
+        ["text", "text", "text", "text", "text", "int", "int", "text"],
+        marking,
+    )
 
     rows, total = coverage_rows(planned, plan, counts)
-    coverage = [[r["code"], r["name"], r["aim"], r["required"] or "no", _numeric(r["demand"]), _numeric(r["covered"]),
-                 _numeric(r["unmet"]), r["share_text"] if r["share"] is None else
-                 Estimate(r["share"]) if r["estimate"] else r["share"], r["spokes"]] for r in rows]
-    coverage.append(["TOTAL", "All authorities", "", "", _numeric(total["demand"]), _numeric(total["covered"]),
-                     _numeric(total["unmet"]), "", plan.spokes_total])
-    _sheet(workbook, "Coverage", ["Authority code", "Authority", "Aim", "Required", "Demand", "Covered", "Unmet",
-                                  "Share covered", "Spokes hosted"], coverage,
-           ["text", "text", "text", "text", "int", "int", "int", "percent", "int"], marking)
+    coverage = [
+        [
+            r["code"],
+            r["name"],
+            r["aim"],
+            r["required"] or "no",
+            _numeric(r["demand"]),
+            _numeric(r["covered"]),
+            _numeric(r["unmet"]),
+            r["share_text"] if r["share"] is None else Estimate(r["share"]) if r["estimate"] else r["share"],
+            r["spokes"],
+        ]
+        for r in rows
+    ]
+    coverage.append(
+        [
+            "TOTAL",
+            "All authorities",
+            "",
+            "",
+            _numeric(total["demand"]),
+            _numeric(total["covered"]),
+            _numeric(total["unmet"]),
+            "",
+            plan.spokes_total,
+        ]
+    )
+    _sheet(
+        workbook,
+        "Coverage",
+        [
+            "Authority code",
+            "Authority",
+            "Aim",
+            "Required",
+            "Demand",
+            "Covered",
+            "Unmet",
+            "Share covered",
+            "Spokes hosted",
+        ],
+        coverage,
+        ["text", "text", "text", "text", "int", "int", "int", "percent", "int"],
+        marking,
+    )
 
     service = service_view(planned, plan, counts.pack)
     if service is not None:  # scenario.yaml names a service model: its team and pathways
         team_rows = [[row["hub"], row["name"], row["workers"], *row["roles"]] for row in service["team"]]
-        _sheet(workbook, "Team", ["Hub id", "Hub team", service["workers_label"].capitalize(), *service["role_names"]],
-               team_rows, ["text", "text", "int", *["int"] * len(service["role_names"])], marking)
-        pathway_rows = [[row["name"], row["weeks"], row["planning_weeks"], _numeric(row["episodes"]),
-                         _numeric(row["cases"]), row["per_worker"]] for row in service["pathways"]]
-        pathway_rows.append(["Total (estimated areas)", "", "", _numeric(service["pathway_total"]["episodes"]),
-                             _numeric(service["pathway_total"]["cases"]), ""])
-        _sheet(workbook, "Pathways", ["Pathway", "Weeks (stated)", "Planning weeks", "Episodes a year",
-                                      "Cases at any one time", "Episodes a year per worker"], pathway_rows,
-               ["text", "text", "text", "int", "int", "int"], marking)
+        _sheet(
+            workbook,
+            "Team",
+            ["Hub id", "Hub team", service["workers_label"].capitalize(), *service["role_names"]],
+            team_rows,
+            ["text", "text", "int", *["int"] * len(service["role_names"])],
+            marking,
+        )
+        pathway_rows = [
+            [
+                row["name"],
+                row["weeks"],
+                row["planning_weeks"],
+                _numeric(row["episodes"]),
+                _numeric(row["cases"]),
+                row["per_worker"],
+            ]
+            for row in service["pathways"]
+        ]
+        pathway_rows.append(
+            [
+                "Total (estimated areas)",
+                "",
+                "",
+                _numeric(service["pathway_total"]["episodes"]),
+                _numeric(service["pathway_total"]["cases"]),
+                "",
+            ]
+        )
+        _sheet(
+            workbook,
+            "Pathways",
+            [
+                "Pathway",
+                "Weeks (stated)",
+                "Planning weeks",
+                "Episodes a year",
+                "Cases at any one time",
+                "Episodes a year per worker",
+            ],
+            pathway_rows,
+            ["text", "text", "text", "int", "int", "int"],
+            marking,
+        )
 
     monitoring = plan_monitoring_view(planned, counts.monitoring)
     if monitoring is not None:  # scenario.yaml names a monitoring_store: report.html's monitoring table
         _monitoring_sheet(workbook, monitoring, marking)
 
     rules = document["rules"]
-    scenario_rows = [[key, "none" if value is None else (" > ".join(value) if isinstance(value, list) else value)]
-                     for key, value in rules.items()]
+    scenario_rows = [
+        [key, "none" if value is None else (" > ".join(value) if isinstance(value, list) else value)]
+        for key, value in rules.items()
+    ]
     # A file's SHA-256 lets a reader test guesses of the counts it holds: internal pack only.
-    scenario_rows += [[f"sha256 {name}", digest if counts.pack.exact else "in the internal pack"]
-                      for name, digest in document["inputs_sha256"].items()]
+    scenario_rows += [
+        [f"sha256 {name}", digest if counts.pack.exact else "in the internal pack"]
+        for name, digest in document["inputs_sha256"].items()
+    ]
     _sheet(workbook, "Scenario", ["Rule", "Value"], scenario_rows, ["text", "text"], marking)
     _programme_sheets(workbook, document, counts)
     return workbook
@@ -208,6 +330,7 @@ def plan_workbook(planned: PlannedScenario, plan: PlanResult, document: dict[str
 
 def _monitoring_sheet(workbook: Workbook, view: dict[str, Any], marking: str | None) -> None:
     """Sheet Monitoring: report.html's monitoring table, the same disclosed texts ('c', ':')."""
+
     def signed(text: str) -> int | str:
         """A change: a whole number as a number (-4), else words ("up 1.5 pts"), not text starting
         with + or - (which the sheet would neutralise as a formula)."""
@@ -215,14 +338,44 @@ def _monitoring_sheet(workbook: Workbook, view: dict[str, Any], marking: str | N
             return int(text.replace(",", ""))
         return re.sub(r"^\+", "up ", re.sub(r"^-", "down ", text))
 
-    rows = [[r["outcome"], r["measure_id"], r["measure"], r["area"], r["latest_period"], _numeric(r["latest"]),
-             _numeric(r["previous"]), signed(r["change"]), r["reading"], r["snapshot"]] for r in view["summary"]]
+    rows = [
+        [
+            r["outcome"],
+            r["measure_id"],
+            r["measure"],
+            r["area"],
+            r["latest_period"],
+            _numeric(r["latest"]),
+            _numeric(r["previous"]),
+            signed(r["change"]),
+            r["reading"],
+            r["snapshot"],
+        ]
+        for r in view["summary"]
+    ]
     if view["empty"]:
-        rows = [["", "", f"No monitoring data for {view['service_model']} in {view['store']}", "", "", "", "", "",
-                 "", ""]]
-    _sheet(workbook, "Monitoring", ["Outcome", "Measure id", "Measure", "Area", "Latest period", "Latest",
-                                    "Period before", "Change", "Reading", "Figure from snapshot"], rows,
-           ["text", "text", "text", "text", "text", "int", "int", "int", "text", "text"], marking)
+        rows = [
+            ["", "", f"No monitoring data for {view['service_model']} in {view['store']}", "", "", "", "", "", "", ""]
+        ]
+    _sheet(
+        workbook,
+        "Monitoring",
+        [
+            "Outcome",
+            "Measure id",
+            "Measure",
+            "Area",
+            "Latest period",
+            "Latest",
+            "Period before",
+            "Change",
+            "Reading",
+            "Figure from snapshot",
+        ],
+        rows,
+        ["text", "text", "text", "text", "text", "int", "int", "int", "text", "text"],
+        marking,
+    )
 
 
 def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: PublishedCounts) -> None:
@@ -234,22 +387,75 @@ def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: Publ
     view = rollout_view(document, counts.threshold, hidden, counts.is_estimate(("authority", "TOTAL", "demand")))
     marking = counts.pack.marking
     if view["years"]:
-        rows = [[y["year"], y["services"], y["services_live"], y["spokes"], _numeric(y["demand"]), _numeric(y["covered"]),
-                 y["cost"]] for y in view["years"]]
+        rows = [
+            [
+                y["year"],
+                y["services"],
+                y["services_live"],
+                y["spokes"],
+                _numeric(y["demand"]),
+                _numeric(y["covered"]),
+                y["cost"],
+            ]
+            for y in view["years"]
+        ]
         programme = document["programme"]
-        rows += [["Total programme cost", None, None, None, None, None, programme["total_cost"]],
-                 [f"Net present cost ({programme['discount_rate']:.1%}, {programme['discount_rate_basis']})",
-                  None, None, None, None, None, programme["net_present_cost"]],
-                 ["Cost per young person reached (modelled reach)", None, None, None, None, None,
-                  programme["cost_per_young_person_reached"]]]
-        _sheet(workbook, "Phases", ["Year", "Services live", "Services (hubs)", "Spokes", "Demand", "Covered", "Cost"],
-               rows, ["int", "int", "text", "int", "int", "int", "money"], marking)
+        rows += [
+            ["Total programme cost", None, None, None, None, None, programme["total_cost"]],
+            [
+                f"Net present cost ({programme['discount_rate']:.1%}, {programme['discount_rate_basis']})",
+                None,
+                None,
+                None,
+                None,
+                None,
+                programme["net_present_cost"],
+            ],
+            [
+                "Cost per young person reached (modelled reach)",
+                None,
+                None,
+                None,
+                None,
+                None,
+                programme["cost_per_young_person_reached"],
+            ],
+        ]
+        _sheet(
+            workbook,
+            "Phases",
+            ["Year", "Services live", "Services (hubs)", "Spokes", "Demand", "Covered", "Cost"],
+            rows,
+            ["int", "int", "text", "int", "int", "int", "money"],
+            marking,
+        )
     if view["scenarios"]:
-        rows = [[o["name"], o["weight"], _numeric(o["demand"]), _numeric(o["robust"]), _numeric(o["central"]),
-                 o["central_min"]] for o in view["scenarios"]]
-        _sheet(workbook, "Robustness", ["Demand scenario", "Weight", "Demand", "Covered by this plan",
-                                        "Covered by the central plan", "Central plan keeps every caseload minimum"],
-               rows, ["text", "percent", "int", "int", "int", "text"], marking)
+        rows = [
+            [
+                o["name"],
+                o["weight"],
+                _numeric(o["demand"]),
+                _numeric(o["robust"]),
+                _numeric(o["central"]),
+                o["central_min"],
+            ]
+            for o in view["scenarios"]
+        ]
+        _sheet(
+            workbook,
+            "Robustness",
+            [
+                "Demand scenario",
+                "Weight",
+                "Demand",
+                "Covered by this plan",
+                "Covered by the central plan",
+                "Central plan keeps every caseload minimum",
+            ],
+            rows,
+            ["text", "percent", "int", "int", "int", "text"],
+            marking,
+        )
 
 
 def _numeric(text: str) -> int | str | Estimate:
@@ -260,8 +466,9 @@ def _numeric(text: str) -> int | str | Estimate:
     return Estimate(int(plain)) if text.startswith(ESTIMATE_MARK) else int(plain)
 
 
-def plan_workbook_bytes(planned: PlannedScenario, plan: PlanResult, document: dict[str, Any],
-                        counts: PublishedCounts) -> bytes:
+def plan_workbook_bytes(
+    planned: PlannedScenario, plan: PlanResult, document: dict[str, Any], counts: PublishedCounts
+) -> bytes:
     """The workbook as bytes; identical plans give identical files.
 
     openpyxl's ``Workbook.save`` stamps the clock time into the document's "modified" property and

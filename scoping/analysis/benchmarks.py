@@ -88,12 +88,14 @@ def read_neighbours(path: str | Path, known_codes: Iterable[str]) -> dict[str, l
         for column in ("authority_code", "neighbour_code"):
             code = getattr(row.value, column)
             if code not in known:
-                problems.append(Problem(table.file, row.line, column,
-                                        f"{code} is not a known children's services authority code"))
+                problems.append(
+                    Problem(table.file, row.line, column, f"{code} is not a known children's services authority code")
+                )
         if row.value.authority_code == row.value.neighbour_code:
             problems.append(Problem(table.file, row.line, "neighbour_code", "an authority is not its own neighbour"))
         ranked.setdefault(row.value.authority_code, []).append(
-            (row.value.rank if row.value.rank is not None else 10**6, row.line, row.value.neighbour_code))
+            (row.value.rank if row.value.rank is not None else 10**6, row.line, row.value.neighbour_code)
+        )
     if problems:
         raise InputError(problems)
     return {code: [c for _, _, c in sorted(items)] for code, items in sorted(ranked.items())}
@@ -174,7 +176,22 @@ def benchmark(code: str, indicators: IndicatorSet, neighbours: list[str]) -> lis
         ratio, rag = rag_flag(None if hidden else value, reference)
         series = indicators.series.get(code, {}).get(name, [])
         trend, change, first, last = trend_of(series) if not hidden else (None, None, None, None)
-        result.append(Benchmark(name, indicators.labels.get(name, name.replace("_", " ")), value, hidden, england,
-                                neighbours_mean, len(neighbour_values), comparator, ratio, rag, trend, change,
-                                first, last))
+        result.append(
+            Benchmark(
+                name,
+                indicators.labels.get(name, name.replace("_", " ")),
+                value,
+                hidden,
+                england,
+                neighbours_mean,
+                len(neighbour_values),
+                comparator,
+                ratio,
+                rag,
+                trend,
+                change,
+                first,
+                last,
+            )
+        )
     return result

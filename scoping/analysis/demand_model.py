@@ -60,8 +60,9 @@ class DemandEstimate:
         return None if self.base_rate is None else self.base_rate * self.adjustment
 
 
-def indicator_adjustment(indicator_rate: float | None, comparison_rate: float | None,
-                         model: DemandModel) -> tuple[float, str]:
+def indicator_adjustment(
+    indicator_rate: float | None, comparison_rate: float | None, model: DemandModel
+) -> tuple[float, str]:
     """(a, why): the clipped ratio of the authority's indicator rate to the comparison, ** elasticity."""
     if model.elasticity == 0:
         return 1.0, "indicator adjustment switched off (elasticity 0)"
@@ -69,8 +70,9 @@ def indicator_adjustment(indicator_rate: float | None, comparison_rate: float | 
         return 1.0, "no CSE indicator rate to adjust by"
     raw = (indicator_rate / comparison_rate) ** model.elasticity
     clipped = min(max(raw, model.min_adjustment), model.max_adjustment)
-    reason = (f"CSE assessment rate {indicator_rate:.1f} vs {comparison_rate:.1f} per 10,000, "
-              f"elasticity {model.elasticity:g}")
+    reason = (
+        f"CSE assessment rate {indicator_rate:.1f} vs {comparison_rate:.1f} per 10,000, elasticity {model.elasticity:g}"
+    )
     if clipped != raw:
         reason += f" (clipped from {raw:.2f})"
     return clipped, reason
@@ -83,21 +85,38 @@ def spokes_for(cases: int | None, caseload_max: int) -> int | None:
     return math.ceil(cases / caseload_max)
 
 
-def estimate_authority_demand(population_10_17: int | None, base_rate: float | None, base_rate_source: str,
-                              indicator_rate: float | None, comparison_rate: float | None,
-                              caseload_max: int, model: DemandModel = DemandModel()) -> DemandEstimate:
+def estimate_authority_demand(
+    population_10_17: int | None,
+    base_rate: float | None,
+    base_rate_source: str,
+    indicator_rate: float | None,
+    comparison_rate: float | None,
+    caseload_max: int,
+    model: DemandModel = DemandModel(),
+) -> DemandEstimate:
     """Central, low and high cases at a time for an authority, and the spokes each needs."""
     adjustment, reason = indicator_adjustment(indicator_rate, comparison_rate, model)
     if population_10_17 is None or base_rate is None:
-        return DemandEstimate(population_10_17, base_rate, base_rate_source, adjustment, reason,
-                              None, None, None, None, None, None)
+        return DemandEstimate(
+            population_10_17, base_rate, base_rate_source, adjustment, reason, None, None, None, None, None, None
+        )
     rate = base_rate * adjustment
     central = estimate_demand(population_10_17, rate)
     low = estimate_demand(population_10_17, rate * (1 - model.sensitivity))
     high = estimate_demand(population_10_17, rate * (1 + model.sensitivity))
-    return DemandEstimate(population_10_17, base_rate, base_rate_source, adjustment, reason, central, low, high,
-                          spokes_for(central, caseload_max), spokes_for(low, caseload_max),
-                          spokes_for(high, caseload_max))
+    return DemandEstimate(
+        population_10_17,
+        base_rate,
+        base_rate_source,
+        adjustment,
+        reason,
+        central,
+        low,
+        high,
+        spokes_for(central, caseload_max),
+        spokes_for(low, caseload_max),
+        spokes_for(high, caseload_max),
+    )
 
 
 def implied_rate(pairs: list[tuple[int, int]]) -> float | None:

@@ -48,8 +48,16 @@ from scoping.scenario.tables import read_csv_records
 
 ENGLAND = "E92000001"
 EES_STANDARD_COLUMNS = (
-    "time_period", "time_identifier", "geographic_level", "country_code", "country_name",
-    "region_code", "region_name", "new_la_code", "old_la_code", "la_name",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
 )
 EES_REQUIRED_COLUMNS = ("time_period", "time_identifier", "geographic_level", "new_la_code", "la_name")
 # GSS symbols used in EES and ONS files for values that are not published as numbers.
@@ -135,13 +143,19 @@ def _layout_text(value: object) -> str | None:
         return None
     if isinstance(value, int):
         value = str(value)
-    if isinstance(value, str) and value.strip() and len(value) <= MAX_LAYOUT_TEXT \
-            and not re.search(r"[\x00-\x1f\x7f]", value):
+    if (
+        isinstance(value, str)
+        and value.strip()
+        and len(value) <= MAX_LAYOUT_TEXT
+        and not re.search(r"[\x00-\x1f\x7f]", value)
+    ):
         return value.strip()
     return None
 
 
-def ees_layout(raw: Mapping[str, object], file: str, line_of: Callable[[tuple], int]) -> tuple[EesLayout, list[Problem]]:
+def ees_layout(
+    raw: Mapping[str, object], file: str, line_of: Callable[[tuple], int]
+) -> tuple[EesLayout, list[Problem]]:
     """The `filters` and `indicators` keys of one entry (a SOURCES.yaml source, an entry of
     indicators/filters.yaml or a store manifest's source), checked; `line_of(location)` gives the
     line of a key inside the entry, e.g. ("filters", "assessment_factor")."""
@@ -150,12 +164,24 @@ def ees_layout(raw: Mapping[str, object], file: str, line_of: Callable[[tuple], 
     raw_filters = raw.get("filters")
     if raw_filters is not None:
         if not isinstance(raw_filters, Mapping) or not raw_filters:
-            problems.append(Problem(file, line_of(("filters",)), "filters",
-                                    "expected a mapping of filter column to the value (or list of values) to keep, "
-                                    f"e.g. assessment_factor: Child sexual exploitation; got {shown(raw_filters)}"))
+            problems.append(
+                Problem(
+                    file,
+                    line_of(("filters",)),
+                    "filters",
+                    "expected a mapping of filter column to the value (or list of values) to keep, "
+                    f"e.g. assessment_factor: Child sexual exploitation; got {shown(raw_filters)}",
+                )
+            )
         elif len(raw_filters) > MAX_FILTERS:
-            problems.append(Problem(file, line_of(("filters",)), "filters",
-                                    f"expected at most {MAX_FILTERS} filter columns, got {len(raw_filters)}"))
+            problems.append(
+                Problem(
+                    file,
+                    line_of(("filters",)),
+                    "filters",
+                    f"expected at most {MAX_FILTERS} filter columns, got {len(raw_filters)}",
+                )
+            )
         else:
             for column, values in raw_filters.items():
                 line = line_of(("filters", column))
@@ -166,10 +192,16 @@ def ees_layout(raw: Mapping[str, object], file: str, line_of: Callable[[tuple], 
                 listed = values if isinstance(values, list) else [values]
                 texts = [_layout_text(v) for v in listed]
                 if not listed or None in texts or len(listed) > MAX_FILTER_VALUES:
-                    problems.append(Problem(file, line, f"filters.{name}",
-                                            "expected the value to keep, or a list of 1 to "
-                                            f"{MAX_FILTER_VALUES} values, each text of up to {MAX_LAYOUT_TEXT} "
-                                            f"characters; got {shown(values)}"))
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            f"filters.{name}",
+                            "expected the value to keep, or a list of 1 to "
+                            f"{MAX_FILTER_VALUES} values, each text of up to {MAX_LAYOUT_TEXT} "
+                            f"characters; got {shown(values)}",
+                        )
+                    )
                     continue
                 filters.append(EesFilter(name, tuple(dict.fromkeys(texts)), line))  # type: ignore[arg-type]
     indicators: list[str] = []
@@ -177,16 +209,27 @@ def ees_layout(raw: Mapping[str, object], file: str, line_of: Callable[[tuple], 
     if raw_indicators is not None:
         texts = [_layout_text(v) for v in raw_indicators] if isinstance(raw_indicators, list) else [None]
         if not texts or None in texts or len(texts) > MAX_FILTER_VALUES:
-            problems.append(Problem(file, line_of(("indicators",)), "indicators",
-                                    "expected a list of the indicator columns to read (column names), "
-                                    f"got {shown(raw_indicators)}"))
+            problems.append(
+                Problem(
+                    file,
+                    line_of(("indicators",)),
+                    "indicators",
+                    f"expected a list of the indicator columns to read (column names), got {shown(raw_indicators)}",
+                )
+            )
         else:
             indicators = list(dict.fromkeys(texts))  # type: ignore[arg-type]
     both = sorted({f.column for f in filters} & set(indicators))
     for column in both:
-        problems.append(Problem(file, line_of(("indicators",)), "indicators",
-                                f"{column!r} is also a filter column; a column either selects rows (filters) "
-                                "or holds figures (indicators)"))
+        problems.append(
+            Problem(
+                file,
+                line_of(("indicators",)),
+                "indicators",
+                f"{column!r} is also a filter column; a column either selects rows (filters) "
+                "or holds figures (indicators)",
+            )
+        )
     line = line_of(("indicators",)) if raw_indicators is not None else line_of(())
     return EesLayout(tuple(filters), tuple(indicators), file, line), problems
 
@@ -224,8 +267,9 @@ class IndicatorTable:
 
     def series(self, authority_code: str, indicator: str) -> list[tuple[str, float | None]]:
         """(period, value) for one authority and indicator, oldest period first."""
-        return sorted((v.period, v.value) for v in self.values
-                      if v.authority_code == authority_code and v.indicator == indicator)
+        return sorted(
+            (v.period, v.value) for v in self.values if v.authority_code == authority_code and v.indicator == indicator
+        )
 
     def latest(self, authority_code: str) -> dict[str, float | None]:
         """indicator -> value in the latest period the file gives for the authority."""
@@ -252,17 +296,36 @@ def _layout_problems(layout: EesLayout, header: list[str], file: str) -> list[Pr
     """Filter and indicator columns the layout names that the file's header does not have."""
     others = [c for c in header if c and c not in EES_STANDARD_COLUMNS]
     where = layout.file or file
-    problems = [Problem(where, f.line, f"filters.{f.column}",
-                        f"column {f.column!r} is not in {file}; its columns after the standard EES ones: "
-                        f"{_listing(others)}") for f in layout.filters if f.column not in header]
-    problems += [Problem(where, layout.line, "indicators",
-                         f"column {column!r} is not in {file}; its columns after the standard EES ones: "
-                         f"{_listing(others)}") for column in layout.indicators if column not in header]
+    problems = [
+        Problem(
+            where,
+            f.line,
+            f"filters.{f.column}",
+            f"column {f.column!r} is not in {file}; its columns after the standard EES ones: {_listing(others)}",
+        )
+        for f in layout.filters
+        if f.column not in header
+    ]
+    problems += [
+        Problem(
+            where,
+            layout.line,
+            "indicators",
+            f"column {column!r} is not in {file}; its columns after the standard EES ones: {_listing(others)}",
+        )
+        for column in layout.indicators
+        if column not in header
+    ]
     return problems
 
 
-def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | None = None,
-                 layout: EesLayout = EesLayout(), within: str | Path | None = None) -> IndicatorTable:
+def read_ees_csv(
+    path: str | Path,
+    known_codes: Iterable[str] = (),
+    file: str | None = None,
+    layout: EesLayout = EesLayout(),
+    within: str | Path | None = None,
+) -> IndicatorTable:
     """Read an EES tidy CSV, wide or long (see the module docstring). Raises InputError listing every
     bad code and number, and every filter column or value of `layout` the file does not have
     (located where the layout is declared).
@@ -272,14 +335,18 @@ def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | 
     path = Path(path)
     file = file or str(path)
     header, records = read_csv_records(path, file, within)
-    problems = [Problem(file, 1, name, "required column is missing (EES tidy layout)")
-                for name in EES_REQUIRED_COLUMNS if name not in header]
+    problems = [
+        Problem(file, 1, name, "required column is missing (EES tidy layout)")
+        for name in EES_REQUIRED_COLUMNS
+        if name not in header
+    ]
     problems += _layout_problems(layout, header, file)
     if problems:
         raise InputError(problems)
     filter_columns = {f.column for f in layout.filters}
     indicator_columns = list(layout.indicators) or [
-        c for c in header if c and c not in EES_STANDARD_COLUMNS and c not in filter_columns]
+        c for c in header if c and c not in EES_STANDARD_COLUMNS and c not in filter_columns
+    ]
     if not indicator_columns:
         raise InputError([Problem(file, 1, "-", "no indicator columns after the standard EES columns")])
     position = {name: index for index, name in enumerate(header)}
@@ -296,9 +363,15 @@ def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | 
     for f in layout.filters:
         for value in f.values:
             if value not in in_file[f.column]:
-                problems.append(Problem(where, f.line, f"filters.{f.column}",
-                                        f"{value!r} is not a value of column {f.column} in {file}; its values: "
-                                        f"{_listing(sorted(in_file[f.column]))}"))
+                problems.append(
+                    Problem(
+                        where,
+                        f.line,
+                        f"filters.{f.column}",
+                        f"{value!r} is not a value of column {f.column} in {file}; its values: "
+                        f"{_listing(sorted(in_file[f.column]))}",
+                    )
+                )
     if problems:
         raise InputError(problems)
     naming = [f.column for f in layout.filters if f.column not in EES_STANDARD_COLUMNS and len(in_file[f.column]) > 1]
@@ -347,16 +420,27 @@ def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | 
             values.append(IndicatorValue(code, cell["time_period"], indicator, number, line))
     # Text in every row and no number: a filter column read as an indicator (the long layout, or
     # C3's `category`). That alone explains the rest (its rows also repeat each figure): say only that.
-    filter_like = [Problem(file, bad[0][0], column,
-                           f"holds text such as {bad[0][1][:60]!r}, not numbers: it looks like an EES filter column; "
-                           f"name it under `filters:` with the value(s) to keep ({column}: {bad[0][1][:60]}) in "
-                           "SOURCES.yaml or indicators/filters.yaml")
-                   for column, bad in not_numbers.items() if bad and not numbers[column]]
+    filter_like = [
+        Problem(
+            file,
+            bad[0][0],
+            column,
+            f"holds text such as {bad[0][1][:60]!r}, not numbers: it looks like an EES filter column; "
+            f"name it under `filters:` with the value(s) to keep ({column}: {bad[0][1][:60]}) in "
+            "SOURCES.yaml or indicators/filters.yaml",
+        )
+        for column, bad in not_numbers.items()
+        if bad and not numbers[column]
+    ]
     if filter_like:
         raise InputError(filter_like)
     for column, bad in not_numbers.items():
-        problems += [Problem(file, line, column, "expected a number or a suppression symbol (c, x, z, :, low), "
-                             f"got {text[:40]!r}") for line, text in bad]
+        problems += [
+            Problem(
+                file, line, column, f"expected a number or a suppression symbol (c, x, z, :, low), got {text[:40]!r}"
+            )
+            for line, text in bad
+        ]
     if repeated:  # the first, and how many more: one cause, usually a filter column left out
         more = f" ({len(repeated) - 1} more figures repeat the same way)" if len(repeated) > 1 else ""
         problems.append(replace(repeated[0], message=repeated[0].message + more))
@@ -366,16 +450,29 @@ def read_ees_csv(path: str | Path, known_codes: Iterable[str] = (), file: str | 
     return IndicatorTable(file, indicators, tuple(values), names, measures)
 
 
-def _second_figure(file: str, line: int, column: str, key: tuple[str, str, str],
-                   earlier: tuple[int, dict[str, str]], cell: dict[str, str], indicator_columns: list[str],
-                   kept: Mapping[str, set[str]]) -> Problem:
+def _second_figure(
+    file: str,
+    line: int,
+    column: str,
+    key: tuple[str, str, str],
+    earlier: tuple[int, dict[str, str]],
+    cell: dict[str, str],
+    indicator_columns: list[str],
+    kept: Mapping[str, set[str]],
+) -> Problem:
     """Two rows give one indicator of one authority in one period: a column the layout leaves out
     tells them apart (a filter column of the long layout not named under `filters:`)."""
     first_line, first_cell = earlier
-    apart = [c for c in cell if c not in EES_STANDARD_COLUMNS and c not in indicator_columns and c not in kept
-             and cell[c] != first_cell[c]]
-    hint = (f"column {_listing(apart)} tells these rows apart: name it under `filters:` with the value(s) to keep"
-            if apart else "remove the repeated row")
+    apart = [
+        c
+        for c in cell
+        if c not in EES_STANDARD_COLUMNS and c not in indicator_columns and c not in kept and cell[c] != first_cell[c]
+    ]
+    hint = (
+        f"column {_listing(apart)} tells these rows apart: name it under `filters:` with the value(s) to keep"
+        if apart
+        else "remove the repeated row"
+    )
     return Problem(file, line, column, f"a second figure for {key[0]} in {key[1]} (first on line {first_line}); {hint}")
 
 
@@ -409,8 +506,9 @@ def _age_columns(header: list[str]) -> dict[int, int]:
     return ages
 
 
-def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
-                        file: str | None = None, within: str | Path | None = None) -> dict[str, Population]:
+def read_ons_population(
+    path: str | Path, known_codes: Iterable[str] = (), file: str | None = None, within: str | Path | None = None
+) -> dict[str, Population]:
     """Read an ONS mid-year estimate (wide, single year of age): authority code -> Population.
 
     England's figure, when the file has it, is under ``E92000001``. Raises InputError. `within`: the
@@ -420,20 +518,39 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
     file = file or str(path)
     header, records = read_csv_records(path, file, within)
     normalised = [_normalise(name) for name in header]
-    code_index = next((i for i, name in enumerate(normalised)
-                       if name in ("code", "ladcode", "lad_code", "area_code", "geography_code")
-                       or re.fullmatch(r"(lad|ctyua|utla)\d{2}cd|ladcode\d{2}", name)), None)
-    name_index = next((i for i, name in enumerate(normalised)
-                       if name in ("name", "laname", "la_name", "area_name", "geography_name")
-                       or re.fullmatch(r"(lad|ctyua|utla)\d{2}nm|laname\d{2}", name)), None)
+    code_index = next(
+        (
+            i
+            for i, name in enumerate(normalised)
+            if name in ("code", "ladcode", "lad_code", "area_code", "geography_code")
+            or re.fullmatch(r"(lad|ctyua|utla)\d{2}cd|ladcode\d{2}", name)
+        ),
+        None,
+    )
+    name_index = next(
+        (
+            i
+            for i, name in enumerate(normalised)
+            if name in ("name", "laname", "la_name", "area_name", "geography_name")
+            or re.fullmatch(r"(lad|ctyua|utla)\d{2}nm|laname\d{2}", name)
+        ),
+        None,
+    )
     ages = _age_columns(header)
     problems = []
     if code_index is None:
         problems.append(Problem(file, 1, "code", "required column is missing (code, ladcode or ladcodeYY)"))
     missing_ages = [age for age in range(18) if age not in ages]
     if missing_ages:
-        problems.append(Problem(file, 1, str(missing_ages[0]), "single-year age columns 0 to 17 are required "
-                                "(ONS mid-year estimate layout: code, name, geography, all_ages, 0 ... 90)"))
+        problems.append(
+            Problem(
+                file,
+                1,
+                str(missing_ages[0]),
+                "single-year age columns 0 to 17 are required "
+                "(ONS mid-year estimate layout: code, name, geography, all_ages, 0 ... 90)",
+            )
+        )
     if problems:
         raise InputError(problems)
     known = known_authority_codes(known_codes)
@@ -460,8 +577,11 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
                     raise ValueError(text)
                 counts[age] = int(number)
             except ValueError:
-                problems.append(Problem(file, line, header[ages[age]],
-                                        f"expected a whole number of people, got {text.strip()[:40]!r}"))
+                problems.append(
+                    Problem(
+                        file, line, header[ages[age]], f"expected a whole number of people, got {text.strip()[:40]!r}"
+                    )
+                )
         if len(counts) < 18:
             continue
         population = Population(code, name, sum(counts.values()), sum(counts[a] for a in range(10, 18)), line)
@@ -470,17 +590,29 @@ def read_ons_population(path: str | Path, known_codes: Iterable[str] = (),
         elif is_district:
             upper = authority_for_district(code)
             if upper is None:
-                problems.append(Problem(file, line, header[code_index],  # type: ignore[index]
-                                        f"{code} is not a district of any children's services authority"))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        header[code_index],  # type: ignore[index]
+                        f"{code} is not a district of any children's services authority",
+                    )
+                )
                 continue
-            districts.setdefault(upper[0], []).append(Population(upper[0], upper[1], population.population_0_17,
-                                                                 population.population_10_17, line))
+            districts.setdefault(upper[0], []).append(
+                Population(upper[0], upper[1], population.population_0_17, population.population_10_17, line)
+            )
     if problems:
         raise InputError(problems)
     for county, parts in districts.items():
         if county not in direct:
-            direct[county] = Population(county, parts[0].name, sum(p.population_0_17 for p in parts),
-                                        sum(p.population_10_17 for p in parts), parts[0].line)
+            direct[county] = Population(
+                county,
+                parts[0].name,
+                sum(p.population_0_17 for p in parts),
+                sum(p.population_10_17 for p in parts),
+                parts[0].line,
+            )
     return dict(sorted(direct.items()))
 
 

@@ -57,8 +57,10 @@ from scoping.scenario.loader import Scenario
 INDICATORS_DIR = "indicators"
 LAYOUT_FILE = "filters.yaml"  # beside the indicator files: how to read each EES file
 KINDS = ("ees", "ons_population")
-NOT_RECOGNISED = ("not a recognised indicator file: expected an EES tidy CSV (time_period, geographic_level, "
-                  "new_la_code, ...) or an ONS mid-year estimate by single year of age (code, name, 0 ... 90)")
+NOT_RECOGNISED = (
+    "not a recognised indicator file: expected an EES tidy CSV (time_period, geographic_level, "
+    "new_la_code, ...) or an ONS mid-year estimate by single year of age (code, name, 0 ... 90)"
+)
 
 
 @dataclass(frozen=True)
@@ -85,23 +87,45 @@ def read_layouts(path: Path, folder: Path, names: Sequence[str]) -> dict[str, Ee
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputError([Problem(file, 1, "-", "expected a mapping of indicator file name to its `filters` and "
-                                  f"`indicators`, got {shown(data)}")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    1,
+                    "-",
+                    f"expected a mapping of indicator file name to its `filters` and `indicators`, got {shown(data)}",
+                )
+            ]
+        )
     problems: list[Problem] = []
     layouts: dict[str, EesLayout] = {}
     for name, entry in data.items():
         line = yaml_line(root, (name,))
         if str(name) not in names:
-            problems.append(Problem(file, line, str(name)[:80], f"no file {shown(name)} in {folder}; its CSV files: "
-                                    f"{', '.join(names) or 'none'}"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    str(name)[:80],
+                    f"no file {shown(name)} in {folder}; its CSV files: {', '.join(names) or 'none'}",
+                )
+            )
             continue
         if not isinstance(entry, dict):
-            problems.append(Problem(file, line, str(name), "expected `filters:` and/or `indicators:` under the file "
-                                    f"name, got {shown(entry)}"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    str(name),
+                    f"expected `filters:` and/or `indicators:` under the file name, got {shown(entry)}",
+                )
+            )
             continue
         unknown = sorted(str(key) for key in entry if key not in LAYOUT_KEYS)
-        problems += [Problem(file, yaml_line(root, (name, key)), key[:80], "unknown key; expected filters or "
-                             "indicators") for key in unknown]
+        problems += [
+            Problem(file, yaml_line(root, (name, key)), key[:80], "unknown key; expected filters or indicators")
+            for key in unknown
+        ]
         layout, found = ees_layout(entry, file, partial(_entry_line, root, name))
         problems += found
         layouts[str(name)] = layout
@@ -118,7 +142,7 @@ def folder_indicator_files(directory: Path) -> list[IndicatorFile]:
         return []
     paths = sorted(folder.glob("*.csv"))
     layout_path = folder / LAYOUT_FILE
-    layouts = (read_layouts(layout_path, folder, [p.name for p in paths]) if os.path.lexists(layout_path) else {})
+    layouts = read_layouts(layout_path, folder, [p.name for p in paths]) if os.path.lexists(layout_path) else {}
     files: list[IndicatorFile] = []
     problems: list[Problem] = []
     for path in paths:
@@ -132,8 +156,15 @@ def folder_indicator_files(directory: Path) -> list[IndicatorFile]:
             continue
         layout = layouts.get(path.name, EesLayout())
         if kind != "ees" and layout != EesLayout():
-            problems.append(Problem(str(layout_path), layout.line, path.name, "filters and indicators apply to EES "
-                                    "files; this one is an ONS mid-year estimate (read as published)"))
+            problems.append(
+                Problem(
+                    str(layout_path),
+                    layout.line,
+                    path.name,
+                    "filters and indicators apply to EES "
+                    "files; this one is an ONS mid-year estimate (read as published)",
+                )
+            )
             continue
         files.append(IndicatorFile(path, kind, str(path), directory, layout))
     if problems:
@@ -141,8 +172,9 @@ def folder_indicator_files(directory: Path) -> list[IndicatorFile]:
     return files
 
 
-def read_indicator_files(files: Sequence[IndicatorFile], known_codes: Sequence[str]
-                         ) -> tuple[tuple[IndicatorTable, ...], dict[str, Population]]:
+def read_indicator_files(
+    files: Sequence[IndicatorFile], known_codes: Sequence[str]
+) -> tuple[tuple[IndicatorTable, ...], dict[str, Population]]:
     """The EES tables and ONS populations of `files`. Raises InputError listing every problem."""
     tables: list[IndicatorTable] = []
     populations: dict[str, Population] = {}
@@ -182,4 +214,3 @@ def read_scoping_inputs(scenario: Scenario, files: Sequence[IndicatorFile] | Non
     if problems:
         raise InputError(problems)
     return ScopingInputs(tables, populations, neighbours)
-

@@ -75,9 +75,16 @@ KM_PER_MILE = 1.609344
 # messages 5, 7 and 11: specialist service, co-located/multi-agency response, coordination, soft access).
 KEY_SERVICE_TYPES = ("specialist_cse", "mash", "co_located_team", "cse_coordinator", "voluntary", "drop_in")
 SERVICE_TYPE_LABELS = {
-    "specialist_cse": "specialist CSE service", "mash": "MASH", "co_located_team": "co-located CSE team",
-    "cse_coordinator": "CSE coordinator", "voluntary": "voluntary sector", "drop_in": "drop-in",
-    "police": "police", "social_care": "children's social care", "health": "health", "other": "other",
+    "specialist_cse": "specialist CSE service",
+    "mash": "MASH",
+    "co_located_team": "co-located CSE team",
+    "cse_coordinator": "CSE coordinator",
+    "voluntary": "voluntary sector",
+    "drop_in": "drop-in",
+    "police": "police",
+    "social_care": "children's social care",
+    "health": "health",
+    "other": "other",
 }
 RATE_WORDS = ("rate", "per_", "percent", "pct", "proportion", "share")
 
@@ -265,16 +272,27 @@ def service_landscape(planned: PlannedScenario, code: str, travel: NearestTravel
         if host.authority_code != code:
             continue
         hub = travel.host_to_hub.get(host.host_id)
-        hosts.append(CandidateHost(host.host_id, host.name, host.host_type, host_orientation(host), host.drop_in,
-                                   host.max_spokes, host.annual_cost, hub.minutes if hub else None,
-                                   reach.get(host.host_id, 0) / total if total else None,
-                                   hub.source if hub else None))
+        hosts.append(
+            CandidateHost(
+                host.host_id,
+                host.name,
+                host.host_type,
+                host_orientation(host),
+                host.drop_in,
+                host.max_spokes,
+                host.annual_cost,
+                hub.minutes if hub else None,
+                reach.get(host.host_id, 0) / total if total else None,
+                hub.source if hub else None,
+            )
+        )
     hosts_by_type: dict[str, int] = {}
     for candidate in hosts:
         hosts_by_type[candidate.host_type] = hosts_by_type.get(candidate.host_type, 0) + 1
     soft = by_type["drop_in"] + sum(1 for h in hosts if h.drop_in)
-    return ServiceLandscape(by_type, tuple(sorted(services)), gaps, dict(sorted(hosts_by_type.items())),
-                            tuple(hosts), soft)
+    return ServiceLandscape(
+        by_type, tuple(sorted(services)), gaps, dict(sorted(hosts_by_type.items())), tuple(hosts), soft
+    )
 
 
 def footprint_from_points(points: Iterable[tuple[float, float]], source: str, postcodes: int = 0) -> Footprint | None:
@@ -290,8 +308,11 @@ def footprint_from_points(points: Iterable[tuple[float, float]], source: str, po
 def authority_footprint(planned: PlannedScenario, code: str, lookup: Any = None) -> Footprint | None:
     """The authority's footprint from its postcodes in the ONS Postcode Directory, else its places."""
     places = authority_of_places(planned)
-    letters = {location.postcode[0] for place_id, location in planned.locations.items()
-               if location.postcode and places.get(place_id) == code}
+    letters = {
+        location.postcode[0]
+        for place_id, location in planned.locations.items()
+        if location.postcode and places.get(place_id) == code
+    }
     if letters:
         if lookup is None:
             lookup = PostcodeLookup()
@@ -299,7 +320,9 @@ def authority_footprint(planned: PlannedScenario, code: str, lookup: Any = None)
         if len(frame):
             coordinates = frame[["oseast1m", "osnrth1m"]].to_numpy(dtype=float)
             return footprint_from_points(map(tuple, coordinates), "ONS Postcode Directory", len(frame))
-    points = [(loc.easting, loc.northing) for place_id, loc in planned.locations.items() if places.get(place_id) == code]
+    points = [
+        (loc.easting, loc.northing) for place_id, loc in planned.locations.items() if places.get(place_id) == code
+    ]
     return footprint_from_points(points, "scenario places")
 
 
@@ -315,8 +338,13 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def geography(planned: PlannedScenario, code: str, footprint: Footprint | None, travel: NearestTravel,
-              population_10_17: int | None) -> Geography:
+def geography(
+    planned: PlannedScenario,
+    code: str,
+    footprint: Footprint | None,
+    travel: NearestTravel,
+    population_10_17: int | None,
+) -> Geography:
     """Dimension 2: size, density and class, reach within the casework limit, travel and its cost."""
     inst = planned.instance
     areas = [a for a in inst.areas if a.authority_code == code]
@@ -336,8 +364,9 @@ def geography(planned: PlannedScenario, code: str, footprint: Footprint | None, 
     else:
         settlement, basis = None, "no footprint or population"
     to_host = [travel.area_to_host[a.area_id] for a in areas if a.area_id in travel.area_to_host]
-    to_hub = [travel.host_to_hub[h] for h, host in hosts.items() if host.authority_code == code
-              and h in travel.host_to_hub]
+    to_hub = [
+        travel.host_to_hub[h] for h, host in hosts.items() if host.authority_code == code and h in travel.host_to_hub
+    ]
     hours = miles = cost = None
     weighted = [(a, travel.area_to_host[a.area_id]) for a in areas if a.area_id in travel.area_to_host and a.demand > 0]
     if weighted:
@@ -345,14 +374,38 @@ def geography(planned: PlannedScenario, code: str, footprint: Footprint | None, 
         minutes = sum(a.demand * n.minutes for a, n in weighted) / weight
         hours = VISITS_PER_CASE_YEAR * 2 * minutes / 60
         if travel.casework_mode == "car":  # the spoke's mileage; by public transport young people travel
-            km = sum(a.demand * math.hypot(a.easting - hosts[n.place_id].easting, a.northing - hosts[n.place_id].northing)
-                     / 1000 * DETOUR for a, n in weighted) / weight
+            km = (
+                sum(
+                    a.demand
+                    * math.hypot(a.easting - hosts[n.place_id].easting, a.northing - hosts[n.place_id].northing)
+                    / 1000
+                    * DETOUR
+                    for a, n in weighted
+                )
+                / weight
+            )
             miles = VISITS_PER_CASE_YEAR * 2 * km / KM_PER_MILE
             cost = miles * PENCE_PER_MILE / 100
-    return Geography(footprint, area_km2, population_density, postcode_density, settlement, basis, len(areas), demand_total, in_reach,
-                     in_reach / demand_total if demand_total else None, _median([n.minutes for n in to_host]),
-                     _median([n.minutes for n in to_hub]), travel.casework_mode, _count_sources(to_host),
-                     _count_sources(to_hub), hours, miles, cost)
+    return Geography(
+        footprint,
+        area_km2,
+        population_density,
+        postcode_density,
+        settlement,
+        basis,
+        len(areas),
+        demand_total,
+        in_reach,
+        in_reach / demand_total if demand_total else None,
+        _median([n.minutes for n in to_host]),
+        _median([n.minutes for n in to_hub]),
+        travel.casework_mode,
+        _count_sources(to_host),
+        _count_sources(to_hub),
+        hours,
+        miles,
+        cost,
+    )
 
 
 def _is_rate(name: str) -> bool:
@@ -374,8 +427,9 @@ def populations_of(planned: PlannedScenario, inputs: ScopingInputs) -> dict[str,
     for row in planned.scenario.authorities.rows:
         a = row.value
         ons = inputs.populations.get(a.authority_code)
-        areas = [r.value.population_10_17 for r in planned.scenario.areas.rows
-                 if r.value.authority_code == a.authority_code]
+        areas = [
+            r.value.population_10_17 for r in planned.scenario.areas.rows if r.value.authority_code == a.authority_code
+        ]
         p0 = a.population_0_17 if a.population_0_17 is not None else (ons.population_0_17 if ons else None)
         if a.population_10_17 is not None:
             p10, source = a.population_10_17, "authorities.csv"
@@ -389,7 +443,9 @@ def populations_of(planned: PlannedScenario, inputs: ScopingInputs) -> dict[str,
     return result
 
 
-def indicator_set(planned: PlannedScenario, inputs: ScopingInputs) -> tuple[IndicatorSet, dict[str, list[tuple[str, float | None]]]]:
+def indicator_set(
+    planned: PlannedScenario, inputs: ScopingInputs
+) -> tuple[IndicatorSet, dict[str, list[tuple[str, float | None]]]]:
     """Comparable rates for every authority with figures, and each scenario authority's published counts.
 
     Counts (authorities.csv ``cin_cse_assessments``, ``missing_episodes``; EES columns without a
@@ -435,8 +491,10 @@ def indicator_set(planned: PlannedScenario, inputs: ScopingInputs) -> tuple[Indi
         a = row.value
         code = a.authority_code
         shown = counts.setdefault(code, [])
-        for name, label in (("cin_cse_assessments", "CIN assessments with CSE as a factor"),
-                            ("missing_episodes", "missing episodes")):
+        for name, label in (
+            ("cin_cse_assessments", "CIN assessments with CSE as a factor"),
+            ("missing_episodes", "missing episodes"),
+        ):
             count = getattr(a, name)
             if count is not None:
                 shown.append((label, count))
@@ -501,9 +559,13 @@ def _cse_rate_key(values: Mapping[str, float | None]) -> str | None:
     return next((k for k in keys if is_cse_indicator(k) and _is_rate(k) and values[k] is not None), None)
 
 
-def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInputs(), lookup: Any = None,
-                   footprints: Mapping[str, Footprint | None] | None = None,
-                   on_progress: Callable[[str, int, int], None] | None = None) -> list[AuthorityProfile]:
+def build_profiles(
+    planned: PlannedScenario,
+    inputs: ScopingInputs = ScopingInputs(),
+    lookup: Any = None,
+    footprints: Mapping[str, Footprint | None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> list[AuthorityProfile]:
     """Every authority of the scenario on the four dimensions, in authorities.csv order.
 
     `on_progress(stage, done, total)` is called after each authority (reading its postcodes is the
@@ -528,8 +590,11 @@ def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInpu
             names.setdefault(code, name)
 
     # Demand model inputs: the base rate and the indicator's comparison rate.
-    pairs = [(r.value.demand, r.value.population_10_17) for r in planned.scenario.areas.rows
-             if r.value.demand is not None and r.value.population_10_17 is not None]
+    pairs = [
+        (r.value.demand, r.value.population_10_17)
+        for r in planned.scenario.areas.rows
+        if r.value.demand is not None and r.value.population_10_17 is not None
+    ]
     implied = implied_rate(pairs)
     rate_key = {code: _cse_rate_key(indicators.values.get(code, {})) for code in scenario_codes}
 
@@ -538,8 +603,11 @@ def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInpu
         a = row.value
         code = a.authority_code
         p0, p10, population_source = populations[code]
-        footprint = footprints[code] if footprints is not None and code in footprints else authority_footprint(
-            planned, code, lookup)
+        footprint = (
+            footprints[code]
+            if footprints is not None and code in footprints
+            else authority_footprint(planned, code, lookup)
+        )
         geo = geography(planned, code, footprint, travel, p10)
         if a.demand_per_10000_aged_10_17 is not None:
             base, base_source = a.demand_per_10000_aged_10_17, "authorities.csv demand_per_10000_aged_10_17"
@@ -553,20 +621,40 @@ def build_profiles(planned: PlannedScenario, inputs: ScopingInputs = ScopingInpu
         own_rate = None if key is None or (code, key) in indicators.hidden else indicators.values[code][key]
         comparison = indicators.england.get(key) if key else None
         if comparison is None and key:
-            same = [indicators.values[c][k] for c, k in rate_key.items() if k == key and (c, k) not in indicators.hidden]
+            same = [
+                indicators.values[c][k] for c, k in rate_key.items() if k == key and (c, k) not in indicators.hidden
+            ]
             comparison = sum(same) / len(same) if same else None  # type: ignore[arg-type]
-        estimate = estimate_authority_demand(p10, base, base_source, own_rate, comparison, rules.caseload_max,
-                                             inputs.model)
-        estimated_ids = [area.area_id for area in inst.areas if area.authority_code == code
-                         and area.area_id in planned.estimated_demand]
+        estimate = estimate_authority_demand(
+            p10, base, base_source, own_rate, comparison, rules.caseload_max, inputs.model
+        )
+        estimated_ids = [
+            area.area_id
+            for area in inst.areas
+            if area.authority_code == code and area.area_id in planned.estimated_demand
+        ]
         demand_estimated = sum(planned.estimated_demand[i] for i in estimated_ids)
-        demography = Demography(p0, p10, population_source, geo.demand_total - demand_estimated, demand_estimated,
-                                len(estimated_ids), estimate)
+        demography = Demography(
+            p0,
+            p10,
+            population_source,
+            geo.demand_total - demand_estimated,
+            demand_estimated,
+            len(estimated_ids),
+            estimate,
+        )
         own_neighbours = neighbours.get(code, [])
-        cse = CseProfile(tuple(counts.get(code, [])), tuple(benchmark(code, indicators, own_neighbours)),
-                         tuple((c, names.get(c, c)) for c in own_neighbours), neighbours_source)
-        profiles.append(AuthorityProfile(code, a.name, a.aim, a.required,
-                                         service_landscape(planned, code, travel), geo, demography, cse))
+        cse = CseProfile(
+            tuple(counts.get(code, [])),
+            tuple(benchmark(code, indicators, own_neighbours)),
+            tuple((c, names.get(c, c)) for c in own_neighbours),
+            neighbours_source,
+        )
+        profiles.append(
+            AuthorityProfile(
+                code, a.name, a.aim, a.required, service_landscape(planned, code, travel), geo, demography, cse
+            )
+        )
         if on_progress:
             on_progress("scoping profiles", len(profiles), len(planned.scenario.authorities.rows))
     return profiles

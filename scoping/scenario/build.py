@@ -71,27 +71,43 @@ class PlannedScenario:
 def _record(record: type[Record], source: Any, **derived: Any) -> Record:
     """`record` (an optimisation.instance dataclass) with every field taken from `source` by name,
     unless given in `derived`."""
-    return record(**{f.name: derived[f.name] if f.name in derived else getattr(source, f.name)
-                     for f in fields(record)})  # type: ignore[arg-type]
+    return record(**{f.name: derived[f.name] if f.name in derived else getattr(source, f.name) for f in fields(record)})  # type: ignore[arg-type]
 
 
 def rules_from(settings: ScenarioRules, team_roles: tuple[TeamRole, ...]) -> Rules:
     """The optimiser's Rules: scenario.yaml's settings of the same names, the host-fit scores, and the
     service model's support roles. Its casework_minutes is the limit of the scenario's casework mode."""
-    return _record(Rules, settings, priorities=tuple(settings.priorities), casework_minutes=settings.casework_limit,
-                   host_fit=_record(HostFitScores, settings.host_fit), team_roles=team_roles)
+    return _record(
+        Rules,
+        settings,
+        priorities=tuple(settings.priorities),
+        casework_minutes=settings.casework_limit,
+        host_fit=_record(HostFitScores, settings.host_fit),
+        team_roles=team_roles,
+    )
 
 
 def hub_from(row: HubRow, location: Location, supervision_minutes: int) -> Hub:
     """A hub of hubs.csv at its location; its own supervision_minutes, else the scenario's."""
-    return _record(Hub, row, easting=location.easting, northing=location.northing,
-                   supervision_limit=row.supervision_minutes or supervision_minutes)
+    return _record(
+        Hub,
+        row,
+        easting=location.easting,
+        northing=location.northing,
+        supervision_limit=row.supervision_minutes or supervision_minutes,
+    )
 
 
 def host_from(row: HostRow, location: Location) -> Host:
     """A candidate host of hosts.csv at its location, in its given (else its postcode's) authority."""
-    return _record(Host, row, authority_code=location.authority_code or "", easting=location.easting,
-                   northing=location.northing, aims=row.aims or "")
+    return _record(
+        Host,
+        row,
+        authority_code=location.authority_code or "",
+        easting=location.easting,
+        northing=location.northing,
+        aims=row.aims or "",
+    )
 
 
 def area_from(row: AreaRow, location: Location, demand: int) -> Area:
@@ -118,7 +134,10 @@ def estimate_demand(population_10_17: int, per_10000: float) -> int:
 def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> dict[str, Location]:
     """Coordinates and authority of every hub, host, area and service. Raises InputError."""
     tables: list[tuple[Table, str]] = [
-        (scenario.hubs, "hub_id"), (scenario.hosts, "host_id"), (scenario.areas, "area_id")]
+        (scenario.hubs, "hub_id"),
+        (scenario.hosts, "host_id"),
+        (scenario.areas, "area_id"),
+    ]
     if scenario.services:
         tables.append((scenario.services, "service_id"))
     wanted = sorted({row.value.postcode for table, _ in tables for row in table.rows if row.value.postcode})
@@ -137,28 +156,48 @@ def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> d
             if value.postcode:
                 result = found.get(value.postcode)
                 if not isinstance(result, GeocodedPostcode):
-                    problems.append(Problem(table.file, row.line, "postcode",
-                                            f"{shown(value.postcode)}: {getattr(result, 'message', result)}"))
+                    problems.append(
+                        Problem(
+                            table.file,
+                            row.line,
+                            "postcode",
+                            f"{shown(value.postcode)}: {getattr(result, 'message', result)}",
+                        )
+                    )
                     continue
                 if id_column == "host_id" and given_authority is None and result.authority_code not in listed:
                     # A host's authority counts its spokes (coverage.csv, plan.xlsx, required authorities):
                     # an authority missing from authorities.csv would drop them from every total.
-                    problems.append(Problem(table.file, row.line, "postcode",
-                                            f"{result.postcode} is in authority {result.authority_code}"
-                                            f"{' (' + result.authority_name + ')' if result.authority_name else ''}, "
-                                            "which is not listed in authorities.csv; add it there, or give the "
-                                            "host's authority_code"))
+                    problems.append(
+                        Problem(
+                            table.file,
+                            row.line,
+                            "postcode",
+                            f"{result.postcode} is in authority {result.authority_code}"
+                            f"{' (' + result.authority_name + ')' if result.authority_name else ''}, "
+                            "which is not listed in authorities.csv; add it there, or give the "
+                            "host's authority_code",
+                        )
+                    )
                 nations.setdefault(result.northern_ireland, (table.file, row.line, place_id))
-                locations[place_id] = Location(result.easting, result.northing,
-                                               given_authority or result.authority_code, result.postcode)
+                locations[place_id] = Location(
+                    result.easting, result.northing, given_authority or result.authority_code, result.postcode
+                )
             else:
                 nations.setdefault(False, (table.file, row.line, place_id))
                 locations[place_id] = Location(value.easting, value.northing, given_authority, None)
     if True in nations and False in nations:
         (file, line, place), (gb_file, gb_line, gb_place) = nations[True], nations[False]
-        problems.append(Problem(file, line, "postcode", f"{place} is in Northern Ireland and {gb_place} "
-                                f"({gb_file}:{gb_line}) in Great Britain: travel minutes are estimated over land "
-                                "and cannot cross the Irish Sea; plan Northern Ireland as a scenario of its own"))
+        problems.append(
+            Problem(
+                file,
+                line,
+                "postcode",
+                f"{place} is in Northern Ireland and {gb_place} "
+                f"({gb_file}:{gb_line}) in Great Britain: travel minutes are estimated over land "
+                "and cannot cross the Irish Sea; plan Northern Ireland as a scenario of its own",
+            )
+        )
     if problems:
         raise InputError(sorted(problems))
     return locations
@@ -166,7 +205,9 @@ def locate(scenario: Scenario, on_progress: ProgressCallback | None = None) -> d
 
 def given_times(scenario: Scenario) -> GivenTimes:
     """The scenario's travel_times.csv (measured and routed times), by mode."""
-    return GivenTimes.from_rows(row.value for row in scenario.travel_times.rows) if scenario.travel_times else GivenTimes()
+    return (
+        GivenTimes.from_rows(row.value for row in scenario.travel_times.rows) if scenario.travel_times else GivenTimes()
+    )
 
 
 def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = None) -> PlannedScenario:
@@ -175,8 +216,9 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
     locations = locate(scenario, on_progress)
     grid = load_density_grid()  # postcode density, what the travel estimate reads (once per process)
 
-    hubs = tuple(hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes)
-                 for row in scenario.hubs.rows)
+    hubs = tuple(
+        hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes) for row in scenario.hubs.rows
+    )
     hosts = tuple(host_from(row.value, locations[row.value.host_id]) for row in scenario.hosts.rows)
     rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows}
     estimated: dict[str, int] = {}
@@ -210,14 +252,18 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
         existing = {(r.value.hub_id, r.value.host_id): r.value.count for r in scenario.existing_spokes.rows}
 
     instance = Instance(
-        hubs=hubs, hosts=hosts, areas=tuple(areas), authorities=authorities,
+        hubs=hubs,
+        hosts=hosts,
+        areas=tuple(areas),
+        authorities=authorities,
         rules=rules_from(rules, model.team_roles() if model is not None else ()),
         casework_minutes=casework.minutes,
         supervision_minutes=supervision.minutes,
         existing_spokes=dict(sorted(existing.items())),
     )
-    return PlannedScenario(scenario, instance, locations, estimated, pathway_episodes,
-                           {**supervision.sources, **casework.sources})
+    return PlannedScenario(
+        scenario, instance, locations, estimated, pathway_episodes, {**supervision.sources, **casework.sources}
+    )
 
 
 def build_programme(planned: PlannedScenario) -> Programme | None:
@@ -242,5 +288,6 @@ def build_programme(planned: PlannedScenario) -> Programme | None:
     else:
         phases = tuple(Phase(p.name, p.start_year, p.new_services, p.budget_per_year) for p in rules.phases)
         phased = True
-    return Programme(phases, tuple(scenarios), rules.funded_years, rules.discount_rate, rules.robust, phased,
-                     rules.after_funding)
+    return Programme(
+        phases, tuple(scenarios), rules.funded_years, rules.discount_rate, rules.robust, phased, rules.after_funding
+    )

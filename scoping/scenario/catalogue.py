@@ -95,10 +95,27 @@ def read_catalogue(path: str | Path, service_model: str) -> Catalogue:
     try:
         catalogue = Catalogue.model_validate(data)
     except ValidationError as error:
-        raise InputError([Problem(file, yaml_line(root, tuple(e["loc"])), ".".join(str(p) for p in e["loc"]) or "-",
-                                  e["msg"].removeprefix("Value error, ")) for e in error.errors()]) from None
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    yaml_line(root, tuple(e["loc"])),
+                    ".".join(str(p) for p in e["loc"]) or "-",
+                    e["msg"].removeprefix("Value error, "),
+                )
+                for e in error.errors()
+            ]
+        ) from None
     if catalogue.service_model != service_model:
-        raise InputError([Problem(file, yaml_line(root, ("service_model",)), "service_model",
-                                  f"is {catalogue.service_model!r}; expected {service_model!r} (the service model "
-                                  "naming this catalogue)")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    yaml_line(root, ("service_model",)),
+                    "service_model",
+                    f"is {catalogue.service_model!r}; expected {service_model!r} (the service model "
+                    "naming this catalogue)",
+                )
+            ]
+        )
     return catalogue

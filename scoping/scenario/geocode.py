@@ -190,8 +190,9 @@ class PostcodeLookup:
             district = str(row["laua"])
             authority = authority_for_district(district)
             if authority is None:
-                results[text] = GeocodeProblem(code, f"district {district} has no children's services authority "
-                                                     "mapping in the 2021 lookup")
+                results[text] = GeocodeProblem(
+                    code, f"district {district} has no children's services authority mapping in the 2021 lookup"
+                )
                 continue
             easting, northing = float(row["oseast1m"]), float(row["osnrth1m"])
             if district.startswith(NORTHERN_IRELAND_PREFIX):
@@ -205,8 +206,11 @@ class PostcodeLookup:
         for letter in sorted(set(letters)):
             frame = self._load_letter(letter)
             frame = frame.dropna(subset=["oseast1m", "osnrth1m", "laua"])
-            districts = {d for d in frame["laua"].astype(str).unique()
-                         if (authority_for_district(d) or ("",))[0] == authority_code}
+            districts = {
+                d
+                for d in frame["laua"].astype(str).unique()
+                if (authority_for_district(d) or ("",))[0] == authority_code
+            }
             frames.append(frame[frame["laua"].astype(str).isin(districts)])
         result = pd.concat(frames) if frames else pd.DataFrame()
         if authority_code.startswith(NORTHERN_IRELAND_PREFIX) and len(result):

@@ -82,8 +82,14 @@ def _duplicates(table: Table, column: str) -> list[Problem]:
     for row in table.rows:
         value = getattr(row.value, column)
         if value in first_line:
-            problems.append(Problem(table.file, row.line, column,
-                                    f"{value!r} is used twice (first on line {first_line[value]}); ids must be unique"))
+            problems.append(
+                Problem(
+                    table.file,
+                    row.line,
+                    column,
+                    f"{value!r} is used twice (first on line {first_line[value]}); ids must be unique",
+                )
+            )
         else:
             first_line[value] = row.line
     return problems
@@ -97,11 +103,21 @@ def load_scenario(directory: str | Path, tables_from: TablesFrom | None = None) 
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise InputError([Problem(str(directory), 0, "-", "is not a directory; expected a scenario "
-                                  "directory with hubs.csv, hosts.csv, areas.csv and authorities.csv")])
+        raise InputError(
+            [
+                Problem(
+                    str(directory),
+                    0,
+                    "-",
+                    "is not a directory; expected a scenario "
+                    "directory with hubs.csv, hosts.csv, areas.csv and authorities.csv",
+                )
+            ]
+        )
     if not os.access(directory, os.R_OK | os.X_OK):
-        raise InputError([Problem(str(directory), 0, "-", "cannot be read: permission denied (check the folder's "
-                                  "permissions)")])
+        raise InputError(
+            [Problem(str(directory), 0, "-", "cannot be read: permission denied (check the folder's permissions)")]
+        )
     problems: list[Problem] = []
     tables: dict[str, Table | None] = {}
     hashes: dict[str, str] = {}
@@ -164,20 +180,34 @@ def monitoring_store_path(directory: Path, store: str) -> Path:
     return Path(os.path.normpath(Path(store) if Path(store).is_absolute() else directory / store))
 
 
-def _monitoring_store_problems(store: str, directory: Path, model: ServiceModel, settings: SettingsFile) -> list[Problem]:
+def _monitoring_store_problems(
+    store: str, directory: Path, model: ServiceModel, settings: SettingsFile
+) -> list[Problem]:
     """scenario.yaml `monitoring_store` names a store that exists, for a service model with outcome
     measures (their figures are read by scoping.store.outcomes.scenario_monitoring)."""
     line = settings.key_line("monitoring_store")
     path = monitoring_store_path(directory, store)
     if not path.is_dir():
-        return [Problem(settings.file, line, "monitoring_store",
-                        f"store {shown(store, 80)} not found (looked for {path}); expected "
-                        "a refresh store directory, relative to the scenario directory "
-                        "(spokeplan refresh SOURCES.yaml --store DIR)")]
+        return [
+            Problem(
+                settings.file,
+                line,
+                "monitoring_store",
+                f"store {shown(store, 80)} not found (looked for {path}); expected "
+                "a refresh store directory, relative to the scenario directory "
+                "(spokeplan refresh SOURCES.yaml --store DIR)",
+            )
+        ]
     if model.outcomes_catalogue is None:
-        return [Problem(settings.file, line, "monitoring_store",
-                        f"service model {model.id!r} names no outcomes_catalogue, so there are no outcome "
-                        "measures to monitor; name one in the model file or remove monitoring_store")]
+        return [
+            Problem(
+                settings.file,
+                line,
+                "monitoring_store",
+                f"service model {model.id!r} names no outcomes_catalogue, so there are no outcome "
+                "measures to monitor; name one in the model file or remove monitoring_store",
+            )
+        ]
     return []
 
 
@@ -185,7 +215,7 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
     """Checks that span files: unique ids, known references, estimable demand."""
     problems: list[Problem] = []
     place_tables: list[Table[Any]] = [scenario.hubs, scenario.hosts, scenario.areas]
-    for table in (*place_tables, scenario.authorities, *( [scenario.services] if scenario.services else [])):
+    for table in (*place_tables, scenario.authorities, *([scenario.services] if scenario.services else [])):
         column = type(table.rows[0].value).id_column if table.rows else None
         if column:
             problems.extend(_duplicates(table, column))
@@ -200,45 +230,82 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
         for row in table.rows:
             place_id = getattr(row.value, id_column)
             if place_id in owner and owner[place_id] != table.file:
-                problems.append(Problem(table.file, row.line, id_column,
-                                        f"{place_id!r} is also an id in {owner[place_id]}; ids must be unique "
-                                        "across hubs, hosts and areas"))
+                problems.append(
+                    Problem(
+                        table.file,
+                        row.line,
+                        id_column,
+                        f"{place_id!r} is also an id in {owner[place_id]}; ids must be unique "
+                        "across hubs, hosts and areas",
+                    )
+                )
             owner.setdefault(place_id, table.file)
 
     authority_codes = {row.value.authority_code for row in scenario.authorities.rows}
     for row in scenario.areas.rows:
         if row.value.authority_code not in authority_codes:
-            problems.append(Problem(scenario.areas.file, row.line, "authority_code",
-                                    f"{row.value.authority_code} is not listed in authorities.csv"))
+            problems.append(
+                Problem(
+                    scenario.areas.file,
+                    row.line,
+                    "authority_code",
+                    f"{row.value.authority_code} is not listed in authorities.csv",
+                )
+            )
     for row in scenario.hosts.rows:
         code = row.value.authority_code
         if code is None and row.value.postcode is None:
-            problems.append(Problem(scenario.hosts.file, row.line, "authority_code",
-                                    "is required when a host is located by easting and northing"))
+            problems.append(
+                Problem(
+                    scenario.hosts.file,
+                    row.line,
+                    "authority_code",
+                    "is required when a host is located by easting and northing",
+                )
+            )
         elif code is not None and code not in authority_codes:
             # The host's spokes count for its authority (coverage.csv, plan.xlsx, required authorities):
             # an authority missing from authorities.csv would drop them from every total.
-            problems.append(Problem(scenario.hosts.file, row.line, "authority_code",
-                                    f"{code} is not listed in authorities.csv; add it there (a host's spokes are "
-                                    "counted in its authority's totals)"))
+            problems.append(
+                Problem(
+                    scenario.hosts.file,
+                    row.line,
+                    "authority_code",
+                    f"{code} is not listed in authorities.csv; add it there (a host's spokes are "
+                    "counted in its authority's totals)",
+                )
+            )
 
-    authority_rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17
-                       for row in scenario.authorities.rows}
+    authority_rates = {
+        row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows
+    }
     model = scenario.service_model
     for row in scenario.areas.rows:
         area = row.value
         if area.demand is None and model is not None and model.estimates_by_pathway:
             if getattr(area, model.population_column) is None:
-                problems.append(Problem(scenario.areas.file, row.line, "demand",
-                                        f"is empty and cannot be estimated: give demand, or "
-                                        f"{model.population_column} (the eligible population of service model "
-                                        f"{model.id}: {_eligibility_text(model)})"))
+                problems.append(
+                    Problem(
+                        scenario.areas.file,
+                        row.line,
+                        "demand",
+                        f"is empty and cannot be estimated: give demand, or "
+                        f"{model.population_column} (the eligible population of service model "
+                        f"{model.id}: {_eligibility_text(model)})",
+                    )
+                )
         elif area.demand is None:
             rate = authority_rates.get(area.authority_code) or scenario.rules.demand_per_10000_aged_10_17
             if area.population_10_17 is None or rate is None:
-                problems.append(Problem(scenario.areas.file, row.line, "demand",
-                                        "is empty and cannot be estimated: give demand, or population_10_17 "
-                                        "with demand_per_10000_aged_10_17 (authorities.csv or scenario.yaml)"))
+                problems.append(
+                    Problem(
+                        scenario.areas.file,
+                        row.line,
+                        "demand",
+                        "is empty and cannot be estimated: give demand, or population_10_17 "
+                        "with demand_per_10000_aged_10_17 (authorities.csv or scenario.yaml)",
+                    )
+                )
 
     hub_ids = {row.value.hub_id for row in scenario.hubs.rows}
     host_ids = {row.value.host_id for row in scenario.hosts.rows}
@@ -249,36 +316,72 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
             for column in ("from_id", "to_id"):
                 value = getattr(row.value, column)
                 if value not in owner:
-                    problems.append(Problem(scenario.travel_times.file, row.line, column,
-                                            f"{value!r} is not a hub, host or area id of this scenario"))
+                    problems.append(
+                        Problem(
+                            scenario.travel_times.file,
+                            row.line,
+                            column,
+                            f"{value!r} is not a hub, host or area id of this scenario",
+                        )
+                    )
             pair = (row.value.from_id, row.value.to_id, row.value.mode)  # one time per pair and mode
             if pair[0] == pair[1]:
-                problems.append(Problem(scenario.travel_times.file, row.line, "to_id",
-                                        f"from_id and to_id are both {pair[0]!r}; a place is 0 minutes from itself: "
-                                        "list travel between two places"))
+                problems.append(
+                    Problem(
+                        scenario.travel_times.file,
+                        row.line,
+                        "to_id",
+                        f"from_id and to_id are both {pair[0]!r}; a place is 0 minutes from itself: "
+                        "list travel between two places",
+                    )
+                )
             if pair in seen:
                 by = "" if row.value.mode == "car" else f" by {row.value.mode}"
-                problems.append(Problem(scenario.travel_times.file, row.line, "from_id",
-                                        f"pair {pair[0]} -> {pair[1]}{by} is listed twice (first on line {seen[pair]})"))
+                problems.append(
+                    Problem(
+                        scenario.travel_times.file,
+                        row.line,
+                        "from_id",
+                        f"pair {pair[0]} -> {pair[1]}{by} is listed twice (first on line {seen[pair]})",
+                    )
+                )
             seen.setdefault(pair, row.line)
     if scenario.existing_spokes:
         placed: dict[tuple[str, str], int] = {}
         for row in scenario.existing_spokes.rows:
             if row.value.hub_id not in hub_ids:
-                problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",
-                                        f"{row.value.hub_id!r} is not in hubs.csv"))
+                problems.append(
+                    Problem(
+                        scenario.existing_spokes.file, row.line, "hub_id", f"{row.value.hub_id!r} is not in hubs.csv"
+                    )
+                )
             if row.value.host_id not in host_ids:
-                problems.append(Problem(scenario.existing_spokes.file, row.line, "host_id",
-                                        f"{row.value.host_id!r} is not in hosts.csv"))
+                problems.append(
+                    Problem(
+                        scenario.existing_spokes.file, row.line, "host_id", f"{row.value.host_id!r} is not in hosts.csv"
+                    )
+                )
             elif row.value.host_id in banned_hosts:  # issue #18: a ban cannot remove spokes in post
-                problems.append(Problem(scenario.existing_spokes.file, row.line, "host_id",
-                                        f"host {row.value.host_id} has spokes in post but is banned in hosts.csv "
-                                        f"(line {banned_hosts[row.value.host_id]}); set its status to candidate or "
-                                        "locked, or remove this row"))
+                problems.append(
+                    Problem(
+                        scenario.existing_spokes.file,
+                        row.line,
+                        "host_id",
+                        f"host {row.value.host_id} has spokes in post but is banned in hosts.csv "
+                        f"(line {banned_hosts[row.value.host_id]}); set its status to candidate or "
+                        "locked, or remove this row",
+                    )
+                )
             spoke = (row.value.hub_id, row.value.host_id)
             if spoke in placed:
-                problems.append(Problem(scenario.existing_spokes.file, row.line, "hub_id",
-                                        f"hub {spoke[0]} at host {spoke[1]} is listed twice (first on line {placed[spoke]})"))
+                problems.append(
+                    Problem(
+                        scenario.existing_spokes.file,
+                        row.line,
+                        "hub_id",
+                        f"hub {spoke[0]} at host {spoke[1]} is listed twice (first on line {placed[spoke]})",
+                    )
+                )
             placed.setdefault(spoke, row.line)
     problems.extend(_programme_problems(scenario, settings))
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
@@ -311,14 +414,25 @@ def _programme_problems(scenario: Scenario, settings: SettingsFile) -> list[Prob
             name, area_id = row.value.scenario, row.value.area_id
             if name in reserved:
                 why = "the areas.csv demand" if name == CENTRAL else "demand_range in scenario.yaml"
-                problems.append(Problem(table.file, row.line, "scenario",
-                                        f"{name!r} is reserved for {why}; give this scenario another name"))
+                problems.append(
+                    Problem(
+                        table.file,
+                        row.line,
+                        "scenario",
+                        f"{name!r} is reserved for {why}; give this scenario another name",
+                    )
+                )
             if area_id not in set(area_ids):
                 problems.append(Problem(table.file, row.line, "area_id", f"{area_id!r} is not in areas.csv"))
             if (name, area_id) in seen:
-                problems.append(Problem(table.file, row.line, "area_id",
-                                        f"area {area_id} is listed twice for scenario {name} (first on line "
-                                        f"{seen[(name, area_id)]})"))
+                problems.append(
+                    Problem(
+                        table.file,
+                        row.line,
+                        "area_id",
+                        f"area {area_id} is listed twice for scenario {name} (first on line {seen[(name, area_id)]})",
+                    )
+                )
             seen.setdefault((name, area_id), row.line)
             first_line.setdefault(name, row.line)
         for name, line in first_line.items():
@@ -326,18 +440,29 @@ def _programme_problems(scenario: Scenario, settings: SettingsFile) -> list[Prob
                 continue
             missing = [a for a in area_ids if (name, a) not in seen]
             if missing:
-                problems.append(Problem(table.file, line, "area_id",
-                                        f"scenario {name} gives no demand for {len(missing)} area(s) of areas.csv "
-                                        f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); every "
-                                        "scenario must list every area"))
+                problems.append(
+                    Problem(
+                        table.file,
+                        line,
+                        "area_id",
+                        f"scenario {name} gives no demand for {len(missing)} area(s) of areas.csv "
+                        f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); every "
+                        "scenario must list every area",
+                    )
+                )
     weights = scenario.rules.demand_weights
     if weights:
         names = demand_scenario_names(scenario)
         for name in weights:
             if name not in names:
-                problems.append(Problem(settings.file, settings.nested_line(("demand_weights", name)),
-                                        f"demand_weights.{name}",
-                                        f"is not a demand scenario of this plan; expected one of {', '.join(names)}"))
+                problems.append(
+                    Problem(
+                        settings.file,
+                        settings.nested_line(("demand_weights", name)),
+                        f"demand_weights.{name}",
+                        f"is not a demand scenario of this plan; expected one of {', '.join(names)}",
+                    )
+                )
     return problems
 
 

@@ -88,11 +88,15 @@ def grid_problem(easting: float, northing: float) -> str | None:
     inside = GB_EASTING[0] <= easting <= GB_EASTING[1] and GB_NORTHING[0] <= northing <= GB_NORTHING[1]
     if inside:
         return None
-    message = (f"easting {_metres(easting)}, northing {_metres(northing)} is outside Great Britain (British National Grid metres: "
-               f"easting {GB_EASTING[0]:,} to {GB_EASTING[1]:,}, northing {GB_NORTHING[0]:,} to {GB_NORTHING[1]:,})")
+    message = (
+        f"easting {_metres(easting)}, northing {_metres(northing)} is outside Great Britain (British National Grid metres: "
+        f"easting {GB_EASTING[0]:,} to {GB_EASTING[1]:,}, northing {GB_NORTHING[0]:,} to {GB_NORTHING[1]:,})"
+    )
     if abs(easting) <= 180 and abs(northing) <= 90 or abs(easting) <= 90 and abs(northing) <= 180:
-        message += ("; these look like longitude and latitude in degrees: give a postcode, or convert them to "
-                    "British National Grid (EPSG:4326 to EPSG:27700)")
+        message += (
+            "; these look like longitude and latitude in degrees: give a postcode, or convert them to "
+            "British National Grid (EPSG:4326 to EPSG:27700)"
+        )
     return message
 
 

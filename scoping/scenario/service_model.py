@@ -128,8 +128,10 @@ class Pathway(_Part):
         if self.weeks_min > self.weeks_max:
             raise ValueError(f"weeks_min {self.weeks_min:g} is more than weeks_max {self.weeks_max:g}")
         if not self.weeks_min <= self.planning_weeks <= self.weeks_max:
-            raise ValueError(f"planning_weeks {self.planning_weeks:g} is outside weeks_min..weeks_max "
-                             f"({self.weeks_min:g}-{self.weeks_max:g})")
+            raise ValueError(
+                f"planning_weeks {self.planning_weeks:g} is outside weeks_min..weeks_max "
+                f"({self.weeks_min:g}-{self.weeks_max:g})"
+            )
         return self
 
 
@@ -179,13 +181,17 @@ class ServiceModelFile(_Part):
     # Hub and Spoke services; another service model profiles its own cohort's needs).
     profile_title: Text = "CSE profile"
     # The outcome catalogue (scoping/scenario/catalogue.py), relative to this file; None: no outcomes tracked.
-    outcomes_catalogue: Annotated[str, StringConstraints(min_length=1, max_length=300,
-                                                         pattern=r"^[^\x00-\x1f\x7f]*\.ya?ml$")] | None = None
+    outcomes_catalogue: (
+        Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*\.ya?ml$")] | None
+    ) = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceModelFile:
-        for kind, keys in (("pathway", [p.id for p in self.pathways]), ("role", [r.id for r in self.roles]),
-                           ("placement_provision type", [p.type for p in self.placement_provision])):
+        for kind, keys in (
+            ("pathway", [p.id for p in self.pathways]),
+            ("role", [r.id for r in self.roles]),
+            ("placement_provision type", [p.type for p in self.placement_provision]),
+        ):
             repeated = sorted({key for key in keys if keys.count(key) > 1})
             if repeated:
                 raise ValueError(f"{kind} {', '.join(repeated)} is listed twice; ids must be unique")
@@ -227,8 +233,17 @@ class ServiceModel:
     def catalogue(self) -> Catalogue:
         """The model's outcome catalogue (scoping/scenario/catalogue.py). Raises InputError, located."""
         if self.outcomes_catalogue is None:
-            raise InputError([Problem(self.file, 0, "outcomes_catalogue", f"service model {self.id!r} names no "
-                                      "outcome catalogue; expected `outcomes_catalogue: PATH` (inputs/outcomes/*.yaml)")])
+            raise InputError(
+                [
+                    Problem(
+                        self.file,
+                        0,
+                        "outcomes_catalogue",
+                        f"service model {self.id!r} names no "
+                        "outcome catalogue; expected `outcomes_catalogue: PATH` (inputs/outcomes/*.yaml)",
+                    )
+                ]
+            )
         return read_catalogue(self.outcomes_catalogue, self.id)
 
     @cached_property
@@ -252,8 +267,16 @@ class ServiceModel:
 
     def team_roles(self) -> tuple[TeamRole, ...]:
         """The support roles as the optimiser reads them (optimisation.instance.TeamRole)."""
-        return tuple(TeamRole(role_id=r.id, name=r.name, per_team=r.per_team, workers_per_role=r.workers_per_role,
-                              cost_per_year=r.cost_per_year) for r in self.spec.roles)
+        return tuple(
+            TeamRole(
+                role_id=r.id,
+                name=r.name,
+                per_team=r.per_team,
+                workers_per_role=r.workers_per_role,
+                cost_per_year=r.cost_per_year,
+            )
+            for r in self.spec.roles
+        )
 
     @property
     def estimates_by_pathway(self) -> bool:
@@ -278,8 +301,9 @@ class ServiceModel:
         nights: dict[str, float] = {}
         for p in self.spec.pathways:
             if p.placement is not None:
-                nights[p.placement.type] = nights.get(p.placement.type, 0.0) + \
-                    episodes.get(p.id, 0.0) * p.placement.share * p.placement.nights
+                nights[p.placement.type] = (
+                    nights.get(p.placement.type, 0.0) + episodes.get(p.id, 0.0) * p.placement.share * p.placement.nights
+                )
         provision = {p.type: p for p in self.spec.placement_provision}
         result = {}
         for kind in sorted(set(nights) | set(provision)):
@@ -335,15 +359,28 @@ def read_service_model(path: Path, file: str | None = None) -> ServiceModel:
             problems.append(Problem(file, yaml_line(root, loc), key, message))
         raise InputError(sorted(set(problems))) from None
     if path.parent.resolve() == SHIPPED_DIR and spec.id != path.stem:
-        raise InputError([Problem(file, yaml_line(root, ("id",)), "id",
-                                  f"a shipped model's id must be its file name, {path.stem!r}")])
+        raise InputError(
+            [
+                Problem(
+                    file, yaml_line(root, ("id",)), "id", f"a shipped model's id must be its file name, {path.stem!r}"
+                )
+            ]
+        )
     model = ServiceModel(spec, file, path, hashlib.sha256(raw).hexdigest())
     catalogue = model.outcomes_catalogue
     if catalogue is not None and not catalogue.is_file():
-        raise InputError([Problem(file, yaml_line(root, ("outcomes_catalogue",)), "outcomes_catalogue",
-                                  f"outcome catalogue {spec.outcomes_catalogue!r} not found (looked for "
-                                  f"{os.path.normpath(catalogue)}); expected the path of a catalogue YAML file "
-                                  "relative to this model file, e.g. ../outcomes/cse-hub-and-spoke.yaml")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    yaml_line(root, ("outcomes_catalogue",)),
+                    "outcomes_catalogue",
+                    f"outcome catalogue {spec.outcomes_catalogue!r} not found (looked for "
+                    f"{os.path.normpath(catalogue)}); expected the path of a catalogue YAML file "
+                    "relative to this model file, e.g. ../outcomes/cse-hub-and-spoke.yaml",
+                )
+            ]
+        )
     return model
 
 
@@ -357,8 +394,13 @@ def resolve_service_model_path(name_or_path: str, base_dir: Path | None = None) 
     return path if path.suffix in (".yaml", ".yml") and path.is_file() else None
 
 
-def load_service_model(name_or_path: str | Path = DEFAULT_MODEL, base_dir: Path | None = None, *,
-                       file: str = "service_model", line: int = 0) -> ServiceModel:
+def load_service_model(
+    name_or_path: str | Path = DEFAULT_MODEL,
+    base_dir: Path | None = None,
+    *,
+    file: str = "service_model",
+    line: int = 0,
+) -> ServiceModel:
     """The service model named by a shipped id (``cse-hub-and-spoke``, ``no-wrong-door``) or a path.
 
     Raises InputError: an unknown name is reported at `file`:`line` (where the name was given);
@@ -366,8 +408,17 @@ def load_service_model(name_or_path: str | Path = DEFAULT_MODEL, base_dir: Path 
     """
     path = resolve_service_model_path(str(name_or_path), base_dir)
     if path is None:
-        raise InputError([Problem(file, line, "service_model",
-                                  f"unknown service model {shown(str(name_or_path), 80)}; expected one of "
-                                  f"{', '.join(shipped_models())} or the path of a service-model .yaml file")])
-    return read_service_model(path, str(path) if path.parent.resolve() != SHIPPED_DIR
-                              else f"inputs/service_models/{path.name}")
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    line,
+                    "service_model",
+                    f"unknown service model {shown(str(name_or_path), 80)}; expected one of "
+                    f"{', '.join(shipped_models())} or the path of a service-model .yaml file",
+                )
+            ]
+        )
+    return read_service_model(
+        path, str(path) if path.parent.resolve() != SHIPPED_DIR else f"inputs/service_models/{path.name}"
+    )

@@ -37,8 +37,9 @@ def rule_conflict(message: str, *locations: tuple) -> PydanticCustomError:
     """A conflict between rules (e.g. caseload_min above caseload_max), carrying where each rule is
     (pydantic locations such as ("caseload_min",) or ("phases", 1, "start_year")), so the message
     names the line of every key in the conflict, not the top of the file."""
-    return PydanticCustomError(RULE_CONFLICT, message.replace("{", "{{").replace("}", "}}"),
-                               {"locations": tuple(locations)})
+    return PydanticCustomError(
+        RULE_CONFLICT, message.replace("{", "{{").replace("}", "}}"), {"locations": tuple(locations)}
+    )
 
 
 class PhaseSpec(BaseModel):
@@ -132,9 +133,12 @@ class ScenarioRules(BaseModel):
         years = [p.start_year for p in value]
         for index, (a, b) in enumerate(zip(years, years[1:])):
             if b <= a:
-                raise rule_conflict(f"phase start years must increase from one phase to the next: phase "
-                                    f"{value[index + 1].name} starts in {b}, phase {value[index].name} in {a}",
-                                    ("phases", index, "start_year"), ("phases", index + 1, "start_year"))
+                raise rule_conflict(
+                    f"phase start years must increase from one phase to the next: phase "
+                    f"{value[index + 1].name} starts in {b}, phase {value[index].name} in {a}",
+                    ("phases", index, "start_year"),
+                    ("phases", index + 1, "start_year"),
+                )
         return value
 
     @field_validator("demand_weights")
@@ -163,16 +167,21 @@ class ScenarioRules(BaseModel):
 
     def with_casework_limit(self, minutes: int) -> ScenarioRules:
         """These rules with the casework limit of their mode set to `minutes` (sweeps widen it)."""
-        key = "casework_minutes_public_transport" if (
-            self.casework_mode == "public_transport" and self.casework_minutes_public_transport is not None) \
+        key = (
+            "casework_minutes_public_transport"
+            if (self.casework_mode == "public_transport" and self.casework_minutes_public_transport is not None)
             else "casework_minutes"
+        )
         return self.model_copy(update={key: minutes})
 
     @model_validator(mode="after")
     def _caseload_order(self) -> ScenarioRules:
         if self.caseload_min > self.caseload_max:
-            raise rule_conflict(f"caseload_min {self.caseload_min} is more than caseload_max {self.caseload_max}",
-                                ("caseload_min",), ("caseload_max",))
+            raise rule_conflict(
+                f"caseload_min {self.caseload_min} is more than caseload_max {self.caseload_max}",
+                ("caseload_min",),
+                ("caseload_max",),
+            )
         return self
 
 
@@ -227,7 +236,9 @@ def read_settings(directory: Path) -> tuple[ScenarioRules | None, ServiceModel |
     problems: list[Problem] = []
     if isinstance(data.get("service_model"), str):
         try:
-            model = load_service_model(data["service_model"], directory, file=file, line=source.key_line("service_model"))
+            model = load_service_model(
+                data["service_model"], directory, file=file, line=source.key_line("service_model")
+            )
         except InputError as error:
             problems = list(error.problems)
     try:  # without a usable named model, the default one (so its rules are not reported missing)
@@ -268,16 +279,25 @@ def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[Scenario
                 continue
             if implied and not item["loc"]:
                 top, key = "service_model", "service_model"
-                message = (f"with the rules of service model {data['service_model']!r} ("
-                           + ", ".join(f"{name} {value:g}" for name, value in implied.items()) + f"): {message}")
+                message = (
+                    f"with the rules of service model {data['service_model']!r} ("
+                    + ", ".join(f"{name} {value:g}" for name, value in implied.items())
+                    + f"): {message}"
+                )
             if item["type"] == "extra_forbidden" and top == "phases" and item["loc"][-1] in OLD_PHASE_KEYS:
                 message = old_phase_message(data.get("phases"), item["loc"])
-            elif item["type"] == "missing" and top == "phases" and item["loc"][-1] == "new_services" \
-                    and _old_phase_entry(data.get("phases"), item["loc"][1]):
+            elif (
+                item["type"] == "missing"
+                and top == "phases"
+                and item["loc"][-1] == "new_services"
+                and _old_phase_entry(data.get("phases"), item["loc"][1])
+            ):
                 continue  # the old-format message at the same entry says it
             elif item["type"] == "missing" and top == "phases":
-                message = ("missing: each phase gives name, start_year and new_services (how many new services "
-                           "it opens; budget_per_year is optional)")
+                message = (
+                    "missing: each phase gives name, start_year and new_services (how many new services "
+                    "it opens; budget_per_year is optional)"
+                )
             elif item["type"] == "extra_forbidden" and top == "phases":
                 message = f"unknown phase key; expected one of {', '.join(PhaseSpec.model_fields)}"
             elif item["type"] == "extra_forbidden":
@@ -293,8 +313,13 @@ def _validate(data: dict, implied: dict, source: SettingsFile) -> tuple[Scenario
 
 def _old_phase_entry(phases: Any, index: Any) -> bool:
     """Whether phases[index] is written in the format before issue #17 (max_hubs / max_spokes)."""
-    return (isinstance(phases, list) and isinstance(index, int) and index < len(phases)
-            and isinstance(phases[index], dict) and any(key in phases[index] for key in OLD_PHASE_KEYS))
+    return (
+        isinstance(phases, list)
+        and isinstance(index, int)
+        and index < len(phases)
+        and isinstance(phases[index], dict)
+        and any(key in phases[index] for key in OLD_PHASE_KEYS)
+    )
 
 
 def old_phase_message(phases: Any, loc: tuple) -> str:
@@ -304,17 +329,22 @@ def old_phase_message(phases: Any, loc: tuple) -> str:
     scenario's max_spokes holds every year)."""
     index, key = loc[1], loc[-1]
     if key == "max_spokes":
-        return ("max_spokes per phase is no longer a phase key (phases open new services since issue #17); "
-                "remove it and set max_spokes for the whole scenario, which holds in every year")
+        return (
+            "max_spokes per phase is no longer a phase key (phases open new services since issue #17); "
+            "remove it and set max_spokes for the whole scenario, which holds in every year"
+        )
     caps = [p.get("max_hubs") if isinstance(p, dict) else None for p in phases]
     now, before = caps[index], caps[index - 1] if index > 0 else 0
     advice = ""
     if isinstance(now, int) and isinstance(before, int) and now > before:
-        advice = (f" here new_services: {now - before} ({now} hubs running"
-                  + (f" minus the {before} of the phase before)" if index > 0 else ")"))
-    return ("max_hubs capped the hubs running in a phase; phases now say how many new services each opens "
-            "(a service is a hub with its spokes, funded for funded_years from its start, then per "
-            f"after_funding: continue, close or compare): replace max_hubs with new_services{advice}")
+        advice = f" here new_services: {now - before} ({now} hubs running" + (
+            f" minus the {before} of the phase before)" if index > 0 else ")"
+        )
+    return (
+        "max_hubs capped the hubs running in a phase; phases now say how many new services each opens "
+        "(a service is a hub with its spokes, funded for funded_years from its start, then per "
+        f"after_funding: continue, close or compare): replace max_hubs with new_services{advice}"
+    )
 
 
 def _conflict_problem(item: ErrorDetails, data: dict, implied: dict, source: SettingsFile) -> Problem:
@@ -339,8 +369,11 @@ def _conflict_problem(item: ErrorDetails, data: dict, implied: dict, source: Set
 def service_model_rules(model: ServiceModel) -> dict:
     """The scenario.yaml rules a service model sets: caseload, episodes a year per worker, worker cost."""
     spec = model.spec
-    implied: dict[str, float] = {"caseload_min": spec.caseload.min, "caseload_max": spec.caseload.max,
-               "cases_per_spoke_per_year": model.episodes_per_worker_per_year}
+    implied: dict[str, float] = {
+        "caseload_min": spec.caseload.min,
+        "caseload_max": spec.caseload.max,
+        "cases_per_spoke_per_year": model.episodes_per_worker_per_year,
+    }
     if spec.workers.cost_per_year is not None:
         implied["spoke_cost_per_year"] = spec.workers.cost_per_year
     return implied

@@ -46,8 +46,16 @@ from optimisation.instance import Instance
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario, load_scenario
 
-KNOBS = ("budget_per_year", "caseload_min", "caseload_max", "casework_minutes", "supervision_minutes",
-         "max_spokes", "hubs_off", "required")
+KNOBS = (
+    "budget_per_year",
+    "caseload_min",
+    "caseload_max",
+    "casework_minutes",
+    "supervision_minutes",
+    "max_spokes",
+    "hubs_off",
+    "required",
+)
 TOP_KEYS = ("name", "description", "base", "time_limit", "workers", "grid", "variants", "marginal_spokes")
 MAX_VARIANTS = 500
 
@@ -115,8 +123,9 @@ def _label(changes: dict[str, Any]) -> str:
     return ", ".join(f"{key}={setting_text(key, value)}" for key, value in sorted(changes.items())) or "base"
 
 
-def _normalise_changes(raw: dict, where: str, file: str, lines: dict[str, int], scenario: Scenario,
-                       problems: list[Problem]) -> dict[str, Any] | None:
+def _normalise_changes(
+    raw: dict, where: str, file: str, lines: dict[str, int], scenario: Scenario, problems: list[Problem]
+) -> dict[str, Any] | None:
     """Check one variant's knobs; return them normalised (caseload split, lists sorted)."""
     changes: dict[str, Any] = {}
     hub_ids = {row.value.hub_id for row in scenario.hubs.rows}
@@ -133,9 +142,12 @@ def _normalise_changes(raw: dict, where: str, file: str, lines: dict[str, int], 
         if key == "name":
             continue
         if key == "caseload":
-            if (not isinstance(value, list) or len(value) != 2
-                    or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
-                    or value[0] > value[1]):
+            if (
+                not isinstance(value, list)
+                or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+                or value[0] > value[1]
+            ):
                 bad(key, f"expected [min, max] whole numbers with 1 <= min <= max, got {shown(value)}")
             else:
                 changes["caseload_min"], changes["caseload_max"] = value
@@ -152,14 +164,21 @@ def _normalise_changes(raw: dict, where: str, file: str, lines: dict[str, int], 
                     continue
             changes[key] = value
         elif key in ("hubs_off", "required"):
-            known, what = (hub_ids, "a hub_id in hubs.csv") if key == "hubs_off" else (codes, "an authority_code in authorities.csv")
+            known, what = (
+                (hub_ids, "a hub_id in hubs.csv")
+                if key == "hubs_off"
+                else (codes, "an authority_code in authorities.csv")
+            )
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 bad(key, f"expected a list of ids, got {shown(value)}")
                 continue
             unknown = [v for v in value if v not in known]
             if unknown:
-                bad(key, f"{', '.join(u[:64] for u in unknown[:5])}{', ...' if len(unknown) > 5 else ''} not found; "
-                         f"expected {what}")
+                bad(
+                    key,
+                    f"{', '.join(u[:64] for u in unknown[:5])}{', ...' if len(unknown) > 5 else ''} not found; "
+                    f"expected {what}",
+                )
                 continue
             if key == "hubs_off":
                 kept = [v for v in value if v in existing_hubs]
@@ -190,25 +209,39 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
     problems: list[Problem] = []
     for key in data:
         if key not in TOP_KEYS:
-            problems.append(Problem(file, lines.get(str(key), 0), str(key),
-                                    f"unknown key; expected one of {', '.join(TOP_KEYS)}"))
+            problems.append(
+                Problem(file, lines.get(str(key), 0), str(key), f"unknown key; expected one of {', '.join(TOP_KEYS)}")
+            )
     if not isinstance(data.get("base"), str):
-        problems.append(Problem(file, lines.get("base", 1), "base", "expected the base scenario directory "
-                                "(relative to this file)"))
+        problems.append(
+            Problem(file, lines.get("base", 1), "base", "expected the base scenario directory (relative to this file)")
+        )
     time_limit = data.get("time_limit", 60)
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or time_limit <= 0:
-        problems.append(Problem(file, lines.get("time_limit", 0), "time_limit", f"expected seconds > 0, got {shown(time_limit)}"))
+        problems.append(
+            Problem(file, lines.get("time_limit", 0), "time_limit", f"expected seconds > 0, got {shown(time_limit)}")
+        )
     workers = data.get("workers", 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        problems.append(Problem(file, lines.get("workers", 0), "workers", f"expected a whole number >= 1, got {shown(workers)}"))
+        problems.append(
+            Problem(file, lines.get("workers", 0), "workers", f"expected a whole number >= 1, got {shown(workers)}")
+        )
     marginal = data.get("marginal_spokes", 0)
     if isinstance(marginal, bool) or not isinstance(marginal, int) or not 0 <= marginal <= 200:
-        problems.append(Problem(file, lines.get("marginal_spokes", 0), "marginal_spokes",
-                                f"expected a whole number from 0 to 200, got {shown(marginal)}"))
+        problems.append(
+            Problem(
+                file,
+                lines.get("marginal_spokes", 0),
+                "marginal_spokes",
+                f"expected a whole number from 0 to 200, got {shown(marginal)}",
+            )
+        )
     grid = data.get("grid") or {}
     listed = data.get("variants") or []
     if not isinstance(grid, dict) or not all(isinstance(v, list) and v for v in grid.values()):
-        problems.append(Problem(file, lines.get("grid", 0), "grid", "expected a mapping of setting -> non-empty list of values"))
+        problems.append(
+            Problem(file, lines.get("grid", 0), "grid", "expected a mapping of setting -> non-empty list of values")
+        )
         grid = {}
     if not isinstance(listed, list) or not all(isinstance(v, dict) for v in listed):
         problems.append(Problem(file, lines.get("variants", 0), "variants", "expected a list of mappings of settings"))
@@ -220,18 +253,32 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
     rules = scenario.rules
     if rules.phases is not None or rules.demand_range is not None or scenario.demand_scenarios is not None:
         # Variants are one-snapshot plans: solving them would silently drop the roll-out / demand scenarios.
-        raise InputError([Problem(file, lines.get("base", 1), "base", "the base scenario declares phases or demand "
-                                  "scenarios (phases, demand_range or demand_scenarios.csv); sweeps compare "
-                                  "one-snapshot plans: sweep a copy without them, or plan it with spokeplan plan")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    lines.get("base", 1),
+                    "base",
+                    "the base scenario declares phases or demand "
+                    "scenarios (phases, demand_range or demand_scenarios.csv); sweeps compare "
+                    "one-snapshot plans: sweep a copy without them, or plan it with spokeplan plan",
+                )
+            ]
+        )
 
     variants: list[Variant] = [Variant("base", (), "base")]
     seen: dict[tuple, str] = {(): "base"}
 
-    base_values = {"budget_per_year": scenario.rules.budget_per_year, "caseload_min": scenario.rules.caseload_min,
-                   "caseload_max": scenario.rules.caseload_max, "casework_minutes": scenario.rules.casework_limit,
-                   "supervision_minutes": scenario.rules.supervision_minutes, "max_spokes": scenario.rules.max_spokes,
-                   "hubs_off": (), "required": tuple(sorted(row.value.authority_code for row in scenario.authorities.rows
-                                                            if row.value.required))}
+    base_values = {
+        "budget_per_year": scenario.rules.budget_per_year,
+        "caseload_min": scenario.rules.caseload_min,
+        "caseload_max": scenario.rules.caseload_max,
+        "casework_minutes": scenario.rules.casework_limit,
+        "supervision_minutes": scenario.rules.supervision_minutes,
+        "max_spokes": scenario.rules.max_spokes,
+        "hubs_off": (),
+        "required": tuple(sorted(row.value.authority_code for row in scenario.authorities.rows if row.value.required)),
+    }
 
     def add(changes: dict[str, Any], name: str | None, kind: str, where: str) -> None:
         changes = {k: v for k, v in changes.items() if base_values.get(k, object()) != v}
@@ -246,8 +293,16 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
     keys = list(grid)
     combinations = list(itertools.product(*(grid[k] for k in keys))) if keys else []
     if len(combinations) + len(listed) + marginal > MAX_VARIANTS:
-        raise InputError([Problem(file, lines.get("grid", 1), "grid", f"{len(combinations) + len(listed) + marginal} "
-                                  f"variants; at most {MAX_VARIANTS} are allowed")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    lines.get("grid", 1),
+                    "grid",
+                    f"{len(combinations) + len(listed) + marginal} variants; at most {MAX_VARIANTS} are allowed",
+                )
+            ]
+        )
     for values in combinations:
         raw = dict(zip(keys, values))
         changes = _normalise_changes(raw, "grid", file, lines, scenario, problems)
@@ -265,15 +320,24 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
         variants.append(Variant(f"at most {spokes} spokes", key, "marginal"))
     if problems:
         raise InputError(sorted(set(problems)))
-    return SweepSpec(file, str(data.get("name") or path.stem), base_dir, float(time_limit), int(workers),
-                     tuple(variants), marginal, tuple(sorted(base_values.items()))), scenario
+    return SweepSpec(
+        file,
+        str(data.get("name") or path.stem),
+        base_dir,
+        float(time_limit),
+        int(workers),
+        tuple(variants),
+        marginal,
+        tuple(sorted(base_values.items())),
+    ), scenario
 
 
 def widest_limits(spec: SweepSpec, scenario: Scenario) -> tuple[int, int]:
     """The casework and supervision limits the base instance must be built with."""
     casework = max([scenario.rules.casework_limit] + [v.settings.get("casework_minutes", 0) for v in spec.variants])
-    supervision = max([scenario.rules.supervision_minutes]
-                      + [v.settings.get("supervision_minutes", 0) for v in spec.variants])
+    supervision = max(
+        [scenario.rules.supervision_minutes] + [v.settings.get("supervision_minutes", 0) for v in spec.variants]
+    )
     return casework, supervision
 
 
@@ -291,8 +355,11 @@ def apply_variant(base: PlannedScenario, scenario: Scenario, variant: Variant) -
     supervision = settings.get("supervision_minutes", rules.supervision_minutes)
     own_limit = {row.value.hub_id: row.value.supervision_minutes for row in scenario.hubs.rows}
     off = set(settings.get("hubs_off", ()))
-    hubs = tuple(dataclasses.replace(h, supervision_limit=own_limit.get(h.hub_id) or supervision)
-                 for h in inst.hubs if h.hub_id not in off)
+    hubs = tuple(
+        dataclasses.replace(h, supervision_limit=own_limit.get(h.hub_id) or supervision)
+        for h in inst.hubs
+        if h.hub_id not in off
+    )
     limit = {h.hub_id: h.supervision_limit for h in hubs}
     authorities = inst.authorities
     if "required" in settings:
@@ -305,7 +372,10 @@ def apply_variant(base: PlannedScenario, scenario: Scenario, variant: Variant) -
     if "budget_per_year" not in settings:
         rule_changes["budget_per_year"] = rules.budget_per_year
     return Instance(
-        hubs=hubs, hosts=inst.hosts, areas=inst.areas, authorities=authorities,
+        hubs=hubs,
+        hosts=inst.hosts,
+        areas=inst.areas,
+        authorities=authorities,
         rules=dataclasses.replace(inst.rules, **rule_changes),
         casework_minutes={k: m for k, m in inst.casework_minutes.items() if m <= casework},
         supervision_minutes={k: m for k, m in inst.supervision_minutes.items() if k[0] in limit and m <= limit[k[0]]},
@@ -334,8 +404,13 @@ def neighbour_changes(before: dict, after: dict, base_values: dict[str, Any] | N
     settings = []
     base_values = base_values or {}
     for key in sorted(set(before["settings"]) | set(after["settings"])):
-        a, b = (list(v) if isinstance(v, tuple) else v for v in (before["settings"].get(key, base_values.get(key)),
-                                                                 after["settings"].get(key, base_values.get(key))))
+        a, b = (
+            list(v) if isinstance(v, tuple) else v
+            for v in (
+                before["settings"].get(key, base_values.get(key)),
+                after["settings"].get(key, base_values.get(key)),
+            )
+        )
         if a != b:
             settings.append(f"{key}: {setting_text(key, a)} -> {setting_text(key, b)}")
     spokes_a = {s["host_id"]: s["count"] for s in before.get("spokes") or []}
@@ -345,6 +420,11 @@ def neighbour_changes(before: dict, after: dict, base_values: dict[str, Any] | N
         delta = spokes_b.get(host, 0) - spokes_a.get(host, 0)
         if delta:
             moved.append(f"{host} {delta:+d}")
-    return {"from": before["name"], "to": after["name"], "settings": settings, "spokes": moved,
-            "covered_delta": (after["covered"] or 0) - (before["covered"] or 0),
-            "cost_delta": (after["cost_per_year"] or 0) - (before["cost_per_year"] or 0)}
+    return {
+        "from": before["name"],
+        "to": after["name"],
+        "settings": settings,
+        "spokes": moved,
+        "covered_delta": (after["covered"] or 0) - (before["covered"] or 0),
+        "cost_delta": (after["cost_per_year"] or 0) - (before["cost_per_year"] or 0),
+    }

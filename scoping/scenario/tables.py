@@ -45,11 +45,18 @@ class Table(Generic[RowModel]):
 def decode_csv_bytes(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
     """The text of a CSV file's bytes, or the problems (Excel workbook, UTF-16, not UTF-8)."""
     if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return None, [Problem(file, 1, "-", "this is an Excel workbook, not a CSV file; "
-                              "open it in Excel and save as 'CSV UTF-8 (comma delimited)'")]
+        return None, [
+            Problem(
+                file,
+                1,
+                "-",
+                "this is an Excel workbook, not a CSV file; open it in Excel and save as 'CSV UTF-8 (comma delimited)'",
+            )
+        ]
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return None, [Problem(file, 1, "-", "this file is UTF-16 text; expected UTF-8 "
-                              "(save as 'CSV UTF-8 (comma delimited)')")]
+        return None, [
+            Problem(file, 1, "-", "this file is UTF-16 text; expected UTF-8 (save as 'CSV UTF-8 (comma delimited)')")
+        ]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -57,12 +64,19 @@ def decode_csv_bytes(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         byte = raw[err.start : err.start + 1].hex()
-        return None, [Problem(file, line, "-", f"byte 0x{byte} is not UTF-8 text; expected UTF-8 "
-                              "(save as 'CSV UTF-8 (comma delimited)')")]
+        return None, [
+            Problem(
+                file,
+                line,
+                "-",
+                f"byte 0x{byte} is not UTF-8 text; expected UTF-8 (save as 'CSV UTF-8 (comma delimited)')",
+            )
+        ]
 
 
-
-def read_csv_records(path: Path, file: str, within: str | Path | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_csv_records(
+    path: Path, file: str, within: str | Path | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line, cells) records of a UTF-8 CSV read through the safe reader (common.files:
     regular files only, size-capped, confined to `within`); blank rows skipped; raises InputError on
     unreadable or malformed files. The importers (EES, ONS, router matrices) read their files with it."""
@@ -79,14 +93,21 @@ def read_csv_records(path: Path, file: str, within: str | Path | None = None) ->
         raise InputError([Problem(file, 1, "-", "file is empty; expected a header row")])
     return header, records
 
+
 def _header_problems(file: str, header: list[str], model: type[BaseModel]) -> list[Problem]:
     problems: list[Problem] = []
     known = {field.alias or name for name, field in model.model_fields.items()}  # as written in the file
     required = getattr(model, "required_columns", ())
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         separator = "';'" if ";" in header[0] else "tabs"
-        return [Problem(file, 1, "-", f"columns are separated by {separator}; expected commas "
-                        f"(expected columns: {', '.join(required)})")]
+        return [
+            Problem(
+                file,
+                1,
+                "-",
+                f"columns are separated by {separator}; expected commas (expected columns: {', '.join(required)})",
+            )
+        ]
     seen: set[str] = set()
     header = [name[:COLUMN_CHARACTERS] for name in header]  # a column name is quoted in messages
     for position, name in enumerate(header, start=1):
@@ -97,11 +118,23 @@ def _header_problems(file: str, header: list[str], model: type[BaseModel]) -> li
             problems.append(Problem(file, 1, name, "column appears twice in the header"))
         seen.add(name)
         if PERSONAL_COLUMN_PATTERN.search(name):
-            problems.append(Problem(file, 1, name, "looks like person-level data; spokeplan works on "
-                                    "aggregate counts only: remove this column"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    name,
+                    "looks like person-level data; spokeplan works on aggregate counts only: remove this column",
+                )
+            )
         elif name not in known and not name.startswith("x_"):
-            problems.append(Problem(file, 1, name, "unknown column; expected one of "
-                                    f"{', '.join(sorted(known))} (or a note column starting with x_)"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    name,
+                    f"unknown column; expected one of {', '.join(sorted(known))} (or a note column starting with x_)",
+                )
+            )
     for name in required:
         if name not in seen:
             problems.append(Problem(file, 1, name, "required column is missing"))
@@ -126,8 +159,9 @@ def _row_problems(file: str, line: int, error: ValidationError) -> list[Problem]
     return problems
 
 
-def read_table(path: Path, model: type[RowModel], file: str | None = None, *,
-               within: Path | None = None) -> tuple[Table[RowModel] | None, list[Problem]]:
+def read_table(
+    path: Path, model: type[RowModel], file: str | None = None, *, within: Path | None = None
+) -> tuple[Table[RowModel] | None, list[Problem]]:
     """Read and validate `path` against `model`. Returns (table or None, problems).
 
     The file is read through common.files.read_input_bytes (a regular file, readable, under the
@@ -146,8 +180,11 @@ def parse_table(raw: bytes, model: type[RowModel], file: str) -> tuple[Table[Row
     if text is None:
         return None, problems
     if "\x00" in text:
-        return None, [Problem(file, text[: text.index("\x00")].count("\n") + 1, "-",
-                              "contains NUL bytes; this is not a text CSV file")]
+        return None, [
+            Problem(
+                file, text[: text.index("\x00")].count("\n") + 1, "-", "contains NUL bytes; this is not a text CSV file"
+            )
+        ]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -166,8 +203,15 @@ def parse_table(raw: bytes, model: type[RowModel], file: str) -> tuple[Table[Row
             if len(rows) >= MAX_ROWS:
                 return None, [Problem(file, line, "-", f"more than {MAX_ROWS} rows; is this the right file?")]
             if len(record) != len(header):
-                problems.append(Problem(file, line, "-", f"row has {len(record)} fields but the header has "
-                                        f"{len(header)}; check for a missing or extra comma"))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        "-",
+                        f"row has {len(record)} fields but the header has "
+                        f"{len(header)}; check for a missing or extra comma",
+                    )
+                )
                 continue
             values = {name: cell.strip() for name, cell in zip(header, record) if not name.startswith("x_")}
             notes = tuple((name, cell) for name, cell in zip(header, record) if name.startswith("x_"))

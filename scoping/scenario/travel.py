@@ -82,16 +82,24 @@ class TravelPairs:
 
     def flipped(self) -> TravelPairs:
         """The same times keyed (target, source), in that order."""
-        return TravelPairs(dict(sorted(((b, a), m) for (a, b), m in self.minutes.items())),
-                           dict(sorted(((b, a), s) for (a, b), s in self.sources.items())))
+        return TravelPairs(
+            dict(sorted(((b, a), m) for (a, b), m in self.minutes.items())),
+            dict(sorted(((b, a), s) for (a, b), s in self.sources.items())),
+        )
 
 
 def _limit_of(limit: Limit, source: str) -> int | None:
     return limit[source] if isinstance(limit, Mapping) else limit
 
 
-def apply_measured(estimated: Mapping[Pair, int], given: GivenTimes, mode: str, sources: Iterable[str],
-                   targets: Iterable[str], limit: Limit = None) -> TravelPairs:
+def apply_measured(
+    estimated: Mapping[Pair, int],
+    given: GivenTimes,
+    mode: str,
+    sources: Iterable[str],
+    targets: Iterable[str],
+    limit: Limit = None,
+) -> TravelPairs:
     """Given times over estimates: the one rule (module docstring).
 
     For every (source, target) of `sources` x `targets` with a given time in `mode` (as listed, else
@@ -118,21 +126,38 @@ def apply_measured(estimated: Mapping[Pair, int], given: GivenTimes, mode: str, 
     return TravelPairs(dict(sorted(minutes.items())), dict(sorted(origin.items())))
 
 
-def travel_pairs(sources: Sequence[Place], targets: Sequence[Place], limit: int | Mapping[str, int], mode: str,
-                 given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> TravelPairs:
+def travel_pairs(
+    sources: Sequence[Place],
+    targets: Sequence[Place],
+    limit: int | Mapping[str, int],
+    mode: str,
+    given: GivenTimes = NO_GIVEN_TIMES,
+    grid: DensityGrid | None = None,
+) -> TravelPairs:
     """Every (source, target) within the limit in `mode`: the estimate, with given times over it."""
     estimated = estimated_pairs(sources, targets, limit, mode, grid)
     return apply_measured(estimated, given, mode, [p.place_id for p in sources], [p.place_id for p in targets], limit)
 
 
-def supervision_pairs(hubs: Sequence[Place], hosts: Sequence[Place], limits: Mapping[str, int],
-                      given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> TravelPairs:
+def supervision_pairs(
+    hubs: Sequence[Place],
+    hosts: Sequence[Place],
+    limits: Mapping[str, int],
+    given: GivenTimes = NO_GIVEN_TIMES,
+    grid: DensityGrid | None = None,
+) -> TravelPairs:
     """(hub_id, host_id) pairs within each hub's supervision limit, by car."""
     return travel_pairs(hubs, hosts, limits, "car", given, grid)
 
 
-def casework_pairs(hosts: Sequence[Place], areas: Sequence[Place], limit: int, mode: str,
-                   given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> TravelPairs:
+def casework_pairs(
+    hosts: Sequence[Place],
+    areas: Sequence[Place],
+    limit: int,
+    mode: str,
+    given: GivenTimes = NO_GIVEN_TIMES,
+    grid: DensityGrid | None = None,
+) -> TravelPairs:
     """(host_id, area_id) pairs within the casework limit: host -> area by car, or area -> host by
     public transport (young people's own journeys), keyed (host_id, area_id) either way."""
     if mode == "car":
@@ -149,8 +174,14 @@ class Nearest:
     source: str
 
 
-def nearest(places: Sequence[Place], candidates: Sequence[Place], mode: str, candidates_are_origins: bool,
-            given: GivenTimes = NO_GIVEN_TIMES, grid: DensityGrid | None = None) -> dict[str, Nearest]:
+def nearest(
+    places: Sequence[Place],
+    candidates: Sequence[Place],
+    mode: str,
+    candidates_are_origins: bool,
+    given: GivenTimes = NO_GIVEN_TIMES,
+    grid: DensityGrid | None = None,
+) -> dict[str, Nearest]:
     """For each place, the candidate with the fewest minutes (ties: the smaller id), not cut at a limit.
 
     Journeys run candidate -> place when `candidates_are_origins` (a host's nearest hub: hub -> host;

@@ -78,7 +78,9 @@ def load_calibration(path: Path, places: pd.DataFrame | None = None, grid: Densi
     a = places.loc[table["from_place"]]
     b = places.loc[table["to_place"]]
     table = table.assign(
-        km=straight_km(a["easting"].to_numpy(), a["northing"].to_numpy(), b["easting"].to_numpy(), b["northing"].to_numpy()),
+        km=straight_km(
+            a["easting"].to_numpy(), a["northing"].to_numpy(), b["easting"].to_numpy(), b["northing"].to_numpy()
+        ),
         density_from=grid.at(a["easting"].to_numpy(), a["northing"].to_numpy()),
         density_to=grid.at(b["easting"].to_numpy(), b["northing"].to_numpy()),
     )
@@ -125,13 +127,17 @@ def error_summary(relative_errors: ArrayLike) -> dict[str, float]:
     errors = np.asarray(relative_errors, dtype=float)
     if not len(errors):
         return {"pairs": 0, "median_abs": float("nan"), "within_35": float("nan")}
-    return {"pairs": int(len(errors)), "median_abs": float(np.median(np.abs(errors))),
-            "within_35": float(np.mean(np.abs(errors) <= WITHIN + 1e-12))}
+    return {
+        "pairs": int(len(errors)),
+        "median_abs": float(np.median(np.abs(errors))),
+        "within_35": float(np.mean(np.abs(errors) <= WITHIN + 1e-12)),
+    }
 
 
 def distance_band(km: np.ndarray) -> np.ndarray:
-    return np.select([km < NEAR_KM, km < FAR_KM], [f"< {NEAR_KM:g} km", f"{NEAR_KM:g}-{FAR_KM:g} km"],
-                     f">= {FAR_KM:g} km")
+    return np.select(
+        [km < NEAR_KM, km < FAR_KM], [f"< {NEAR_KM:g} km", f"{NEAR_KM:g}-{FAR_KM:g} km"], f">= {FAR_KM:g} km"
+    )
 
 
 def settlement_class(density_from, density_to) -> np.ndarray:
@@ -142,9 +148,12 @@ def settlement_class(density_from, density_to) -> np.ndarray:
 
 def calibration_report(table: pd.DataFrame, predicted: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:
     """Error figures by split (fit, test, all published, assumption checks), settlement class and band."""
-    table = table.assign(predicted=predicted, error=_relative_error(predicted, table["minutes"].to_numpy()),
-                         cls=settlement_class(table["density_from"], table["density_to"]),
-                         band=distance_band(table["km"].to_numpy()))
+    table = table.assign(
+        predicted=predicted,
+        error=_relative_error(predicted, table["minutes"].to_numpy()),
+        cls=settlement_class(table["density_from"], table["density_to"]),
+        band=distance_band(table["km"].to_numpy()),
+    )
     published = table[table["split"] != "check"]
     report = {"split": {name: error_summary(table.loc[table["split"] == name, "error"]) for name in ("fit", "test")}}
     report["split"]["fit + test"] = error_summary(published["error"])
@@ -172,18 +181,25 @@ def _print_report(title: str, table: pd.DataFrame, report: dict) -> None:
     print(f"## {title}")
     print(f"{'pair':<48} {'km':>6} {'dens A':>7} {'dens B':>7} {'published':>9} {'model':>6} {'error':>7}  split")
     for row in table.sort_values("km").to_dict("records"):
-        print(f"{row['from_place'] + ' - ' + row['to_place']:<48} {row['km']:>6.1f} {row['density_from']:>7.0f} "
-              f"{row['density_to']:>7.0f} {row['minutes']:>9.0f} {row['predicted']:>6.1f} "
-              f"{(row['predicted'] - row['minutes']) / row['minutes']:>+7.0%}  {row['split']}")
+        print(
+            f"{row['from_place'] + ' - ' + row['to_place']:<48} {row['km']:>6.1f} {row['density_from']:>7.0f} "
+            f"{row['density_to']:>7.0f} {row['minutes']:>9.0f} {row['predicted']:>6.1f} "
+            f"{(row['predicted'] - row['minutes']) / row['minutes']:>+7.0%}  {row['split']}"
+        )
     for group, figures in report.items():
         for name, f in figures.items():
-            print(f"{group:<6} {name:<20} pairs {f['pairs']:>3}  median |error| {f['median_abs']:>6.1%}  "
-                  f"within 35% {f['within_35']:>6.1%}")
+            print(
+                f"{group:<6} {name:<20} pairs {f['pairs']:>3}  median |error| {f['median_abs']:>6.1%}  "
+                f"within 35% {f['within_35']:>6.1%}"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m scoping.scenario.travel_calibration", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scoping.scenario.travel_calibration",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("density-grid", help=f"rebuild {DENSITY_FILE.name} from the ONS Postcode Directory")
     sub.add_parser("calibrate", help="re-fit both models on the shipped tables and print the error figures")

@@ -204,8 +204,9 @@ def wait_minutes(density) -> np.ndarray:
 def public_transport_minutes(km, density_a, density_b, model: PublicTransportModel | None = None) -> np.ndarray:
     """Door-to-door bus minutes (float) from A to B: walk + wait at A + in-vehicle (+ interchange) + walk."""
     km = np.asarray(km, dtype=float)
-    total = (access_minutes(density_a) + wait_minutes(density_a)
-             + in_vehicle_minutes(km, model) + access_minutes(density_b))
+    total = (
+        access_minutes(density_a) + wait_minutes(density_a) + in_vehicle_minutes(km, model) + access_minutes(density_b)
+    )
     return np.where(km * 1000.0 < SAME_PLACE_M, 0.0, total)
 
 
@@ -230,8 +231,9 @@ def _coordinates(places: Sequence[Place]) -> np.ndarray:
     return np.array([(p.easting, p.northing) for p in places], dtype=float).reshape(-1, 2)
 
 
-def minutes_between(origins: Sequence[Place], destinations: Sequence[Place], mode: str,
-                    grid: DensityGrid | None = None) -> np.ndarray:
+def minutes_between(
+    origins: Sequence[Place], destinations: Sequence[Place], mode: str, grid: DensityGrid | None = None
+) -> np.ndarray:
     """Whole estimated minutes from each origin to the destination of the same position (no limit)."""
     grid = grid or load_density_grid()
     a, b = _coordinates(origins), _coordinates(destinations)
@@ -265,8 +267,9 @@ def reach_km(limit: float, minutes_of: MinutesFormula) -> float:
     return high * (1 + 1e-9) + 1e-6
 
 
-def pair_arrays(sources: Sequence[Place], targets: Sequence[Place], limit: float, mode: str = "car",
-                grid: DensityGrid | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pair_arrays(
+    sources: Sequence[Place], targets: Sequence[Place], limit: float, mode: str = "car", grid: DensityGrid | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(source index, target index, whole minutes) of every pair within `limit` minutes.
 
     Candidate pairs come from one KD-tree query within :func:`reach_km` (the farthest straight-line
@@ -290,8 +293,13 @@ def pair_arrays(sources: Sequence[Place], targets: Sequence[Place], limit: float
     return rows[keep], cols[keep], whole[keep]
 
 
-def estimated_pairs(sources: Sequence[Place], targets: Sequence[Place], limit: int | Mapping[str, int],
-                    mode: str = "car", grid: DensityGrid | None = None) -> dict[tuple[str, str], int]:
+def estimated_pairs(
+    sources: Sequence[Place],
+    targets: Sequence[Place],
+    limit: int | Mapping[str, int],
+    mode: str = "car",
+    grid: DensityGrid | None = None,
+) -> dict[tuple[str, str], int]:
     """Whole estimated minutes for every (source id, target id) within the limit (per source if a
     mapping), ordered by (source id, target id).
 
@@ -314,12 +322,17 @@ def estimated_pairs(sources: Sequence[Place], targets: Sequence[Place], limit: i
     source_rank = np.argsort(np.argsort(np.array(source_ids, dtype=object), kind="stable"), kind="stable")
     target_rank = np.argsort(np.argsort(np.array(target_ids, dtype=object), kind="stable"), kind="stable")
     order = np.lexsort((target_rank[cols], source_rank[rows]))
-    return dict(zip(zip([source_ids[r] for r in rows[order].tolist()], [target_ids[c] for c in cols[order].tolist()]),
-                    minutes[order].astype(int).tolist()))
+    return dict(
+        zip(
+            zip([source_ids[r] for r in rows[order].tolist()], [target_ids[c] for c in cols[order].tolist()]),
+            minutes[order].astype(int).tolist(),
+        )
+    )
 
 
-def nearest_estimates(sources: Sequence[Place], targets: Sequence[Place], mode: str,
-                      grid: DensityGrid | None = None, block: int = 512) -> np.ndarray:
+def nearest_estimates(
+    sources: Sequence[Place], targets: Sequence[Place], mode: str, grid: DensityGrid | None = None, block: int = 512
+) -> np.ndarray:
     """Whole estimated minutes from every source to every target, as a dense (sources x targets)
     array, built in blocks of targets (for the scoping report's nearest host and hub, not cut at a
     limit; scenarios have at most a few thousand of each)."""

@@ -74,7 +74,9 @@ def _minutes_problem(value: float, unit: str) -> str | None:
         return f"expected a non-negative number of {unit}, not {value:g}"
     minutes = value / 60.0 if unit == "seconds" else value
     if whole_minutes(minutes) > MAX_MINUTES:
-        return f"{value:g} {unit} is more than {MAX_MINUTES} minutes (a day); travel_times.csv holds at most {MAX_MINUTES}"
+        return (
+            f"{value:g} {unit} is more than {MAX_MINUTES} minutes (a day); travel_times.csv holds at most {MAX_MINUTES}"
+        )
     return None
 
 
@@ -92,11 +94,23 @@ def _long_form(path: Path, file: str, time_column: str | None, fmt: str) -> Rout
             if len(candidates) == 1:
                 time_column = candidates[0]
             elif not candidates:
-                problems.append(Problem(file, 1, "travel_time", "required column is missing (r5py writes "
-                                        "from_id, to_id, travel_time in minutes)"))
+                problems.append(
+                    Problem(
+                        file,
+                        1,
+                        "travel_time",
+                        "required column is missing (r5py writes from_id, to_id, travel_time in minutes)",
+                    )
+                )
             else:
-                problems.append(Problem(file, 1, candidates[0], f"several travel-time columns ({', '.join(candidates)}); "
-                                        "choose one (time_column)"))
+                problems.append(
+                    Problem(
+                        file,
+                        1,
+                        candidates[0],
+                        f"several travel-time columns ({', '.join(candidates)}); choose one (time_column)",
+                    )
+                )
         elif time_column not in header:
             problems.append(Problem(file, 1, time_column, "the chosen travel-time column is missing"))
     else:
@@ -121,11 +135,20 @@ def _long_form(path: Path, file: str, time_column: str | None, fmt: str) -> Rout
             continue
         from_id, to_id = record[index["from_id"]].strip(), record[index["to_id"]].strip()
         text = record[index[time_column]].strip()
-        row_problems = [Problem(file, line, name, "is empty; expected a place id")
-                        for name, value in (("from_id", from_id), ("to_id", to_id)) if not value]
+        row_problems = [
+            Problem(file, line, name, "is empty; expected a place id")
+            for name, value in (("from_id", from_id), ("to_id", to_id))
+            if not value
+        ]
         if from_id and to_id and (from_id, to_id) in seen:
-            row_problems.append(Problem(file, line, "to_id", f"pair {from_id} -> {to_id} is listed twice "
-                                        f"(also on line {seen[(from_id, to_id)]})"))
+            row_problems.append(
+                Problem(
+                    file,
+                    line,
+                    "to_id",
+                    f"pair {from_id} -> {to_id} is listed twice (also on line {seen[(from_id, to_id)]})",
+                )
+            )
         value: float | None = None
         if text in NO_ROUTE:
             if fmt != "r5py":
@@ -170,8 +193,16 @@ def read_id_list(path: str | Path, file: str | None = None) -> list[str]:
     file = file or path.name
     header, records = read_csv_records(path, file)
     if "id" not in header:
-        raise InputError([Problem(file, 1, "id", "required column is missing (one id per row, in the order "
-                                  "the coordinates were sent to the router)")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    1,
+                    "id",
+                    "required column is missing (one id per row, in the order the coordinates were sent to the router)",
+                )
+            ]
+        )
     column = header.index("id")
     problems: list[Problem] = []
     ids: list[str] = []
@@ -203,7 +234,7 @@ def _durations_lines(text: str) -> dict[tuple[int, int], int]:
     lines: dict[tuple[int, int], int] = {}
     depth, row, col, line = 1, -1, 0, text.count("\n", 0, found.end()) + 1
     expecting = False
-    for char in text[found.end():]:
+    for char in text[found.end() :]:
         if char == "\n":
             line += 1
         if char == "[":
@@ -222,30 +253,56 @@ def _durations_lines(text: str) -> dict[tuple[int, int], int]:
     return lines
 
 
-def _waypoint_ids(payload: dict, key: str, given: Sequence[str] | None, count: int, file: str,
-                  problems: list[Problem]) -> list[str]:
+def _waypoint_ids(
+    payload: dict, key: str, given: Sequence[str] | None, count: int, file: str, problems: list[Problem]
+) -> list[str]:
     if given is not None:
         ids = [str(v) for v in given]
         if len(ids) != count:
-            problems.append(Problem(file, 0, key, f"{len(ids)} ids were given for {count} {key} in the table; "
-                                    "give one id per coordinate, in the order they were sent"))
+            problems.append(
+                Problem(
+                    file,
+                    0,
+                    key,
+                    f"{len(ids)} ids were given for {count} {key} in the table; "
+                    "give one id per coordinate, in the order they were sent",
+                )
+            )
             return []  # no pair can be named; the durations are still checked
         return ids
     waypoints = payload.get(key)
     if not isinstance(waypoints, list) or len(waypoints) != count:
-        problems.append(Problem(file, 0, key, f"no ids: the file has no list of {count} {key} waypoints; give "
-                                "the ids in the order the coordinates were sent"))
+        problems.append(
+            Problem(
+                file,
+                0,
+                key,
+                f"no ids: the file has no list of {count} {key} waypoints; give "
+                "the ids in the order the coordinates were sent",
+            )
+        )
         return []
     names = [str(w.get("name", "")).strip() if isinstance(w, dict) else "" for w in waypoints]
     if any(not n for n in names) or len(set(names)) != len(names):
-        problems.append(Problem(file, 0, key, "waypoint names are empty or repeated (OSRM names the snapped "
-                                "street, not your place); give the ids in the order the coordinates were sent"))
+        problems.append(
+            Problem(
+                file,
+                0,
+                key,
+                "waypoint names are empty or repeated (OSRM names the snapped "
+                "street, not your place); give the ids in the order the coordinates were sent",
+            )
+        )
         return []
     return names
 
 
-def read_osrm_table(path: str | Path, source_ids: Sequence[str] | None = None,
-                    destination_ids: Sequence[str] | None = None, file: str | None = None) -> RouterImport:
+def read_osrm_table(
+    path: str | Path,
+    source_ids: Sequence[str] | None = None,
+    destination_ids: Sequence[str] | None = None,
+    file: str | None = None,
+) -> RouterImport:
     """An OSRM ``table`` service response (durations in seconds)."""
     path = Path(path)
     file = file or path.name
@@ -253,23 +310,46 @@ def read_osrm_table(path: str | Path, source_ids: Sequence[str] | None = None,
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InputError([Problem(file, raw[: err.start].count(b"\n") + 1, "-", "not UTF-8 text; expected the JSON "
-                                  "an OSRM table request returns")]) from err
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    raw[: err.start].count(b"\n") + 1,
+                    "-",
+                    "not UTF-8 text; expected the JSON an OSRM table request returns",
+                )
+            ]
+        ) from err
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError([Problem(file, err.lineno, "-", f"not valid JSON: {err.msg} (column {err.colno})")]) from err
     if not isinstance(payload, dict):
-        raise InputError([Problem(file, 1, "-", "expected a JSON object with code and durations (OSRM table response)")])
+        raise InputError(
+            [Problem(file, 1, "-", "expected a JSON object with code and durations (OSRM table response)")]
+        )
     code = payload.get("code")
     if code != "Ok":
         message = payload.get("message", "")
-        raise InputError([Problem(file, 1, "code", f"the router answered {code!r}{': ' + message if message else ''}; "
-                                  "expected 'Ok'")])
+        raise InputError(
+            [
+                Problem(
+                    file, 1, "code", f"the router answered {code!r}{': ' + message if message else ''}; expected 'Ok'"
+                )
+            ]
+        )
     durations = payload.get("durations")
     if not isinstance(durations, list) or not all(isinstance(row, list) for row in durations):
-        raise InputError([Problem(file, 1, "durations", "missing or not a list of rows; request the table with "
-                                  "annotations=duration (the default)")])
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    1,
+                    "durations",
+                    "missing or not a list of rows; request the table with annotations=duration (the default)",
+                )
+            ]
+        )
     lines = _durations_lines(text)
     width = len(durations[0]) if durations else 0
     problems: list[Problem] = []
@@ -277,7 +357,8 @@ def read_osrm_table(path: str | Path, source_ids: Sequence[str] | None = None,
     destinations = _waypoint_ids(payload, "destinations", destination_ids, width, file, problems)
     fallback_cells = payload.get("fallback_speed_cells") or []
     if not isinstance(fallback_cells, list) or not all(
-            isinstance(c, list) and len(c) == 2 and all(isinstance(k, int) for k in c) for c in fallback_cells):
+        isinstance(c, list) and len(c) == 2 and all(isinstance(k, int) for k in c) for c in fallback_cells
+    ):
         problems.append(Problem(file, 1, "fallback_speed_cells", "expected a list of [row, column] index pairs"))
         fallback_cells = []
     fallback = {tuple(cell) for cell in fallback_cells}
@@ -286,8 +367,14 @@ def read_osrm_table(path: str | Path, source_ids: Sequence[str] | None = None,
     estimated: list[tuple[str, str]] = []
     for i, row in enumerate(durations):
         if len(row) != width:
-            problems.append(Problem(file, lines.get((i, 0), 1), f"durations[{i}]",
-                                    f"row has {len(row)} values but the first row has {width}"))
+            problems.append(
+                Problem(
+                    file,
+                    lines.get((i, 0), 1),
+                    f"durations[{i}]",
+                    f"row has {len(row)} values but the first row has {width}",
+                )
+            )
             continue
         for j, seconds in enumerate(row):
             where = lines.get((i, j), 1)
@@ -316,9 +403,14 @@ def read_osrm_table(path: str | Path, source_ids: Sequence[str] | None = None,
 # ---------------------------------------------------------------------------------------------
 
 
-def import_router_file(path: str | Path, fmt: str, source_ids: Sequence[str] | None = None,
-                       destination_ids: Sequence[str] | None = None, time_column: str | None = None,
-                       file: str | None = None) -> RouterImport:
+def import_router_file(
+    path: str | Path,
+    fmt: str,
+    source_ids: Sequence[str] | None = None,
+    destination_ids: Sequence[str] | None = None,
+    time_column: str | None = None,
+    file: str | None = None,
+) -> RouterImport:
     """Read a router's output in `fmt` ('osrm', 'r5py' or 'csv')."""
     if fmt == "osrm":
         return read_osrm_table(path, source_ids, destination_ids, file)
@@ -334,10 +426,17 @@ def id_problems(result: RouterImport, file: str) -> list[Problem]:
     '_', '.', '-', at most 64), one problem per distinct id."""
     pattern = re.compile(ID_PATTERN)
     bad = sorted({place for t in result.times for place in (t.from_id, t.to_id) if not pattern.match(place)})
-    return [Problem(file, 0, "-", f"{place[:60]!r} cannot be a scenario id (letters, digits, _ . - only, at most 64 "
-                    "characters); give the ids of your hubs, hosts and areas in the order the router was asked "
-                    "(--ids FILE)")
-            for place in bad]
+    return [
+        Problem(
+            file,
+            0,
+            "-",
+            f"{place[:60]!r} cannot be a scenario id (letters, digits, _ . - only, at most 64 "
+            "characters); give the ids of your hubs, hosts and areas in the order the router was asked "
+            "(--ids FILE)",
+        )
+        for place in bad
+    ]
 
 
 def travel_times_csv(result: RouterImport, mode: str) -> bytes:
@@ -347,6 +446,7 @@ def travel_times_csv(result: RouterImport, mode: str) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["from_id", "to_id", "minutes", "mode", "source"])
-    writer.writerows((t.from_id, t.to_id, t.minutes, mode, ROUTED)
-                     for t in sorted(result.times, key=lambda t: (t.from_id, t.to_id)))
+    writer.writerows(
+        (t.from_id, t.to_id, t.minutes, mode, ROUTED) for t in sorted(result.times, key=lambda t: (t.from_id, t.to_id))
+    )
     return buffer.getvalue().encode("utf-8")

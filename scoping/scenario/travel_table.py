@@ -46,8 +46,15 @@ class Journey:
     notes: tuple[tuple[str, str], ...] = ()
 
     def cells(self) -> list:
-        return [self.from_text, self.to_text, self.minutes["car"], self.minutes["public_transport"],
-                self.sources["car"], self.sources["public_transport"], *(value for _, value in self.notes)]
+        return [
+            self.from_text,
+            self.to_text,
+            self.minutes["car"],
+            self.minutes["public_transport"],
+            self.sources["car"],
+            self.sources["public_transport"],
+            *(value for _, value in self.notes),
+        ]
 
 
 @dataclass(frozen=True)
@@ -80,8 +87,11 @@ def travel_table(pairs_csv: str | Path, scenario_dir: str | Path | None = None) 
     if not table.rows:
         raise InputError([Problem(file, 1, "-", "no journeys listed; expected one from,to row per journey")])
     scenario: Scenario | None = load_scenario(scenario_dir) if scenario_dir is not None else None
-    scenario_places = {place_id: Place(place_id, loc.easting, loc.northing)
-                       for place_id, loc in locate(scenario).items()} if scenario is not None else {}
+    scenario_places = (
+        {place_id: Place(place_id, loc.easting, loc.northing) for place_id, loc in locate(scenario).items()}
+        if scenario is not None
+        else {}
+    )
 
     # Each end: a scenario id, else a postcode (geocoded together below).
     wanted: dict[tuple[int, str], str] = {}  # (line, column) -> canonical postcode
@@ -91,8 +101,11 @@ def travel_table(pairs_csv: str | Path, scenario_dir: str | Path | None = None) 
                 continue
             postcode = normalise_postcode(text)
             if postcode is None:
-                where = (f"neither a UK postcode nor an id of scenario {scenario.directory}" if scenario is not None
-                         else "not a UK postcode (such as NE1 4LP); to name places by id, give --scenario DIR")
+                where = (
+                    f"neither a UK postcode nor an id of scenario {scenario.directory}"
+                    if scenario is not None
+                    else "not a UK postcode (such as NE1 4LP); to name places by id, give --scenario DIR"
+                )
                 problems.append(Problem(file, row.line, column, f"{text[:60]!r} is {where}"))
             else:
                 wanted[(row.line, column)] = postcode
@@ -120,14 +133,21 @@ def travel_table(pairs_csv: str | Path, scenario_dir: str | Path | None = None) 
     for mode in TRAVEL_MODES:
         estimates = minutes_between(origins, destinations, mode, grid).astype(int).tolist()
         pairs = [(a.place_id, b.place_id) for a, b in zip(origins, destinations)]
-        timed = apply_measured(dict(zip(pairs, estimates)), given, mode, [a.place_id for a in origins],
-                               [b.place_id for b in destinations])
+        timed = apply_measured(
+            dict(zip(pairs, estimates)), given, mode, [a.place_id for a in origins], [b.place_id for b in destinations]
+        )
         minutes[mode] = [timed.minutes[pair] for pair in pairs]
         sources[mode] = [timed.source(pair) for pair in pairs]
     journeys = tuple(
-        Journey(row.line, row.value.from_place, row.value.to_place,
-                {mode: minutes[mode][k] for mode in TRAVEL_MODES}, {mode: sources[mode][k] for mode in TRAVEL_MODES},
-                row.notes)
-        for k, row in enumerate(table.rows))
+        Journey(
+            row.line,
+            row.value.from_place,
+            row.value.to_place,
+            {mode: minutes[mode][k] for mode in TRAVEL_MODES},
+            {mode: sources[mode][k] for mode in TRAVEL_MODES},
+            row.notes,
+        )
+        for k, row in enumerate(table.rows)
+    )
     notes = tuple(name for name in table.columns if name.startswith("x_"))
     return TravelTable(file, journeys, notes)

@@ -39,8 +39,9 @@ def previous_plan(out_dir: str | Path) -> dict[str, Any] | None:
     if not os.path.lexists(path):
         return None
     try:
-        document = json.loads(read_input_bytes(path, str(path), within=out_dir, limit=MAX_PLAN_BYTES,
-                                               what="plan.json").decode("utf-8"))
+        document = json.loads(
+            read_input_bytes(path, str(path), within=out_dir, limit=MAX_PLAN_BYTES, what="plan.json").decode("utf-8")
+        )
     except (InputError, ValueError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
@@ -85,15 +86,19 @@ def compare_snapshots(data: SnapshotData, previous_document: dict[str, Any] | No
     except InputError:
         old = None
     if old is None:
-        return (f"the earlier plan in the output folder came from snapshot {old_id[:40]}, which is not in this "
-                "store's history, so it is not compared")
+        return (
+            f"the earlier plan in the output folder came from snapshot {old_id[:40]}, which is not in this "
+            "store's history, so it is not compared"
+        )
     read_as = {name: table for table, name in data.table_sources().items()}
     before, after = old["sources"], data.manifest["sources"]
     changes = []
     for name in sorted(set(before) | set(after)):
         entry = after.get(name) or before[name]
         if name not in before or name not in after:
-            changes.append(SourceChange(name, entry["schema"], "new" if name in after else "removed", read_as.get(name)))
+            changes.append(
+                SourceChange(name, entry["schema"], "new" if name in after else "removed", read_as.get(name))
+            )
             continue
         if same_source(before[name], after[name]):
             changes.append(SourceChange(name, entry["schema"], "unchanged", read_as.get(name)))
@@ -103,7 +108,16 @@ def compare_snapshots(data: SnapshotData, previous_document: dict[str, Any] | No
             changes.append(SourceChange(name, entry["schema"], "changed", read_as.get(name), compared=False))
             continue
         diff = compare(old_records, new_records)
-        changes.append(SourceChange(
-            name, entry["schema"], "changed", read_as.get(name), tuple(diff["added"]), tuple(diff["removed"]),
-            tuple(sorted({m["key"] for m in diff["moved"]})), tuple(sorted({m["column"] for m in diff["moved"]}))))
+        changes.append(
+            SourceChange(
+                name,
+                entry["schema"],
+                "changed",
+                read_as.get(name),
+                tuple(diff["added"]),
+                tuple(diff["removed"]),
+                tuple(sorted({m["key"] for m in diff["moved"]})),
+                tuple(sorted({m["column"] for m in diff["moved"]})),
+            )
+        )
     return SnapshotComparison(old_id, data.snapshot, tuple(changes), previous_document)

@@ -102,8 +102,9 @@ def check_measure(service_model: str | None, measure_id: str) -> str:
         return measure_id
     measures = shipped_catalogue(service_model).measures
     if measure_id not in measures:
-        raise ValueError(f"unknown measure id {measure_id!r} for {service_model}; expected one of "
-                         f"{', '.join(measures)}")
+        raise ValueError(
+            f"unknown measure id {measure_id!r} for {service_model}; expected one of {', '.join(measures)}"
+        )
     return measure_id
 
 
@@ -112,8 +113,9 @@ def check_period(value: str) -> str:
     if annual:
         start, end = int(annual.group(1)), int(annual.group(2))
         if end != (start + 1) % 100:
-            raise ValueError(f"period {value!r}: a year runs from one year to the next, e.g. "
-                             f"{start}-{(start + 1) % 100:02d}")
+            raise ValueError(
+                f"period {value!r}: a year runs from one year to the next, e.g. {start}-{(start + 1) % 100:02d}"
+            )
         year = start
     elif quarter:
         year = int(quarter.group(1))
@@ -256,18 +258,39 @@ def read_outcomes(path: str | Path, file: str | None = None, within: Path | None
     for row in table.rows:
         r = row.value
         area = r.authority_code or r.hub_id or WHOLE_SERVICE
-        figure = Figure(r.service_model, r.measure_id, r.period, area,
-                        parse_value(measure_unit(r.service_model, r.measure_id), r.value), r.denominator, row.line)
+        figure = Figure(
+            r.service_model,
+            r.measure_id,
+            r.period,
+            area,
+            parse_value(measure_unit(r.service_model, r.measure_id), r.value),
+            r.denominator,
+            row.line,
+        )
         if figure.key in seen:
-            problems.append(Problem(file, row.line, "period", f"{r.measure_id} {r.period} {area} is already on line "
-                                    f"{seen[figure.key]}; give each measure, period and area once"))
+            problems.append(
+                Problem(
+                    file,
+                    row.line,
+                    "period",
+                    f"{r.measure_id} {r.period} {area} is already on line "
+                    f"{seen[figure.key]}; give each measure, period and area once",
+                )
+            )
             continue
         seen[figure.key] = row.line
         kind = period_kind(r.period)
         first = kinds.setdefault((r.service_model, r.measure_id), (kind, row.line))
         if first[0] != kind:
-            problems.append(Problem(file, row.line, "period", f"{r.measure_id} uses {first[0]}s from line {first[1]}; "
-                                    f"expected one period form per measure, got the {kind} {r.period}"))
+            problems.append(
+                Problem(
+                    file,
+                    row.line,
+                    "period",
+                    f"{r.measure_id} uses {first[0]}s from line {first[1]}; "
+                    f"expected one period form per measure, got the {kind} {r.period}",
+                )
+            )
             continue
         figures.append(figure)
     problems += _total_problems(figures, file)
@@ -294,9 +317,16 @@ def _total_problems(figures: list[Figure], file: str) -> list[Problem]:
                 if given is None or not numbers or any(n is None for n in numbers):
                     continue
                 if given < sum(numbers):
-                    problems.append(Problem(file, total.line, column, f"the whole-service {column} {given} of "
-                                            f"{measure_id} {period} is less than the sum of its {label} rows "
-                                            f"({sum(numbers)}); expected at least that"))
+                    problems.append(
+                        Problem(
+                            file,
+                            total.line,
+                            column,
+                            f"the whole-service {column} {given} of "
+                            f"{measure_id} {period} is less than the sum of its {label} rows "
+                            f"({sum(numbers)}); expected at least that",
+                        )
+                    )
     return problems
 
 
@@ -349,12 +379,26 @@ def track(store: str | Path, service_model: str) -> tuple[dict[tuple, Tracked], 
                     continue
                 kind = kinds.setdefault(f.measure_id, (period_kind(f.period), snapshot))
                 if kind[0] != period_kind(f.period):
-                    problems.append(Problem(str(path), f.line, "period", f"{f.measure_id} has {kind[0]}s in snapshot "
-                                            f"{kind[1]}; expected one period form per measure, got {f.period}"))
+                    problems.append(
+                        Problem(
+                            str(path),
+                            f.line,
+                            "period",
+                            f"{f.measure_id} has {kind[0]}s in snapshot "
+                            f"{kind[1]}; expected one period form per measure, got {f.period}",
+                        )
+                    )
                     continue
                 if f.key in present:
-                    problems.append(Problem(str(path), f.line, "measure_id", f"{f.measure_id} {f.period} {f.area} is "
-                                            "also in another outcomes source of this snapshot; give it once"))
+                    problems.append(
+                        Problem(
+                            str(path),
+                            f.line,
+                            "measure_id",
+                            f"{f.measure_id} {f.period} {f.area} is "
+                            "also in another outcomes source of this snapshot; give it once",
+                        )
+                    )
                     continue
                 present[f.key] = f
         for key, f in present.items():
@@ -435,11 +479,17 @@ def level(measure: Measure, value: float | str | None, denominator: int | None) 
     return float(value)
 
 
-READINGS: dict[tuple[str | None, str], tuple[str, str]] = {("rising", "higher"): ("improving", "green"), ("falling", "lower"): ("improving", "green"),
-            ("rising", "lower"): ("worsening", "red"), ("falling", "higher"): ("worsening", "red")}
+READINGS: dict[tuple[str | None, str], tuple[str, str]] = {
+    ("rising", "higher"): ("improving", "green"),
+    ("falling", "lower"): ("improving", "green"),
+    ("rising", "lower"): ("worsening", "red"),
+    ("falling", "higher"): ("worsening", "red"),
+}
 
 
-def compare_levels(measure: Measure, previous: float | None, latest: float | None) -> tuple[str | None, str | None, str | None]:
+def compare_levels(
+    measure: Measure, previous: float | None, latest: float | None
+) -> tuple[str | None, str | None, str | None]:
     """(trend, reading, rag) of `latest` against `previous`, read with the measure's direction."""
     if previous is None or latest is None:
         return None, None, None
@@ -465,9 +515,18 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
             by_area: dict[str, dict[str, Cell]] = {}
             for (_, _, period, area), t in mine.items():
                 f = t.figure
-                by_area.setdefault(area, {})[period] = Cell(measure.id, area, period, f.value, f.denominator,
-                                                            level(measure, f.value, f.denominator), False,
-                                                            t.snapshot, t.revised_from, t.in_latest)
+                by_area.setdefault(area, {})[period] = Cell(
+                    measure.id,
+                    area,
+                    period,
+                    f.value,
+                    f.denominator,
+                    level(measure, f.value, f.denominator),
+                    False,
+                    t.snapshot,
+                    t.revised_from,
+                    t.in_latest,
+                )
             if measure.unit != "status" and any(a != WHOLE_SERVICE for a in by_area):
                 totals = by_area.setdefault(WHOLE_SERVICE, {})
                 areas = [a for a in by_area if a != WHOLE_SERVICE]
@@ -486,8 +545,18 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
                     denominator = sum(denominators) if len(denominators) == len(parts) else None
                     if measure.unit in ("share", "rate") and denominator is None:
                         continue
-                    totals[period] = Cell(measure.id, WHOLE_SERVICE, period, value, denominator,
-                                          level(measure, value, denominator), True, None, None, True)
+                    totals[period] = Cell(
+                        measure.id,
+                        WHOLE_SERVICE,
+                        period,
+                        value,
+                        denominator,
+                        level(measure, value, denominator),
+                        True,
+                        None,
+                        None,
+                        True,
+                    )
                 if not totals:
                     del by_area[WHOLE_SERVICE]
             measure_periods = sorted({p for cells_ in by_area.values() for p in cells_}, key=period_key)
@@ -501,14 +570,30 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
                         continue
                     if cell.level is not None and previous is not None and previous.level is not None:
                         trend, reading, rag = compare_levels(measure, previous.level, cell.level)
-                        cell = replace(cell, previous_period=previous.period, change=cell.level - previous.level,
-                                       trend=trend, reading=reading, rag=rag)
+                        cell = replace(
+                            cell,
+                            previous_period=previous.period,
+                            change=cell.level - previous.level,
+                            trend=trend,
+                            reading=reading,
+                            rag=rag,
+                        )
                     cells.append(cell)
                     if cell.level is not None:
                         previous = latest = cell
                 if latest is not None:
-                    trends.append(Trend(measure.id, area, latest.period, latest.previous_period, latest.change,
-                                        latest.trend, latest.reading, latest.rag))
+                    trends.append(
+                        Trend(
+                            measure.id,
+                            area,
+                            latest.period,
+                            latest.previous_period,
+                            latest.change,
+                            latest.trend,
+                            latest.reading,
+                            latest.rag,
+                        )
+                    )
                 else:
                     trends.append(Trend(measure.id, area, None, None, None, None, None, None))
             if not by_area:
@@ -517,8 +602,9 @@ def monitoring_table(catalogue: Catalogue, tracked: dict[tuple, Tracked], snapsh
     return MonitoringTable(catalogue, tuple(snapshots), tuple(cells), tuple(trends), periods)
 
 
-def monitoring_table_from_store(store: str | Path, service_model: str,
-                                catalogue: Catalogue | None = None) -> MonitoringTable:
+def monitoring_table_from_store(
+    store: str | Path, service_model: str, catalogue: Catalogue | None = None
+) -> MonitoringTable:
     """Read the store and build the monitoring table of `service_model` (an id). Raises InputError."""
     catalogue = catalogue or load_catalogue(service_model)
     tracked, snapshots = track(store, service_model)

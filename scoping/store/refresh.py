@@ -59,8 +59,13 @@ from scoping.store.outcomes import figure_records, read_outcomes
 from scoping.store.snapshots import read_latest, source_path
 
 TABLE_KEYS = {
-    "hubs": ("hub_id",), "hosts": ("host_id",), "areas": ("area_id",), "authorities": ("authority_code",),
-    "services": ("service_id",), "travel_times": ("from_id", "to_id"), "existing_spokes": ("hub_id", "host_id"),
+    "hubs": ("hub_id",),
+    "hosts": ("host_id",),
+    "areas": ("area_id",),
+    "authorities": ("authority_code",),
+    "services": ("service_id",),
+    "travel_times": ("from_id", "to_id"),
+    "existing_spokes": ("hub_id", "host_id"),
 }
 SCHEMAS = tuple(TABLE_KEYS) + ("ees", "ons_population", "outcomes")
 NAME_SHAPE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$"
@@ -112,16 +117,27 @@ def load_sources(path: str | Path) -> list[Source]:
             continue
         unknown = sorted(str(key) for key in set(raw) - {"name", "url", "schema", *LAYOUT_KEYS})
         for key in unknown:
-            problems.append(Problem(file, yaml_line(item, (key,)), key[:80], "unknown key; expected name, url, schema "
-                                    "(and for an ees source filters, indicators)"))
+            problems.append(
+                Problem(
+                    file,
+                    yaml_line(item, (key,)),
+                    key[:80],
+                    "unknown key; expected name, url, schema (and for an ees source filters, indicators)",
+                )
+            )
         name, url, schema = raw.get("name"), raw.get("url"), raw.get("schema")
         layout, layout_problems = ees_layout(raw, file, partial(yaml_line, item))
         problems += layout_problems
         if schema != "ees" and (layout.filters or layout.indicators):
             key = "filters" if "filters" in raw else "indicators"
-            problems.append(Problem(file, yaml_line(item, (key,)), key,
-                                    f"filters and indicators apply to ees sources only; this source's schema is "
-                                    f"{shown(schema)}"))
+            problems.append(
+                Problem(
+                    file,
+                    yaml_line(item, (key,)),
+                    key,
+                    f"filters and indicators apply to ees sources only; this source's schema is {shown(schema)}",
+                )
+            )
         if not isinstance(name, str) or not re.match(NAME_SHAPE, name):
             problems.append(Problem(file, line, "name", f"expected letters, digits, _ . -, got {shown(name)}"))
         elif name in seen:
@@ -134,7 +150,7 @@ def load_sources(path: str | Path) -> list[Source]:
             continue
         seen.add(name)
         if url.startswith("file://"):
-            url = url[len("file://"):]
+            url = url[len("file://") :]
         if not url.startswith(("http://", "https://")):
             url = str((path.parent / url).resolve())
         sources.append(Source(name, url, schema, line, layout))
@@ -147,8 +163,13 @@ class FetchError(Exception):
     pass
 
 
-def fetch(url: str, attempts: int = 3, backoff: float = 1.0, timeout: float = 30.0,
-          sleep: Callable[[float], None] = time.sleep) -> bytes:
+def fetch(
+    url: str,
+    attempts: int = 3,
+    backoff: float = 1.0,
+    timeout: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bytes:
     """The bytes at `url`: a local file read once; HTTP(S) tried `attempts` times, waiting backoff x 2^k.
 
     Client errors (4xx except 408 and 429) are not retried: asking again will not help.
@@ -177,8 +198,9 @@ def fetch(url: str, attempts: int = 3, backoff: float = 1.0, timeout: float = 30
     raise FetchError(f"could not fetch after {attempt + 1} tries: {last}")
 
 
-def source_records(schema: str, path: Path, file: str, layout: EesLayout = EesLayout(),
-                   within: Path | None = None) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
+def source_records(
+    schema: str, path: Path, file: str, layout: EesLayout = EesLayout(), within: Path | None = None
+) -> tuple[dict[str, dict[str, Any]] | None, list[Problem]]:
     """Validate a source's file; return its records keyed for comparison (a scenario table by its key
     columns, an EES or ONS file by authority), or its problems. `layout`: an ees source's filters and
     indicator columns; `within`: the folder the file must stay in (the store)."""
@@ -192,7 +214,8 @@ def source_records(schema: str, path: Path, file: str, layout: EesLayout = EesLa
         for row in table.rows:
             values = row.value.model_dump(mode="json")
             records["/".join(str(values[k]) for k in key_columns)] = {
-                k: v for k, v in values.items() if k not in key_columns}
+                k: v for k, v in values.items() if k not in key_columns
+            }
         return records, []
     try:
         if schema == "outcomes":
@@ -204,8 +227,10 @@ def source_records(schema: str, path: Path, file: str, layout: EesLayout = EesLa
                 records[code] = {"name": ees.names.get(code), **ees.latest(code)}
             return records, []
         populations = read_ons_population(path, file=file, within=within)
-        return {code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
-                for code, p in populations.items()}, []
+        return {
+            code: {"population_0_17": p.population_0_17, "population_10_17": p.population_10_17}
+            for code, p in populations.items()
+        }, []
     except InputError as error:
         return None, list(error.problems)
 
@@ -283,8 +308,12 @@ def snapshot_id(now: datetime, store: Path) -> str:
 
 
 def report_markdown(snapshot: str | None, previous: str | None, changes: dict[str, Any]) -> str:
-    lines = [f"# Scoping refresh: {'snapshot ' + snapshot if snapshot else 'no new snapshot'}", "",
-             f"Previous snapshot: {previous or 'none'}.", ""]
+    lines = [
+        f"# Scoping refresh: {'snapshot ' + snapshot if snapshot else 'no new snapshot'}",
+        "",
+        f"Previous snapshot: {previous or 'none'}.",
+        "",
+    ]
     for name, change in changes.items():
         lines.append(f"## {name}: {change['status']}")
         if change.get("added"):
@@ -299,8 +328,9 @@ def report_markdown(snapshot: str | None, previous: str | None, changes: dict[st
     return "\n".join(lines)
 
 
-def refresh(sources: list[Source], store: str | Path, collected: list[Collected],
-            now: datetime | None = None) -> RefreshResult:
+def refresh(
+    sources: list[Source], store: str | Path, collected: list[Collected], now: datetime | None = None
+) -> RefreshResult:
     """Decide and (if anything valid changed) write a new snapshot and its what-changed report."""
     store = Path(store)
     latest = read_latest(store)
@@ -314,13 +344,20 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
         if not item.ok:
             problems += item.problems
             kept = old.get(source.name)
-            changes[source.name] = {"status": "rejected, previous snapshot kept" if kept else "rejected, none kept",
-                                    "problems": item.problems}
+            changes[source.name] = {
+                "status": "rejected, previous snapshot kept" if kept else "rejected, none kept",
+                "problems": item.problems,
+            }
             if kept:
                 entries[source.name] = kept
             continue
-        entry = {"sha256": item.sha256, "schema": source.schema, "url": source.url, "rows": len(item.records or {}),
-                 **source.entry_layout()}
+        entry = {
+            "sha256": item.sha256,
+            "schema": source.schema,
+            "url": source.url,
+            "rows": len(item.records or {}),
+            **source.entry_layout(),
+        }
         if source.name in old and same_source(old[source.name], entry):
             changes[source.name] = {"status": "unchanged"}
             entries[source.name] = old[source.name]
@@ -334,22 +371,39 @@ def refresh(sources: list[Source], store: str | Path, collected: list[Collected]
         changed = True
         changes[name] = {"status": "no longer listed in the sources file; left out of the new snapshot"}
     if not changed:
-        return RefreshResult(None, changes, problems, [], report_markdown(None, (latest or {}).get("snapshot"), changes))
+        return RefreshResult(
+            None, changes, problems, [], report_markdown(None, (latest or {}).get("snapshot"), changes)
+        )
 
     try:
-        snapshot, manifest = _write_snapshot(store, latest, entries, by_name={c.source.name: c for c in collected},
-                                             changes=changes, now=now)
+        snapshot, manifest = _write_snapshot(
+            store, latest, entries, by_name={c.source.name: c for c in collected}, changes=changes, now=now
+        )
     except OSError as error:  # disk full, read-only, permission: the store keeps its previous snapshot
         raise OutputError([output_problem(store, error)]) from None
-    written = [str(store / "snapshots" / snapshot), str(store / "reports" / f"{snapshot}.md"),
-               str(store / "latest.json")]
-    return RefreshResult(snapshot, changes, problems, written, report_markdown(snapshot, manifest["previous"], changes),
-                         manifest["previous"])
+    written = [
+        str(store / "snapshots" / snapshot),
+        str(store / "reports" / f"{snapshot}.md"),
+        str(store / "latest.json"),
+    ]
+    return RefreshResult(
+        snapshot,
+        changes,
+        problems,
+        written,
+        report_markdown(snapshot, manifest["previous"], changes),
+        manifest["previous"],
+    )
 
 
-def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[str, Any]],
-                    by_name: dict[str, Collected], changes: dict[str, Any],
-                    now: datetime | None) -> tuple[str, dict[str, Any]]:
+def _write_snapshot(
+    store: Path,
+    latest: dict | None,
+    entries: dict[str, dict[str, Any]],
+    by_name: dict[str, Collected],
+    changes: dict[str, Any],
+    now: datetime | None,
+) -> tuple[str, dict[str, Any]]:
     """Write the new snapshot folder (renamed into place whole), its report and latest.json (last)."""
     snapshot = snapshot_id(now or datetime.now(UTC), store)
     (store / "snapshots").mkdir(parents=True, exist_ok=True)
@@ -363,7 +417,11 @@ def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[st
             else:
                 shutil.copyfile(source_path(store, entry), target)
             entry["file"] = f"snapshots/{snapshot}/{name}.csv"
-        manifest: dict[str, Any] = {"snapshot": snapshot, "previous": (latest or {}).get("snapshot"), "sources": entries}
+        manifest: dict[str, Any] = {
+            "snapshot": snapshot,
+            "previous": (latest or {}).get("snapshot"),
+            "sources": entries,
+        }
         (temp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         temp.rename(store / "snapshots" / snapshot)
     except BaseException:
@@ -372,7 +430,9 @@ def _write_snapshot(store: Path, latest: dict | None, entries: dict[str, dict[st
     markdown = report_markdown(snapshot, manifest["previous"], changes)
     report = {"snapshot": snapshot, "previous": manifest["previous"], "changes": changes}
     atomic_write_bytes(store / "reports" / f"{snapshot}.md", markdown.encode("utf-8"))
-    atomic_write_bytes(store / "reports" / f"{snapshot}.json",
-                  (json.dumps(report, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"))
+    atomic_write_bytes(
+        store / "reports" / f"{snapshot}.json",
+        (json.dumps(report, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8"),
+    )
     atomic_write_bytes(store / "latest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return snapshot, manifest

@@ -53,14 +53,19 @@ class SnapshotData:
         return {
             "snapshot": self.snapshot,
             "previous": self.previous,
-            "sources": {name: {"schema": entry["schema"], "sha256": entry.get("sha256"), "read_as": read_as.get(name)}
-                        for name, entry in sorted(self.manifest["sources"].items())},
+            "sources": {
+                name: {"schema": entry["schema"], "sha256": entry.get("sha256"), "read_as": read_as.get(name)}
+                for name, entry in sorted(self.manifest["sources"].items())
+            },
         }
 
     def table_sources(self) -> dict[str, str]:
         """Scenario table file name -> the name of the source that gives it."""
-        return {f"{entry['schema']}.csv": name for name, entry in self.manifest["sources"].items()
-                if entry["schema"] in TABLE_KEYS}
+        return {
+            f"{entry['schema']}.csv": name
+            for name, entry in self.manifest["sources"].items()
+            if entry["schema"] in TABLE_KEYS
+        }
 
     def tables_from(self) -> TablesFrom:
         """The snapshot's tables as the scenario loader takes them."""
@@ -104,25 +109,43 @@ def snapshot_data(store: str | Path, snapshot: str | None = None) -> SnapshotDat
             continue
         recorded = entry.get("sha256")
         if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
-            problems.append(Problem(manifest_file, line, f"sources.{name[:40]}.sha256",
-                                    f"the store is damaged: {entry['file']} does not have the SHA-256 its manifest "
-                                    "records (changed after the refresh); refresh the store again"))
+            problems.append(
+                Problem(
+                    manifest_file,
+                    line,
+                    f"sources.{name[:40]}.sha256",
+                    f"the store is damaged: {entry['file']} does not have the SHA-256 its manifest "
+                    "records (changed after the refresh); refresh the store again",
+                )
+            )
             continue
         if schema in TABLE_KEYS:
             table = f"{schema}.csv"
             if table in given_by:
-                problems.append(Problem(manifest_file, line, f"sources.{name[:40]}.schema",
-                                        f"source {name} and source {given_by[table]} both give {table}; a snapshot "
-                                        "used as a plan's data gives each table once (list one in SOURCES.yaml)"))
+                problems.append(
+                    Problem(
+                        manifest_file,
+                        line,
+                        f"sources.{name[:40]}.schema",
+                        f"source {name} and source {given_by[table]} both give {table}; a snapshot "
+                        "used as a plan's data gives each table once (list one in SOURCES.yaml)",
+                    )
+                )
                 continue
             given_by[table] = name
             tables[table] = path
             continue
         layout = entry_layout(entry, manifest_file, line)
         if layout is None:
-            problems.append(Problem(manifest_file, line, f"sources.{name[:40]}.filters",
-                                    "the store is damaged: the source's filters or indicators are not a layout "
-                                    f"(got {json.dumps({k: entry.get(k) for k in ('filters', 'indicators')})[:120]})"))
+            problems.append(
+                Problem(
+                    manifest_file,
+                    line,
+                    f"sources.{name[:40]}.filters",
+                    "the store is damaged: the source's filters or indicators are not a layout "
+                    f"(got {json.dumps({k: entry.get(k) for k in ('filters', 'indicators')})[:120]})",
+                )
+            )
             continue
         indicator_files.append(IndicatorFile(path, schema, str(path), store, layout))
     if problems:

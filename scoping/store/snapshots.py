@@ -64,8 +64,16 @@ def read_manifest(path: Path, store: Path) -> dict[str, Any]:
         text = raw.decode("utf-8")
         data = json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise InputError([Problem(file, getattr(error, "lineno", 0), "-", "the store is damaged: not a JSON manifest "
-                                  f"({str(error)[:80]})")]) from None
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    getattr(error, "lineno", 0),
+                    "-",
+                    f"the store is damaged: not a JSON manifest ({str(error)[:80]})",
+                )
+            ]
+        ) from None
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as error:
@@ -79,15 +87,22 @@ def read_manifest(path: Path, store: Path) -> dict[str, Any]:
             else:
                 what = f"{item['msg']}, got {shown(item.get('input'))}"
             last = str(item["loc"][-1]) if item["loc"] else "snapshot"
-            line = _json_line(text, str(item["loc"][1]) if len(item["loc"]) > 1 and item["type"] == "missing"
-                              else last)
+            line = _json_line(text, str(item["loc"][1]) if len(item["loc"]) > 1 and item["type"] == "missing" else last)
             problems.append(Problem(file, line, key, f"the store is damaged: {what}"))
         raise InputError(problems) from None
     for name, entry in manifest.sources.items():
         problem = source_file_problem(store, entry.file)
         if problem:
-            raise InputError([Problem(file, _json_line(text, entry.file), f"sources.{name[:40]}.file",
-                                      f"the store is damaged: {problem}")])
+            raise InputError(
+                [
+                    Problem(
+                        file,
+                        _json_line(text, entry.file),
+                        f"sources.{name[:40]}.file",
+                        f"the store is damaged: {problem}",
+                    )
+                ]
+            )
     return data
 
 
@@ -124,12 +139,19 @@ def read_snapshot(store: str | Path, snapshot: str | None = None) -> dict[str, A
     ids = [manifest["snapshot"] for manifest in chain]
     if snapshot is None:
         return chain[-1]
-    known = (f"the store's snapshots: {', '.join(ids[-LISTED_SNAPSHOTS:])}"
-             f"{f' (and {len(ids) - LISTED_SNAPSHOTS} earlier)' if len(ids) > LISTED_SNAPSHOTS else ''}; "
-             f"the latest is {ids[-1]}")
+    known = (
+        f"the store's snapshots: {', '.join(ids[-LISTED_SNAPSHOTS:])}"
+        f"{f' (and {len(ids) - LISTED_SNAPSHOTS} earlier)' if len(ids) > LISTED_SNAPSHOTS else ''}; "
+        f"the latest is {ids[-1]}"
+    )
     if not re.match(SNAPSHOT_ID, snapshot):
-        raise InputError([Problem(str(store), 0, "--snapshot", f"{shown(snapshot)} is not a snapshot id "
-                                  f"(YYYYmmddTHHMMSSZ); {known}")])
+        raise InputError(
+            [
+                Problem(
+                    str(store), 0, "--snapshot", f"{shown(snapshot)} is not a snapshot id (YYYYmmddTHHMMSSZ); {known}"
+                )
+            ]
+        )
     if snapshot not in ids:
         raise InputError([Problem(str(store), 0, "--snapshot", f"no snapshot {snapshot} in the store; {known}")])
     return chain[ids.index(snapshot)]
@@ -139,20 +161,38 @@ def store_snapshots(store: str | Path) -> list[dict[str, Any]]:
     """Every snapshot's manifest, oldest first: latest.json, then each manifest's `previous`. Raises InputError."""
     store = Path(store)
     if store.exists() and not store.is_dir():
-        raise InputError([Problem(str(store), 0, "-", "not a refresh store (a file, not a folder); "
-                                  "run `spokeplan refresh SOURCES.yaml --store DIR` first")])
+        raise InputError(
+            [
+                Problem(
+                    str(store),
+                    0,
+                    "-",
+                    "not a refresh store (a file, not a folder); "
+                    "run `spokeplan refresh SOURCES.yaml --store DIR` first",
+                )
+            ]
+        )
     latest = read_latest(store)
     if latest is None:
-        raise InputError([Problem(str(store), 0, "-", "not a refresh store (no latest.json); "
-                                  "run `spokeplan refresh SOURCES.yaml --store DIR` first")])
+        raise InputError(
+            [
+                Problem(
+                    str(store),
+                    0,
+                    "-",
+                    "not a refresh store (no latest.json); run `spokeplan refresh SOURCES.yaml --store DIR` first",
+                )
+            ]
+        )
     manifests = []
     snapshot, seen = latest.get("snapshot"), set()
     while snapshot and snapshot not in seen:
         seen.add(snapshot)
         path = store / "snapshots" / snapshot / "manifest.json"
         if not os.path.lexists(path):
-            raise InputError([Problem(str(path), 0, "-", f"the store is damaged: snapshot {snapshot} has no "
-                                      "manifest.json")])
+            raise InputError(
+                [Problem(str(path), 0, "-", f"the store is damaged: snapshot {snapshot} has no manifest.json")]
+            )
         manifest = read_manifest(path, store)
         manifests.append(manifest)
         snapshot = manifest.get("previous")
