@@ -6,11 +6,14 @@ files of the full roll-out period under central demand (DESIGN.md contract uncha
   ``after_funding_compare`` (after_funding: compare) and ``robustness`` (several demand scenarios),
   exact (plan internals);
 * the rows of ``robustness.csv`` (exact, like coverage.csv);
-* a "Roll-out" and a "Robustness" section in report.html, with disclosure control: counts of
-  cases 1..threshold are shown as ``c`` (these tables publish totals only, one per year or
-  scenario, so primary suppression is enough; no cell is the sum of others shown). Services, spokes
-  and money are not counts of young people; young people reached is a modelled estimate
-  (spokes × cases_per_spoke_per_year).
+* a "Roll-out" and a "Robustness" section in report.html, with disclosure control. The roll-out
+  years' demand and covered cases are in the pack's one disclosure audit with every other table
+  (reporting/published/rollout.py): a year's demand is the coverage tables' total demand, the full
+  roll-out years' covered cases their total covered, demand = covered + unmet each year, covered
+  within the caseload times the spokes live; primary suppression alone would let demand minus
+  covered give a small unmet count away, or a year's copy of a hidden total show it. Services,
+  spokes and money are not counts of young people; young people reached is a modelled estimate
+  (spokes × cases_per_spoke_per_year) and so is the cost per young person reached (money over it).
 
 Programme figures (Green Book: HM Treasury's discount rate, 3.5% by default):
 
@@ -22,6 +25,7 @@ Programme figures (Green Book: HM Treasury's discount rate, 3.5% by default):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from optimisation.measures import plan_cost_per_year
@@ -34,6 +38,8 @@ from optimisation.programme import (
     cohort_instance,
 )
 from reporting.disclosure import ESTIMATE_MARK, SUPPRESSED, disclose, estimate_text, round_estimate
+from reporting.published.plan import PublishedCounts
+from reporting.published.rollout import COMPARE, PLAN
 from reporting.views.plan_document import rounded
 
 
@@ -248,20 +254,47 @@ CHART_ROW = 24
 PHASE_COLOURS = ("#2b6cb0", "#2f855a", "#b7791f", "#9b2c2c", "#6b46c1", "#2c7a7b")  # phase t: colour t mod 6
 
 
-def coverage_chart(years: list[dict], pair) -> tuple[dict, list[dict]]:
-    """Bars of cases covered against demand by year, and the year table's rows, disclosed by `pair`."""
-    top = max([y["demand_total"] for y in years] + [1])
+def shown_number(text: str) -> int | None:
+    """The number a published figure shows ('1,234' -> 1234, '≈25' -> 25), None for 'c' and the like."""
+    plain = text.removeprefix(ESTIMATE_MARK).replace(",", "")
+    return int(plain) if plain.isdigit() else None
+
+
+def year_pair(counts: PublishedCounts, table: str) -> Callable[[dict], tuple[str, str, str | None]]:
+    """(demand, covered, share) of a roll-out year as `counts`' pack publishes them: the figures the
+    disclosure audit decided on with every other table of the pack (reporting/published/rollout.py), the
+    share only where both are shown (from the rounded figures where they are estimates, marked)."""
+
+    def pair(y: dict) -> tuple[str, str, str | None]:
+        demand_key = counts.rollout_key(table, y["year"], "demand")
+        covered_key = counts.rollout_key(table, y["year"], "covered")
+        demand, covered = counts.text(demand_key), counts.text(covered_key)
+        shown_demand, shown_covered = shown_number(demand), shown_number(covered)
+        if shown_demand is None or shown_covered is None or not shown_demand:
+            return demand, covered, None
+        mark = ESTIMATE_MARK if counts.is_estimate(covered_key) else ""
+        return demand, covered, f"{mark}{shown_covered / shown_demand * 100:.0f}%"
+
+    return pair
+
+
+def coverage_chart(years: list[dict], pair: Callable[[dict], tuple[str, str, str | None]]) -> tuple[dict, list[dict]]:
+    """Bars of cases covered against demand by year, and the year table's rows, disclosed by `pair`.
+    The bars are drawn from the figures as shown, on a scale of the largest shown: a bar drawn from a
+    hidden figure, or scaled by one, would give it away."""
+    shown = [pair(y) for y in years]
+    numbers = [(shown_number(demand), shown_number(covered)) for demand, covered, _ in shown]
+    top = max([n for both in numbers for n in both if n is not None] + [1])
     bars, rows = [], []
-    for k, y in enumerate(years):
-        demand, covered, share = pair(y["demand_total"], y["demand_covered"])
-        hidden = covered == SUPPRESSED
+    for k, (y, (demand, covered, share), (demand_number, covered_number)) in enumerate(zip(years, shown, numbers)):
+        hidden = covered_number is None
         bars.append(
             {
                 "label": str(y["year"]),
                 "y": 4 + k * CHART_ROW,
                 "text_y": 17 + k * CHART_ROW,
-                "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
-                "demand_width": round(CHART_WIDTH * y["demand_total"] / top, 1),
+                "width": 0 if covered_number is None else round(CHART_WIDTH * covered_number / top, 1),
+                "demand_width": None if demand_number is None else round(CHART_WIDTH * demand_number / top, 1),
                 "value": covered,
                 "hidden": hidden,
             }
@@ -328,17 +361,19 @@ def services_chart(years: list[dict], phase_names: list[str]) -> dict:
     }
 
 
-def rollout_view(
-    document: dict, threshold: int, hidden_totals: frozenset = frozenset(), estimates: bool = False
-) -> dict[str, Any]:
-    """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c; the
-    internal pack passes threshold 0: exact).
+def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
+    """The report's roll-out and robustness sections as `counts`' pack publishes them (the internal pack's
+    counts are exact: nothing hidden).
 
-    `hidden_totals` ⊆ {"demand", "covered"}: the main coverage table's totals shown as c; the same
-    figures here (central demand; the full roll-out period's covered cases) are hidden with them.
-    `estimates`: every area's demand is a modelled estimate (reporting.published.plan.modelled_keys), so
-    every figure here is too (demand scenarios scale it): rounded and marked (:func:`disclosed_pair`).
+    The roll-out years' demand and covered cases are figures of the pack's one disclosure audit
+    (reporting/published/rollout.py: `counts` must have been worked out with the roll-out tables); where
+    every area's demand is a modelled estimate, so is every figure here: rounded and marked. The
+    robustness table's scenarios: central demand is the coverage tables' total (hidden with it); each
+    scenario's demand and covered cases by primary suppression and the unmet rule (:func:`disclosed_pair`).
     """
+    threshold = counts.threshold
+    hidden_totals = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
+    estimates = counts.is_estimate(("authority", "TOTAL", "demand"))
     full = document["programme"].get("full_roll_out_years")
     view: dict[str, Any] = {
         "programme": document["programme"],
@@ -353,7 +388,7 @@ def rollout_view(
         "compared": f"{full}, every phase open; cases at any one time" if full else "cases at any one time",
         # the discounted coverage is a weighted sum of the years' cases: with them shown
         # and one hidden, it would give the hidden one away; exact (internal) pack only
-        "value": document["programme"].get("value") if threshold == 0 else None,
+        "value": document["programme"].get("value") if counts.pack.exact else None,
     }
     final_covered = document.get("coverage", {}).get("demand_covered")
     hide_demand = "demand" in hidden_totals
@@ -365,7 +400,7 @@ def rollout_view(
 
     if "coverage_by_year" in document:
         phase_names = [p["name"] for p in document["phases"]]
-        view["chart"], view["years"] = coverage_chart(document["coverage_by_year"], central_pair)
+        view["chart"], view["years"] = coverage_chart(document["coverage_by_year"], year_pair(counts, PLAN))
         view["services_chart"] = services_chart(document["coverage_by_year"], phase_names)
         view["phases"] = [
             {
@@ -393,13 +428,13 @@ def rollout_view(
         ]
         if "after_funding_compare" in document:
             ((name, other),) = document["after_funding_compare"].items()
-            chart, rows = coverage_chart(other["coverage_by_year"], central_pair)
+            chart, rows = coverage_chart(other["coverage_by_year"], year_pair(counts, COMPARE))
             view["compare"] = {
                 "after_funding": name,
                 "programme": other,
                 "years": rows,
                 "chart": chart,
-                "value": other.get("value") if threshold == 0 else None,
+                "value": other.get("value") if counts.pack.exact else None,
                 "services_chart": services_chart(other["coverage_by_year"], phase_names),
             }
     if "robustness" in document:

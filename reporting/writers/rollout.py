@@ -25,9 +25,8 @@ def render_programme_files(
     document_with_coverage = {**document, "coverage": {"demand_covered": plan.objective}}
 
     def extension(own: PublishedCounts) -> dict:
-        hidden = frozenset(column for column in ("demand", "covered") if ("authority", "TOTAL", column) in own.hidden)
         estimates = own.is_estimate(("authority", "TOTAL", "demand"))
-        view = rollout_view(document_with_coverage, own.threshold, hidden, estimates)
+        view = rollout_view(document_with_coverage, own)
         files = {}
         if "robustness" in document and own.pack.exact:
             files["robustness.csv"] = csv_bytes(
