@@ -31,14 +31,13 @@ from optimisation.robust import SolvedProgramme, plan_programme
 from optimisation.solve import NoPlanFound
 from reporting.disclosure import SUPPRESSED, disclose, estimate_legend, estimate_text, legend
 from reporting.published.plan import PublishedCounts, published_counts
-from reporting.published.rollout import rollout_tables
 from reporting.views.plan_document import plan_document
 from reporting.views.plan_report import reach_text, shown_share
-from reporting.views.rollout import programme_document, rollout_view
+from reporting.views.rollout import rollout_view
 from reporting.views.store_changes import since_previous_lines, since_previous_view
 from reporting.writers.packs import Folders
 from reporting.writers.plan_files import PLAN_FILES, render_plan_files
-from reporting.writers.rollout import render_programme_files
+from reporting.writers.rollout import programme_counts, render_programme_files
 from scoping.scenario.build import PlannedScenario, build_programme
 from scoping.store.changes import SnapshotComparison, compare_snapshots, previous_plan
 from scoping.store.outcomes import MonitoringTable
@@ -270,11 +269,7 @@ def run_programme(
             + [f"  - {v}" for v in violations],
         )
     plan = solved.final_plan
-    # The roll-out year tables join the one disclosure audit of the public pack (issue #17 item 2).
-    rollout = rollout_tables(programme_document(final_planned, programme, solved))
-    counts = published_counts(
-        final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring, rollout=rollout
-    )
+    counts = programme_counts(final_planned, plan, programme, solved, monitoring)  # roll-out years audited too
     since = since_previous(final_planned, plan, counts, comparison)
     files = render_programme_files(final_planned, plan, counts, programme, solved, folders, since)
     written = write_task(out_dir, files, PLAN_FILES)
