@@ -128,6 +128,7 @@ def read_public_pack(out: Path) -> dict:
     }
     assert len(areas) == len(area_names), "the map's areas were not read"
     estimated = {area: value["estimate"] for area, value in document["estimated_demand"].items()}
+    years, full_years = read_rollout_tables(document, html, book, seen)
     return {
         "seen": dict(seen),
         "assignments": assignments,
@@ -136,7 +137,50 @@ def read_public_pack(out: Path) -> dict:
         "estimated_demand": estimated,
         "threshold": threshold,
         "caseload": (int(rules["caseload_min"]), int(rules["caseload_max"])),
+        "years": years,
+        "full_years": full_years,
     }
+
+
+YEAR_ROW = re.compile(
+    r'<tr><td>(\d{4})</td><td class="num">\d+</td><td>[^<]*</td><td class="num">(\d+)</td>'
+    r'<td class="num">([^<]+)</td><td class="num">([^<]+)</td>'
+)
+FULL_YEARS = re.compile(r"The map and the other tables show (\d{4}(?:-\d{4})?), when every phase has opened")
+
+
+def read_rollout_tables(document: dict, html: str, book, seen: dict) -> tuple[dict, frozenset]:
+    """A programme's roll-out year tables (issue #17): each year's demand and covered cases as public/plan.json
+    (the plan shown and the other after_funding choice), report.html's two roll-out tables and plan.xlsx's
+    Phases sheet show them, into `seen` under ("year", "plan" | "compare", year, column). Returns the spokes
+    live by (table, year) and the plan's full roll-out years (report.html: the years the other tables show)."""
+    if "coverage_by_year" not in document:
+        return {}, frozenset()
+    years: dict[tuple[str, int], int] = {}
+    tables = [("plan", document["coverage_by_year"])]
+    tables += [("compare", other["coverage_by_year"]) for other in document.get("after_funding_compare", {}).values()]
+    for name, rows in tables:
+        for y in rows:
+            seen[("year", name, y["year"], "demand")].append(observed(y["demand_total"]))
+            seen[("year", name, y["year"], "covered")].append(observed(y["demand_covered"]))
+            years[(name, y["year"])] = y["spokes_total"]
+    for name, table_id in (("plan", "rollout-table"), ("compare", "rollout-table-compare")):
+        found = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
+        if found is None:
+            continue
+        rows = YEAR_ROW.findall(found.group(1))
+        assert {(name, int(year)) for year, *_ in rows} == {key for key in years if key[0] == name}, table_id
+        for year, spokes, demand, covered in rows:
+            assert years[(name, int(year))] == int(spokes)
+            seen[("year", name, int(year), "demand")].append(observed(demand))
+            seen[("year", name, int(year), "covered")].append(observed(covered))
+    for row in book["Phases"].iter_rows(min_row=2):
+        if isinstance(row[0].value, int):
+            for column, cell in (("demand", row[4]), ("covered", row[5])):
+                estimate = ESTIMATE_MARK in cell.number_format
+                seen[("year", "plan", row[0].value, column)].append(observed(cell.value, estimate))
+    first, _, last = FULL_YEARS.search(html).group(1).partition("-")
+    return years, frozenset(range(int(first), int(last or first) + 1))
 
 
 def knowledge(published: dict) -> dict:
@@ -207,6 +251,16 @@ def attack(published: dict) -> dict:
             )
     for column in COLUMNS:
         equation(term(("authority", "TOTAL", column)), [term(("authority", code, column)) for code in codes])
+    # A programme's roll-out years: demand = covered + unmet (unmet never printed, worked out), covered
+    # within the caseload times the spokes live that year, the demand each year the central demand (the
+    # TOTAL), and the plan's full roll-out years covering the cases the coverage tables total.
+    for (name, year), spokes in published["years"].items():
+        demand = term(("year", name, year, "demand"))
+        covered = term(("year", name, year, "covered"), low_case * spokes, high_case * spokes)
+        equation(demand, [covered, term(("year", name, year, "unmet"))])
+        equation(term(("authority", "TOTAL", "demand")), [demand])
+        if name == "plan" and year in published["full_years"]:
+            equation(term(("authority", "TOTAL", "covered")), [covered])
     rows = [eq for eq in equations if eq[0]]
     matrix = np.zeros((len(rows), len(variables)))
     for i, (coefficients, _) in enumerate(rows):

@@ -1,0 +1,148 @@
+"""The programme's roll-out year tables in the disclosure audit (issue #17 item 2): the integer attack of
+tests/test_disclosure_published_files.py on the public pack of small phased plans, now reading the roll-out
+tables as well (public/plan.json, report.html, plan.xlsx Phases), recovers no count of 1..threshold; with
+the year tables suppressed by primary suppression alone (the control) it does.
+
+Two hand instances, on tests/scenario_files.VALID (areas of 14, 9 and 3 cases: central demand 26 each year;
+host HOST1 takes 2 spokes, HOST2 1; every pair within reach), with a second hub so that two phases can
+each open a service (2014 and 2015), funded two years, closing after (the plan shown) and continuing (compare):
+
+* LOW_MIN (caseload 4..12): three spokes cover all 26 cases (3 x 4 <= 26 <= 3 x 12), so the full
+  roll-out has both services with 3 spokes between them. Discounting prefers cases early, so the 2014
+  service takes 2 spokes (24 of 26 cases) and the 2015 one the last spoke: in 2014, in both tables,
+  26 - 24 = 2 cases are unmet, a count from case data of 1..5 that the year row alone would give away.
+  The audit hides 2014's covered cases: 2 spokes carry 8..24, so a reader knows only unmet 2..18.
+* HIGH_MIN (caseload 10..12): three spokes would need 30 > 26 cases, so each service has one spoke; the
+  full roll-out (2015) covers 24, unmet 2: the coverage tables hide their TOTAL (issue #19), and the year
+  table's 2015 row, the same cases, must not show what they hide.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from common.files import write_files
+from optimisation.robust import plan_programme
+from reporting.disclosure import required_width
+from reporting.published.plan import PublishedCounts
+from reporting.published.rollout import COMPARE, PLAN, YEAR_COLUMNS
+from reporting.writers.rollout import programme_counts, render_programme_files
+from scoping.scenario.build import build_instance, build_programme
+from scoping.scenario.loader import load_scenario
+from tests.scenario_files import VALID, write_scenario
+from tests.test_disclosure_published_files import attack, knowledge, read_public_pack
+
+THRESHOLD = 5
+PROGRAMME = (
+    "spoke_cost_per_year: 40000\n"
+    "phases:\n"
+    "  - {name: one, start_year: 2014, new_services: 1}\n"
+    "  - {name: two, start_year: 2015, new_services: 1}\n"
+    "funded_years: 2\n"
+    "after_funding: compare\n"
+)
+HUBS = VALID["hubs.csv"] + "HUB2,South hub,420500,560000,1,3\n"
+LOW_MIN = {"hubs.csv": HUBS, "scenario.yaml": "caseload_min: 4\ncaseload_max: 12\n" + PROGRAMME}
+HIGH_MIN = {"hubs.csv": HUBS, "scenario.yaml": "caseload_min: 10\ncaseload_max: 12\n" + PROGRAMME}
+
+
+def planned_programme(directory: Path, files: dict):
+    scenario = load_scenario(write_scenario(directory, files))
+    planned = build_instance(scenario)
+    programme = build_programme(planned)
+    assert programme is not None
+    solved = plan_programme(planned.instance, programme, time_limit=30)
+    final_planned = replace(planned, instance=solved.final_instance)
+    counts = programme_counts(final_planned, solved.final_plan, programme, solved)
+    return final_planned, programme, solved, counts
+
+
+@pytest.fixture(scope="module", params=["low_min", "high_min"])
+def phased(request, tmp_path_factory):
+    files = {"low_min": LOW_MIN, "high_min": HIGH_MIN}[request.param]
+    return request.param, planned_programme(tmp_path_factory.mktemp(request.param) / "scn", files)
+
+
+def public_ranges(out: Path, final_planned, programme, solved, counts: PublishedCounts):
+    write_files(out, render_programme_files(final_planned, solved.final_plan, counts, programme, solved))
+    published = read_public_pack(out)
+    return published, attack(published)
+
+
+def truth(counts: PublishedCounts, key: tuple) -> int:
+    """The exact value of an attacked figure (the attack names the year figures by table and year)."""
+    return counts.values[counts.rollout_key(*key[1:]) if key[0] == "year" else key]
+
+
+def test_the_hand_instances_have_the_small_year_counts_derived_above(phased):
+    name, (final_planned, programme, solved, counts) = phased
+    plan_table, compare_table = counts.rollout
+    assert (plan_table.name, compare_table.name) == (PLAN, COMPARE)
+    rows = {(table.name, r.year): (r.spokes, r.demand, r.covered) for table in counts.rollout for r in table.years}
+    if name == "low_min":
+        assert rows[(PLAN, 2014)] == rows[(COMPARE, 2014)] == (2, 26, 24)  # unmet 2: small
+        assert rows[(PLAN, 2015)] == (3, 26, 26) and plan_table.full_years == {2015}
+    else:
+        assert rows[(PLAN, 2014)] == (1, 26, 12) and rows[(PLAN, 2015)] == (2, 26, 24)
+        assert counts.values[("authority", "TOTAL", "unmet")] == 2  # the full roll-out's unmet: small
+    # the plan's full roll-out year is the coverage tables' total: one figure, one key
+    assert counts.rollout_key(PLAN, 2015, "covered") == ("authority", "TOTAL", "covered")
+
+
+def test_the_attack_on_the_public_pack_with_the_year_tables_recovers_no_small_count(phased, tmp_path):
+    name, (final_planned, programme, solved, counts) = phased
+    published, ranges = public_ranges(tmp_path / "out", final_planned, programme, solved, counts)
+    assert published["years"] and published["full_years"] == {2015}
+    known = knowledge(published)  # every file agrees: none shows what another hides
+    small = {key for key in ranges if 1 <= truth(counts, key) <= THRESHOLD}
+    # no count of 1..threshold is shown in any file, nor worked out by the attack
+    assert not [key for key, value in known.items() if isinstance(value, int) and 1 <= truth(counts, key) <= 5]
+    assert {key: ranges[key] for key in small if ranges[key][0] == ranges[key][1]} == {}
+    assert all(
+        truth(counts, key) in range(int(low), int(high) + 1) for key, (low, high) in ranges.items() if high < math.inf
+    )
+    if name == "low_min":
+        # 2014, both tables: 2 spokes carry 8..24 of the 26 cases, so the unmet 2 is one of 2..18
+        for table in (PLAN, COMPARE):
+            assert ranges[("year", table, 2014, "unmet")] == (2, 18)
+            assert known[("year", table, 2014, "covered")] is None
+            assert known[("year", table, 2014, "demand")] == 26
+    else:
+        # the full roll-out's 2 unmet: hidden in the coverage tables and in the year table's 2015 row
+        assert known[("year", PLAN, 2015, "covered")] is None and known[("authority", "TOTAL", "covered")] is None
+        low, high = ranges[("year", PLAN, 2015, "unmet")]
+        assert high - low >= required_width(THRESHOLD)
+
+
+def primary_only_years(counts: PublishedCounts) -> PublishedCounts:
+    """The control: the coverage tables as audited, the year tables by primary suppression alone, each year
+    figure its own cell (hidden only when 1..threshold), as before the roll-out tables joined the audit."""
+    values = {k: v for k, v in counts.values.items() if k[0] != "year"}
+    keys, hidden = {}, {k for k in counts.hidden if k[0] != "year"}
+    for table in counts.rollout:
+        for row in table.years:
+            figures = {"demand": row.demand, "covered": row.covered, "unmet": row.demand - row.covered}
+            for column in YEAR_COLUMNS:
+                key = keys[(table.name, row.year, column)] = ("year", table.name, row.year, column)
+                values[key] = figures[column]
+                if 1 <= figures[column] <= counts.threshold and column != "unmet":
+                    hidden.add(key)
+    return replace(counts, values=values, hidden=frozenset(hidden), rollout_keys=keys)
+
+
+def test_control_the_year_tables_leak_with_primary_suppression_alone(phased, tmp_path):
+    name, (final_planned, programme, solved, counts) = phased
+    weak = primary_only_years(counts)
+    _, ranges = public_ranges(tmp_path / "out", final_planned, programme, solved, weak)
+    pinned = {key: low for key, (low, high) in ranges.items() if low == high}
+    if name == "low_min":
+        # 26 - 24: the unmet 2 of 2014, in both tables
+        assert pinned[("year", PLAN, 2014, "unmet")] == pinned[("year", COMPARE, 2014, "unmet")] == 2
+    else:
+        # the year table shows 2015's 24 covered of 26, the same cases as the coverage tables' TOTAL: the
+        # unmet 2 they hide (with whichever totals the audit hid beside it) is worked out
+        assert pinned[("authority", "TOTAL", "unmet")] == pinned[("year", PLAN, 2015, "unmet")] == 2
