@@ -146,3 +146,36 @@ def test_control_the_year_tables_leak_with_primary_suppression_alone(phased, tmp
         # the year table shows 2015's 24 covered of 26, the same cases as the coverage tables' TOTAL: the
         # unmet 2 they hide (with whichever totals the audit hid beside it) is worked out
         assert pinned[("authority", "TOTAL", "unmet")] == pinned[("year", PLAN, 2015, "unmet")] == 2
+
+
+def test_the_internal_pack_keeps_the_exact_year_figures_marked(phased, tmp_path):
+    """Item 3: what the public pack hides of the roll-out, the internal pack shows exactly, on marked pages,
+    sheets and files (OFFICIAL-SENSITIVE)."""
+    import json
+    import re
+
+    from openpyxl import load_workbook
+
+    from reporting.disclosure import MARKING
+
+    name, (final_planned, programme, solved, counts) = phased
+    out = tmp_path / "out"
+    write_files(out, render_programme_files(final_planned, solved.final_plan, counts, programme, solved))
+    internal = out / "internal"
+    document = json.loads((internal / "plan.json").read_text())
+    assert document["classification"] == MARKING
+    exact = {(y["year"], y["demand_total"], y["demand_covered"]) for y in document["coverage_by_year"]}
+    expected = (2014, 26, 24) if name == "low_min" else (2015, 26, 24)  # hidden in the public pack
+    assert expected in exact
+    html = (internal / "report.html").read_text()
+    assert html.count(f'aria-label="Protective marking">{MARKING}</div>') == 2
+    table = re.search(r'<table id="rollout-table">(.*?)</table>', html, re.S).group(1)
+    row = re.search(rf"<tr><td>{expected[0]}</td>.*?</tr>", table, re.S).group(0)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[2:4] == ["26", "24"]
+    phases = load_workbook(internal / "plan.xlsx")["Phases"]
+    assert phases["A1"].value == MARKING
+    assert [r[4:6] for r in phases.iter_rows(min_row=3, values_only=True) if r[0] == expected[0]] == [(26, 24)]
+    # ... and the public pack shows 'c' for the same figure
+    public = json.loads((out / "public" / "plan.json").read_text())
+    year = next(y for y in public["coverage_by_year"] if y["year"] == expected[0])
+    assert year["demand_covered"] == "c"
