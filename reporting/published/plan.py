@@ -17,7 +17,10 @@ What a reader of the published files knows, and the audit assumes (:func:`publis
   the caseload: report.html rules, plan.xlsx Scenario);
 * each area's demand band and whether its demand is all, partly or not met (report.html's map): an
   area's demand and covered cases are not shown, but they are tied to what is, with those bounds;
-* that counts are whole numbers, and that a modelled estimate shown as ≈r is within 2 of r.
+* that counts are whole numbers, and that a modelled estimate shown as ≈r is within 2 of r;
+* for a programme of services, the roll-out year tables (reporting/published/rollout.py): each year's
+  demand (the total demand) = covered + unmet, the full roll-out years' covered being the total
+  covered, each year's covered within the caseload times the spokes live.
 """
 
 from __future__ import annotations
