@@ -179,3 +179,17 @@ def test_the_internal_pack_keeps_the_exact_year_figures_marked(phased, tmp_path)
     public = json.loads((out / "public" / "plan.json").read_text())
     year = next(y for y in public["coverage_by_year"] if y["year"] == expected[0])
     assert year["demand_covered"] == "c"
+
+
+def test_the_attack_on_the_shipped_programme_demos_public_pack(shipped_demo):
+    """inputs/demo_phased's public pack (the golden run, shared): the attack reads its ten roll-out years
+    (2014-2018, close and continue) and pins no count of 1..threshold. The years' unmet cases it works
+    out (362 - 48 = 314 ...) are large: the demo's years show 48 to 180 covered of 362, nothing to hide."""
+    demo = shipped_demo("demo_phased")
+    assert demo.code == 0, demo.err
+    published = read_public_pack(demo.directory)
+    assert len(published["years"]) == 10 and published["full_years"] == {2016}
+    ranges = attack(published)
+    pinned = {key: low for key, (low, high) in ranges.items() if low == high}
+    assert pinned and all(value > published["threshold"] for value in pinned.values()), pinned
+    assert all(key[0] == "year" and key[3] == "unmet" for key in pinned)
