@@ -80,9 +80,11 @@ def truth(counts: PublishedCounts, key: tuple) -> int:
 
 def test_the_hand_instances_have_the_small_year_counts_derived_above(phased):
     name, (final_planned, programme, solved, counts) = phased
-    plan_table, compare_table = counts.rollout
+    plan_table, compare_table = counts.rollout.tables
     assert (plan_table.name, compare_table.name) == (PLAN, COMPARE)
-    rows = {(table.name, r.year): (r.spokes, r.demand, r.covered) for table in counts.rollout for r in table.years}
+    rows = {
+        (table.name, r.year): (r.spokes, r.demand, r.covered) for table in counts.rollout.tables for r in table.years
+    }
     if name == "low_min":
         assert rows[(PLAN, 2014)] == rows[(COMPARE, 2014)] == (2, 26, 24)  # unmet 2: small
         assert rows[(PLAN, 2015)] == (3, 26, 26) and plan_table.full_years == {2015}
@@ -123,7 +125,7 @@ def primary_only_years(counts: PublishedCounts) -> PublishedCounts:
     figure its own cell (hidden only when 1..threshold), as before the roll-out tables joined the audit."""
     values = {k: v for k, v in counts.values.items() if k[0] != "year"}
     keys, hidden = {}, {k for k in counts.hidden if k[0] != "year"}
-    for table in counts.rollout:
+    for table in counts.rollout.tables:
         for row in table.years:
             figures = {"demand": row.demand, "covered": row.covered, "unmet": row.demand - row.covered}
             for column in YEAR_COLUMNS:

@@ -431,9 +431,9 @@ def test_rollout_tables_disclose_small_counts():
                 {
                     "name": "low",
                     "weight": 0.5,
-                    "demand_total": 4,
-                    "covered_robust": 12,
-                    "covered_central_plan": 0,
+                    "demand_total": 30,
+                    "covered_robust": 27,
+                    "covered_central_plan": 30,
                     "central_plan_meets_caseload_min": False,
                 }
             ]
@@ -449,12 +449,13 @@ def test_rollout_tables_disclose_small_counts():
     assert view["services_chart"]["bars"][0]["segments"][0]["count"] == 1
     # 3 covered with 1 spoke at caseload 1..12: a reader knows 1..12, as wide as 'c' promises
     assert ("year", "plan", 2014, "covered") in counts.hidden
-    # demand 4 is hidden; 0 covered of 4 would reveal the unmet 4, so it is hidden too.
+    # 27 covered of 30 would give the unmet 3 away: the audit hides the 27 (demand scenarios are in it too)
     assert (view["scenarios"][0]["demand"], view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == (
+        "30",
         "c",
-        "12",
-        "c",
+        "30",
     )
+    assert ("scenario", "low", "robust_unmet") in counts.hidden
     # The full roll-out year's covered cases are the coverage tables' total: one figure, one key, so when
     # those tables hide it, it is hidden here too (and a year with the same number but not the same
     # cases is not).

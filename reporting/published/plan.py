@@ -25,7 +25,7 @@ What a reader of the published files knows, and the audit assumes (:func:`publis
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,7 @@ from reporting.disclosure import (
     suppress,
 )
 from reporting.published.monitoring import PublishedMonitoring, published_monitoring
-from reporting.published.rollout import RolloutTable, rollout_problem
+from reporting.published.rollout import NO_PROGRAMME, ProgrammeFigures, rollout_problem
 from scoping.scenario.build import PlannedScenario
 from scoping.store.outcomes import MonitoringTable
 
@@ -108,12 +108,12 @@ class PublishedCounts:
     # shown rounded to the nearest 5 and marked in the public pack; and the pack these counts are for.
     estimates: frozenset = frozenset()
     pack: Pack = PUBLIC
-    # Issue #17: a programme's roll-out tables (reporting/published/rollout.py), audited with the rest;
-    # (table, year, column) -> the key of that figure in `values`.
-    rollout: tuple[RolloutTable, ...] = ()
+    # Issue #17: a programme's roll-out and robustness tables (reporting/published/rollout.py), audited
+    # with the rest; (table, year, column) and ("robustness", scenario, column) -> that figure's key.
+    rollout: ProgrammeFigures = NO_PROGRAMME
     rollout_keys: Mapping[tuple, tuple] = field(default_factory=dict)
 
-    def rollout_key(self, table: str, year: int, column: str) -> tuple:
+    def rollout_key(self, table: str, year: int | str, column: str) -> tuple:
         """The key of a roll-out table's figure; a table the audit was not given cannot be shown."""
         try:
             return self.rollout_keys[(table, year, column)]
@@ -182,14 +182,14 @@ def published_counts(
     threshold: int,
     monitoring: MonitoringTable | None,
     pack: Pack = PUBLIC,
-    rollout: Sequence[RolloutTable] = (),
+    rollout: ProgrammeFigures = NO_PROGRAMME,
 ) -> PublishedCounts:
     """The counts every file of `pack` shows: in the public pack with primary and secondary suppression
     applied jointly, and modelled estimates (:func:`modelled_keys`) shown rounded; in the internal pack
     exact (nothing hidden, threshold 0).
 
-    `rollout`: a programme's roll-out tables (reporting.published.rollout.rollout_tables): their year
-    figures join the same problem, tied to the coverage tables' totals (that module's docstring).
+    `rollout`: a programme's roll-out and robustness tables (reporting.published.rollout.rollout_tables):
+    their figures join the same problem, tied to the coverage tables' totals (that module's docstring).
 
     `monitoring`: the scenario's monitoring table (scoping.store.outcomes.scenario_monitoring), None
     without scenario.yaml `monitoring_store`; its counts are disclosed here too, as their own problem.
@@ -240,7 +240,7 @@ def published_counts(
     )
     relations += year_relations
     if ("authority", "TOTAL", "demand") in estimates:  # every area's demand is modelled: so is every year's
-        estimates |= {key for key in rollout_keys.values() if key[0] == "year"}
+        estimates |= {key for key in rollout_keys.values() if key[0] in ("year", "scenario")}
     if pack.exact:
         return PublishedCounts(
             values,
@@ -249,7 +249,7 @@ def published_counts(
             None if monitoring is None else published_monitoring(monitoring, 0),
             estimates,
             pack,
-            tuple(rollout),
+            rollout,
             rollout_keys,
         )
     protected = frozenset(("authority", "TOTAL", column) for column in columns)
@@ -269,7 +269,7 @@ def published_counts(
         None if monitoring is None else published_monitoring(monitoring, threshold),
         estimates,
         pack,
-        tuple(rollout),
+        rollout,
         rollout_keys,
     )
 

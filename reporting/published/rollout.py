@@ -18,6 +18,14 @@ on their own:
   (optimisation/phased.py), so covered lies within caseload_min..caseload_max times the spokes live
   that year (the year table prints the spokes), and unmet is at least 0.
 
+The robustness table (demand scenarios: a plan fixes its spokes once for several demand estimates) joins
+the same problem: each scenario's demand = this plan's covered + unmet = the central plan's covered + unmet
+(neither unmet printed), the central scenario's demand and this plan's cases in it being the coverage
+tables' totals, this plan's cases within its caseload times its spokes in every scenario (the caseload
+holds in each; the central plan's spokes are not published, so its cases have no such bound). A low /
+high scenario's demand scales the areas' demand and rounds each: tied to the total only approximately,
+so it is a figure of its own here.
+
 Not counts of children, so not in the audit: services and spokes live, costs, and "young people
 reached" (spokes live x cases_per_spoke_per_year, a modelled estimate published rounded to the
 nearest 5) and the cost per young person reached (total cost / that estimate): both are worked out
@@ -31,11 +39,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from optimisation.programme import CENTRAL
 from reporting.disclosure import Bounds, Relation
 
 PLAN, COMPARE = "plan", "compare"  # the plan shown; the other after_funding choice planned beside it
 YEAR_COLUMNS = ("demand", "covered", "unmet")
 TOTAL = {column: ("authority", "TOTAL", column) for column in YEAR_COLUMNS}
+SCENARIO_COLUMNS = ("demand", "robust", "central", "robust_unmet", "central_unmet")
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,31 @@ class RolloutTable:
     full_years: frozenset[int] = frozenset()
 
 
+@dataclass(frozen=True)
+class ScenarioRow:
+    """One row of the robustness table: a demand scenario's demand, the cases this plan covers in it
+    (`robust`) and the cases the central plan covers (`central`); `spokes`: this plan's spokes (its
+    caseload holds in every scenario; the central plan's spokes are not published)."""
+
+    name: str
+    demand: int
+    robust: int
+    central: int
+    spokes: int | None  # None: not known here (no caseload bound is then used)
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    """A phased / robust plan's tables of counts beyond the coverage tables: the roll-out year tables and
+    the robustness table's demand scenarios."""
+
+    tables: tuple[RolloutTable, ...] = ()
+    scenarios: tuple[ScenarioRow, ...] = ()
+
+
+NO_PROGRAMME = ProgrammeFigures()  # a plan without phases or demand scenarios
+
+
 def _rows(years: Sequence[Mapping[str, Any]]) -> tuple[RolloutYear, ...]:
     return tuple(
         RolloutYear(int(y["year"]), int(y["demand_total"]), int(y["demand_covered"]), int(y["spokes_total"]))
@@ -71,16 +106,21 @@ def label_years(label: str) -> frozenset[int]:
     return frozenset(range(int(first), int(last or first) + 1))
 
 
-def rollout_tables(document: Mapping[str, Any]) -> tuple[RolloutTable, ...]:
-    """The roll-out tables of a programme's plan.json extensions (reporting.views.rollout.programme_document);
-    none for a plan without phases."""
-    if "coverage_by_year" not in document:
-        return ()
-    full = label_years(document["programme"]["full_roll_out_years"])
-    tables = [RolloutTable(PLAN, _rows(document["coverage_by_year"]), full)]
-    for other in document.get("after_funding_compare", {}).values():
-        tables.append(RolloutTable(COMPARE, _rows(other["coverage_by_year"])))
-    return tuple(tables)
+def rollout_tables(document: Mapping[str, Any], spokes_total: int | None = None) -> ProgrammeFigures:
+    """The roll-out tables and the robustness table of a programme's plan.json extensions
+    (reporting.views.rollout.programme_document): none of the first for a plan without phases, none of
+    the second without demand scenarios. `spokes_total`: the plan's spokes at full roll-out."""
+    tables = []
+    if "coverage_by_year" in document:
+        full = label_years(document["programme"]["full_roll_out_years"])
+        tables.append(RolloutTable(PLAN, _rows(document["coverage_by_year"]), full))
+        for other in document.get("after_funding_compare", {}).values():
+            tables.append(RolloutTable(COMPARE, _rows(other["coverage_by_year"])))
+    scenarios = tuple(
+        ScenarioRow(o["name"], o["demand_total"], o["covered_robust"], o["covered_central_plan"], spokes_total)
+        for o in document.get("robustness", {}).get("scenarios", ())
+    )
+    return ProgrammeFigures(tuple(tables), scenarios)
 
 
 def year_key(table: RolloutTable, row: RolloutYear, column: str, totals: Mapping[tuple, int]) -> tuple:
@@ -94,22 +134,57 @@ def year_key(table: RolloutTable, row: RolloutYear, column: str, totals: Mapping
     return TOTAL[column] if shared[column] else ("year", table.name, row.year, column)
 
 
+def scenario_keys(row: ScenarioRow, totals: Mapping[tuple, int]) -> dict[str, tuple]:
+    """The audit's keys of a robustness row: the central scenario's demand and this plan's cases in it are
+    the coverage tables' totals (central demand, full roll-out) where they are those figures."""
+    own = {column: ("scenario", row.name, column) for column in SCENARIO_COLUMNS}
+    if row.name != CENTRAL:
+        return own
+    demand_shared = row.demand == totals[TOTAL["demand"]]
+    robust_shared = row.robust == totals[TOTAL["covered"]]
+    if demand_shared:
+        own["demand"] = TOTAL["demand"]
+    if robust_shared:
+        own["robust"] = TOTAL["covered"]
+    if demand_shared and robust_shared:
+        own["robust_unmet"] = TOTAL["unmet"]
+    return own
+
+
 def rollout_problem(
-    tables: Sequence[RolloutTable], values: dict[tuple, int], caseload: tuple[int, int]
+    figures: ProgrammeFigures, values: dict[tuple, int], caseload: tuple[int, int]
 ) -> tuple[dict[tuple, tuple], list[Relation], Bounds]:
-    """The roll-out tables' part of the suppression problem: their figures added to `values` (which holds
-    the coverage tables' totals), the keys by (table, year, column), the relations and the bounds."""
+    """The roll-out and robustness tables' part of the suppression problem: their figures added to
+    `values` (which holds the coverage tables' totals), the keys by (table, year, column) and
+    ("robustness", scenario, column), the relations and the bounds."""
     keys: dict[tuple, tuple] = {}
     relations: list[Relation] = []
     bounds: Bounds = {}
     low, high = caseload
-    for table in tables:
+    for scenario in figures.scenarios:
+        own = scenario_keys(scenario, values)
+        numbers = {
+            "demand": scenario.demand,
+            "robust": scenario.robust,
+            "central": scenario.central,
+            "robust_unmet": scenario.demand - scenario.robust,
+            "central_unmet": scenario.demand - scenario.central,
+        }
+        for column, key in own.items():
+            keys[("robustness", scenario.name, column)] = key
+            values.setdefault(key, numbers[column])
+        for covered, unmet in (("robust", "robust_unmet"), ("central", "central_unmet")):
+            if any(own[c][0] == "scenario" for c in ("demand", covered, unmet)):
+                relations.append((own["demand"], [own[covered], own[unmet]]))
+        if own["robust"][0] == "scenario" and scenario.spokes is not None:  # its caseload holds in each
+            bounds[own["robust"]] = (low * scenario.spokes, high * scenario.spokes)
+    for table in figures.tables:
         for row in table.years:
             own = {column: year_key(table, row, column, values) for column in YEAR_COLUMNS}
-            figures = {"demand": row.demand, "covered": row.covered, "unmet": row.demand - row.covered}
+            shown = {"demand": row.demand, "covered": row.covered, "unmet": row.demand - row.covered}
             for column, key in own.items():
                 keys[(table.name, row.year, column)] = key
-                values.setdefault(key, figures[column])
+                values.setdefault(key, shown[column])
             if any(key[0] == "year" for key in own.values()):
                 relations.append((own["demand"], [own["covered"], own["unmet"]]))
             if own["covered"][0] == "year":

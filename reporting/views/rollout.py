@@ -11,7 +11,10 @@ files of the full roll-out period under central demand (DESIGN.md contract uncha
   (reporting/published/rollout.py): a year's demand is the coverage tables' total demand, the full
   roll-out years' covered cases their total covered, demand = covered + unmet each year, covered
   within the caseload times the spokes live; primary suppression alone would let demand minus
-  covered give a small unmet count away, or a year's copy of a hidden total show it. Services,
+  covered give a small unmet count away, or a year's copy of a hidden total show it. The robustness
+  table's demand scenarios are in the same audit (each plan's covered + unmet = the scenario's demand;
+  the central scenario's demand and this plan's cases in it are the coverage tables' totals; this
+  plan's cases within its caseload times its spokes in every scenario). Services,
   spokes and money are not counts of young people; young people reached is a modelled estimate
   (spokes × cases_per_spoke_per_year) and so is the cost per young person reached (money over it).
 
@@ -37,7 +40,7 @@ from optimisation.programme import (
     block_instance,
     cohort_instance,
 )
-from reporting.disclosure import ESTIMATE_MARK, SUPPRESSED, disclose, estimate_text, round_estimate
+from reporting.disclosure import ESTIMATE_MARK
 from reporting.published.plan import PublishedCounts
 from reporting.published.rollout import COMPARE, PLAN
 from reporting.views.plan_document import rounded
@@ -225,30 +228,6 @@ def robustness_rows(document: dict) -> list[list[Any]]:
     ]
 
 
-def disclosed_pair(
-    demand: int,
-    covered: int,
-    threshold: int,
-    hide_demand: bool = False,
-    hide_covered: bool = False,
-    estimates: bool = False,
-) -> tuple[str, str, str | None]:
-    """(demand, covered, share) as published. Primary suppression of each count; covered is hidden
-    too when the unmet need (demand - covered) is 1..threshold, which the two would reveal; and
-    where the figure is the main coverage table's total, whatever that table hides stays hidden.
-    `estimates` (issue #17: every area's demand is modelled): both are modelled estimates, shown
-    rounded to the nearest 5 and marked, the share from the rounded figures."""
-    if estimates:
-        shown_demand, shown_covered = round_estimate(demand), round_estimate(covered)
-        share = f"{ESTIMATE_MARK}{shown_covered / shown_demand * 100:.0f}%" if shown_demand else None
-        return estimate_text(demand), estimate_text(covered), share
-    demand_text = SUPPRESSED if hide_demand else disclose(demand, threshold)
-    unmet = demand - covered
-    covered_text = SUPPRESSED if hide_covered or 0 < unmet <= threshold else disclose(covered, threshold)
-    share = None if SUPPRESSED in (demand_text, covered_text) or not demand else f"{covered / demand * 100:.0f}%"
-    return demand_text, covered_text, share
-
-
 CHART_WIDTH = 520
 CHART_ROW = 24
 PHASE_COLOURS = ("#2b6cb0", "#2f855a", "#b7791f", "#9b2c2c", "#6b46c1", "#2c7a7b")  # phase t: colour t mod 6
@@ -365,15 +344,11 @@ def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
     """The report's roll-out and robustness sections as `counts`' pack publishes them (the internal pack's
     counts are exact: nothing hidden).
 
-    The roll-out years' demand and covered cases are figures of the pack's one disclosure audit
-    (reporting/published/rollout.py: `counts` must have been worked out with the roll-out tables); where
-    every area's demand is a modelled estimate, so is every figure here: rounded and marked. The
-    robustness table's scenarios: central demand is the coverage tables' total (hidden with it); each
-    scenario's demand and covered cases by primary suppression and the unmet rule (:func:`disclosed_pair`).
+    The roll-out years' and the demand scenarios' demand and covered cases are figures of the pack's one
+    disclosure audit (reporting/published/rollout.py: `counts` must have been worked out with these
+    tables, or showing them raises); where every area's demand is a modelled estimate, so is every figure
+    here: rounded and marked.
     """
-    threshold = counts.threshold
-    hidden_totals = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
-    estimates = counts.is_estimate(("authority", "TOTAL", "demand"))
     full = document["programme"].get("full_roll_out_years")
     view: dict[str, Any] = {
         "programme": document["programme"],
@@ -390,14 +365,6 @@ def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
         # and one hidden, it would give the hidden one away; exact (internal) pack only
         "value": document["programme"].get("value") if counts.pack.exact else None,
     }
-    final_covered = document.get("coverage", {}).get("demand_covered")
-    hide_demand = "demand" in hidden_totals
-
-    def central_pair(demand: int, covered: int) -> tuple[str, str, str | None]:
-        return disclosed_pair(
-            demand, covered, threshold, hide_demand, "covered" in hidden_totals and covered == final_covered, estimates
-        )
-
     if "coverage_by_year" in document:
         phase_names = [p["name"] for p in document["phases"]]
         view["chart"], view["years"] = coverage_chart(document["coverage_by_year"], year_pair(counts, PLAN))
@@ -440,13 +407,10 @@ def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
     if "robustness" in document:
         scenarios = []
         for o in document["robustness"]["scenarios"]:
-            pair = (
-                central_pair
-                if o["name"] == CENTRAL
-                else (lambda d, c: disclosed_pair(d, c, threshold, estimates=estimates))
+            demand, robust, central = (
+                counts.text(counts.rollout_key("robustness", o["name"], column))
+                for column in ("demand", "robust", "central")
             )
-            demand, robust, _ = pair(o["demand_total"], o["covered_robust"])
-            _, central, _ = pair(o["demand_total"], o["covered_central_plan"])
             scenarios.append(
                 {
                     "name": o["name"],

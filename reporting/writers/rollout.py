@@ -18,9 +18,10 @@ ROBUSTNESS_COLUMNS = ["scenario", "weight", "demand_total", "covered_robust", "c
 
 
 def programme_counts(final_planned, plan, programme: Programme, solved, monitoring=None) -> PublishedCounts:
-    """The public pack's counts of a phased / robust plan: the full roll-out's tables and the roll-out
-    year tables (reporting/published/rollout.py) in one disclosure audit (issue #17 item 2)."""
-    rollout = rollout_tables(programme_document(final_planned, programme, solved))
+    """The public pack's counts of a phased / robust plan: the full roll-out's tables, the roll-out year
+    tables and the robustness table (reporting/published/rollout.py) in one disclosure audit (issue #17
+    item 2)."""
+    rollout = rollout_tables(programme_document(final_planned, programme, solved), plan.spokes_total)
     threshold = final_planned.scenario.rules.disclosure_threshold
     return published_counts(final_planned, plan, threshold, monitoring, rollout=rollout)
 
