@@ -74,8 +74,12 @@ def public_ranges(out: Path, final_planned, programme, solved, counts: Published
 
 
 def truth(counts: PublishedCounts, key: tuple) -> int:
-    """The exact value of an attacked figure (the attack names the year figures by table and year)."""
-    return counts.values[counts.rollout_key(*key[1:]) if key[0] == "year" else key]
+    """The exact value of an attacked figure (the attack names the year and scenario figures on its own)."""
+    if key[0] == "year":
+        return counts.values[counts.rollout_key(*key[1:])]
+    if key[0] == "scenario":
+        return counts.values[counts.rollout_key("robustness", *key[1:])]
+    return counts.values[key]
 
 
 def test_the_hand_instances_have_the_small_year_counts_derived_above(phased):
@@ -195,3 +199,53 @@ def test_the_attack_on_the_shipped_programme_demos_public_pack(shipped_demo):
     pinned = {key: low for key, (low, high) in ranges.items() if low == high}
     assert pinned and all(value > published["threshold"] for value in pinned.values()), pinned
     assert all(key[0] == "year" and key[3] == "unmet" for key in pinned)
+
+
+# A robust plan (demand_range 0.2) on VALID: low demand 11 + 7 + 2 = 20 (each area x 0.8, rounded half up),
+# central 26, high 17 + 11 + 4 = 32. Two spokes: three would need 30 cases in the low scenario (20), one
+# leaves cases the other can cover. This plan and the central plan both cover 24 of 26 centrally (unmet 2,
+# hidden in the coverage tables), 20 of 20 low and 24 of 32 high.
+ROBUST = {"scenario.yaml": VALID["scenario.yaml"] + "demand_range: 0.2\n"}
+SCALED = {"low": 0.8, "high": 1.2}  # a reader who knows the range (the report's scenario names say low / high)
+
+
+@pytest.fixture(scope="module")
+def robust(tmp_path_factory):
+    return planned_programme(tmp_path_factory.mktemp("robust") / "scn", ROBUST)
+
+
+def test_the_attack_on_a_robust_plans_public_pack_recovers_no_small_count(robust, tmp_path):
+    final_planned, programme, solved, counts = robust
+    rows = {r.name: (r.demand, r.robust, r.central, r.spokes) for r in counts.rollout.scenarios}
+    assert rows == {"central": (26, 24, 24, 2), "low": (20, 20, 20, 2), "high": (32, 24, 24, 2)}
+    published, ranges = public_ranges(tmp_path / "out", final_planned, programme, solved, counts)
+    assert published["scenarios"] == ["central", "low", "high"]
+    ranges = attack(published, SCALED, areas=3)
+    known = knowledge(published)
+    hidden_small = {key for key in ranges if 1 <= truth(counts, key) <= THRESHOLD}
+    assert hidden_small >= {("authority", "TOTAL", "unmet"), ("scenario", "central", "central_unmet")}
+    assert {key: ranges[key] for key in hidden_small if ranges[key][0] == ranges[key][1]} == {}
+    assert not [key for key, value in known.items() if isinstance(value, int) and 1 <= truth(counts, key) <= 5]
+
+
+def test_control_the_robustness_table_leaks_outside_the_audit(robust, tmp_path):
+    """As before the robustness table joined the audit: the coverage tables audited without it (they hide
+    the total demand and the unmet 2, the covered 24 shown), the table's rows by primary suppression alone
+    (none of their figures is 1..5). The low and high scenarios' demand pin the total demand: 20 / 0.8 and
+    32 / 1.2, each within 1.5 / factor cases, leave only 26 (24..26 and 26..27), and with it the unmet 2.
+    The audit instead keeps the total demand shown and hides the covered 24 (the test above)."""
+    from reporting.published.plan import published_counts
+    from reporting.published.rollout import ProgrammeFigures
+
+    final_planned, programme, solved, counts = robust
+    before = published_counts(
+        final_planned, solved.final_plan, THRESHOLD, None, rollout=ProgrammeFigures(counts.rollout.tables, ())
+    )
+    assert {("authority", "TOTAL", "demand"), ("authority", "TOTAL", "unmet")} <= before.hidden
+    assert ("authority", "TOTAL", "covered") not in before.hidden and ("authority", "TOTAL", "covered") in counts.hidden
+    weak = replace(counts, hidden=before.hidden)  # every scenario figure shown: none is 1..5
+    _, ranges = public_ranges(tmp_path / "out", final_planned, programme, solved, weak)
+    assert ranges[("authority", "TOTAL", "unmet")] != (2, 2)  # the rows alone, without the scaling, do not
+    ranges = attack(read_public_pack(tmp_path / "out"), SCALED, areas=3)
+    pinned = {key: low for key, (low, high) in ranges.items() if low == high}
+    assert pinned[("authority", "TOTAL", "demand")] == 26 and pinned[("authority", "TOTAL", "unmet")] == 2

@@ -379,10 +379,10 @@ def audited_counts(document: dict, totals: dict, threshold: int = 5, caseload=(1
     total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered", "unmet")}
     values = {total[column]: value for column, value in totals.items()}
     tables = rollout_tables(document)
-    keys, relations, bounds = rollout_problem(tables, values, caseload)
+    keys, relations, bounds, unpublished = rollout_problem(tables, values, caseload)
     relations.append((total["demand"], [total["covered"], total["unmet"]]))
     protected = frozenset((total["demand"], total["covered"]))
-    hidden = suppress(values, relations, threshold, protected, bounds) | {total[c] for c in hidden_totals}
+    hidden = suppress(values, relations, threshold, protected, bounds, unpublished) | {total[c] for c in hidden_totals}
     return PublishedCounts(values, hidden, threshold, rollout=tables, rollout_keys=keys)
 
 

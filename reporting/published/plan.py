@@ -235,7 +235,7 @@ def published_counts(
     ]
     estimates = modelled_keys(planned, plan)
     rules = planned.instance.rules
-    rollout_keys, year_relations, year_bounds = rollout_problem(
+    rollout_keys, year_relations, year_bounds, year_unpublished = rollout_problem(
         rollout, values, (rules.caseload_min, rules.caseload_max)
     )
     relations += year_relations
@@ -255,6 +255,7 @@ def published_counts(
     protected = frozenset(("authority", "TOTAL", column) for column in columns)
     bounds, unpublished = published_structure(planned, plan, values, relations, threshold)
     bounds.update(year_bounds)
+    unpublished |= year_unpublished
     # A modelled estimate is shown rounded: to a reader it is a whole number within 2 of what is shown, so
     # the audit takes it as an unknown with those bounds (never hidden, never audited: not a count).
     for key in estimates:

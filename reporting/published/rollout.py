@@ -23,8 +23,10 @@ the same problem: each scenario's demand = this plan's covered + unmet = the cen
 (neither unmet printed), the central scenario's demand and this plan's cases in it being the coverage
 tables' totals, this plan's cases within its caseload times its spokes in every scenario (the caseload
 holds in each; the central plan's spokes are not published, so its cases have no such bound). A low /
-high scenario's demand scales the areas' demand and rounds each: tied to the total only approximately,
-so it is a figure of its own here.
+high scenario's demand scales the areas' demand and rounds each, so it gives the total demand away to
+within a few cases (a named scenario's changes some areas'): the audit assumes a reader works the total
+out from it exactly (a shift known to the reader, never published), so a hidden total hides the
+scenarios' demand too.
 
 Not counts of children, so not in the audit: services and spokes live, costs, and "young people
 reached" (spokes live x cases_per_spoke_per_year, a modelled estimate published rounded to the
@@ -153,13 +155,14 @@ def scenario_keys(row: ScenarioRow, totals: Mapping[tuple, int]) -> dict[str, tu
 
 def rollout_problem(
     figures: ProgrammeFigures, values: dict[tuple, int], caseload: tuple[int, int]
-) -> tuple[dict[tuple, tuple], list[Relation], Bounds]:
+) -> tuple[dict[tuple, tuple], list[Relation], Bounds, frozenset]:
     """The roll-out and robustness tables' part of the suppression problem: their figures added to
     `values` (which holds the coverage tables' totals), the keys by (table, year, column) and
-    ("robustness", scenario, column), the relations and the bounds."""
+    ("robustness", scenario, column), the relations, the bounds and the unpublished figures."""
     keys: dict[tuple, tuple] = {}
     relations: list[Relation] = []
     bounds: Bounds = {}
+    unpublished: set[tuple] = set()
     low, high = caseload
     for scenario in figures.scenarios:
         own = scenario_keys(scenario, values)
@@ -178,6 +181,15 @@ def rollout_problem(
                 relations.append((own["demand"], [own[covered], own[unmet]]))
         if own["robust"][0] == "scenario" and scenario.spokes is not None:  # its caseload holds in each
             bounds[own["robust"]] = (low * scenario.spokes, high * scenario.spokes)
+        if own["demand"][0] == "scenario":
+            # A scenario's demand scales the areas' (low / high: x (1 -/+ demand_range), each rounded), so it
+            # gives the total demand away to within a few cases; the audit takes it as giving it exactly:
+            # demand_s = total demand + a shift the reader is assumed to know (never published).
+            shift = ("scenario", scenario.name, "shift")
+            values[shift] = scenario.demand - values[TOTAL["demand"]]
+            bounds[shift] = (values[shift], values[shift])
+            unpublished.add(shift)
+            relations.append((own["demand"], [TOTAL["demand"], shift]))
     for table in figures.tables:
         for row in table.years:
             own = {column: year_key(table, row, column, values) for column in YEAR_COLUMNS}
@@ -189,4 +201,4 @@ def rollout_problem(
                 relations.append((own["demand"], [own["covered"], own["unmet"]]))
             if own["covered"][0] == "year":
                 bounds[own["covered"]] = (low * row.spokes, high * row.spokes)
-    return keys, relations, bounds
+    return keys, relations, bounds, frozenset(unpublished)
