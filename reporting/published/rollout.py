@@ -1,4 +1,4 @@
-"""The programme's roll-out year tables in the disclosure audit (issue #17 item 2).
+"""The programme's roll-out year tables and the robustness table in the disclosure audit (issue #17 item 2).
 
 A programme of services publishes, per year and for each plan it shows (the plan, and beside it the
 other `after_funding` choice), the year's central demand and the cases covered (report.html's roll-out
