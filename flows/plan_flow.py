@@ -37,7 +37,7 @@ from reporting.views.rollout import rollout_view
 from reporting.views.store_changes import since_previous_lines, since_previous_view
 from reporting.writers.packs import Folders
 from reporting.writers.plan_files import PLAN_FILES, render_plan_files
-from reporting.writers.rollout import render_programme_files
+from reporting.writers.rollout import programme_counts, render_programme_files
 from scoping.scenario.build import PlannedScenario, build_programme
 from scoping.store.changes import SnapshotComparison, compare_snapshots, previous_plan
 from scoping.store.outcomes import MonitoringTable
@@ -269,7 +269,7 @@ def run_programme(
             + [f"  - {v}" for v in violations],
         )
     plan = solved.final_plan
-    counts = published_counts(final_planned, plan, planned.scenario.rules.disclosure_threshold, monitoring)
+    counts = programme_counts(final_planned, plan, programme, solved, monitoring)  # roll-out years audited too
     since = since_previous(final_planned, plan, counts, comparison)
     files = render_programme_files(final_planned, plan, counts, programme, solved, folders, since)
     written = write_task(out_dir, files, PLAN_FILES)
@@ -324,8 +324,7 @@ def programme_lines(view: dict) -> list[str]:
 
 def programme_view(document: dict, counts: PublishedCounts) -> dict:
     """The roll-out and robustness tables of a phased / robust plan, disclosed as in report.html."""
-    hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
-    return rollout_view(document, counts.threshold, hidden, counts.is_estimate(("authority", "TOTAL", "demand")))
+    return rollout_view(document, counts)
 
 
 def publish_programme_artifacts(view: dict, threshold: int) -> None:

@@ -13,7 +13,8 @@ that are not counts of children) rounded to the nearest 5 and marked ``≈`` ins
 Two mechanisms: `suppressed_cells`, the group rule alone (no group of cells tied by a sum keeps
 exactly one hidden cell), used by the scoping reports; and `suppress`, the group rule followed by
 an audit by integer programming over every published relation, used for the plan's files
-(reporting.published.plan.published_counts), where sums cross tables and files; `suppress_by_component`
+(reporting.published.plan.published_counts, a programme's roll-out year tables with them), where sums
+cross tables and files; `suppress_by_component`
 runs `suppress` on each group of figures tied by relations (the monitoring tables).
 
 The audit is general: it takes a set of published tables as figures, the sums that tie them, and

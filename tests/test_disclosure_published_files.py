@@ -53,6 +53,7 @@ HOST_ROW = re.compile(
     r'<td class="num">(\d+)</td><td class="num">([^<]+)</td>'
 )
 TOTALS = frozenset(("authority", "TOTAL", column) for column in ("demand", "covered", "unmet"))
+TOTAL_DEMAND = ("authority", "TOTAL", "demand")
 COLUMNS = ("demand", "covered", "unmet")
 
 
@@ -128,6 +129,8 @@ def read_public_pack(out: Path) -> dict:
     }
     assert len(areas) == len(area_names), "the map's areas were not read"
     estimated = {area: value["estimate"] for area, value in document["estimated_demand"].items()}
+    years, full_years = read_rollout_tables(document, html, book, seen)
+    scenarios = read_robustness_table(document, html, book, pack, seen)
     return {
         "seen": dict(seen),
         "assignments": assignments,
@@ -136,7 +139,82 @@ def read_public_pack(out: Path) -> dict:
         "estimated_demand": estimated,
         "threshold": threshold,
         "caseload": (int(rules["caseload_min"]), int(rules["caseload_max"])),
+        "years": years,
+        "full_years": full_years,
+        "scenarios": scenarios,
     }
+
+
+ROBUSTNESS_ROW = re.compile(
+    r'<tr><td>([^<]+)</td><td class="num">[0-9.]+</td><td class="num">([^<]+)</td><td class="num">([^<]+)</td>'
+    r'<td class="num">([^<]+)</td><td>(?:yes|no)</td></tr>'
+)
+
+
+def read_robustness_table(document: dict, html: str, book, pack: Path, seen: dict) -> list[str]:
+    """A robust plan's demand scenarios (issue #17): each scenario's demand and the cases this plan and the
+    central plan cover, as public/plan.json, report.html, plan.xlsx Robustness and robustness.csv show them,
+    into `seen` under ("scenario", name, "demand" | "robust" | "central"). Returns the scenarios' names."""
+    if not document.get("robustness"):  # a programme without demand scenarios publishes an empty list
+        return []
+    columns = ("demand", "robust", "central")
+    for o in document["robustness"]:
+        for column, field in zip(columns, ("demand_total", "covered_robust", "covered_central_plan")):
+            seen[("scenario", o["name"], column)].append(observed(o[field]))
+    found = re.search(r'<table id="robustness-table">(.*?)</table>', html, re.S)
+    rows = ROBUSTNESS_ROW.findall(found.group(1))
+    assert {row[0] for row in rows} == {o["name"] for o in document["robustness"]}, "robustness table not read"
+    for name, *figures in rows:
+        for column, text in zip(columns, figures):
+            seen[("scenario", name, column)].append(observed(text))
+    for row in book["Robustness"].iter_rows(min_row=2):
+        for column, cell in zip(columns, row[2:5]):
+            seen[("scenario", row[0].value, column)].append(observed(cell.value, ESTIMATE_MARK in cell.number_format))
+    for row in csv.DictReader(io.StringIO((pack / "robustness.csv").read_text())):
+        for column, field in zip(columns, ("demand_total", "covered_robust", "covered_central_plan")):
+            seen[("scenario", row["scenario"], column)].append(observed(row[field], row["figures"] == "estimate"))
+    return [o["name"] for o in document["robustness"]]
+
+
+YEAR_ROW = re.compile(
+    r'<tr><td>(\d{4})</td><td class="num">\d+</td><td>[^<]*</td><td class="num">(\d+)</td>'
+    r'<td class="num">([^<]+)</td><td class="num">([^<]+)</td>'
+)
+FULL_YEARS = re.compile(r"The map and the other tables show (\d{4}(?:-\d{4})?), when every phase has opened")
+
+
+def read_rollout_tables(document: dict, html: str, book, seen: dict) -> tuple[dict, frozenset]:
+    """A programme's roll-out year tables (issue #17): each year's demand and covered cases as public/plan.json
+    (the plan shown and the other after_funding choice), report.html's two roll-out tables and plan.xlsx's
+    Phases sheet show them, into `seen` under ("year", "plan" | "compare", year, column). Returns the spokes
+    live by (table, year) and the plan's full roll-out years (report.html: the years the other tables show)."""
+    if "coverage_by_year" not in document:
+        return {}, frozenset()
+    years: dict[tuple[str, int], int] = {}
+    tables = [("plan", document["coverage_by_year"])]
+    tables += [("compare", other["coverage_by_year"]) for other in document.get("after_funding_compare", {}).values()]
+    for name, rows in tables:
+        for y in rows:
+            seen[("year", name, y["year"], "demand")].append(observed(y["demand_total"]))
+            seen[("year", name, y["year"], "covered")].append(observed(y["demand_covered"]))
+            years[(name, y["year"])] = y["spokes_total"]
+    for name, table_id in (("plan", "rollout-table"), ("compare", "rollout-table-compare")):
+        found = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
+        if found is None:
+            continue
+        rows = YEAR_ROW.findall(found.group(1))
+        assert {(name, int(year)) for year, *_ in rows} == {key for key in years if key[0] == name}, table_id
+        for year, spokes, demand, covered in rows:
+            assert years[(name, int(year))] == int(spokes)
+            seen[("year", name, int(year), "demand")].append(observed(demand))
+            seen[("year", name, int(year), "covered")].append(observed(covered))
+    for row in book["Phases"].iter_rows(min_row=2):
+        if isinstance(row[0].value, int):
+            for column, cell in (("demand", row[4]), ("covered", row[5])):
+                estimate = ESTIMATE_MARK in cell.number_format
+                seen[("year", "plan", row[0].value, column)].append(observed(cell.value, estimate))
+    first, _, last = FULL_YEARS.search(html).group(1).partition("-")
+    return years, frozenset(range(int(first), int(last or first) + 1))
 
 
 def knowledge(published: dict) -> dict:
@@ -151,8 +229,10 @@ def knowledge(published: dict) -> dict:
     return known
 
 
-def attack(published: dict) -> dict:
-    """Every hidden count's (least, greatest) whole value given the whole public pack."""
+def attack(published: dict, scaled: dict | None = None, areas: int = 0) -> dict:
+    """Every hidden count's (least, greatest) whole value given the whole public pack. `scaled`: demand
+    scenarios the reader knows to be the `areas` areas' central demand times a factor, each rounded to a
+    whole number (name -> factor: demand_range's low and high), so within areas / 2 of factor x total."""
     known = knowledge(published)
     variables, bounds, equations = {}, [], []  # equation: ({variable: coefficient}, constant) meaning sum = constant
 
@@ -207,6 +287,38 @@ def attack(published: dict) -> dict:
             )
     for column in COLUMNS:
         equation(term(("authority", "TOTAL", column)), [term(("authority", code, column)) for code in codes])
+    # A programme's roll-out years: demand = covered + unmet (unmet never printed, worked out), covered
+    # within the caseload times the spokes live that year, the demand each year the central demand (the
+    # TOTAL), and the plan's full roll-out years covering the cases the coverage tables total.
+    for (name, year), spokes in published["years"].items():
+        demand = term(("year", name, year, "demand"))
+        covered = term(("year", name, year, "covered"), low_case * spokes, high_case * spokes)
+        equation(demand, [covered, term(("year", name, year, "unmet"))])
+        equation(term(("authority", "TOTAL", "demand")), [demand])
+        if name == "plan" and year in published["full_years"]:
+            equation(term(("authority", "TOTAL", "covered")), [covered])
+    # A robust plan's demand scenarios: demand = this plan's covered + unmet = the central plan's covered +
+    # unmet (neither unmet printed); this plan's cases within its caseload times its spokes in every
+    # scenario; the central scenario's demand and this plan's cases in it are the coverage tables' totals.
+    spokes_total = sum(published["spokes"].values())
+    for name in published["scenarios"]:
+        demand = term(("scenario", name, "demand"))
+        robust = term(("scenario", name, "robust"), low_case * spokes_total, high_case * spokes_total)
+        equation(demand, [robust, term(("scenario", name, "robust_unmet"))])
+        equation(demand, [term(("scenario", name, "central")), term(("scenario", name, "central_unmet"))])
+        if name == "central":
+            equation(term(("authority", "TOTAL", "demand")), [demand])
+            equation(term(("authority", "TOTAL", "covered")), [robust])
+    inequalities = []  # (coefficients, least, greatest)
+    for name, factor in (scaled or {}).items():
+        coefficients, constant = defaultdict(float), 0.0
+        for (key, value), sign in ((term(("scenario", name, "demand")), 1.0), (term(TOTAL_DEMAND), -factor)):
+            if key is None:
+                constant += sign * value
+            else:
+                coefficients[key] += sign
+        if coefficients:
+            inequalities.append((dict(coefficients), -areas / 2 - constant, areas / 2 - constant))
     rows = [eq for eq in equations if eq[0]]
     matrix = np.zeros((len(rows), len(variables)))
     for i, (coefficients, _) in enumerate(rows):
@@ -214,7 +326,15 @@ def attack(published: dict) -> dict:
             matrix[i, variables[key]] = coefficient
     rhs = np.array([constant for _, constant in rows])
     box = Bounds([b[0] for b in bounds], [b[1] for b in bounds])
-    constraint = LinearConstraint(matrix, rhs, rhs)
+    constraint = [LinearConstraint(matrix, rhs, rhs)]
+    if inequalities:
+        rows_ = np.zeros((len(inequalities), len(variables)))
+        for i, (coefficients, _, _) in enumerate(inequalities):
+            for key, coefficient in coefficients.items():
+                rows_[i, variables[key]] = coefficient
+        constraint.append(
+            LinearConstraint(rows_, [least for _, least, _ in inequalities], [most for _, _, most in inequalities])
+        )
     ranges = {}
     for key, index in variables.items():
         if key[0] == "area" or known.get(key) is not None:

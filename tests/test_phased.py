@@ -368,6 +368,24 @@ def test_random_programmes_pass_the_checker(case):
             assert result.objective >= other.objective - 1e-6
 
 
+def audited_counts(document: dict, totals: dict, threshold: int = 5, caseload=(1, 12), hidden_totals=()):
+    """The counts of a hand programme document as the public pack's audit decides them: the coverage
+    tables' totals (demand = covered + unmet, demand and covered protected) and the roll-out tables
+    (reporting/published/rollout.py); `hidden_totals`: totals the coverage tables hide."""
+    from reporting.disclosure import suppress
+    from reporting.published.plan import PublishedCounts
+    from reporting.published.rollout import rollout_problem, rollout_tables
+
+    total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered", "unmet")}
+    values = {total[column]: value for column, value in totals.items()}
+    tables = rollout_tables(document)
+    keys, relations, bounds, unpublished = rollout_problem(tables, values, caseload)
+    relations.append((total["demand"], [total["covered"], total["unmet"]]))
+    protected = frozenset((total["demand"], total["covered"]))
+    hidden = suppress(values, relations, threshold, protected, bounds, unpublished) | {total[c] for c in hidden_totals}
+    return PublishedCounts(values, hidden, threshold, rollout=tables, rollout_keys=keys)
+
+
 def test_rollout_tables_disclose_small_counts():
     from reporting.views.rollout import rollout_view
 
@@ -380,8 +398,10 @@ def test_rollout_tables_disclose_small_counts():
         "demand_covered": 3,
         "cost": 0.0,
     }
+    full = {**year, "year": 2015, "spokes_total": 3, "demand_covered": 30}
     document = {
-        "programme": {"objective": "discounted coverage"},
+        "programme": {"objective": "discounted coverage", "full_roll_out_years": "2015"},
+        "coverage": {"demand_covered": 30},
         "phases": [
             {
                 "name": "one",
@@ -405,32 +425,45 @@ def test_rollout_tables_disclose_small_counts():
                 "cost_per_year": 0.0,
             }
         ],
-        "coverage_by_year": [year],
+        "coverage_by_year": [year, full],
         "robustness": {
             "scenarios": [
                 {
                     "name": "low",
                     "weight": 0.5,
-                    "demand_total": 4,
-                    "covered_robust": 12,
-                    "covered_central_plan": 0,
+                    "demand_total": 30,
+                    "covered_robust": 27,
+                    "covered_central_plan": 30,
                     "central_plan_meets_caseload_min": False,
                 }
             ]
         },
     }
-    view = rollout_view(document, threshold=5)
+    totals = {"demand": 40, "covered": 30, "unmet": 10}
+    counts = audited_counts(document, totals)
+    view = rollout_view(document, counts)
     assert view["years"][0]["covered"] == "c" and view["years"][0]["share"] is None  # 3 of 40: hidden, and its share
     assert view["years"][0]["demand"] == "40" and view["years"][0]["services"] == 1
+    assert view["years"][1]["covered"] == "30" and view["years"][1]["share"] == "75%"
     assert view["chart"]["bars"][0]["hidden"] and view["chart"]["bars"][0]["width"] == 0
     assert view["services_chart"]["bars"][0]["segments"][0]["count"] == 1
-    # demand 4 is hidden; 0 covered of 4 would reveal the unmet 4, so it is hidden too.
+    # 3 covered with 1 spoke at caseload 1..12: a reader knows 1..12, as wide as 'c' promises
+    assert ("year", "plan", 2014, "covered") in counts.hidden
+    # 27 covered of 30 would give the unmet 3 away: the audit hides the 27 (demand scenarios are in it too)
     assert (view["scenarios"][0]["demand"], view["scenarios"][0]["robust"], view["scenarios"][0]["central"]) == (
+        "30",
         "c",
-        "12",
-        "c",
+        "30",
     )
-    # When the main coverage table hides its total covered, the same figure stays hidden here.
-    hidden = {**document, "coverage": {"demand_covered": 30}, "coverage_by_year": [{**year, "demand_covered": 30}]}
-    assert rollout_view(hidden, 5, frozenset({"covered"}))["years"][0]["covered"] == "c"
-    assert rollout_view(hidden, 5)["years"][0]["covered"] == "30"
+    assert ("scenario", "low", "robust_unmet") in counts.hidden
+    # The full roll-out year's covered cases are the coverage tables' total: one figure, one key, so when
+    # those tables hide it, it is hidden here too (and a year with the same number but not the same
+    # cases is not).
+    assert counts.rollout_key("plan", 2015, "covered") == ("authority", "TOTAL", "covered")
+    hidden = audited_counts(document, totals, hidden_totals=("covered",))
+    assert rollout_view(document, hidden)["years"][1]["covered"] == "c"
+    # a table the audit was not given cannot be shown
+    from reporting.published.plan import PublishedCounts
+
+    with pytest.raises(ValueError, match="not audited"):
+        rollout_view(document, PublishedCounts(counts.values, counts.hidden, 5))

@@ -17,12 +17,16 @@ What a reader of the published files knows, and the audit assumes (:func:`publis
   the caseload: report.html rules, plan.xlsx Scenario);
 * each area's demand band and whether its demand is all, partly or not met (report.html's map): an
   area's demand and covered cases are not shown, but they are tied to what is, with those bounds;
-* that counts are whole numbers, and that a modelled estimate shown as ≈r is within 2 of r.
+* that counts are whole numbers, and that a modelled estimate shown as ≈r is within 2 of r;
+* for a programme of services, the roll-out year tables (reporting/published/rollout.py): each year's
+  demand (the total demand) = covered + unmet, the full roll-out years' covered being the total
+  covered, each year's covered within the caseload times the spokes live.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from optimisation.measures import spokes_by_host
@@ -40,6 +44,7 @@ from reporting.disclosure import (
     suppress,
 )
 from reporting.published.monitoring import PublishedMonitoring, published_monitoring
+from reporting.published.rollout import NO_PROGRAMME, ProgrammeFigures, rollout_problem
 from scoping.scenario.build import PlannedScenario
 from scoping.store.outcomes import MonitoringTable
 
@@ -103,6 +108,20 @@ class PublishedCounts:
     # shown rounded to the nearest 5 and marked in the public pack; and the pack these counts are for.
     estimates: frozenset = frozenset()
     pack: Pack = PUBLIC
+    # Issue #17: a programme's roll-out and robustness tables (reporting/published/rollout.py), audited
+    # with the rest; (table, year, column) and ("robustness", scenario, column) -> that figure's key.
+    rollout: ProgrammeFigures = NO_PROGRAMME
+    rollout_keys: Mapping[tuple, tuple] = field(default_factory=dict)
+
+    def rollout_key(self, table: str, year: int | str, column: str) -> tuple:
+        """The key of a roll-out table's figure; a table the audit was not given cannot be shown."""
+        try:
+            return self.rollout_keys[(table, year, column)]
+        except KeyError:
+            raise ValueError(
+                "the roll-out tables were not audited with the plan's counts: pass "
+                "reporting.published.rollout.rollout_tables(document) to published_counts"
+            ) from None
 
     def text(self, key: tuple) -> str:
         """The published text of a figure: 'c' if hidden, '≈25' for a modelled estimate (public pack),
@@ -158,11 +177,19 @@ def modelled_keys(planned: PlannedScenario, plan: PlanResult) -> frozenset:
 
 
 def published_counts(
-    planned: PlannedScenario, plan: PlanResult, threshold: int, monitoring: MonitoringTable | None, pack: Pack = PUBLIC
+    planned: PlannedScenario,
+    plan: PlanResult,
+    threshold: int,
+    monitoring: MonitoringTable | None,
+    pack: Pack = PUBLIC,
+    rollout: ProgrammeFigures = NO_PROGRAMME,
 ) -> PublishedCounts:
     """The counts every file of `pack` shows: in the public pack with primary and secondary suppression
     applied jointly, and modelled estimates (:func:`modelled_keys`) shown rounded; in the internal pack
     exact (nothing hidden, threshold 0).
+
+    `rollout`: a programme's roll-out and robustness tables (reporting.published.rollout.rollout_tables):
+    their figures join the same problem, tied to the coverage tables' totals (that module's docstring).
 
     `monitoring`: the scenario's monitoring table (scoping.store.outcomes.scenario_monitoring), None
     without scenario.yaml `monitoring_store`; its counts are disclosed here too, as their own problem.
@@ -207,12 +234,28 @@ def published_counts(
         for code in codes
     ]
     estimates = modelled_keys(planned, plan)
+    rules = planned.instance.rules
+    rollout_keys, year_relations, year_bounds, year_unpublished = rollout_problem(
+        rollout, values, (rules.caseload_min, rules.caseload_max)
+    )
+    relations += year_relations
+    if ("authority", "TOTAL", "demand") in estimates:  # every area's demand is modelled: so is every year's
+        estimates |= {key for key in rollout_keys.values() if key[0] in ("year", "scenario")}
     if pack.exact:
         return PublishedCounts(
-            values, frozenset(), 0, None if monitoring is None else published_monitoring(monitoring, 0), estimates, pack
+            values,
+            frozenset(),
+            0,
+            None if monitoring is None else published_monitoring(monitoring, 0),
+            estimates,
+            pack,
+            rollout,
+            rollout_keys,
         )
     protected = frozenset(("authority", "TOTAL", column) for column in columns)
     bounds, unpublished = published_structure(planned, plan, values, relations, threshold)
+    bounds.update(year_bounds)
+    unpublished |= year_unpublished
     # A modelled estimate is shown rounded: to a reader it is a whole number within 2 of what is shown, so
     # the audit takes it as an unknown with those bounds (never hidden, never audited: not a count).
     for key in estimates:
@@ -227,6 +270,8 @@ def published_counts(
         None if monitoring is None else published_monitoring(monitoring, threshold),
         estimates,
         pack,
+        rollout,
+        rollout_keys,
     )
 
 

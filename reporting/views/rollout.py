@@ -6,11 +6,17 @@ files of the full roll-out period under central demand (DESIGN.md contract uncha
   ``after_funding_compare`` (after_funding: compare) and ``robustness`` (several demand scenarios),
   exact (plan internals);
 * the rows of ``robustness.csv`` (exact, like coverage.csv);
-* a "Roll-out" and a "Robustness" section in report.html, with disclosure control: counts of
-  cases 1..threshold are shown as ``c`` (these tables publish totals only, one per year or
-  scenario, so primary suppression is enough; no cell is the sum of others shown). Services, spokes
-  and money are not counts of young people; young people reached is a modelled estimate
-  (spokes × cases_per_spoke_per_year).
+* a "Roll-out" and a "Robustness" section in report.html, with disclosure control. The roll-out
+  years' demand and covered cases are in the pack's one disclosure audit with every other table
+  (reporting/published/rollout.py): a year's demand is the coverage tables' total demand, the full
+  roll-out years' covered cases their total covered, demand = covered + unmet each year, covered
+  within the caseload times the spokes live; primary suppression alone would let demand minus
+  covered give a small unmet count away, or a year's copy of a hidden total show it. The robustness
+  table's demand scenarios are in the same audit (each plan's covered + unmet = the scenario's demand;
+  the central scenario's demand and this plan's cases in it are the coverage tables' totals; this
+  plan's cases within its caseload times its spokes in every scenario). Services,
+  spokes and money are not counts of young people; young people reached is a modelled estimate
+  (spokes × cases_per_spoke_per_year) and so is the cost per young person reached (money over it).
 
 Programme figures (Green Book: HM Treasury's discount rate, 3.5% by default):
 
@@ -22,6 +28,7 @@ Programme figures (Green Book: HM Treasury's discount rate, 3.5% by default):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from optimisation.measures import plan_cost_per_year
@@ -33,7 +40,9 @@ from optimisation.programme import (
     block_instance,
     cohort_instance,
 )
-from reporting.disclosure import ESTIMATE_MARK, SUPPRESSED, disclose, estimate_text, round_estimate
+from reporting.disclosure import ESTIMATE_MARK
+from reporting.published.plan import PublishedCounts
+from reporting.published.rollout import COMPARE, PLAN
 from reporting.views.plan_document import rounded
 
 
@@ -219,49 +228,52 @@ def robustness_rows(document: dict) -> list[list[Any]]:
     ]
 
 
-def disclosed_pair(
-    demand: int,
-    covered: int,
-    threshold: int,
-    hide_demand: bool = False,
-    hide_covered: bool = False,
-    estimates: bool = False,
-) -> tuple[str, str, str | None]:
-    """(demand, covered, share) as published. Primary suppression of each count; covered is hidden
-    too when the unmet need (demand - covered) is 1..threshold, which the two would reveal; and
-    where the figure is the main coverage table's total, whatever that table hides stays hidden.
-    `estimates` (issue #17: every area's demand is modelled): both are modelled estimates, shown
-    rounded to the nearest 5 and marked, the share from the rounded figures."""
-    if estimates:
-        shown_demand, shown_covered = round_estimate(demand), round_estimate(covered)
-        share = f"{ESTIMATE_MARK}{shown_covered / shown_demand * 100:.0f}%" if shown_demand else None
-        return estimate_text(demand), estimate_text(covered), share
-    demand_text = SUPPRESSED if hide_demand else disclose(demand, threshold)
-    unmet = demand - covered
-    covered_text = SUPPRESSED if hide_covered or 0 < unmet <= threshold else disclose(covered, threshold)
-    share = None if SUPPRESSED in (demand_text, covered_text) or not demand else f"{covered / demand * 100:.0f}%"
-    return demand_text, covered_text, share
-
-
 CHART_WIDTH = 520
 CHART_ROW = 24
 PHASE_COLOURS = ("#2b6cb0", "#2f855a", "#b7791f", "#9b2c2c", "#6b46c1", "#2c7a7b")  # phase t: colour t mod 6
 
 
-def coverage_chart(years: list[dict], pair) -> tuple[dict, list[dict]]:
-    """Bars of cases covered against demand by year, and the year table's rows, disclosed by `pair`."""
-    top = max([y["demand_total"] for y in years] + [1])
+def shown_number(text: str) -> int | None:
+    """The number a published figure shows ('1,234' -> 1234, '≈25' -> 25), None for 'c' and the like."""
+    plain = text.removeprefix(ESTIMATE_MARK).replace(",", "")
+    return int(plain) if plain.isdigit() else None
+
+
+def year_pair(counts: PublishedCounts, table: str) -> Callable[[dict], tuple[str, str, str | None]]:
+    """(demand, covered, share) of a roll-out year as `counts`' pack publishes them: the figures the
+    disclosure audit decided on with every other table of the pack (reporting/published/rollout.py), the
+    share only where both are shown (from the rounded figures where they are estimates, marked)."""
+
+    def pair(y: dict) -> tuple[str, str, str | None]:
+        demand_key = counts.rollout_key(table, y["year"], "demand")
+        covered_key = counts.rollout_key(table, y["year"], "covered")
+        demand, covered = counts.text(demand_key), counts.text(covered_key)
+        shown_demand, shown_covered = shown_number(demand), shown_number(covered)
+        if shown_demand is None or shown_covered is None or not shown_demand:
+            return demand, covered, None
+        mark = ESTIMATE_MARK if counts.is_estimate(covered_key) else ""
+        return demand, covered, f"{mark}{shown_covered / shown_demand * 100:.0f}%"
+
+    return pair
+
+
+def coverage_chart(years: list[dict], pair: Callable[[dict], tuple[str, str, str | None]]) -> tuple[dict, list[dict]]:
+    """Bars of cases covered against demand by year, and the year table's rows, disclosed by `pair`.
+    The bars are drawn from the figures as shown, on a scale of the largest shown: a bar drawn from a
+    hidden figure, or scaled by one, would give it away."""
+    shown = [pair(y) for y in years]
+    numbers = [(shown_number(demand), shown_number(covered)) for demand, covered, _ in shown]
+    top = max([n for both in numbers for n in both if n is not None] + [1])
     bars, rows = [], []
-    for k, y in enumerate(years):
-        demand, covered, share = pair(y["demand_total"], y["demand_covered"])
-        hidden = covered == SUPPRESSED
+    for k, (y, (demand, covered, share), (demand_number, covered_number)) in enumerate(zip(years, shown, numbers)):
+        hidden = covered_number is None
         bars.append(
             {
                 "label": str(y["year"]),
                 "y": 4 + k * CHART_ROW,
                 "text_y": 17 + k * CHART_ROW,
-                "width": 0 if hidden else round(CHART_WIDTH * y["demand_covered"] / top, 1),
-                "demand_width": round(CHART_WIDTH * y["demand_total"] / top, 1),
+                "width": 0 if covered_number is None else round(CHART_WIDTH * covered_number / top, 1),
+                "demand_width": None if demand_number is None else round(CHART_WIDTH * demand_number / top, 1),
                 "value": covered,
                 "hidden": hidden,
             }
@@ -328,16 +340,14 @@ def services_chart(years: list[dict], phase_names: list[str]) -> dict:
     }
 
 
-def rollout_view(
-    document: dict, threshold: int, hidden_totals: frozenset = frozenset(), estimates: bool = False
-) -> dict[str, Any]:
-    """The report's roll-out and robustness sections, disclosed (1..threshold cases shown as c; the
-    internal pack passes threshold 0: exact).
+def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
+    """The report's roll-out and robustness sections as `counts`' pack publishes them (the internal pack's
+    counts are exact: nothing hidden).
 
-    `hidden_totals` ⊆ {"demand", "covered"}: the main coverage table's totals shown as c; the same
-    figures here (central demand; the full roll-out period's covered cases) are hidden with them.
-    `estimates`: every area's demand is a modelled estimate (reporting.published.plan.modelled_keys), so
-    every figure here is too (demand scenarios scale it): rounded and marked (:func:`disclosed_pair`).
+    The roll-out years' and the demand scenarios' demand and covered cases are figures of the pack's one
+    disclosure audit (reporting/published/rollout.py: `counts` must have been worked out with these
+    tables, or showing them raises); where every area's demand is a modelled estimate, so is every figure
+    here: rounded and marked.
     """
     full = document["programme"].get("full_roll_out_years")
     view: dict[str, Any] = {
@@ -353,19 +363,11 @@ def rollout_view(
         "compared": f"{full}, every phase open; cases at any one time" if full else "cases at any one time",
         # the discounted coverage is a weighted sum of the years' cases: with them shown
         # and one hidden, it would give the hidden one away; exact (internal) pack only
-        "value": document["programme"].get("value") if threshold == 0 else None,
+        "value": document["programme"].get("value") if counts.pack.exact else None,
     }
-    final_covered = document.get("coverage", {}).get("demand_covered")
-    hide_demand = "demand" in hidden_totals
-
-    def central_pair(demand: int, covered: int) -> tuple[str, str, str | None]:
-        return disclosed_pair(
-            demand, covered, threshold, hide_demand, "covered" in hidden_totals and covered == final_covered, estimates
-        )
-
     if "coverage_by_year" in document:
         phase_names = [p["name"] for p in document["phases"]]
-        view["chart"], view["years"] = coverage_chart(document["coverage_by_year"], central_pair)
+        view["chart"], view["years"] = coverage_chart(document["coverage_by_year"], year_pair(counts, PLAN))
         view["services_chart"] = services_chart(document["coverage_by_year"], phase_names)
         view["phases"] = [
             {
@@ -393,25 +395,22 @@ def rollout_view(
         ]
         if "after_funding_compare" in document:
             ((name, other),) = document["after_funding_compare"].items()
-            chart, rows = coverage_chart(other["coverage_by_year"], central_pair)
+            chart, rows = coverage_chart(other["coverage_by_year"], year_pair(counts, COMPARE))
             view["compare"] = {
                 "after_funding": name,
                 "programme": other,
                 "years": rows,
                 "chart": chart,
-                "value": other.get("value") if threshold == 0 else None,
+                "value": other.get("value") if counts.pack.exact else None,
                 "services_chart": services_chart(other["coverage_by_year"], phase_names),
             }
     if "robustness" in document:
         scenarios = []
         for o in document["robustness"]["scenarios"]:
-            pair = (
-                central_pair
-                if o["name"] == CENTRAL
-                else (lambda d, c: disclosed_pair(d, c, threshold, estimates=estimates))
+            demand, robust, central = (
+                counts.text(counts.rollout_key("robustness", o["name"], column))
+                for column in ("demand", "robust", "central")
             )
-            demand, robust, _ = pair(o["demand_total"], o["covered_robust"])
-            _, central, _ = pair(o["demand_total"], o["covered_central_plan"])
             scenarios.append(
                 {
                     "name": o["name"],

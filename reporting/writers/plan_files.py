@@ -187,7 +187,8 @@ def pack_counts(
             )
         counts = published_counts(planned, plan, threshold, None)
     monitoring = counts.monitoring.table if counts.monitoring is not None else None
-    return {INTERNAL.name: published_counts(planned, plan, threshold, monitoring, INTERNAL), PUBLIC.name: counts}
+    internal = published_counts(planned, plan, threshold, monitoring, INTERNAL, counts.rollout)
+    return {INTERNAL.name: internal, PUBLIC.name: counts}
 
 
 def render_plan_files(

@@ -6,7 +6,8 @@ phase under central demand, plus robustness.csv and the roll-out and robustness 
 from __future__ import annotations
 
 from optimisation.programme import Programme
-from reporting.published.plan import PublishedCounts
+from reporting.published.plan import PublishedCounts, published_counts
+from reporting.published.rollout import rollout_tables
 from reporting.views.plan_document import COUNT, ESTIMATE, published_value
 from reporting.views.rollout import programme_document, robustness_rows, rollout_view
 from reporting.writers.packs import Folders
@@ -14,6 +15,15 @@ from reporting.writers.plan_files import render_plan_files
 from reporting.writers.spreadsheet import csv_bytes
 
 ROBUSTNESS_COLUMNS = ["scenario", "weight", "demand_total", "covered_robust", "covered_central_plan"]
+
+
+def programme_counts(final_planned, plan, programme: Programme, solved, monitoring=None) -> PublishedCounts:
+    """The public pack's counts of a phased / robust plan: the full roll-out's tables, the roll-out year
+    tables and the robustness table (reporting/published/rollout.py) in one disclosure audit (issue #17
+    item 2)."""
+    rollout = rollout_tables(programme_document(final_planned, programme, solved), plan.spokes_total)
+    threshold = final_planned.scenario.rules.disclosure_threshold
+    return published_counts(final_planned, plan, threshold, monitoring, rollout=rollout)
 
 
 def render_programme_files(
@@ -25,9 +35,8 @@ def render_programme_files(
     document_with_coverage = {**document, "coverage": {"demand_covered": plan.objective}}
 
     def extension(own: PublishedCounts) -> dict:
-        hidden = frozenset(column for column in ("demand", "covered") if ("authority", "TOTAL", column) in own.hidden)
         estimates = own.is_estimate(("authority", "TOTAL", "demand"))
-        view = rollout_view(document_with_coverage, own.threshold, hidden, estimates)
+        view = rollout_view(document_with_coverage, own)
         files = {}
         if "robustness" in document and own.pack.exact:
             files["robustness.csv"] = csv_bytes(

@@ -383,8 +383,7 @@ def _programme_sheets(workbook: Workbook, document: dict[str, Any], counts: Publ
     (reporting.views.rollout.rollout_view)."""
     if "programme" not in document:  # a one-snapshot plan: no such sheets
         return
-    hidden = frozenset(c for c in ("demand", "covered") if ("authority", "TOTAL", c) in counts.hidden)
-    view = rollout_view(document, counts.threshold, hidden, counts.is_estimate(("authority", "TOTAL", "demand")))
+    view = rollout_view(document, counts)
     marking = counts.pack.marking
     if view["years"]:
         rows = [
