@@ -124,9 +124,10 @@ class Authority:
 class HostFitScores:
     """Scores for objective priority 2 (host fit), counted per case served at the host.
 
-    score(host) = match term + drop_in_bonus [if drop_in] - outreach_penalty [if outreach], where the
-    match term is ``match`` when the host's orientation equals its authority's aim, ``partial``
-    when either side is "both", and 0 when they differ. Seed 001 message 11 and seed 003 §5.3:
+    score(host, area) = match term + drop_in_bonus [if drop_in] - outreach_penalty [if outreach],
+    where the match term is ``match`` when the host's orientation equals the aim of the *area's*
+    authority (the young person's; issue #14 item 4 -- before, the host's own authority's),
+    ``partial`` when either side is "both", and 0 when they differ. Seed 001 message 11 and seed 003 §5.3:
     statutory settings suit statutory-threshold aims, community settings suit prevention; outreach
     (no base) weakens supervision; 'soft' drop-in access points are recommended.
     """
@@ -287,7 +288,8 @@ def host_orientation(host: Host) -> str:
 
 
 def host_fit_score(host: Host, authority: Authority | None, scores: HostFitScores) -> int:
-    """Objective priority 2, per case served at `host` (see HostFitScores for the formula)."""
+    """Objective priority 2, per case served at `host` for a young person of `authority` (the area's
+    authority; see HostFitScores for the formula, optimisation.measures.pair_fit for its use)."""
     aim = authority.aim if authority is not None else "both"
     orientation = host_orientation(host)
     if orientation == aim and aim != "both":

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from optimisation import families
 from optimisation.formulation import Columns, LinearModel, case_columns, placement_columns
 from optimisation.instance import Instance
-from optimisation.measures import fit_scores
+from optimisation.measures import pair_fit
 from optimisation.rules import Budget, CrossBorder, HostStatus, RequiredAuthorities, SpokeLimit
 from optimisation.team import team_columns, team_mix
 
@@ -86,14 +86,15 @@ def build_model(inst: Instance, *, layout: Layout = Layout(), relax: frozenset[s
 
 
 def objective_terms(inst: Instance, c: Columns) -> dict[str, tuple[list[int], list[float]]]:
-    """Priority 1 coverage Σx; priority 2 host fit Σ score_j·x; priority 3 travel Σ minutes·x, as
-    (columns, coefficients) over the case columns of `c`."""
-    scores = fit_scores(inst)
+    """Priority 1 coverage Σx; priority 2 host fit Σ score_ij·x (score of host j for young people of
+    area i's authority, measures.pair_fit); priority 3 travel Σ minutes·x, as (columns, coefficients)
+    over the case columns of `c`."""
+    score = pair_fit(inst)
     minutes = inst.casework_minutes
     cols = list(c.cases.values())
     return {
         "coverage": (cols, [1.0] * len(cols)),
-        "host_fit": (cols, [scores[host_id] for (_, host_id) in c.cases]),
+        "host_fit": (cols, [score(area_id, host_id) for (area_id, host_id) in c.cases]),
         "travel": (cols, [minutes[(host_id, area_id)] for (area_id, host_id) in c.cases]),
     }
 

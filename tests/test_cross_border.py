@@ -15,7 +15,8 @@ import pytest
 from optimisation.checker import check_casework_travel, check_cross_border, check_plan
 from optimisation.diagnosis import diagnose
 from optimisation.instance import CROSS_BORDER, HOST_TYPE_BORDER, HOST_TYPES
-from optimisation.model import build_model, rule_groups
+from optimisation.measures import own_authority_fit, plan_host_fit
+from optimisation.model import build_model, objective_terms, rule_groups
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement
 from optimisation.rules import CrossBorder
 from optimisation.solve import solve
@@ -175,3 +176,34 @@ def test_a_bad_cross_border_value_is_exit_2_with_file_line_and_key(tmp_path, cap
             tmp_path / setting, {"scenario.yaml": VALID["scenario.yaml"] + f"cross_border: {setting}\n"}
         )
         assert main(["validate", str(directory)]) == 0
+
+
+# --- host fit by the young person's authority (issue #14 item 4) --------------------------------
+
+
+@pytest.mark.parametrize("backend", ["SCIPY_HIGHS", "SCIP_MATRIX", "CBC"])
+def test_host_fit_scores_a_case_by_its_own_authoritys_aim(backend):
+    # Authority X is statutory, Y preventative. Area A2 (Y, 12 cases) is reached by police J1 and
+    # community J2, both in X; one spoke at most (cross_border any, so the police host may serve it).
+    # Scored by the host's authority (before #14): J1 matches X (2 a case), J2 does not (0): J1 chosen.
+    # Scored by the area's authority: police against a preventative aim is 0, community a match, 2 a
+    # case: J2 is chosen, host fit 2 x 12 = 24.
+    inst = instance(
+        hubs=[hub()],
+        hosts=[host("J1", "police", authority=AUTH_X), host("J2", "community", authority=AUTH_X)],
+        areas=[area("A2", 12, AUTH_Y)],
+        casework={("J1", "A2"): 10, ("J2", "A2"): 10},
+        supervision={("H", "J1"): 30, ("H", "J2"): 30},
+        aims={AUTH_X: "statutory", AUTH_Y: "preventative"},
+        rules=rules_with(cross_border="any", max_spokes=1),
+    )
+    plan = solve(inst, time_limit=10, backend=backend)
+    assert [(s.host_id, s.count) for s in plan.spokes] == [("J2", 1)]
+    assert (plan.objective, plan.host_fit) == (12, 24)
+    at_police = plan_of([("H", "J1", 1)], [("A2", "J1", 12)])
+    assert plan_host_fit(inst, at_police) == 0
+    assert own_authority_fit(inst) == {"J1": 2, "J2": 0}  # the report's per-host column: own authority
+    # the objective's coefficients are per (area, host) pair
+    model = build_model(inst)
+    coefficient = dict(zip(model.columns.cases, objective_terms(inst, model.columns)["host_fit"][1]))
+    assert coefficient == {("A2", "J1"): 0, ("A2", "J2"): 2}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimisation.measures import fit_scores, plan_cost_per_year, spokes_by_authority, spokes_by_host
+from optimisation.measures import own_authority_fit, plan_cost_per_year, spokes_by_authority, spokes_by_host
 from optimisation.result import PlanResult
 from optimisation.rules import CrossBorder
 from reporting.disclosure import (
@@ -145,7 +145,7 @@ def report_view(
     coverage, coverage_total = coverage_rows(planned, plan, counts)
     total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered")}
     covered_hidden = total["covered"] in counts.hidden
-    scores = fit_scores(inst)
+    scores = own_authority_fit(inst)  # fit for the host's own authority's young people (#14)
     sources = travel_sources(planned, plan)
     per_host = []
     for host_id, count in sorted(spokes_by_host(plan).items()):
