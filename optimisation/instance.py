@@ -218,14 +218,7 @@ class Instance:
         given = dict(self.casework_minutes or {})
         pooled = {pair: m for pair, m in (self.cross_border_minutes or {}).items() if pair[0] in hosts}
         pooled = {**{pair: m for pair, m in pooled.items() if pair[1] in areas}, **given}
-        casework: dict[tuple[str, str], int] = {}
-        crossing: dict[tuple[str, str], int] = {}
-        for (host_id, area_id), minutes in pooled.items():
-            host, area = hosts.get(host_id), areas.get(area_id)
-            if host is None or area is None or rule.allows(host, area):
-                casework[(host_id, area_id)] = minutes
-            else:
-                crossing[(host_id, area_id)] = minutes
+        casework, crossing = rule.split(pooled, hosts, areas)
         object.__setattr__(self, "casework_minutes", _frozen(casework))
         object.__setattr__(self, "supervision_minutes", _frozen(supervision))
         object.__setattr__(self, "existing_spokes", _frozen(self.existing_spokes))
