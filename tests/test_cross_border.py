@@ -207,3 +207,34 @@ def test_host_fit_scores_a_case_by_its_own_authoritys_aim(backend):
     model = build_model(inst)
     coefficient = dict(zip(model.columns.cases, objective_terms(inst, model.columns)["host_fit"][1]))
     assert coefficient == {("A2", "J1"): 0, ("A2", "J2"): 2}
+
+
+# --- every solve path sees the same reach ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host_type, cross_border, covered",
+    [
+        ("social_care", "statutory_home", 12),
+        ("social_care", "any", 24),
+        ("community", "statutory_home", 24),
+        ("community", "none", 12),
+    ],
+)
+def test_the_region_split_the_greedy_plan_and_the_programme_model_keep_the_rule(host_type, cross_border, covered):
+    from optimisation.greedy import greedy_plan
+    from optimisation.phased import solve_programme
+    from optimisation.programme import Programme, central_scenario, single_phase
+    from optimisation.regions import plan as plan_by_region
+
+    inst = next_door(host_type, cross_border)
+    regional = plan_by_region(inst, time_limit=10)
+    assert regional.objective == covered and check_plan(inst, regional) == []
+    greedy = greedy_plan(inst)
+    assert greedy is not None and greedy.objective <= covered and check_plan(inst, greedy) == []
+    programme = Programme((single_phase(),), (central_scenario(inst),), robust="worst_case", phased=False)
+    result = solve_programme(inst, programme, time_limit=10)
+    (period,) = result.periods
+    (assignment,) = period.assignments.values()
+    assert sum(assignment.values()) == covered
+    assert (("A2", "J1") in assignment) == (covered == 24)
