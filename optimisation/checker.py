@@ -21,6 +21,7 @@ from optimisation.rules import (
     TOLERANCE,
     Budget,
     Caseload,
+    CrossBorder,
     ExistingSpokes,
     HostCapacity,
     HostStatus,
@@ -83,13 +84,31 @@ def check_supervision_travel(instance: Instance, plan: PlanResult) -> list[str]:
 
 
 def check_casework_travel(instance: Instance, plan: PlanResult) -> list[str]:
-    """Cases only from hosts within the casework limit of their area."""
+    """Cases only from hosts within the casework limit of their area. (A pair within the limit that
+    the home-authority rule takes out of reach is check_cross_border's to report.)"""
     reach = TravelReach.of(instance)
     return [
         f"casework travel: area {a.area_id} is not within {instance.rules.casework_minutes} minutes of host {a.host_id}"
         for a in plan.assignments
-        if not reach.serves(a.host_id, a.area_id)
+        if not reach.serves(a.host_id, a.area_id) and (a.host_id, a.area_id) not in instance.cross_border_minutes
     ]
+
+
+def check_cross_border(instance: Instance, plan: PlanResult) -> list[str]:
+    """The home-authority rule (scenario.yaml cross_border, rules.CrossBorder): a host takes cases of
+    another authority's areas only if its setting may cross borders. Judged from the hosts' and areas'
+    authorities and settings, not from the Instance's reach."""
+    rule = CrossBorder.of(instance.rules)
+    problems = []
+    for a in plan.assignments:
+        host, area = instance.host(a.host_id), instance.area(a.area_id)
+        if not rule.allows(host, area):
+            problems.append(
+                f"cross border: host {host.host_id} ({host.host_type}, authority {host.authority_code}) serves "
+                f"{a.cases} case(s) of area {area.area_id} in authority {area.authority_code}, but "
+                f"cross_border is {rule.setting}: {rule.explain()}"
+            )
+    return problems
 
 
 def _cases_by_host(plan: PlanResult) -> dict[str, int]:
@@ -280,6 +299,7 @@ CHECKS = (
     check_banned_host,
     check_team_mix,
     check_reported_figures,
+    check_cross_border,
 )
 
 

@@ -8,7 +8,8 @@ An empty plan (no spokes) meets every rule except "required authorities", "exist
    a hub with existing spokes whose minimum is above its capacity, a budget or spoke limit below
    what existing spokes and one spoke per unserved required authority cost or use (lower bounds).
 2. :func:`diagnose` — a deletion filter over rule groups (each required authority, each existing
-   spoke, each locked host, caseload minimum, hub minimum, host capacity, budget, max_spokes): drop a
+   spoke, each locked host, caseload minimum, hub minimum, host capacity, budget, max_spokes, the
+   home-authority rule cross_border, whose pairs come back when it is dropped): drop a
    group; if the rest is still infeasible the group is not needed to explain the conflict and stays
    dropped.
    What remains is an irreducible conflicting set: removing any one of its rules makes a plan
@@ -26,7 +27,15 @@ from collections.abc import Callable
 from optimisation.backends import PywraplpSession
 from optimisation.instance import Instance
 from optimisation.model import build_model, rule_groups
-from optimisation.rules import Budget, HostCapacity, HostStatus, HubSize, RequiredAuthorities, SpokeLimit
+from optimisation.rules import (
+    Budget,
+    CrossBorder,
+    HostCapacity,
+    HostStatus,
+    HubSize,
+    RequiredAuthorities,
+    SpokeLimit,
+)
 
 FEASIBILITY_SECONDS = 10.0
 
@@ -191,6 +200,15 @@ def _budget_wording(inst: Instance, group: str) -> str:
     )
 
 
+def _cross_border_wording(inst: Instance, group: str) -> str:
+    rule = CrossBorder.of(inst.rules)
+    pairs = len(inst.cross_border_minutes)
+    return (
+        f"the home-authority rule (cross_border: {rule.setting}): {rule.explain()}, which takes {pairs} "
+        f"host-area pair{'' if pairs == 1 else 's'} within {inst.rules.casework_minutes} minutes out of reach"
+    )
+
+
 # How each relaxable rule group (optimisation.model.rule_groups) reads in a diagnosis, keyed by the
 # group's kind (the part before ":" for per-item groups).
 GROUP_WORDING: dict[str, Callable[[Instance, str], str]] = {
@@ -204,6 +222,7 @@ GROUP_WORDING: dict[str, Callable[[Instance, str], str]] = {
     "host_capacity": lambda inst, group: "each host takes at most its max_spokes spokes",
     "budget": _budget_wording,
     "max_spokes": lambda inst, group: f"at most max_spokes = {inst.rules.max_spokes} spokes in the plan",
+    "cross_border": _cross_border_wording,
 }
 
 

@@ -27,6 +27,11 @@ required authority  :func:`required_authorities`                 ``check_require
 existing spokes     :func:`existing_spokes`                      ``check_existing_spokes``
 locked host         :func:`locked_hosts`                         ``check_locked_host``
 banned host         no columns: the Instance drops its pairs     ``check_banned_host``
+cross border        no columns: the Instance moves the pairs     ``check_cross_border``
+                    rules.CrossBorder forbids to
+                    ``cross_border_minutes``; relax group
+                    "cross_border" (model.build_model,
+                    phased.build_programme_model) restores them
 team mix            ``optimisation.team.team_mix``               ``check_team_mix``
 ==================  ==========================================  =================================
 

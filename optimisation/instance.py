@@ -14,7 +14,10 @@ are integers and only pairs within the limits are present:
 * ``casework_minutes[(host_id, area_id)]`` exists only if the host is within
   ``rules.casework_minutes`` of the area. The key is always (host, area); the journey it measures
   is the scenario's ``casework_mode`` (scoping.scenario.travel): by car the worker drives host ->
-  area, by public transport the young person travels area -> host (issue #16);
+  area, by public transport the young person travels area -> host (issue #16). It also obeys the
+  home-authority rule (``rules.cross_border``, issue #14): a pair the rule forbids (a statutory
+  host and an area of another authority, by default) is moved to ``cross_border_minutes`` by the
+  Instance itself, so every back end, greedy plan, presolve and region split sees the same reach;
 * ``supervision_minutes[(hub_id, host_id)]`` exists only if the host is within the hub's
   supervision limit (``Hub.supervision_limit``; supervision travel is hub -> host) and is not
   banned: an Instance drops a banned host's pairs itself (issue #18), so no back end, greedy plan,
@@ -37,6 +40,25 @@ PRIORITIES = ("coverage", "host_fit", "travel")
 # (rules.HostStatus, families.locked_hosts, checker.check_locked_host); a banned host none (the
 # Instance drops its supervision pairs, below; checker.check_banned_host).
 HOST_STATUSES = ("candidate", "locked", "banned")
+# scenario.yaml `cross_border` (issue #14, the home-authority rule; rules.CrossBorder): which hosts
+# may take cases from areas of another children's services authority. statutory_home (default):
+# only the host settings classed "any" below; none: no host; any: every host (before issue #14).
+CROSS_BORDER = ("statutory_home", "any", "none")
+# Under statutory_home, every host setting of HOST_TYPES is classed here, once: "home" settings take
+# cases only from their own authority's areas (a council's social care office does not take another
+# council's referrals; police and multi-agency safeguarding teams are organised on the same
+# footprint -- ASSUMPTION for police, whose forces often span several authorities: the host's
+# authority is the one it is listed in); "any" settings may serve across borders (community and
+# voluntary venues and outreach are open access). A new host setting must be added here
+# (tests/test_cross_border.py checks that every HOST_TYPES entry is classed).
+HOST_TYPE_BORDER = {
+    "police": "home",
+    "social_care": "home",
+    "multi_agency": "home",
+    "community": "any",
+    "voluntary": "any",
+    "outreach": "any",
+}
 
 
 @dataclass(frozen=True)
@@ -102,9 +124,10 @@ class Authority:
 class HostFitScores:
     """Scores for objective priority 2 (host fit), counted per case served at the host.
 
-    score(host) = match term + drop_in_bonus [if drop_in] - outreach_penalty [if outreach], where the
-    match term is ``match`` when the host's orientation equals its authority's aim, ``partial``
-    when either side is "both", and 0 when they differ. Seed 001 message 11 and seed 003 §5.3:
+    score(host, area) = match term + drop_in_bonus [if drop_in] - outreach_penalty [if outreach],
+    where the match term is ``match`` when the host's orientation equals the aim of the *area's*
+    authority (the young person's; issue #14 item 4 -- before, the host's own authority's),
+    ``partial`` when either side is "both", and 0 when they differ. Seed 001 message 11 and seed 003 §5.3:
     statutory settings suit statutory-threshold aims, community settings suit prevention; outreach
     (no base) weakens supervision; 'soft' drop-in access points are recommended.
     """
@@ -153,6 +176,7 @@ class Rules:
     priorities: tuple[str, ...]  # coverage always first
     host_fit: HostFitScores
     team_roles: tuple[TeamRole, ...]  # support roles per hub team (service model); none for CSE
+    cross_border: str  # one of CROSS_BORDER (issue #14; rules.CrossBorder)
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:
@@ -171,13 +195,34 @@ class Instance:
     casework_minutes: Mapping[tuple[str, str], int]  # (host_id, area_id) -> minutes, within limit
     supervision_minutes: Mapping[tuple[str, str], int]  # (hub_id, host_id) -> minutes, within limit
     existing_spokes: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (hub, host) -> n
+    # (host_id, area_id) -> minutes: pairs within the casework limit that the cross_border rule takes
+    # out of reach (issue #14). Filled by __post_init__ from the pairs given; kept so the checker can
+    # tell a cross-border case from one out of travel reach, and the diagnosis can restore them.
+    cross_border_minutes: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Deferred import: optimisation.rules reads this module's records (one definition of the rule).
+        from optimisation.rules import CrossBorder
+
         banned = {h.host_id for h in self.hosts if h.status == "banned"}  # out of reach (issue #18)
         supervision = {pair: m for pair, m in (self.supervision_minutes or {}).items() if pair[1] not in banned}
-        object.__setattr__(self, "casework_minutes", _frozen(self.casework_minutes))
+        # The home-authority rule is kept by reach, like a ban: the casework pairs it forbids are
+        # moved to cross_border_minutes, so no model, greedy plan, presolve or region split sees them.
+        # Both are pooled first, so the same instance under another rule (dataclasses.replace with
+        # other rules: the diagnosis relaxing group "cross_border") has the forbidden pairs back.
+        hosts = {h.host_id: h for h in self.hosts}
+        areas = {a.area_id: a for a in self.areas}
+        rule = CrossBorder.of(self.rules)
+        # Pairs of hosts or areas not in the instance (presolve, merged areas) are left out of the
+        # forbidden pairs; a given casework pair of them is kept as given.
+        given = dict(self.casework_minutes or {})
+        pooled = {pair: m for pair, m in (self.cross_border_minutes or {}).items() if pair[0] in hosts}
+        pooled = {**{pair: m for pair, m in pooled.items() if pair[1] in areas}, **given}
+        casework, crossing = rule.split(pooled, hosts, areas)
+        object.__setattr__(self, "casework_minutes", _frozen(casework))
         object.__setattr__(self, "supervision_minutes", _frozen(supervision))
         object.__setattr__(self, "existing_spokes", _frozen(self.existing_spokes))
+        object.__setattr__(self, "cross_border_minutes", _frozen(crossing))
 
     def __reduce__(self):
         """Pickle with plain dicts (mapping proxies cannot be pickled): for subprocesses and Dask."""
@@ -192,6 +237,7 @@ class Instance:
                 dict(self.casework_minutes),
                 dict(self.supervision_minutes),
                 dict(self.existing_spokes),
+                dict(self.cross_border_minutes),
             ),
         )
 
@@ -235,7 +281,8 @@ def host_orientation(host: Host) -> str:
 
 
 def host_fit_score(host: Host, authority: Authority | None, scores: HostFitScores) -> int:
-    """Objective priority 2, per case served at `host` (see HostFitScores for the formula)."""
+    """Objective priority 2, per case served at `host` for a young person of `authority` (the area's
+    authority; see HostFitScores for the formula, optimisation.measures.pair_fit for its use)."""
     aim = authority.aim if authority is not None else "both"
     orientation = host_orientation(host)
     if orientation == aim and aim != "both":

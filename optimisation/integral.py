@@ -15,7 +15,7 @@ import numpy as np
 import ortools.linear_solver.pywraplp as pywraplp  # not `from ... import`: mypy would look in the typed package
 
 from optimisation.instance import Instance
-from optimisation.measures import fit_scores
+from optimisation.measures import pair_fit
 from optimisation.model import Model
 from optimisation.rules import Caseload, ExistingSpokes, HubSize, TeamMix
 
@@ -30,9 +30,9 @@ def integral_assignment(
     With S_j fixed the rows are: Σ_j x_ij ≤ d_i and the caseload rule's load range for S_j spokes,
     cmin·S_j ≤ Σ_i x_ij ≤ cmax·S_j — a network (transportation) matrix with integer right-hand
     sides, so simplex vertices are integral. First maximise Σx; then, with Σx fixed (still a
-    network), minimise one cost per pair that orders the later priorities: cost_ij = W·(-fit_j) +
+    network), minimise one cost per pair that orders the later priorities: cost_ij = W·(-fit_ij) +
     minutes_ij when host fit comes before travel (W larger than any total travel), or
-    W·minutes_ij - fit_j the other way round.
+    W·minutes_ij - fit_ij the other way round (fit_ij: host j's fit for area i's authority).
     """
     rules = inst.rules
     caseload = Caseload.of(rules)
@@ -65,20 +65,21 @@ def integral_assignment(
     covered = int(round(lp.Objective().Value()))
     if covered < coverage_target:
         raise RuntimeError(f"integral assignment covers {covered} < {coverage_target}; this is a bug")
-    scores = fit_scores(inst)
+    score = pair_fit(inst)
+    scores = {pair: score(*pair) for pair in pairs}  # per (area, host): the area's authority's aim (#14)
     order = [p for p in rules.priorities if p != "coverage"]
     max_minutes = max((inst.casework_minutes[(h, a)] for (a, h) in pairs), default=0)
-    fit_values = [scores[h] for (_, h) in pairs]
+    fit_values = list(scores.values())
     fit_range = (max(fit_values) - min(fit_values)) if fit_values else 0
     costs = {}
     for area, host in pairs:
         minutes = inst.casework_minutes[(host, area)]
         if order and order[0] == "host_fit":
             weight = max_minutes * covered + 1
-            costs[(area, host)] = -weight * scores[host] + (minutes if "travel" in order else 0)
+            costs[(area, host)] = -weight * scores[(area, host)] + (minutes if "travel" in order else 0)
         elif order and order[0] == "travel":
             weight = fit_range * covered + 1
-            costs[(area, host)] = weight * minutes - (scores[host] if "host_fit" in order else 0)
+            costs[(area, host)] = weight * minutes - (scores[(area, host)] if "host_fit" in order else 0)
         else:
             costs[(area, host)] = 0
     if any(costs.values()):  # else (no later priorities) the coverage vertex is already the answer

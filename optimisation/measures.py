@@ -1,12 +1,14 @@
 """Plan measures, one definition each: what reports, the checker and the objective read of a plan.
 
 Solver-free. Spokes by host and by authority, workers by hub, cost per year (rules.Budget's cost
-plus the support roles), host fit (objective priority 2) and casework travel (priority 3).
+plus the support roles), host fit (objective priority 2, per area-host pair: the young person's
+authority's aim against the host's setting) and casework travel (priority 3).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from optimisation.instance import Instance, host_fit_score
 from optimisation.result import PlanResult, TeamPlacement
@@ -53,16 +55,38 @@ def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
     return Budget.of(instance.rules).placement_cost(plan.spokes_total, used) + team_cost_per_year(instance, plan.team)
 
 
-def fit_scores(inst: Instance) -> dict[str, int]:
-    """Host fit per case served at each host (optimisation.instance.host_fit_score)."""
-    authorities = {a.authority_code: a for a in inst.authorities}
-    return {h.host_id: host_fit_score(h, authorities.get(h.authority_code), inst.rules.host_fit) for h in inst.hosts}
+def pair_fit(inst: Instance) -> Callable[[str, str], int]:
+    """Host fit per case of area i served at host j, as a function of (area_id, host_id): the aim of
+    the *area's* authority (the young person's) against the host's setting (issue #14 item 4;
+    optimisation.instance.host_fit_score). Scores are worked out once per (host, authority)."""
+    hosts = {h.host_id: h for h in inst.hosts}
+    area_authority = {a.area_id: a.authority_code for a in inst.areas}
+    cache: dict[tuple[str, str], int] = {}
+
+    def score(area_id: str, host_id: str) -> int:
+        key = (host_id, area_authority[area_id])
+        if key not in cache:
+            cache[key] = host_fit_score(hosts[host_id], inst.authority(key[1]), inst.rules.host_fit)
+        return cache[key]
+
+    return score
+
+
+def fit_scores(inst: Instance) -> dict[tuple[str, str], int]:
+    """Host fit per case for every casework pair within reach, keyed (area_id, host_id) (:func:`pair_fit`)."""
+    score = pair_fit(inst)
+    return {(area_id, host_id): score(area_id, host_id) for (host_id, area_id) in inst.casework_minutes}
+
+
+def own_authority_fit(inst: Instance) -> dict[str, int]:
+    """Host fit per case of each host for young people of its own authority (the report's hosts tables)."""
+    return {h.host_id: host_fit_score(h, inst.authority(h.authority_code), inst.rules.host_fit) for h in inst.hosts}
 
 
 def plan_host_fit(instance: Instance, plan: PlanResult) -> int:
-    """Objective priority 2: sum over assignments of host_fit_score(host) x cases."""
-    scores = fit_scores(instance)
-    return sum(scores[a.host_id] * a.cases for a in plan.assignments)
+    """Objective priority 2: Σ over assignments of fit(area's authority, host) x cases (:func:`pair_fit`)."""
+    score = pair_fit(instance)
+    return sum(score(a.area_id, a.host_id) * a.cases for a in plan.assignments)
 
 
 def plan_travel(instance: Instance, plan: PlanResult) -> int:

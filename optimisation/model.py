@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from optimisation import families
 from optimisation.formulation import Columns, LinearModel, case_columns, placement_columns
 from optimisation.instance import Instance
-from optimisation.measures import fit_scores
-from optimisation.rules import Budget, HostStatus, RequiredAuthorities, SpokeLimit
+from optimisation.measures import pair_fit
+from optimisation.rules import Budget, CrossBorder, HostStatus, RequiredAuthorities, SpokeLimit
 from optimisation.team import team_columns, team_mix
 
 
@@ -50,6 +50,8 @@ def rule_groups(inst: Instance) -> list[str]:
     groups += [f"existing:{hub}:{host}" for (hub, host) in sorted(inst.existing_spokes)]
     groups += [f"locked:{host_id}" for host_id in HostStatus.of(inst).locked]
     groups += ["caseload_min", "hub_min", "host_capacity"]
+    if CrossBorder.of(inst.rules).binds and inst.cross_border_minutes:
+        groups.append("cross_border")  # the home-authority rule forbids some pair within reach
     if Budget.of(inst.rules).limit is not None:
         groups.append("budget")
     if SpokeLimit.of(inst.rules).maximum is not None:
@@ -59,6 +61,8 @@ def rule_groups(inst: Instance) -> list[str]:
 
 def build_model(inst: Instance, *, layout: Layout = Layout(), relax: frozenset[str] = frozenset()) -> Model:
     """The allocation model with every constraint family, less the rule groups in `relax`."""
+    if "cross_border" in relax:  # the home-authority rule is kept by reach: relaxed, its pairs come back
+        inst = CrossBorder.lifted(inst)
     m = LinearModel(relax)
     c = placement_columns(m, inst, spokes_per_host=layout.spokes_per_host)  # supervision travel
     c = case_columns(m, inst, c)  # casework travel
@@ -76,19 +80,21 @@ def build_model(inst: Instance, *, layout: Layout = Layout(), relax: frozenset[s
     families.required_authorities(m, inst, c)
     families.existing_spokes(m, inst, c)
     families.locked_hosts(m, inst, c)  # hosts.csv status (a ban is kept by reach: no columns)
+    # cross_border (issue #14): no rows; kept by reach (the Instance drops the pairs, rules.CrossBorder)
     m.objectives = {name: m.vector(*terms) for name, terms in objective_terms(inst, c).items()}
     return Model(m, c, layout)
 
 
 def objective_terms(inst: Instance, c: Columns) -> dict[str, tuple[list[int], list[float]]]:
-    """Priority 1 coverage Σx; priority 2 host fit Σ score_j·x; priority 3 travel Σ minutes·x, as
-    (columns, coefficients) over the case columns of `c`."""
-    scores = fit_scores(inst)
+    """Priority 1 coverage Σx; priority 2 host fit Σ score_ij·x (score of host j for young people of
+    area i's authority, measures.pair_fit); priority 3 travel Σ minutes·x, as (columns, coefficients)
+    over the case columns of `c`."""
+    score = pair_fit(inst)
     minutes = inst.casework_minutes
     cols = list(c.cases.values())
     return {
         "coverage": (cols, [1.0] * len(cols)),
-        "host_fit": (cols, [scores[host_id] for (_, host_id) in c.cases]),
+        "host_fit": (cols, [score(area_id, host_id) for (area_id, host_id) in c.cases]),
         "travel": (cols, [minutes[(host_id, area_id)] for (area_id, host_id) in c.cases]),
     }
 

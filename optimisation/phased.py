@@ -60,6 +60,7 @@ from optimisation.model import objective_terms, rule_groups
 from optimisation.phased_checker import block_plan, period_spokes
 from optimisation.programme import Programme, block_instance, cohort_instance
 from optimisation.result import Infeasible, StageResult
+from optimisation.rules import CrossBorder
 from optimisation.solve import SENSES, NoPlanFound
 from optimisation.team import minimum_team, team_columns, team_mix
 
@@ -132,6 +133,8 @@ def build_programme_model(
     inst: Instance, programme: Programme, *, relax: frozenset[str] = frozenset()
 ) -> ProgrammeModel:
     """Every family per phase, period and block, and the programme's own families, less the groups in `relax`."""
+    if "cross_border" in relax:  # kept by reach (rules.CrossBorder): relaxed, its pairs come back
+        inst = CrossBorder.lifted(inst)
     m = LinearModel(relax)
     model = ProgrammeModel(m, [], [], {}, {})
     weights = programme.scenario_weights()

@@ -84,7 +84,7 @@ class MergedAreas:
 def merge_areas(inst: Instance) -> MergedAreas:
     """Areas with demand whose sets of reachable hosts are equal, merged into one area.
 
-    Exact for the coverage stage (and for host fit, which depends on the host only): for areas
+    Exact for the coverage stage (not for host fit, which depends on the area's authority): for areas
     i, k with the same reachable hosts R, any cases x_ij, x_kj give x_Gj = x_ij + x_kj with
     Σ_j x_Gj ≤ d_i + d_k; conversely any x_Gj with Σ_j x_Gj ≤ d_G splits back over the members
     (fill them one after the other: every member reaches every host of R), with the same load

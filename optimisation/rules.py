@@ -19,9 +19,9 @@ the one source of every number.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from optimisation.instance import Host, Hub, Instance, Rules, TeamRole
+from optimisation.instance import HOST_TYPE_BORDER, Area, Host, Hub, Instance, Rules, TeamRole
 
 TOLERANCE = 1e-6  # on money (£ a year): a plan within this of its budget meets it
 
@@ -257,3 +257,83 @@ class TravelReach:
     def supervised_hosts(self) -> set[str]:
         """Hosts some hub can supervise: the only hosts that can have spokes (and so an o[j] column)."""
         return {host for (_, host) in self.supervision}
+
+
+@dataclass(frozen=True)
+class CrossBorder:
+    """The home-authority rule (scenario.yaml ``cross_border``, issue #14): which hosts may take
+    cases from areas of another children's services authority.
+
+        statutory_home:  x[i, j] = 0 when authority(i) ≠ authority(j) and host j's setting is a
+                         "home" setting (optimisation.instance.HOST_TYPE_BORDER: police,
+                         social_care, multi_agency); community, voluntary and outreach may cross
+        none:            x[i, j] = 0 when authority(i) ≠ authority(j), for every host
+        any:             no limit (the rule before issue #14)
+
+    Seed 003: "the location of CSE workers in host agencies/multi-agency teams aligns with the aims
+    of the service in terms of the kinds of referrals"; a council's social care office takes its own
+    council's referrals. Kept by reach: the Instance moves the pairs the rule forbids out of
+    casework_minutes into cross_border_minutes (optimisation/instance.py), so no column exists for
+    them; relaxed (diagnosis group "cross_border") they come back.
+    """
+
+    setting: str  # one of optimisation.instance.CROSS_BORDER
+
+    @classmethod
+    def of(cls, rules: Rules) -> CrossBorder:
+        return cls(rules.cross_border)
+
+    def host_crosses(self, host: Host) -> bool:
+        """Whether `host` may take cases from another authority's areas under this setting."""
+        if self.setting == "any":
+            return True
+        if self.setting == "none":
+            return False
+        return HOST_TYPE_BORDER[host.host_type] == "any"
+
+    def allows(self, host: Host, area: Area) -> bool:
+        """Whether host j may take cases of area i: the same authority, or a host that may cross."""
+        return host.authority_code == area.authority_code or self.host_crosses(host)
+
+    def split(
+        self, pairs: Mapping[tuple[str, str], int], hosts: Mapping[str, Host], areas: Mapping[str, Area]
+    ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+        """(allowed, forbidden): casework pairs (host_id, area_id) -> minutes, by :meth:`allows`. A pair
+        of a host or area not in `hosts` / `areas` is allowed (kept as given). One pass, with each
+        host's class worked out once: the Instance runs this on every construction."""
+        if self.setting == "any":
+            return dict(pairs), {}
+        crosses = {host_id: self.host_crosses(host) for host_id, host in hosts.items()}
+        home = {host_id: host.authority_code for host_id, host in hosts.items()}
+        area_home = {area_id: area.authority_code for area_id, area in areas.items()}
+        allowed: dict[tuple[str, str], int] = {}
+        forbidden: dict[tuple[str, str], int] = {}
+        for pair, minutes in pairs.items():
+            host_id, area_id = pair
+            if host_id not in home or area_id not in area_home or crosses[host_id]:
+                allowed[pair] = minutes
+            elif home[host_id] == area_home[area_id]:
+                allowed[pair] = minutes
+            else:
+                forbidden[pair] = minutes
+        return allowed, forbidden
+
+    def explain(self) -> str:
+        """The setting in plain words."""
+        if self.setting == "none":
+            return "no host serves another authority's areas"
+        if self.setting == "any":
+            return "any host may serve any authority's areas"
+        home = sorted(t.replace("_", " ") for t, kind in HOST_TYPE_BORDER.items() if kind == "home")
+        return f"{', '.join(home)} hosts take cases only from their own authority's areas"
+
+    @property
+    def binds(self) -> bool:
+        """Whether the rule can forbid anything (every setting but `any`)."""
+        return self.setting != "any"
+
+    @staticmethod
+    def lifted(inst: Instance) -> Instance:
+        """`inst` without the rule (cross_border any): the pairs it forbade back in casework reach.
+        What the assemblers model when the diagnosis relaxes group "cross_border"."""
+        return replace(inst, rules=replace(inst.rules, cross_border="any"))

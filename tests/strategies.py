@@ -2,7 +2,7 @@
 
 `instances()` draws 1-4 hubs, 1-8 hosts of mixed types and authorities, 1-12 areas with demand
 0-30, random subsets of the in-limit travel pairs, and sometimes a budget, an overall max_spokes,
-required authorities, spokes already in post and locked or banned hosts. Degenerate cases arise
+required authorities, spokes already in post, locked or banned hosts, and each cross_border setting. Degenerate cases arise
 naturally: no demand, one hub, no pair within reach, caseload_min 0, hubs that cannot reach min_spokes.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from optimisation.instance import HOST_TYPES, Area, Authority, Host, Hub, Instance
+from optimisation.instance import CROSS_BORDER, HOST_TYPES, Area, Authority, Host, Hub, Instance
 from tests.instances import rules_with
 
 
@@ -91,6 +91,7 @@ def instances(
         spoke_cost_per_year=float(draw(st.sampled_from([0, 100]))),
         budget_per_year=draw(st.one_of(st.none(), st.sampled_from([0.0, 250.0, 1000.0, 10_000.0]))),
         max_spokes=draw(st.one_of(st.none(), st.integers(0, 6))),
+        cross_border=draw(st.sampled_from(CROSS_BORDER)),  # the home-authority rule (#14)
     )
     existing = {}
     in_post = sorted(pair for pair in supervision if pair[1] not in {j.host_id for j in hosts if j.status == "banned"})

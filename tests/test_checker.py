@@ -116,7 +116,7 @@ def test_an_area_gets_no_more_than_its_demand():
 
 
 def test_demand_is_summed_over_hosts():
-    rules = rules_with(caseload_min=5)
+    rules = rules_with(caseload_min=5, cross_border="any")  # J2 (Y) serves A1 (X): the rule is not tested here
     inst = base(casework={("J1", "A1"): 10, ("J2", "A1"): 20}, rules=rules)
     assert check_plan(inst, make_plan(BOTH_SPOKES, [("A1", "J1", 6), ("A1", "J2", 6)])) == []
     problems = check_plan(inst, make_plan(BOTH_SPOKES, [("A1", "J1", 7), ("A1", "J2", 6)]))
@@ -188,7 +188,7 @@ def test_a_spoke_serving_an_authority_from_outside_does_not_count_as_hosted_in_i
     inst = base(
         required=(AUTH_Y,),
         casework={("J1", "A1"): 10, ("J1", "A2"): 10, ("J2", "A2"): 10},
-        rules=rules_with(caseload_min=0),
+        rules=rules_with(caseload_min=0, cross_border="any"),  # J1 (X) serving A2 (Y) breaks only this rule
     )
     problems = check_plan(inst, make_plan([("H", "J1", 1)], [("A2", "J1", 12)]))
     assert problems == [f"required authority: {AUTH_Y} (Authority 2) hosts no spoke"]

@@ -20,6 +20,7 @@ from optimisation.checker import (
     check_budget,
     check_caseload,
     check_casework_travel,
+    check_cross_border,
     check_demand,
     check_existing_spokes,
     check_host_capacity,
@@ -147,7 +148,12 @@ def test_demand_binds_and_is_checked(solved):
 def test_demand_row_binds_across_hosts(solved):
     # A1 (15 cases) is reached by J1 and J2 (one spoke each, 12 most): without the demand row the two
     # spokes could claim 24 of its 15 cases. With it: 15, and each host needs 10 -> only one spoke's 12.
-    spec = two_host_base(areas=[area("A1", 15, AUTH_X)], casework={("J1", "A1"): 10, ("J2", "A1"): 10})
+    # J2 (authority Y) serves A1 (X): cross_border any, so the home-authority rule does not bind here.
+    spec = two_host_base(
+        areas=[area("A1", 15, AUTH_X)],
+        casework={("J1", "A1"): 10, ("J2", "A1"): 10},
+        rules=rules_with(cross_border="any"),
+    )
     plan = solved(**spec)
     assert (plan.objective, plan.spokes_total) == (12, 1)
     assert solved(**{**spec, "areas": [area("A1", 20, AUTH_X)]}).objective == 20
@@ -215,8 +221,11 @@ def test_hub_size_violation_is_reported():
 
 
 def test_host_capacity_binds_and_is_checked(solved):
-    spec = two_host_base(
-        hosts=[host("J1", max_spokes=1)], casework={("J1", "A1"): 5, ("J1", "A2"): 5}, supervision={("H", "J1"): 30}
+    spec = two_host_base(  # J1 (X) serves A2 (Y): cross_border any, the home-authority rule is not tested here
+        hosts=[host("J1", max_spokes=1)],
+        casework={("J1", "A1"): 5, ("J1", "A2"): 5},
+        supervision={("H", "J1"): 30},
+        rules=rules_with(cross_border="any"),
     )
     assert solved(**spec).objective == 12
     wider = {**spec, "hosts": [host("J1", max_spokes=2)]}
@@ -521,12 +530,13 @@ LAYOUT_FAMILIES = {"host_spokes", "open_host_link"}  # tightening / reformulatio
 
 def full_instance():
     """Every family present: a budget, a spoke limit, a required authority, a spoke in post, a locked
-    host, a role."""
+    host, a role, and a pair the home-authority rule forbids (police J1 in X and A2 in Y; community J2
+    in Y may serve A1 in X)."""
     spec = two_host_base(
         required=(AUTH_Y,),
         existing={("H", "J1"): 1},
-        hosts=[host("J1", authority=AUTH_X), host("J2", authority=AUTH_Y, status="locked")],
-        casework={("J1", "A1"): 10, ("J2", "A1"): 20, ("J2", "A2"): 10},
+        hosts=[host("J1", authority=AUTH_X), host("J2", "community", authority=AUTH_Y, status="locked")],
+        casework={("J1", "A1"): 10, ("J2", "A1"): 20, ("J2", "A2"): 10, ("J1", "A2"): 15},
         rules=rules_with(spoke_cost_per_year=100, budget_per_year=1000, max_spokes=2, team_roles=(CLINICIAN,)),
     )
     return instance(**spec)
@@ -542,6 +552,7 @@ def test_every_family_has_rows_and_a_check(spokes_per_host):
     assert set(FAMILY_CHECKS.values()) <= set(CHECKS)
     assert {check_supervision_travel, check_casework_travel} <= set(CHECKS)  # travel: in the columns
     assert check_banned_host in CHECKS  # a ban: no columns (the Instance drops the host's pairs)
+    assert check_cross_border in CHECKS  # the home-authority rule: no columns (the Instance moves its pairs)
     assert all(
         name.startswith("check_")
         for name in dir(checker)
@@ -562,11 +573,19 @@ def test_relaxing_a_rule_group_drops_exactly_its_rows():
         "caseload_min",
         "hub_min",
         "host_capacity",
+        "cross_border",
         "budget",
         "max_spokes",
     ]
     for group in groups:
         relaxed = build_model(inst, relax=frozenset({group})).linear
+        if group == "cross_border":  # no rows: kept by reach, so relaxed its pair (J1, A2) is back as a column
+            assert relaxed.columns == full.columns + 1 and build_model(inst).columns.cases.keys() == {
+                ("A1", "J1"),
+                ("A1", "J2"),
+                ("A2", "J2"),
+            }
+            continue
         dropped = [r for r, g in enumerate(full.row_group) if g == group]
         assert dropped, group
         assert group not in relaxed.row_group

@@ -5,7 +5,10 @@ names stay directly under OUT as copies of one pack's file each, and README.txt 
 
 The public pack's disclosure is attacked in tests/test_disclosure_published_files.py; here: what each
 pack holds, on a tiny scenario with a hand-known plan (tests/scenario_files.py VALID: 24 of 26 cases
-covered, 2 unmet in Authority two, AREA3's 1 case at HOST2).
+covered, 2 unmet in Authority one, AREA3's 3 cases at HOST2). Since issue #14 police HOST1 serves only
+its own authority's AREA1 (12 of 14), and host fit scores each case by its own authority's aim: the
+drop-in community HOST2 scores 3 a case for Authority two's (preventative) AREA2 and AREA3, 1 for
+Authority one's (statutory) AREA1, so it takes AREA2's 9 and AREA3's 3 (before: 10 of Authority two's 12).
 """
 
 from __future__ import annotations
@@ -106,27 +109,28 @@ def test_the_internal_pack_has_the_exact_figures(tiny):
     document = json.loads(files["internal/plan.json"])
     assert (document["objective"], document["coverage"]["demand_total"]) == (24, 26)
     coverage = {row["authority_code"]: row for row in rows(files["internal/coverage.csv"])}
-    assert (coverage["E06000002"]["demand"], coverage["E06000002"]["covered"], coverage["E06000002"]["unmet"]) == (
+    assert (coverage["E06000001"]["demand"], coverage["E06000001"]["covered"], coverage["E06000001"]["unmet"]) == (
+        "14",
         "12",
-        "10",
         "2",
     )  # the 2 unmet the public pack hides
+    assert coverage["E06000002"]["served_from_other_authority"] == "0"  # no case crosses a border (#14)
     allocation = {(row["area_id"], row["host_id"]): row["cases"] for row in rows(files["internal/allocation.csv"])}
-    assert allocation[("AREA3", "HOST2")] == "1"
+    assert allocation[("AREA3", "HOST2")] == "3"
     assert "24 / 26 cases covered" in text_of(files["internal/report.html"])
     table = re.search(r'<table id="coverage-table">.*?</table>', files["internal/report.html"].decode(), re.S).group(0)
     assert re.findall(
-        r'<td class="num">([^<]*)</td>', re.search(r"Authority two <small>.*?</tr>", table, re.S).group(0)
-    )[:3] == ["12", "10", "2"]
+        r'<td class="num">([^<]*)</td>', re.search(r"Authority one <small>.*?</tr>", table, re.S).group(0)
+    )[:3] == ["14", "12", "2"]
     book = load_workbook(io.BytesIO(files["internal/plan.xlsx"]))
     cases = {(r[0], r[3]): r[5] for r in book["Assignments"].iter_rows(min_row=3, values_only=True)}
-    assert cases[("AREA3", "HOST2")] == 1
+    assert cases[("AREA3", "HOST2")] == 3
     geojson = json.loads(files["internal/plan.geojson"])
     assert {
         (f["properties"]["area_id"], f["properties"]["cases"])
         for f in geojson["features"]
         if f["properties"]["kind"] == "assignment"
-    } >= {("AREA3", 1)}
+    } >= {("AREA3", 3)}
     assert "sha256" in text_of(files["internal/report.html"])  # provenance: the inputs' hashes
 
 
@@ -187,12 +191,16 @@ def test_the_public_pack_hides_small_counts_and_carries_no_marking_or_hashes(tin
     assert not {"host_fit", "travel_case_minutes"} & set(document)  # sums of cases weighted by published figures
     assert all("value" not in stage for stage in document["stages"])
     coverage = {row["authority_code"]: row for row in rows(public["coverage.csv"])}
-    assert coverage["E06000002"]["unmet"] == "c" and coverage["TOTAL"]["covered"] == "24"
+    # Authority one's 2 unmet: its covered 12 is HOST1's cases, and the map shows Authority two's areas all
+    # met (so its covered is its demand, 12): with the total 24 shown a reader would have 24 - 12 = 12 and
+    # 14 - 12 = 2. Only hiding the total covered keeps the 2 from being worked out (since issue #14's
+    # plan; before, Authority two's 2 unmet were protected with the total shown).
+    assert coverage["E06000001"]["unmet"] == "c" and coverage["TOTAL"]["covered"] == "c"
     assert coverage["TOTAL"]["figures"] == "count"
     allocation = {(row["area_id"], row["host_id"]): row["cases"] for row in rows(public["allocation.csv"])}
     assert allocation[("AREA3", "HOST2")] == "c"
     by_authority = {e["authority_code"]: e for e in document["coverage"]["by_authority"]}
-    assert by_authority["E06000002"]["unmet"] == "c" and document["objective"] == 24
+    assert by_authority["E06000001"]["unmet"] == "c" and document["objective"] == "c"
     assert document["reach_per_year"] == {"estimate": 40}  # 2 spokes x 20: worked out from the rules
     assert "Counts from case data from 1 to 5 are shown as <b>c</b>" in public["report.html"].decode()
 
@@ -202,11 +210,11 @@ def test_modelled_estimates_are_rounded_and_marked_in_public_and_exact_internall
     assert set(planned.estimated_demand) == {"AREA2", "AREA3"} and planned.estimated_demand == {"AREA2": 9, "AREA3": 3}
     exact = {row["authority_code"]: row for row in rows(files["internal/coverage.csv"])}
     public = {row["authority_code"]: row for row in rows(files["public/coverage.csv"])}
-    # Authority two: 12 estimated (9 + 3), 10 covered, 2 unmet: shown as estimates 10, 10, 0, not hidden
+    # Authority two: 12 estimated (9 + 3), 12 covered, 0 unmet: shown as estimates 10, 10, 0, not hidden
     assert (exact["E06000002"]["demand"], exact["E06000002"]["covered"], exact["E06000002"]["unmet"]) == (
         "12",
-        "10",
-        "2",
+        "12",
+        "0",
     )
     assert (
         public["E06000002"]["demand"],
@@ -228,7 +236,8 @@ def test_modelled_estimates_are_rounded_and_marked_in_public_and_exact_internall
     book = load_workbook(io.BytesIO(files["public/plan.xlsx"]))
     cells = {r[0].value: r for r in book["Coverage"].iter_rows(min_row=2)}
     assert cells["E06000002"][4].value == 10 and cells["E06000002"][4].number_format.startswith(f'"{ESTIMATE_MARK}"')
-    assert cells["E06000001"][6].value == 0 and cells["E06000001"][6].number_format == "#,##0"  # a count
+    # Authority one's figures are counts: hidden as c (its 2 unmet, see the public pack test), never ≈
+    assert cells["E06000001"][6].value == "c" and not cells["E06000001"][6].number_format.startswith('"≈"')
     document = json.loads(files["public/plan.json"])
     entry = next(e for e in document["coverage"]["by_authority"] if e["authority_code"] == "E06000002")
     assert entry == {
@@ -279,4 +288,4 @@ def test_published_counts_of_the_internal_pack_hide_nothing(tiny):
     planned, plan, _ = tiny
     counts = published_counts(planned, plan, 5, None, INTERNAL)
     assert counts.hidden == frozenset() and counts.threshold == 0
-    assert counts.text(("assignment", "AREA3", "HOST2")) == "1" and counts.number(("authority", "TOTAL", "unmet")) == 2
+    assert counts.text(("assignment", "AREA3", "HOST2")) == "3" and counts.number(("authority", "TOTAL", "unmet")) == 2

@@ -6,7 +6,8 @@
 2. On tiny instances the solver's optimum equals a brute force that knows nothing of OR-Tools:
    it enumerates every spoke placement allowed by the placement rules and, for each, finds the
    most cases coverable with scipy's linear programming (the assignment problem is a bipartite
-   network with whole-number data, so its LP optimum is a whole number).
+   network with whole-number data, so its LP optimum is a whole number). Its casework pairs are every
+   pair within the limit that its own statement of the home-authority rule allows (#14).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def test_solver_plan_is_valid_and_beats_greedy(inst):
 def most_cases_with(inst: Instance, spokes_at_host: tuple[tuple[str, int], ...]) -> int | None:
     """Most coverable cases with these spokes per host, or None if caseload_min cannot be met (scipy LP)."""
     spokes = dict(spokes_at_host)
-    pairs = [(host_id, area_id) for (host_id, area_id) in sorted(inst.casework_minutes) if spokes.get(host_id, 0)]
+    in_limit = {**inst.casework_minutes, **inst.cross_border_minutes}  # every pair within the casework limit
+    pairs = [(host_id, area_id) for (host_id, area_id) in sorted(in_limit) if spokes.get(host_id, 0)]
+    pairs = [pair for pair in pairs if home_authority_allows(inst, *pair)]
     open_hosts = [host_id for host_id, count in spokes_at_host if count]
     rules = inst.rules
     if not pairs:
@@ -72,6 +75,19 @@ def most_cases_with(inst: Instance, spokes_at_host: tuple[tuple[str, int], ...])
         return None
     assert result.status == 0, result.message
     return int(round(-result.fun))
+
+
+# The home-authority rule (#14) restated here, not read from optimisation.rules: police, social care and
+# multi-agency hosts serve their own authority's areas only (cross_border statutory_home), no host
+# crosses under none, every host under any.
+STATUTORY_SETTINGS = {"police", "social_care", "multi_agency"}
+
+
+def home_authority_allows(inst: Instance, host_id: str, area_id: str) -> bool:
+    host, area = inst.host(host_id), inst.area(area_id)
+    if host.authority_code == area.authority_code or inst.rules.cross_border == "any":
+        return True
+    return inst.rules.cross_border == "statutory_home" and host.host_type not in STATUTORY_SETTINGS
 
 
 def brute_force_optimum(inst: Instance) -> int | None:

@@ -166,6 +166,7 @@ def test_robust_infeasibility_names_the_caseload_minimum_and_the_required_author
         inst,
         hosts=(host("J1", authority=AUTH_Y), host("J2")),
         authorities=tuple(replace(a, required=a.authority_code == AUTH_Y) for a in inst.authorities),
+        rules=replace(inst.rules, cross_border="any"),  # police J1 (Y) serves P (X): not the rule tested here
     )
     prog = robust_programme(inst, low_p=6)
     assert solve_programme(inst, prog.only(CENTRAL)).periods[0].spokes == {("H", "J1"): 1}

@@ -178,3 +178,28 @@ def test_scope_flow_rejects_a_bad_indicator_file_with_its_line(tmp_path, prefect
         for m in outcome.messages
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_a_hub_is_a_specialist_cse_service_in_its_authority():
+    """Issue #14 item 7: on the demo, hubs.csv places Wearside Specialist Service (SR1 1SL) in Sunderland
+    and Durham Dales CSE Hub (DH1 1LB) in County Durham, whose services.csv lists no specialist CSE
+    service: their scoping reports must not say there is none. Tyneside's hub (NE1 6EF) and Teesside's
+    (TS1 4AB) stand where services.csv already lists Newcastle's and Middlesbrough's specialist service:
+    counted once. Northumberland has neither and keeps the gap."""
+    from pathlib import Path
+
+    planned = build_instance(load_scenario(Path(__file__).resolve().parents[1] / "inputs" / "demo"))
+    profiles = {p.code: p for p in build_profiles(planned)}
+    sunderland, durham = profiles["E08000024"].services, profiles["E06000047"].services
+    assert ("HUB-SUN", "Wearside Specialist Service (demo)", "specialist_cse") in sunderland.services
+    assert ("HUB-DUR", "Durham Dales CSE Hub (demo)", "specialist_cse") in durham.services
+    for landscape in (sunderland, durham):
+        assert landscape.services_by_type["specialist_cse"] == 1 and "specialist_cse" not in landscape.gaps
+    assert [s[0] for s in profiles["E08000021"].services.services if s[2] == "specialist_cse"] == ["SVC-01"]
+    assert [s[0] for s in profiles["E06000002"].services.services if s[2] == "specialist_cse"] == ["SVC-14"]
+    assert "specialist_cse" in profiles["E06000057"].services.gaps
+    advice = {code: recommendations(p, 45, 90, 12) for code, p in profiles.items()}
+    files = render_scoping_files(planned, list(profiles.values()), advice)
+    for code in ("E08000024", "E06000047"):
+        assert "There is no specialist CSE service" not in page(files, code)
+    assert "There is no specialist CSE service" in page(files, "E06000057")

@@ -87,12 +87,46 @@ def coverage_by_authority(planned: PlannedScenario, plan: PlanResult) -> list[di
     ]
 
 
+def cross_border_assignments(planned: PlannedScenario, plan: PlanResult) -> dict[tuple[str, str], list]:
+    """The plan's assignments served at a host of another authority than the area's (issue #14), by
+    (the area's authority, the host's authority)."""
+    inst = planned.instance
+    area_authority = {a.area_id: a.authority_code for a in inst.areas}
+    host_authority = {h.host_id: h.authority_code for h in inst.hosts}
+    flows: dict[tuple[str, str], list] = {}
+    for a in sorted(plan.assignments):
+        pair = (area_authority[a.area_id], host_authority[a.host_id])
+        if pair[0] != pair[1]:
+            flows.setdefault(pair, []).append(a)
+    return dict(sorted(flows.items()))
+
+
+def cross_border_flows(planned: PlannedScenario, plan: PlanResult) -> list[dict[str, Any]]:
+    """plan.json `cross_border` (issue #14): cases of each authority's areas served at hosts of each
+    other authority, [{from_authority, host_authority, cases}], sorted; flows with cases only."""
+    return [
+        {"from_authority": src, "host_authority": dst, "cases": sum(a.cases for a in parts)}
+        for (src, dst), parts in cross_border_assignments(planned, plan).items()
+    ]
+
+
+def from_other_authority(planned: PlannedScenario, plan: PlanResult) -> dict[str, int]:
+    """Per authority (every authority listed): cases of its areas served at hosts of another authority
+    (coverage.csv `served_from_other_authority`, the report's coverage table)."""
+    totals = {a.authority_code: 0 for a in planned.instance.authorities}
+    for (src, _), parts in cross_border_assignments(planned, plan).items():
+        totals[src] = totals.get(src, 0) + sum(a.cases for a in parts)
+    return dict(sorted(totals.items()))
+
+
 @dataclass(frozen=True)
 class PublishedCounts:
     """Every case count the report, workbook and GeoJSON publish, and which of them are shown as 'c'.
 
-    Keys: ("authority", code | "TOTAL", "demand" | "covered" | "unmet"), ("host", host_id) for
-    cases served at a host, ("assignment", area_id, host_id). One suppression problem spans all the
+    Keys: ("authority", code | "TOTAL", "demand" | "covered" | "unmet" | "from_other") -- from_other:
+    cases of the authority's areas served at hosts of another authority (issue #14) --, ("host",
+    host_id) for cases served at a host, ("assignment", area_id, host_id), ("cross_border",
+    area's authority, host's authority) for a cross-border flow. One suppression problem spans all the
     published tables, because they are tied by sums across tables: an authority's covered cases are
     the sum of its areas' assignments, a host's cases the sum of its assignments, and the hosts'
     cases add up to the total covered.
@@ -172,7 +206,12 @@ def modelled_keys(planned: PlannedScenario, plan: PlanResult) -> frozenset:
     everything = [area.area_id for area in inst.areas]
     for code, areas in [*areas_of.items(), ("TOTAL", everything)]:
         if areas and all(area in modelled_areas for area in areas):
-            keys |= {("authority", code, column) for column in ("demand", "covered", "unmet")}
+            # with the authority's cases served from another authority (issue #14), in the same row
+            keys |= {("authority", code, column) for column in ("demand", "covered", "unmet", "from_other")}
+    # A cross-border flow (issue #14): modelled when every assignment in it is.
+    for (src, dst), parts in cross_border_assignments(planned, plan).items():
+        if all(a.area_id in modelled_areas for a in parts):
+            keys.add(("cross_border", src, dst))
     return frozenset(keys)
 
 
@@ -233,6 +272,7 @@ def published_counts(
         )
         for code in codes
     ]
+    cross_border_counts(planned, plan, codes, values, relations)
     estimates = modelled_keys(planned, plan)
     rules = planned.instance.rules
     rollout_keys, year_relations, year_bounds, year_unpublished = rollout_problem(
@@ -273,6 +313,32 @@ def published_counts(
         rollout,
         rollout_keys,
     )
+
+
+def cross_border_counts(
+    planned: PlannedScenario, plan: PlanResult, codes: list[str], values: dict[tuple, int], relations: list[Relation]
+) -> None:
+    """The cross-border counts (issue #14) added to `values` and `relations`: per authority the cases of
+    its areas served at another authority's hosts (and their total), per flow its cases. Each is a sum of
+    published assignments (allocation.csv names each area's authority, spokes.csv each host's), and an
+    authority's count is the sum of its flows, so one suppression problem covers them with the rest."""
+    flows = cross_border_assignments(planned, plan)
+    own: dict[str, list[tuple]] = {code: [] for code in codes}
+    flow_keys: dict[str, list[tuple]] = {code: [] for code in codes}
+    for (src, dst), parts in flows.items():
+        key = ("cross_border", src, dst)
+        values[key] = sum(a.cases for a in parts)
+        cells = [("assignment", a.area_id, a.host_id) for a in parts]
+        relations.append((key, cells))
+        own.setdefault(src, []).extend(cells)
+        flow_keys.setdefault(src, []).append(key)
+    for code in codes:
+        key = ("authority", code, "from_other")
+        values[key] = sum(values[cell] for cell in own[code])
+        relations.append((key, own[code]))
+        relations.append((key, flow_keys[code]))
+    values[("authority", "TOTAL", "from_other")] = sum(values[("authority", c, "from_other")] for c in codes)
+    relations.append((("authority", "TOTAL", "from_other"), [("authority", c, "from_other") for c in codes]))
 
 
 def published_structure(

@@ -23,7 +23,7 @@ from reporting.disclosure import (
     SUPPRESSED,
     round_estimate,
 )
-from reporting.published.plan import PublishedCounts, coverage_by_authority
+from reporting.published.plan import PublishedCounts, coverage_by_authority, cross_border_flows, from_other_authority
 from reporting.views.monitoring import monitoring_document
 from reporting.views.service import service_document
 from scoping.scenario.build import PlannedScenario
@@ -111,9 +111,13 @@ def plan_document(
             "priorities": list(rules.priorities),
             # Issue #16: how casework journeys are made (casework_minutes is that mode's limit).
             "casework_mode": planned.scenario.rules.casework_mode,
+            # Issue #14: the home-authority rule.
+            "cross_border": rules.cross_border,
         },
         # Issue #16: where the times of the plan's own journeys come from (pairs by source).
         "travel_sources": travel_sources(planned, plan),
+        # Issue #14: cases served at hosts of another authority, per (area's authority, host's authority).
+        "cross_border": cross_border_flows(planned, plan),
     }
     if planned.scenario.service_model_declared and planned.scenario.service_model is not None:
         # Extension (README "Service models"): only when scenario.yaml names a service model, so
@@ -175,6 +179,7 @@ def coverage_table_rows(planned: PlannedScenario, plan: PlanResult) -> list[list
     inst = planned.instance
     names = {a.authority_code: a for a in inst.authorities}
     spokes_in = spokes_by_authority(inst, plan)
+    from_other = from_other_authority(planned, plan)
     rows = []
     for entry in coverage_by_authority(planned, plan):
         code = entry["authority_code"]
@@ -191,6 +196,7 @@ def coverage_table_rows(planned: PlannedScenario, plan: PlanResult) -> list[list
                 entry["demand"] - entry["covered"],
                 f"{share:.3f}",
                 spokes_in.get(code, 0),
+                from_other.get(code, 0),
             ]
         )
     return rows
@@ -288,6 +294,14 @@ def public_plan_document(
         },
         "rules": document["rules"],
         "travel_sources": document["travel_sources"],
+        "cross_border": [
+            {
+                "from_authority": flow["from_authority"],
+                "host_authority": flow["host_authority"],
+                "cases": published_value(counts.text(("cross_border", flow["from_authority"], flow["host_authority"]))),
+            }
+            for flow in document["cross_border"]
+        ],
     }
     if service is not None:
         public["service_model"] = document["service_model"]
@@ -410,6 +424,7 @@ def published_coverage_rows(
             number(r["unmet"]),
             r["share_text"] if r["share"] is None else f"{r['share']:.3f}",
             r["spokes"],
+            number(r["from_other"]),
             ESTIMATE if r["estimate"] else COUNT,
         ]
         for r in rows
@@ -426,6 +441,7 @@ def published_coverage_rows(
             number(total["unmet"]),
             "",
             spokes_total,
+            number(total["from_other"]),
             ESTIMATE if estimate else COUNT,
         ]
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimisation.measures import fit_scores, plan_cost_per_year, spokes_by_authority, spokes_by_host
+from optimisation.measures import own_authority_fit, plan_cost_per_year, spokes_by_authority, spokes_by_host
 from optimisation.result import PlanResult
+from optimisation.rules import CrossBorder
 from reporting.disclosure import (
     ESTIMATE_MARK,
     NOT_AVAILABLE,
@@ -63,9 +64,12 @@ def coverage_rows(planned: PlannedScenario, plan: PlanResult, counts: PublishedC
                 "share_text": SUPPRESSED if row_hidden else share_text,
                 "estimate": counts.is_estimate(keys["demand"]),
                 "spokes": spokes_in.get(code, 0),
+                # Issue #14: cases of its areas served at hosts of another authority.
+                "from_other": counts.text(("authority", code, "from_other")),
             }
         )
-    total_row = {column: counts.text(("authority", "TOTAL", column)) for column in ("demand", "covered", "unmet")}
+    columns = ("demand", "covered", "unmet", "from_other")
+    total_row = {column: counts.text(("authority", "TOTAL", column)) for column in columns}
     return rows, total_row
 
 
@@ -141,7 +145,7 @@ def report_view(
     coverage, coverage_total = coverage_rows(planned, plan, counts)
     total = {column: ("authority", "TOTAL", column) for column in ("demand", "covered")}
     covered_hidden = total["covered"] in counts.hidden
-    scores = fit_scores(inst)
+    scores = own_authority_fit(inst)  # fit for the host's own authority's young people (#14)
     sources = travel_sources(planned, plan)
     per_host = []
     for host_id, count in sorted(spokes_by_host(plan).items()):
@@ -206,6 +210,7 @@ def report_view(
         ("Required authorities", ", ".join(a.authority_code for a in inst.authorities if a.required) or "none"),
         ("Spokes already in post", str(sum(inst.existing_spokes.values()))),
         ("Objective priorities", " > ".join(rules.priorities)),
+        ("Home-authority rule (cross_border)", f"{rules.cross_border}: {CrossBorder.of(rules).explain()}"),
         (
             "Disclosure threshold",
             "none: exact figures (internal pack)" if counts.pack.exact else f"counts 1-{threshold} shown as c",
@@ -238,6 +243,7 @@ def report_view(
         "coverage": coverage,
         "coverage_total": coverage_total,
         "coverage_chart": coverage_chart(coverage),
+        "cross_border_words": f"cross_border {rules.cross_border}: {CrossBorder.of(rules).explain()}",
         "hubs": per_hub,
         "hosts": per_host,
         "unused_hosts": unused_hosts,

@@ -85,6 +85,7 @@ COVERAGE_COLUMNS = [
     "unmet",
     "share_covered",
     "spokes_hosted",
+    "served_from_other_authority",  # issue #14: cases of its areas served at another authority's hosts
 ]
 # A plan's extension (phased / robust plans, reporting/writers/rollout.py), per pack's counts:
 # "document" keys appended to plan.json, "report" the roll-out view shown in report.html, "files" more files.

@@ -226,6 +226,7 @@ def plan_workbook(
             _numeric(r["unmet"]),
             r["share_text"] if r["share"] is None else Estimate(r["share"]) if r["estimate"] else r["share"],
             r["spokes"],
+            _numeric(r["from_other"]),  # issue #14
         ]
         for r in rows
     ]
@@ -240,6 +241,7 @@ def plan_workbook(
             _numeric(total["unmet"]),
             "",
             plan.spokes_total,
+            _numeric(total["from_other"]),
         ]
     )
     _sheet(
@@ -255,9 +257,10 @@ def plan_workbook(
             "Unmet",
             "Share covered",
             "Spokes hosted",
+            "Served from another authority",
         ],
         coverage,
-        ["text", "text", "text", "text", "int", "int", "int", "percent", "int"],
+        ["text", "text", "text", "text", "int", "int", "int", "percent", "int", "int"],
         marking,
     )
 

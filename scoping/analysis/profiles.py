@@ -249,6 +249,27 @@ def _count_sources(found: Iterable[Nearest]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def hubs_as_services(
+    planned: PlannedScenario, code: str, listed: Iterable[tuple[str, str, str]]
+) -> list[tuple[str, str, str]]:
+    """The hubs of hubs.csv in authority `code` (by their location's authority), each a specialist CSE
+    service there (issue #14 item 7: a hub *is* the area's established specialist service, seed 000),
+    as (hub_id, name, "specialist_cse"). ASSUMPTION: a hub at the very place of a specialist_cse
+    service that services.csv already lists in the authority is that service, not a second one."""
+    listed_at = set()
+    for service_id, _, kind in listed:
+        location = planned.locations.get(service_id)
+        if kind == "specialist_cse" and location is not None:
+            listed_at.add((location.easting, location.northing))
+    found = []
+    for hub in planned.instance.hubs:
+        location = planned.locations.get(hub.hub_id)
+        authority = location.authority_code if location is not None else None
+        if authority == code and (hub.easting, hub.northing) not in listed_at:
+            found.append((hub.hub_id, hub.name, "specialist_cse"))
+    return found
+
+
 def service_landscape(planned: PlannedScenario, code: str, travel: NearestTravel) -> ServiceLandscape:
     """Dimension 1: what exists in the authority by type, the gaps, and the candidate hosts."""
     inst = planned.instance
@@ -260,6 +281,7 @@ def service_landscape(planned: PlannedScenario, code: str, travel: NearestTravel
             authority = service.authority_code or (location.authority_code if location else None)
             if authority == code:
                 services.append((service.service_id, service.name, service.service_type))
+    services += hubs_as_services(planned, code, services)
     by_type = {kind: sum(1 for s in services if s[2] == kind) for kind in SERVICE_TYPES}
     gaps = tuple(kind for kind in KEY_SERVICE_TYPES if by_type[kind] == 0)
     demand = {a.area_id: a.demand for a in inst.areas}

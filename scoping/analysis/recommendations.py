@@ -201,7 +201,9 @@ def service_gaps(profile: AuthorityProfile) -> Recommendation | None:
             "There is no specialist CSE service: a spoke brings specialist casework and training where "
             "none existed. " + text
         )
-    return Recommendation("Gaps in the service landscape", text, f"not found in services.csv: {words}", SEED_GAPS)
+    return Recommendation(
+        "Gaps in the service landscape", text, f"not found in services.csv or hubs.csv: {words}", SEED_GAPS
+    )
 
 
 def recommendations(

@@ -23,7 +23,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from common.errors import InputError, Problem, shown, yaml_line
 from common.files import read_yaml
-from optimisation.instance import PRIORITIES
+from optimisation.instance import CROSS_BORDER, PRIORITIES
 from optimisation.programme import AFTER_FUNDING, DEFAULT_AFTER_FUNDING, DEFAULT_DISCOUNT_RATE, DEFAULT_FUNDED_YEARS
 from scoping.scenario.schemas import TRAVEL_MODES, Identifier, Name, describe_expectation
 from scoping.scenario.service_model import DEFAULT_MODEL, ServiceModel, load_service_model
@@ -119,6 +119,10 @@ class ScenarioRules(BaseModel):
     demand_range: float | None = Field(default=None, gt=0, lt=1)  # low/high = demand x (1 -/+ r)
     robust: Literal["worst_case", "expected"] = "worst_case"
     demand_weights: dict[Identifier, float] | None = None  # scenario -> weight (> 0), normalised
+    # The home-authority rule (issue #14; optimisation.rules.CrossBorder): statutory_home (police,
+    # social care and multi-agency hosts take cases only from their own authority's areas), any
+    # (every host may serve across borders), none (no host serves another authority's areas).
+    cross_border: Literal[CROSS_BORDER] = "statutory_home"  # type: ignore[valid-type]
 
     @field_validator("phases")
     @classmethod

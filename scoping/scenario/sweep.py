@@ -380,6 +380,7 @@ def apply_variant(base: PlannedScenario, scenario: Scenario, variant: Variant) -
         casework_minutes={k: m for k, m in inst.casework_minutes.items() if m <= casework},
         supervision_minutes={k: m for k, m in inst.supervision_minutes.items() if k[0] in limit and m <= limit[k[0]]},
         existing_spokes={k: n for k, n in inst.existing_spokes.items() if k[0] not in off},
+        cross_border_minutes={k: m for k, m in inst.cross_border_minutes.items() if m <= casework},
     )
 
 
