@@ -59,6 +59,8 @@ HOST_TYPE_BORDER = {
     "voluntary": "any",
     "outreach": "any",
 }
+if set(HOST_TYPE_BORDER) != set(HOST_TYPES) or not set(HOST_TYPE_BORDER.values()) <= {"home", "any"}:
+    raise RuntimeError("every host_type must be classed 'home' or 'any' in HOST_TYPE_BORDER (issue #14)")
 
 
 @dataclass(frozen=True)

@@ -74,19 +74,21 @@ def test_plan_writes_checked_plan_files(tmp_path, capsys):
     assert (out_dir / "plan.json").read_bytes() == (out_dir / "internal" / "plan.json").read_bytes()
     assert (out_dir / "report.html").read_bytes() == (out_dir / "public" / "report.html").read_bytes()
     assert "spokes placed      2" in out
-    # 24 of 26 leaves 2 unmet (1-5): shown together the two totals would reveal it, so one goes. The
-    # grand totals are kept where other cells can protect a count (issue #17): the covered 24 is shown,
-    # the demand of 26 hidden, and the share and bound with it (reporting.disclosure.audit_target)
-    assert "cases covered      24 of c at any one time (c)" in out and "proven bound       c cases" in out
+    # 24 of 26 leaves 2 unmet (1-5): shown together the two totals would reveal it, so one goes. Since
+    # issue #14 the 2 unmet are Authority one's (police HOST1 serves only its own AREA1, 12 of 14) and the
+    # map shows Authority two's areas all met, so its covered 12 is known: only hiding the covered total
+    # keeps 24 - 12 = 12 and 14 - 12 = 2 from being worked out. The demand of 26 is shown, the covered
+    # total hidden, and the share and bound with it (reporting.disclosure.audit_target)
+    assert "cases covered      c of 26 at any one time (c)" in out and "proven bound       c cases" in out
     assert f"internal pack      {out_dir / 'internal'}  (exact figures, OFFICIAL-SENSITIVE" in out
     assert f"public pack        {out_dir / 'public'}  (disclosure-controlled" in out
 
 
 @flow_run
 def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(tmp_path, capsys, monkeypatch):
-    """disclosure_threshold: 3. 24 of 26 cases covered leaves 2 unmet, a count from 1 to 3: with 'c''s
-    range narrower (1-3), only hiding the total covered too keeps every count of 1-3 from being worked
-    out, and every sentence about hidden counts says 1 to 3, none says 1 to 5."""
+    """disclosure_threshold: 3. 24 of 26 cases covered leaves 2 unmet, a count from 1 to 3: only hiding the
+    total covered keeps it from being worked out (as at 5, test_plan_writes_checked_plan_files), and every
+    sentence about hidden counts says 1 to 3, none says 1 to 5."""
     import flows.plan_flow
 
     descriptions = []
@@ -102,7 +104,7 @@ def test_the_disclosure_threshold_reaches_the_report_the_cli_and_the_artifacts(t
     )
     code, out, err = run(capsys, "plan", str(directory), "--out", str(tmp_path / "out"))
     assert code == 0, err
-    assert "cases covered      c of c at any one time (c)" in out
+    assert "cases covered      c of 26 at any one time (c)" in out
     assert (
         "  c = a count from 1 to 3, or a figure hidden so that none can be worked out, not shown (disclosure "
         "control)" in out
@@ -254,5 +256,5 @@ def test_plan_run_publishes_disclosed_artifacts(tmp_path, capsys):
     assert table is not None and summary is not None
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
     assert {row["authority"] for row in rows} == {"E06000001", "E06000002"}
-    assert "status **OPTIMAL**" in summary.data and "cases covered 24 of c" in summary.data
-    assert "26" not in summary.data  # the demand total the report hides (see test_plan_writes_checked_plan_files)
+    assert "status **OPTIMAL**" in summary.data and "cases covered c of 26" in summary.data
+    assert "24" not in summary.data  # the covered total the report hides (see test_plan_writes_checked_plan_files)

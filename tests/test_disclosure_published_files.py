@@ -504,6 +504,7 @@ def test_modelled_estimates_are_shown_rounded_and_the_attack_still_recovers_noth
     ]
 
 
+@pytest.mark.slow  # a whole demo plan in its fixture (as main marks the demo-pack attacks, #13 item 5)
 def test_cross_border_counts_are_exact_internally_and_disclosed_publicly(demo_plan, tmp_path):
     """Issue #14: plan.json `cross_border` and coverage.csv `served_from_other_authority`. On the demo
     (statutory_home) only community hosts serve across borders: two flows of 3 cases each into
