@@ -11,7 +11,7 @@ same lines. Figures per plan:
   multi-agency: item 3's home-authority rule) and the rest;
 * cost per year as plan.json gives it, and its breakdown when the plan has one.
 
-    .venv/bin/python -m benchmarks.plan_review inputs/demo OUT_BEFORE OUT_AFTER
+    .venv/bin/python -m benchmarks.plan_review OUT_BEFORE OUT_AFTER
 
 Each OUT is a `spokeplan plan --out` folder (its internal/ pack is read) or an internal pack itself.
 """
@@ -36,7 +36,7 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def review(scenario: Path, out: Path) -> dict[str, object]:
+def review(out: Path) -> dict[str, object]:
     """The hub director's figures for one plan folder."""
     pack = out / "internal" if (out / "internal").is_dir() else out
     spokes = rows(pack / "spokes.csv")
@@ -79,10 +79,9 @@ def review(scenario: Path, out: Path) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", type=Path)
     parser.add_argument("plans", type=Path, nargs="+")
     args = parser.parse_args()
-    reviews = [review(args.scenario, out) for out in args.plans]
+    reviews = [review(out) for out in args.plans]
     names = list(dict.fromkeys(name for r in reviews for name in r))
     width = max(len(n) for n in names)
     print(f"{'':<{width}}  " + "  ".join(f"{str(p):>28}" for p in args.plans))
