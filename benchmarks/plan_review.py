@@ -1,8 +1,8 @@
 """A plan read as a hub director reads it (issue #14), for one or more plan folders side by side.
 
-Solver-free and version-free: it reads only the internal pack's CSVs (spokes.csv, allocation.csv),
-plan.json's cost and the scenario's hosts.csv, so a plan written before issue #14 and one written
-after are measured by the same lines. Figures per plan:
+Solver-free and version-free: it reads only the internal pack's CSVs (spokes.csv, allocation.csv)
+and plan.json's cost, so a plan written before issue #14 and one written after are measured by the
+same lines. Figures per plan:
 
 * covered cases; spokes; hosts; hubs used;
 * hosts supervised by more than one hub (issue #14 item 1: one agreement, one line manager per host);
@@ -11,7 +11,7 @@ after are measured by the same lines. Figures per plan:
   multi-agency: item 3's home-authority rule) and the rest;
 * cost per year as plan.json gives it, and its breakdown when the plan has one.
 
-    .venv/bin/python -m benchmarks.plan_review inputs/demo OUT_BEFORE OUT_AFTER
+    .venv/bin/python -m benchmarks.plan_review OUT_BEFORE OUT_AFTER
 
 Each OUT is a `spokeplan plan --out` folder (its internal/ pack is read) or an internal pack itself.
 """
@@ -36,12 +36,14 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def review(scenario: Path, out: Path) -> dict[str, object]:
+def review(out: Path) -> dict[str, object]:
     """The hub director's figures for one plan folder."""
     pack = out / "internal" if (out / "internal").is_dir() else out
-    host_authority = {r["host_id"]: r["authority_code"] for r in rows(scenario / "hosts.csv")}
-    host_type = {r["host_id"]: r["host_type"] for r in rows(scenario / "hosts.csv")}
     spokes = rows(pack / "spokes.csv")
+    # The host's authority as the plan used it (spokes.csv): hosts.csv may leave it blank for a host
+    # located by postcode.
+    host_authority = {r["host_id"]: r["authority_code"] for r in spokes}
+    host_type = {r["host_id"]: r["host_type"] for r in spokes}
     allocation = rows(pack / "allocation.csv")
     plan = json.loads((pack / "plan.json").read_text())
 
@@ -77,10 +79,9 @@ def review(scenario: Path, out: Path) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", type=Path)
     parser.add_argument("plans", type=Path, nargs="+")
     args = parser.parse_args()
-    reviews = [review(args.scenario, out) for out in args.plans]
+    reviews = [review(out) for out in args.plans]
     names = list(dict.fromkeys(name for r in reviews for name in r))
     width = max(len(n) for n in names)
     print(f"{'':<{width}}  " + "  ".join(f"{str(p):>28}" for p in args.plans))
