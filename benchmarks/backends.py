@@ -39,6 +39,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from optimisation.instance import Instance
 
 CANDIDATES = [  # (back end, linking rows x <= d*o); the first three read the model as a matrix
     ("AUTO", True),
@@ -86,7 +90,7 @@ def run_one(instance_file: str, backend: str, link_rows: bool, time_limit: float
     }
 
 
-def instances(sizes: list[str]) -> dict[str, object]:
+def instances(sizes: list[str]) -> dict[str, Instance]:
     from scoping.scenario.build import build_instance
     from scoping.scenario.loader import load_scenario
 

@@ -240,18 +240,18 @@ def main() -> None:
 
     median = {name: statistics.median(seconds) for name, seconds in runs.items()}
     print(f"{'run':<40} {'median s':>9} {'min s':>7} {'max s':>7}  n")
-    for name, seconds in runs.items():
-        print(f"{name:<40} {median[name]:>9.2f} {min(seconds):>7.2f} {max(seconds):>7.2f}  {len(seconds)}")
+    for name, samples in runs.items():
+        print(f"{name:<40} {median[name]:>9.2f} {min(samples):>7.2f} {max(samples):>7.2f}  {len(samples)}")
     print()
     if "validate: spokeplan" in median:
         print(
             f"validate / own work: {median['validate: spokeplan'] / median['validate: own work']:.2f}x (target <= 1.5x)"
         )
-    for command in ("plan", "demo"):
+    for verb in ("plan", "demo"):
         for way in ("persistent server", "temporary server"):
-            if f"{command}: {way}" in median:
+            if f"{verb}: {way}" in median:
                 print(
-                    f"{command} on the {way}: +{median[f'{command}: {way}'] - median[f'{command}: own work']:.2f} s "
+                    f"{verb} on the {way}: +{median[f'{verb}: {way}'] - median[f'{verb}: own work']:.2f} s "
                     f"over its own work (target <= 3 s)"
                 )
     if "bad input: spokeplan plan" in median:

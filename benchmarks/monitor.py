@@ -54,11 +54,13 @@ def synthetic_store(folder: Path, authorities: int, quarters: int, snapshots: in
             for code in codes:
                 for period in periods:
                     size = rng.choice((3, 8, 20, 60))
+                    value: str | int
+                    denominator: str | int
                     if measure.unit == "status":
                         value, denominator = rng.choice(("yes", "partial", "no")), ""
                     elif measure.unit in ("share", "rate"):
-                        denominator = rng.randint(1, size * 2)
-                        value = rng.randint(0, denominator)
+                        whole = rng.randint(1, size * 2)
+                        value, denominator = rng.randint(0, whole), whole
                     else:
                         value, denominator = rng.randint(0, size), ""
                     lines.append(f"cse-hub-and-spoke,{measure.id},{period},{code},,{value},{denominator}")

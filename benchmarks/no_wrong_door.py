@@ -38,7 +38,7 @@ SCENARIO = Path(__file__).resolve().parents[1] / "inputs" / "demo_no_wrong_door"
 
 
 def describe(inst, plan) -> str:
-    team = Counter()
+    team: Counter[str] = Counter()
     for entry in plan.team:
         team[entry.role] += entry.count
     hubs = len({s.hub_id for s in plan.spokes})

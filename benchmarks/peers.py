@@ -55,9 +55,11 @@ def run_spokeplan(inst, time_limit: float, full: bool, before: bool = False) -> 
 
     if not full:
         inst = dataclasses.replace(inst, rules=dataclasses.replace(inst.rules, priorities=("coverage",)))
-    options = {"backend": "SCIP", "presolve": False} if before else {}
     started = time.perf_counter()
-    plan = solve(inst, time_limit=time_limit, **options)
+    if before:  # the solver path before the matrix back ends and presolve
+        plan = solve(inst, time_limit=time_limit, backend="SCIP", presolve=False)
+    else:
+        plan = solve(inst, time_limit=time_limit)
     wall = time.perf_counter() - started
     return {
         "wall_s": wall,
@@ -286,7 +288,7 @@ def run_peer(peer: str, file: str, time_limit: float, baseline: Path | None = No
 
 
 def ratios(results: dict[str, dict]) -> dict[str, float | None]:
-    out = {}
+    out: dict[str, float | None] = {}
     for name, r in results.items():
         if name not in SAME_PROBLEM or r.get("objective") is None:
             out[name] = None

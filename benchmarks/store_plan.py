@@ -49,6 +49,8 @@ def demo_store(folder: Path) -> tuple[Path, str]:
             now=when.replace(tzinfo=UTC),
         )
         first = first or result.snapshot
+    if first is None:
+        raise SystemExit("benchmark: the first refresh wrote no snapshot")
     return folder / "store", first
 
 

@@ -97,7 +97,7 @@ def main() -> None:
     rules = inst.rules
     ids = lambda places: [p.place_id for p in places]  # noqa: E731
     groups = [(ids(hubs), ids(hosts), rules.supervision_minutes), (ids(hosts), ids(areas), rules.casework_minutes)]
-    times = {"spokeplan": [], "scipy csgraph": []}
+    times: dict[str, list[tuple[float, float]]] = {"spokeplan": [], "scipy csgraph": []}
     pairs = {}
     for _ in range(args.repeat):
         setup_s, search_s, pairs["spokeplan"] = spokeplan_pairs(

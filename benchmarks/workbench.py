@@ -42,6 +42,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def first_group(pattern: str, text: str, what: str) -> str:
+    """The first group of `pattern` in `text`; stops the benchmark naming `what` when it is missing."""
+    found = re.search(pattern, text)
+    if found is None:
+        raise SystemExit(f"benchmark: no {what} in the output (pattern {pattern!r})")
+    return found.group(1)
+
+
 def command_line(scenario: Path, out: Path) -> tuple[float, float]:
     """(wall seconds of `spokeplan plan`, the flow's own wall seconds from its summary line)."""
     started = time.perf_counter()
@@ -49,14 +57,14 @@ def command_line(scenario: Path, out: Path) -> tuple[float, float]:
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"spokeplan plan failed ({done.returncode}): {done.stderr}")
-    flow = float(re.search(r"solve / wall time\s+[0-9.]+ s / ([0-9.]+) s", done.stdout).group(1))
+    flow = float(first_group(r"solve / wall time\s+[0-9.]+ s / ([0-9.]+) s", done.stdout, "solve / wall time line"))
     return wall, flow
 
 
 def page(client: httpx.Client, workspace: Path) -> tuple[float, float]:
     """(wall seconds from the Re-solve POST to the redirect to the saved version, the flow's own)."""
     form = client.get("/s/demo").text
-    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form).group(1)
+    token = first_group(r'name="csrf_token" value="([0-9a-f]{64})"', form, "CSRF token")
     started = time.perf_counter()
     job = client.post("/s/demo/solve", data={"csrf_token": token}).headers["location"]
     while True:

@@ -149,6 +149,7 @@ def test_missing_scenario_directory_is_bad_input(tmp_path, capsys):
     assert code == 2 and "is not a directory" in err
 
 
+@pytest.mark.slow  # starts the installed console script in fresh processes
 def test_console_script_end_to_end(tmp_path):
     """The installed console script, in a fresh process: bad input is answered by the plain check."""
     executable = shutil.which("spokeplan", path=str(Path(sys.executable).parent))

@@ -367,6 +367,7 @@ def write(out: Path, planned, plan, counts: PublishedCounts) -> Path:
     return out
 
 
+@pytest.mark.slow  # plans a whole demo scenario in its fixture
 def test_the_integer_attack_on_the_demos_public_pack_recovers_no_hidden_count(demo_plan, tmp_path):
     planned, plan, counts = demo_plan
     published = read_public_pack(write(tmp_path / "out", planned, plan, counts))
@@ -386,6 +387,7 @@ def test_the_integer_attack_on_the_demos_public_pack_recovers_no_hidden_count(de
     assert all(high - low >= 3 for (_, area, _), (low, high) in host.items() if area != "AREA-NE3"), host
 
 
+@pytest.mark.slow  # plans a whole demo scenario in its fixture
 def test_every_small_count_keeps_the_range_c_promises_where_the_files_allow_it(demo_plan, tmp_path):
     """A count of 1..threshold shown as c: the attacker cannot narrow it below 'c''s own range (1 to
     threshold), except where the published rules and the grand totals, shown, alone do (checked: every
@@ -411,6 +413,7 @@ def test_every_small_count_keeps_the_range_c_promises_where_the_files_allow_it(d
     )
 
 
+@pytest.mark.slow  # plans a whole demo scenario in its fixture
 def test_control_primary_suppression_alone_is_recovered(demo_plan, tmp_path):
     planned, plan, counts = demo_plan
     primary = frozenset(k for k, v in counts.values.items() if 1 <= v <= counts.threshold)
@@ -442,6 +445,7 @@ def mixed_plan(tmp_path_factory):
     return solved(scenario)
 
 
+@pytest.mark.slow  # plans a whole demo scenario in its fixture
 def test_modelled_estimates_are_shown_rounded_and_the_attack_still_recovers_nothing(mixed_plan, tmp_path):
     planned, plan, counts = mixed_plan
     published = read_public_pack(write(tmp_path / "out", planned, plan, counts))

@@ -96,6 +96,7 @@ def kill_at_random(tmp_path: Path, mode: str, kills: int, seed: int) -> tuple[in
     return mixed, mid_write
 
 
+@pytest.mark.slow  # 15 kills of a real writer process each, about 10 s
 def test_a_kill_at_any_moment_leaves_the_previous_set_or_the_new_one(tmp_path):
     mixed, mid_write = kill_at_random(tmp_path, "set", kills=15, seed=19)
     assert mixed == 0
@@ -107,6 +108,7 @@ def test_a_kill_at_any_moment_leaves_the_previous_set_or_the_new_one(tmp_path):
     assert versions_in(out, old, new) == {"new"}
 
 
+@pytest.mark.slow  # 15 kills of a real writer process each, about 10 s
 def test_control_the_former_per_file_writer_leaves_mixed_sets(tmp_path):
     mixed, mid_write = kill_at_random(tmp_path, "files", kills=15, seed=19)
     assert mid_write >= 5 and mixed >= 1  # the check above can fail: one file at a time mixes sets
