@@ -316,7 +316,7 @@ def programme_lines(view: dict) -> list[str]:
         lines.append(
             f"{name}£{programme['total_cost']:,.0f} over {programme['first_year']}-{programme['end_year']}, "
             f"net present cost £{programme['net_present_cost']:,.0f} at {programme['discount_rate']:.1%}; "
-            f"{programme['young_people_reached']:,} young people reached"
+            f"{programme['young_people_reached_text']} young people reached"
             + (f", £{per_person:,.0f} each" if per_person is not None else "")
         )
     return lines

@@ -249,3 +249,30 @@ def test_control_the_robustness_table_leaks_outside_the_audit(robust, tmp_path):
     ranges = attack(read_public_pack(tmp_path / "out"), SCALED, areas=3)
     pinned = {key: low for key, (low, high) in ranges.items() if low == high}
     assert pinned[("authority", "TOTAL", "demand")] == 26 and pinned[("authority", "TOTAL", "unmet")] == 2
+
+
+def test_young_people_reached_is_a_rounded_estimate_in_the_public_report(phased, tmp_path):
+    """Spokes live x cases_per_spoke_per_year over the years: a modelled estimate, not a count of children,
+    so the public report shows it as one (≈, nearest 5, as public/plan.json does), the internal one exact."""
+    import json
+    import re
+
+    from reporting.disclosure import round_estimate
+
+    _, (final_planned, programme, solved, counts) = phased
+    out = tmp_path / "out"
+    write_files(out, render_programme_files(final_planned, solved.final_plan, counts, programme, solved))
+    document = json.loads((out / "internal" / "plan.json").read_text())
+    reached = document["programme"]["young_people_reached"]
+    spoke_years = sum(y["spokes_total"] for y in document["coverage_by_year"])
+    assert reached == spoke_years * document["rules"]["cases_per_spoke_per_year"]
+
+    def shown(pack: str) -> str:
+        html = (out / pack / "report.html").read_text()
+        table = re.search(r'<table id="programme-totals".*?</table>', html, re.S).group(0)
+        return re.search(r"Young people reached.*?<td class=\"num\">([^<]+)</td>", table, re.S).group(1)
+
+    assert shown("internal") == f"{reached:,}"
+    assert shown("public") == f"≈{round_estimate(reached):,}"
+    public = json.loads((out / "public" / "plan.json").read_text())
+    assert public["programme"]["young_people_reached"] == {"estimate": round_estimate(reached)}

@@ -40,7 +40,7 @@ from optimisation.programme import (
     block_instance,
     cohort_instance,
 )
-from reporting.disclosure import ESTIMATE_MARK
+from reporting.disclosure import ESTIMATE_MARK, estimate_text
 from reporting.published.plan import PublishedCounts
 from reporting.published.rollout import COMPARE, PLAN
 from reporting.views.plan_document import rounded
@@ -340,6 +340,16 @@ def services_chart(years: list[dict], phase_names: list[str]) -> dict:
     }
 
 
+def _with_reach_text(programme: dict, counts: PublishedCounts) -> dict:
+    """A programme's totals with young people reached as the pack shows it: exact internally, a modelled
+    estimate (spokes x cases_per_spoke_per_year) rounded to the nearest 5 and marked in the public pack."""
+    reached = programme.get("young_people_reached")
+    if reached is None:
+        return programme
+    text = f"{reached:,}" if counts.pack.exact else estimate_text(reached)
+    return {**programme, "young_people_reached_text": text}
+
+
 def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
     """The report's roll-out and robustness sections as `counts`' pack publishes them (the internal pack's
     counts are exact: nothing hidden).
@@ -351,7 +361,7 @@ def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
     """
     full = document["programme"].get("full_roll_out_years")
     view: dict[str, Any] = {
-        "programme": document["programme"],
+        "programme": _with_reach_text(document["programme"], counts),
         "years": [],
         "phases": [],
         "services": [],
@@ -398,7 +408,7 @@ def rollout_view(document: dict, counts: PublishedCounts) -> dict[str, Any]:
             chart, rows = coverage_chart(other["coverage_by_year"], year_pair(counts, COMPARE))
             view["compare"] = {
                 "after_funding": name,
-                "programme": other,
+                "programme": _with_reach_text(other, counts),
                 "years": rows,
                 "chart": chart,
                 "value": other.get("value") if counts.pack.exact else None,
