@@ -32,7 +32,9 @@ HOST_TYPES = ("police", "social_care", "multi_agency", "community", "voluntary",
 STATUTORY_HOST_TYPES = frozenset({"police", "social_care", "multi_agency"})
 COMMUNITY_HOST_TYPES = frozenset({"community", "voluntary"})
 AIMS = ("statutory", "preventative", "both")
-PRIORITIES = ("coverage", "host_fit", "travel")
+# Objective priorities (issue #14: supervision = spoke-minutes hub -> host, Σ minutes_hj × y_hj);
+# the default order, and every name scenario.yaml `priorities` may list.
+PRIORITIES = ("coverage", "host_fit", "supervision", "travel")
 # hosts.csv `status` (issue #18): a candidate may get spokes; a locked host must get at least one
 # (rules.HostStatus, families.locked_hosts, checker.check_locked_host); a banned host none (the
 # Instance drops its supervision pairs, below; checker.check_banned_host).
@@ -52,6 +54,11 @@ class Hub:
     managers: int
     manager_span: int
     supervision_limit: int  # minutes hub -> host; the scenario value unless the hub gives its own
+    manager_cost_per_year: float  # £ a year per manager (hubs.csv, else the scenario's; issue #14)
+
+    def managers_needed(self, spokes: int) -> int:
+        """Managers a hub running `spokes` spokes needs: ceil(spokes / manager_span) (0 unused)."""
+        return -(-spokes // self.manager_span) if spokes > 0 else 0
 
     @property
     def capacity(self) -> int:
@@ -153,6 +160,11 @@ class Rules:
     priorities: tuple[str, ...]  # coverage always first
     host_fit: HostFitScores
     team_roles: tuple[TeamRole, ...]  # support roles per hub team (service model); none for CSE
+    # Issue #14 (hub side): one hub per host unless shared_hosts; the supervision visits' cost.
+    shared_hosts: bool
+    supervision_visits_per_year: int
+    staff_cost_per_minute: float  # derived where scenario.yaml is silent (ScenarioRules.staff_minute_cost)
+    mileage_cost_per_km: float | None
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:

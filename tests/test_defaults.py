@@ -66,7 +66,8 @@ def test_the_default_caseload_is_the_default_service_models():
 
 
 def test_hubs_and_hosts_take_the_csv_schemas_defaults():
-    hub = hub_from(HubRow(hub_id="H", name="Hub", easting=420000, northing=560000), Location(1.0, 2.0), 75)
+    hub = hub_from(HubRow(hub_id="H", name="Hub", easting=420000, northing=560000), Location(1.0, 2.0), 75, 40_000.0)
+    assert hub.manager_cost_per_year == 40_000.0  # the scenario's, when hubs.csv gives none
     assert (
         (hub.min_spokes, hub.max_spokes, hub.managers, hub.manager_span, hub.supervision_limit)
         == (
@@ -79,8 +80,12 @@ def test_hubs_and_hosts_take_the_csv_schemas_defaults():
         == (2, 5, 1, 5, 75)
     )
     own = hub_from(
-        HubRow(hub_id="H", name="Hub", easting=420000, northing=560000, supervision_minutes=30), Location(1.0, 2.0), 75
+        HubRow(hub_id="H", name="Hub", easting=420000, northing=560000, supervision_minutes=30, manager_cost_per_year=9.0),
+        Location(1.0, 2.0),
+        75,
+        40_000.0,
     )
+    assert own.manager_cost_per_year == 9.0
     assert own.supervision_limit == 30
     host = host_from(
         HostRow(host_id="J", name="Base", host_type="police", easting=420000, northing=560000),

@@ -84,17 +84,22 @@ def rules_from(settings: ScenarioRules, team_roles: tuple[TeamRole, ...]) -> Rul
         casework_minutes=settings.casework_limit,
         host_fit=_record(HostFitScores, settings.host_fit),
         team_roles=team_roles,
+        staff_cost_per_minute=settings.staff_minute_cost,
     )
 
 
-def hub_from(row: HubRow, location: Location, supervision_minutes: int) -> Hub:
-    """A hub of hubs.csv at its location; its own supervision_minutes, else the scenario's."""
+def hub_from(row: HubRow, location: Location, supervision_minutes: int, manager_cost_per_year: float) -> Hub:
+    """A hub of hubs.csv at its location; its own supervision_minutes and manager_cost_per_year,
+    else the scenario's (ScenarioRules.manager_cost)."""
     return _record(
         Hub,
         row,
         easting=location.easting,
         northing=location.northing,
         supervision_limit=row.supervision_minutes or supervision_minutes,
+        manager_cost_per_year=(
+            row.manager_cost_per_year if row.manager_cost_per_year is not None else manager_cost_per_year
+        ),
     )
 
 
@@ -217,7 +222,7 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
     grid = load_density_grid()  # postcode density, what the travel estimate reads (once per process)
 
     hubs = tuple(
-        hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes) for row in scenario.hubs.rows
+        hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes, rules.manager_cost) for row in scenario.hubs.rows
     )
     hosts = tuple(host_from(row.value, locations[row.value.host_id]) for row in scenario.hosts.rows)
     rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows}
