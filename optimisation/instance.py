@@ -183,6 +183,9 @@ class Instance:
     casework_minutes: Mapping[tuple[str, str], int]  # (host_id, area_id) -> minutes, within limit
     supervision_minutes: Mapping[tuple[str, str], int]  # (hub_id, host_id) -> minutes, within limit
     existing_spokes: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (hub, host) -> n
+    # Road km hub -> host of the supervision pairs, for mileage (issue #14): straight-line × the travel
+    # estimate's DETOUR (scoping builds it only when scenario.yaml sets mileage_cost_per_km).
+    supervision_km: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         banned = {h.host_id for h in self.hosts if h.status == "banned"}  # out of reach (issue #18)
@@ -190,6 +193,7 @@ class Instance:
         object.__setattr__(self, "casework_minutes", _frozen(self.casework_minutes))
         object.__setattr__(self, "supervision_minutes", _frozen(supervision))
         object.__setattr__(self, "existing_spokes", _frozen(self.existing_spokes))
+        object.__setattr__(self, "supervision_km", _frozen(self.supervision_km))
 
     def __reduce__(self):
         """Pickle with plain dicts (mapping proxies cannot be pickled): for subprocesses and Dask."""
@@ -204,6 +208,7 @@ class Instance:
                 dict(self.casework_minutes),
                 dict(self.supervision_minutes),
                 dict(self.existing_spokes),
+                dict(self.supervision_km),
             ),
         )
 

@@ -32,7 +32,9 @@ Objective, lexicographic as in :mod:`optimisation.solve`:
 
 1. coverage: with C_{p,s} = Σ x[·, ·, p, s] and D_s = Σ_p w_p C_{p,s} (discounted coverage),
    ``worst_case``: maximise z subject to z ≤ D_s for every s; ``expected``: maximise Σ_s p_s D_s;
-2. host fit: maximise Σ_s p_s Σ_p w_p fit_{p,s}; 3. travel: minimise Σ_s p_s Σ_p w_p travel_{p,s}.
+2. host fit: maximise Σ_s p_s Σ_p w_p fit_{p,s}; supervision (issue #14): minimise Σ_s p_s Σ_p w_p
+   spoke-minutes_p (the period's placements, the same in every scenario); 3. travel: minimise
+   Σ_s p_s Σ_p w_p travel_{p,s} (in the order of rules.priorities).
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def build_programme_model(
         families.required_authorities(m, p_inst, c)  # the full roll-out period only (block_instance)
         families.locked_hosts(m, p_inst, c)  # the full roll-out period only (block_instance)
         families.existing_spokes(m, p_inst, c)  # a plan without phases only (block_instance)
+        families.one_hub_per_host(m, p_inst, c)  # issue #14: every period, unless shared_hosts
         for scenario in programme.scenarios:
             block_tag = f"{tag}/{scenario.name}"
             b_inst = block_instance(inst, programme, p, scenario)
@@ -191,7 +194,7 @@ def build_programme_model(
         model.objectives["coverage"] = m.vector([z], [1.0])
     else:  # Σ_s p_s D_s
         model.objectives["coverage"] = _weighted(m, programme, per_block, "coverage", weights)
-    for name in ("host_fit", "travel"):
+    for name in ("host_fit", "supervision", "travel"):
         model.objectives[name] = _weighted(m, programme, per_block, name, weights)
     return model
 
@@ -207,7 +210,12 @@ def _weighted(
         block_cols, block_vals = terms[name]
         cols += block_cols
         vals += [weight * value for value in block_vals]
-    return m.vector(cols, vals)
+    # Summed, not assigned: the supervision terms (issue #14) are the period's spoke columns, shared
+    # by its scenario blocks, so one column appears once per scenario (weights p_s summing to 1).
+    vector = np.zeros(m.columns)
+    if cols:
+        np.add.at(vector, np.asarray(cols, dtype=np.int64), vals)
+    return vector
 
 
 @dataclass(frozen=True)
