@@ -122,7 +122,8 @@ def plan_document(
             "priorities": list(rules.priorities),
             # Issue #14: one hub per host unless shared; the management and visit costs' settings.
             "shared_hosts": rules.shared_hosts,
-            "manager_cost_per_year": sorted({h.manager_cost_per_year for h in inst.hubs}),
+            # One figure when every hub's managers cost the same, else "by hub" (hubs.csv).
+            "manager_cost_per_year": _manager_cost(inst),
             "supervision_visits_per_year": rules.supervision_visits_per_year,
             "staff_cost_per_minute": rounded(rules.staff_cost_per_minute, 4),
             "mileage_cost_per_km": rules.mileage_cost_per_km,
@@ -463,3 +464,9 @@ def supervision_document(inst: Instance, plan: PlanResult) -> dict[str, Any]:
         else {"hub_id": longest[0], "host_id": longest[1], "minutes": longest[2]},
         "managers_by_hub": managers_by_hub(inst, plan),
     }
+
+
+def _manager_cost(inst: Instance) -> float | str | None:
+    """The hubs' manager cost a year: the one figure if they share it, "by hub" if not, None without hubs."""
+    costs = {h.manager_cost_per_year for h in inst.hubs}
+    return None if not costs else costs.pop() if len(costs) == 1 else "by hub (hubs.csv)"
