@@ -29,7 +29,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from optimisation.measures import plan_cost_per_year
 from optimisation.result import PlanResult
 from reporting.disclosure import ESTIMATE_MARK, estimate_legend, legend, round_estimate
 from reporting.published.plan import PublishedCounts
@@ -126,7 +125,7 @@ def plan_workbook(
     props.created = props.modified = FIXED_TIME
     props.title = planned.scenario.rules.name or "spokeplan plan"
 
-    cost = plan_cost_per_year(inst, plan)
+    cost = document["cost_per_year"]  # plan_cost_per_year, rounded to pence as plan.json gives it
     reach = document["reach_per_year"]
     marking = counts.pack.marking
     summary = [

@@ -415,6 +415,12 @@ def service_model_rules(model: ServiceModel) -> dict:
     }
     if spec.workers.cost_per_year is not None:
         implied["spoke_cost_per_year"] = spec.workers.cost_per_year
+    if spec.roles:
+        # Issue #14: a service model with support roles (No Wrong Door, seed 004) costs its hub team
+        # through them; the hub manager and supervision visits of seed 002 (Hub and Spoke) are not
+        # added unless scenario.yaml sets manager_cost_per_year / staff_cost_per_minute.
+        implied["manager_cost_per_year"] = 0.0
+        implied["staff_cost_per_minute"] = 0.0
     return implied
 
 
