@@ -195,9 +195,8 @@ def _budget_wording(inst: Instance, group: str) -> str:
     )
     visits = Budget.of(rules)
     supervision = (
-        f", and {rules.supervision_visits_per_year} supervision visits a year to each spoke "
-        f"(£{visits.visit_minute_cost / max(rules.supervision_visits_per_year, 1):,.2f} per minute of the "
-        "hub's journey there and back)"
+        f", and {rules.supervision_visits_per_year} supervision visits a year to each spoke, there and back "
+        f"at £{rules.staff_cost_per_minute:,.2f} a minute"
         if visits.costs_supervision
         else ""
     )

@@ -26,7 +26,10 @@ that phase's, period's or block's columns:
   holds **in every year and every demand scenario**.
 
 Between them, the programme's own families (below): :func:`new_services`,
-:func:`one_service_per_hub`, :func:`live_services`.
+:func:`one_service_per_hub`, :func:`live_services`; and ``one_hub_per_host`` (issue #14) over every
+phase's new services with one w[h, j] per pair (a host keeps one hub for the whole programme, so in
+every period; measured on inputs/demo_phased: per-period w left the coverage stage unproven in the
+default time limit, shared w proves it); a plan without phases has it per period.
 
 Objective, lexicographic as in :mod:`optimisation.solve`:
 
@@ -151,6 +154,9 @@ def build_programme_model(
             if phase.new_services is not None:
                 new_services(m, c, phase.new_services, phase.name)
         one_service_per_hub(m, model.cohorts)
+        # Issue #14: one hub per host over the whole programme, one w per pair shared by every phase's
+        # new services (so in every period; a host does not change hub when a service closes).
+        families.one_hub_per_host(m, inst, model.cohorts[0], model.cohorts[1:])
     periods = programme.periods()
     for p, period in enumerate(periods):
         tag = period.label
@@ -168,7 +174,8 @@ def build_programme_model(
         families.required_authorities(m, p_inst, c)  # the full roll-out period only (block_instance)
         families.locked_hosts(m, p_inst, c)  # the full roll-out period only (block_instance)
         families.existing_spokes(m, p_inst, c)  # a plan without phases only (block_instance)
-        families.one_hub_per_host(m, p_inst, c)  # issue #14: every period, unless shared_hosts
+        if not programme.phased:  # issue #14, unless shared_hosts (phased: over the cohorts, below)
+            families.one_hub_per_host(m, p_inst, c)
         for scenario in programme.scenarios:
             block_tag = f"{tag}/{scenario.name}"
             b_inst = block_instance(inst, programme, p, scenario)
