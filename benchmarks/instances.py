@@ -133,6 +133,7 @@ def make_instance(size_name: str, seed: int = 1, districts: pd.DataFrame | None 
             ),
             at(i),
             settings.supervision_minutes,
+            settings.manager_cost,
         )
         for k, i in enumerate(hub_rows)
     )

@@ -274,7 +274,9 @@ def _print_plan_summary(summary: dict, written: list[str]) -> None:
         f"  proven bound       {summary['bound_text']} cases, gap {gap:.2%}",
         *([f"  stages             {summary['stages_text']}"] if summary.get("stages_text") else []),
         *([f"  started from       {summary['start_text']}"] if summary.get("start_text") else []),
-        f"  cost per year      £{summary['cost_per_year']:,.0f}",
+        f"  cost per year      £{summary['cost_per_year']:,.0f}"
+        + (f" ({summary['cost_text']})" if summary.get("cost_text") else ""),
+        *([f"  supervision        {summary['supervision_text']}"] if summary.get("supervision_text") else []),
         f"  reach per year     {summary['reach_text']} young people (spokes x young people per spoke per year)",
         f"  solve / wall time  {summary['solve_seconds']:.2f} s / {summary['wall_seconds']:.1f} s",
     ]

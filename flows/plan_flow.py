@@ -150,6 +150,25 @@ def publish_plan_artifacts(planned: PlannedScenario, plan: PlanResult, summary: 
     )
 
 
+def cost_text(breakdown: dict | None) -> str:
+    """The cost by part for the CLI (issue #14): the parts that cost anything, in plan.json's order."""
+    if not breakdown:
+        return ""
+    names = {"supervision_travel": "supervision travel", "support_roles": "support roles"}
+    return ", ".join(f"{names.get(part, part)} £{value:,.0f}" for part, value in breakdown.items() if value)
+
+
+def supervision_text(supervision: dict | None) -> str:
+    """Supervision travel for the CLI (issue #14): total spoke-minutes and the longest trip."""
+    if not supervision or supervision.get("longest_trip") is None:
+        return ""
+    trip = supervision["longest_trip"]
+    return (
+        f"{supervision['spoke_minutes_total']:,} spoke-minutes hub -> host; longest {trip['minutes']} min "
+        f"({trip['hub_id']} -> {trip['host_id']})"
+    )
+
+
 def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, counts: PublishedCounts) -> dict:
     """The figures the CLI prints: as the public pack's report.html shows them (same suppression, the
     same rounded estimates), so figures that would reveal a hidden total (share, bound) are hidden with it."""
@@ -179,6 +198,8 @@ def plan_summary(planned: PlannedScenario, plan: PlanResult, document: dict, cou
         "bound": plan.bound,
         "gap": plan.gap,
         "cost_per_year": document["cost_per_year"],
+        "cost_text": cost_text(document.get("cost_breakdown")),
+        "supervision_text": supervision_text(document.get("supervision")),
         "reach_per_year": document["reach_per_year"],
         "solve_seconds": plan.solve_seconds,
         "backend": plan.backend,

@@ -26,6 +26,7 @@ from optimisation.rules import (
     HostCapacity,
     HostStatus,
     HubSize,
+    OneHubPerHost,
     RequiredAuthorities,
     SpokeLimit,
     TeamMix,
@@ -176,7 +177,8 @@ def check_host_capacity(instance: Instance, plan: PlanResult) -> list[str]:
 
 
 def check_budget(instance: Instance, plan: PlanResult) -> list[str]:
-    """Spoke costs + annual cost of every host used + support roles within the budget (rules.Budget)."""
+    """Spoke costs + annual cost of every host used + managers + supervision visits + support roles
+    within the budget (rules.Budget; measures.cost_breakdown)."""
     rule = Budget.of(instance.rules)
     cost = plan_cost_per_year(instance, plan)
     if rule.allows(cost):
@@ -272,6 +274,17 @@ def check_team_mix(instance: Instance, plan: PlanResult) -> list[str]:
     return problems
 
 
+def check_one_hub_per_host(instance: Instance, plan: PlanResult) -> list[str]:
+    """The spokes at a host are all one hub's, unless scenario.yaml shared_hosts: true
+    (rules.OneHubPerHost, issue #14)."""
+    at = OneHubPerHost.of(instance.rules).hubs_at({(s.hub_id, s.host_id): s.count for s in plan.spokes})
+    return [
+        f"one hub per host: host {host_id} has spokes of {len(hubs)} hubs ({', '.join(hubs)}); one hub "
+        "per host unless scenario.yaml sets shared_hosts: true"
+        for host_id, hubs in sorted(at.items())
+    ]
+
+
 def check_reported_figures(instance: Instance, plan: PlanResult) -> list[str]:
     """The reported objective is the cases assigned, and the bound is not below it."""
     problems = []
@@ -300,6 +313,7 @@ CHECKS = (
     check_team_mix,
     check_reported_figures,
     check_cross_border,
+    check_one_hub_per_host,  # issue #14
 )
 
 

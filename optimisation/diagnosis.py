@@ -106,6 +106,8 @@ def structural_problems(inst: Instance) -> list[str]:
     if not limit.allows(existing_total):
         problems.append(f"{existing_total} spokes are already in post but max_spokes is {limit.maximum}")
     existing_cost = budget.placement_cost(existing_total, [inst.host(h) for h in per_host])
+    existing_cost += sum(Budget.manager_cost(inst.hub(h), n) for h, n in per_hub.items())  # issue #14
+    existing_cost += sum(n * budget.supervision_cost(inst, h, j) for (h, j), n in inst.existing_spokes.items())
     if budget.limit is not None and inst.existing_spokes and existing_cost > budget.limit:
         problems.append(
             f"the spokes already in post cost £{existing_cost:,.0f} a year, over the budget of £{budget.limit:,.0f}"
@@ -194,9 +196,29 @@ def _budget_wording(inst: Instance, group: str) -> str:
     rules = inst.rules
     roles = "".join(f", a {r.name.lower()} £{r.cost_per_year:,.0f}" for r in rules.team_roles if r.cost_per_year)
     team = (f", plus each hub team's support roles ({roles.lstrip(', ')})") if roles else ""
+    managers = sorted({h.manager_cost_per_year for h in inst.hubs if h.manager_cost_per_year})
+    management = (
+        f", each hub manager £{managers[0]:,.0f} (one per manager_span spokes)"
+        if len(managers) == 1
+        else (", each hub's managers (one per manager_span spokes)" if managers else "")
+    )
+    visits = Budget.of(rules)
+    supervision = (
+        f", and {rules.supervision_visits_per_year} supervision visits a year to each spoke, there and back "
+        f"at £{rules.staff_cost_per_minute:,.2f} a minute"
+        if visits.costs_supervision
+        else ""
+    )
     return (
         f"the budget is £{rules.budget_per_year:,.0f} a year (a spoke costs £{rules.spoke_cost_per_year:,.0f}, "
-        f"plus each host's annual cost{team})"
+        f"plus each host's annual cost{team}{management}{supervision})"
+    )
+
+
+def _one_hub_wording(inst: Instance, group: str) -> str:
+    return (
+        "each host's spokes must all come from one hub (one agreement and one line manager per host; "
+        "scenario.yaml shared_hosts: true allows two hubs at one host)"
     )
 
 
@@ -223,6 +245,7 @@ GROUP_WORDING: dict[str, Callable[[Instance, str], str]] = {
     "budget": _budget_wording,
     "max_spokes": lambda inst, group: f"at most max_spokes = {inst.rules.max_spokes} spokes in the plan",
     "cross_border": _cross_border_wording,
+    "one_hub_per_host": _one_hub_wording,  # issue #14
 }
 
 

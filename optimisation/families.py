@@ -33,6 +33,8 @@ cross border        no columns: the Instance moves the pairs     ``check_cross_b
                     "cross_border" (model.build_model,
                     phased.build_programme_model) restores them
 team mix            ``optimisation.team.team_mix``               ``check_team_mix``
+one hub per host    :func:`one_hub_per_host`                     ``check_one_hub_per_host``
+managers (cost)     :func:`hub_managers` (in :func:`budget`)     ``check_budget``
 ==================  ==========================================  =================================
 
 **Adding a family** is one change in four places: a rule object in optimisation/rules.py (what the
@@ -48,6 +50,8 @@ their solver in that order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from optimisation.formulation import INF, Columns, LinearModel
@@ -59,6 +63,7 @@ from optimisation.rules import (
     HostCapacity,
     HostStatus,
     HubSize,
+    OneHubPerHost,
     RequiredAuthorities,
     SpokeLimit,
 )
@@ -177,7 +182,9 @@ def open_host_link(m: LinearModel, inst: Instance, c: Columns) -> None:
 
 def budget(m: LinearModel, inst: Instance, c: Columns, *, group: str = "budget") -> None:
     """Budget: spoke_cost_per_year × Σ_j S_j + Σ_j annual_cost_j × o[j] + Σ_{r,h} cost_r × n[r, h]
-    ≤ budget_per_year (rules.Budget; the support-role terms only for service models with roles).
+    + Σ_h manager_cost_h × m[h] + Σ_{h,j} visit_cost_hj × y[h, j] ≤ budget_per_year (rules.Budget;
+    the support-role terms only for service models with roles; the manager and visit terms, issue
+    #14, only where they cost anything: the managers through :func:`hub_managers`).
 
     Rule group "budget" (a phase with its own budget: "phase_budget:<phase>", optimisation.phased)."""
     rule = Budget.of(inst.rules)
@@ -193,7 +200,100 @@ def budget(m: LinearModel, inst: Instance, c: Columns, *, group: str = "budget")
         if role_cost[role_id]:
             cols.append(col)
             vals.append(float(role_cost[role_id]))
+    if rule.costs_supervision:  # supervision visits (issue #14)
+        for (hub_id, host_id), col in c.spokes.items():
+            cost = rule.supervision_cost(inst, hub_id, host_id)
+            if cost:
+                cols.append(col)
+                vals.append(float(cost))
+    for hub_id, col in hub_managers(m, inst, c).items():  # managers (issue #14)
+        cols.append(col)
+        vals.append(float(inst.hub(hub_id).manager_cost_per_year))
     m.add_row("budget", cols, vals, -INF, float(rule.limit), group=group, name="budget")
+
+
+def hub_managers(m: LinearModel, inst: Instance, c: Columns) -> dict[str, int]:
+    """Managers (issue #14): manager_span_h × m[h] ≥ Σ_j y[h, j] for every hub whose managers cost
+    something, m[h] integer in 0..⌈capacity_h / span_h⌉ — a used hub pays ⌈spokes_h / span_h⌉
+    managers (rules.Budget.manager_cost; seed 002: "Funding needs to be provided for a Spoke manager
+    or manager at the Hub"). Not a rule of its own (its only use is the budget row, so it is
+    emitted only with a budget); the checker judges the managers' cost in check_budget. Returns
+    hub -> its m column (those of `c` if already made).
+
+    A hub that can never need a second manager (⌈capacity / span⌉ ≤ 1) pays one manager exactly when
+    it is used: its m[h] is u[h] itself (exact, no column of its own: measured on inputs/demo_robust,
+    separate m columns left the host-fit stage unproven in the default time limit). Tightening rows
+    (implied for whole numbers) for the others: m[h] ≤ ⌈capacity / span⌉ × u[h], and m[h] ≥ u[h]
+    when min_spokes ≥ 1."""
+    if c.managers:
+        return c.managers
+    costed = [h for h in inst.hubs if h.manager_cost_per_year > 0 and c.spokes_of.get(h.hub_id)]
+    single = {h.hub_id: c.hub_used[h.hub_id] for h in costed if h.managers_needed(HubSize.of(h).maximum) <= 1}
+    costed = [h for h in costed if h.hub_id not in single]
+    columns: dict[str, int] = {}
+    if costed:
+        keys = [h.hub_id for h in costed]
+        uppers = [float(h.managers_needed(HubSize.of(h).maximum)) for h in costed]
+        columns = m.add_columns("m", keys, [0.0] * len(keys), uppers, True, c.tag)
+        for hub, most in zip(costed, uppers):
+            ys, col, u = c.spokes_of[hub.hub_id], columns[hub.hub_id], c.hub_used[hub.hub_id]
+            m.add_row(
+                "hub_managers",
+                [col] + ys,
+                [float(hub.manager_span)] + [-1.0] * len(ys),
+                0.0,
+                INF,
+                name=f"managers[{hub.hub_id}]",
+            )
+            m.add_row("hub_managers", [col, u], [1.0, -most], -INF, 0.0, name=f"managers_used[{hub.hub_id}]")
+            if HubSize.of(hub).minimum >= 1:
+                m.add_row("hub_managers", [col, u], [1.0, -1.0], 0.0, INF, name=f"managers_least[{hub.hub_id}]")
+    c.managers = {**columns, **single}
+    return c.managers
+
+
+def one_hub_per_host(m: LinearModel, inst: Instance, c: Columns, also: Sequence[Columns] = ()) -> None:
+    """One hub per host (issue #14; rules.OneHubPerHost): y[h, j] ≤ cap_hj × w[h, j] and
+    Σ_h w[h, j] ≤ o[j] (≤ 1) for every host j, w binary, cap_hj the y column's upper bound — the
+    spokes at a host are all one hub's (seed 002: one "formal agreement between the Hub and the host").
+
+    `also`: more placements sharing the same w (optimisation.phased: every phase's new services,
+    so a host keeps one hub over the whole programme; then Σ_h w[h, j] ≤ 1).
+    Nothing with scenario.yaml shared_hosts: true. w columns only where they are needed: a host one
+    hub reaches has one hub anyway, and a host that can take one spoke (y ≤ 1 integer, or S_j ≤ 1
+    with whole y recovered from a network vertex, optimisation.integral) can have only one hub.
+    Rule group "one_hub_per_host" (the Σ_h w rows; the diagnosis may drop it to name it). Existing
+    spokes of two hubs at one host are refused as bad input by scoping."""
+    if OneHubPerHost.of(inst.rules).shared:
+        return
+    upper = m.upper
+    sets = [c, *also]
+    contested = set(OneHubPerHost.contested_hosts(inst))
+    shared = [j for j in OneHubPerHost.contested_hosts(inst) if any(j in s.spokes_at for s in sets)]
+    if not shared:
+        return
+    pairs = sorted({(h, j) for s in sets for (h, j) in s.spokes if j in contested})
+    c.hub_host = m.add_columns("w", pairs, [0.0] * len(pairs), [1.0] * len(pairs), True, c.tag)
+    for s in sets:
+        for (h, j), y in s.spokes.items():
+            if (h, j) in c.hub_host:
+                w = c.hub_host[(h, j)]
+                m.add_row("one_hub_per_host", [y, w], [1.0, -float(upper[y])], -INF, 0.0, name=f"one_hub[{h},{j}]")
+    by_host: dict[str, list[int]] = {}
+    for (_, j), w in c.hub_host.items():
+        by_host.setdefault(j, []).append(w)
+    for j in shared:  # Σ_h w[h, j] ≤ o[j] (≤ 1; o tightens the relaxation: no hub for a closed host)
+        ws = by_host[j]
+        opened = [c.host_open[j]] if not also and j in c.host_open else []
+        m.add_row(
+            "one_hub_per_host",
+            ws + opened,
+            [1.0] * len(ws) + [-1.0] * len(opened),
+            -INF,
+            0.0 if opened else 1.0,
+            group="one_hub_per_host",
+            name=f"one_hub[{j}]",
+        )
 
 
 def max_spokes(m: LinearModel, inst: Instance, c: Columns, *, group: str = "max_spokes") -> None:

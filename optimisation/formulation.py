@@ -19,7 +19,10 @@ placements per phase and one set of cases per phase × demand-scenario block, ea
 * ``y[h, j]`` — spokes employed by hub h and based at host j (integer, or continuous with the
   spokes-per-host layout, where ``S[j]`` integer counts the spokes at host j);
 * ``x[i, j]`` continuous ≥ 0 — cases of area i served from host j;
-* ``n[r, h]`` integer — staff of support role r in hub h's team (service models only).
+* ``n[r, h]`` integer — staff of support role r in hub h's team (service models only);
+* ``w[h, j]`` binary — hub h supervises host j (one hub per host, issue #14: only for hosts that
+  more than one hub reaches and that can take two spokes or more);
+* ``m[h]`` integer — managers hub h needs (only when the budget costs managers, issue #14).
 
 **Travel reach lives in the columns** (families "supervision travel" and "casework travel"):
 :func:`placement_columns` makes ``y[h, j]`` only for pairs within the hub's supervision limit and
@@ -28,7 +31,7 @@ spoke, for areas with demand. A pair without a column can carry no spokes or cas
 
 Column and row order are part of the model: solvers break ties between equally good plans by
 them, so they are kept as they were when the families were first written (shipped plans stay
-byte-identical): columns o, u, y, [S], x, [n]; rows in the assembler's order.
+byte-identical): columns o, u, y, [S], x, [n], [w], [m]; rows in the assembler's order.
 """
 
 from __future__ import annotations
@@ -224,6 +227,9 @@ class Columns:
     spokes_of: dict[str, list[int]] = field(default_factory=dict)  # hub -> its y columns
     cases_at: dict[str, list[int]] = field(default_factory=dict)  # host -> its x columns
     cases_of: dict[str, list[int]] = field(default_factory=dict)  # area -> its x columns
+    # Issue #14 (hub side), appended after every other column so models without them are unchanged:
+    hub_host: dict[tuple[str, str], int] = field(default_factory=dict)  # w[h, j] binary (one hub per host)
+    managers: dict[str, int] = field(default_factory=dict)  # m[h] integer (managers costed in the budget)
 
     def host_total(self, host_id: str, coefficient: float) -> tuple[list[int], list[float]]:
         """coefficient × S_j as (columns, values): the S column, or the sum of the host's y."""
@@ -291,6 +297,8 @@ def case_columns(m: LinearModel, inst: Instance, placements: Columns, *, tag: st
         team=placements.team,
         spokes_at=placements.spokes_at,
         spokes_of=placements.spokes_of,
+        hub_host=placements.hub_host,
+        managers=placements.managers,
     )
     c.cases = m.add_columns("x", keys, [0] * len(keys), [demand[i] for i, _ in keys], False, tag)
     c.cases_at = {j: [] for j in host_open}

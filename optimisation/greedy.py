@@ -5,8 +5,9 @@ placement that covers the most new cases per spoke, filling each new spoke from 
 areas with unmet demand (casework reach only), and adds a spoke only if its host still carries
 at least `caseload_min` cases per spoke (caseloads are pooled per host). A hub that is not yet
 used opens with `min_spokes` placements at once.
-Hub capacity, host capacity, budget (with the support roles a hub team of that size needs, for
-service models with roles) and `max_spokes` are respected at every step, and locked hosts and
+Hub capacity, host capacity, one hub per host (issue #14, unless shared_hosts), budget (with the
+managers and supervision visits, issue #14, and the support roles a hub team of that size needs,
+for service models with roles) and `max_spokes` are respected at every step, and locked hosts and
 required authorities are served first; every limit is read from the rule objects of
 optimisation/rules.py. The result passes the checker, or `greedy_plan` returns None when
 its simple rules cannot reach a valid plan (the optimiser may still find one).
@@ -38,6 +39,7 @@ from optimisation.rules import (
     HostCapacity,
     HostStatus,
     HubSize,
+    OneHubPerHost,
     SpokeLimit,
     TeamMix,
 )
@@ -59,6 +61,7 @@ class _State:
     hub_spokes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     host_cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     cost: float = 0.0
+    hubs_at: dict[str, set[str]] = field(default_factory=dict)  # host -> hubs with spokes there (issue #14)
     # host -> index in its nearest-area list before which every area's demand is met (a speed-up
     # only: residual demand never rises in a state or its copies, so the index stays valid).
     first_unmet: dict[str, int] = field(default_factory=dict)
@@ -72,6 +75,7 @@ class _State:
             defaultdict(int, self.hub_spokes),
             defaultdict(int, self.host_cases),
             self.cost,
+            {j: set(hs) for j, hs in self.hubs_at.items()},
             dict(self.first_unmet),
         )
 
@@ -92,6 +96,7 @@ class _Greedy:
         self.budget = Budget.of(inst.rules)
         self.spoke_limit = SpokeLimit.of(inst.rules)
         self.team = TeamMix.of(inst.rules)
+        self.one_hub = OneHubPerHost.of(inst.rules)
         self.hosts = {h.host_id: h for h in inst.hosts}
         self.host_capacity = {h.host_id: HostCapacity.of(h) for h in inst.hosts}
         self.hub_size = {h.hub_id: HubSize.of(h) for h in inst.hubs}
@@ -151,10 +156,13 @@ class _Greedy:
             return None
         if not self.spoke_limit.allows(state.total() + 1):
             return None
+        if not self.one_hub.allows_at(state.hubs_at.get(host_id, ()), hub_id):  # issue #14
+            return None
         extra_cost = (
             self.budget.spoke_cost
             + (Budget.host_cost(host) if state.at_host(host_id) == 0 else 0.0)
             + self.team_step(state, hub_id)
+            + self.management_step(state, hub_id, host_id)
         )
         if not self.budget.allows(state.cost + extra_cost):
             return None
@@ -164,11 +172,24 @@ class _Greedy:
             return None
         return gained
 
+    def management_step(self, state: _State, hub_id: str, host_id: str, added: int = 1) -> float:
+        """Extra manager and supervision-visit cost of `added` more spokes of hub h at host j (issue #14)."""
+        hub = self.inst.hub(hub_id)
+        workers = state.at_hub(hub_id)
+        return (
+            Budget.manager_cost(hub, workers + added)
+            - Budget.manager_cost(hub, workers)
+            + added * self.budget.supervision_cost(self.inst, hub_id, host_id)
+        )
+
     def place(self, state: _State, hub_id: str, host_id: str) -> int:
         """Add one spoke at (hub, host) and fill it from the nearest unmet demand (limits checked by the caller)."""
         if state.at_host(host_id) == 0:
             state.cost += Budget.host_cost(self.hosts[host_id])
-        state.cost += self.budget.spoke_cost + self.team_step(state, hub_id)
+        state.cost += (
+            self.budget.spoke_cost + self.team_step(state, hub_id) + self.management_step(state, hub_id, host_id)
+        )
+        state.hubs_at.setdefault(host_id, set()).add(hub_id)
         state.spokes[(hub_id, host_id)] = state.spokes.get((hub_id, host_id), 0) + 1
         state.host_spokes[host_id] += 1
         state.hub_spokes[hub_id] += 1
@@ -359,9 +380,16 @@ def greedy_state(inst: Instance, lazy: bool | None = None) -> _State | None:
             continue
         if host_id not in g.hosts or hub_id not in g.hub_size or (hub_id, host_id) not in inst.supervision_minutes:
             return None
+        if not g.one_hub.allows_at(state.hubs_at.get(host_id, ()), hub_id):
+            return None  # scoping refuses this as bad input (issue #14)
         if state.at_host(host_id) == 0:
             state.cost += Budget.host_cost(g.hosts[host_id])
-        state.cost += g.budget.spoke_cost * count + g.team_step(state, hub_id, count)
+        state.cost += (
+            g.budget.spoke_cost * count
+            + g.team_step(state, hub_id, count)
+            + g.management_step(state, hub_id, host_id, count)
+        )
+        state.hubs_at.setdefault(host_id, set()).add(hub_id)
         state.spokes[(hub_id, host_id)] = count
         state.host_spokes[host_id] += count
         state.hub_spokes[hub_id] += count
@@ -478,6 +506,13 @@ def plan_values(
         case_col = c.cases.get((area_id, a.host_id))
         if case_col is not None:
             values[case_col] += a.cases
+    for (hub_id, host_id), col in c.hub_host.items():  # one hub per host (issue #14)
+        values[col] = 1.0 if spokes.get((hub_id, host_id), 0) > 0 else 0.0
+    per_hub: dict[str, int] = defaultdict(int)
+    for (h, _), n in spokes.items():
+        per_hub[h] += n
+    for hub_id, col in c.managers.items():  # managers (issue #14)
+        values[col] = inst.hub(hub_id).managers_needed(per_hub.get(hub_id, 0))
     team = {(t.role, t.hub_id): t.count for t in minimum_team(inst, spokes)}
     for key, col in c.team.items():  # support roles (service models)
         values[col] = team.get(key, 0)

@@ -35,7 +35,9 @@ HOST_TYPES = ("police", "social_care", "multi_agency", "community", "voluntary",
 STATUTORY_HOST_TYPES = frozenset({"police", "social_care", "multi_agency"})
 COMMUNITY_HOST_TYPES = frozenset({"community", "voluntary"})
 AIMS = ("statutory", "preventative", "both")
-PRIORITIES = ("coverage", "host_fit", "travel")
+# Objective priorities (issue #14: supervision = spoke-minutes hub -> host, Σ minutes_hj × y_hj);
+# the default order, and every name scenario.yaml `priorities` may list.
+PRIORITIES = ("coverage", "host_fit", "supervision", "travel")
 # hosts.csv `status` (issue #18): a candidate may get spokes; a locked host must get at least one
 # (rules.HostStatus, families.locked_hosts, checker.check_locked_host); a banned host none (the
 # Instance drops its supervision pairs, below; checker.check_banned_host).
@@ -76,6 +78,11 @@ class Hub:
     managers: int
     manager_span: int
     supervision_limit: int  # minutes hub -> host; the scenario value unless the hub gives its own
+    manager_cost_per_year: float  # £ a year per manager (hubs.csv, else the scenario's; issue #14)
+
+    def managers_needed(self, spokes: int) -> int:
+        """Managers a hub running `spokes` spokes needs: ceil(spokes / manager_span) (0 unused)."""
+        return -(-spokes // self.manager_span) if spokes > 0 else 0
 
     @property
     def capacity(self) -> int:
@@ -179,6 +186,11 @@ class Rules:
     host_fit: HostFitScores
     team_roles: tuple[TeamRole, ...]  # support roles per hub team (service model); none for CSE
     cross_border: str  # one of CROSS_BORDER (issue #14; rules.CrossBorder)
+    # Issue #14 (hub side): one hub per host unless shared_hosts; the supervision visits' cost.
+    shared_hosts: bool
+    supervision_visits_per_year: int
+    staff_cost_per_minute: float  # derived where scenario.yaml is silent (ScenarioRules.staff_minute_cost)
+    mileage_cost_per_km: float | None
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:
@@ -201,6 +213,9 @@ class Instance:
     # out of reach (issue #14). Filled by __post_init__ from the pairs given; kept so the checker can
     # tell a cross-border case from one out of travel reach, and the diagnosis can restore them.
     cross_border_minutes: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Road km hub -> host of the supervision pairs, for mileage (issue #14): straight-line × the travel
+    # estimate's DETOUR (scoping builds it only when scenario.yaml sets mileage_cost_per_km).
+    supervision_km: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Deferred import: optimisation.rules reads this module's records (one definition of the rule).
@@ -225,6 +240,7 @@ class Instance:
         object.__setattr__(self, "supervision_minutes", _frozen(supervision))
         object.__setattr__(self, "existing_spokes", _frozen(self.existing_spokes))
         object.__setattr__(self, "cross_border_minutes", _frozen(crossing))
+        object.__setattr__(self, "supervision_km", _frozen(self.supervision_km))
 
     def __reduce__(self):
         """Pickle with plain dicts (mapping proxies cannot be pickled): for subprocesses and Dask."""
@@ -240,6 +256,7 @@ class Instance:
                 dict(self.supervision_minutes),
                 dict(self.existing_spokes),
                 dict(self.cross_border_minutes),
+                dict(self.supervision_km),
             ),
         )
 

@@ -67,7 +67,8 @@ def integral_assignment(
         raise RuntimeError(f"integral assignment covers {covered} < {coverage_target}; this is a bug")
     score = pair_fit(inst)
     scores = {pair: score(*pair) for pair in pairs}  # per (area, host): the area's authority's aim (#14)
-    order = [p for p in rules.priorities if p != "coverage"]
+    # Supervision (issue #14) depends on the spokes only, fixed here: the cases' order ignores it.
+    order = [p for p in rules.priorities if p in ("host_fit", "travel")]
     max_minutes = max((inst.casework_minutes[(h, a)] for (a, h) in pairs), default=0)
     fit_values = list(scores.values())
     fit_range = (max(fit_values) - min(fit_values)) if fit_values else 0
@@ -106,8 +107,11 @@ def integral_spokes(inst: Instance, model: Model, values: np.ndarray) -> dict[tu
     size rule min_h·u_h ≤ Σ_j y_hj ≤ cap_h·u_h (with support roles, also Σ_j y_hj ≤
     workers_per_role_r × n_rh of the solution's team, so the team it paid for suffices) and
     existing ≤ y_hj ≤ bound are a bipartite network with whole-number data, so a simplex vertex
-    (GLOP) is whole. Among them the one with least supervision minutes is taken (a tie-break only;
-    supervision time is not an objective), which makes the result deterministic.
+    (GLOP) is whole. Among them the one with least supervision minutes is taken (the supervision
+    priority, issue #14, never worse than the solution's), which makes the result deterministic.
+    With one hub per host, a host with w columns keeps its chosen hub's pair only; a host without
+    them takes at most one spoke (families.one_hub_per_host), whole at a vertex. Managers paid for
+    in the budget (m[h]) cap a hub at span × m[h] spokes, as the support roles do.
     """
     c = model.columns
     if not c.host_spokes:
@@ -121,9 +125,19 @@ def integral_spokes(inst: Instance, model: Model, values: np.ndarray) -> dict[tu
             for hub_id in most:
                 staff = int(round(values[c.team[(role.role_id, hub_id)]]))
                 most[hub_id] = min(most[hub_id], role.workers_per_role * staff)
+    for hub_id, col in c.managers.items():  # managers paid for in the budget (issue #14)
+        most[hub_id] = min(most[hub_id], inst.hub(hub_id).manager_span * int(round(values[col])))
     existing = ExistingSpokes.of(inst)
     upper = model.linear.upper
-    pairs = [(h, j) for (h, j) in c.spokes if at_host[j] > 0 and used[h] > 0]
+    # One hub per host (issue #14): a host with w columns keeps the pair of its chosen hub only.
+    chosen = {j for (h, j), col in c.hub_host.items() if values[col] > 0.5}
+    pairs = [
+        (h, j)
+        for (h, j) in c.spokes
+        if at_host[j] > 0
+        and used[h] > 0
+        and ((h, j) not in c.hub_host or j not in chosen or values[c.hub_host[(h, j)]] > 0.5)
+    ]
     lp = pywraplp.Solver.CreateSolver("GLOP")
     y = {(h, j): lp.NumVar(existing.at_least(h, j), upper[c.spokes[(h, j)]], f"y[{h},{j}]") for (h, j) in pairs}
     by_host: dict[str, list] = {}

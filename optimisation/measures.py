@@ -1,8 +1,9 @@
 """Plan measures, one definition each: what reports, the checker and the objective read of a plan.
 
-Solver-free. Spokes by host and by authority, workers by hub, cost per year (rules.Budget's cost
-plus the support roles), host fit (objective priority 2, per area-host pair: the young person's
-authority's aim against the host's setting) and casework travel (priority 3).
+Solver-free. Spokes by host and by authority, workers by hub, cost per year and its breakdown
+(rules.Budget's cost plus the support roles), host fit (objective priority 2, per area-host pair: the
+young person's authority's aim against the host's setting), supervision spoke-minutes (issue #14)
+and casework travel.
 """
 
 from __future__ import annotations
@@ -47,12 +48,52 @@ def team_cost_per_year(inst: Instance, team: tuple[TeamPlacement, ...]) -> float
     return sum(costs.get(t.role, 0.0) * t.count for t in team)
 
 
-def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
-    """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke
-    + Σ count x cost_per_year of the plan's support roles (service models; none for CSE)."""
+def cost_breakdown(instance: Instance, plan: PlanResult) -> dict[str, float]:
+    """The plan's cost a year by part (rules.Budget, the one definition): spokes (spoke_cost ×
+    spokes), hosts (annual_cost of every host with a spoke), managers (manager_cost_h ×
+    ⌈spokes_h / manager_span_h⌉ per hub, issue #14), supervision_travel (visits × 2 × (minutes ×
+    staff cost a minute + km × mileage) per spoke) and support_roles (service models)."""
+    rule = Budget.of(instance.rules)
     hosts = {h.host_id: h for h in instance.hosts}
     used = [hosts[host_id] for host_id, count in spokes_by_host(plan).items() if count > 0]
-    return Budget.of(instance.rules).placement_cost(plan.spokes_total, used) + team_cost_per_year(instance, plan.team)
+    return {
+        "spokes": rule.spoke_cost * plan.spokes_total,
+        "hosts": sum(rule.host_cost(host) for host in used),
+        "managers": sum(
+            rule.manager_cost(instance.hub(hub_id), count) for hub_id, count in workers_by_hub(plan.spokes).items()
+        ),
+        "supervision_travel": sum(s.count * rule.supervision_cost(instance, s.hub_id, s.host_id) for s in plan.spokes),
+        "support_roles": team_cost_per_year(instance, plan.team),
+    }
+
+
+def plan_cost_per_year(instance: Instance, plan: PlanResult) -> float:
+    """spoke_cost_per_year x spokes + annual_cost of every host with at least one spoke + the hubs'
+    managers + the supervision visits + Σ count x cost_per_year of the plan's support roles
+    (service models; none for CSE): the sum of :func:`cost_breakdown`."""
+    return sum(cost_breakdown(instance, plan).values())
+
+
+def managers_by_hub(instance: Instance, plan: PlanResult) -> dict[str, int]:
+    """Managers each used hub needs: ⌈spokes_h / manager_span_h⌉ (issue #14)."""
+    return {h: instance.hub(h).managers_needed(n) for h, n in sorted(workers_by_hub(plan.spokes).items()) if n > 0}
+
+
+def plan_supervision(instance: Instance, plan: PlanResult) -> int:
+    """Objective priority "supervision" (issue #14): spoke-minutes hub -> host, Σ minutes_hj × y_hj
+    (a pair out of reach counts 0 minutes; the checker rejects it on its own)."""
+    return sum(instance.supervision_minutes.get((s.hub_id, s.host_id), 0) * s.count for s in plan.spokes)
+
+
+def longest_supervision_trip(instance: Instance, plan: PlanResult) -> tuple[str, str, int] | None:
+    """The plan's longest supervision trip (hub, host, minutes); ties: first by hub, host. None without spokes."""
+    trips = sorted(
+        (-instance.supervision_minutes.get((s.hub_id, s.host_id), 0), s.hub_id, s.host_id) for s in plan.spokes
+    )
+    if not trips:
+        return None
+    minutes, hub_id, host_id = trips[0]
+    return hub_id, host_id, -minutes
 
 
 def pair_fit(inst: Instance) -> Callable[[str, str], int]:

@@ -23,7 +23,7 @@ from optimisation import families
 from optimisation.formulation import Columns, LinearModel, case_columns, placement_columns
 from optimisation.instance import Instance
 from optimisation.measures import pair_fit
-from optimisation.rules import Budget, CrossBorder, HostStatus, RequiredAuthorities, SpokeLimit
+from optimisation.rules import Budget, CrossBorder, HostStatus, OneHubPerHost, RequiredAuthorities, SpokeLimit
 from optimisation.team import team_columns, team_mix
 
 
@@ -56,6 +56,8 @@ def rule_groups(inst: Instance) -> list[str]:
         groups.append("budget")
     if SpokeLimit.of(inst.rules).maximum is not None:
         groups.append("max_spokes")
+    if not OneHubPerHost.of(inst.rules).shared and OneHubPerHost.contested_hosts(inst):
+        groups.append("one_hub_per_host")  # issue #14
     return groups
 
 
@@ -81,20 +83,23 @@ def build_model(inst: Instance, *, layout: Layout = Layout(), relax: frozenset[s
     families.existing_spokes(m, inst, c)
     families.locked_hosts(m, inst, c)  # hosts.csv status (a ban is kept by reach: no columns)
     # cross_border (issue #14): no rows; kept by reach (the Instance drops the pairs, rules.CrossBorder)
+    families.one_hub_per_host(m, inst, c)  # issue #14, unless shared_hosts
     m.objectives = {name: m.vector(*terms) for name, terms in objective_terms(inst, c).items()}
     return Model(m, c, layout)
 
 
 def objective_terms(inst: Instance, c: Columns) -> dict[str, tuple[list[int], list[float]]]:
-    """Priority 1 coverage Σx; priority 2 host fit Σ score_ij·x (score of host j for young people of
-    area i's authority, measures.pair_fit); priority 3 travel Σ minutes·x, as (columns, coefficients)
-    over the case columns of `c`."""
+    """Coverage Σx; host fit Σ score_ij·x (score of host j for young people of area i's authority,
+    measures.pair_fit, issue #14); supervision Σ minutes_hj·y[h, j] (issue #14: spoke-minutes hub ->
+    host, over the spoke columns); travel Σ minutes·x, as (columns, coefficients) over the columns of
+    `c`. Their order is rules.priorities (default: the order here)."""
     score = pair_fit(inst)
     minutes = inst.casework_minutes
     cols = list(c.cases.values())
     return {
         "coverage": (cols, [1.0] * len(cols)),
         "host_fit": (cols, [score(area_id, host_id) for (area_id, host_id) in c.cases]),
+        "supervision": (list(c.spokes.values()), [float(inst.supervision_minutes[pair]) for pair in c.spokes]),
         "travel": (cols, [minutes[(host_id, area_id)] for (area_id, host_id) in c.cases]),
     }
 

@@ -26,13 +26,18 @@ that phase's, period's or block's columns:
   holds **in every year and every demand scenario**.
 
 Between them, the programme's own families (below): :func:`new_services`,
-:func:`one_service_per_hub`, :func:`live_services`.
+:func:`one_service_per_hub`, :func:`live_services`; and ``one_hub_per_host`` (issue #14) over every
+phase's new services with one w[h, j] per pair (a host keeps one hub for the whole programme, so in
+every period; measured on inputs/demo_phased: per-period w left the coverage stage unproven in the
+default time limit, shared w proves it); a plan without phases has it per period.
 
 Objective, lexicographic as in :mod:`optimisation.solve`:
 
 1. coverage: with C_{p,s} = Σ x[·, ·, p, s] and D_s = Σ_p w_p C_{p,s} (discounted coverage),
    ``worst_case``: maximise z subject to z ≤ D_s for every s; ``expected``: maximise Σ_s p_s D_s;
-2. host fit: maximise Σ_s p_s Σ_p w_p fit_{p,s}; 3. travel: minimise Σ_s p_s Σ_p w_p travel_{p,s}.
+2. host fit: maximise Σ_s p_s Σ_p w_p fit_{p,s}; supervision (issue #14): minimise Σ_s p_s Σ_p w_p
+   spoke-minutes_p (the period's placements, the same in every scenario); 3. travel: minimise
+   Σ_s p_s Σ_p w_p travel_{p,s} (in the order of rules.priorities).
 """
 
 from __future__ import annotations
@@ -152,6 +157,9 @@ def build_programme_model(
             if phase.new_services is not None:
                 new_services(m, c, phase.new_services, phase.name)
         one_service_per_hub(m, model.cohorts)
+        # Issue #14: one hub per host over the whole programme, one w per pair shared by every phase's
+        # new services (so in every period; a host does not change hub when a service closes).
+        families.one_hub_per_host(m, inst, model.cohorts[0], model.cohorts[1:])
     periods = programme.periods()
     for p, period in enumerate(periods):
         tag = period.label
@@ -169,6 +177,8 @@ def build_programme_model(
         families.required_authorities(m, p_inst, c)  # the full roll-out period only (block_instance)
         families.locked_hosts(m, p_inst, c)  # the full roll-out period only (block_instance)
         families.existing_spokes(m, p_inst, c)  # a plan without phases only (block_instance)
+        if not programme.phased:  # issue #14, unless shared_hosts (phased: over the cohorts, below)
+            families.one_hub_per_host(m, p_inst, c)
         for scenario in programme.scenarios:
             block_tag = f"{tag}/{scenario.name}"
             b_inst = block_instance(inst, programme, p, scenario)
@@ -194,7 +204,7 @@ def build_programme_model(
         model.objectives["coverage"] = m.vector([z], [1.0])
     else:  # Σ_s p_s D_s
         model.objectives["coverage"] = _weighted(m, programme, per_block, "coverage", weights)
-    for name in ("host_fit", "travel"):
+    for name in ("host_fit", "supervision", "travel"):
         model.objectives[name] = _weighted(m, programme, per_block, name, weights)
     return model
 
@@ -210,7 +220,12 @@ def _weighted(
         block_cols, block_vals = terms[name]
         cols += block_cols
         vals += [weight * value for value in block_vals]
-    return m.vector(cols, vals)
+    # Summed, not assigned: the supervision terms (issue #14) are the period's spoke columns, shared
+    # by its scenario blocks, so one column appears once per scenario (weights p_s summing to 1).
+    vector = np.zeros(m.columns)
+    if cols:
+        np.add.at(vector, np.asarray(cols, dtype=np.int64), vals)
+    return vector
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,7 @@ def _master(choices: list[list[PlanResult]], inst: Instance, priorities: tuple[s
     value = {
         "coverage": [float(p.objective) for _, p in flat],
         "host_fit": [float(p.host_fit) for _, p in flat],
+        "supervision": [-float(p.supervision_spoke_minutes) for _, p in flat],  # issue #14
         "travel": [-float(p.travel_case_minutes) for _, p in flat],
     }
     chosen = None
@@ -247,6 +248,7 @@ def combine(inst: Instance, plans: list[PlanResult], bound: float, later_bounds:
         assignments=tuple(sorted(a for p in plans for a in p.assignments)),
         host_fit=sum(p.host_fit for p in plans),
         travel_case_minutes=sum(p.travel_case_minutes for p in plans),
+        supervision_spoke_minutes=sum(p.supervision_spoke_minutes for p in plans),
         backend=f"regions ({len(plans)}): " + ", ".join(sorted({p.backend for p in plans})),
         stages=tuple(stages),
         team=tuple(sorted(t for p in plans for t in p.team)),

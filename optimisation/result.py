@@ -34,7 +34,7 @@ class TeamPlacement:
 
 @dataclass(frozen=True)
 class StageResult:
-    """One lexicographic stage of the objective (coverage, host_fit, travel)."""
+    """One lexicographic stage of the objective (coverage, host_fit, supervision, travel)."""
 
     name: str
     sense: str  # "max" | "min"
@@ -77,6 +77,7 @@ class PlanResult:
     # cases and where it came from ("greedy"); the plan returned is never worse than it.
     start_objective: int | None = None
     start_source: str = ""
+    supervision_spoke_minutes: int = 0  # issue #14: Σ minutes hub -> host × spokes (measures.plan_supervision)
 
     @property
     def spokes_total(self) -> int:

@@ -23,7 +23,7 @@ from optimisation.backends import PywraplpSession
 from optimisation.checker import check_caseload
 from optimisation.instance import Instance
 from optimisation.integral import integral_assignment
-from optimisation.measures import plan_host_fit, plan_travel
+from optimisation.measures import plan_host_fit, plan_supervision, plan_travel
 from optimisation.model import build_model
 from optimisation.phased import ProgrammeResult, reassign, solve_programme
 from optimisation.phased_checker import block_plan
@@ -188,5 +188,10 @@ def _plan_one(inst: Instance, programme: Programme, *, time_limit: float = 60.0,
         solve_seconds=time.perf_counter() - started,
         stages=result.stages,
     )
-    plan = replace(plan, host_fit=plan_host_fit(final_inst, plan), travel_case_minutes=plan_travel(final_inst, plan))
+    plan = replace(
+        plan,
+        host_fit=plan_host_fit(final_inst, plan),
+        travel_case_minutes=plan_travel(final_inst, plan),
+        supervision_spoke_minutes=plan_supervision(final_inst, plan),
+    )
     return SolvedProgramme(result, report, final_inst, plan, programme)

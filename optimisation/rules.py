@@ -147,28 +147,99 @@ class Budget:
     """What a plan costs a year, and the most it may cost:
 
     cost = spoke_cost_per_year × Σ spokes + Σ_{hosts j with a spoke} annual_cost_j
+           + Σ_{hubs h} manager_cost_h × ⌈spokes_h / manager_span_h⌉          (managers, issue #14)
+           + Σ_{h,j} y[h, j] × visits × 2 × (minutes_hj × staff_cost_per_minute
+                                              + km_hj × mileage_cost_per_km)  (supervision visits)
            + Σ_{roles r, hubs h} cost_r × n[r, h]          (support roles, service models)
     cost ≤ budget_per_year   (when set; within TOLERANCE)
+
+    Seed 001 message 8 and seed 002 ("Funding needs to be provided for a Spoke manager or manager
+    at the Hub"; "regular visits and contact from Hub managers"). The defaults of the manager and
+    visit costs are ASSUMPTIONS (scoping/scenario/settings.py, README "Management and supervision
+    costs").
     """
 
     spoke_cost: float
     limit: float | None
+    visit_minute_cost: float = 0.0  # visits × 2 × staff_cost_per_minute: £ a year per spoke per minute
+    visit_km_cost: float = 0.0  # visits × 2 × mileage_cost_per_km (0: no mileage costed)
 
     @classmethod
     def of(cls, rules: Rules) -> Budget:
-        return cls(rules.spoke_cost_per_year, rules.budget_per_year)
+        visits = 2 * rules.supervision_visits_per_year  # there and back, each visit
+        return cls(
+            rules.spoke_cost_per_year,
+            rules.budget_per_year,
+            visits * rules.staff_cost_per_minute,
+            visits * (rules.mileage_cost_per_km or 0.0),
+        )
 
     @staticmethod
     def host_cost(host: Host) -> float:
         """What basing spokes at `host` costs a year, however many (its annual_cost)."""
         return host.annual_cost
 
+    @staticmethod
+    def manager_cost(hub: Hub, spokes: int) -> float:
+        """What hub h's managers cost a year with `spokes` spokes: manager_cost_h × ⌈spokes / span⌉."""
+        return hub.manager_cost_per_year * hub.managers_needed(spokes)
+
+    def supervision_cost(self, inst: Instance, hub_id: str, host_id: str) -> float:
+        """What the supervision visits to one spoke of hub h at host j cost a year:
+        visits × 2 × (minutes_hj × staff_cost_per_minute + km_hj × mileage_cost_per_km)."""
+        minutes = inst.supervision_minutes.get((hub_id, host_id), 0)
+        km = inst.supervision_km.get((hub_id, host_id), 0.0) if self.visit_km_cost else 0.0
+        return self.visit_minute_cost * minutes + self.visit_km_cost * km
+
+    @property
+    def costs_supervision(self) -> bool:
+        return bool(self.visit_minute_cost or self.visit_km_cost)
+
     def placement_cost(self, spokes: int, hosts_used: Iterable[Host]) -> float:
-        """spoke_cost × spokes + Σ annual_cost of the hosts used (support roles not included)."""
+        """spoke_cost × spokes + Σ annual_cost of the hosts used (managers, visits and support roles
+        not included: measures.cost_breakdown adds them)."""
         return self.spoke_cost * spokes + sum(self.host_cost(host) for host in hosts_used)
 
     def allows(self, cost: float) -> bool:
         return self.limit is None or cost <= self.limit + TOLERANCE
+
+
+@dataclass(frozen=True)
+class OneHubPerHost:
+    """One hub per host (issue #14, unless scenario.yaml shared_hosts: true): the spokes at a host
+    are all employed by one hub,
+
+        y[h, j] ≤ cap_hj × w[h, j],   Σ_h w[h, j] ≤ 1        (w binary)
+
+    Seed 002: "Formal agreements between the Hub and the host organisation need to be negotiated
+    and agreed"; a host with two supervising hubs has two agreements and two line managers."""
+
+    shared: bool
+
+    @classmethod
+    def of(cls, rules: Rules) -> OneHubPerHost:
+        return cls(rules.shared_hosts)
+
+    def hubs_at(self, spokes: Mapping[tuple[str, str], int]) -> dict[str, list[str]]:
+        """Hosts with spokes of more than one hub (and those hubs), unless hosts may be shared."""
+        hubs: dict[str, list[str]] = {}
+        for (hub_id, host_id), count in sorted(spokes.items()):
+            if count > 0:
+                hubs.setdefault(host_id, []).append(hub_id)
+        return {} if self.shared else {j: hs for j, hs in hubs.items() if len(hs) > 1}
+
+    @staticmethod
+    def contested_hosts(inst: Instance) -> list[str]:
+        """Hosts where the rule binds: reached by more than one hub and able to take two spokes or
+        more (a host with one place can only ever have one hub). Instance order."""
+        reaching: dict[str, int] = {}
+        for _, host_id in inst.supervision_minutes:
+            reaching[host_id] = reaching.get(host_id, 0) + 1
+        return [h.host_id for h in inst.hosts if reaching.get(h.host_id, 0) > 1 and h.max_spokes > 1]
+
+    def allows_at(self, hubs_already: Iterable[str], hub_id: str) -> bool:
+        """Whether hub h may place a spoke at a host whose spokes are employed by `hubs_already`."""
+        return self.shared or all(h == hub_id for h in hubs_already)
 
 
 @dataclass(frozen=True)

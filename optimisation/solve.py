@@ -10,6 +10,9 @@
 3. Later stages in `rules.priorities` order (host fit, travel), each with the earlier stages'
    values held as constraints (coverage ≥ C*), so priority 1 is never traded for 2 or 3.
    Each stage starts from the previous stage's solution as a hint.
+5. Re-hub (optimisation.rehub, issue #14): for the plan's spokes per host and used hubs, the hub
+   assignment with fewest supervision spoke-minutes, kept if valid and better, whatever the order
+   of the priorities.
 4. With spokes fixed, the assignment of cases is a transportation problem with integer data:
    a simplex vertex of it is integral. It is re-solved as a linear programme (GLOP) to get
    whole cases, with the later priorities folded into one cost that respects their order
@@ -37,9 +40,10 @@ from optimisation.diagnosis import diagnose, structural_problems
 from optimisation.greedy import coverage_upper_bound, greedy_plan, plan_values
 from optimisation.instance import Instance
 from optimisation.integral import integral_assignment, integral_spokes
-from optimisation.measures import plan_host_fit, plan_travel
+from optimisation.measures import plan_host_fit, plan_supervision, plan_travel
 from optimisation.model import Layout, Model, build_model, integer_columns
 from optimisation.presolve import MergedAreas, merge_areas, reduce_instance, split_cases
+from optimisation.rehub import rehub
 from optimisation.result import (
     Assignment,
     Infeasible,
@@ -63,7 +67,7 @@ DEFAULT_PYWRAPLP_BACKEND = "SCIP"  # SCIP through pywraplp: service models with 
 # (1,938: 1,550 vs 1,520, 1,570 vs 1,484-1,568) and on national (4,046); HiGHS on every small one.
 HIGHS_MAX_INTEGER_COLUMNS = 1_700
 RESERVE_SHARE = 0.07  # of the time limit, kept for the steps after the MIP stages
-SENSES = {"coverage": "max", "host_fit": "max", "travel": "min"}
+SENSES = {"coverage": "max", "host_fit": "max", "supervision": "min", "travel": "min"}
 # Back ends given solution hints (warm starts). pywraplp's HiGHS interface crashes on SetHint
 # (OR-Tools 9.15, measured), so it is solved cold; scipy's HiGHS takes no hint.
 HINTED_BACKENDS = frozenset({"SCIP", "CBC", "CP_SAT", MATRIX_SCIP_BACKEND})
@@ -150,6 +154,7 @@ def solve(
     plan = solved if start is None or (solved is not None and _key(inst, solved) >= _key(inst, start)) else start
     if plan is None:  # no start (the greedy found none) and the solver raised nothing: it found no plan
         raise NoPlanFound("the solver returned no plan")
+    plan = rehub(inst, plan)  # the supervision-optimal hub assignment, whatever the priorities (issue #14)
     return replace(
         plan,
         start_objective=None if start is None else start.objective,
@@ -161,7 +166,12 @@ def solve(
 def _key(inst: Instance, plan: PlanResult) -> tuple:
     """A plan's values in priority order, each to be maximised (travel negated): plans compare
     lexicographically as the solve optimises them."""
-    value = {"coverage": plan.objective, "host_fit": plan.host_fit, "travel": -plan.travel_case_minutes}
+    value = {
+        "coverage": plan.objective,
+        "host_fit": plan.host_fit,
+        "supervision": -plan.supervision_spoke_minutes,
+        "travel": -plan.travel_case_minutes,
+    }
     return tuple(value[name] for name in inst.rules.priorities)
 
 
@@ -190,8 +200,12 @@ def _start_result(inst: Instance, start: PlanResult, solved: PlanResult | None, 
         gap=(bound - start.objective) / max(bound, 1.0),
         backend=f"greedy start ({solved.backend if solved is not None else 'no solver time'})",
     )
-    plan = replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan))
-    later = {"host_fit": plan.host_fit, "travel": plan.travel_case_minutes}
+    plan = with_measures(inst, plan)
+    later = {
+        "host_fit": plan.host_fit,
+        "supervision": plan.supervision_spoke_minutes,
+        "travel": plan.travel_case_minutes,
+    }
     stages = [StageResult("coverage", "max", float(plan.objective), bound, status, seconds)]
     stages += [
         StageResult(name, SENSES[name], float(later[name]), None, "FEASIBLE", 0.0) for name in inst.rules.priorities[1:]
@@ -233,7 +247,17 @@ def _solved_plan(
         stages=tuple(stages),
         team=minimum_team(inst, spokes),  # service-model support roles (none for CSE)
     )
-    return replace(plan, host_fit=plan_host_fit(inst, plan), travel_case_minutes=plan_travel(inst, plan))
+    return with_measures(inst, plan)
+
+
+def with_measures(inst: Instance, plan: PlanResult) -> PlanResult:
+    """`plan` with its host fit, supervision spoke-minutes and casework travel measured (optimisation.measures)."""
+    return replace(
+        plan,
+        host_fit=plan_host_fit(inst, plan),
+        travel_case_minutes=plan_travel(inst, plan),
+        supervision_spoke_minutes=plan_supervision(inst, plan),
+    )
 
 
 def _no_plan(time_limit: float, status_name: str) -> NoPlanFound:

@@ -66,7 +66,7 @@ def hub(
         manager_span=manager_span,
         supervision_minutes=limit,
     )
-    return hub_from(row, HERE, default_settings().supervision_minutes)
+    return hub_from(row, HERE, default_settings().supervision_minutes, default_settings().manager_cost)
 
 
 def host(

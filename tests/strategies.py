@@ -46,6 +46,7 @@ def instances(
                 draw(st.integers(1, 2)),
                 draw(st.integers(1, 5)),
                 90,
+                float(draw(st.sampled_from([0, 0, 50, 200]))),  # manager_cost_per_year (#14)
             )
         )
     hosts = [
@@ -92,10 +93,14 @@ def instances(
         budget_per_year=draw(st.one_of(st.none(), st.sampled_from([0.0, 250.0, 1000.0, 10_000.0]))),
         max_spokes=draw(st.one_of(st.none(), st.integers(0, 6))),
         cross_border=draw(st.sampled_from(CROSS_BORDER)),  # the home-authority rule (#14)
+        shared_hosts=draw(st.integers(0, 3)) == 0,  # issue #14: one hub per host unless shared
+        staff_cost_per_minute=float(draw(st.sampled_from([0, 0, 0.5]))),
     )
-    existing = {}
+    existing: dict[tuple[str, str], int] = {}
     in_post = sorted(pair for pair in supervision if pair[1] not in {j.host_id for j in hosts if j.status == "banned"})
     if in_post and draw(st.integers(0, 3)) == 0:  # scoping refuses spokes in post at a banned host
         for pair in draw(st.lists(st.sampled_from(in_post), min_size=1, max_size=2, unique=True)):
+            if not rules.shared_hosts and any(host == pair[1] for (_, host) in existing):
+                continue  # scoping refuses spokes in post of two hubs at one host unless shared_hosts
             existing[pair] = draw(st.integers(1, 2))
     return Instance(tuple(hubs), tuple(hosts), tuple(areas), authorities, rules, casework, supervision, existing)

@@ -42,8 +42,10 @@ def test_rules_are_scenario_yamls_settings_of_the_same_names():
     )
     rules = rules_from(settings, ())
     for field in dataclasses.fields(Rules):
-        if field.name not in ("host_fit", "team_roles", "priorities"):
+        if field.name not in ("host_fit", "team_roles", "priorities", "staff_cost_per_minute"):
             assert getattr(rules, field.name) == getattr(settings, field.name), field.name
+    # Derived where scenario.yaml is silent (issue #14): spoke_cost_per_year / (220 x 7.5 x 60).
+    assert rules.staff_cost_per_minute == settings.staff_minute_cost == settings.spoke_cost_per_year / 99_000
     assert (rules.caseload_min, rules.max_spokes, rules.priorities) == (7, 9, ("coverage", "travel", "host_fit"))
     assert (
         dataclasses.asdict(rules.host_fit)
@@ -66,7 +68,8 @@ def test_the_default_caseload_is_the_default_service_models():
 
 
 def test_hubs_and_hosts_take_the_csv_schemas_defaults():
-    hub = hub_from(HubRow(hub_id="H", name="Hub", easting=420000, northing=560000), Location(1.0, 2.0), 75)
+    hub = hub_from(HubRow(hub_id="H", name="Hub", easting=420000, northing=560000), Location(1.0, 2.0), 75, 40_000.0)
+    assert hub.manager_cost_per_year == 40_000.0  # the scenario's, when hubs.csv gives none
     assert (
         (hub.min_spokes, hub.max_spokes, hub.managers, hub.manager_span, hub.supervision_limit)
         == (
@@ -79,8 +82,14 @@ def test_hubs_and_hosts_take_the_csv_schemas_defaults():
         == (2, 5, 1, 5, 75)
     )
     own = hub_from(
-        HubRow(hub_id="H", name="Hub", easting=420000, northing=560000, supervision_minutes=30), Location(1.0, 2.0), 75
+        HubRow(
+            hub_id="H", name="Hub", easting=420000, northing=560000, supervision_minutes=30, manager_cost_per_year=9.0
+        ),
+        Location(1.0, 2.0),
+        75,
+        40_000.0,
     )
+    assert own.manager_cost_per_year == 9.0
     assert own.supervision_limit == 30
     host = host_from(
         HostRow(host_id="J", name="Base", host_type="police", easting=420000, northing=560000),

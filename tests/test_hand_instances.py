@@ -102,5 +102,5 @@ def test_lexicographic_values_by_hand():
     assert check_plan(inst, plan) == []
     assert (plan.objective, plan.host_fit, plan.travel_case_minutes) == (24, 60, 360)
     assert {(a.area_id, a.host_id, a.cases) for a in plan.assignments} == {("A", "P", 12), ("B", "K", 12)}
-    assert [s.name for s in plan.stages] == ["coverage", "host_fit", "travel"]
+    assert [s.name for s in plan.stages] == ["coverage", "host_fit", "supervision", "travel"]  # #14: default order
     assert all(s.status == "OPTIMAL" for s in plan.stages)

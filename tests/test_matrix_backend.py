@@ -223,5 +223,5 @@ def test_later_stage_finishes_when_highs_stops_with_a_solve_error():
     for backend in ("SCIP", MATRIX_BACKEND, MATRIX_SCIP_BACKEND):
         plan = solve(inst, time_limit=10, backend=backend)
         assert check_plan(inst, plan) == []
-        assert [s.name for s in plan.stages] == ["coverage", "host_fit", "travel"], backend
+        assert [s.name for s in plan.stages] == ["coverage", "host_fit", "supervision", "travel"], backend
         assert (plan.objective, plan.host_fit, plan.travel_case_minutes) == (2, 5, 3), backend

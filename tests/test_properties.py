@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -116,7 +117,17 @@ def brute_force_optimum(inst: Instance) -> int | None:
         total = sum(counts)
         if rules.max_spokes is not None and total > rules.max_spokes:
             continue
+        if not rules.shared_hosts and any(  # one hub per host (issue #14)
+            len({h for (h, j), n in zip(pairs, counts) if j == host_id and n}) > 1 for host_id in per_host
+        ):
+            continue
         cost = rules.spoke_cost_per_year * total + sum(hosts[j].annual_cost for j, n in per_host.items() if n)
+        # Managers, ceil(spokes / span) per used hub, and 2 x visits x minutes x £ a minute per spoke (#14).
+        cost += sum(hubs[h].manager_cost_per_year * math.ceil(n / hubs[h].manager_span) for h, n in per_hub.items())
+        cost += sum(
+            2 * rules.supervision_visits_per_year * rules.staff_cost_per_minute * inst.supervision_minutes[p] * n
+            for p, n in zip(pairs, counts)
+        )
         if rules.budget_per_year is not None and cost > rules.budget_per_year + 1e-6:
             continue
         hosted_in = {hosts[j].authority_code for j, n in per_host.items() if n}

@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from common.version import spokeplan_version
-from optimisation.measures import plan_cost_per_year, spokes_by_authority
+from optimisation.instance import Instance
+from optimisation.measures import (
+    cost_breakdown,
+    longest_supervision_trip,
+    managers_by_hub,
+    plan_cost_per_year,
+    plan_supervision,
+    spokes_by_authority,
+)
 from optimisation.result import PlanResult
 from reporting.disclosure import (
     ESTIMATE_MARK,
@@ -75,6 +83,9 @@ def plan_document(
             "by_authority": coverage_by_authority(planned, plan),
         },
         "cost_per_year": rounded(plan_cost_per_year(inst, plan), 2),
+        # Issue #14: the cost by part (they sum to cost_per_year) and the supervision travel.
+        "cost_breakdown": {part: rounded(value, 2) for part, value in cost_breakdown(inst, plan).items()},
+        "supervision": supervision_document(inst, plan),
         "reach_per_year": plan.spokes_total * rules.cases_per_spoke_per_year,
         "inputs_sha256": planned.scenario.inputs_sha256,
         "spokeplan_version": spokeplan_version(),
@@ -109,6 +120,13 @@ def plan_document(
             "budget_per_year": rules.budget_per_year,
             "max_spokes": rules.max_spokes,
             "priorities": list(rules.priorities),
+            # Issue #14: one hub per host unless shared; the management and visit costs' settings.
+            "shared_hosts": rules.shared_hosts,
+            # One figure when every hub's managers cost the same, else "by hub" (hubs.csv).
+            "manager_cost_per_year": _manager_cost(inst),
+            "supervision_visits_per_year": rules.supervision_visits_per_year,
+            "staff_cost_per_minute": rounded(rules.staff_cost_per_minute, 4),
+            "mileage_cost_per_km": rules.mileage_cost_per_km,
             # Issue #16: how casework journeys are made (casework_minutes is that mode's limit).
             "casework_mode": planned.scenario.rules.casework_mode,
             # Issue #14: the home-authority rule.
@@ -283,6 +301,9 @@ def public_plan_document(
             ],
         },
         "cost_per_year": document["cost_per_year"],
+        # Issue #14: from the spokes, hosts and hubs (no case counts), published as they are.
+        "cost_breakdown": document["cost_breakdown"],
+        "supervision": document["supervision"],
         "reach_per_year": {"estimate": round_estimate(document["reach_per_year"])},
         "inputs": sorted(document["inputs_sha256"]),
         "spokeplan_version": document["spokeplan_version"],
@@ -446,3 +467,22 @@ def published_coverage_rows(
         ]
     )
     return out
+
+
+def supervision_document(inst: Instance, plan: PlanResult) -> dict[str, Any]:
+    """plan.json `supervision` (issue #14): spoke-minutes hub -> host in total, the longest trip
+    (hub, host, minutes; null without spokes) and the managers each used hub needs."""
+    longest = longest_supervision_trip(inst, plan)
+    return {
+        "spoke_minutes_total": plan_supervision(inst, plan),
+        "longest_trip": None
+        if longest is None
+        else {"hub_id": longest[0], "host_id": longest[1], "minutes": longest[2]},
+        "managers_by_hub": managers_by_hub(inst, plan),
+    }
+
+
+def _manager_cost(inst: Instance) -> float | str | None:
+    """The hubs' manager cost a year: the one figure if they share it, "by hub" if not, None without hubs."""
+    costs = {h.manager_cost_per_year for h in inst.hubs}
+    return None if not costs else costs.pop() if len(costs) == 1 else "by hub (hubs.csv)"

@@ -125,6 +125,16 @@ def travel_sources_text(counts: dict[str, int]) -> str:
     )
 
 
+# How report.html and plan.xlsx name the parts of the cost (plan.json cost_breakdown keys; issue #14).
+COST_PART_NAMES = {
+    "spokes": "Spokes",
+    "hosts": "Hosts (annual costs)",
+    "managers": "Hub managers",
+    "supervision_travel": "Supervision travel (visits hub to host)",
+    "support_roles": "Support roles",
+}
+
+
 def report_view(
     planned: PlannedScenario,
     plan: PlanResult,
@@ -238,6 +248,14 @@ def report_view(
             "cost_per_young_person": cost / reach if reach else None,
             "reach": reach_text(reach, counts),
         },
+        # Issue #14: the cost by part (plan.json cost_breakdown) and the supervision travel.
+        "cost_breakdown": [
+            (COST_PART_NAMES[part], value)
+            for part, value in document["cost_breakdown"].items()
+            if value or part != "support_roles"
+        ],
+        "supervision": document["supervision"],
+        "shared_hosts": rules.shared_hosts,
         "threshold": threshold,
         "map": plan_map(inst, plan, {a.authority_code: a.name for a in inst.authorities}, threshold=threshold),
         "coverage": coverage,

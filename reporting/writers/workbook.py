@@ -29,12 +29,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from optimisation.measures import plan_cost_per_year
 from optimisation.result import PlanResult
 from reporting.disclosure import ESTIMATE_MARK, estimate_legend, legend, round_estimate
 from reporting.published.plan import PublishedCounts
 from reporting.views.monitoring import plan_monitoring_view
-from reporting.views.plan_report import coverage_rows
+from reporting.views.plan_report import COST_PART_NAMES, coverage_rows
 from reporting.views.rollout import rollout_view
 from reporting.views.service import service_view
 from reporting.writers.spreadsheet import neutralise_cell
@@ -126,7 +125,7 @@ def plan_workbook(
     props.created = props.modified = FIXED_TIME
     props.title = planned.scenario.rules.name or "spokeplan plan"
 
-    cost = plan_cost_per_year(inst, plan)
+    cost = document["cost_per_year"]  # plan_cost_per_year, rounded to pence as plan.json gives it
     reach = document["reach_per_year"]
     marking = counts.pack.marking
     summary = [
@@ -136,6 +135,20 @@ def plan_workbook(
         ("Demand (cases at any one time)", _numeric(counts.text(("authority", "TOTAL", "demand"))), "int"),
         ("Proven gap", plan.gap, "percent"),
         ("Cost per year", cost, "money"),
+        # Issue #14: the cost by part (plan.json cost_breakdown) and the supervision travel.
+        *[
+            (f"  of which {COST_PART_NAMES[part].lower()}", value, "money")
+            for part, value in document["cost_breakdown"].items()
+            if value or part != "support_roles"
+        ],
+        ("Supervision spoke-minutes (hub to host)", document["supervision"]["spoke_minutes_total"], "int"),
+        (
+            "Longest supervision trip",
+            "z"
+            if document["supervision"]["longest_trip"] is None
+            else "{minutes} min, {hub_id} to {host_id}".format(**document["supervision"]["longest_trip"]),
+            "text",
+        ),
         # spokes x young people per spoke per year: worked out from the rules, a modelled estimate
         ("Young people reached per year", reach if counts.pack.exact else Estimate(round_estimate(reach)), "int"),
         ("Cost per young person reached", cost / reach if reach else ":", "money"),

@@ -26,7 +26,7 @@ from scoping.scenario.service_model import ServiceModel
 from scoping.scenario.settings import ScenarioRules
 from scoping.scenario.tables import Table
 from scoping.scenario.travel import GivenTimes, Pair, casework_pairs, supervision_pairs
-from scoping.scenario.travel_estimate import Place
+from scoping.scenario.travel_estimate import DETOUR, Place
 
 ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 Record = TypeVar("Record")
@@ -84,17 +84,22 @@ def rules_from(settings: ScenarioRules, team_roles: tuple[TeamRole, ...]) -> Rul
         casework_minutes=settings.casework_limit,
         host_fit=_record(HostFitScores, settings.host_fit),
         team_roles=team_roles,
+        staff_cost_per_minute=settings.staff_minute_cost,
     )
 
 
-def hub_from(row: HubRow, location: Location, supervision_minutes: int) -> Hub:
-    """A hub of hubs.csv at its location; its own supervision_minutes, else the scenario's."""
+def hub_from(row: HubRow, location: Location, supervision_minutes: int, manager_cost_per_year: float) -> Hub:
+    """A hub of hubs.csv at its location; its own supervision_minutes and manager_cost_per_year,
+    else the scenario's (ScenarioRules.manager_cost)."""
     return _record(
         Hub,
         row,
         easting=location.easting,
         northing=location.northing,
         supervision_limit=row.supervision_minutes or supervision_minutes,
+        manager_cost_per_year=(
+            row.manager_cost_per_year if row.manager_cost_per_year is not None else manager_cost_per_year
+        ),
     )
 
 
@@ -217,7 +222,8 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
     grid = load_density_grid()  # postcode density, what the travel estimate reads (once per process)
 
     hubs = tuple(
-        hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes) for row in scenario.hubs.rows
+        hub_from(row.value, locations[row.value.hub_id], rules.supervision_minutes, rules.manager_cost)
+        for row in scenario.hubs.rows
     )
     hosts = tuple(host_from(row.value, locations[row.value.host_id]) for row in scenario.hosts.rows)
     rates = {row.value.authority_code: row.value.demand_per_10000_aged_10_17 for row in scenario.authorities.rows}
@@ -260,10 +266,24 @@ def build_instance(scenario: Scenario, on_progress: ProgressCallback | None = No
         casework_minutes=casework.minutes,
         supervision_minutes=supervision.minutes,
         existing_spokes=dict(sorted(existing.items())),
+        supervision_km=supervision_km(hubs, hosts, supervision.minutes) if rules.mileage_cost_per_km else {},
     )
     return PlannedScenario(
         scenario, instance, locations, estimated, pathway_episodes, {**supervision.sources, **casework.sources}
     )
+
+
+def supervision_km(hubs: tuple[Hub, ...], hosts: tuple[Host, ...], pairs) -> dict[tuple[str, str], float]:
+    """Road km hub -> host for mileage (issue #14): straight-line km × DETOUR, the travel estimate's
+    road / crow-fly factor (travel_times.csv holds minutes, not distances)."""
+    hub_at = {h.hub_id: h for h in hubs}
+    host_at = {h.host_id: h for h in hosts}
+    return {
+        (h, j): DETOUR
+        * math.hypot(hub_at[h].easting - host_at[j].easting, hub_at[h].northing - host_at[j].northing)
+        / 1000.0
+        for (h, j) in pairs
+    }
 
 
 def build_programme(planned: PlannedScenario) -> Programme | None:

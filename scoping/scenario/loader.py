@@ -348,6 +348,7 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
             seen.setdefault(pair, row.line)
     if scenario.existing_spokes:
         placed: dict[tuple[str, str], int] = {}
+        hub_at_host: dict[str, tuple[str, int]] = {}  # host -> (its first hub in post, line)
         for row in scenario.existing_spokes.rows:
             if row.value.hub_id not in hub_ids:
                 problems.append(
@@ -383,6 +384,19 @@ def cross_check(scenario: Scenario, settings: SettingsFile) -> list[Problem]:
                     )
                 )
             placed.setdefault(spoke, row.line)
+            # One hub per host (issue #14): spokes in post of two hubs at one host, unless shared_hosts.
+            first = hub_at_host.setdefault(spoke[1], (spoke[0], row.line))
+            if first[0] != spoke[0] and not scenario.rules.shared_hosts:
+                problems.append(
+                    Problem(
+                        scenario.existing_spokes.file,
+                        row.line,
+                        "hub_id",
+                        f"host {spoke[1]} already has spokes in post of hub {first[0]} (line {first[1]}); "
+                        "one hub per host: a host's spokes are all one hub's unless scenario.yaml sets "
+                        "shared_hosts: true",
+                    )
+                )
     problems.extend(_programme_problems(scenario, settings))
     return sorted(problems, key=lambda p: (p.file, p.line, p.column))
 

@@ -137,6 +137,8 @@ class HubRow(_Located):
     managers: int = Field(default=1, ge=1, le=100)
     manager_span: int = Field(default=5, ge=1, le=100)
     supervision_minutes: int | None = Field(default=None, ge=1, le=600)
+    # £ a year per manager this hub needs (issue #14); empty: scenario.yaml manager_cost_per_year.
+    manager_cost_per_year: float | None = Field(default=None, ge=0, le=10_000_000)
 
     @model_validator(mode="after")
     def _min_not_over_max(self) -> HubRow:

@@ -31,6 +31,10 @@ from scoping.scenario.service_model import DEFAULT_MODEL, ServiceModel, load_ser
 SCENARIO_FILE = "scenario.yaml"
 NESTED_KEYS = ("phases", "demand_weights")  # keys whose errors are located at the nested entry
 RULE_CONFLICT = "rule_conflict"
+# ASSUMPTIONS of the derived staff cost per minute (issue #14 item 5): a working year of 220 days
+# of 7.5 hours (a full-time post after leave and bank holidays).
+WORKING_DAYS = 220
+WORKING_HOURS = 7.5
 
 
 def rule_conflict(message: str, *locations: tuple) -> PydanticCustomError:
@@ -123,6 +127,28 @@ class ScenarioRules(BaseModel):
     # social care and multi-agency hosts take cases only from their own authority's areas), any
     # (every host may serve across borders), none (no host serves another authority's areas).
     cross_border: Literal[CROSS_BORDER] = "statutory_home"  # type: ignore[valid-type]
+    # Issue #14 (hub side). One hub per host: false (the default) lets one hub only place spokes at a
+    # host; true allows spokes of two hubs at one host (the behaviour before #14). Seed 002: "Formal
+    # agreements between the Hub and the host organisation need to be negotiated and agreed".
+    shared_hosts: bool = False
+    # Management and supervision costs (issue #14 item 5; seed 001 message 8 and seed 002: "Funding
+    # needs to be provided for a Spoke manager or manager at the Hub", "regular visits and contact
+    # from Hub managers"). ASSUMPTIONS where not given:
+    # * manager_cost_per_year (each hub manager a year, £; hubs.csv may give a hub's own): None means
+    #   the cost of a spoke (spoke_cost_per_year), assuming a hub manager costs what a spoke worker
+    #   costs (demo: £50,000, seed 001's £8m / (53 spokes x 3 years)). A used hub needs
+    #   ceil(spokes / manager_span) managers (manager_span: hubs.csv, default 5).
+    # * supervision_visits_per_year: 12 (ASSUMPTION: one visit a month per spoke).
+    # * staff_cost_per_minute (£ per minute of a manager's travel): None means spoke_cost_per_year /
+    #   (220 working days x 7.5 hours x 60 minutes) (ASSUMPTION: 220 working days a year of 7.5 hours;
+    #   demo: 50,000 / 99,000 = £0.505 a minute).
+    # * mileage_cost_per_km: None means no mileage costed (HMRC's approved rate of 45p a mile is
+    #   £0.28 a km, a suggested value); km = straight-line hub -> host distance x the travel
+    #   estimate's DETOUR (the travel data holds minutes, not distances).
+    manager_cost_per_year: float | None = Field(default=None, ge=0, le=10_000_000)
+    supervision_visits_per_year: int = Field(default=12, ge=0, le=365)
+    staff_cost_per_minute: float | None = Field(default=None, ge=0, le=10_000)
+    mileage_cost_per_km: float | None = Field(default=None, ge=0, le=100)
 
     @field_validator("phases")
     @classmethod
@@ -160,6 +186,19 @@ class ScenarioRules(BaseModel):
         if not value or value[0] != "coverage":
             raise ValueError("priorities must start with coverage: covered cases are never traded away")
         return value
+
+    @property
+    def manager_cost(self) -> float:
+        """£ a year of one hub manager: manager_cost_per_year, else spoke_cost_per_year (ASSUMPTION above)."""
+        return self.spoke_cost_per_year if self.manager_cost_per_year is None else self.manager_cost_per_year
+
+    @property
+    def staff_minute_cost(self) -> float:
+        """£ per minute of a manager's supervision travel: staff_cost_per_minute, else
+        spoke_cost_per_year / (WORKING_DAYS x WORKING_HOURS x 60) (ASSUMPTION above)."""
+        if self.staff_cost_per_minute is not None:
+            return self.staff_cost_per_minute
+        return self.spoke_cost_per_year / (WORKING_DAYS * WORKING_HOURS * 60)
 
     @property
     def casework_limit(self) -> int:
@@ -380,6 +419,12 @@ def service_model_rules(model: ServiceModel) -> dict:
     }
     if spec.workers.cost_per_year is not None:
         implied["spoke_cost_per_year"] = spec.workers.cost_per_year
+    if spec.roles:
+        # Issue #14: a service model with support roles (No Wrong Door, seed 004) costs its hub team
+        # through them; the hub manager and supervision visits of seed 002 (Hub and Spoke) are not
+        # added unless scenario.yaml sets manager_cost_per_year / staff_cost_per_minute.
+        implied["manager_cost_per_year"] = 0.0
+        implied["staff_cost_per_minute"] = 0.0
     return implied
 
 
