@@ -44,6 +44,9 @@ PROGRAMME = (
     "  - {name: two, start_year: 2015, new_services: 1}\n"
     "funded_years: 2\n"
     "after_funding: compare\n"
+    # the derivation above lets the police HOST1 serve every area (issue #14's home-authority rule would
+    # keep it to its own AREA1): the disclosure of the year tables is the subject here, not that rule
+    "cross_border: any\n"
 )
 HUBS = VALID["hubs.csv"] + "HUB2,South hub,420500,560000,1,3\n"
 LOW_MIN = {"hubs.csv": HUBS, "scenario.yaml": "caseload_min: 4\ncaseload_max: 12\n" + PROGRAMME}
