@@ -16,6 +16,10 @@
 Measured on the England benchmark instances (benchmarks/README.md): the small instance loses 77
 of its 166 supervised hosts, the medium 53 of 997, the national 27 of 2,000.
 The reduced instance is only modelled; plans are checked and reported on the original.
+The reductions stay exact with the rules of issue #14: one hub per host and the managers' and
+visits' costs only remove plans, never add any, so a host or hub that could never have a spoke
+still cannot (and the one-hub rows are built on the reduced host limits: a host lowered to one
+place needs none).
 """
 
 from __future__ import annotations

@@ -359,3 +359,38 @@ def test_spokes_in_post_of_two_hubs_at_one_host_exit_2(tmp_path, capsys):
         },
     )
     assert main(["validate", str(shared)]) == 0, capsys.readouterr().err
+
+
+def test_mileage_is_costed_per_km_when_given():
+    """mileage_cost_per_km £0.5, km 10 (Instance.supervision_km), 12 visits there and back: 12 x 2 x
+    10 x 0.5 = £120 a spoke a year; with staff at £0.1 a minute and 20 minutes, 12 x 2 x 20 x 0.1 = £48
+    more; no mileage without the setting."""
+    base = instance(
+        hubs=[hub("H")],
+        hosts=[host("J1")],
+        areas=[area("A1", 12)],
+        casework={("J1", "A1"): 10},
+        supervision={("H", "J1"): 20},
+        rules=rules_with(mileage_cost_per_km=0.5, staff_cost_per_minute=0.1),
+    )
+    inst = replace(base, supervision_km={("H", "J1"): 10.0})
+    plan = plan_of([("H", "J1", 1)], [("A1", "J1", 12)])
+    assert math.isclose(cost_breakdown(inst, plan)["supervision_travel"], 168.0)
+    no_mileage = replace(inst, rules=replace(inst.rules, mileage_cost_per_km=None))
+    assert math.isclose(cost_breakdown(no_mileage, plan)["supervision_travel"], 48.0)
+
+
+def test_supervision_km_are_straight_line_times_the_detour(tmp_path):
+    """HUB1 (420000, 560000) to HOST1 (421000, 560000): 1 km straight, 1.3 km by road (DETOUR); built
+    only when scenario.yaml sets mileage_cost_per_km."""
+    from scoping.scenario.build import build_instance
+    from scoping.scenario.loader import load_scenario
+
+    plain = build_instance(load_scenario(write_scenario(tmp_path / "plain"))).instance
+    assert dict(plain.supervision_km) == {}
+    scenario = write_scenario(
+        tmp_path / "miles", {"scenario.yaml": VALID["scenario.yaml"] + "mileage_cost_per_km: 0.28\n"}
+    )
+    inst = build_instance(load_scenario(scenario)).instance
+    assert math.isclose(inst.supervision_km[("HUB1", "HOST1")], 1.3)
+    assert math.isclose(inst.supervision_km[("HUB1", "HOST2")], 2.6)
