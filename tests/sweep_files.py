@@ -25,7 +25,10 @@ TWO_HUBS = {
     "E06000001,Authority one,statutory,true\n"
     "E06000002,Authority two,preventative,false\n"
     "E06000003,Authority three,both,false\n",
-    "scenario.yaml": "caseload_min: 10\ncaseload_max: 12\nspoke_cost_per_year: 40000\n",
+    # Managers and visits at £0 (issue #14 costs them by default): the sweep tests' hand figures count
+    # spokes and host costs only; management costs are tested in tests/test_hub_side.py.
+    "scenario.yaml": "caseload_min: 10\ncaseload_max: 12\nspoke_cost_per_year: 40000\n"
+    "manager_cost_per_year: 0\nstaff_cost_per_minute: 0\n",
 }
 
 SWEEP = """\

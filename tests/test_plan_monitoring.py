@@ -317,12 +317,16 @@ def test_spokeplan_demo_shows_the_cse_outcomes_and_plans_as_before(shipped_demo)
     demo = shipped_demo("demo")  # `spokeplan demo`, run once per session (tests/golden.py)
     assert demo.code == 0, demo.err
     plan = json.loads((demo.directory / "plan.json").read_text())
-    # the plan is the demo's as before the monitoring store was added
+    # the plan is the demo's as without the monitoring store. Issue #14 costs hub managers (£50,000
+    # each, one per manager_span spokes) within the £780,000 budget: 3 hubs x 1 manager = £150,000 leaves
+    # £630,000 for £50,000 spokes, host costs and visits: 12 spokes (13 would be £650,000 before hosts),
+    # each at caseload_max 12: 144 cases (before #14: 15 spokes, 180 cases).
     assert (plan["coverage"]["demand_covered"], plan["coverage"]["demand_total"], plan["spokes_total"]) == (
-        180,
+        144,
         362,
-        15,
+        12,
     )
+    assert plan["cost_breakdown"]["managers"] == 150000
     assert plan["monitoring"]["store_snapshot"] == "20250801T063000Z"
     assert len(plan["monitoring"]["measures_with_figures"]) == 11
     section = section_of((demo.directory / "report.html").read_text())
