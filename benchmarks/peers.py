@@ -267,6 +267,26 @@ def child(peer: str, file: str, time_limit: float) -> dict:
     return result
 
 
+BUILD_BASELINE_INSTANCE = """
+import pickle, sys
+from benchmarks.instances import england_districts, england_sectors, make_instance
+size, seed, areas, file = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+districts = england_sectors() if areas == "sector" else england_districts()
+with open(file, "wb") as handle:
+    pickle.dump(make_instance(size, seed=seed, districts=districts), handle)
+"""
+
+
+def baseline_instance(baseline: Path, size: str, seed: int, areas: str, file: str) -> str:
+    """The instance of this recipe built by the `baseline` checkout's own code, pickled to `file`."""
+    env = {**os.environ, "PYTHONPATH": str(baseline)}
+    command = [sys.executable, "-c", BUILD_BASELINE_INSTANCE, size, str(seed), areas, file]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=baseline, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"baseline {baseline}: building the {size} instance failed: {done.stderr[-500:]}")
+    return file
+
+
 def run_peer(peer: str, file: str, time_limit: float, baseline: Path | None = None) -> dict:
     """One peer in a fresh subprocess on the pickled instance: its result line, or an error.
 
@@ -351,10 +371,18 @@ def main() -> None:
         print(f"\n## {size} ({args.areas} areas): {describe(inst)}; time limit {args.time_limit:g} s")
         with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
             pickle.dump(inst, handle)
+        # The baseline builds the same recipe (size, seed, areas) with its own code: an Instance pickled
+        # here may have fields (new rules) the baseline's Instance does not know.
+        baseline_file = (
+            baseline_instance(args.baseline, size, args.seed, args.areas, handle.name + ".baseline")
+            if args.baseline
+            else None
+        )
         runs: dict[str, list[dict]] = defaultdict(list)
         for _ in range(args.repeat):  # interleaved, so a busy spell on the shared machine hits every peer
             for peer in peers:
-                runs[peer].append(run_peer(peer, handle.name, args.time_limit, args.baseline))
+                file = baseline_file if peer.startswith(BASELINE_PREFIX) and baseline_file else handle.name
+                runs[peer].append(run_peer(peer, file, args.time_limit, args.baseline))
         results: dict[str, dict] = {}
         for peer in peers:
             done = [r for r in runs[peer] if "error" not in r]
@@ -368,6 +396,8 @@ def main() -> None:
                     f" [median of {len(done)}: " + ", ".join(f"{r['wall_s']:.2f}" for r in done) + " s]"
                 )
         Path(handle.name).unlink()
+        if baseline_file:
+            Path(baseline_file).unlink()
         ratio = ratios(results)
         print(
             f"{'peer':<24} {'wall s':>7} {'objective':>10} {'bound':>8} {'gap':>7} {'peak MB':>8} {'ratio':>6}  "
