@@ -45,6 +45,28 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.prefect)
 
 
+# Every back end a family must hold on, each with and without the presolve (tests/test_families.py,
+# tests/test_hub_side.py).
+BACKENDS = ("AUTO", "SCIPY_HIGHS", "SCIP_MATRIX", "SCIP", "CBC")
+
+
+@pytest.fixture(
+    params=[(b, p) for b in BACKENDS for p in (True, False)],
+    ids=[f"{b}-{'presolve' if p else 'raw'}" for b in BACKENDS for p in (True, False)],
+)
+def solve_on_each_backend(request):
+    """solve() on this test's back end, with or without the presolve (20 s limit unless given)."""
+    from optimisation.solve import solve as solve_with
+
+    backend, presolve = request.param
+
+    def run(inst, **options):
+        return solve_with(inst, backend=backend, presolve=presolve, **{"time_limit": 20, **options})
+
+    run.backend = backend  # a test may check that the plan names its back end
+    return run
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect server for every flow test (starting one costs ~10-15 s)."""

@@ -34,25 +34,13 @@ from optimisation.checker import (
 )
 from optimisation.model import Layout, build_model, rule_groups
 from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, TeamPlacement
-from optimisation.solve import solve as solve_with
 from tests.instances import AUTH_X, AUTH_Y, area, host, hub, instance, rules_with, team_role, two_host_base
 
-BACKENDS = ("AUTO", "SCIPY_HIGHS", "SCIP_MATRIX", "SCIP", "CBC")
 
-
-@pytest.fixture(
-    params=[(b, p) for b in BACKENDS for p in (True, False)],
-    ids=[f"{b}-{'presolve' if p else 'raw'}" for b in BACKENDS for p in (True, False)],
-)
-def solve(request):
-    """solve() on this test's back end, with or without the presolve."""
-    backend, presolve = request.param
-
-    def run(inst, **options):
-        return solve_with(inst, backend=backend, presolve=presolve, **{"time_limit": 20, **options})
-
-    run.backend = backend
-    return run
+@pytest.fixture
+def solve(solve_on_each_backend):
+    """solve() on this test's back end, with or without the presolve (tests/conftest.py)."""
+    return solve_on_each_backend
 
 
 @pytest.fixture

@@ -29,18 +29,13 @@ from tests.instances import area, host, hub, instance, rules_with
 from tests.scenario_files import VALID, write_scenario
 from tests.strategies import examples, instances
 
-BACKENDS = ("AUTO", "SCIPY_HIGHS", "SCIP_MATRIX", "SCIP", "CBC")
 
-
-@pytest.fixture(
-    params=[(b, p) for b in BACKENDS for p in (True, False)],
-    ids=[f"{b}-{'presolve' if p else 'raw'}" for b in BACKENDS for p in (True, False)],
-)
-def solve(request):
-    backend, presolve = request.param
+@pytest.fixture
+def solve(solve_on_each_backend):
+    """solve() on this test's back end (tests/conftest.py), its plan checked by the solver-free checker."""
 
     def run(inst, **options):
-        plan = solve_with(inst, backend=backend, presolve=presolve, **{"time_limit": 20, **options})
+        plan = solve_on_each_backend(inst, **options)
         assert check_plan(inst, plan) == []
         return plan
 
