@@ -409,13 +409,14 @@ def test_the_integer_attack_on_the_demos_public_pack_recovers_no_hidden_count(de
         key for key, value in counts.values.items() if 1 <= value <= counts.threshold and known.get(key) is not None
     ]
     # HOST-005 of #19 (then NE3 = 9 and three 1s with one spoke): every assignment of the host is hidden,
-    # and each small one is one of at least four values (the map's bands, "up to 5", stop it at four).
-    # Since issue #14 (host fit by the young person's authority) the voluntary HOST-005 in Newcastle
-    # serves Northumberland's and South Tyneside's areas instead of Newcastle's; the property is the same.
+    # and no small one is pinned. Since issue #14 the voluntary HOST-005 serves five areas of
+    # Northumberland and South Tyneside (7, 2, 1, 1, 1 = one spoke at caseload_max 12): each small one is
+    # one of at least three values (1..3), the narrowing the published caseload and the shown totals
+    # alone give (test_every_small_count_keeps_the_range_c_promises_where_the_files_allow_it checks that).
     host = {key: bounds for key, bounds in ranges.items() if key[0] == "assignment" and key[2] == "HOST-005"}
     cases = {("assignment", a.area_id, a.host_id): a.cases for a in plan.assignments if a.host_id == "HOST-005"}
     assert set(host) == set(cases) and len(cases) > 1
-    assert all(high - low >= 3 for key, (low, high) in host.items() if cases[key] <= counts.threshold), host
+    assert all(high - low >= 2 for key, (low, high) in host.items() if cases[key] <= counts.threshold), host
 
 
 @pytest.mark.slow  # plans a whole demo scenario in its fixture
