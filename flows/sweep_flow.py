@@ -45,6 +45,7 @@ from flows.runtime import (
 from flows.tasks import flow_result, task_runner, write_task
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
+from optimisation.measures import plan_cost_per_year
 from optimisation.result import Infeasible
 from optimisation.solve import NoPlanFound, solve
 from reporting.disclosure import SUPPRESSED, legend
@@ -54,13 +55,6 @@ from scoping.scenario.loader import Scenario
 from scoping.scenario.sweep import SweepSpec, apply_variant, load_sweep, variant_key, widened, widest_limits
 
 CACHE_DIR = ".cache"
-
-
-def plan_cost(inst: Instance, spokes: list[dict]) -> float:
-    """Spoke costs plus the annual cost of every host used (the budget rule's left-hand side)."""
-    annual = {h.host_id: h.annual_cost for h in inst.hosts}
-    used = {s["host_id"] for s in spokes if s["count"] > 0}
-    return sum(s["count"] for s in spokes) * inst.rules.spoke_cost_per_year + sum(annual[h] for h in used)
 
 
 def solve_record(inst: Instance, time_limit: float, workers: int) -> dict:
@@ -106,7 +100,7 @@ def solve_record(inst: Instance, time_limit: float, workers: int) -> dict:
         "spokes_total": plan.spokes_total,
         "hosts_used": len({s["host_id"] for s in spokes}),
         "hubs_used": len({s["hub_id"] for s in spokes}),
-        "cost_per_year": round(plan_cost(inst, spokes), 2),
+        "cost_per_year": round(plan_cost_per_year(inst, plan), 2),  # the one cost rule (rules.Budget)
         "host_fit": plan.host_fit,
         "travel_case_minutes": plan.travel_case_minutes,
         "reasons": [],
