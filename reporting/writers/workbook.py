@@ -33,6 +33,7 @@ from optimisation.result import PlanResult
 from reporting.disclosure import ESTIMATE_MARK, estimate_legend, legend, round_estimate
 from reporting.published.plan import PublishedCounts
 from reporting.views.monitoring import plan_monitoring_view
+from reporting.views.plan_document import spoke_rows
 from reporting.views.plan_report import COST_PART_NAMES, coverage_rows
 from reporting.views.rollout import rollout_view
 from reporting.views.service import service_view
@@ -115,7 +116,6 @@ def plan_workbook(
     planned: PlannedScenario, plan: PlanResult, document: dict[str, Any], counts: PublishedCounts
 ) -> Workbook:
     inst = planned.instance
-    hubs = {h.hub_id: h for h in inst.hubs}
     hosts = {h.host_id: h for h in inst.hosts}
     areas = {a.area_id: a for a in inst.areas}
     workbook = Workbook()
@@ -171,20 +171,6 @@ def plan_workbook(
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 34, 22
     sheet.freeze_panes = f"A{top + 1}"
 
-    spoke_rows = [
-        [
-            s.hub_id,
-            hubs[s.hub_id].name,
-            s.host_id,
-            hosts[s.host_id].name,
-            hosts[s.host_id].host_type,
-            hosts[s.host_id].authority_code,
-            s.count,
-            inst.supervision_minutes[(s.hub_id, s.host_id)],
-            planned.travel_source((s.hub_id, s.host_id)),
-        ]
-        for s in sorted(plan.spokes)
-    ]
     _sheet(
         workbook,
         "Spokes",
@@ -199,7 +185,7 @@ def plan_workbook(
             "Supervision minutes (car)",
             "Supervision time",
         ],
-        spoke_rows,
+        spoke_rows(planned, plan),  # the rows spokes.csv has (views.plan_document)
         ["text", "text", "text", "text", "text", "text", "int", "int", "text"],
         marking,
     )
