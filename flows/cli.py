@@ -72,7 +72,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--runner",
         choices=("local", "dask"),
         default="local",
-        help="regions of the reach graph solved in turn (default) or on Dask via prefect-dask",
+        help="regions of the reach graph (windows of nearby hosts on a large instance) solved in turn (default) "
+        "or on Dask via prefect-dask",
     )
     plan.add_argument(
         "--address",

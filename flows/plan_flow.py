@@ -55,9 +55,10 @@ def no_plan(error: Infeasible | NoPlanFound) -> Rejected:
 
 
 @task(name="solve region", cache_policy=NO_CACHE)
-def solve_region_task(inst: Instance, seconds: float) -> PlanResult | None:
-    """One region's solve (optimisation.regions), as a task of the plan's runner."""
-    return solve_or_none(inst, seconds)
+def solve_region_task(inst: Instance, seconds: float, start: PlanResult | None = None) -> PlanResult | None:
+    """One region's or window's solve (optimisation.regions, optimisation.windows), as a task of the
+    plan's runner."""
+    return solve_or_none(inst, seconds, start=start)
 
 
 def regional_solves(runner: str, address: str | None) -> SolveMany:
@@ -67,10 +68,16 @@ def regional_solves(runner: str, address: str | None) -> SolveMany:
     if runner == "local":
         return solve_in_turn
 
-    def on_dask(instances: list[Instance], seconds: float) -> list[PlanResult | None]:
+    def on_dask(
+        instances: list[Instance], seconds: float, starts: list[PlanResult] | None = None
+    ) -> list[PlanResult | None]:
         with task_runner("dask", address, None) as dask:
             futures = [
-                dask.submit(solve_region_task, parameters={"inst": inst, "seconds": seconds}) for inst in instances
+                dask.submit(
+                    solve_region_task,
+                    parameters={"inst": inst, "seconds": seconds, "start": None if starts is None else starts[k]},
+                )
+                for k, inst in enumerate(instances)
             ]
             return [future.result() for future in futures]
 

@@ -53,12 +53,15 @@ from optimisation.model import build_model
 from optimisation.result import Infeasible, PlanResult, StageResult
 from optimisation.rules import TOLERANCE, Budget, SpokeLimit
 from optimisation.solve import NoPlanFound, solve
+from optimisation.windows import planned_by_window, solve_by_window
 
 COUPLING_FAMILIES = ("max_spokes", "budget")  # the rows that join every region (module docstring)
 MENU_LEVELS = 24  # most spoke levels per region in a menu (every level up to this many spokes)
 RELAXED_SHARE = 0.4  # of the time limit, for the step-1 solves (all regions together)
 
-SolveMany = Callable[[list[Instance], float], list["PlanResult | None"]]
+# solve_many(instances, seconds, starts=None): each instance solved (`seconds` each), from its start
+# plan if starts are given (optimisation.windows); a plan, or None if it has none.
+SolveMany = Callable[..., list["PlanResult | None"]]
 
 
 @dataclass(frozen=True)
@@ -296,24 +299,38 @@ def solve_by_region(inst: Instance, solve_many: SolveMany, *, time_limit: float 
     return replace(plan, solve_seconds=time.perf_counter() - started)
 
 
-def solve_or_none(inst: Instance, seconds: float, workers: int = 1) -> PlanResult | None:
-    """One region's plan (optimisation.solve.solve), or None if it has none (proven or in time)."""
+def solve_or_none(
+    inst: Instance, seconds: float, workers: int = 1, start: PlanResult | None = None
+) -> PlanResult | None:
+    """One region's or window's plan (optimisation.solve.solve, from `start` if given; a large region
+    by windows, in this process), or None if it has none (proven or in time)."""
     try:
-        return solve(inst, time_limit=seconds, workers=workers)
+        if start is None and planned_by_window(inst):
+            return solve_by_window(inst, solve_in_turn, time_limit=seconds)
+        return solve(inst, time_limit=seconds, workers=workers, start=start)
     except (Infeasible, NoPlanFound):
         return None
 
 
-def solve_in_turn(instances: list[Instance], seconds: float) -> list[PlanResult | None]:
-    """The local runner: each region solved in turn in this process."""
-    return [solve_or_none(inst, seconds) for inst in instances]
+def solve_in_turn(
+    instances: list[Instance], seconds: float, starts: list[PlanResult] | None = None
+) -> list[PlanResult | None]:
+    """The local runner: each region (or window, from its start) solved in turn in this process."""
+    return [
+        solve_or_none(inst, seconds, start=None if starts is None else starts[k]) for k, inst in enumerate(instances)
+    ]
 
 
 def plan(
     inst: Instance, *, time_limit: float = 60.0, workers: int = 1, solve_many: SolveMany = solve_in_turn
 ) -> PlanResult:
-    """The plan of `inst`: solved whole when its reach graph is one part (optimisation.solve.solve),
-    else by region (solve_by_region; `solve_many` runs the regional solves)."""
+    """The plan of `inst`: by windows when it is large (optimisation.windows: more than
+    WINDOW_MIN_CASE_COLUMNS case columns; windows never straddle regions, being groups of nearby
+    hosts, and their shares keep the coupling rows); else solved whole when its reach graph is one
+    part (optimisation.solve.solve), else by region (solve_by_region). `solve_many` runs the
+    windows' or regions' solves."""
+    if planned_by_window(inst):
+        return solve_by_window(inst, solve_many, time_limit=time_limit)
     if reach_parts(inst) <= 1 or len(regions(inst)) <= 1:
         return solve(inst, time_limit=time_limit, workers=workers)
     return solve_by_region(inst, solve_many, time_limit=time_limit)

@@ -112,6 +112,7 @@ def solve(
     link_rows: bool = True,
     presolve: bool = True,
     merge: bool | None = None,
+    start: PlanResult | None = None,
 ) -> PlanResult:
     """The lexicographically optimal plan (or the best found in `time_limit` seconds).
 
@@ -125,6 +126,8 @@ def solve(
     solves the coverage stage with areas of equal reachable hosts merged (exact for coverage:
     optimisation.presolve.merge_areas): None merges when that removes at least MERGE_MIN_SHARE
     of the case columns, True always, False never.
+    `start`, a valid plan of `inst`, is the anytime start in place of the greedy plan (an
+    incumbent being improved: optimisation.windows); the plan returned is never worse than it.
     """
     started = time.perf_counter()
     problems = structural_problems(inst)
@@ -132,7 +135,8 @@ def solve(
         raise Infeasible(problems)
     modelled = reduce_instance(inst) if presolve else inst
     # The anytime start (module docstring, step 1a). The reduced instance has the same plans.
-    start = greedy_plan(modelled)
+    source = "greedy" if start is None else "incumbent"
+    start = greedy_plan(modelled) if start is None else start
     start_seconds = time.perf_counter() - started
     if backend == "AUTO":
         backend = choose_backend(modelled)
@@ -150,20 +154,24 @@ def solve(
     if solved is not None:  # the best proven coverage bound: the solver's, or the greedy's cheap one
         solved = _with_bound(solved, min(solved.bound, float(coverage_upper_bound(modelled))))
     if start is not None:
-        start = _start_result(inst, start, solved, start_seconds)
-    plan = solved if start is None or (solved is not None and _key(inst, solved) >= _key(inst, start)) else start
+        start = _start_result(inst, start, solved, start_seconds, source)
+    plan = (
+        solved
+        if start is None or (solved is not None and lexicographic_key(inst, solved) >= lexicographic_key(inst, start))
+        else start
+    )
     if plan is None:  # no start (the greedy found none) and the solver raised nothing: it found no plan
         raise NoPlanFound("the solver returned no plan")
     plan = rehub(inst, plan)  # the supervision-optimal hub assignment, whatever the priorities (issue #14)
     return replace(
         plan,
         start_objective=None if start is None else start.objective,
-        start_source="" if start is None else "greedy",
+        start_source="" if start is None else source,
         solve_seconds=time.perf_counter() - started,
     )
 
 
-def _key(inst: Instance, plan: PlanResult) -> tuple:
+def lexicographic_key(inst: Instance, plan: PlanResult) -> tuple:
     """A plan's values in priority order, each to be maximised (travel negated): plans compare
     lexicographically as the solve optimises them."""
     value = {
@@ -187,7 +195,9 @@ def _with_bound(plan: PlanResult, bound: float) -> PlanResult:
     )
 
 
-def _start_result(inst: Instance, start: PlanResult, solved: PlanResult | None, seconds: float) -> PlanResult:
+def _start_result(
+    inst: Instance, start: PlanResult, solved: PlanResult | None, seconds: float, source: str = "greedy"
+) -> PlanResult:
     """The greedy start as a returned plan: its coverage bound the best proven (the solver's coverage
     bound, valid for every plan, else the greedy's cheap bound); later stages unproven."""
     bound = start.bound if solved is None else min(start.bound, solved.bound)
@@ -198,7 +208,7 @@ def _start_result(inst: Instance, start: PlanResult, solved: PlanResult | None, 
         status=status,
         bound=bound,
         gap=(bound - start.objective) / max(bound, 1.0),
-        backend=f"greedy start ({solved.backend if solved is not None else 'no solver time'})",
+        backend=f"{source} start ({solved.backend if solved is not None else 'no solver time'})",
     )
     plan = with_measures(inst, plan)
     later = {

@@ -1,0 +1,440 @@
+"""Improvement by windows (issue #15 item 2): one connected national instance, re-optimised a
+window at a time from the anytime start.
+
+England's reach graph is one region (optimisation.regions finds one part), and a whole-country MIP
+at postcode-sector level finds little in a minute (SCIP added 2 cases to the greedy's 3,082 in
+54 s: benchmarks/README.md). So the plan is improved by windows, a large-neighbourhood search:
+
+**Windows.** The hosts are split into groups by place (each host joins the nearest of
+`count` centres spread over the hosts by farthest-point sampling, :func:`host_windows`). In the
+window of group W the spokes at W's hosts are free and the rest of the incumbent plan is fixed.
+
+**Independent windows.** The rows that join windows (an area's demand, a hub's size, max_spokes,
+the budget) are divided among the windows of a round, so each window's sub-instance
+(:func:`window_instance`) is an ordinary Instance and any plan of it, put together with the other
+windows' plans, keeps every rule:
+
+* area i: window W may serve the cases its hosts serve now, plus the area's unmet demand if W
+  *owns* the area (the window of its nearest host in reach);
+* hub h: in window W it may run the spokes it runs in W now, plus its spare capacity if W owns the
+  hub (the window of its nearest host in reach); its minimum counts the spokes it runs elsewhere
+  (a hub with spokes elsewhere is in use: if they are fewer than its minimum, its spokes in W are
+  kept as spokes in post, so it cannot fall below the minimum);
+* max_spokes: window W may use its spokes now plus a share of the spare (by owned unmet demand);
+* budget: window W may spend what its part costs on its own plus a share of the spare (its part's
+  cost on its own is at least its share of the whole plan's: managers are ⌈spokes / span⌉ per hub);
+* required authorities, spokes in post, locked hosts, one hub per host: per host, so per window.
+
+Each window is solved by optimisation.solve.solve, started from the incumbent's part (so never
+worse, lexicographically: coverage, then the later priorities), and the windows' plans replace the
+incumbent's parts. Rounds repeat with other centres, so every boundary moves. The combined plan is
+checked by the solver-free checker before it is kept (a safety net: it holds by construction).
+
+**The bound** is the linear relaxation of the whole model (areas with the same reachable hosts
+merged: exact for coverage, optimisation.presolve.merge_areas): proven, reported as the coverage
+stage's bound; later stages are reported unproven.
+
+Deterministic: windows, shares and each window's time limit depend on the instance and the limits
+only, not on how the windows are run (``solve_many``: in turn, or as Dask tasks by flows.plan_flow).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from optimisation.checker import check_plan
+from optimisation.diagnosis import structural_problems
+from optimisation.greedy import coverage_upper_bound, greedy_plan
+from optimisation.instance import Instance
+from optimisation.integral import integral_assignment
+from optimisation.measures import plan_cost_per_year
+from optimisation.model import Layout, build_model
+from optimisation.presolve import merge_areas, reduce_instance
+from optimisation.rehub import rehub
+from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
+from optimisation.rules import Budget, SpokeLimit
+from optimisation.solve import RESERVE_SHARE, SENSES, lexicographic_key, solve, with_measures
+
+# Case columns (host-area pairs with demand, after the exact presolve) per window: a window's MIP
+# is then solved, or nearly, in a few seconds by HiGHS (measured: benchmarks/README.md, issue #15).
+CASE_COLUMNS_PER_WINDOW = 15_000
+ROUNDS = 8  # coverage rounds at most, each cutting along other directions, so every boundary moves
+# Each window's time limit, as a share of the whole limit (3 s of 60: measured, most windows of
+# ~15,000 case columns are proven optimal in under a second, the largest in 2-3 s).
+WINDOW_SHARE = 0.05
+# ... and at least this long: optimisation.solve starts the solver only with a second or more to run it.
+WINDOW_MIN_SECONDS = 1.5
+WINDOW_FIRST_ROUND_SHARE = 0.25  # the first round starts if this share of the limit is left
+MIN_POLISH_SECONDS = 1.0  # the polish round (every priority) runs if each window can have this long
+# Instances with more host-area pairs with demand than this are planned by windows
+# (optimisation.regions.plan). Measured (benchmarks/README.md, issue #15, 60 s, full priorities):
+# the England instances from medium up (70,143 pairs and more) get more cases by windows than
+# whole (medium district 1,597 vs 1,482; national district 3,185 vs 3,120; national sector 3,200
+# vs 3,084); small ones (the shipped demos, the small England instance) are solved whole, often
+# proven optimal.
+WINDOW_MIN_CASE_COLUMNS = 50_000
+
+# solve_many(instances, starts, seconds): each instance solved from its start plan, `seconds` each.
+SolveFrom = Callable[[list[Instance], float, list[PlanResult]], list["PlanResult | None"]]
+
+
+def host_windows(inst: Instance, size: int, round_number: int) -> list[tuple[str, ...]]:
+    """The hosts in groups by place of about `size` case columns each (host-area pairs in reach):
+    recursive bisection at the weighted median, cutting each group across its longer side.
+    Rounds cut along other directions (0°, 90°, 45°, 135°, ...), so boundaries move."""
+    pairs: dict[str, int] = defaultdict(int)
+    for host_id, _ in inst.casework_minutes:
+        pairs[host_id] += 1
+    hosts = sorted((h for h in inst.hosts if pairs[h.host_id] > 0), key=lambda h: h.host_id)
+    angle = math.pi / 4 * (round_number % 4) + math.pi / 8 * ((round_number // 4) % 2)
+    turn = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    points = np.array([(h.easting, h.northing) for h in hosts], dtype=float).reshape(-1, 2) @ turn.T
+    weights = np.array([pairs[h.host_id] for h in hosts], dtype=float)
+    groups: list[np.ndarray] = []
+
+    def split(members: np.ndarray) -> None:
+        if weights[members].sum() <= size or len(members) < 2:
+            groups.append(members)
+            return
+        spread = points[members].max(0) - points[members].min(0)
+        axis = int(np.argmax(spread))
+        order = members[np.lexsort((members, points[members, axis]))]
+        cumulative = np.cumsum(weights[order])
+        cut = int(np.searchsorted(cumulative, cumulative[-1] / 2)) + 1
+        cut = min(max(cut, 1), len(order) - 1)
+        split(order[:cut])
+        split(order[cut:])
+
+    if hosts:
+        split(np.arange(len(hosts)))
+    return [tuple(sorted(hosts[i].host_id for i in group)) for group in groups]
+
+
+def _part(plan: PlanResult, hosts: set[str]) -> PlanResult:
+    """The plan's spokes and cases at `hosts` only."""
+    assignments = tuple(a for a in plan.assignments if a.host_id in hosts)
+    return replace(
+        plan,
+        objective=sum(a.cases for a in assignments),
+        spokes=tuple(s for s in plan.spokes if s.host_id in hosts),
+        assignments=assignments,
+        team=(),
+        stages=(),
+    )
+
+
+def window_instances(
+    inst: Instance, plan: PlanResult, groups: Sequence[tuple[str, ...]]
+) -> list[tuple[Instance, PlanResult]]:
+    """Each window's sub-instance and the incumbent's part as its start (module docstring)."""
+    window_of = {host_id: k for k, group in enumerate(groups) for host_id in group}  # else -1: fixed
+    area_hosts: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    pairs_at: dict[str, list[tuple[tuple[str, str], int]]] = defaultdict(list)
+    for (host_id, area_id), minutes in inst.casework_minutes.items():
+        area_hosts[area_id].append((minutes, host_id))
+        pairs_at[host_id].append(((host_id, area_id), minutes))
+    hub_hosts: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for (hub_id, host_id), minutes in inst.supervision_minutes.items():
+        hub_hosts[hub_id].append((minutes, host_id))
+
+    def owner(reach: list[tuple[int, str]]) -> int:
+        """The window of the nearest host in reach (ties: lowest host id) that is in a window."""
+        return window_of[min((m, j) for m, j in reach if j in window_of)[1]]
+
+    served_in: dict[tuple[str, int], int] = defaultdict(int)  # (area, window) -> cases now
+    served: dict[str, int] = defaultdict(int)
+    for a in plan.assignments:
+        served_in[(a.area_id, window_of.get(a.host_id, -1))] += a.cases
+        served[a.area_id] += a.cases
+    runs_in: dict[tuple[str, int], int] = defaultdict(int)  # (hub, window) -> spokes now
+    runs: dict[str, int] = defaultdict(int)
+    spokes_in: dict[int, int] = defaultdict(int)
+    for s in plan.spokes:
+        runs_in[(s.hub_id, window_of.get(s.host_id, -1))] += s.count
+        runs[s.hub_id] += s.count
+        spokes_in[window_of.get(s.host_id, -1)] += s.count
+    windows_of_area = {
+        area_id: {window_of[j] for _, j in reach if j in window_of} for area_id, reach in area_hosts.items()
+    }
+    unmet = {a.area_id: a.demand - served[a.area_id] for a in inst.areas if windows_of_area.get(a.area_id)}
+    area_owner = {area_id: owner(area_hosts[area_id]) for area_id in unmet}
+    hub_owner = {hub_id: owner(reach) for hub_id, reach in hub_hosts.items() if any(j in window_of for _, j in reach)}
+    for (hub_id, k), n in sorted(runs_in.items(), key=lambda item: (-item[1], item[0][1])):
+        if k >= 0 and hub_id in hub_owner and runs_in.get((hub_id, hub_owner[hub_id]), 0) < n:
+            hub_owner[hub_id] = k  # a hub in use is owned where it runs most spokes (ties: lower window)
+    # A hub in use in several windows: its minimum is divided among them (earlier windows first), and
+    # each window keeps its part as spokes in post, so together they never fall below the minimum.
+    minimum_in: dict[tuple[str, int], int] = {}
+    for hub in inst.hubs:
+        used_in = sorted(k for (h, k), n in runs_in.items() if h == hub.hub_id and n > 0)
+        if len(used_in) > 1 or (used_in and used_in[0] == -1):
+            left = hub.min_spokes - runs_in.get((hub.hub_id, -1), 0)
+            for k in (k for k in used_in if k >= 0):
+                minimum_in[(hub.hub_id, k)] = max(0, min(left, runs_in[(hub.hub_id, k)]))
+                left -= minimum_in[(hub.hub_id, k)]
+    owned_unmet: dict[int, int] = defaultdict(int)
+    for area_id, left in unmet.items():
+        owned_unmet[area_owner[area_id]] += left
+    spoke_share = _shares(_spare_spokes(inst, plan), [owned_unmet[k] for k in range(len(groups))])
+    parts = [_part(plan, set(group)) for group in groups]
+    budget = Budget.of(inst.rules)
+    spare_budget = 0.0
+    if budget.limit is not None:  # the parts' costs on their own, and the fixed rest's
+        own_costs = [plan_cost_per_year(inst, part) for part in parts]
+        rest = _part(plan, {s.host_id for s in plan.spokes if s.host_id not in window_of})
+        spare_budget = max(0.0, budget.limit - sum(own_costs) - plan_cost_per_year(inst, rest))
+    # A required authority with no spoke at a fixed host stays required in one window only: the
+    # window of its first host (by id) with a spoke, so two windows never both count on the other.
+    responsible: dict[str, int] = {}
+    for s in sorted(plan.spokes, key=lambda s: s.host_id):
+        code = inst.host(s.host_id).authority_code
+        responsible.setdefault(code, window_of.get(s.host_id, -1))
+    result = []
+    for k, group in enumerate(groups):
+        hosts = set(group)
+        demand = {
+            area_id: served_in[(area_id, k)] + (unmet[area_id] if area_owner[area_id] == k else 0)
+            for area_id in unmet
+            if k in windows_of_area[area_id]
+        }
+        hubs, kept = [], {}
+        for hub in inst.hubs:
+            if hub.hub_id not in hub_owner or not any(window_of.get(j) == k for _, j in hub_hosts[hub.hub_id]):
+                continue
+            here = runs_in[(hub.hub_id, k)]
+            most = here + (hub.capacity - runs[hub.hub_id] if hub_owner[hub.hub_id] == k else 0)
+            if most <= 0:
+                continue
+            if runs[hub.hub_id] == here:  # in use in this window only, or not at all: its own minimum
+                least = hub.min_spokes
+            else:  # in use elsewhere too: this window keeps its part of the minimum in post
+                least = 0
+                keep = minimum_in.get((hub.hub_id, k), 0)
+                for s in sorted(parts[k].spokes, key=lambda s: (-s.count, s.host_id)):
+                    if keep > 0 and s.hub_id == hub.hub_id:
+                        kept[(s.hub_id, s.host_id)] = min(keep, s.count)
+                        keep -= kept[(s.hub_id, s.host_id)]
+            if least > most:  # it cannot reach its minimum here (e.g. fewer places than its minimum)
+                continue
+            hubs.append(replace(hub, min_spokes=least, max_spokes=most))
+        hub_ids = {h.hub_id for h in hubs}
+        rules = inst.rules
+        if SpokeLimit.of(rules).maximum is not None:
+            rules = replace(rules, max_spokes=spokes_in[k] + spoke_share[k])
+        if budget.limit is not None:
+            rules = replace(rules, budget_per_year=own_costs[k] + spare_budget * _weight(owned_unmet, k))
+        authorities = tuple(
+            replace(a, required=False) if a.required and responsible.get(a.authority_code, k) != k else a
+            for a in inst.authorities
+        )
+        existing = {p: n for p, n in inst.existing_spokes.items() if p[1] in hosts}
+        for pair, n in kept.items():
+            existing[pair] = max(n, existing.get(pair, 0))
+        sub = Instance(
+            tuple(hubs),
+            tuple(h for h in inst.hosts if h.host_id in hosts),
+            tuple(replace(a, demand=demand[a.area_id]) for a in inst.areas if a.area_id in demand),
+            authorities,
+            rules,
+            {p: m for j in group for p, m in pairs_at[j] if p[1] in demand},
+            {p: m for p, m in inst.supervision_minutes.items() if p[0] in hub_ids and p[1] in hosts},
+            existing,
+            supervision_km={p: km for p, km in inst.supervision_km.items() if p[0] in hub_ids and p[1] in hosts},
+        )
+        result.append((sub, parts[k]))
+    return result
+
+
+def _spare_spokes(inst: Instance, plan: PlanResult) -> int:
+    limit = SpokeLimit.of(inst.rules).maximum
+    return 0 if limit is None else max(0, limit - plan.spokes_total)
+
+
+def _weight(owned: dict[int, int], k: int) -> float:
+    total = sum(owned.values())
+    return owned[k] / total if total else 0.0
+
+
+def _shares(spare: int, weights: list[int]) -> list[int]:
+    """`spare` whole units split in proportion to `weights` (largest remainders, ties by index)."""
+    total = sum(weights)
+    if spare <= 0 or total <= 0:
+        return [0] * len(weights)
+    exact = [spare * w / total for w in weights]
+    shares = [math.floor(e) for e in exact]
+    order = sorted(range(len(weights)), key=lambda k: (-(exact[k] - shares[k]), k))
+    for k in order[: spare - sum(shares)]:
+        shares[k] += 1
+    return shares
+
+
+def combine(plan: PlanResult, groups: Sequence[tuple[str, ...]], solved: Sequence[PlanResult | None]) -> PlanResult:
+    """The incumbent with each solved window's part replaced by the window's plan."""
+    changed = {host_id for group, part in zip(groups, solved) if part is not None for host_id in group}
+    spokes = [s for s in plan.spokes if s.host_id not in changed]
+    cases = [a for a in plan.assignments if a.host_id not in changed]
+    for part in solved:
+        if part is not None:
+            spokes += part.spokes
+            cases += part.assignments
+    merged: dict[tuple[str, str], int] = defaultdict(int)
+    for a in cases:
+        merged[(a.area_id, a.host_id)] += a.cases
+    return replace(
+        plan,
+        objective=sum(merged.values()),
+        spokes=tuple(sorted(SpokePlacement(s.hub_id, s.host_id, s.count) for s in spokes)),
+        assignments=tuple(sorted(Assignment(i, j, n) for (i, j), n in merged.items() if n > 0)),
+    )
+
+
+def relaxation_bound(inst: Instance) -> float:
+    """The linear relaxation's optimum of the coverage stage (areas of equal reachable hosts merged,
+    which is exact for coverage), rounded down to whole cases: a proven bound on covered cases.
+    `inst` should be the exactly reduced instance (optimisation.presolve.reduce_instance)."""
+    linear = build_model(merge_areas(inst).instance, layout=Layout(spokes_per_host=True, link_rows=False)).linear
+    lower, upper, _ = linear.column_arrays()
+    row_lower, row_upper = linear.row_arrays()
+    constraints = LinearConstraint(linear.matrix(), row_lower, row_upper)
+    result = milp(-linear.objectives["coverage"], constraints=constraints, bounds=Bounds(lower, upper))  # no integers
+    if result.status != 0:
+        return math.inf
+    return float(math.floor(-result.fun + 1e-6))
+
+
+def _window_round(
+    inst: Instance,
+    reduced: Instance,
+    plan: PlanResult,
+    round_number: int,
+    solve_many: SolveFrom,
+    seconds: float,
+    *,
+    polish: bool,
+) -> PlanResult:
+    """One round: every window of `round_number` solved from the plan's part (coverage only, or
+    every priority if `polish`), each window's plan kept where it is lexicographically better than
+    its part, and the combined plan kept if it passes the checker and is better."""
+    groups = host_windows(reduced, CASE_COLUMNS_PER_WINDOW, round_number)
+    windows = window_instances(reduced, plan, groups)
+    jobs = [k for k, (sub, _) in enumerate(windows) if can_improve(sub)]
+    subs = [windows[k][0] if polish else _coverage_only(windows[k][0]) for k in jobs]
+    solved = solve_many(subs, seconds, [windows[k][1] for k in jobs])
+    results: list[PlanResult | None] = [None] * len(groups)
+    for k, sub, result in zip(jobs, subs, solved):
+        part = with_measures(sub, windows[k][1])
+        if result is not None and lexicographic_key(sub, result) > lexicographic_key(sub, part):
+            results[k] = result
+    candidate = with_measures(inst, combine(plan, groups, results))
+    if check_plan(inst, candidate) or lexicographic_key(inst, candidate) < lexicographic_key(inst, plan):
+        return plan
+    return candidate
+
+
+def can_improve(sub: Instance) -> bool:
+    """Whether a window has anything to decide: a hub, and demand its hosts reach."""
+    demand = {a.area_id: a.demand for a in sub.areas}
+    return bool(sub.hubs) and any(demand[area_id] > 0 for (_, area_id) in sub.casework_minutes)
+
+
+def _coverage_only(sub: Instance) -> Instance:
+    return replace(sub, rules=replace(sub.rules, priorities=("coverage",)))
+
+
+def _settled(inst: Instance, reduced: Instance, plan: PlanResult) -> PlanResult:
+    """The plan's spokes with the later priorities settled for the whole plan: whole cases by
+    optimisation.integral (coverage first, then host fit and travel in their order, for these
+    spokes), then the supervision-optimal hub assignment (optimisation.rehub). Kept where valid and
+    no worse."""
+    spokes = {(s.hub_id, s.host_id): s.count for s in plan.spokes}
+    cases = integral_assignment(replace(inst, casework_minutes=reduced.casework_minutes), spokes, plan.objective)
+    assigned = with_measures(
+        inst,
+        replace(
+            plan,
+            objective=sum(cases.values()),
+            assignments=tuple(sorted(Assignment(i, j, n) for (i, j), n in cases.items() if n > 0)),
+        ),
+    )
+    if not check_plan(inst, assigned) and lexicographic_key(inst, assigned) >= lexicographic_key(inst, plan):
+        plan = assigned
+    return rehub(inst, plan)
+
+
+def planned_by_window(inst: Instance) -> bool:
+    """Whether optimisation.regions.plan plans `inst` by windows: more than WINDOW_MIN_CASE_COLUMNS
+    host-area pairs with demand, and no service-model support roles (their team costs are per hub)."""
+    if inst.rules.team_roles:
+        return False
+    demand = {a.area_id: a.demand for a in inst.areas}
+    return sum(1 for (_, area_id) in inst.casework_minutes if demand[area_id] > 0) > WINDOW_MIN_CASE_COLUMNS
+
+
+def solve_by_window(inst: Instance, solve_many: SolveFrom, *, time_limit: float = 60.0) -> PlanResult:
+    """The plan of `inst` improved window by window from the greedy start (module docstring).
+
+    `solve_many(instances, seconds, starts)` solves each window's sub-instance from its start plan
+    (optimisation.solve.solve, `seconds` each) and returns its plan, or None. A round starts only if
+    the time left holds the previous round's duration again (the first: WINDOW_FIRST_ROUND_SHARE of the
+    limit); the plan returned is never worse than the start, and is checked."""
+    started = time.perf_counter()
+    problems = structural_problems(inst)
+    if problems:
+        raise Infeasible(problems)
+    reduced = reduce_instance(inst)
+    greedy = greedy_plan(reduced)
+    if greedy is None:  # the greedy's simple rules found no plan: the whole model may
+        return solve(inst, time_limit=time_limit)
+    start = with_measures(inst, greedy)
+    bound = float(min(coverage_upper_bound(reduced), relaxation_bound(reduced)))
+    plan, rounds_run, last_round = start, 0, time_limit * WINDOW_FIRST_ROUND_SHARE
+    seconds = max(WINDOW_MIN_SECONDS, time_limit * WINDOW_SHARE)
+    for round_number in range(ROUNDS):
+        left = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)
+        if left < last_round:
+            break
+        round_started = time.perf_counter()
+        plan = _window_round(inst, reduced, plan, round_number, solve_many, seconds, polish=False)
+        rounds_run += 1
+        last_round = time.perf_counter() - round_started
+    plan = _settled(inst, reduced, plan)
+    # The polish: one more round with every priority in each window (coverage held by its stages),
+    # each window given what is left, shared, if that is at least MIN_POLISH_SECONDS.
+    windows_now = len(host_windows(reduced, CASE_COLUMNS_PER_WINDOW, ROUNDS))
+    share = (time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)) / max(1, windows_now)
+    if len(inst.rules.priorities) > 1 and share >= MIN_POLISH_SECONDS:
+        plan = _window_round(inst, reduced, plan, ROUNDS, solve_many, min(seconds, share), polish=True)
+        plan = _settled(inst, reduced, plan)
+        rounds_run += 1
+    plan = _settled(inst, reduced, plan)
+    optimal = plan.objective >= bound
+    bound = max(bound, float(plan.objective))
+    later = {
+        "host_fit": plan.host_fit,
+        "supervision": plan.supervision_spoke_minutes,
+        "travel": plan.travel_case_minutes,
+    }
+    total = time.perf_counter() - started
+    status = "OPTIMAL" if optimal else "FEASIBLE"
+    stages = [StageResult("coverage", "max", float(plan.objective), bound, status, total)]
+    stages += [
+        StageResult(name, SENSES[name], float(later[name]), None, "FEASIBLE", 0.0) for name in inst.rules.priorities[1:]
+    ]
+    return replace(
+        plan,
+        status=status,
+        bound=bound,
+        gap=(bound - plan.objective) / max(bound, 1.0),
+        backend=f"windows ({rounds_run} rounds of about {CASE_COLUMNS_PER_WINDOW:,} case columns each)",
+        stages=tuple(stages),
+        start_objective=start.objective,
+        start_source="greedy",
+        solve_seconds=total,
+    )
