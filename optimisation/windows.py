@@ -69,10 +69,13 @@ ROUNDS = 8  # coverage rounds at most, each cutting along other directions, so e
 # Each window's time limit, as a share of the whole limit (3 s of 60: measured, most windows of
 # ~15,000 case columns are proven optimal in under a second, the largest in 2-3 s).
 WINDOW_SHARE = 0.05
-# ... and at least this long: optimisation.solve starts the solver only with a second or more to run it.
+# ... at least this long (optimisation.solve starts the solver only with a second or more to run it)
+# and at most this long: a longer limit buys more rounds instead.
 WINDOW_MIN_SECONDS = 1.5
+WINDOW_MAX_SECONDS = 5.0
 WINDOW_FIRST_ROUND_SHARE = 0.25  # the first round starts if this share of the limit is left
 MIN_POLISH_SECONDS = 1.0  # the polish round (every priority) runs if each window can have this long
+POLISH_MARGIN = 0.7  # of the time left per window, the polish windows' limit (a solve can run past its own)
 # Instances with more host-area pairs with demand than this are planned by windows
 # (optimisation.regions.plan). Measured (benchmarks/README.md, issue #15, 60 s, full priorities):
 # the England instances from medium up (70,143 pairs and more) get more cases by windows than
@@ -165,24 +168,40 @@ def window_instances(
     }
     unmet = {a.area_id: a.demand - served[a.area_id] for a in inst.areas if windows_of_area.get(a.area_id)}
     area_owner = {area_id: owner(area_hosts[area_id]) for area_id in unmet}
-    hub_owner = {hub_id: owner(reach) for hub_id, reach in hub_hosts.items() if any(j in window_of for _, j in reach)}
-    for (hub_id, k), n in sorted(runs_in.items(), key=lambda item: (-item[1], item[0][1])):
-        if k >= 0 and hub_id in hub_owner and runs_in.get((hub_id, hub_owner[hub_id]), 0) < n:
-            hub_owner[hub_id] = k  # a hub in use is owned where it runs most spokes (ties: lower window)
-    # A hub in use in several windows: its minimum is divided among them (earlier windows first), and
-    # each window keeps its part as spokes in post, so together they never fall below the minimum.
+    owned_unmet: dict[int, int] = defaultdict(int)
+    for area_id, left in unmet.items():
+        owned_unmet[area_owner[area_id]] += left
+    spoke_share = _shares(_spare_spokes(inst, plan), [owned_unmet[k] for k in range(len(groups))])
+    # Hubs: each hub's spare capacity divided among the windows it reaches, by the unmet demand they
+    # own (none owning any: all of it to the window running most of its spokes, ties the first).
+    hub_windows = {
+        hub_id: sorted({window_of[j] for _, j in reach if j in window_of}) for hub_id, reach in hub_hosts.items()
+    }
+    spare_in: dict[tuple[str, int], int] = {}
+    for hub in inst.hubs:
+        reached = hub_windows.get(hub.hub_id, [])
+        if not reached:
+            continue
+        weights = [owned_unmet[k] for k in reached]
+        if sum(weights) == 0:
+            top = max(reached, key=lambda k: (runs_in[(hub.hub_id, k)], -k))
+            weights = [int(k == top) for k in reached]
+        for k, share in zip(reached, _shares(max(0, hub.capacity - runs[hub.hub_id]), weights)):
+            spare_in[(hub.hub_id, k)] = share
+    # ... and its minimum: a hub in use in one window at most keeps it in each window alone (each may
+    # run none or at least the minimum); a hub in use in several windows (or at a host in none) has it
+    # divided among the windows using it (earlier windows first), each keeping its part in post, so
+    # together they never fall below it.
+    using = {hub_id: {k for (h, k), n in runs_in.items() if h == hub_id and n > 0} for hub_id in runs}
     minimum_in: dict[tuple[str, int], int] = {}
     for hub in inst.hubs:
-        used_in = sorted(k for (h, k), n in runs_in.items() if h == hub.hub_id and n > 0)
+        used_in = sorted(using.get(hub.hub_id, set()))
         if len(used_in) > 1 or (used_in and used_in[0] == -1):
             left = hub.min_spokes - runs_in.get((hub.hub_id, -1), 0)
             for k in (k for k in used_in if k >= 0):
                 minimum_in[(hub.hub_id, k)] = max(0, min(left, runs_in[(hub.hub_id, k)]))
                 left -= minimum_in[(hub.hub_id, k)]
-    owned_unmet: dict[int, int] = defaultdict(int)
-    for area_id, left in unmet.items():
-        owned_unmet[area_owner[area_id]] += left
-    spoke_share = _shares(_spare_spokes(inst, plan), [owned_unmet[k] for k in range(len(groups))])
+    pinned = {hub_id for (hub_id, _) in minimum_in}
     parts = [_part(plan, set(group)) for group in groups]
     budget = Budget.of(inst.rules)
     spare_budget = 0.0
@@ -206,15 +225,15 @@ def window_instances(
         }
         hubs, kept = [], {}
         for hub in inst.hubs:
-            if hub.hub_id not in hub_owner or not any(window_of.get(j) == k for _, j in hub_hosts[hub.hub_id]):
+            if k not in hub_windows.get(hub.hub_id, []):
                 continue
             here = runs_in[(hub.hub_id, k)]
-            most = here + (hub.capacity - runs[hub.hub_id] if hub_owner[hub.hub_id] == k else 0)
+            most = here + spare_in[(hub.hub_id, k)]
             if most <= 0:
                 continue
-            if runs[hub.hub_id] == here:  # in use in this window only, or not at all: its own minimum
+            if hub.hub_id not in pinned:  # in use in one window at most: its own minimum in each
                 least = hub.min_spokes
-            else:  # in use elsewhere too: this window keeps its part of the minimum in post
+            else:  # in use in several: this window keeps its part of the minimum in post (maybe none)
                 least = 0
                 keep = minimum_in.get((hub.hub_id, k), 0)
                 for s in sorted(parts[k].spokes, key=lambda s: (-s.count, s.host_id)):
@@ -394,26 +413,29 @@ def solve_by_window(inst: Instance, solve_many: SolveFrom, *, time_limit: float 
         return solve(inst, time_limit=time_limit)
     start = with_measures(inst, greedy)
     bound = float(min(coverage_upper_bound(reduced), relaxation_bound(reduced)))
-    plan, rounds_run, last_round = start, 0, time_limit * WINDOW_FIRST_ROUND_SHARE
-    seconds = max(WINDOW_MIN_SECONDS, time_limit * WINDOW_SHARE)
+    plan, rounds_run, polished, last_round = start, 0, False, time_limit * WINDOW_FIRST_ROUND_SHARE
+    seconds = min(WINDOW_MAX_SECONDS, max(WINDOW_MIN_SECONDS, time_limit * WINDOW_SHARE))
     for round_number in range(ROUNDS):
         left = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)
-        if left < last_round:
+        if left < last_round or plan.objective >= bound:  # out of time, or coverage proven optimal
             break
         round_started = time.perf_counter()
         plan = _window_round(inst, reduced, plan, round_number, solve_many, seconds, polish=False)
         rounds_run += 1
         last_round = time.perf_counter() - round_started
+    settle_started = time.perf_counter()
     plan = _settled(inst, reduced, plan)
+    settle_seconds = time.perf_counter() - settle_started
     # The polish: one more round with every priority in each window (coverage held by its stages),
-    # each window given what is left, shared, if that is at least MIN_POLISH_SECONDS.
+    # each window given a share of what is left (after settling again, with a margin for windows
+    # running past their limit), if that is at least MIN_POLISH_SECONDS.
     windows_now = len(host_windows(reduced, CASE_COLUMNS_PER_WINDOW, ROUNDS))
-    share = (time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started)) / max(1, windows_now)
+    left = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started) - settle_seconds
+    share = POLISH_MARGIN * left / max(1, windows_now)
     if len(inst.rules.priorities) > 1 and share >= MIN_POLISH_SECONDS:
         plan = _window_round(inst, reduced, plan, ROUNDS, solve_many, min(seconds, share), polish=True)
         plan = _settled(inst, reduced, plan)
-        rounds_run += 1
-    plan = _settled(inst, reduced, plan)
+        polished = True
     optimal = plan.objective >= bound
     bound = max(bound, float(plan.objective))
     later = {
@@ -432,7 +454,10 @@ def solve_by_window(inst: Instance, solve_many: SolveFrom, *, time_limit: float 
         status=status,
         bound=bound,
         gap=(bound - plan.objective) / max(bound, 1.0),
-        backend=f"windows ({rounds_run} rounds of about {CASE_COLUMNS_PER_WINDOW:,} case columns each)",
+        backend=(
+            f"windows: {rounds_run} coverage round(s){' and a polish' if polished else ''}, "
+            f"each window about {CASE_COLUMNS_PER_WINDOW:,} case columns"
+        ),
         stages=tuple(stages),
         start_objective=start.objective,
         start_source="greedy",

@@ -80,3 +80,44 @@ def test_regional_solves_on_dask_equal_the_local_runner():
             "stages": tuple(s.__class__(s.name, s.sense, s.value, s.bound, s.status, 0.0) for s in dask.stages),
         },
     ) == replace(local, **strip)
+
+
+def test_windows_on_dask_equal_the_local_runner(monkeypatch):
+    """Issue #15 item 3 for a connected instance planned by windows (optimisation.windows): each
+    round's windows as Prefect tasks on a local Dask cluster give the local runner's plan. The
+    instance: tests/test_windows.py's line of six hosts (one area each, 12 cases) with a trap at one
+    end the greedy falls into, in windows of about four pairs ([J0 J1 J2] [J3 J4 J5]); every window is
+    proven optimal, so the plans cannot depend on the runner's speed."""
+    from dataclasses import replace
+
+    from prefect import flow
+
+    from flows.plan_flow import regional_solves
+    from optimisation import windows
+    from optimisation.checker import check_plan
+    from optimisation.regions import solve_in_turn
+    from optimisation.solve import with_measures
+    from tests.instances import hub
+    from tests.test_windows import spread_instance
+
+    line = spread_instance()
+    # J0 also reaches A1 (nearer than its own A0): the greedy fills J0 from A1, J1 is left nothing,
+    # A0 is not covered (60 of 72). The hub can run all six spokes (2 managers x span 5, at most 8).
+    inst = replace(
+        line,
+        hubs=(hub("H", min_spokes=1, max_spokes=8, managers=2),),
+        casework_minutes={**line.casework_minutes, ("J0", "A1"): 5, ("J0", "A0"): 20},
+    )
+    monkeypatch.setattr(windows, "CASE_COLUMNS_PER_WINDOW", 4)
+    assert windows.host_windows(inst, 4, 0) == [("J0", "J1", "J2"), ("J3", "J4", "J5")]
+
+    @flow(name="windows-on-dask")
+    def on_dask():
+        return windows.solve_by_window(inst, regional_solves("dask", None), time_limit=60)
+
+    local = windows.solve_by_window(inst, solve_in_turn, time_limit=60)
+    dask = on_dask()
+    assert check_plan(inst, dask) == [] and local.start_objective == dask.start_objective == 60
+    assert local.objective == dask.objective == 72  # every area's 12 cases, J0 taking A0 again
+    same = dict(solve_seconds=0.0, stages=())
+    assert replace(with_measures(inst, dask), **same) == replace(with_measures(inst, local), **same)
