@@ -4,10 +4,13 @@ Each peer runs in its own subprocess on the same pickled instance (OR-Tools and 
 HiGHS and cannot share a process) and reports wall time (incl. model build), objective, proven
 bound, gap and its own peak memory (VmHWM from /proc/self/status):
 
-* ``spokeplan``       — optimisation.solve.solve() with coverage as the only priority (the stage
-  every peer is compared on), default back end ("AUTO": HiGHS or SCIP on the matrix model, with
-  the exact presolve), integral assignment included;
-* ``spokeplan-full``  — the full lexicographic solve (coverage -> host fit -> travel), for reference;
+* ``spokeplan``       — what ``spokeplan plan`` runs (optimisation.regions.plan: by windows above
+  WINDOW_MIN_CASE_COLUMNS pairs, issue #15; else by region or whole) with coverage as the only
+  priority (the stage every peer is compared on), default back end ("AUTO": HiGHS or SCIP on the
+  matrix model, with the exact presolve), integral assignment included;
+* ``spokeplan-full``  — the same with every priority (coverage -> host fit -> supervision -> travel);
+* ``spokeplan-whole`` — coverage only, the whole model at once (optimisation.solve.solve: every
+  instance's path before issue #15's windows), for before/after in one run;
 * ``spokeplan-before`` — coverage only as shipped before issue #6's model work: SCIP through
   pywraplp on the unreduced instance (``backend="SCIP", presolve=False``), for before/after;
 * ``scipy-milp``      — the same coverage model (the same families: caseload, demand, hub size, host
@@ -44,13 +47,18 @@ from pathlib import Path
 
 from benchmarks.backends import peak_memory_mb
 
-PEERS = ["spokeplan", "spokeplan-full", "spokeplan-before", "scipy-milp", "spopt-mclp"]
-SAME_PROBLEM = {"spokeplan", "spokeplan-full", "spokeplan-before", "scipy-milp"}  # coverage stage, same model
+PEERS = ["spokeplan", "spokeplan-full", "spokeplan-whole", "spokeplan-before", "scipy-milp", "spopt-mclp"]
+# coverage stage, same model
+SAME_PROBLEM = {"spokeplan", "spokeplan-full", "spokeplan-whole", "spokeplan-before", "scipy-milp"}
 BASELINE_PREFIX = "baseline:"  # --baseline DIR: these peers again, from another checkout
 
 
-def run_spokeplan(inst, time_limit: float, full: bool, before: bool = False) -> dict:
+def run_spokeplan(inst, time_limit: float, full: bool, before: bool = False, whole: bool = False) -> dict:
+    """spokeplan as `spokeplan plan` solves (optimisation.regions.plan: by windows when large, by
+    region, or whole), or (`whole`) the whole model at once (optimisation.solve.solve, the path of every
+    instance before issue #15's windows), or (`before`) the path before the matrix back ends."""
     from optimisation.checker import check_plan
+    from optimisation.regions import plan as plan_instance
     from optimisation.solve import solve
 
     if not full:
@@ -58,8 +66,10 @@ def run_spokeplan(inst, time_limit: float, full: bool, before: bool = False) -> 
     started = time.perf_counter()
     if before:  # the solver path before the matrix back ends and presolve
         plan = solve(inst, time_limit=time_limit, backend="SCIP", presolve=False)
-    else:
+    elif whole:
         plan = solve(inst, time_limit=time_limit)
+    else:
+        plan = plan_instance(inst, time_limit=time_limit)
     wall = time.perf_counter() - started
     return {
         "wall_s": wall,
@@ -256,7 +266,13 @@ def child(peer: str, file: str, time_limit: float) -> dict:
     with open(file, "rb") as handle:
         inst = pickle.load(handle)
     if peer.startswith("spokeplan"):
-        result = run_spokeplan(inst, time_limit, full=peer == "spokeplan-full", before=peer == "spokeplan-before")
+        result = run_spokeplan(
+            inst,
+            time_limit,
+            full=peer == "spokeplan-full",
+            before=peer == "spokeplan-before",
+            whole=peer == "spokeplan-whole",
+        )
     elif peer == "scipy-milp":
         result = run_scipy(inst, time_limit)
     elif peer == "spopt-mclp":

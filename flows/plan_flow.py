@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from typing import Any
 
 from prefect import State, flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -19,7 +20,15 @@ from prefect.cache_policies import NO_CACHE
 from flows.params import PlanParams
 from flows.progress import spinner
 from flows.runtime import EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, Rejected, RunOutcome
-from flows.tasks import build_instance_task, flow_result, load_scenario_tasks, monitoring_task, task_runner, write_task
+from flows.tasks import (
+    build_instance_task,
+    flow_result,
+    load_scenario_tasks,
+    local_cluster,
+    monitoring_task,
+    task_runner,
+    write_task,
+)
 from optimisation.checker import check_plan
 from optimisation.instance import Instance
 from optimisation.phased_checker import check_programme
@@ -61,17 +70,22 @@ def solve_region_task(inst: Instance, seconds: float, start: PlanResult | None =
     return solve_or_none(inst, seconds, start=start)
 
 
-def regional_solves(runner: str, address: str | None) -> SolveMany:
-    """How the regions are solved: in turn in this process (`local`), or as tasks on a Dask cluster
-    through prefect-dask (`dask`: a local cluster, or the one at `address`). The regions, their
-    time limits and the master problem are the same either way, so are the plans."""
-    if runner == "local":
-        return solve_in_turn
+class DaskSolves:
+    """Regional or window solves as tasks on a Dask cluster through prefect-dask: the one at
+    `address`, else a local cluster started at the first batch and kept for the next ones (a plan by
+    windows sends one batch per round) until close()."""
 
-    def on_dask(
-        instances: list[Instance], seconds: float, starts: list[PlanResult] | None = None
+    def __init__(self, address: str | None) -> None:
+        self.address = address
+        self.cluster: Any = None
+
+    def __call__(
+        self, instances: list[Instance], seconds: float, starts: list[PlanResult] | None = None
     ) -> list[PlanResult | None]:
-        with task_runner("dask", address, None) as dask:
+        if self.address is None:
+            self.cluster = local_cluster()
+            self.address = self.cluster.scheduler_address
+        with task_runner("dask", self.address, None) as dask:
             futures = [
                 dask.submit(
                     solve_region_task,
@@ -81,20 +95,35 @@ def regional_solves(runner: str, address: str | None) -> SolveMany:
             ]
             return [future.result() for future in futures]
 
-    return on_dask
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+
+def regional_solves(runner: str, address: str | None) -> SolveMany:
+    """How the regions (or a large instance's windows) are solved: in turn in this process
+    (`local`), or as tasks on a Dask cluster through prefect-dask (`dask`: a local cluster, or the one
+    at `address`; DaskSolves, to be closed). The regions, windows, their time limits and the master
+    problem are the same either way, so are the plans."""
+    if runner == "local":
+        return solve_in_turn
+    return DaskSolves(address)
 
 
 @task(name="solve", cache_policy=NO_CACHE)
 def solve_task(
     planned: PlannedScenario, time_limit: float, workers: int, runner: str = "local", address: str | None = None
 ) -> PlanResult | Rejected:
+    solve_many = regional_solves(runner, address)
     try:
         with spinner("solving"):
-            return plan_by_region(
-                planned.instance, time_limit=time_limit, workers=workers, solve_many=regional_solves(runner, address)
-            )
+            return plan_by_region(planned.instance, time_limit=time_limit, workers=workers, solve_many=solve_many)
     except (Infeasible, NoPlanFound) as error:
         return no_plan(error)
+    finally:
+        if isinstance(solve_many, DaskSolves):
+            solve_many.close()
 
 
 @task(name="check plan", cache_policy=NO_CACHE)

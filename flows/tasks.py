@@ -105,6 +105,21 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+def local_cluster(max_parallel: int | None = None):
+    """A local Dask cluster (distributed.LocalCluster) of one-thread worker processes, as
+    DaskTaskRunner starts for `dask` without an address; the caller closes it. Kept across several
+    batches of tasks (a plan's rounds of windows) so each batch does not start its own."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=max_parallel or os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        env=_worker_env(),
+    )
+
+
 def task_runner(runner: str, address: str | None, max_parallel: int | None):
     """ThreadPoolTaskRunner for `local`; prefect-dask's DaskTaskRunner (local cluster or `address`)."""
     if runner == "dask":

@@ -4,6 +4,7 @@ local cluster, and on an existing cluster given by its address."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 
 import pytest
 
@@ -62,7 +63,8 @@ def test_regional_solves_on_dask_equal_the_local_runner():
 
     @flow(name="regions-on-dask")
     def on_dask():
-        return solve_by_region(inst, regional_solves("dask", None), time_limit=30)
+        with closing(regional_solves("dask", None)) as solve_many:
+            return solve_by_region(inst, solve_many, time_limit=30)
 
     local = solve_by_region(inst, solve_in_turn, time_limit=30)
     dask = on_dask()
@@ -113,7 +115,8 @@ def test_windows_on_dask_equal_the_local_runner(monkeypatch):
 
     @flow(name="windows-on-dask")
     def on_dask():
-        return windows.solve_by_window(inst, regional_solves("dask", None), time_limit=60)
+        with closing(regional_solves("dask", None)) as solve_many:  # one local cluster for every round
+            return windows.solve_by_window(inst, solve_many, time_limit=60)
 
     local = windows.solve_by_window(inst, solve_in_turn, time_limit=60)
     dask = on_dask()
