@@ -183,6 +183,46 @@ def england_sectors(min_postcodes: int = 10) -> pd.DataFrame:
     return grouped
 
 
+def replicated(inst: Instance, copies: int, offset: float = 1_000_000.0) -> Instance:
+    """`copies` copies of `inst`, the k-th moved k x `offset` metres east (so no travel pair joins two
+    copies) with every id and authority code suffixed "~k"; max_spokes and the budget scaled by
+    `copies`. Issue #15's synthetic 4x instance is four copies of national England by sector (39,184
+    areas, 8,000 hosts, 400 hubs, 1,200 spokes)."""
+    if copies == 1:
+        return inst
+
+    def tag(name: str, k: int) -> str:
+        return f"{name}~{k}"
+
+    hubs, hosts, areas, authorities = [], [], [], []
+    casework: dict[tuple[str, str], int] = {}
+    supervision: dict[tuple[str, str], int] = {}
+    existing: dict[tuple[str, str], int] = {}
+    for k in range(copies):
+        shift = k * offset
+        hubs += [replace(h, hub_id=tag(h.hub_id, k), easting=h.easting + shift) for h in inst.hubs]
+        hosts += [
+            replace(h, host_id=tag(h.host_id, k), authority_code=tag(h.authority_code, k), easting=h.easting + shift)
+            for h in inst.hosts
+        ]
+        areas += [
+            replace(a, area_id=tag(a.area_id, k), authority_code=tag(a.authority_code, k), easting=a.easting + shift)
+            for a in inst.areas
+        ]
+        authorities += [replace(a, authority_code=tag(a.authority_code, k)) for a in inst.authorities]
+        pairs = {**inst.casework_minutes, **inst.cross_border_minutes}
+        casework.update({(tag(j, k), tag(i, k)): m for (j, i), m in pairs.items()})
+        supervision.update({(tag(h, k), tag(j, k)): m for (h, j), m in inst.supervision_minutes.items()})
+        existing.update({(tag(h, k), tag(j, k)): n for (h, j), n in inst.existing_spokes.items()})
+    rules = inst.rules
+    rules = replace(
+        rules,
+        max_spokes=None if rules.max_spokes is None else rules.max_spokes * copies,
+        budget_per_year=None if rules.budget_per_year is None else rules.budget_per_year * copies,
+    )
+    return Instance(tuple(hubs), tuple(hosts), tuple(areas), tuple(authorities), rules, casework, supervision, existing)
+
+
 def describe(inst: Instance) -> str:
     return (
         f"{len(inst.hubs)} hubs, {len(inst.hosts)} hosts, {len(inst.areas)} areas, demand {inst.demand_total}, "

@@ -10,8 +10,10 @@ cannot (J2's window may serve only what J2 serves now plus the unmet demand it o
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -264,3 +266,30 @@ def test_large_instances_are_planned_by_window_and_small_ones_whole(monkeypatch)
     monkeypatch.setattr(windows, "WINDOW_MIN_CASE_COLUMNS", 2)
     assert windows.planned_by_window(inst)  # 3 pairs with demand
     assert not windows.planned_by_window(replace(inst, areas=(area("A1", 0), area("A2", 12))))  # 2 pairs
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_spokeplan_plan_by_windows(tmp_path, capsys, monkeypatch):
+    """`spokeplan plan inputs/demo` as a user runs it, with the demo planned by windows (the size
+    threshold lowered to 0 in this process): exit 0, checked plan files whose stages say what was
+    proven, and a summary that says how the plan was made. The demo's whole-model optimum (the same
+    command without windows) bounds what windows can reach. (Windows on Dask: tests/test_dask.py.)"""
+    from flows.cli import main
+
+    def plan(out):
+        code = main(["plan", "inputs/demo", "--out", str(out), "--time-limit", "20"])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        return json.loads((out / "internal" / "plan.json").read_text()), captured.out
+
+    whole, _ = plan(tmp_path / "whole")
+    monkeypatch.setattr(windows, "WINDOW_MIN_CASE_COLUMNS", 0)
+    by_window, summary = plan(tmp_path / "windows")
+    assert by_window["start_source"] == "greedy" and by_window["start_objective"] <= by_window["objective"]
+    assert by_window["objective"] <= whole["objective"] and whole["status"] == "OPTIMAL"
+    stages = by_window["stages"]
+    assert [s["name"] for s in stages] == ["coverage", "host_fit", "supervision", "travel"]
+    assert stages[0]["bound"] >= by_window["objective"] and all(s["bound"] is None for s in stages[1:])
+    print(summary)
+    assert "windows" in summary
