@@ -1,5 +1,10 @@
 """Decomposition by region (issue #15 item 2): independent parts of the model solved apart.
 
+Entry point :func:`plan`: a large instance (more than optimisation.windows.WINDOW_MIN_CASE_COLUMNS
+host-area pairs with demand, e.g. England by postcode sector, whose reach graph is one region) is
+planned by windows (optimisation.windows); otherwise an instance of one region is solved whole and
+one of several regions as below.
+
 **Regions.** The rows of the one formulation (optimisation.model.build_model) are taken as they
 are: two columns are in the same region when some row other than a coupling row (the families in
 COUPLING_FAMILIES: ``max_spokes`` and ``budget``, one row each over every spoke) holds both. So a

@@ -2,7 +2,8 @@
 
 1. Structural checks (optimisation.diagnosis) catch rules that cannot be met before any solve.
 1a. The anytime start: the greedy plan (optimisation.greedy, lazy at postcode-sector scale) on
-   the exactly reduced instance, built first, whatever the time limit. Hinted back ends start from
+   the exactly reduced instance, built first, whatever the time limit (or the plan given as
+   `start`: a window's part of the incumbent, optimisation.windows). Hinted back ends start from
    it. The plan returned is never worse than it on the lexicographic objective: if the solver finds
    nothing better in the time left (or there is no time left), the start is returned, status
    FEASIBLE, with the best proven bound (the solver's, else the greedy's cheap bound).

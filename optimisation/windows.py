@@ -74,8 +74,8 @@ WINDOW_SHARE = 0.05
 WINDOW_MIN_SECONDS = 1.5
 WINDOW_MAX_SECONDS = 5.0
 WINDOW_FIRST_ROUND_SHARE = 0.25  # the first round starts if this share of the limit is left
-MIN_POLISH_SECONDS = 1.0  # the polish round (every priority) runs if each window can have this long
-POLISH_MARGIN = 0.7  # of the time left per window, the polish windows' limit (a solve can run past its own)
+MIN_POLISH_SECONDS = 1.0  # the polish round (every priority) gives each window it solves at least this
+POLISH_MARGIN = 0.7  # of the time left, what the polish windows share (a solve can run past its limit)
 # Instances with more host-area pairs with demand than this are planned by windows
 # (optimisation.regions.plan). Measured (benchmarks/README.md, issue #15, 60 s, full priorities):
 # the England instances from medium up (70,143 pairs and more) get more cases by windows than
@@ -336,14 +336,26 @@ def _window_round(
     solve_many: SolveFrom,
     seconds: float,
     *,
-    polish: bool,
-) -> PlanResult:
-    """One round: every window of `round_number` solved from the plan's part (coverage only, or
-    every priority if `polish`), each window's plan kept where it is lexicographically better than
-    its part, and the combined plan kept if it passes the checker and is better."""
+    polish_time: float | None = None,
+    most: int | None = None,
+) -> tuple[PlanResult, bool]:
+    """One round: the windows of `round_number` solved from the plan's parts, each window's plan kept
+    where it is lexicographically better than its part, and the combined plan kept if it passes the
+    checker and is better; returns it and whether any window was solved.
+
+    A coverage round solves, with coverage as the only priority and `seconds` each, the windows
+    whose areas have demand their part does not serve yet. A polish round (`polish_time` given)
+    solves, with every priority, at most `most` windows (those serving most cases first), sharing
+    `polish_time` equally, at most `seconds` each."""
+    polish = polish_time is not None
     groups = host_windows(reduced, CASE_COLUMNS_PER_WINDOW, round_number)
     windows = window_instances(reduced, plan, groups)
-    jobs = [k for k, (sub, _) in enumerate(windows) if can_improve(sub)]
+    jobs = [k for k, (sub, part) in enumerate(windows) if can_improve(sub) and (polish or _unserved(sub, part) > 0)]
+    if polish_time is not None:
+        jobs = sorted(jobs, key=lambda k: (-windows[k][1].objective, k))[:most]
+        seconds = min(seconds, polish_time / max(1, len(jobs)))
+    if not jobs:
+        return plan, False
     subs = [windows[k][0] if polish else _coverage_only(windows[k][0]) for k in jobs]
     solved = solve_many(subs, seconds, [windows[k][1] for k in jobs])
     results: list[PlanResult | None] = [None] * len(groups)
@@ -353,14 +365,20 @@ def _window_round(
             results[k] = result
     candidate = with_measures(inst, combine(plan, groups, results))
     if check_plan(inst, candidate) or lexicographic_key(inst, candidate) < lexicographic_key(inst, plan):
-        return plan
-    return candidate
+        return plan, True
+    return candidate, True
 
 
 def can_improve(sub: Instance) -> bool:
     """Whether a window has anything to decide: a hub, and demand its hosts reach."""
     demand = {a.area_id: a.demand for a in sub.areas}
     return bool(sub.hubs) and any(demand[area_id] > 0 for (_, area_id) in sub.casework_minutes)
+
+
+def _unserved(sub: Instance, part: PlanResult) -> int:
+    """Demand of the window's areas within its hosts' reach that its part does not serve."""
+    reached = {area_id for (_, area_id) in sub.casework_minutes}
+    return sum(a.demand for a in sub.areas if a.area_id in reached) - part.objective
 
 
 def _coverage_only(sub: Instance) -> Instance:
@@ -420,22 +438,22 @@ def solve_by_window(inst: Instance, solve_many: SolveFrom, *, time_limit: float 
         if left < last_round or plan.objective >= bound:  # out of time, or coverage proven optimal
             break
         round_started = time.perf_counter()
-        plan = _window_round(inst, reduced, plan, round_number, solve_many, seconds, polish=False)
+        plan, _ = _window_round(inst, reduced, plan, round_number, solve_many, seconds)
         rounds_run += 1
         last_round = time.perf_counter() - round_started
     settle_started = time.perf_counter()
     plan = _settled(inst, reduced, plan)
     settle_seconds = time.perf_counter() - settle_started
-    # The polish: one more round with every priority in each window (coverage held by its stages),
-    # each window given a share of what is left (after settling again, with a margin for windows
-    # running past their limit), if that is at least MIN_POLISH_SECONDS.
-    windows_now = len(host_windows(reduced, CASE_COLUMNS_PER_WINDOW, ROUNDS))
-    left = time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started) - settle_seconds
-    share = POLISH_MARGIN * left / max(1, windows_now)
-    if len(inst.rules.priorities) > 1 and share >= MIN_POLISH_SECONDS:
-        plan = _window_round(inst, reduced, plan, ROUNDS, solve_many, min(seconds, share), polish=True)
-        plan = _settled(inst, reduced, plan)
-        polished = True
+    # The polish: one more round with every priority in the windows (coverage held by its stages):
+    # as many windows as the time left allows at MIN_POLISH_SECONDS each (after settling again, with a
+    # margin for windows running past their limit), those serving most cases first; each window
+    # gets an equal share of that time, at most the coverage rounds' limit.
+    left = POLISH_MARGIN * (time_limit * (1 - RESERVE_SHARE) - (time.perf_counter() - started) - settle_seconds)
+    most = int(left // MIN_POLISH_SECONDS)
+    if len(inst.rules.priorities) > 1 and most >= 1:
+        plan, polished = _window_round(inst, reduced, plan, ROUNDS, solve_many, seconds, polish_time=left, most=most)
+        if polished:
+            plan = _settled(inst, reduced, plan)
     optimal = plan.objective >= bound
     bound = max(bound, float(plan.objective))
     later = {
