@@ -77,12 +77,13 @@ WINDOW_FIRST_ROUND_SHARE = 0.25  # the first round starts if this share of the l
 MIN_POLISH_SECONDS = 1.0  # the polish round (every priority) gives each window it solves at least this
 POLISH_MARGIN = 0.7  # of the time left, what the polish windows share (a solve can run past its limit)
 # Instances with more host-area pairs with demand than this are planned by windows
-# (optimisation.regions.plan). Measured (benchmarks/README.md, issue #15, 60 s, full priorities):
-# the England instances from medium up (70,143 pairs and more) get more cases by windows than
-# whole (medium district 1,597 vs 1,482; national district 3,185 vs 3,120; national sector 3,200
-# vs 3,084); small ones (the shipped demos, the small England instance) are solved whole, often
-# proven optimal.
-WINDOW_MIN_CASE_COLUMNS = 50_000
+# (optimisation.regions.plan). Measured (benchmarks/README.md, issue #15, 60 s, seed 1): windows cover
+# more than the whole model on every England instance from medium up (46,882 pairs with demand and
+# more: medium district 1,597 vs 1,482, medium sector 1,573 vs 1,478, national district 3,202 vs
+# 3,120, national sector 3,200 vs 3,084), while the small ones (about 6,500 pairs; the shipped demos
+# have fewer) are solved whole and proven optimal in seconds (small sector: 467 in 2.6 s, which
+# windows also reach in 20 s without a proof).
+WINDOW_MIN_CASE_COLUMNS = 20_000
 
 # solve_many(instances, starts, seconds): each instance solved from its start plan, `seconds` each.
 SolveFrom = Callable[[list[Instance], float, list[PlanResult]], list["PlanResult | None"]]
