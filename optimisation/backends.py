@@ -191,6 +191,13 @@ class PywraplpSession:
         """A time limit alone, solver defaults otherwise (feasibility tests, known bounds)."""
         self.solver.SetTimeLimit(max(100, int(seconds * 1000)))
 
+    def stop_within_absolute_gap(self, gap: float) -> None:
+        """SCIP: stop once the best bound is within `gap` of the best solution found (limits/absgap),
+        solver defaults otherwise (optimisation.robust.final_coverage_bound)."""
+        if self.backend != "SCIP":
+            raise ValueError(f"an absolute gap is set for SCIP only, not {self.backend}")
+        self.solver.SetSolverSpecificParametersAsString(f"limits/absgap = {gap:g}\n")
+
     def set_objective(self, vector: np.ndarray | None, sense: str) -> None:
         """Optimise Σ vector · columns ("max" or "min"); None: no objective (a feasibility test)."""
         objective = self.solver.Objective()

@@ -23,7 +23,8 @@ from optimisation.programme import (
     single_phase,
 )
 from optimisation.result import Infeasible
-from optimisation.robust import covered_at_fixed_spokes, plan_programme
+from optimisation.robust import covered_at_fixed_spokes, final_coverage_bound, plan_programme
+from optimisation.solve import solve
 from tests.instances import area, host, hub, instance, rules_with
 from tests.strategies import examples, instances
 
@@ -154,6 +155,19 @@ def test_random_robust_plans_pass_the_checker_and_beat_the_central_plan(case):
                 sum(weights[o.name] * o.discounted_robust for o in rows)
                 >= sum(weights[o.name] * o.discounted_central_plan for o in rows) - 1e-6
             )
+
+
+@settings(max_examples=examples(40))
+@given(instances(max_hubs=3, max_hosts=6, max_areas=8, max_hub_spokes=4, max_host_spokes=2))
+def test_the_final_coverage_bound_is_the_proven_coverage_optimum(inst):
+    """final_coverage_bound stops once its bound is within WHOLE_CASE_GAP (< 1) of a solution and returns
+    floor(bound): the optimum itself, as the lexicographic solve proves it (its coverage stage OPTIMAL)."""
+    try:
+        plan = solve(inst, time_limit=20)
+    except Infeasible:
+        return
+    assert plan.stages[0].name == "coverage" and plan.stages[0].status == "OPTIMAL"
+    assert final_coverage_bound(inst, 20) == plan.objective
 
 
 def test_robust_infeasibility_names_the_caseload_minimum_and_the_required_authority():

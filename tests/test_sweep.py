@@ -15,7 +15,7 @@ from common.errors import InputError
 from flows.params import SweepParams
 from flows.sweep_flow import sweep_flow
 from scoping.scenario.build import build_instance
-from scoping.scenario.sweep import apply_variant, load_sweep, widened, widest_limits
+from scoping.scenario.sweep import apply_variant, load_sweep, variant_key, widened, widest_limits
 from tests.sweep_files import SWEEP, TWO_HUBS, write_sweep
 
 
@@ -130,6 +130,39 @@ def test_hubs_off_and_required_change_only_their_part(tmp_path):
     assert required.hubs == apply_variant(base, scenario, by_name["base"]).hubs
 
 
+def test_priorities_replace_the_base_scenarios_order_for_every_variant(tmp_path):
+    """SWEEP.yaml's `priorities`: every variant's instance (base, grid, listed, marginal) ranks its objective
+    stages in that order, and the cache key changes with it (a variant solved in another order is not reused)."""
+    order = ("coverage", "supervision", "host_fit", "travel")
+    default_spec, default_scenario = load_sweep(write_sweep(tmp_path / "a"))
+    spec, scenario = load_sweep(write_sweep(tmp_path / "b", SWEEP + f"priorities: [{', '.join(order)}]\n"))
+    assert default_spec.priorities == ("coverage", "host_fit", "supervision", "travel")  # the scenario's (default)
+    assert spec.priorities == order and scenario.rules.priorities == order
+    assert [v.name for v in spec.variants] == [v.name for v in default_spec.variants]
+    base = build_instance(widened(scenario, *widest_limits(spec, scenario)))
+    default_base = build_instance(widened(default_scenario, *widest_limits(default_spec, default_scenario)))
+    for variant in spec.variants:
+        inst = apply_variant(base, scenario, variant)
+        default = apply_variant(default_base, default_scenario, variant)
+        assert inst.rules.priorities == order
+        assert inst == dataclasses.replace(default, rules=dataclasses.replace(default.rules, priorities=order))
+        assert variant_key(inst, 20, 1) != variant_key(default, 20, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[host_fit, coverage]", "priorities must start with coverage: covered cases are never traded away"),
+        ("[coverage, travel, travel]", "priorities must not repeat an entry"),
+        ("[coverage, cost]", "entry 2: Input should be 'coverage', 'host_fit', 'supervision' or 'travel'"),
+    ],
+)
+def test_bad_priorities_are_located_errors(tmp_path, value, message):
+    with pytest.raises(InputError) as caught:
+        load_sweep(write_sweep(tmp_path, SWEEP + f"priorities: {value}\n"))
+    assert [str(p) for p in caught.value.problems] == [f"error: {tmp_path / 'sweep.yaml'}:15: priorities: {message}"]
+
+
 def _run(sweep_file: Path, out: Path, **options):
     state = sweep_flow(params=SweepParams(sweep_file=str(sweep_file), out_dir=str(out), **options), return_state=True)
     return state, state.result(raise_on_failure=False)
@@ -146,6 +179,7 @@ def test_sweep_flow_writes_the_comparison(tmp_path, prefect_harness):
         rows["budget_per_year=£80,000"]["covered"] == 24 and rows["budget_per_year=£80,000"]["cost_per_year"] <= 80000
     )
     assert document["classification"] == "OFFICIAL-SENSITIVE — not for publication"  # sweep.json: the internal pack's
+    assert document["priorities"] == ["coverage", "host_fit", "supervision", "travel"]  # the base scenario's order
     assert json.loads((tmp_path / "out" / "internal" / "sweep.json").read_text()) == document
     public = json.loads((tmp_path / "out" / "public" / "sweep.json").read_text())
     assert "classification" in public and not {"host_fit", "travel_case_minutes"} & set(public["variants"][0])

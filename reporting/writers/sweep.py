@@ -75,6 +75,7 @@ def render_sweep_pack(
         "base": str(spec.base),
         "time_limit": time_limit,
         "workers": workers,
+        "priorities": list(spec.priorities),
         "spokeplan_version": spokeplan_version(),
         "variants": variants,
     }

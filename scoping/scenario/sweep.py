@@ -13,6 +13,7 @@ Pure functions, no solver and no Prefect. A SWEEP.yaml file reads::
       - {name: without Durham hub, hubs_off: [HUB-DUR]}
       - {required: [E06000047]}
     marginal_spokes: 15        # the marginal-value curve: best coverage with at most 1..15 spokes
+    priorities: [coverage, supervision, host_fit, travel]  # optional: every variant's objective order
 
 The knobs a variant may change: ``budget_per_year`` (``null``: no budget), ``caseload``
 (``[min, max]``) or ``caseload_min``/``caseload_max``, ``casework_minutes`` (the casework limit of
@@ -21,6 +22,10 @@ transport and the base gives one),
 ``supervision_minutes`` (hubs with their own ``supervision_minutes`` keep it), ``max_spokes``,
 ``hubs_off`` (hub ids switched off) and ``required`` (exactly these authority codes must host a
 spoke). The base scenario is always the first variant.
+
+``priorities`` (optional) replaces the base scenario's own for every variant, base included: the
+order of the objective stages after coverage, checked by the scenario's rule (``ScenarioRules``:
+known names, coverage first, no repeats). Absent, the base scenario's order holds.
 
 Travel limits are applied without recomputing travel times: the base instance is built once at
 the widest limits any variant uses, and each variant keeps the pairs within its own limits. This
@@ -39,12 +44,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from common.errors import InputError, Problem, shown
 from common.files import read_yaml
 from optimisation.instance import Instance
 from scoping.scenario.build import PlannedScenario
 from scoping.scenario.loader import Scenario, load_scenario
+from scoping.scenario.settings import ScenarioRules
 
 KNOBS = (
     "budget_per_year",
@@ -56,7 +63,17 @@ KNOBS = (
     "hubs_off",
     "required",
 )
-TOP_KEYS = ("name", "description", "base", "time_limit", "workers", "grid", "variants", "marginal_spokes")
+TOP_KEYS = (
+    "name",
+    "description",
+    "base",
+    "time_limit",
+    "workers",
+    "grid",
+    "variants",
+    "marginal_spokes",
+    "priorities",
+)
 MAX_VARIANTS = 500
 
 
@@ -84,6 +101,7 @@ class SweepSpec:
     workers: int
     variants: tuple[Variant, ...]
     marginal_spokes: int
+    priorities: tuple[str, ...]  # every variant's objective order (SWEEP.yaml's, else the base scenario's)
     base_values: tuple[tuple[str, Any], ...] = ()  # the base scenario's value of every knob
 
 
@@ -266,6 +284,8 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
             ]
         )
 
+    if "priorities" in data:
+        scenario = _with_priorities(scenario, data["priorities"], file, lines.get("priorities", 0), problems)
     variants: list[Variant] = [Variant("base", (), "base")]
     seen: dict[tuple, str] = {(): "base"}
 
@@ -328,8 +348,22 @@ def load_sweep(path: str | Path, scenario_loader=None) -> tuple[SweepSpec, Scena
         int(workers),
         tuple(variants),
         marginal,
+        tuple(scenario.rules.priorities),
         tuple(sorted(base_values.items())),
     ), scenario
+
+
+def _with_priorities(scenario: Scenario, value: Any, file: str, line: int, problems: list[Problem]) -> Scenario:
+    """The base scenario with SWEEP.yaml's `priorities` for every variant, checked by the scenario's
+    own rule (ScenarioRules); unchanged, with a located problem for each thing wrong, if it fails."""
+    try:
+        rules = ScenarioRules.model_validate({**scenario.rules.model_dump(), "priorities": value})
+    except ValidationError as error:
+        for item in error.errors():
+            entry = f"entry {item['loc'][1] + 1}: " if len(item["loc"]) > 1 and isinstance(item["loc"][1], int) else ""
+            problems.append(Problem(file, line, "priorities", entry + item["msg"].removeprefix("Value error, ")))
+        return scenario
+    return dataclasses.replace(scenario, rules=rules)
 
 
 def widest_limits(spec: SweepSpec, scenario: Scenario) -> tuple[int, int]:
