@@ -67,12 +67,14 @@ from optimisation.solve import RESERVE_SHARE, SENSES, lexicographic_key, solve, 
 CASE_COLUMNS_PER_WINDOW = 15_000
 ROUNDS = 8  # coverage rounds at most, each cutting along other directions, so every boundary moves
 # Each window's time limit, as a share of the whole limit (3 s of 60: measured, most windows of
-# ~15,000 case columns are proven optimal in under a second, the largest in 2-3 s).
+# ~15,000 case columns are proven optimal in under a second, the largest in 2-3 s), between the
+# bounds below: a longer limit buys more rounds, not longer windows (5 s windows took the 1x Dask
+# scale run 172 s for the plan 3 s windows reach in 40-55 s).
 WINDOW_SHARE = 0.05
 # ... at least this long (optimisation.solve starts the solver only with a second or more to run it)
 # and at most this long: a longer limit buys more rounds instead.
 WINDOW_MIN_SECONDS = 1.5
-WINDOW_MAX_SECONDS = 5.0
+WINDOW_MAX_SECONDS = 3.0
 WINDOW_FIRST_ROUND_SHARE = 0.25  # the first round starts if this share of the limit is left
 MIN_POLISH_SECONDS = 1.0  # the polish round (every priority) gives each window it solves at least this
 POLISH_MARGIN = 0.7  # of the time left, what the polish windows share (a solve can run past its limit)
