@@ -68,8 +68,7 @@ CASE_COLUMNS_PER_WINDOW = 15_000
 ROUNDS = 8  # coverage rounds at most, each cutting along other directions, so every boundary moves
 # Each window's time limit, as a share of the whole limit (3 s of 60: measured, most windows of
 # ~15,000 case columns are proven optimal in under a second, the largest in 2-3 s), between the
-# bounds below: a longer limit buys more rounds, not longer windows (5 s windows took the 1x Dask
-# scale run 172 s for the plan 3 s windows reach in 40-55 s).
+# bounds below.
 WINDOW_SHARE = 0.05
 # ... at least this long (optimisation.solve starts the solver only with a second or more to run it)
 # and at most this long: a longer limit buys more rounds instead.
