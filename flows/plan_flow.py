@@ -439,7 +439,12 @@ def run_plan(
     programme = build_programme(planned)
     if programme is not None:  # phases or demand scenarios declared: the phased / robust model
         return run_programme(planned, programme, monitoring, out_dir, time_limit, workers, started, folders, comparison)
-    plan = solve_task(planned, time_limit, workers, runner, address)
+    # With --runner dask the solve's work is the regions' or windows' own tasks, submitted from the
+    # flow itself: Prefect sends the context with every task it submits, and from inside a "solve"
+    # task that context holds its parameters, the whole scenario, pickled again for every window
+    # (measured in benchmarks/scale.py: 10 s a task; 338 s for a plan made in 47 s without it).
+    solve = solve_task.fn if runner == "dask" else solve_task
+    plan = solve(planned, time_limit, workers, runner, address)
     if isinstance(plan, Rejected):
         return plan.outcome()
     violations = check_task(planned, plan)
