@@ -1,41 +1,54 @@
-"""Improvement by windows (issue #15 item 2): one connected national instance, re-optimised a
-window at a time from the anytime start.
+"""Plans by window (issue #15 item 2): a large instance improved a window of nearby hosts at a time
+from the anytime start (a large-neighbourhood search).
 
 England's reach graph is one region (optimisation.regions finds one part), and a whole-country MIP
 at postcode-sector level finds little in a minute (SCIP added 2 cases to the greedy's 3,082 in
-54 s: benchmarks/README.md). So the plan is improved by windows, a large-neighbourhood search:
+54 s: benchmarks/README.md). optimisation.regions.plan sends an instance with more than
+WINDOW_MIN_CASE_COLUMNS host-area pairs with demand here (:func:`solve_by_window`).
 
-**Windows.** The hosts are split into groups by place (each host joins the nearest of
-`count` centres spread over the hosts by farthest-point sampling, :func:`host_windows`). In the
-window of group W the spokes at W's hosts are free and the rest of the incumbent plan is fixed.
+**Windows** (:func:`host_windows`). The hosts are cut into groups of about CASE_COLUMNS_PER_WINDOW
+host-area pairs by recursive bisection at the weighted median, across each group's longer side;
+each round turns the axes (0°, 45°, 90°, 135°, then 22.5° further), so boundaries move. In the window
+of group W the spokes at W's hosts are free and the rest of the incumbent plan is fixed.
 
-**Independent windows.** The rows that join windows (an area's demand, a hub's size, max_spokes,
-the budget) are divided among the windows of a round, so each window's sub-instance
-(:func:`window_instance`) is an ordinary Instance and any plan of it, put together with the other
-windows' plans, keeps every rule:
+**Independent windows** (:func:`window_instances`). The rows that join windows are divided among
+the windows of a round, so each window's sub-instance is an ordinary Instance and any valid plans
+of the windows, put together, keep every rule (tests/test_windows.py checks random divisions and
+random window plans with the solver-free checker):
 
-* area i: window W may serve the cases its hosts serve now, plus the area's unmet demand if W
-  *owns* the area (the window of its nearest host in reach);
-* hub h: in window W it may run the spokes it runs in W now, plus its spare capacity if W owns the
-  hub (the window of its nearest host in reach); its minimum counts the spokes it runs elsewhere
-  (a hub with spokes elsewhere is in use: if they are fewer than its minimum, its spokes in W are
-  kept as spokes in post, so it cannot fall below the minimum);
-* max_spokes: window W may use its spokes now plus a share of the spare (by owned unmet demand);
-* budget: window W may spend what its part costs on its own plus a share of the spare (its part's
-  cost on its own is at least its share of the whole plan's: managers are ⌈spokes / span⌉ per hub);
-* required authorities, spokes in post, locked hosts, one hub per host: per host, so per window.
+* area i: window W may serve the cases its hosts serve now, plus the area's unmet demand if W owns
+  the area (the window of its nearest host in reach);
+* hub h, capacity: in W it may run the spokes it runs in W now plus W's share of its spare capacity
+  (shared by the unmet demand the windows it reaches own; none owning any: all to the window running
+  most of its spokes);
+* hub h, minimum: a hub in use in one window at most keeps its minimum in every window (each runs
+  none of its spokes or at least the minimum, so together none or at least the minimum); a hub in
+  use in several windows (or at a host in no window) has its minimum divided among the windows
+  using it, each keeping its part as spokes in post;
+* max_spokes: W may use its spokes now plus a share of the spare (by owned unmet demand);
+* budget: W may spend what its part costs on its own plus a share of the spare (a part's cost on its
+  own is at least its share of the whole plan's: managers are ⌈spokes / span⌉ per hub);
+* a required authority with no spoke at a host in no window stays required in one window only (that
+  of its first host, by id, with a spoke);
+* spokes in post, locked hosts, one hub per host, the home-authority rule: per host or pair, so per
+  window.
 
-Each window is solved by optimisation.solve.solve, started from the incumbent's part (so never
-worse, lexicographically: coverage, then the later priorities), and the windows' plans replace the
-incumbent's parts. Rounds repeat with other centres, so every boundary moves. The combined plan is
-checked by the solver-free checker before it is kept (a safety net: it holds by construction).
+Each window is solved by optimisation.solve.solve from the incumbent's part, and its plan replaces
+the part only if lexicographically better. Coverage rounds solve coverage only, and only the windows
+with demand their part does not serve; then whole cases and the later priorities are settled for the
+whole plan (optimisation.integral, then optimisation.rehub); then a polish round solves every
+priority in as many windows as the time left allows. Each combined plan is checked by the
+solver-free checker before it is kept (a safety net: it holds by construction); the plan returned
+is never worse than the greedy start.
 
-**The bound** is the linear relaxation of the whole model (areas with the same reachable hosts
-merged: exact for coverage, optimisation.presolve.merge_areas): proven, reported as the coverage
-stage's bound; later stages are reported unproven.
+**The bound** is the linear relaxation of the coverage model (areas with the same reachable hosts
+merged: exact for coverage, optimisation.presolve.merge_areas), or the greedy's cheap bound if lower:
+proven, reported as the coverage stage's bound; later stages are reported unproven.
 
-Deterministic: windows, shares and each window's time limit depend on the instance and the limits
-only, not on how the windows are run (``solve_many``: in turn, or as Dask tasks by flows.plan_flow).
+**Runners.** Windows, shares and each window's time limit depend on the instance, the plan and the
+limit only, not on how the windows are run (``solve_many``: in turn, or as Dask tasks by
+flows.plan_flow). Whether another round starts depends on the clock, as does a window stopped at
+its time limit: plans are the same on every runner when every window is proven optimal.
 """
 
 from __future__ import annotations
