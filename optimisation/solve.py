@@ -212,6 +212,14 @@ def _start_result(
         backend=f"{source} start ({solved.backend if solved is not None else 'no solver time'})",
     )
     plan = with_measures(inst, plan)
+    return replace(plan, stages=coverage_proven_stages(inst, plan, bound, status, seconds))
+
+
+def coverage_proven_stages(
+    inst: Instance, plan: PlanResult, bound: float, status: str, seconds: float
+) -> tuple[StageResult, ...]:
+    """The stages of a plan whose coverage bound alone is proven (a returned start plan, a plan by
+    windows): coverage with `bound` and `status`, each later priority its measured value, unproven."""
     later = {
         "host_fit": plan.host_fit,
         "supervision": plan.supervision_spoke_minutes,
@@ -221,7 +229,7 @@ def _start_result(
     stages += [
         StageResult(name, SENSES[name], float(later[name]), None, "FEASIBLE", 0.0) for name in inst.rules.priorities[1:]
     ]
-    return replace(plan, stages=tuple(stages))
+    return tuple(stages)
 
 
 def _solved_plan(

@@ -71,9 +71,9 @@ from optimisation.measures import plan_cost_per_year
 from optimisation.model import Layout, build_model
 from optimisation.presolve import merge_areas, reduce_instance
 from optimisation.rehub import rehub
-from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement, StageResult
+from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement
 from optimisation.rules import Budget, SpokeLimit
-from optimisation.solve import RESERVE_SHARE, SENSES, lexicographic_key, solve, with_measures
+from optimisation.solve import RESERVE_SHARE, coverage_proven_stages, lexicographic_key, solve, with_measures
 
 # Case columns (host-area pairs with demand, after the exact presolve) per window: a window's MIP
 # is then solved, or nearly, in a few seconds by HiGHS (measured: benchmarks/README.md, issue #15).
@@ -471,17 +471,9 @@ def solve_by_window(inst: Instance, solve_many: SolveFrom, *, time_limit: float 
             plan = _settled(inst, reduced, plan)
     optimal = plan.objective >= bound
     bound = max(bound, float(plan.objective))
-    later = {
-        "host_fit": plan.host_fit,
-        "supervision": plan.supervision_spoke_minutes,
-        "travel": plan.travel_case_minutes,
-    }
     total = time.perf_counter() - started
     status = "OPTIMAL" if optimal else "FEASIBLE"
-    stages = [StageResult("coverage", "max", float(plan.objective), bound, status, total)]
-    stages += [
-        StageResult(name, SENSES[name], float(later[name]), None, "FEASIBLE", 0.0) for name in inst.rules.priorities[1:]
-    ]
+    stages = coverage_proven_stages(inst, plan, bound, status, total)
     return replace(
         plan,
         status=status,
@@ -491,7 +483,7 @@ def solve_by_window(inst: Instance, solve_many: SolveFrom, *, time_limit: float 
             f"windows: {rounds_run} coverage round(s){' and a polish' if polished else ''}, "
             f"each window about {CASE_COLUMNS_PER_WINDOW:,} case columns"
         ),
-        stages=tuple(stages),
+        stages=stages,
         start_objective=start.objective,
         start_source="greedy",
         solve_seconds=total,
