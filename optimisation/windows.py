@@ -71,7 +71,7 @@ from optimisation.measures import plan_cost_per_year
 from optimisation.model import Layout, build_model
 from optimisation.presolve import merge_areas, reduce_instance
 from optimisation.rehub import rehub
-from optimisation.result import Assignment, Infeasible, PlanResult, SpokePlacement
+from optimisation.result import Assignment, Infeasible, PlanResult
 from optimisation.rules import Budget, SpokeLimit
 from optimisation.solve import RESERVE_SHARE, coverage_proven_stages, lexicographic_key, solve, with_measures
 
@@ -99,14 +99,14 @@ POLISH_MARGIN = 0.7  # of the time left, what the polish windows share (a solve 
 # windows also reach in 20 s without a proof).
 WINDOW_MIN_CASE_COLUMNS = 20_000
 
-# solve_many(instances, starts, seconds): each instance solved from its start plan, `seconds` each.
+# solve_many(instances, seconds, starts): each instance solved from its start plan, `seconds` each.
 SolveFrom = Callable[[list[Instance], float, list[PlanResult]], list["PlanResult | None"]]
 
 
 def host_windows(inst: Instance, size: int, round_number: int) -> list[tuple[str, ...]]:
     """The hosts in groups by place of about `size` case columns each (host-area pairs in reach):
     recursive bisection at the weighted median, cutting each group across its longer side.
-    Rounds cut along other directions (0°, 90°, 45°, 135°, ...), so boundaries move."""
+    Rounds cut along other directions (0°, 45°, 90°, 135°, then 22.5° further), so boundaries move."""
     pairs: dict[str, int] = defaultdict(int)
     for host_id, _ in inst.casework_minutes:
         pairs[host_id] += 1
@@ -310,7 +310,8 @@ def _shares(spare: int, weights: list[int]) -> list[int]:
 
 
 def combine(plan: PlanResult, groups: Sequence[tuple[str, ...]], solved: Sequence[PlanResult | None]) -> PlanResult:
-    """The incumbent with each solved window's part replaced by the window's plan."""
+    """The incumbent with each solved window's part replaced by the window's plan (windows hold
+    disjoint hosts, so no spoke or case row appears twice)."""
     changed = {host_id for group, part in zip(groups, solved) if part is not None for host_id in group}
     spokes = [s for s in plan.spokes if s.host_id not in changed]
     cases = [a for a in plan.assignments if a.host_id not in changed]
@@ -318,14 +319,11 @@ def combine(plan: PlanResult, groups: Sequence[tuple[str, ...]], solved: Sequenc
         if part is not None:
             spokes += part.spokes
             cases += part.assignments
-    merged: dict[tuple[str, str], int] = defaultdict(int)
-    for a in cases:
-        merged[(a.area_id, a.host_id)] += a.cases
     return replace(
         plan,
-        objective=sum(merged.values()),
-        spokes=tuple(sorted(SpokePlacement(s.hub_id, s.host_id, s.count) for s in spokes)),
-        assignments=tuple(sorted(Assignment(i, j, n) for (i, j), n in merged.items() if n > 0)),
+        objective=sum(a.cases for a in cases),
+        spokes=tuple(sorted(spokes)),
+        assignments=tuple(sorted(a for a in cases if a.cases > 0)),
     )
 
 
